@@ -1,0 +1,5 @@
+import type { Concern } from "./artifacts";
+import { archiveConcern } from "./generators/archive";
+
+/** Every concern's artifacts and summary section, in the order summary.md shows them. */
+export const CONCERNS: Concern[] = [archiveConcern];

@@ -1,0 +1,78 @@
+import { PROJECT, type StackConfig, stackConfigSchema } from "./schema";
+import { SECRET_KEYS, type SecretKey } from "./secrets";
+
+/** Config namespaces besides ours that the stack file may hold (provider settings). */
+export const PROVIDER_NAMESPACES = ["aws", "kubernetes"] as const;
+
+/** Raised when the stack config is invalid; `problems` has one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedConfig {
+  config: StackConfig;
+  /** Secret values by key, present only where set; the Pulumi shell wraps them with pulumi.secret. */
+  secrets: Partial<Record<SecretKey, string>>;
+}
+
+/** Pulumi hands config values over as strings; structured values are JSON. */
+function decode(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path;
+  let out = `${PROJECT}:${String(head ?? "")}`;
+  for (const p of rest) out += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
+  return out;
+}
+
+/**
+ * Validates the flat Pulumi config map (`project:key` -> string, as `pulumi.runtime.allConfig()`
+ * returns it) against the one schema. Throws ConfigError listing every problem.
+ */
+export function parseStackConfig(raw: Record<string, string>, secretKeys: ReadonlySet<string>): LoadedConfig {
+  const problems: string[] = [];
+  const input: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(raw)) {
+    const sep = fullKey.indexOf(":");
+    const namespace = sep < 0 ? "" : fullKey.slice(0, sep);
+    const key = fullKey.slice(sep + 1);
+    if (namespace === PROJECT) {
+      input[key] = decode(value);
+      if ((SECRET_KEYS as readonly string[]).includes(key) && !secretKeys.has(fullKey)) {
+        problems.push(`${fullKey}: must be a secret, set it with \`pulumi config set --secret ${key} <value>\``);
+      }
+    } else if (!(PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) {
+      problems.push(
+        `${fullKey}: unknown config namespace "${namespace}" (expected ${[PROJECT, ...PROVIDER_NAMESPACES].map((n) => `${n}:`).join(", ")})`,
+      );
+    }
+  }
+  const result = stackConfigSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) problems.push(`${formatPath([...issue.path, k])}: unknown key`);
+      } else {
+        problems.push(`${formatPath(issue.path)}: ${issue.message}`);
+      }
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  const secrets: Partial<Record<SecretKey, string>> = {};
+  const config: Record<string, unknown> = { ...result.data };
+  for (const key of SECRET_KEYS) {
+    const v = result.data[key];
+    if (v !== undefined) secrets[key] = v;
+    delete config[key];
+  }
+  return { config: config as StackConfig, secrets };
+}

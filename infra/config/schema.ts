@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { alertingSchema } from "./alerting";
+import { archiveSchema } from "./archive";
+import { dnsName } from "./common";
+import { frontendSchema } from "./frontend";
+import { grafanaSchema } from "./grafana";
+import { loggingSchema } from "./logging";
+import { metricsSchema } from "./metrics";
+import { SECRET_KEYS, type SecretKey } from "./secrets";
+import { sentrySchema } from "./sentry";
+import { serviceSchema } from "./services";
+import { teamSchema } from "./teams";
+
+/** Pulumi config namespace of this project (the `name` in Pulumi.yaml). */
+export const PROJECT = "observability";
+
+const secretValue = z.string().min(1, "expected a non-empty secret");
+
+/**
+ * The whole stack config under `observability:`, one top-level key per entry. Unknown keys are
+ * errors so that a typo is never silently ignored.
+ */
+export const stackConfigSchema = z
+  .strictObject({
+    /** Environment name used in resource names, tags, Sentry and Grafana. */
+    environment: dnsName,
+    /** Production stacks run highly available and protect stateful resources from deletion. */
+    production: z.boolean().default(false),
+    teams: z.array(teamSchema).min(1, "expected at least one team"),
+    services: z.array(serviceSchema).default([]),
+    alerting: alertingSchema.prefault({}),
+    archive: archiveSchema,
+    metrics: metricsSchema,
+    grafana: grafanaSchema,
+    logging: loggingSchema,
+    sentry: sentrySchema,
+    frontend: frontendSchema,
+    ...(Object.fromEntries(SECRET_KEYS.map((k) => [k, secretValue.optional()])) as Record<
+      SecretKey,
+      z.ZodOptional<typeof secretValue>
+    >),
+  })
+  .superRefine((cfg, ctx) => {
+    const teams = new Set<string>();
+    cfg.teams.forEach((t, i) => {
+      if (teams.has(t.name)) ctx.addIssue({ code: "custom", path: ["teams", i, "name"], message: `duplicate team "${t.name}"` });
+      teams.add(t.name);
+    });
+    const services = new Set<string>();
+    cfg.services.forEach((s, i) => {
+      if (services.has(s.name))
+        ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `duplicate service "${s.name}"` });
+      services.add(s.name);
+      if (!teams.has(s.team))
+        ctx.addIssue({
+          code: "custom",
+          path: ["services", i, "team"],
+          message: `unknown team "${s.team}" (expected one of: ${[...teams].join(", ")})`,
+        });
+    });
+    for (const key of requiredSecrets(cfg)) {
+      if (cfg[key] === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `missing secret: set it with \`pulumi config set --secret ${key} <value>\``,
+        });
+    }
+  });
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+type ParsedStackConfig = z.output<typeof stackConfigSchema>;
+/** The validated config without secret values: safe to pass to pure generators and to print. */
+export type StackConfig = Omit<ParsedStackConfig, SecretKey>;
+
+/** The secrets this configuration needs; each concern's settings decide which. */
+export function requiredSecrets(cfg: Pick<ParsedStackConfig, "alerting">): SecretKey[] {
+  const needed: SecretKey[] = ["slackWebhookUrl", "smtpPassword", "grafanaAdminPassword", "sentryAuthToken"];
+  needed.push(cfg.alerting.pagingProvider === "pagerduty" ? "pagerdutyRoutingKey" : "opsgenieApiKey");
+  return needed;
+}

@@ -1,0 +1,25 @@
+/**
+ * Config keys that hold secrets. They are accepted only as Pulumi secrets
+ * (`pulumi config set --secret`), never appear in the validated plain config, and reach the
+ * program as `pulumi.Output<string>` marked secret.
+ */
+export const SECRET_KEYS = [
+  "slackWebhookUrl",
+  "pagerdutyRoutingKey",
+  "opsgenieApiKey",
+  "smtpPassword",
+  "sentryAuthToken",
+  "grafanaAdminPassword",
+  "newrelicApiKey",
+] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
+  slackWebhookUrl: "Slack incoming-webhook URL for P3 alerts",
+  pagerdutyRoutingKey: "PagerDuty Events v2 routing key for P1 pages (pagingProvider: pagerduty)",
+  opsgenieApiKey: "Opsgenie API key for P1 pages (pagingProvider: opsgenie)",
+  smtpPassword: "SMTP password for P2 email",
+  sentryAuthToken: "Sentry API token for the Sentry provider and the data-scrubbing settings",
+  grafanaAdminPassword: "Grafana admin password, used by Grafana and its Pulumi provider",
+  newrelicApiKey: "New Relic user API key (only when frontend.newRelic is enabled)",
+};

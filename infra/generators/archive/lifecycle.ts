@@ -1,0 +1,106 @@
+import type { BucketLifecycleConfiguration } from "@aws-sdk/client-s3";
+import { LOG_TYPES, type LogType, RETENTION } from "../../catalog/retention";
+import { MIN_DAYS_BEFORE_IA, STORAGE_CLASSES, type StorageClass } from "./storage-classes";
+
+export interface Transition {
+  days: number;
+  storageClass: Exclude<StorageClass, "STANDARD">;
+}
+
+/** One log type's lifecycle: where objects live over time and when they expire. */
+export interface LifecyclePlan {
+  logType: LogType;
+  /** Objects expire exactly at this age: the spec's retention row. */
+  expirationDays: number;
+  transitions: Transition[];
+  /** Versions replaced or deleted are kept this long, then removed. */
+  noncurrentVersionDays: number;
+  abortIncompleteMultipartDays: number;
+}
+
+/**
+ * The colder tiers, in order. A tier is used only when objects stay in it at least its minimum
+ * billable duration, so a transition never costs more than it saves. Glacier Instant Retrieval
+ * rather than Flexible Retrieval for the 90-day tier: security and audit investigations need
+ * logs in milliseconds, and the price difference is 10%.
+ */
+const LADDER: Transition[] = [
+  { days: MIN_DAYS_BEFORE_IA, storageClass: "STANDARD_IA" },
+  { days: 90, storageClass: "GLACIER_IR" },
+  { days: 365, storageClass: "DEEP_ARCHIVE" },
+];
+
+export function lifecyclePlan(logType: LogType): LifecyclePlan {
+  const expirationDays = RETENTION[logType].days;
+  const transitions = LADDER.filter(
+    (t) => expirationDays - t.days >= STORAGE_CLASSES[t.storageClass].minimumDays && t.days < expirationDays,
+  );
+  return {
+    logType,
+    expirationDays,
+    transitions,
+    noncurrentVersionDays: Math.min(expirationDays, 30),
+    abortIncompleteMultipartDays: Math.min(expirationDays, 7),
+  };
+}
+
+export const lifecyclePlans = (): LifecyclePlan[] => LOG_TYPES.map(lifecyclePlan);
+
+/** Days an object spends in each class under a plan, in order, starting with S3 Standard. */
+export function residency(plan: LifecyclePlan): { storageClass: StorageClass; fromDay: number; toDay: number }[] {
+  const stops: { storageClass: StorageClass; day: number }[] = [
+    { storageClass: "STANDARD", day: 0 },
+    ...plan.transitions.map((t) => ({ storageClass: t.storageClass, day: t.days })),
+  ];
+  return stops.map((s, i) => ({
+    storageClass: s.storageClass,
+    fromDay: s.day,
+    toDay: stops[i + 1]?.day ?? plan.expirationDays,
+  }));
+}
+
+/**
+ * AWS's lifecycle constraints (and ours: expiry equals the retention table). Returns one message per
+ * broken rule; empty when the plan is valid. Shared by the tests and the policy pack.
+ */
+export function lifecycleViolations(plan: LifecyclePlan): string[] {
+  const problems: string[] = [];
+  const retention = RETENTION[plan.logType].days;
+  if (plan.expirationDays !== retention)
+    problems.push(`${plan.logType}: expires after ${plan.expirationDays} days, retention table says ${retention}`);
+  let previous = -1;
+  for (const t of plan.transitions) {
+    if (t.days <= previous)
+      problems.push(`${plan.logType}: transition to ${t.storageClass} at day ${t.days} is not after the previous one`);
+    if (t.storageClass === "STANDARD_IA" && t.days < MIN_DAYS_BEFORE_IA)
+      problems.push(`${plan.logType}: Standard-IA before day ${MIN_DAYS_BEFORE_IA}`);
+    if (t.days >= plan.expirationDays)
+      problems.push(`${plan.logType}: expiration (day ${plan.expirationDays}) is not after the transition to ${t.storageClass} (day ${t.days})`);
+    previous = t.days;
+  }
+  for (const stay of residency(plan)) {
+    const min = STORAGE_CLASSES[stay.storageClass].minimumDays;
+    if (stay.toDay - stay.fromDay < min)
+      problems.push(
+        `${plan.logType}: objects stay ${stay.toDay - stay.fromDay} days in ${stay.storageClass}, which bills at least ${min}`,
+      );
+  }
+  return problems;
+}
+
+/** The plan as S3's PutBucketLifecycleConfiguration body, the artifact reviewers read. */
+export function lifecycleConfiguration(plan: LifecyclePlan): BucketLifecycleConfiguration {
+  return {
+    Rules: [
+      {
+        ID: `${plan.logType}-retention-${plan.expirationDays}d`,
+        Status: "Enabled",
+        Filter: { Prefix: "" },
+        Transitions: plan.transitions.map((t) => ({ Days: t.days, StorageClass: t.storageClass })),
+        Expiration: { Days: plan.expirationDays },
+        NoncurrentVersionExpiration: { NoncurrentDays: plan.noncurrentVersionDays },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: plan.abortIncompleteMultipartDays },
+      },
+    ],
+  };
+}

@@ -1,0 +1,28 @@
+import * as pulumi from "@pulumi/pulumi";
+import { LogArchive } from "./components/log-archive";
+import type { LoadedConfig, SecretKey } from "./config";
+
+/** Secret config values as Pulumi secrets; undefined where the stack does not set them. */
+export type SecretInputs = Partial<Record<SecretKey, pulumi.Output<string>>>;
+
+/**
+ * Builds every component of the platform from a validated config. Pure wiring: the artifacts come
+ * from the generators, the resources from the components.
+ */
+export function createPlatform({ config, secrets: plain }: LoadedConfig) {
+  const secrets: SecretInputs = Object.fromEntries(
+    Object.entries(plain).map(([k, v]) => [k, pulumi.secret(v)]),
+  );
+  void secrets;
+
+  const archive = new LogArchive("log-archive", {
+    archive: config.archive,
+    environment: config.environment,
+    production: config.production,
+  });
+
+  return {
+    environment: config.environment,
+    logArchive: archive.outputs,
+  };
+}

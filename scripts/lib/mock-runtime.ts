@@ -1,0 +1,137 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** What the mock engine saw for one registered resource. */
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** URN of the parent resource, if any. */
+  parent?: string;
+  custom: boolean;
+  protect: boolean;
+  retainOnDelete: boolean;
+  /** Inputs as the engine received them; secret values are kept wrapped until `redact`. */
+  inputs: Record<string, unknown>;
+}
+
+export const SECRET_PLACEHOLDER = "[secret]";
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces every Pulumi secret in a serialized value with "[secret]". */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) return SECRET_PLACEHOLDER;
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redact(v)]));
+  }
+  return value;
+}
+
+/** Deterministic fake state for resources, so outputs such as ARNs and bucket names resolve. */
+function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  const state: Record<string, unknown> = { ...args.inputs };
+  if (args.type.startsWith("aws:")) {
+    const physical = (args.inputs.bucket as string | undefined) ?? args.name;
+    state.arn ??= args.type.startsWith("aws:s3/")
+      ? `arn:aws:s3:::${physical}`
+      : `arn:aws:${args.type.split(/[:/]/)[1]}:us-east-1:123456789012:${args.name}`;
+    if (args.type === "aws:s3/bucket:Bucket") state.bucket ??= physical;
+    if (args.type === "aws:kms/key:Key") state.keyId ??= `${args.name}-key-id`;
+  }
+  return state;
+}
+
+const CALLS: Record<string, Record<string, unknown>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": {
+    accountId: "123456789012",
+    arn: "arn:aws:iam::123456789012:user/offline",
+    userId: "OFFLINE",
+  },
+  "aws:index/getRegion:getRegion": { name: "us-east-1", region: "us-east-1", id: "us-east-1" },
+  "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" },
+};
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+interface MockMonitorLike {
+  registerResource(req: RegisterRequest, cb: (err: unknown, resp: { getUrn(): string } | undefined) => void): unknown;
+}
+
+// Not in the public typings, but what every mocked program needs: the monitor to record parents
+// and resource options, and a way to wait until late registrations (inside applies) are done.
+// biome-ignore lint/suspicious/noExplicitAny: internal Pulumi runtime modules are untyped.
+const settings: any = require("@pulumi/pulumi/runtime/settings");
+
+/**
+ * Installs Pulumi's mock runtime for one program run and records every resource registration with
+ * its parent and options (which the public Mocks API does not expose).
+ */
+export async function installMockRuntime(
+  project: string,
+  stack: string,
+  config: Record<string, string>,
+  secretKeys: string[],
+): Promise<{ resources: RecordedResource[]; settle(): Promise<void> }> {
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({
+        // Buckets get their physical name as ID, as in AWS, so rendered references read naturally.
+        id: (args.type === "aws:s3/bucket:Bucket" && (args.inputs.bucket as string)) || `${args.name}-id`,
+        state: mockState(args),
+      }),
+      call: (args) => CALLS[args.token] ?? {},
+    },
+    project,
+    stack,
+    false,
+  );
+  const resources: RecordedResource[] = [];
+  const monitor = settings.getMonitor() as MockMonitorLike;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    register(req, (err, resp) => {
+      if (!err && resp) {
+        resources.push({
+          urn: resp.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent() || undefined,
+          custom: req.getCustom(),
+          protect: req.getProtect(),
+          retainOnDelete: req.getRetainondelete(),
+          inputs: req.getObject()?.toJavaScript() ?? {},
+        });
+      }
+      cb(err, resp);
+    });
+  return { resources, settle: () => settings.waitForRPCs() };
+}
+
+/** Resolves a (possibly nested) Output value, keeping secrets as "[secret]". */
+export async function resolveOutputs(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const out = value as pulumi.Output<unknown>;
+    const [plain, secret] = await Promise.all([
+      new Promise((resolve) => out.apply((v) => resolve(v))),
+      pulumi.isSecret(out),
+    ]);
+    return secret ? SECRET_PLACEHOLDER : resolveOutputs(plain);
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(resolveOutputs));
+  if (value && typeof value === "object" && !(value instanceof pulumi.Resource)) {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutputs(v)]));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
