@@ -1,0 +1,42 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const INSTALL: Record<string, string> = {
+  promtool: "apt-get install -y prometheus (Debian bookworm: promtool 2.42)",
+  amtool: "apt-get install -y prometheus-alertmanager (Debian bookworm: amtool 0.25)",
+  alertmanager: "apt-get install -y prometheus-alertmanager (Debian bookworm: alertmanager 0.25)",
+};
+
+/** Path of a required external tool; a missing tool fails the test with how to install it. */
+export function requireTool(name: string): string {
+  const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
+  const path = found.stdout.trim();
+  if (found.status !== 0 || path === "") {
+    throw new Error(`${name} is not installed; install it with: ${INSTALL[name] ?? `apt-get install ${name}`}`);
+  }
+  return path;
+}
+
+export interface ToolResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a tool and returns its exit status and output (never throws on a non-zero exit). */
+export function runTool(name: string, args: string[], opts: { cwd?: string; input?: string } = {}): ToolResult {
+  const r = spawnSync(requireTool(name), args, { encoding: "utf8", cwd: opts.cwd, input: opts.input, timeout: 120_000 });
+  return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** Writes files into a fresh temporary directory and returns its path. */
+export function tempFiles(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "obs-test-"));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+export const toolVersion = (name: string): string =>
+  execFileSync(requireTool(name), ["--version"], { encoding: "utf8" }).split("\n")[0] ?? "";
