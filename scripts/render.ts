@@ -3,22 +3,26 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../infra/config";
 import { renderFiles, renderStack, writeFiles } from "./lib/offline";
+import { readStackFile } from "./lib/stack-file";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { stack: { type: "string" }, out: { type: "string" } },
+    // --dir: where Pulumi.<stack>.yaml lives (default: the project root).
+    options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" } },
     strict: true,
   });
   if (!values.stack) {
-    console.error("usage: npm run render -- --stack <name> [--out DIR]");
+    console.error("usage: npm run render -- --stack <name> [--out DIR] [--dir STACK_FILE_DIR]");
     return 2;
   }
   const outDir = resolve(values.out ?? `out/${values.stack}`);
   try {
-    const result = await renderStack(values.stack);
+    const result = await renderStack(values.stack, readStackFile(values.stack, values.dir));
     const files = renderFiles(result);
     writeFiles(outDir, files);
-    console.log(`rendered stack ${values.stack}: ${result.resources.length} resources, ${files.length} files in ${outDir}`);
+    console.log(
+      `rendered stack ${values.stack}: ${result.resources.length} resources, ${files.length} files in ${outDir}`,
+    );
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -2,7 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_TYPES, type LogType } from "../catalog/retention";
 import type { ArchiveConfig } from "../config";
-import { AUDIT_LOCK_DAYS, accessLogBucketName, archiveBucketName, lifecyclePlan } from "../generators/archive";
+import {
+  AUDIT_LOCK_DAYS,
+  accessLogBucketName,
+  archiveBucketName,
+  lifecyclePlan,
+} from "../generators/archive";
 import { SecureBucket } from "./secure-bucket";
 
 export interface LogArchiveArgs {
@@ -48,7 +53,11 @@ export class LogArchive extends pulumi.ComponentResource {
       },
       stateful,
     );
-    new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${args.archive.bucketPrefix}-log-archive`, targetKeyId: key.keyId }, { parent: this });
+    new aws.kms.Alias(
+      `${name}-key-alias`,
+      { name: `alias/${args.archive.bucketPrefix}-log-archive`, targetKeyId: key.keyId },
+      { parent: this },
+    );
     this.kmsKeyArn = key.arn;
 
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;

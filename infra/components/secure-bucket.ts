@@ -8,7 +8,9 @@ export interface SecureBucketArgs {
   kmsKeyArn?: pulumi.Input<string>;
   /** Where S3 server access logs of this bucket go. */
   accessLogs?: { bucket: pulumi.Input<string>; prefix: string };
-  lifecycle?: LifecyclePlan | { expirationDays: number; noncurrentVersionDays: number; abortIncompleteMultipartDays: number };
+  lifecycle?:
+    | LifecyclePlan
+    | { expirationDays: number; noncurrentVersionDays: number; abortIncompleteMultipartDays: number };
   /** Default Object Lock retention (COMPLIANCE: nobody, root included, can shorten it). */
   objectLockDays?: number;
   /** Lets the S3 logging service write access logs of the given source account into this bucket. */
@@ -52,7 +54,13 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
-      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      {
+        bucket,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
       child,
     );
     new aws.s3.BucketOwnershipControls(
@@ -68,7 +76,10 @@ export class SecureBucket extends pulumi.ComponentResource {
           args.kmsKeyArn === undefined
             ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }
             : {
-                applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                applyServerSideEncryptionByDefault: {
+                  sseAlgorithm: "aws:kms",
+                  kmsMasterKeyId: args.kmsKeyArn,
+                },
                 bucketKeyEnabled: true,
               },
         ],
@@ -106,11 +117,16 @@ export class SecureBucket extends pulumi.ComponentResource {
           bucket,
           rules: [
             {
-              id: "logType" in plan ? `${plan.logType}-retention-${plan.expirationDays}d` : `retention-${plan.expirationDays}d`,
+              id:
+                "logType" in plan
+                  ? `${plan.logType}-retention-${plan.expirationDays}d`
+                  : `retention-${plan.expirationDays}d`,
               status: "Enabled",
               filter: { prefix: "" },
               transitions:
-                "transitions" in plan ? plan.transitions.map((t) => ({ days: t.days, storageClass: t.storageClass })) : [],
+                "transitions" in plan
+                  ? plan.transitions.map((t) => ({ days: t.days, storageClass: t.storageClass }))
+                  : [],
               expiration: { days: plan.expirationDays },
               noncurrentVersionExpiration: { noncurrentDays: plan.noncurrentVersionDays },
               abortIncompleteMultipartUpload: { daysAfterInitiation: plan.abortIncompleteMultipartDays },
@@ -128,7 +144,10 @@ export class SecureBucket extends pulumi.ComponentResource {
   }
 }
 
-function bucketPolicy(arn: pulumi.Output<string>, logSourceAccount?: pulumi.Input<string>): pulumi.Output<string> {
+function bucketPolicy(
+  arn: pulumi.Output<string>,
+  logSourceAccount?: pulumi.Input<string>,
+): pulumi.Output<string> {
   return pulumi.all([arn, logSourceAccount]).apply(([bucketArn, account]) => {
     const statements: aws.iam.PolicyStatement[] = [
       {

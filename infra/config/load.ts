@@ -48,7 +48,9 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     if (namespace === PROJECT) {
       input[key] = decode(value);
       if ((SECRET_KEYS as readonly string[]).includes(key) && !secretKeys.has(fullKey)) {
-        problems.push(`${fullKey}: must be a secret, set it with \`pulumi config set --secret ${key} <value>\``);
+        problems.push(
+          `${fullKey}: must be a secret, set it with \`pulumi config set --secret ${key} <value>\``,
+        );
       }
     } else if (!(PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) {
       problems.push(

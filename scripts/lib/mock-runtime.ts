@@ -64,7 +64,10 @@ interface RegisterRequest {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 interface MockMonitorLike {
-  registerResource(req: RegisterRequest, cb: (err: unknown, resp: { getUrn(): string } | undefined) => void): unknown;
+  registerResource(
+    req: RegisterRequest,
+    cb: (err: unknown, resp: { getUrn(): string } | undefined) => void,
+  ): unknown;
 }
 
 // Not in the public typings, but what every mocked program needs: the monitor to record parents
@@ -130,7 +133,9 @@ export async function resolveOutputs(value: unknown): Promise<unknown> {
   }
   if (Array.isArray(value)) return Promise.all(value.map(resolveOutputs));
   if (value && typeof value === "object" && !(value instanceof pulumi.Resource)) {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutputs(v)]));
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([k, v]) => [k, await resolveOutputs(v)]),
+    );
     return Object.fromEntries(entries);
   }
   return value;

@@ -25,7 +25,10 @@ export interface RenderResult {
  * Runs the real program (infra/main.ts, what infra/index.ts runs under `pulumi up`) on Pulumi's
  * mock runtime with the stack's config file. Throws ConfigError on bad config, before any resource.
  */
-export async function renderStack(stack: string, file: StackFile = readStackFile(stack)): Promise<RenderResult> {
+export async function renderStack(
+  stack: string,
+  file: StackFile = readStackFile(stack),
+): Promise<RenderResult> {
   const rt = await installMockRuntime(PROJECT, stack, file.config, file.secretKeys);
   const { config } = loadStackConfig();
   const rawOutputs = runProgram();

@@ -29,11 +29,15 @@ export const offlineSecret = (key: string): string => `offline-placeholder-${key
 export function readStackFile(stack: string, root = REPO_ROOT): StackFile {
   const path = join(root, `Pulumi.${stack}.yaml`);
   if (!/^[a-zA-Z0-9_.-]+$/.test(stack) || !existsSync(path)) {
-    throw new ConfigError([`stack "${stack}": unknown stack (expected one of: ${knownStacks(root).join(", ")})`]);
+    throw new ConfigError([
+      `stack "${stack}": unknown stack (expected one of: ${knownStacks(root).join(", ")})`,
+    ]);
   }
   const doc = parseDocument(readFileSync(path, "utf8"), { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `Pulumi.${stack}.yaml: malformed YAML: ${e.message.split("\n")[0]}`));
+    throw new ConfigError(
+      doc.errors.map((e) => `Pulumi.${stack}.yaml: malformed YAML: ${e.message.split("\n")[0]}`),
+    );
   }
   const body = doc.toJS() as { config?: Record<string, unknown> } | null;
   const entries = body?.config ?? {};

@@ -23,7 +23,10 @@ function resourcesPerComponent(result: RenderResult): string[] {
   const lines = ["| Component | Resources | By type |", "|---|---|---|"];
   for (const [g, counts] of [...groups].sort()) {
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    const types = [...counts].sort().map(([t, n]) => `${t} ×${n}`).join(", ");
+    const types = [...counts]
+      .sort()
+      .map(([t, n]) => `${t} ×${n}`)
+      .join(", ");
     lines.push(`| ${g} | ${total} | ${types} |`);
   }
   return lines;

@@ -8,7 +8,10 @@ import { readStackFile } from "../../scripts/lib/stack-file";
  * (values are plain JS; undefined removes the key). Use one render per test file where possible:
  * Pulumi's runtime is per process and vitest runs each file in its own fork.
  */
-export async function render(stack: "dev" | "prod", overrides: Record<string, unknown> = {}): Promise<RenderResult> {
+export async function render(
+  stack: "dev" | "prod",
+  overrides: Record<string, unknown> = {},
+): Promise<RenderResult> {
   const file = readStackFile(stack);
   for (const [key, value] of Object.entries(overrides)) {
     const full = `${PROJECT}:${key}`;
@@ -34,6 +37,11 @@ export const ofType = (result: RenderResult, type: string): RecordedResource[] =
 
 export function one(result: RenderResult, type: string, name: string): RecordedResource {
   const r = result.resources.find((x) => x.type === type && x.name === name);
-  if (!r) throw new Error(`no ${type} named ${name}; have: ${ofType(result, type).map((x) => x.name).join(", ")}`);
+  if (!r)
+    throw new Error(
+      `no ${type} named ${name}; have: ${ofType(result, type)
+        .map((x) => x.name)
+        .join(", ")}`,
+    );
   return r;
 }

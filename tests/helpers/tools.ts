@@ -14,7 +14,9 @@ export function requireTool(name: string): string {
   const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
   const path = found.stdout.trim();
   if (found.status !== 0 || path === "") {
-    throw new Error(`${name} is not installed; install it with: ${INSTALL[name] ?? `apt-get install ${name}`}`);
+    throw new Error(
+      `${name} is not installed; install it with: ${INSTALL[name] ?? `apt-get install ${name}`}`,
+    );
   }
   return path;
 }
@@ -26,8 +28,17 @@ export interface ToolResult {
 }
 
 /** Runs a tool and returns its exit status and output (never throws on a non-zero exit). */
-export function runTool(name: string, args: string[], opts: { cwd?: string; input?: string } = {}): ToolResult {
-  const r = spawnSync(requireTool(name), args, { encoding: "utf8", cwd: opts.cwd, input: opts.input, timeout: 120_000 });
+export function runTool(
+  name: string,
+  args: string[],
+  opts: { cwd?: string; input?: string } = {},
+): ToolResult {
+  const r = spawnSync(requireTool(name), args, {
+    encoding: "utf8",
+    cwd: opts.cwd,
+    input: opts.input,
+    timeout: 120_000,
+  });
   return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 

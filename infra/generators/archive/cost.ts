@@ -33,7 +33,10 @@ export function monthlyCost(plan: LifecyclePlan, dailyVolumeGb: number): CostLin
   };
 }
 
-export function archiveCost(dailyVolumeGb: Record<LogType, number>): { lines: CostLine[]; total: CostTotals } {
+export function archiveCost(dailyVolumeGb: Record<LogType, number>): {
+  lines: CostLine[];
+  total: CostTotals;
+} {
   const lines = LOG_TYPES.map((t) => monthlyCost(lifecyclePlan(t), dailyVolumeGb[t]));
   const sum = (f: (l: CostLine) => number) => lines.reduce((acc, l) => acc + f(l), 0);
   return {

@@ -29,13 +29,16 @@ export const archiveConcern: Concern = {
   summary: (config) => {
     const rows = LOG_TYPES.map((t) => {
       const plan = lifecyclePlan(t);
-      const tiers = ["STANDARD", ...plan.transitions.map((x) => `${x.storageClass} @ ${x.days}d`)].join(" → ");
+      const tiers = ["STANDARD", ...plan.transitions.map((x) => `${x.storageClass} @ ${x.days}d`)].join(
+        " → ",
+      );
       const lock = t === "audit" ? `COMPLIANCE ${AUDIT_LOCK_DAYS}d` : "—";
       return `| ${t} | ${RETENTION[t].period} | \`${archiveBucketName(config.archive, t)}\` | ${tiers} | ${plan.expirationDays} | ${lock} |`;
     });
     const cost = archiveCost(config.archive.dailyVolumeGb);
     const costRows = cost.lines.map(
-      (l) => `| ${l.logType} | ${l.dailyVolumeGb} | ${usd(l.lifecycleUsdPerMonth)} | ${usd(l.standardUsdPerMonth)} |`,
+      (l) =>
+        `| ${l.logType} | ${l.dailyVolumeGb} | ${usd(l.lifecycleUsdPerMonth)} | ${usd(l.standardUsdPerMonth)} |`,
     );
     const t = cost.total;
     const saved = t.standardUsdPerMonth > 0 ? 1 - t.lifecycleUsdPerMonth / t.standardUsdPerMonth : 0;

@@ -47,7 +47,9 @@ export function lifecyclePlan(logType: LogType): LifecyclePlan {
 export const lifecyclePlans = (): LifecyclePlan[] => LOG_TYPES.map(lifecyclePlan);
 
 /** Days an object spends in each class under a plan, in order, starting with S3 Standard. */
-export function residency(plan: LifecyclePlan): { storageClass: StorageClass; fromDay: number; toDay: number }[] {
+export function residency(
+  plan: LifecyclePlan,
+): { storageClass: StorageClass; fromDay: number; toDay: number }[] {
   const stops: { storageClass: StorageClass; day: number }[] = [
     { storageClass: "STANDARD", day: 0 },
     ...plan.transitions.map((t) => ({ storageClass: t.storageClass, day: t.days })),
@@ -67,15 +69,21 @@ export function lifecycleViolations(plan: LifecyclePlan): string[] {
   const problems: string[] = [];
   const retention = RETENTION[plan.logType].days;
   if (plan.expirationDays !== retention)
-    problems.push(`${plan.logType}: expires after ${plan.expirationDays} days, retention table says ${retention}`);
+    problems.push(
+      `${plan.logType}: expires after ${plan.expirationDays} days, retention table says ${retention}`,
+    );
   let previous = -1;
   for (const t of plan.transitions) {
     if (t.days <= previous)
-      problems.push(`${plan.logType}: transition to ${t.storageClass} at day ${t.days} is not after the previous one`);
+      problems.push(
+        `${plan.logType}: transition to ${t.storageClass} at day ${t.days} is not after the previous one`,
+      );
     if (t.storageClass === "STANDARD_IA" && t.days < MIN_DAYS_BEFORE_IA)
       problems.push(`${plan.logType}: Standard-IA before day ${MIN_DAYS_BEFORE_IA}`);
     if (t.days >= plan.expirationDays)
-      problems.push(`${plan.logType}: expiration (day ${plan.expirationDays}) is not after the transition to ${t.storageClass} (day ${t.days})`);
+      problems.push(
+        `${plan.logType}: expiration (day ${plan.expirationDays}) is not after the transition to ${t.storageClass} (day ${t.days})`,
+      );
     previous = t.days;
   }
   for (const stay of residency(plan)) {

@@ -1,0 +1,194 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseStackConfig } from "../../infra/config";
+import { readStackFile, REPO_ROOT } from "../../scripts/lib/stack-file";
+
+/** The dev stack file as the runtime sees it, with edits applied to decoded values. */
+function devConfigWith(edit: (cfg: Record<string, unknown>) => void): Record<string, string> {
+  const file = readStackFile("dev");
+  const decoded: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(file.config)) {
+    try {
+      decoded[k] = JSON.parse(v);
+    } catch {
+      decoded[k] = v;
+    }
+  }
+  edit(decoded);
+  return Object.fromEntries(
+    Object.entries(decoded)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+}
+
+function problemsOf(raw: Record<string, string>, secretKeys = readStackFile("dev").secretKeys): string[] {
+  try {
+    parseStackConfig(raw, new Set(secretKeys));
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into decoded config freely.
+type Any = any;
+
+describe("stack config validation", () => {
+  it("accepts the dev and prod stack files", () => {
+    for (const stack of ["dev", "prod"]) {
+      const file = readStackFile(stack);
+      expect(() => parseStackConfig(file.config, new Set(file.secretKeys))).not.toThrow();
+    }
+  });
+
+  it("keeps secrets out of the plain config", () => {
+    const file = readStackFile("dev");
+    const { config, secrets } = parseStackConfig(file.config, new Set(file.secretKeys));
+    expect(Object.keys(secrets).sort()).toContain("smtpPassword");
+    expect(JSON.stringify(config)).not.toContain("offline-placeholder");
+  });
+
+  it.each([
+    [
+      "wrong type",
+      (c: Any) => {
+        c["observability:archive"].dailyVolumeGb.audit = "lots";
+      },
+      "observability:archive.dailyVolumeGb.audit: Invalid input: expected number, received string",
+    ],
+    [
+      "unknown nested key (typo)",
+      (c: Any) => {
+        c["observability:teams"][0].emial = c["observability:teams"][0].email;
+      },
+      "observability:teams[0].emial: unknown key",
+    ],
+    [
+      "unknown top-level key",
+      (c: Any) => {
+        c["observability:archvie"] = {};
+      },
+      "observability:archvie: unknown key",
+    ],
+    [
+      "missing required key",
+      (c: Any) => {
+        c["observability:archive"] = undefined;
+      },
+      "observability:archive: Invalid input: expected object, received undefined",
+    ],
+    [
+      "value out of range",
+      (c: Any) => {
+        c["observability:archive"].kmsDeletionWindowDays = 3;
+      },
+      "observability:archive.kmsDeletionWindowDays: Too small: expected number to be >=7",
+    ],
+    [
+      "service owned by an unknown team",
+      (c: Any) => {
+        c["observability:services"][0].team = "nobody";
+      },
+      'observability:services[0].team: unknown team "nobody" (expected one of: platform, web)',
+    ],
+    [
+      "unknown config namespace",
+      (c: Any) => {
+        c["grafana:url"] = "http://x";
+      },
+      'grafana:url: unknown config namespace "grafana" (expected observability:, aws:, kubernetes:)',
+    ],
+  ])("rejects %s with one line naming the key", (_case, edit, message) => {
+    expect(problemsOf(devConfigWith(edit))).toEqual([message]);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf(
+      devConfigWith((c: Any) => {
+        c["observability:archive"].kmsDeletionWindowDays = 3;
+        c["observability:teams"][0].emial = "x";
+      }),
+    );
+    expect(problems).toHaveLength(2);
+  });
+
+  it("rejects a secret given in plain text", () => {
+    const file = readStackFile("dev");
+    const secretKeys = file.secretKeys.filter((k) => k !== "observability:smtpPassword");
+    expect(problemsOf(file.config, secretKeys)).toEqual([
+      "observability:smtpPassword: must be a secret, set it with `pulumi config set --secret smtpPassword <value>`",
+    ]);
+  });
+
+  it("requires the secrets the configured channels need", () => {
+    const file = readStackFile("dev");
+    delete file.config["observability:pagerdutyRoutingKey"];
+    expect(problemsOf(file.config, file.secretKeys)).toEqual([
+      "observability:pagerdutyRoutingKey: missing secret: set it with `pulumi config set --secret pagerdutyRoutingKey <value>`",
+    ]);
+  });
+
+  it("turns encrypted stack-file secrets into secret placeholders", () => {
+    const dir = mkdtempSync(join(tmpdir(), "obs-stack-"));
+    writeFileSync(
+      join(dir, "Pulumi.enc.yaml"),
+      "config:\n  observability:smtpPassword:\n    secure: v1:abc\n",
+    );
+    const file = readStackFile("enc", dir);
+    expect(file.secretKeys).toContain("observability:smtpPassword");
+    expect(file.placeholders).not.toContain("observability:smtpPassword");
+    expect(file.config["observability:smtpPassword"]).toBe("offline-placeholder-smtpPassword");
+  });
+});
+
+describe("render command on bad input", () => {
+  const render = (args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/render.ts", ...args],
+      {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      },
+    );
+
+  function badStackDir(name: string, body: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "obs-bad-"));
+    writeFileSync(join(dir, `Pulumi.${name}.yaml`), body);
+    return dir;
+  }
+
+  it.each([
+    [
+      "an unknown stack name",
+      "staging",
+      undefined,
+      'stack "staging": unknown stack (expected one of: dev, prod)',
+    ],
+    [
+      "malformed YAML",
+      "broken",
+      "config:\n  observability:environment: [dev\n",
+      "Pulumi.broken.yaml: malformed YAML:",
+    ],
+    [
+      "an invalid value",
+      "typo",
+      "config:\n  observability:environment: Dev\n",
+      "observability:environment: expected a lowercase name",
+    ],
+  ])("fails on %s: one line per problem, exit 1, no trace, nothing written", (_c, stack, body, line) => {
+    const out = join(mkdtempSync(join(tmpdir(), "obs-out-")), "render");
+    const dir = body === undefined ? undefined : badStackDir(stack, body);
+    const r = render(["--stack", stack, "--out", out, ...(dir ? ["--dir", dir] : [])]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(line);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(out)).toBe(false);
+  });
+});
