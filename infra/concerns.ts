@@ -1,5 +1,6 @@
 import type { Concern } from "./artifacts";
 import { archiveConcern } from "./generators/archive";
+import { metricsConcern } from "./generators/metrics";
 
 /** Every concern's artifacts and summary section, in the order summary.md shows them. */
-export const CONCERNS: Concern[] = [archiveConcern];
+export const CONCERNS: Concern[] = [archiveConcern, metricsConcern];

@@ -1,0 +1,185 @@
+import type { NotificationTiming } from "../../catalog/alert-levels";
+import type { SecretKey, StackConfig } from "../../config";
+import { type AlertChannel, alertChannels } from "../alerting/channels";
+import { resolveMetrics } from "../metrics/settings";
+
+export type AlertmanagerInput = Pick<
+  StackConfig,
+  "alerting" | "teams" | "metrics" | "production" | "services" | "environment"
+>;
+
+/** The Kubernetes Secret holding the channel credentials; the chart mounts it for Alertmanager. */
+export const CHANNEL_SECRET_NAME = "kps-alertmanager-channels";
+/** Where the chart's `alertmanagerSpec.secrets` mounts a secret's keys. */
+export const secretFile = (
+  key: SecretKey,
+  dir = `/etc/alertmanager/secrets/${CHANNEL_SECRET_NAME}`,
+): string => `${dir}/${key}`;
+
+/** Labels alerts are grouped and inhibited by: one notification per alert and service. */
+export const GROUP_BY = ["alertname", "service"];
+export const DEAD_MANS_SWITCH = "deadmansswitch";
+
+export interface Route {
+  receiver: string;
+  matchers?: string[];
+  group_by?: string[];
+  group_wait?: string;
+  group_interval?: string;
+  repeat_interval?: string;
+  continue?: boolean;
+  routes?: Route[];
+}
+
+type Receiver = { name: string } & Record<string, unknown>;
+
+export interface AlertmanagerConfig {
+  global: Record<string, string>;
+  route: Route;
+  inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
+  receivers: Receiver[];
+}
+
+export const duration = (minutes: number): string =>
+  minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+const timing = (t: NotificationTiming) => ({
+  group_wait: `${t.groupWaitSeconds}s`,
+  group_interval: duration(t.groupIntervalMinutes),
+  repeat_interval: duration(t.repeatIntervalMinutes),
+});
+
+export const receiverName = (channel: AlertChannel, team?: string): string =>
+  `${channel.priority.toLowerCase()}-${channel.kind}${team ? `-${team}` : ""}`;
+
+function receivers(channel: AlertChannel, config: AlertmanagerInput, secretDir?: string): Receiver[] {
+  const file = secretFile(channel.secretKey, secretDir);
+  const base = { send_resolved: channel.sendResolved };
+  switch (channel.kind) {
+    case "pagerduty":
+      // One routing key for the whole platform: PagerDuty's own escalation policies pick the person.
+      return [
+        {
+          name: receiverName(channel),
+          pagerduty_configs: [{ ...base, routing_key_file: file, severity: "critical" }],
+        },
+      ];
+    case "opsgenie":
+      return [
+        {
+          name: receiverName(channel),
+          opsgenie_configs: [{ ...base, api_key_file: file, priority: channel.priority }],
+        },
+      ];
+    case "email":
+      return channel.destinations.map((d) => ({
+        name: receiverName(channel, d.team),
+        email_configs: [
+          {
+            ...base,
+            to: d.address,
+            from: config.alerting.email.from,
+            smarthost: config.alerting.email.smarthost,
+            auth_username: config.alerting.email.username,
+            auth_password_file: file,
+          },
+        ],
+      }));
+    case "slack": {
+      const slack = (name: string, channelName: string): Receiver => ({
+        name,
+        slack_configs: [{ ...base, api_url_file: file, channel: channelName }],
+      });
+      return [
+        slack(receiverName(channel, "default"), config.alerting.slackChannel),
+        ...channel.destinations.map((d) => slack(receiverName(channel, d.team), d.address)),
+      ];
+    }
+  }
+}
+
+/** The default receiver of a priority: the paging service, or the owner team's email / the default Slack channel. */
+function priorityRoute(channel: AlertChannel, ownerTeam: string): Route {
+  const perTeam = channel.kind === "email" || channel.kind === "slack";
+  const fallback = channel.kind === "slack" ? "default" : channel.kind === "email" ? ownerTeam : undefined;
+  const route: Route = {
+    receiver: receiverName(channel, fallback),
+    matchers: [`priority="${channel.priority}"`],
+    ...timing(channel.timing),
+  };
+  if (perTeam) {
+    route.routes = channel.destinations.map((d) => ({
+      receiver: receiverName(channel, d.team),
+      matchers: [`team="${d.team}"`],
+    }));
+  }
+  return route;
+}
+
+/**
+ * The deployed Alertmanager configuration, from the one channel definition. Credentials are
+ * `*_file` references into the mounted channel Secret, so this file holds no secret. `secretDir`
+ * lets a test point the files somewhere else.
+ */
+export function alertmanagerConfig(
+  config: AlertmanagerInput,
+  opts: { secretDir?: string } = {},
+): AlertmanagerConfig {
+  const { ownerTeam } = resolveMetrics(config);
+  const channels = alertChannels(config);
+  const p3 = channels.find((c) => c.priority === "P3")!;
+  return {
+    global: { resolve_timeout: "5m" },
+    route: {
+      // An alert without a priority label still reaches people: the default Slack channel.
+      receiver: receiverName(p3, "default"),
+      group_by: GROUP_BY,
+      ...timing(p3.timing),
+      routes: [
+        // The dead man's switch expects a heartbeat: re-send every minute, never to people.
+        {
+          receiver: DEAD_MANS_SWITCH,
+          matchers: ['alertname="Watchdog"'],
+          group_wait: "0s",
+          group_interval: "1m",
+          repeat_interval: "1m",
+        },
+        ...channels.map((c) => priorityRoute(c, ownerTeam)),
+      ],
+    },
+    inhibit_rules: [
+      {
+        source_matchers: ['priority="P1"'],
+        target_matchers: ['priority=~"P2|P3"', 'alertname!="Watchdog"'],
+        equal: ["service"],
+      },
+    ],
+    receivers: [
+      {
+        name: DEAD_MANS_SWITCH,
+        webhook_configs: [{ url: config.metrics.deadMansSwitchUrl, send_resolved: false }],
+      },
+      ...channels.flatMap((c) => receivers(c, config, opts.secretDir)),
+    ],
+  };
+}
+
+/** The secret keys the Alertmanager configuration reads from the channel Secret. */
+export const channelSecretKeys = (config: AlertmanagerInput): SecretKey[] =>
+  alertChannels(config).map((c) => c.secretKey);
+
+/** The routing tree as a Mermaid flowchart for summary.md. */
+export function routingMermaid(am: AlertmanagerConfig): string {
+  const lines = ["```mermaid", "flowchart LR"];
+  let n = 0;
+  const walk = (route: Route, parent?: string): void => {
+    const id = `r${n++}`;
+    const match = route.matchers?.join(", ") ?? "every alert";
+    const when = route.repeat_interval ? `<br/>repeat ${route.repeat_interval}` : "";
+    lines.push(`  ${id}["${match.replaceAll('"', "'")}<br/>→ ${route.receiver}${when}"]`);
+    if (parent) lines.push(`  ${parent} --> ${id}`);
+    for (const child of route.routes ?? []) walk(child, id);
+  };
+  walk(am.route);
+  lines.push("```");
+  return lines.join("\n");
+}

@@ -1,0 +1,244 @@
+import type { Priority } from "../../catalog/alert-levels";
+import { RECORD, type SloWindow } from "../../catalog/recording-rules";
+import type { ServiceConfig } from "../../config";
+import { type MetricsInput, servesHttp } from "./settings";
+
+/**
+ * The SRE workbook's multi-window, multi-burn-rate pairs, stated as "share of the SLO window's
+ * error budget spent within the long window". The burn rate follows from the SLO window length
+ * (for 30 days: 14.4, 6, 3, 1), so a 28-day SLO gets the same budget semantics.
+ */
+export interface BurnPair {
+  long: SloWindow;
+  short: SloWindow;
+  budgetSpent: number;
+  priority: Priority;
+  why: string;
+}
+
+export const BURN_PAIRS: readonly BurnPair[] = [
+  {
+    long: "1h",
+    short: "5m",
+    budgetSpent: 0.02,
+    priority: "P1",
+    why: "2% of the budget in an hour: gone in ~2 days; page",
+  },
+  {
+    long: "6h",
+    short: "30m",
+    budgetSpent: 0.05,
+    priority: "P1",
+    why: "5% of the budget in 6 hours: gone in ~5 days; page",
+  },
+  {
+    long: "1d",
+    short: "2h",
+    budgetSpent: 0.1,
+    priority: "P2",
+    why: "10% of the budget in a day: gone in ~10 days; an email ticket, handled within the hour",
+  },
+  {
+    long: "3d",
+    short: "6h",
+    budgetSpent: 0.1,
+    priority: "P3",
+    why: "10% of the budget in 3 days: the budget runs out just within the window; a Slack ticket for the working day",
+  },
+];
+
+const HOURS: Readonly<Record<SloWindow, number>> = {
+  "5m": 1 / 12,
+  "30m": 0.5,
+  "1h": 1,
+  "2h": 2,
+  "6h": 6,
+  "1d": 24,
+  "3d": 72,
+};
+
+/** Burn rate of a pair for an SLO window of `windowDays` (14.4 for 1h at 30 days). */
+export const burnRate = (pair: BurnPair, windowDays: number): number =>
+  round((pair.budgetSpent * windowDays * 24) / HOURS[pair.long]);
+
+/** Six significant digits: enough, and no 0.014400000000000001 in rule files. */
+export const round = (x: number): number => Number(x.toPrecision(6));
+
+export type AlertScope = "http" | "service" | "platform";
+
+/** One alert of the catalog: its priority and why, its runbook, and its rule per service. */
+export interface AlertSpec {
+  alert: string;
+  priority: Priority;
+  /** Runbook file stem: runbooks/<runbook>.md. */
+  runbook: string;
+  /** Why this priority: shown in the README, the summary and the alert's description. */
+  reason: string;
+  /** http: services that serve HTTP; service: every service; platform: once. */
+  scope: AlertScope;
+  for?: string;
+  summary: string;
+  description: string;
+  expr(svc: ServiceConfig | undefined, config: MetricsInput): string;
+}
+
+const sel = (svc: ServiceConfig | undefined): string => `{job="${svc?.name ?? ""}"}`;
+const num = (x: number): string => String(round(x));
+
+function burnExpr(kind: "errorRatio" | "slowRatio", svc: ServiceConfig, priority: Priority): string {
+  const budget = kind === "errorRatio" ? 1 - svc.slo.availability : 1 - svc.slo.latencyTarget;
+  const record = kind === "errorRatio" ? RECORD.errorRatio : RECORD.slowRatio;
+  return BURN_PAIRS.filter((p) => p.priority === priority)
+    .map((p) => {
+      const threshold = num(burnRate(p, svc.slo.windowDays) * budget);
+      return `(${record(p.long)}${sel(svc)} > ${threshold} and ${record(p.short)}${sel(svc)} > ${threshold})`;
+    })
+    .join(" or ");
+}
+
+const pairText = (priority: Priority): string =>
+  BURN_PAIRS.filter((p) => p.priority === priority)
+    .map((p) => `${p.long}/${p.short}`)
+    .join(" or ");
+
+function sloAlerts(kind: "Availability" | "Latency"): AlertSpec[] {
+  const ratio = kind === "Availability" ? "errorRatio" : "slowRatio";
+  const what =
+    kind === "Availability" ? "5xx error ratio" : "share of requests slower than the latency threshold";
+  const names: Record<Priority, string> = { P1: "FastBurn", P2: "Burn", P3: "SlowBurn" };
+  return (["P1", "P2", "P3"] as const).map((priority) => ({
+    alert: `${kind}SLO${names[priority]}`,
+    priority,
+    runbook: kind === "Availability" ? "error-rates" : "high-latency",
+    reason: BURN_PAIRS.filter((p) => p.priority === priority)
+      .map((p) => p.why)
+      .join("; "),
+    scope: "http",
+    summary: `{{ $labels.service }} is burning its ${kind.toLowerCase()} error budget (${priority})`,
+    description: `The ${what} of {{ $labels.service }} is {{ $value | humanizePercentage }} over the ${pairText(priority)} windows, above ${priority === "P1" ? "the paging" : "the ticket"} burn rate of its SLO.`,
+    expr: (svc) => burnExpr(ratio, svc as ServiceConfig, priority),
+  }));
+}
+
+/** Every alert of the platform. The README, the summary and the runbook test read this list. */
+export const ALERTS: readonly AlertSpec[] = [
+  ...sloAlerts("Availability"),
+  ...sloAlerts("Latency"),
+  {
+    alert: "ServiceDown",
+    priority: "P1",
+    runbook: "service-down",
+    reason: "no instance of the service can be scraped: it is most likely down, and its SLO alerts are blind",
+    scope: "service",
+    for: "2m",
+    summary: "{{ $labels.service }} has no reachable instance",
+    description: "Every scrape target of {{ $labels.service }} has been down for 2 minutes.",
+    expr: (svc) => `sum(up${sel(svc)}) == 0`,
+  },
+  {
+    alert: "ServiceNotScraped",
+    priority: "P2",
+    runbook: "service-down",
+    reason: "the service is in the stack config but Prometheus finds no target: every alert of it is blind",
+    scope: "service",
+    for: "15m",
+    summary: "{{ $labels.service }} is not scraped at all",
+    description:
+      "Prometheus has no scrape target for {{ $labels.service }}: check its ServiceMonitor selector and metrics port.",
+    expr: (svc) => `absent(up${sel(svc)})`,
+  },
+  {
+    alert: "LatencyP99High",
+    priority: "P2",
+    runbook: "high-latency",
+    reason:
+      "users feel it, but most requests still succeed; the latency SLO alerts page if it eats the budget",
+    scope: "http",
+    for: "10m",
+    summary: "{{ $labels.service }} p99 latency is high",
+    description:
+      "API latency p99 of {{ $labels.service }} is {{ $value | humanizeDuration }}, above the alert threshold, for 10 minutes.",
+    expr: (svc, config) =>
+      `${RECORD.latency("p99")}${sel(svc)} > ${num((svc as ServiceConfig).slo.latencyThresholdSeconds * config.metrics.alerts.latencyP99Factor)}`,
+  },
+  {
+    alert: "LatencySLIBucketMissing",
+    priority: "P3",
+    runbook: "high-latency",
+    reason: "a configuration fault that blinds the latency SLO, no user impact by itself",
+    scope: "http",
+    for: "30m",
+    summary: "{{ $labels.service }} has no histogram bucket at its latency threshold",
+    description:
+      "{{ $labels.service }} serves requests but its http_server_request_duration_seconds histogram has no bucket at slo.latencyThresholdSeconds, so the latency SLO cannot be computed.",
+    expr: (svc) =>
+      `${RECORD.requestRate}${sel(svc)} > 0 unless on (job) ${RECORD.slowRatio("5m")}${sel(svc)}`,
+  },
+  {
+    alert: "DatabaseQueriesSlow",
+    priority: "P3",
+    runbook: "slow-database",
+    reason: "a cause, not a symptom: if users feel it, the latency alerts fire at higher priority",
+    scope: "service",
+    for: "10m",
+    summary: "{{ $labels.service }} database operations are slow",
+    description:
+      "Database operation p99 of {{ $labels.service }} is {{ $value | humanizeDuration }} for 10 minutes.",
+    expr: (svc, config) =>
+      `${RECORD.dbLatency("p99")}${sel(svc)} > ${num(config.metrics.alerts.dbP99Seconds)}`,
+  },
+  {
+    alert: "CacheHitRatioLow",
+    priority: "P3",
+    runbook: "cache-hit-ratio",
+    reason: "costs database load and latency, which have their own alerts; worth a look the same day",
+    scope: "service",
+    for: "15m",
+    summary: "{{ $labels.service }} cache hit ratio dropped",
+    description:
+      "Cache hit ratio of {{ $labels.service }} is {{ $value | humanizePercentage }} for 15 minutes.",
+    expr: (svc, config) =>
+      `${RECORD.cacheHitRatio}${sel(svc)} < ${num(config.metrics.alerts.cacheHitRatioMin)}`,
+  },
+  {
+    alert: "BackgroundJobsSlow",
+    priority: "P3",
+    runbook: "background-jobs",
+    reason: "jobs are asynchronous: slow runs delay work but nobody waits on a request",
+    scope: "service",
+    for: "15m",
+    summary: "{{ $labels.service }} background jobs take long",
+    description:
+      "Background job duration p99 of {{ $labels.service }} is {{ $value | humanizeDuration }} for 15 minutes.",
+    expr: (svc, config) =>
+      `${RECORD.jobDurationP99}${sel(svc)} > ${num(config.metrics.alerts.jobP99Seconds)}`,
+  },
+  {
+    alert: "MemoryGrowing",
+    priority: "P2",
+    runbook: "memory-leaks",
+    reason: "steady growth ends in OOM kills within hours; act within the hour, before it becomes an outage",
+    scope: "service",
+    for: "1h",
+    summary: "{{ $labels.service }} memory grows steadily (possible leak)",
+    description:
+      "Resident memory of {{ $labels.service }} grows by {{ $value | humanizePercentage }} per hour, sustained for an hour.",
+    expr: (svc, config) =>
+      `${RECORD.memoryGrowth}${sel(svc)} * 3600 / ${RECORD.memoryBytes}${sel(svc)} > ${num(config.metrics.alerts.memoryGrowthPercentPerHour / 100)}`,
+  },
+  {
+    alert: "Watchdog",
+    priority: "P3",
+    runbook: "watchdog",
+    reason: "always fires; routed only to the dead man's switch, which alarms when it stops arriving",
+    scope: "platform",
+    summary: "The alerting pipeline is alive",
+    description:
+      "This alert always fires. If the dead man's switch stops receiving it, Prometheus or Alertmanager is broken.",
+    expr: () => "vector(1)",
+  },
+];
+
+/** The alerts a service gets, by its kind. */
+export const alertsFor = (svc: ServiceConfig): AlertSpec[] =>
+  ALERTS.filter((a) => a.scope === "service" || (a.scope === "http" && servesHttp(svc)));

@@ -1,0 +1,107 @@
+import type { ServiceConfig } from "../../config";
+import { type AlertmanagerConfig, CHANNEL_SECRET_NAME } from "../alertmanager/config";
+import type { RuleFile } from "./rules";
+import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
+
+/** Label on every monitoring object this project creates (ServiceMonitors, PrometheusRules). */
+export const PART_OF = { "app.kubernetes.io/part-of": "observability" } as const;
+
+const pvc = (size: string, storageClassName?: string) => ({
+  volumeClaimTemplate: {
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: size } },
+      ...(storageClassName ? { storageClassName } : {}),
+    },
+  },
+});
+
+/**
+ * kube-prometheus-stack values, built in code. Secrets never appear here: the Alertmanager
+ * configuration references files of the channel Secret, which the chart mounts by name.
+ */
+export function kpsValues(config: MetricsInput, alertmanager: AlertmanagerConfig): Record<string, unknown> {
+  const r = resolveMetrics(config);
+  const m = config.metrics;
+  const ha = (replicas: number) => ({ enabled: replicas > 1, minAvailable: 1 });
+  return {
+    fullnameOverride: KPS_FULLNAME,
+    // Grafana is deployed by its own component, with its own config and secrets.
+    grafana: { enabled: false },
+    // The chart's bundled rules carry neither priority, team nor a runbook of ours; ours replace them.
+    defaultRules: { create: false },
+    prometheus: {
+      podDisruptionBudget: ha(r.prometheusReplicas),
+      prometheusSpec: {
+        replicas: r.prometheusReplicas,
+        retention: r.retention,
+        scrapeInterval: m.prometheus.scrapeInterval,
+        evaluationInterval: m.prometheus.evaluationInterval,
+        externalLabels: { environment: config.environment },
+        // Without these the chart selects only objects labelled with its release name: ours would be ignored.
+        ruleSelectorNilUsesHelmValues: false,
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        ruleSelector: {},
+        ruleNamespaceSelector: {},
+        serviceMonitorSelector: {},
+        serviceMonitorNamespaceSelector: {},
+        podAntiAffinity: r.prometheusReplicas > 1 ? "hard" : "",
+        resources: { requests: { cpu: m.prometheus.requests.cpu, memory: m.prometheus.requests.memory } },
+        storageSpec: pvc(m.prometheus.storageSize, m.prometheus.storageClassName),
+      },
+    },
+    alertmanager: {
+      podDisruptionBudget: ha(r.alertmanagerReplicas),
+      config: alertmanager,
+      alertmanagerSpec: {
+        replicas: r.alertmanagerReplicas,
+        // Mounted at /etc/alertmanager/secrets/<name>/<key>, where the *_file settings point.
+        secrets: [CHANNEL_SECRET_NAME],
+        podAntiAffinity: r.alertmanagerReplicas > 1 ? "hard" : "",
+        resources: { requests: { cpu: m.alertmanager.requests.cpu, memory: m.alertmanager.requests.memory } },
+        storage: pvc(m.alertmanager.storageSize, m.prometheus.storageClassName),
+      },
+    },
+  };
+}
+
+/** One ServiceMonitor per service: its Service is found by `app.kubernetes.io/name`. */
+export function serviceMonitor(svc: ServiceConfig, config: MetricsInput) {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "ServiceMonitor",
+    metadata: {
+      name: svc.name,
+      namespace: svc.namespace,
+      labels: { ...PART_OF, "app.kubernetes.io/name": svc.name },
+    },
+    spec: {
+      selector: { matchLabels: { "app.kubernetes.io/name": svc.name } },
+      namespaceSelector: { matchNames: [svc.namespace] },
+      endpoints: [
+        {
+          port: svc.metricsPort,
+          path: svc.metricsPath,
+          interval: config.metrics.prometheus.scrapeInterval,
+          // The contract puts the service name in `job`, whatever the Kubernetes Service is called.
+          relabelings: [{ action: "replace", targetLabel: "job", replacement: svc.name }],
+        },
+      ],
+    },
+  };
+}
+
+export function prometheusRule(rules: RuleFile, config: MetricsInput) {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: {
+      name: "observability-rules",
+      namespace: resolveMetrics(config).namespace,
+      labels: { ...PART_OF },
+    },
+    spec: rules,
+  };
+}

@@ -1,0 +1,42 @@
+import type { ServiceConfig, StackConfig } from "../../config";
+
+export type MetricsInput = Pick<StackConfig, "metrics" | "production" | "teams" | "services" | "environment">;
+
+/** Metrics settings with the production-dependent defaults filled in. */
+export interface ResolvedMetrics {
+  namespace: string;
+  chartVersion: string;
+  ownerTeam: string;
+  prometheusReplicas: number;
+  alertmanagerReplicas: number;
+  retention: string;
+  /** In-cluster URLs of the services the chart creates (fullnameOverride "kps"). */
+  prometheusUrl: string;
+  alertmanagerUrl: string;
+}
+
+/** The chart's resources are named from this, so URLs and selectors are predictable. */
+export const KPS_FULLNAME = "kps";
+
+export function resolveMetrics(config: MetricsInput): ResolvedMetrics {
+  const m = config.metrics;
+  const ownerTeam = m.ownerTeam ?? config.teams[0]?.name;
+  if (!ownerTeam || !config.teams.some((t) => t.name === ownerTeam)) {
+    throw new Error(
+      `metrics.ownerTeam: unknown team "${String(ownerTeam)}" (expected one of: ${config.teams.map((t) => t.name).join(", ")})`,
+    );
+  }
+  return {
+    namespace: m.namespace,
+    chartVersion: m.chartVersion,
+    ownerTeam,
+    prometheusReplicas: m.prometheus.replicas ?? (config.production ? 2 : 1),
+    alertmanagerReplicas: m.alertmanager.replicas ?? (config.production ? 3 : 1),
+    retention: m.prometheus.retention ?? (config.production ? "30d" : "7d"),
+    prometheusUrl: `http://${KPS_FULLNAME}-prometheus.${m.namespace}.svc:9090`,
+    alertmanagerUrl: `http://${KPS_FULLNAME}-alertmanager.${m.namespace}.svc:9093`,
+  };
+}
+
+/** Workers serve no HTTP traffic of their own: they get no request SLOs. */
+export const servesHttp = (svc: ServiceConfig): boolean => svc.kind !== "worker";
