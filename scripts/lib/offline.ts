@@ -3,8 +3,8 @@ import { dirname, join } from "node:path";
 import type { Artifact } from "../../infra/artifacts";
 import { json } from "../../infra/artifacts";
 import { CONCERNS } from "../../infra/concerns";
-import { PROJECT, type StackConfig } from "../../infra/config";
-import { loadStackConfig, runProgram } from "../../infra/main";
+import { PROJECT, parseStackConfig, type StackConfig } from "../../infra/config";
+import { runProgram } from "../../infra/main";
 import { installMockRuntime, type RecordedResource, redact, resolveOutputs } from "./mock-runtime";
 import { readStackFile, type StackFile } from "./stack-file";
 import { buildSummary } from "./summary";
@@ -29,8 +29,10 @@ export async function renderStack(
   stack: string,
   file: StackFile = readStackFile(stack),
 ): Promise<RenderResult> {
+  // Validated here as well as inside the program, so that bad config surfaces as a ConfigError
+  // (one line per problem) before the mock engine exists.
+  const { config } = parseStackConfig(file.config, new Set(file.secretKeys));
   const rt = await installMockRuntime(PROJECT, stack, file.config, file.secretKeys);
-  const { config } = loadStackConfig();
   const rawOutputs = runProgram();
   await rt.settle();
   const outputs = await resolveOutputs(rawOutputs);
