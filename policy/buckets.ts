@@ -1,0 +1,195 @@
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { ACCESS_LOG_SUFFIX, asArray, BucketIndex, bucketName, dedupe, known, prop, S3 } from "./lib";
+
+/** A bucket policy document as an object, whether given as JSON text or as an object. */
+function policyDocument(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
+const isEveryone = (principal: unknown): boolean =>
+  principal === "*" || list(prop(principal, "AWS")).includes("*");
+
+/** Deny of every S3 action, for the bucket and its objects, when aws:SecureTransport is false. */
+function deniesInsecureTransport(doc: unknown, name: string): boolean {
+  return list(prop(doc, "Statement")).some((s) => {
+    if (prop(s, "Effect") !== "Deny" || !isEveryone(prop(s, "Principal"))) return false;
+    const actions = list(prop(s, "Action"));
+    if (!actions.includes("s3:*") && !actions.includes("*")) return false;
+    const secure = prop(prop(prop(s, "Condition"), "Bool"), "aws:SecureTransport");
+    if (!list(secure).map(String).includes("false")) return false;
+    const resources = list(prop(s, "Resource")).map(String);
+    const covers = (suffix: string) =>
+      resources.some((r) => r === "*" || (r.startsWith("arn:") && r.endsWith(`:s3:::${name}${suffix}`)));
+    return covers("") && covers("/*");
+  });
+}
+
+/** Allow statements open to everyone without a condition make a bucket public. */
+const publicGrants = (doc: unknown): unknown[] =>
+  list(prop(doc, "Statement")).filter(
+    (s) =>
+      prop(s, "Effect") === "Allow" && isEveryone(prop(s, "Principal")) && prop(s, "Condition") === undefined,
+  );
+
+export const bucketsBlockPublicAccess: StackValidationPolicy = {
+  name: "s3-public-access-blocked",
+  description:
+    "Every S3 bucket has a public access block with all four settings on, and no bucket policy grants access to everyone.",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Create buckets through SecureBucket (infra/components/secure-bucket.ts).",
+  validateStack: (args, reportViolation) => {
+    const report = dedupe(reportViolation);
+    const index = new BucketIndex(args.resources);
+    if (index.buckets.length === 0) args.notApplicable("the stack has no S3 buckets");
+    const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+    for (const b of index.buckets) {
+      const name = bucketName(b);
+      const blocks = index.of(b, S3.publicAccessBlock);
+      if (blocks.length === 0) report(`bucket ${name} has no public access block`, b.urn);
+      for (const block of blocks) {
+        const off = flags.filter((f) => known(() => block.props[f]) !== true);
+        if (off.length > 0)
+          report(`bucket ${name}: public access block leaves ${off.join(", ")} off`, block.urn);
+      }
+      for (const pol of index.of(b, S3.policy)) {
+        if (publicGrants(policyDocument(known(() => pol.props.policy))).length > 0)
+          report(
+            `bucket ${name}: its bucket policy allows access to everyone (Principal "*") without a condition`,
+            pol.urn,
+          );
+      }
+    }
+  },
+};
+
+export const bucketsDenyInsecureTransport: StackValidationPolicy = {
+  name: "s3-deny-insecure-transport",
+  description:
+    'Every S3 bucket has a bucket policy that denies all requests made without TLS (aws:SecureTransport = "false").',
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const report = dedupe(reportViolation);
+    const index = new BucketIndex(args.resources);
+    if (index.buckets.length === 0) args.notApplicable("the stack has no S3 buckets");
+    for (const b of index.buckets) {
+      const name = bucketName(b);
+      const policies = index.of(b, S3.policy);
+      if (policies.length === 0) {
+        report(`bucket ${name} has no bucket policy denying requests without TLS`, b.urn);
+        continue;
+      }
+      const docs = policies.map((p) => known(() => p.props.policy));
+      // A policy document still unknown in a preview cannot be judged yet.
+      if (docs.some((d) => d === undefined)) continue;
+      if (!docs.some((d) => deniesInsecureTransport(policyDocument(d), name)))
+        report(
+          `bucket ${name}: no bucket policy statement denies s3:* on the bucket and its objects when aws:SecureTransport is false`,
+          policies[0]?.urn,
+        );
+    }
+  },
+};
+
+/** The bucket that receives S3 server access logs (see ACCESS_LOG_SUFFIX). */
+const isAccessLogTarget = (b: PolicyResource, targets: Set<string>): boolean =>
+  targets.has(bucketName(b)) || bucketName(b).endsWith(ACCESS_LOG_SUFFIX);
+
+export const bucketsEncryptedWithKms: StackValidationPolicy = {
+  name: "s3-kms-encryption",
+  description:
+    "Every S3 bucket is encrypted by default with a customer-managed KMS key; the one exception is the server-access-log bucket, which must use SSE-S3 because S3 cannot deliver access logs to SSE-KMS buckets.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const report = dedupe(reportViolation);
+    const index = new BucketIndex(args.resources);
+    if (index.buckets.length === 0) args.notApplicable("the stack has no S3 buckets");
+    const targets = index.accessLogTargets(args.resources);
+    for (const b of index.buckets) {
+      const name = bucketName(b);
+      const configs = index.of(b, S3.encryption);
+      if (configs.length === 0) {
+        report(`bucket ${name} has no default encryption configuration`, b.urn);
+        continue;
+      }
+      const logTarget = isAccessLogTarget(b, targets);
+      for (const cfg of configs) {
+        const rules = asArray(known(() => cfg.props.rules));
+        if (rules.length === 0) report(`bucket ${name}: encryption configuration has no rule`, cfg.urn);
+        for (const rule of rules) {
+          const sse = prop(rule, "applyServerSideEncryptionByDefault");
+          const algorithm = prop(sse, "sseAlgorithm");
+          const key = prop(sse, "kmsMasterKeyId");
+          if (logTarget) {
+            if (algorithm !== "AES256")
+              report(
+                `bucket ${name} receives S3 server access logs, so it must use SSE-S3 (AES256): S3 cannot deliver access logs to a bucket encrypted with ${String(algorithm)}`,
+                cfg.urn,
+              );
+          } else if (algorithm !== "aws:kms" && algorithm !== "aws:kms:dsse") {
+            report(
+              `bucket ${name} is encrypted with ${String(algorithm)}, expected SSE-KMS with a customer-managed key`,
+              cfg.urn,
+            );
+          } else if (typeof key !== "string" || key === "" || key.endsWith("alias/aws/s3")) {
+            report(`bucket ${name} uses SSE-KMS without a customer-managed key (kmsMasterKeyId)`, cfg.urn);
+          }
+        }
+      }
+    }
+  },
+};
+
+export const bucketsWithoutAcls: StackValidationPolicy = {
+  name: "s3-no-acls",
+  description:
+    "Every S3 bucket disables ACLs (object ownership BucketOwnerEnforced) and no ACL is set on any bucket.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const report = dedupe(reportViolation);
+    const index = new BucketIndex(args.resources);
+    if (index.buckets.length === 0) args.notApplicable("the stack has no S3 buckets");
+    for (const b of index.buckets) {
+      const name = bucketName(b);
+      const acl = known(() => b.props.acl);
+      if (acl !== undefined && acl !== "private") report(`bucket ${name} sets the ACL ${String(acl)}`, b.urn);
+      if (asArray(known(() => b.props.grants)).length > 0) report(`bucket ${name} sets ACL grants`, b.urn);
+      for (const a of index.of(b, S3.acl))
+        report(`bucket ${name} has an ACL resource (${a.name}); ACLs must stay disabled`, a.urn);
+      const ownership = index.of(b, S3.ownership);
+      const enforced = ownership.some(
+        (o) => prop(prop(o.props, "rule"), "objectOwnership") === "BucketOwnerEnforced",
+      );
+      if (!enforced)
+        report(
+          `bucket ${name} does not disable ACLs (ownership controls with BucketOwnerEnforced)`,
+          ownership[0]?.urn ?? b.urn,
+        );
+    }
+  },
+};
+
+export const kmsKeyRotation: ResourceValidationPolicy = {
+  name: "kms-key-rotation",
+  description: "Customer-managed KMS keys rotate their key material automatically.",
+  enforcementLevel: "advisory",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== "aws:kms/key:Key") return;
+    if (known(() => args.props.enableKeyRotation) !== true)
+      reportViolation(`KMS key ${args.name} does not rotate (enableKeyRotation)`);
+  },
+};
+
+export const bucketPolicies = [
+  bucketsBlockPublicAccess,
+  bucketsDenyInsecureTransport,
+  bucketsEncryptedWithKms,
+  bucketsWithoutAcls,
+  kmsKeyRotation,
+];
