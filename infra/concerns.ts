@@ -1,6 +1,7 @@
 import type { Concern } from "./artifacts";
 import { archiveConcern } from "./generators/archive";
 import { metricsConcern } from "./generators/metrics";
+import { sentryConcern } from "./generators/sentry";
 
 /** Every concern's artifacts and summary section, in the order summary.md shows them. */
-export const CONCERNS: Concern[] = [archiveConcern, metricsConcern];
+export const CONCERNS: Concern[] = [archiveConcern, metricsConcern, sentryConcern];

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LogArchive } from "./components/log-archive";
+import { ErrorTracking } from "./components/sentry";
 import type { LoadedConfig, SecretKey } from "./config";
 
 /** Secret config values as Pulumi secrets; undefined where the stack does not set them. */
@@ -21,8 +22,12 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     production: config.production,
   });
 
+  // requiredSecrets() makes sentryAuthToken mandatory, so it is set here.
+  const errorTracking = new ErrorTracking("sentry", { config, authToken: secrets.sentryAuthToken! });
+
   return {
     environment: config.environment,
+    sentry: errorTracking.outputs,
     logArchive: archive.outputs,
   };
 }

@@ -74,8 +74,9 @@ type ParsedStackConfig = z.output<typeof stackConfigSchema>;
 export type StackConfig = Omit<ParsedStackConfig, SecretKey>;
 
 /** The secrets this configuration needs; each concern's settings decide which. */
-export function requiredSecrets(cfg: Pick<ParsedStackConfig, "alerting">): SecretKey[] {
+export function requiredSecrets(cfg: Pick<ParsedStackConfig, "alerting" | "frontend">): SecretKey[] {
   const needed: SecretKey[] = ["slackWebhookUrl", "smtpPassword", "grafanaAdminPassword", "sentryAuthToken"];
   needed.push(cfg.alerting.pagingProvider === "pagerduty" ? "pagerdutyRoutingKey" : "opsgenieApiKey");
+  if (cfg.frontend.newRelic.enabled) needed.push("newrelicApiKey");
   return needed;
 }

@@ -1,0 +1,275 @@
+import type { Priority } from "../../catalog/alert-levels";
+import type { StackConfig } from "../../config";
+import { channelFor } from "../alerting/channels";
+import { type SentryProjectKind, sentryProjects } from "./projects";
+
+type Cfg = Pick<StackConfig, "environment" | "teams" | "services" | "sentry" | "alerting">;
+
+/**
+ * Where a Sentry alert action notifies, resolved from the one alert-channel definition
+ * (infra/generators/alerting/channels.ts). Sentry reaches Slack, PagerDuty and Opsgenie through
+ * organisation integrations, and email through the members of a Sentry team.
+ */
+export type SentryActionTarget =
+  | { kind: "pagerduty"; integrationId: string; serviceId: string }
+  | { kind: "opsgenie"; integrationId: string; teamId: string }
+  | { kind: "email"; team: string; address: string }
+  | { kind: "slack"; workspaceId: string; channel: string; team: string };
+
+/** The actions of one priority for the given owning teams: the alert-level table's channel. */
+export function sentryActionsFor(
+  config: Cfg,
+  priority: Priority,
+  owners: readonly string[],
+): SentryActionTarget[] {
+  const channel = channelFor(config, priority);
+  const { slackWorkspaceId, paging } = config.sentry.integrations;
+  const mine = channel.destinations.filter((d) => owners.includes(d.team));
+  switch (channel.kind) {
+    case "pagerduty":
+      // One shared service, as Alertmanager shares the routing key.
+      return [{ kind: "pagerduty", integrationId: paging.integrationId, serviceId: paging.targetId }];
+    case "opsgenie":
+      return [{ kind: "opsgenie", integrationId: paging.integrationId, teamId: paging.targetId }];
+    case "email":
+      return mine.map((d) => ({ kind: "email", team: d.team, address: d.address }));
+    case "slack":
+      return mine.map((d) => ({
+        kind: "slack",
+        workspaceId: slackWorkspaceId,
+        channel: d.address,
+        team: d.team,
+      }));
+  }
+}
+
+/** An action in the shape SentryIssueAlert takes; `teamId` maps a team name to its Sentry id. */
+export function issueAlertAction<T>(
+  a: SentryActionTarget,
+  teamId: (team: string) => T,
+): Record<string, string | T> {
+  switch (a.kind) {
+    case "pagerduty":
+      return {
+        id: "sentry.integrations.pagerduty.notify_action.PagerDutyNotifyServiceAction",
+        account: a.integrationId,
+        service: a.serviceId,
+      };
+    case "opsgenie":
+      return {
+        id: "sentry.integrations.opsgenie.notify_action.OpsgenieNotifyTeamAction",
+        account: a.integrationId,
+        team: a.teamId,
+      };
+    case "email":
+      return {
+        id: "sentry.mail.actions.NotifyEmailAction",
+        targetType: "Team",
+        targetIdentifier: teamId(a.team),
+      };
+    case "slack":
+      return {
+        id: "sentry.integrations.slack.notify_action.SlackNotifyServiceAction",
+        workspace: a.workspaceId,
+        channel: a.channel,
+        tags: "environment,level,release",
+      };
+  }
+}
+
+export interface MetricTriggerAction<T> {
+  type: string;
+  targetType: string;
+  targetIdentifier: string | T;
+  integrationId?: number;
+}
+
+/** An action in the shape of a SentryMetricAlert trigger. */
+export function metricAlertAction<T>(
+  a: SentryActionTarget,
+  teamId: (team: string) => T,
+): MetricTriggerAction<T> {
+  switch (a.kind) {
+    case "pagerduty":
+      return {
+        type: "pagerduty",
+        targetType: "specific",
+        targetIdentifier: a.serviceId,
+        integrationId: Number(a.integrationId),
+      };
+    case "opsgenie":
+      return {
+        type: "opsgenie",
+        targetType: "specific",
+        targetIdentifier: a.teamId,
+        integrationId: Number(a.integrationId),
+      };
+    case "email":
+      return { type: "email", targetType: "team", targetIdentifier: teamId(a.team) };
+    case "slack":
+      return {
+        type: "slack",
+        targetType: "specific",
+        targetIdentifier: a.channel,
+        integrationId: Number(a.workspaceId),
+      };
+  }
+}
+
+export type IssueAlertKey = "new-issue" | "regression" | "event-spike";
+export type MetricAlertKey = "error-rate" | "slow-transactions";
+
+export interface IssueAlertSpec {
+  key: IssueAlertKey;
+  project: SentryProjectKind;
+  name: string;
+  priority: Priority;
+  /** Why this priority: shown in the summary. */
+  why: string;
+  environment: string;
+  conditions: Record<string, string>[];
+  /** Sentry re-notifies about one issue at most this often: the priority's response time. */
+  frequencyMinutes: number;
+  actions: SentryActionTarget[];
+}
+
+export interface MetricTriggerSpec {
+  label: "critical" | "warning";
+  threshold: number;
+  priority: Priority;
+  actions: SentryActionTarget[];
+}
+
+export interface MetricAlertSpec {
+  key: MetricAlertKey;
+  project: SentryProjectKind;
+  name: string;
+  why: string;
+  environment: string;
+  dataset: "transactions";
+  aggregate: string;
+  query: string;
+  timeWindowMinutes: number;
+  /** 0: the alert fires when the value is above the threshold. */
+  thresholdType: 0;
+  /** Shown with its unit in the summary. */
+  unit: string;
+  /** The value as configured (percent for error rate), for the summary. */
+  display: { critical: number; warning: number };
+  triggers: MetricTriggerSpec[];
+}
+
+/**
+ * Priorities, and why:
+ * - new issue → P3: a new error type is worth a look the same day, and new issues are too
+ *   frequent to page or email on (alert fatigue).
+ * - regression → P2: a fixed bug came back, nearly always with the latest release; someone
+ *   should look within the hour, before the release spreads.
+ * - event spike → P2: one issue is hitting many requests or users; harm is ongoing but limited to
+ *   one code path, so not a page.
+ * - error rate → P1 critical (a large share of transactions fail: an outage), P2 warning.
+ * - slow transactions → P2 critical (users wait, nothing is broken), P3 warning.
+ */
+export function sentryIssueAlerts(config: Cfg): IssueAlertSpec[] {
+  return sentryProjects(config).flatMap((p) => {
+    const a = config.sentry[p.kind].alerts;
+    const rule = (
+      key: IssueAlertKey,
+      name: string,
+      priority: Priority,
+      why: string,
+      condition: Record<string, string>,
+    ) => ({
+      key,
+      project: p.kind,
+      name: `[${priority}] ${p.name}: ${name}`,
+      priority,
+      why,
+      environment: config.environment,
+      conditions: [condition],
+      frequencyMinutes: channelFor(config, priority).timing.repeatIntervalMinutes,
+      actions: sentryActionsFor(config, priority, p.teams),
+    });
+    return [
+      rule(
+        "new-issue",
+        "new issue",
+        "P3",
+        "new error types are frequent: triage the same day without paging",
+        {
+          id: "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition",
+        },
+      ),
+      rule("regression", "regression", "P2", "a fixed bug came back, usually with the latest release", {
+        id: "sentry.rules.conditions.regression_event.RegressionEventCondition",
+      }),
+      rule(
+        "event-spike",
+        `more than ${a.spikeEventsPerHour} events of one issue in 1h`,
+        "P2",
+        "one code path fails for many requests",
+        {
+          id: "sentry.rules.conditions.event_frequency.EventFrequencyCondition",
+          comparisonType: "count",
+          interval: "1h",
+          value: String(a.spikeEventsPerHour),
+        },
+      ),
+    ];
+  });
+}
+
+export function sentryMetricAlerts(config: Cfg): MetricAlertSpec[] {
+  return sentryProjects(config).flatMap((p): MetricAlertSpec[] => {
+    const a = config.sentry[p.kind].alerts;
+    const trigger = (
+      label: "critical" | "warning",
+      threshold: number,
+      priority: Priority,
+    ): MetricTriggerSpec => ({
+      label,
+      threshold,
+      priority,
+      actions: sentryActionsFor(config, priority, p.teams),
+    });
+    return [
+      {
+        key: "error-rate",
+        project: p.kind,
+        name: `${p.name}: error rate`,
+        why: "critical: a large share of transactions fail, an outage (P1); warning: degraded (P2)",
+        environment: config.environment,
+        dataset: "transactions",
+        // failure_rate() is a ratio between 0 and 1 in Sentry's API; config speaks percent.
+        aggregate: "failure_rate()",
+        query: "",
+        timeWindowMinutes: 5,
+        thresholdType: 0,
+        unit: "%",
+        display: { ...a.errorRatePercent },
+        triggers: [
+          trigger("critical", a.errorRatePercent.critical / 100, "P1"),
+          trigger("warning", a.errorRatePercent.warning / 100, "P2"),
+        ],
+      },
+      {
+        key: "slow-transactions",
+        project: p.kind,
+        name: `${p.name}: slow transactions (p95)`,
+        why: "users wait but nothing is broken: P2 when critical, P3 as a warning",
+        environment: config.environment,
+        dataset: "transactions",
+        aggregate: "p95(transaction.duration)",
+        query: "",
+        timeWindowMinutes: 15,
+        thresholdType: 0,
+        unit: "ms",
+        display: { ...a.slowTransactionP95Ms },
+        triggers: [
+          trigger("critical", a.slowTransactionP95Ms.critical, "P2"),
+          trigger("warning", a.slowTransactionP95Ms.warning, "P3"),
+        ],
+      },
+    ];
+  });
+}

@@ -1,0 +1,77 @@
+import { type Concern, json } from "../../artifacts";
+import { ALERT_LEVELS } from "../../catalog/alert-levels";
+import type { StackConfig } from "../../config";
+import { type SentryActionTarget, sentryIssueAlerts, sentryMetricAlerts } from "./alerts";
+import { sentryProjects, sentryTeamSlug } from "./projects";
+import { scrubbingSettings } from "./scrubbing";
+
+/** One action in words, for the summary. */
+export function describeAction(config: Pick<StackConfig, "sentry">, a: SentryActionTarget): string {
+  switch (a.kind) {
+    case "pagerduty":
+      return `PagerDuty service ${a.serviceId}`;
+    case "opsgenie":
+      return `Opsgenie team ${a.teamId}`;
+    case "email":
+      return `email to Sentry team \`${sentryTeamSlug(config.sentry, a.team)}\``;
+    case "slack":
+      return `Slack ${a.channel}`;
+  }
+}
+
+const cell = (s: string): string => s.replace(/\|/g, "\\|");
+
+export const sentryConcern: Concern = {
+  name: "sentry",
+  artifacts: (config) => {
+    const settings = scrubbingSettings(config.sentry);
+    return [
+      ...sentryProjects(config).map((p) => ({
+        path: `sentry/${p.slug}-scrubbing.json`,
+        content: json(settings),
+      })),
+      {
+        path: "sentry/alert-rules.json",
+        content: json({ issueAlerts: sentryIssueAlerts(config), metricAlerts: sentryMetricAlerts(config) }),
+      },
+    ];
+  },
+  summary: (config) => {
+    const s = config.sentry;
+    const projects = sentryProjects(config);
+    const actions = (list: SentryActionTarget[]) => list.map((a) => describeAction(config, a)).join(", ");
+    const issueRows = sentryIssueAlerts(config).map(
+      (r) =>
+        `| ${r.project} | ${cell(r.name)} | ${r.priority} (${ALERT_LEVELS[r.priority].channel}) | ${actions(r.actions)} | at most every ${r.frequencyMinutes} min per issue; ${r.why} |`,
+    );
+    const metricRows = sentryMetricAlerts(config).flatMap((r) =>
+      r.triggers.map(
+        (t) =>
+          `| ${r.project} | ${cell(r.name)}: \`${r.aggregate}\` ${t.label} > ${r.display[t.label]}${r.unit} over ${r.timeWindowMinutes} min | ${t.priority} (${ALERT_LEVELS[t.priority].channel}) | ${actions(t.actions)} | ${r.why} |`,
+      ),
+    );
+    const scrub = scrubbingSettings(s);
+    return [
+      "## Error tracking (Sentry)",
+      "",
+      `Organisation \`${s.organization}\` at ${s.baseUrl}. Teams: ${config.teams.map((t) => `\`${sentryTeamSlug(s, t.name)}\``).join(", ")}.`,
+      "",
+      "| Project | Platform | Teams | Traces sample rate | Environment | Client key rate limit | DSN (stack output) |",
+      "|---|---|---|---|---|---|---|",
+      ...projects.map(
+        (p) =>
+          `| \`${p.slug}\` | ${p.platform} | ${p.teams.map((t) => `\`${sentryTeamSlug(s, t)}\``).join(", ")} | ${p.sdk.tracesSampleRate} | ${p.sdk.environment} | ${p.rateLimit.count} events / ${p.rateLimit.windowSeconds}s | \`sentry.projects.${p.kind}.dsn\` = [secret] |`,
+      ),
+      "",
+      "Alert rules and where they go:",
+      "",
+      "| Project | Rule | Priority | Actions | Notes |",
+      "|---|---|---|---|---|",
+      ...issueRows,
+      ...metricRows,
+      "",
+      `Data scrubbing (both projects, through the REST API): data scrubber ${scrub.dataScrubber ? "on" : "off"}, Sentry's default sensitive keys ${scrub.dataScrubberDefaults ? "on" : "off"}, IP addresses ${scrub.scrubIPAddresses ? "scrubbed" : "kept"}; sensitive fields: ${scrub.sensitiveFields.map((f) => `\`${f}\``).join(", ") || "none"}; safe fields: ${scrub.safeFields.map((f) => `\`${f}\``).join(", ") || "none"}.`,
+      "",
+    ].join("\n");
+  },
+};

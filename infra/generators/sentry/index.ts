@@ -1,0 +1,4 @@
+export * from "./alerts";
+export * from "./projects";
+export * from "./scrubbing";
+export * from "./concern";
