@@ -1,0 +1,245 @@
+import type { LogType } from "../../catalog/retention";
+import type { StackConfig } from "../../config";
+import {
+  type ArchiveTarget,
+  eckNames,
+  filebeatConfig,
+  LOGSTASH_ES_REF,
+  logstashArchivePipeline,
+  logstashIngestPipeline,
+} from "./shippers";
+
+/** Pure ECK custom-resource specs; the component wraps them in Kubernetes resources. */
+
+export const ECK_API = {
+  elasticsearch: { apiVersion: "elasticsearch.k8s.elastic.co/v1", kind: "Elasticsearch" },
+  kibana: { apiVersion: "kibana.k8s.elastic.co/v1", kind: "Kibana" },
+  beat: { apiVersion: "beat.k8s.elastic.co/v1beta1", kind: "Beat" },
+  logstash: { apiVersion: "logstash.k8s.elastic.co/v1alpha1", kind: "Logstash" },
+} as const;
+
+const mb = (gb: number): number => Math.round(gb * 1024);
+const resources = (memoryGb: number, cpu: number) => ({
+  // Memory limit = request: the JVM heap is sized from it and must never be squeezed.
+  requests: { memory: `${mb(memoryGb)}Mi`, cpu: String(cpu) },
+  limits: { memory: `${mb(memoryGb)}Mi` },
+});
+
+const CLUSTER_LABEL = "elasticsearch.k8s.elastic.co/cluster-name";
+const STATEFULSET_LABEL = "elasticsearch.k8s.elastic.co/statefulset-name";
+
+/** Elasticsearch's S3 client reads the web identity token only from its config directory. */
+const IRSA_INIT = {
+  name: "irsa-token-link",
+  command: [
+    "sh",
+    "-c",
+    'mkdir -p /usr/share/elasticsearch/config/repository-s3 && ln -sf "$AWS_WEB_IDENTITY_TOKEN_FILE" /usr/share/elasticsearch/config/repository-s3/aws-web-identity-token-file',
+  ],
+};
+
+interface NodeSetInput {
+  name: string;
+  roles?: string[];
+  group: StackConfig["logging"]["elasticsearch"]["data"];
+}
+
+function nodeSet(config: StackConfig, n: NodeSetInput, zoneAware: boolean) {
+  const es = config.logging.elasticsearch;
+  const names = eckNames(config);
+  const heap = `${mb(n.group.heapGb)}m`;
+  return {
+    name: n.name,
+    count: n.group.count,
+    config: {
+      ...(n.roles ? { "node.roles": n.roles } : {}),
+      ...(zoneAware
+        ? {
+            // Elasticsearch substitutes environment variables in its settings.
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ZONE} for Elasticsearch.
+            "node.attr.zone": "${ZONE}",
+            // Primary and replica of a shard never share a zone.
+            "cluster.routing.allocation.awareness.attributes": "k8s_node_name,zone",
+          }
+        : {}),
+    },
+    podTemplate: {
+      metadata: { labels: { "app.kubernetes.io/part-of": "observability-logging" } },
+      spec: {
+        serviceAccountName: names.esServiceAccount,
+        initContainers: [IRSA_INIT],
+        containers: [
+          {
+            name: "elasticsearch",
+            resources: resources(n.group.memoryGb, n.group.cpu),
+            env: [
+              { name: "ES_JAVA_OPTS", value: `-Xms${heap} -Xmx${heap}` },
+              ...(zoneAware
+                ? [
+                    {
+                      name: "ZONE",
+                      valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${es.zoneTopologyKey}']` } },
+                    },
+                  ]
+                : []),
+            ],
+          },
+        ],
+        ...(zoneAware
+          ? {
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: es.zoneTopologyKey,
+                  whenUnsatisfiable: "DoNotSchedule",
+                  labelSelector: {
+                    matchLabels: {
+                      [CLUSTER_LABEL]: names.elasticsearch,
+                      [STATEFULSET_LABEL]: `${names.elasticsearch}-es-${n.name}`,
+                    },
+                  },
+                },
+              ],
+            }
+          : {}),
+      },
+    },
+    volumeClaimTemplates: [
+      {
+        metadata: { name: "elasticsearch-data" },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: `${n.group.storageGb}Gi` } },
+          ...(es.storageClassName ? { storageClassName: es.storageClassName } : {}),
+        },
+      },
+    ],
+  };
+}
+
+/** HA when there are dedicated masters: masters and data nodes spread across zones. */
+export function elasticsearchSpec(config: StackConfig) {
+  const l = config.logging;
+  const es = l.elasticsearch;
+  const ha = es.masters.count > 0;
+  const nodeSets = ha
+    ? [
+        nodeSet(config, { name: "master", roles: ["master"], group: es.masters }, true),
+        nodeSet(config, { name: "data", roles: ["data", "ingest"], group: es.data }, true),
+      ]
+    : [nodeSet(config, { name: "default", group: es.data }, false)];
+  return {
+    version: l.stackVersion,
+    // Deleting the Elasticsearch resource keeps the data volumes; only scaling down removes them.
+    volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
+    podDisruptionBudget: {
+      spec: {
+        maxUnavailable: 1,
+        selector: { matchLabels: { [CLUSTER_LABEL]: eckNames(config).elasticsearch } },
+      },
+    },
+    nodeSets,
+  };
+}
+
+/** ECK copies these node labels onto the pods as annotations, which feed `node.attr.zone`. */
+export function elasticsearchAnnotations(config: StackConfig): Record<string, string> {
+  return config.logging.elasticsearch.masters.count > 0
+    ? { "eck.k8s.elastic.co/downward-node-labels": config.logging.elasticsearch.zoneTopologyKey }
+    : {};
+}
+
+export function kibanaSpec(config: StackConfig) {
+  const k = config.logging.kibana;
+  return {
+    version: config.logging.stackVersion,
+    count: k.replicas,
+    elasticsearchRef: { name: eckNames(config).elasticsearch },
+    podTemplate: { spec: { containers: [{ name: "kibana", resources: resources(k.memoryGb, k.cpu) }] } },
+  };
+}
+
+export function logstashSpec(config: StackConfig, targets: Record<LogType, ArchiveTarget>) {
+  const ls = config.logging.logstash;
+  const names = eckNames(config);
+  const heap = `${mb(ls.memoryGb / 2)}m`;
+  return {
+    version: config.logging.stackVersion,
+    count: ls.replicas,
+    elasticsearchRefs: [{ name: names.elasticsearch, clusterName: LOGSTASH_ES_REF }],
+    services: [
+      {
+        name: "beats",
+        service: {
+          spec: {
+            type: "ClusterIP",
+            ports: [{ name: "beats", port: 5044, targetPort: 5044, protocol: "TCP" }],
+          },
+        },
+      },
+    ],
+    pipelines: [
+      { "pipeline.id": "ingest", "config.string": logstashIngestPipeline(config) },
+      {
+        "pipeline.id": "archive",
+        "config.string": logstashArchivePipeline(config, targets),
+        "queue.type": "persisted",
+      },
+    ],
+    volumeClaimTemplates: [
+      {
+        metadata: { name: "logstash-data" },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } },
+      },
+    ],
+    podTemplate: {
+      spec: {
+        serviceAccountName: names.logstashServiceAccount,
+        containers: [
+          {
+            name: "logstash",
+            resources: resources(ls.memoryGb, ls.cpu),
+            env: [{ name: "LS_JAVA_OPTS", value: `-Xms${heap} -Xmx${heap}` }],
+          },
+        ],
+      },
+    },
+  };
+}
+
+export function filebeatSpec(config: StackConfig) {
+  const names = eckNames(config);
+  const hostPath = (name: string, path: string) => ({ name, hostPath: { path } });
+  return {
+    type: "filebeat",
+    version: config.logging.stackVersion,
+    config: filebeatConfig(config),
+    daemonSet: {
+      podTemplate: {
+        spec: {
+          serviceAccountName: names.filebeatServiceAccount,
+          automountServiceAccountToken: true,
+          // Container log files on the node are readable by root only.
+          securityContext: { runAsUser: 0 },
+          tolerations: [{ operator: "Exists" }],
+          containers: [
+            {
+              name: "filebeat",
+              env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+              volumeMounts: [
+                { name: "varlogcontainers", mountPath: "/var/log/containers", readOnly: true },
+                { name: "varlogpods", mountPath: "/var/log/pods", readOnly: true },
+                { name: "varlibdockercontainers", mountPath: "/var/lib/docker/containers", readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            hostPath("varlogcontainers", "/var/log/containers"),
+            hostPath("varlogpods", "/var/log/pods"),
+            hostPath("varlibdockercontainers", "/var/lib/docker/containers"),
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { LOG_TYPES } from "../../catalog/retention";
+import type { StackConfig } from "../../config";
+import { ilmPlan, ilmPolicyBody, ilmPolicyName } from "./ilm";
+import { allLogsDataView, dataView, dataViewId, REQUEST_SEARCH_ID, requestIdSearch } from "./kibana";
+import { REDACT_PIPELINE, ROUTER_PIPELINE, redactPipeline, routerPipeline } from "./pipeline";
+import { roles } from "./roles";
+import { SLM_POLICY, SNAPSHOT_REPOSITORY, slmPolicy, snapshotRepository } from "./snapshots";
+import {
+  indexTemplate,
+  indexTemplateName,
+  MAPPINGS_TEMPLATE,
+  mappingsComponentTemplate,
+  SETTINGS_TEMPLATE,
+  settingsComponentTemplate,
+} from "./templates";
+import type { ApplyStep } from "./types";
+
+const es = (kind: ApplyStep["kind"], name: string, path: string, body: unknown): ApplyStep => ({
+  target: "elasticsearch",
+  kind,
+  name,
+  method: "PUT",
+  path,
+  body,
+});
+
+const kibana = (type: string, id: string, body: unknown): ApplyStep => ({
+  target: "kibana",
+  kind: "kibana",
+  name: id,
+  // Create-or-replace by id: re-running leaves one object, not a copy.
+  method: "POST",
+  path: `/api/saved_objects/${type}/${encodeURIComponent(id)}?overwrite=true`,
+  body,
+});
+
+/**
+ * Every setting the cluster gets, in an order where each step's references already exist:
+ * the repository before the SLM policy, component templates, ILM policies and pipelines before
+ * the index templates that name them, data views before the search that uses one. Every step is a
+ * create-or-replace by name, so running the plan again converges to the same state.
+ */
+export function settingsPlan(config: StackConfig): ApplyStep[] {
+  const e = encodeURIComponent;
+  return [
+    es(
+      "snapshot_repository",
+      SNAPSHOT_REPOSITORY,
+      `/_snapshot/${e(SNAPSHOT_REPOSITORY)}`,
+      snapshotRepository(config),
+    ),
+    es("slm", SLM_POLICY, `/_slm/policy/${e(SLM_POLICY)}`, slmPolicy(config)),
+    es(
+      "component_template",
+      MAPPINGS_TEMPLATE,
+      `/_component_template/${e(MAPPINGS_TEMPLATE)}`,
+      mappingsComponentTemplate(),
+    ),
+    es(
+      "component_template",
+      SETTINGS_TEMPLATE,
+      `/_component_template/${e(SETTINGS_TEMPLATE)}`,
+      settingsComponentTemplate(config),
+    ),
+    ...LOG_TYPES.map((t) =>
+      es(
+        "ilm",
+        ilmPolicyName(t),
+        `/_ilm/policy/${e(ilmPolicyName(t))}`,
+        ilmPolicyBody(ilmPlan(t, config.logging)),
+      ),
+    ),
+    es("ingest_pipeline", REDACT_PIPELINE, `/_ingest/pipeline/${e(REDACT_PIPELINE)}`, redactPipeline(config)),
+    es("ingest_pipeline", ROUTER_PIPELINE, `/_ingest/pipeline/${e(ROUTER_PIPELINE)}`, routerPipeline(config)),
+    ...LOG_TYPES.map((t) =>
+      es(
+        "index_template",
+        indexTemplateName(t),
+        `/_index_template/${e(indexTemplateName(t))}`,
+        indexTemplate(t),
+      ),
+    ),
+    ...Object.entries(roles()).map(([name, body]) => es("role", name, `/_security/role/${e(name)}`, body)),
+    ...LOG_TYPES.map((t) => kibana("index-pattern", dataViewId(t), dataView(t))),
+    kibana("index-pattern", dataViewId("all"), allLogsDataView()),
+    kibana("search", REQUEST_SEARCH_ID, requestIdSearch()),
+  ];
+}

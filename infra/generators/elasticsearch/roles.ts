@@ -1,0 +1,55 @@
+import { dataStreamPattern } from "../../catalog/log-schema";
+import type { LogType } from "../../catalog/retention";
+import type { RoleBody } from "./types";
+
+const KIBANA_APP = "kibana-.kibana";
+/** Kibana access for reading logs: Discover and dashboards, read-only. */
+const KIBANA_READ = [
+  {
+    application: KIBANA_APP,
+    privileges: ["feature_discover.read", "feature_dashboard.read"],
+    resources: ["*"],
+  },
+];
+const READ = ["read", "view_index_metadata"] as const;
+
+/**
+ * Who may read which log type. Only `auditor` reads the audit stream. No role here holds
+ * `delete`, `delete_index`, `manage`, `write` or `all` on any log stream: from Kibana, nobody
+ * deletes log lines; ILM is what removes them.
+ */
+export const ROLE_ACCESS: Readonly<Record<string, { logTypes: LogType[]; meaning: string }>> = {
+  "log-reader": { logTypes: ["application", "debug"], meaning: "engineers: application and debug logs" },
+  "security-analyst": {
+    logTypes: ["application", "security"],
+    meaning: "security team: application and security logs",
+  },
+  auditor: { logTypes: ["audit"], meaning: "auditors: the audit trail, read-only" },
+};
+
+export function role(name: string): RoleBody {
+  const access = ROLE_ACCESS[name];
+  if (!access) throw new Error(`unknown role ${name}`);
+  return {
+    description: access.meaning,
+    cluster: [],
+    indices: [{ names: access.logTypes.map(dataStreamPattern), privileges: [...READ] }],
+    applications: KIBANA_READ,
+    metadata: { managed_by: "observability-platform" },
+  };
+}
+
+/** Privileges that would let a holder delete or rewrite log lines. */
+export const DESTRUCTIVE_PRIVILEGES = [
+  "all",
+  "delete",
+  "delete_index",
+  "manage",
+  "write",
+  "index",
+  "manage_data_stream_lifecycle",
+  "manage_ilm",
+];
+
+export const roles = (): Record<string, RoleBody> =>
+  Object.fromEntries(Object.keys(ROLE_ACCESS).map((n) => [n, role(n)]));

@@ -1,0 +1,64 @@
+import type { estypes } from "@elastic/elasticsearch";
+
+/**
+ * Request bodies typed by @elastic/elasticsearch's own request types: each is the request minus
+ * its path and query parameters, which is exactly what goes into the HTTP body. A body that the
+ * client's types reject fails `tsc`.
+ */
+type BodyOf<R, PathAndQuery extends keyof R> = Omit<
+  R,
+  PathAndQuery | "body" | "querystring" | keyof estypes.RequestBase
+>;
+
+export type IlmPolicyBody = BodyOf<estypes.IlmPutLifecycleRequest, "name" | "master_timeout" | "timeout">;
+export type IndexTemplateBody = BodyOf<
+  estypes.IndicesPutIndexTemplateRequest,
+  "name" | "create" | "master_timeout" | "cause"
+>;
+export type ComponentTemplateBody = BodyOf<
+  estypes.ClusterPutComponentTemplateRequest,
+  "name" | "create" | "cause" | "master_timeout"
+>;
+export type IngestPipelineBody = BodyOf<
+  estypes.IngestPutPipelineRequest,
+  "id" | "master_timeout" | "timeout" | "if_version"
+>;
+/** The snapshot repository API takes the repository definition itself as the body. */
+export type SnapshotRepositoryBody = estypes.SnapshotS3Repository;
+export type SlmPolicyBody = BodyOf<
+  estypes.SlmPutLifecycleRequest,
+  "policy_id" | "master_timeout" | "timeout"
+>;
+export type RoleBody = BodyOf<estypes.SecurityPutRoleRequest, "name" | "refresh">;
+export type Processor = estypes.IngestProcessorContainer;
+export type FieldMapping = estypes.MappingProperty;
+
+/**
+ * Kibana saved objects (not Elasticsearch requests, so not in the client's types): the body of
+ * `POST /api/saved_objects/<type>/<id>?overwrite=true`, which creates or replaces by id.
+ */
+export interface KibanaSavedObjectBody {
+  attributes: Record<string, unknown>;
+  references?: { name: string; type: string; id: string }[];
+}
+
+/** What the applier does for each setting, in order. Everything is a create-or-replace by name. */
+export type SettingKind =
+  | "snapshot_repository"
+  | "slm"
+  | "component_template"
+  | "ilm"
+  | "ingest_pipeline"
+  | "index_template"
+  | "role"
+  | "kibana";
+
+export interface ApplyStep {
+  target: "elasticsearch" | "kibana";
+  kind: SettingKind;
+  name: string;
+  method: "PUT" | "POST";
+  /** Path and query, e.g. `/_ilm/policy/logs-debug`. */
+  path: string;
+  body: unknown;
+}
