@@ -1,7 +1,8 @@
 import type { Concern } from "./artifacts";
 import { archiveConcern } from "./generators/archive";
+import { loggingConcern } from "./generators/elasticsearch";
 import { metricsConcern } from "./generators/metrics";
 import { sentryConcern } from "./generators/sentry";
 
 /** Every concern's artifacts and summary section, in the order summary.md shows them. */
-export const CONCERNS: Concern[] = [archiveConcern, metricsConcern, sentryConcern];
+export const CONCERNS: Concern[] = [archiveConcern, metricsConcern, loggingConcern, sentryConcern];

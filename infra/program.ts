@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LogArchive } from "./components/log-archive";
+import { LoggingStack } from "./components/logging-stack";
 import { ErrorTracking } from "./components/sentry";
 import type { LoadedConfig, SecretKey } from "./config";
 
@@ -22,6 +23,8 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     production: config.production,
   });
 
+  const logging = new LoggingStack("logging", { config, archive: archive.outputs });
+
   // requiredSecrets() makes sentryAuthToken mandatory, so it is set here.
   const errorTracking = new ErrorTracking("sentry", { config, authToken: secrets.sentryAuthToken! });
 
@@ -29,5 +32,6 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     environment: config.environment,
     sentry: errorTracking.outputs,
     logArchive: archive.outputs,
+    logging: logging.outputs,
   };
 }

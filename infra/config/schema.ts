@@ -4,7 +4,7 @@ import { archiveSchema } from "./archive";
 import { dnsName } from "./common";
 import { frontendSchema } from "./frontend";
 import { grafanaSchema } from "./grafana";
-import { loggingSchema } from "./logging";
+import { loggingProductionProblems, loggingSchema } from "./logging";
 import { metricsSchema } from "./metrics";
 import { SECRET_KEYS, type SecretKey } from "./secrets";
 import { sentrySchema } from "./sentry";
@@ -58,6 +58,7 @@ export const stackConfigSchema = z
           message: `unknown team "${s.team}" (expected one of: ${[...teams].join(", ")})`,
         });
     });
+    for (const p of loggingProductionProblems(cfg.logging, cfg.production)) ctx.addIssue({ code: "custom", ...p });
     for (const key of requiredSecrets(cfg)) {
       if (cfg[key] === undefined)
         ctx.addIssue({
