@@ -1,0 +1,91 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PRIORITIES } from "../infra/catalog/alert-levels";
+import { ruleFile, toYaml } from "../infra/generators/metrics";
+import { metricsConfig } from "../tests/metrics/config";
+import { firstFiringProbe, SCENARIOS, type Scenario } from "../tests/metrics/scenarios";
+
+export interface DetectionTime {
+  scenario: string;
+  /** The first alert that fired after onset, with its priority, or "none". */
+  firstAlert: string;
+  /** Minutes from onset until the first P1 (or, if no P1, the first ticket) fired; null: nothing fired. */
+  minutes: number | null;
+}
+
+export interface FiredAlert {
+  alertname: string;
+  priority: string;
+  /** Minutes after the scenario's onset. */
+  minute: number;
+}
+
+/**
+ * Runs one scenario through `promtool test rules` with the dev stack's rules and reads, per alert,
+ * the first evaluation at which it fired, in promtool's simulated time. The probe expects an empty
+ * result, so promtool prints what it got: that output is the measurement.
+ */
+export function firedAlerts(s: Scenario, rulesYaml: string, job: string, others: string[]): FiredAlert[] {
+  const dir = mkdtempSync(join(tmpdir(), "bench-detection-"));
+  try {
+    writeFileSync(join(dir, "rules.yaml"), rulesYaml);
+    const test = {
+      rule_files: ["rules.yaml"],
+      evaluation_interval: `${s.interval}m`,
+      tests: [firstFiringProbe(s, job, others)],
+    };
+    writeFileSync(join(dir, "test.yaml"), toYaml(test));
+    const r = spawnSync("promtool", ["test", "rules", "test.yaml"], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 600_000,
+    });
+    if (r.error)
+      throw new Error(`promtool could not run (apt-get install -y prometheus): ${r.error.message}`);
+    const out = `${r.stdout}${r.stderr}`;
+    if (r.status === 0) return [];
+    const got = out.slice(out.indexOf("got:"));
+    if (!out.includes("got:")) throw new Error(`promtool failed unexpectedly:\n${out}`);
+    const fired: FiredAlert[] = [];
+    for (const m of got.matchAll(/\{alertname="([^"]+)", priority="(P\d)"\} ([0-9.eE+-]+)/g)) {
+      fired.push({ alertname: m[1]!, priority: m[2]!, minute: Number(m[3]) / 60 - s.onsetMinute });
+    }
+    return fired.sort((a, b) => a.minute - b.minute);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Detection time per scenario: minutes from onset to the first P1, else the first ticket. */
+export async function detectionTimes(): Promise<DetectionTime[]> {
+  const config = metricsConfig("dev");
+  const rules = toYaml(ruleFile(config));
+  const [svc, ...rest] = config.services
+    .filter((s) => s.kind === "backend")
+    .concat(config.services.filter((s) => s.kind !== "backend"));
+  if (!svc) throw new Error("the dev stack has no service to simulate");
+  return SCENARIOS.map((s) => {
+    const fired = firedAlerts(
+      s,
+      rules,
+      svc.name,
+      rest.map((x) => x.name),
+    );
+    const first = PRIORITIES.map((p) => fired.find((f) => f.priority === p)).find((f) => f !== undefined);
+    return {
+      scenario: s.name,
+      firstAlert: first ? `${first.alertname} (${first.priority})` : "none",
+      minutes: first ? first.minute : null,
+    };
+  });
+}
+
+if (require.main === module) {
+  detectionTimes().then((rows) => {
+    console.log("| Scenario | First alert (P1, else first ticket) | Minutes from onset |");
+    console.log("|---|---|---|");
+    for (const r of rows) console.log(`| ${r.scenario} | ${r.firstAlert} | ${r.minutes ?? "—"} |`);
+  });
+}

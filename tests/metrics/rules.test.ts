@@ -1,0 +1,199 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parser } from "@prometheus-io/lezer-promql";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { PRIORITIES } from "../../infra/catalog/alert-levels";
+import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
+import { QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog/recording-rules";
+import { alertmanagerConfig } from "../../infra/generators/alertmanager/config";
+import { ALERTS, BURN_PAIRS, burnRate, metricsConcern, ruleFile } from "../../infra/generators/metrics";
+import { runTool, tempFiles } from "../helpers/tools";
+import { metricsConfig } from "./config";
+
+const REPO = join(__dirname, "..", "..");
+const STACKS = ["dev", "prod"] as const;
+
+/** Lezer marks syntax errors with error nodes (id 0) instead of throwing. */
+function promqlErrors(expr: string): number {
+  let errors = 0;
+  parser.parse(expr).iterate({
+    enter: (n) => {
+      if (n.type.isError) errors++;
+    },
+  });
+  return errors;
+}
+
+describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => {
+  const config = metricsConfig(stack);
+  const files = Object.fromEntries(metricsConcern.artifacts(config as never).map((a) => [a.path, a.content]));
+
+  it("renders prometheus/rules.yaml that promtool 2.42 accepts", () => {
+    const dir = tempFiles({ "rules.yaml": files["prometheus/rules.yaml"]! });
+    const r = runTool("promtool", ["check", "rules", join(dir, "rules.yaml")]);
+    expect(r.stderr + r.stdout).toMatch(/SUCCESS: \d+ rules found/);
+    expect(r.status).toBe(0);
+  });
+
+  it("renders alertmanager/alertmanager.yaml that amtool 0.25 accepts", () => {
+    const dir = tempFiles({ "alertmanager.yaml": files["alertmanager/alertmanager.yaml"]! });
+    const r = runTool("amtool", ["check-config", join(dir, "alertmanager.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status).toBe(0);
+  });
+
+  it("gives every alert priority, team, summary, description and an existing runbook", () => {
+    const rules = parse(files["prometheus/rules.yaml"]!) as ReturnType<typeof ruleFile>;
+    const alerts = rules.groups.flatMap((g) => g.rules.filter((r) => r.alert));
+    expect(alerts.length).toBeGreaterThan(config.services.length * 5);
+    const teams = config.teams.map((t) => t.name);
+    for (const a of alerts) {
+      expect(PRIORITIES, a.alert).toContain(a.labels?.priority);
+      expect(teams, a.alert).toContain(a.labels?.team);
+      expect(a.annotations?.summary, a.alert).toBeTruthy();
+      expect(a.annotations?.description, a.alert).toBeTruthy();
+      const url = a.annotations?.runbook_url ?? "";
+      expect(url.startsWith(`${config.metrics.runbookBaseUrl}/`), url).toBe(true);
+      const file = join(REPO, "runbooks", url.slice(config.metrics.runbookBaseUrl.length + 1));
+      expect(existsSync(file), `${a.alert}: missing runbook ${file}`).toBe(true);
+    }
+  });
+
+  it("labels each service's alerts with the service's owning team", () => {
+    const rules = ruleFile(config);
+    for (const svc of config.services) {
+      const group = rules.groups.find((g) => g.name === `${svc.name}.alerts`)!;
+      for (const r of group.rules) expect(r.labels).toMatchObject({ service: svc.name, team: svc.team });
+    }
+  });
+
+  it("has only PromQL the parser accepts and no group-level labels", () => {
+    expect(promqlErrors("sum(rate(x[5m])")).toBeGreaterThan(0);
+    for (const g of ruleFile(config).groups) {
+      expect(Object.keys(g)).toEqual(["name", "rules"]);
+      for (const r of g.rules) expect(promqlErrors(r.expr), r.expr).toBe(0);
+    }
+  });
+
+  it("contains no secret: credentials are *_file references", () => {
+    const am = files["alertmanager/alertmanager.yaml"]!;
+    for (const k of ["routing_key:", "service_key:", "api_key:", "auth_password:", "api_url:"])
+      expect(am).not.toMatch(new RegExp(`\\s${k}`));
+    expect(am).toContain("/etc/alertmanager/secrets/kps-alertmanager-channels/");
+  });
+});
+
+describe("metric contract and recording rules", () => {
+  it("names every recording rule level:metric:operations and reads only contract metrics", () => {
+    const series = new Set(contractMetrics().flatMap(seriesNames));
+    for (const r of RECORDING_RULES) {
+      expect(r.record).toMatch(/^job:[a-z_]+:[a-z0-9_]+$/);
+      const names = [...QUERY_TEMPLATES[r.query].template.matchAll(/([a-z_]+)\{/g)].map((m) => m[1]!);
+      for (const n of names) expect(series, `${r.record} reads ${n}`).toContain(n);
+    }
+  });
+
+  it("records the SLO error ratios over every burn-rate window", () => {
+    const records = RECORDING_RULES.map((r) => r.record);
+    for (const w of ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]) {
+      expect(records).toContain(`job:http_server_request_errors:ratio_rate${w}`);
+      expect(records).toContain(`job:http_server_request_slow:ratio_rate${w}`);
+    }
+  });
+
+  it("derives the workbook's burn rates 14.4, 6, 3 and 1 for a 30-day SLO", () => {
+    expect(BURN_PAIRS.map((p) => [p.long, p.short, burnRate(p, 30), p.priority])).toEqual([
+      ["1h", "5m", 14.4, "P1"],
+      ["6h", "30m", 6, "P1"],
+      ["1d", "2h", 3, "P2"],
+      ["3d", "6h", 1, "P3"],
+    ]);
+  });
+
+  it("uses a service's query override in its recording rules only", () => {
+    const base = metricsConfig("dev");
+    const override =
+      'sum(rate(legacy_requests_total{app="{{job}}",code=~"5.."}[{{window}}])) / sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))';
+    const config = metricsConfig("dev", {
+      services: base.services.map((s) =>
+        s.name === "api" ? { ...s, queries: { errorRatio: override } } : s,
+      ),
+    });
+    const rules = ruleFile(config).groups;
+    const api = rules
+      .find((g) => g.name === "api.recording")!
+      .rules.find((r) => r.record === "job:http_server_request_errors:ratio_rate1h")!;
+    expect(api.expr).toBe(
+      'sum(rate(legacy_requests_total{app="api",code=~"5.."}[1h])) / sum(rate(legacy_requests_total{app="api"}[1h]))',
+    );
+    expect(api.labels).toEqual({ job: "api" });
+    const web = rules
+      .find((g) => g.name === "web.recording")!
+      .rules.find((r) => r.record === "job:http_server_request_errors:ratio_rate1h")!;
+    expect(web.expr).toContain("http_server_request_duration_seconds_count");
+  });
+
+  it("rejects an unknown override key with a clear message", () => {
+    const base = metricsConfig("dev");
+    expect(() =>
+      metricsConfig("dev", { services: [{ ...base.services[0], queries: { errorRatoi: "x" } }] }),
+    ).toThrow(/errorRatoi/);
+  });
+
+  it("gives workers no HTTP SLO rules", () => {
+    const rules = ruleFile(metricsConfig("dev")).groups;
+    const worker = rules.find((g) => g.name === "worker.alerts")!.rules.map((r) => r.alert);
+    expect(worker).not.toContain("AvailabilitySLOFastBurn");
+    expect(worker).toContain("MemoryGrowing");
+  });
+
+  it("has a runbook file for every alert of the catalog, with concrete PromQL", () => {
+    for (const a of ALERTS) {
+      const file = join(REPO, "runbooks", `${a.runbook}.md`);
+      expect(existsSync(file), file).toBe(true);
+      expect(readFileSync(file, "utf8")).toMatch(/```promql/);
+    }
+  });
+});
+
+describe("Alertmanager routing (pure)", () => {
+  it("sends Watchdog first, then one route per priority with the alert-level timings", () => {
+    const am = alertmanagerConfig(metricsConfig("prod"));
+    expect(am.route.group_by).toEqual(["alertname", "service"]);
+    const [watchdog, p1, p2, p3] = am.route.routes!;
+    expect(watchdog).toMatchObject({ receiver: "deadmansswitch", matchers: ['alertname="Watchdog"'] });
+    expect(p1).toMatchObject({ matchers: ['priority="P1"'], repeat_interval: "15m" });
+    expect(p2).toMatchObject({ matchers: ['priority="P2"'], repeat_interval: "1h" });
+    expect(p3).toMatchObject({ matchers: ['priority="P3"'], repeat_interval: "4h" });
+    expect(am.inhibit_rules).toEqual([
+      {
+        source_matchers: ['priority="P1"'],
+        target_matchers: ['priority=~"P2|P3"', 'alertname!="Watchdog"'],
+        equal: ["service"],
+      },
+    ]);
+    for (const r of am.receivers.filter((x) => x.name !== "deadmansswitch")) {
+      const cfgs = Object.values(r).find(Array.isArray) as { send_resolved: boolean }[];
+      expect(
+        cfgs.every((c) => c.send_resolved),
+        r.name,
+      ).toBe(true);
+    }
+  });
+
+  it("pages through Opsgenie when the stack chooses it", () => {
+    const base = metricsConfig("dev");
+    const am = alertmanagerConfig(
+      metricsConfig("dev", { alerting: { ...base.alerting, pagingProvider: "opsgenie" } }),
+    );
+    const p1 = am.receivers.find((r) => r.name === "p1-opsgenie")!;
+    expect(p1.opsgenie_configs).toEqual([
+      {
+        send_resolved: true,
+        api_key_file: "/etc/alertmanager/secrets/kps-alertmanager-channels/opsgenieApiKey",
+        priority: "P1",
+      },
+    ]);
+  });
+});

@@ -1,0 +1,72 @@
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ruleFile, toYaml } from "../../infra/generators/metrics";
+import { runTool, tempFiles } from "../helpers/tools";
+import { metricsConfig } from "./config";
+import { promtoolTest, SCENARIOS, type Scenario } from "./scenarios";
+
+/**
+ * The scenario library through `promtool test rules` with the dev stack's rendered rules: each
+ * scenario asserts which priorities fire by when after onset, which stay quiet, and that nothing
+ * fires before the onset. The simulated service is `api`; the other services only report `up`.
+ */
+const config = metricsConfig("dev");
+const others = config.services.filter((s) => s.name !== "api").map((s) => s.name);
+let dir: string;
+
+beforeAll(() => {
+  dir = tempFiles({ "rules.yaml": toYaml(ruleFile(config)) });
+});
+
+function runScenario(s: Scenario) {
+  const test = {
+    rule_files: [join(dir, "rules.yaml")],
+    evaluation_interval: `${s.interval}m`,
+    tests: [promtoolTest(s, "api", others)],
+  };
+  const file = `${s.name.replace(/[^a-z]+/g, "-")}.test.yaml`;
+  const testDir = tempFiles({ [file]: toYaml(test) });
+  return runTool("promtool", ["test", "rules", join(testDir, file)]);
+}
+
+describe("alert scenarios under promtool test rules", () => {
+  it("covers the issue's scenario library", () => {
+    expect(SCENARIOS.map((s) => s.name)).toEqual([
+      "normal traffic",
+      "total outage",
+      "partial outage (fast burn)",
+      "slow burn",
+      "latency regression",
+      "slow database",
+      "cache hit ratio drop",
+      "memory growth",
+    ]);
+  });
+
+  it("asserts that normal traffic fires nothing for six hours", () => {
+    const normal = SCENARIOS.find((s) => s.name === "normal traffic")!;
+    expect(normal.expect).toEqual([{ byMinute: 360, fires: [], quiet: ["P1", "P2", "P3"] }]);
+  });
+
+  it("pages a total outage within 2 minutes of onset", () => {
+    const outage = SCENARIOS.find((s) => s.name === "total outage")!;
+    expect(outage.expect[0]).toMatchObject({ byMinute: 2, fires: ["P1"] });
+  });
+
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))("%s", (_name, s) => {
+    const r = runScenario(s);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it("fails when an expectation is wrong (the checks are not vacuous)", () => {
+    const normal = SCENARIOS.find((s) => s.name === "normal traffic")!;
+    const r = runScenario({
+      ...normal,
+      name: "normal traffic expecting a page",
+      expect: [{ byMinute: 60, fires: ["P1"], quiet: [] }],
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain("FAILED");
+  });
+});
