@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LogArchive } from "./components/log-archive";
 import { LoggingStack } from "./components/logging-stack";
+import { MetricsStack } from "./components/metrics-stack";
 import { ErrorTracking } from "./components/sentry";
 import type { LoadedConfig, SecretKey } from "./config";
 
@@ -16,6 +17,8 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     Object.entries(plain).map(([k, v]) => [k, pulumi.secret(v)]),
   );
   void secrets;
+
+  const metrics = new MetricsStack("metrics", { config, secrets });
 
   const archive = new LogArchive("log-archive", {
     archive: config.archive,
@@ -33,5 +36,6 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     sentry: errorTracking.outputs,
     logArchive: archive.outputs,
     logging: logging.outputs,
+    metrics: metrics.outputs,
   };
 }
