@@ -10,7 +10,7 @@ const newRelicSchema = z
     enabled: z.boolean().default(false),
     /** New Relic account id (required when enabled). */
     accountId: z
-      .union([z.string(), z.number().int()])
+      .union([z.string(), z.number().int()], { error: "expected a numeric New Relic account id" })
       .transform(String)
       .pipe(z.string().regex(/^\d+$/, "expected a numeric New Relic account id"))
       .optional(),

@@ -3,10 +3,13 @@ import { z } from "zod";
 /** Sentry slugs: lowercase letters, digits, '-' and '_', starting with a letter or digit. */
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a Sentry slug (a-z, 0-9, '-', '_')");
 /** Sentry object ids (integrations, PagerDuty services, Opsgenie teams) are numeric strings. */
+const ID_HINT = "a numeric Sentry id, as shown in the integration's settings";
 const sentryId = z
-  .union([z.string(), z.number().int()])
+  .union([z.string(), z.number().int()], {
+    error: (iss) => (iss.input === undefined ? `required: ${ID_HINT}` : `expected ${ID_HINT}`),
+  })
   .transform(String)
-  .pipe(z.string().regex(/^\d+$/, "expected a numeric Sentry id, as shown in the integration's settings"));
+  .pipe(z.string().regex(/^\d+$/, `expected ${ID_HINT}`));
 
 const sampleRate = z
   .number()
