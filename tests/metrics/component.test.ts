@@ -1,0 +1,172 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { alertmanagerConfig } from "../../infra/generators/alertmanager/config";
+import { ruleFile } from "../../infra/generators/metrics";
+import { redact } from "../../scripts/lib/mock-runtime";
+import type { RenderResult } from "../../scripts/lib/offline";
+import { one, ofType, render } from "../helpers/render";
+
+/**
+ * The MetricsStack component under Pulumi mocks, through the real program, for dev and prod.
+ * Pulumi's runtime is per process, so each stack renders once, in sequence.
+ */
+const results: Partial<Record<"dev" | "prod", RenderResult>> = {};
+
+beforeAll(async () => {
+  results.dev = await render("dev");
+  results.prod = await render("prod");
+});
+
+type Values = Record<string, Record<string, Record<string, unknown>>>;
+const values = (r: RenderResult): Values =>
+  one(r, "kubernetes:helm.sh/v3:Release", "metrics-kps").inputs.values as Values;
+
+describe.each([
+  ["dev", { prometheus: 1, alertmanager: 1, pdb: false, retention: "7d", storage: "20Gi", protect: false }],
+  ["prod", { prometheus: 2, alertmanager: 3, pdb: true, retention: "30d", storage: "100Gi", protect: true }],
+] as const)("MetricsStack (%s)", (stack, want) => {
+  const result = () => results[stack]!;
+
+  it("installs kube-prometheus-stack at a pinned version with Grafana disabled", () => {
+    // Each render has its own runtime: exactly one release, not one left over from the other stack.
+    expect(
+      ofType(result(), "kubernetes:helm.sh/v3:Release").filter((r) => r.name === "metrics-kps"),
+    ).toHaveLength(1);
+    const release = one(result(), "kubernetes:helm.sh/v3:Release", "metrics-kps").inputs;
+    expect(release).toMatchObject({
+      chart: "kube-prometheus-stack",
+      version: result().config.metrics.chartVersion,
+      namespace: "monitoring",
+      repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
+    });
+    expect(release.version).toMatch(/^\d+\.\d+\.\d+$/);
+    const v = values(result());
+    expect(v.fullnameOverride).toBe("kps");
+    expect(v.grafana).toEqual({ enabled: false });
+  });
+
+  it(`runs ${want.prometheus} Prometheus and ${want.alertmanager} Alertmanager replicas with storage and retention`, () => {
+    const v = values(result());
+    const prom = v.prometheus!.prometheusSpec as Record<string, unknown>;
+    const am = v.alertmanager!.alertmanagerSpec as Record<string, unknown>;
+    expect(prom.replicas).toBe(want.prometheus);
+    expect(am.replicas).toBe(want.alertmanager);
+    expect(prom.retention).toBe(want.retention);
+    expect(prom.storageSpec).toMatchObject({
+      volumeClaimTemplate: { spec: { resources: { requests: { storage: want.storage } } } },
+    });
+    expect(am.storage).toMatchObject({ volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"] } } });
+    expect(v.prometheus!.podDisruptionBudget).toMatchObject({ enabled: want.pdb });
+    expect(v.alertmanager!.podDisruptionBudget).toMatchObject({ enabled: want.pdb });
+  });
+
+  it("makes Prometheus select this project's rules and monitors, not only the release's", () => {
+    const prom = values(result()).prometheus!.prometheusSpec as Record<string, unknown>;
+    for (const k of [
+      "ruleSelectorNilUsesHelmValues",
+      "serviceMonitorSelectorNilUsesHelmValues",
+      "podMonitorSelectorNilUsesHelmValues",
+    ]) {
+      expect(prom[k], k).toBe(false);
+    }
+    // Empty selectors select everything; our objects carry no release label.
+    expect(prom.ruleSelector).toEqual({});
+    expect(prom.serviceMonitorSelector).toEqual({});
+    expect(prom.ruleNamespaceSelector).toEqual({});
+    expect(prom.serviceMonitorNamespaceSelector).toEqual({});
+    const rule = one(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "metrics-rules").inputs;
+    expect((rule.metadata as { labels: Record<string, string> }).labels).not.toHaveProperty("release");
+  });
+
+  it("deploys the generated Alertmanager config and mounts the channel Secret instead of inlining secrets", () => {
+    const v = values(result());
+    expect(v.alertmanager!.config).toEqual(alertmanagerConfig(result().config));
+    expect((v.alertmanager!.alertmanagerSpec as Record<string, unknown>).secrets).toEqual([
+      "kps-alertmanager-channels",
+    ]);
+    expect(JSON.stringify(v)).not.toContain("offline-placeholder-");
+    const secret = one(result(), "kubernetes:core/v1:Secret", "metrics-channels");
+    expect(redact(secret.inputs).stringData).toBe("[secret]");
+    expect(secret.inputs.metadata).toMatchObject({
+      name: "kps-alertmanager-channels",
+      namespace: "monitoring",
+    });
+  });
+
+  it("creates one ServiceMonitor per service, relabelling job to the service name", () => {
+    const monitors = ofType(result(), "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+    expect(monitors.map((m) => m.name).sort()).toEqual(
+      result()
+        .config.services.map((s) => `metrics-monitor-${s.name}`)
+        .sort(),
+    );
+    for (const svc of result().config.services) {
+      const m = one(
+        result(),
+        "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+        `metrics-monitor-${svc.name}`,
+      ).inputs;
+      expect(m.metadata).toMatchObject({ name: svc.name, namespace: svc.namespace });
+      expect(m.spec).toMatchObject({
+        selector: { matchLabels: { "app.kubernetes.io/name": svc.name } },
+        endpoints: [
+          {
+            port: svc.metricsPort,
+            path: svc.metricsPath,
+            relabelings: [{ targetLabel: "job", replacement: svc.name }],
+          },
+        ],
+      });
+    }
+  });
+
+  it("deploys the same rules the render writes to prometheus/rules.yaml", () => {
+    const rule = one(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "metrics-rules").inputs;
+    expect(rule.spec).toEqual(ruleFile(result().config));
+    const file = result().artifacts.find((a) => a.path === "prometheus/rules.yaml")!;
+    expect(parse(file.content)).toEqual(ruleFile(result().config));
+    expect(result().artifacts.map((a) => a.path)).toContain("alertmanager/alertmanager.yaml");
+  });
+
+  it(`${want.protect ? "protects" : "does not protect"} the namespace and the release (Prometheus' volumes)`, () => {
+    expect(one(result(), "kubernetes:core/v1:Namespace", "metrics-ns").protect).toBe(want.protect);
+    expect(one(result(), "kubernetes:helm.sh/v3:Release", "metrics-kps").protect).toBe(want.protect);
+  });
+
+  it("exports the in-cluster URLs", () => {
+    expect((result().outputs as Record<string, unknown>).metrics).toEqual({
+      namespace: "monitoring",
+      prometheusUrl: "http://kps-prometheus.monitoring.svc:9090",
+      alertmanagerUrl: "http://kps-alertmanager.monitoring.svc:9093",
+    });
+  });
+});
+
+describe("metrics config", () => {
+  it("derives replicas and retention from production when the stack leaves them unset", async () => {
+    const { metricsConfig } = await import("./config");
+    const { resolveMetrics } = await import("../../infra/generators/metrics");
+    const bare = { deadMansSwitchUrl: "https://hc-ping.com/x" };
+    expect(resolveMetrics(metricsConfig("prod", { metrics: bare }))).toMatchObject({
+      prometheusReplicas: 2,
+      alertmanagerReplicas: 3,
+      retention: "30d",
+    });
+    expect(resolveMetrics(metricsConfig("dev", { metrics: bare }))).toMatchObject({
+      prometheusReplicas: 1,
+      alertmanagerReplicas: 1,
+      retention: "7d",
+    });
+  });
+
+  it("rejects a missing dead man's switch URL and an unknown owner team", async () => {
+    const { metricsConfig } = await import("./config");
+    const { resolveMetrics } = await import("../../infra/generators/metrics");
+    expect(() => metricsConfig("dev", { metrics: {} })).toThrow(/deadMansSwitchUrl/);
+    expect(() =>
+      resolveMetrics(
+        metricsConfig("dev", { metrics: { deadMansSwitchUrl: "https://x.example", ownerTeam: "ghosts" } }),
+      ),
+    ).toThrow(/unknown team "ghosts"/);
+  });
+});
