@@ -1,6 +1,17 @@
 import type { Policies } from "@pulumi/policy";
+import { alertPolicies } from "./alerts";
 import { archivePolicies } from "./archive";
 import { bucketPolicies } from "./buckets";
+import { prodPolicies } from "./prod";
+import { secretPolicies } from "./secrets";
+import { sentryPolicies } from "./sentry";
 
 /** Every policy of the pack, in the order the README's table lists them. */
-export const ALL_POLICIES: Policies = [...archivePolicies, ...bucketPolicies];
+export const ALL_POLICIES: Policies = [
+  ...archivePolicies,
+  ...bucketPolicies,
+  ...alertPolicies,
+  ...secretPolicies,
+  ...prodPolicies,
+  ...sentryPolicies,
+];

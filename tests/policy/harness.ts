@@ -81,6 +81,8 @@ export async function runPolicies(
   policies: Policies,
   recorded: RecordedResource[],
   stack = "dev",
+  /** Policy config by policy name, as `--policy-pack-config` would give it. */
+  config: Record<string, Record<string, unknown>> = {},
 ): Promise<RunResult> {
   const resources = policyResources(recorded);
   const result: RunResult = { violations: [], notApplicable: [] };
@@ -100,7 +102,7 @@ export async function runPolicies(
           (v as { default?: unknown }).default,
         ]),
       );
-      return defaults as T;
+      return { ...defaults, ...config[policy.name] } as T;
     };
     try {
       if ("validateStack" in policy) {
@@ -171,3 +173,23 @@ export const secretValue = (value: unknown): Record<string, unknown> => ({
   "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
   value,
 });
+
+/**
+ * The render's resources plus the root stack resource, whose props the analyzer fills with the
+ * stack outputs (secrets as "[secret]", as the render resolves them).
+ */
+export function withStackResource(render: {
+  stack: string;
+  resources: RecordedResource[];
+  outputs: unknown;
+}): RecordedResource[] {
+  const root = resource(
+    "pulumi:pulumi:Stack",
+    `observability-${render.stack}`,
+    render.outputs as Record<string, unknown>,
+    {
+      stack: render.stack,
+    },
+  );
+  return [root, ...render.resources];
+}

@@ -1,0 +1,256 @@
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { parse as parseYaml } from "yaml";
+import { ALERT_LEVELS, PRIORITIES, type Priority } from "../infra/catalog/alert-levels";
+import { asArray, asRecord, dedupe, entries, known, prop } from "./lib";
+
+/** Labels and annotations the spec's alerting rules require of every alert ("Set clear ownership", "Document runbooks"). */
+export const REQUIRED_LABELS = ["priority", "team"] as const;
+export const REQUIRED_ANNOTATIONS = ["summary", "runbook_url"] as const;
+
+export const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+export const GRAFANA_RULE_GROUP = "grafana:alerting/ruleGroup:RuleGroup";
+export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+interface AlertDefinition {
+  name: string;
+  labels: Record<string, unknown>;
+  annotations: Record<string, unknown>;
+}
+
+/** The alerting rules a resource defines: PrometheusRule groups, Grafana rule groups, rules in Helm values. */
+function alertsOf(type: string, props: Record<string, unknown>): AlertDefinition[] {
+  const fromGroups = (groups: unknown): AlertDefinition[] =>
+    asArray(groups).flatMap((g) =>
+      asArray(prop(g, "rules")).flatMap((r) => {
+        const alert = prop(r, "alert");
+        return typeof alert === "string"
+          ? [
+              {
+                name: alert,
+                labels: asRecord(prop(r, "labels")),
+                annotations: asRecord(prop(r, "annotations")),
+              },
+            ]
+          : [];
+      }),
+    );
+  if (type === PROMETHEUS_RULE) return fromGroups(prop(prop(props, "spec"), "groups"));
+  if (type === GRAFANA_RULE_GROUP)
+    return asArray(prop(props, "rules")).map((r) => ({
+      name: String(prop(r, "name")),
+      labels: asRecord(prop(r, "labels")),
+      annotations: asRecord(prop(r, "annotations")),
+    }));
+  if (type === HELM_RELEASE) {
+    const extra = prop(prop(props, "values"), "additionalPrometheusRulesMap");
+    return entries(extra).flatMap(([, v]) => fromGroups(prop(v, "groups")));
+  }
+  return [];
+}
+
+/** What an alert lacks, as readable phrases. */
+export function alertProblems(a: AlertDefinition): string[] {
+  const problems: string[] = [];
+  const priority = a.labels.priority;
+  if (priority === undefined) problems.push("no priority label");
+  else if (!(PRIORITIES as readonly unknown[]).includes(priority))
+    problems.push(`priority "${String(priority)}" is not one of ${PRIORITIES.join(", ")}`);
+  for (const l of REQUIRED_LABELS.filter((x) => x !== "priority"))
+    if (typeof a.labels[l] !== "string" || a.labels[l] === "") problems.push(`no ${l} label`);
+  for (const n of REQUIRED_ANNOTATIONS)
+    if (typeof a.annotations[n] !== "string" || a.annotations[n] === "") problems.push(`no ${n} annotation`);
+  return problems;
+}
+
+export const alertRulesLabelled: ResourceValidationPolicy = {
+  name: "alert-rules-labelled",
+  description:
+    "Every alerting rule carries the labels priority (P1-P3) and team, and the annotations summary and runbook_url: without them an alert is misrouted or reaches someone who cannot act on it.",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Generate rules through infra/generators/metrics, which sets priority, team, summary and runbook_url.",
+  validateResource: (args, reportViolation) => {
+    const alerts = known(() => alertsOf(args.type, args.props)) ?? [];
+    for (const a of alerts) {
+      const problems = alertProblems(a);
+      if (problems.length > 0) reportViolation(`alert ${a.name} in ${args.name}: ${problems.join(", ")}`);
+    }
+  },
+};
+
+// ---- P1 routing -------------------------------------------------------------------------------
+
+type Labels = Record<string, string>;
+
+/** One matcher: `name op "value"` strings, or objects as in AlertmanagerConfig / Grafana. */
+function matcherMatches(m: unknown, labels: Labels): boolean {
+  let name: string;
+  let op: string;
+  let value: string;
+  if (typeof m === "string") {
+    const parsed = /^\s*\{?\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*\}?\s*$/.exec(m);
+    if (!parsed) return false;
+    [, name = "", op = "=", value = ""] = parsed;
+  } else {
+    name = String(prop(m, "name") ?? prop(m, "label") ?? "");
+    value = String(prop(m, "value") ?? "");
+    const type = prop(m, "matchType") ?? prop(m, "match") ?? (prop(m, "regex") === true ? "=~" : "=");
+    op = String(type);
+  }
+  const actual = labels[name] ?? "";
+  switch (op) {
+    case "=":
+      return actual === value;
+    case "!=":
+      return actual !== value;
+    case "=~":
+      return new RegExp(`^(?:${value})$`).test(actual);
+    case "!~":
+      return !new RegExp(`^(?:${value})$`).test(actual);
+    default:
+      return false;
+  }
+}
+
+function routeMatches(route: unknown, labels: Labels): boolean {
+  const matchers = [
+    ...asArray(prop(route, "matchers")),
+    ...asArray(prop(route, "object_matchers")),
+    ...entries(prop(route, "match")).map(([k, v]) => `${k}="${String(v)}"`),
+    ...entries(prop(route, "match_re")).map(([k, v]) => `${k}=~"${String(v)}"`),
+  ];
+  return matchers.every((m) => matcherMatches(m, labels));
+}
+
+/** Child routes: Alertmanager `routes`, Grafana notification policy `policies`. */
+const children = (route: unknown): unknown[] => [
+  ...asArray(prop(route, "routes")),
+  ...asArray(prop(route, "policies")),
+];
+
+/** Alertmanager's routing: depth first, first matching child unless `continue`; the node itself if none matches. */
+export function routeReceivers(route: unknown, labels: Labels, inherited = ""): string[] {
+  const receiver = String(prop(route, "receiver") ?? prop(route, "contactPoint") ?? inherited);
+  const found: string[] = [];
+  for (const child of children(route)) {
+    if (!routeMatches(child, labels)) continue;
+    found.push(...routeReceivers(child, labels, receiver));
+    if (prop(child, "continue") !== true) break;
+  }
+  return found.length > 0 ? found : [receiver];
+}
+
+/** Values of `team` matchers in a routing tree, so that every team's P1 route is checked. */
+function teamsIn(route: unknown, out = new Set<string>()): Set<string> {
+  for (const m of asArray(prop(route, "matchers"))) {
+    const parsed = typeof m === "string" ? /^\s*team\s*=\s*"?([^"]*)"?\s*$/.exec(m) : undefined;
+    if (parsed?.[1]) out.add(parsed[1]);
+    const label = prop(m, "label") ?? prop(m, "name");
+    const value = prop(m, "value");
+    if (
+      label === "team" &&
+      typeof value === "string" &&
+      (prop(m, "match") ?? prop(m, "matchType") ?? "=") === "="
+    )
+      out.add(value);
+  }
+  const team = prop(prop(route, "match"), "team");
+  if (typeof team === "string") out.add(team);
+  for (const c of children(route)) teamsIn(c, out);
+  return out;
+}
+
+const PHONE_INTEGRATIONS = [
+  "pagerduty_configs",
+  "opsgenie_configs",
+  "pagerdutyConfigs",
+  "opsgenieConfigs",
+  "pagerduties",
+  "opsgenies",
+];
+
+export const GRAFANA_NOTIFICATION_POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy";
+export const GRAFANA_CONTACT_POINT = "grafana:alerting/contactPoint:ContactPoint";
+
+interface FoundConfig {
+  where: string;
+  urn: string;
+  config: unknown;
+}
+
+/** Alertmanager configurations in a stack: in kube-prometheus-stack values, in Secrets, in AlertmanagerConfig resources. */
+export function alertmanagerConfigs(resources: PolicyResource[]): FoundConfig[] {
+  const found: FoundConfig[] = [];
+  for (const r of resources) {
+    if (r.type === HELM_RELEASE) {
+      const cfg = known(() => prop(prop(r.props.values, "alertmanager"), "config"));
+      if (cfg && typeof cfg === "object")
+        found.push({ where: `Helm release ${r.name}`, urn: r.urn, config: cfg });
+    } else if (r.type === "kubernetes:core/v1:Secret") {
+      const text =
+        prop(
+          known(() => r.props.stringData),
+          "alertmanager.yaml",
+        ) ??
+        (() => {
+          const b64 = prop(
+            known(() => r.props.data),
+            "alertmanager.yaml",
+          );
+          return typeof b64 === "string" ? Buffer.from(b64, "base64").toString("utf8") : undefined;
+        })();
+      if (typeof text === "string")
+        found.push({ where: `Secret ${r.name}`, urn: r.urn, config: parseYaml(text) });
+    } else if (r.type === "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig") {
+      const spec = known(() => r.props.spec);
+      found.push({ where: `AlertmanagerConfig ${r.name}`, urn: r.urn, config: spec });
+    } else if (r.type === GRAFANA_NOTIFICATION_POLICY) {
+      // Grafana's tree routes to contact points, which play the part of receivers.
+      const receivers = resources
+        .filter((c) => c.type === GRAFANA_CONTACT_POINT)
+        .map((c) => Object.fromEntries(entries(c.props)));
+      found.push({
+        where: `Grafana notification policy ${r.name}`,
+        urn: r.urn,
+        config: { route: r.props, receivers },
+      });
+    }
+  }
+  return found;
+}
+
+export const p1PagesPhone: StackValidationPolicy = {
+  name: "p1-routes-to-phone",
+  description: `Every P1 alert reaches a phone-paging receiver (PagerDuty or Opsgenie) in the Alertmanager routing tree, for every team: the spec answers P1 within ${ALERT_LEVELS.P1.responseMinutes} minutes by phone.`,
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const report = dedupe(reportViolation);
+    const configs = alertmanagerConfigs(args.resources);
+    if (configs.length === 0) args.notApplicable("the stack has no Alertmanager configuration");
+    for (const { where, urn, config } of configs) {
+      const route = prop(config, "route");
+      if (route === undefined) {
+        report(`${where}: the Alertmanager configuration has no routing tree`, urn);
+        continue;
+      }
+      const receivers = new Map(asArray(prop(config, "receivers")).map((r) => [String(prop(r, "name")), r]));
+      const pages = (name: string) =>
+        PHONE_INTEGRATIONS.some((k) => asArray(prop(receivers.get(name), k)).length > 0);
+      for (const team of [...teamsIn(route), ""]) {
+        const labels: Labels = {
+          priority: "P1" satisfies Priority,
+          alertname: "PolicyProbe",
+          ...(team ? { team } : {}),
+        };
+        const reached = routeReceivers(route, labels);
+        if (!reached.some(pages))
+          report(
+            `${where}: a P1 alert${team ? ` of team ${team}` : " without a team"} is routed to ${reached.join(", ")}, which has no phone paging (PagerDuty/Opsgenie)`,
+            urn,
+          );
+      }
+    }
+  },
+};
+
+export const alertPolicies = [alertRulesLabelled, p1PagesPhone];

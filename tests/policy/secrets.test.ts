@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { isSecretField, noPlaintextSecrets } from "../../policy/secrets";
+import { resource, runPolicies, secretValue, violationsOf } from "./harness";
+
+const run = async (...resources: Parameters<typeof runPolicies>[1]) =>
+  violationsOf(await runPolicies([noPlaintextSecrets], resources), "no-plaintext-secrets");
+
+describe("no-plaintext-secrets", () => {
+  it("tells credential fields from references to them", () => {
+    for (const k of [
+      "adminPassword",
+      "auth_password",
+      "routing_key",
+      "api_key",
+      "apiKey",
+      "slack_api_url",
+      "GF_SECURITY_ADMIN_PASSWORD",
+      "token",
+    ])
+      expect(isSecretField(k), k).toBe(true);
+    for (const k of [
+      "existingSecret",
+      "routing_key_file",
+      "auth_password_file",
+      "passwordKey",
+      "secretName",
+      "userKey",
+      "url",
+      "opsgenie_api_url",
+    ])
+      expect(isSecretField(k), k).toBe(false);
+  });
+  it("passes Helm values that reference Secrets and files, and a Secret holding the credential", async () => {
+    const release = resource("kubernetes:helm.sh/v3:Release", "kps", {
+      values: {
+        grafana: { admin: { existingSecret: "grafana-admin", passwordKey: "admin-password" } },
+        alertmanager: {
+          config: {
+            receivers: [
+              { name: "p", pagerduty_configs: [{ routing_key_file: "/etc/alertmanager/secrets/x/key" }] },
+            ],
+          },
+        },
+        env: [{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }],
+        ini: "[security]\nadmin_password = $__file{/run/secrets/admin}\n",
+      },
+    });
+    const secret = resource("kubernetes:core/v1:Secret", "s", {
+      stringData: { "admin-password": secretValue("x9!long-random") },
+    });
+    expect(await run(release, secret)).toEqual([]);
+  });
+  it("flags credentials inline in Helm values, in embedded YAML, in env vars and in ini or Logstash text", async () => {
+    const release = resource("kubernetes:helm.sh/v3:Release", "kps", {
+      values: {
+        grafana: { adminPassword: "hunter2" },
+        alertmanager: { configText: "global:\n  slack_api_url: https://hooks.slack.com/services/T/B/X\n" },
+      },
+    });
+    const deployment = resource("kubernetes:apps/v1:Deployment", "app", {
+      spec: { template: { spec: { containers: [{ env: [{ name: "SMTP_PASSWORD", value: "p4ss" }] }] } } },
+    });
+    const cm = resource("kubernetes:core/v1:ConfigMap", "ini", {
+      data: { "grafana.ini": "[security]\nadmin_password = s3cret\n" },
+    });
+    const logstash = resource("kubernetes:logstash.k8s.elastic.co/v1alpha1:Logstash", "ls", {
+      spec: {
+        pipelines: [{ "config.string": "output {\n  elasticsearch {\n    password => 'plain'\n  }\n}" }],
+      },
+    });
+    expect(await run(release, deployment, cm, logstash)).toEqual([
+      "kps.values.grafana.adminPassword: credential in plaintext",
+      "kps.values.alertmanager.configText.global.slack_api_url: credential in plaintext",
+      "app.spec.template.spec.containers[0].env[0] (SMTP_PASSWORD): credential in plaintext",
+      "ini.data.grafana.ini (admin_password): credential in plaintext",
+      "ls.spec.pipelines[0].config.string (password): credential in plaintext",
+    ]);
+  });
+  it("flags URLs with embedded passwords, also in provider config, and default passwords in Secrets", async () => {
+    const ds = resource("kubernetes:core/v1:ConfigMap", "ds", {
+      data: { url: "https://admin:pw@es.example.com:9200" },
+    });
+    const provider = resource("pulumi:providers:grafana", "grafana", {
+      url: "https://admin:pw@grafana.example.com",
+      auth: "admin:pw",
+    });
+    const secret = resource("kubernetes:core/v1:Secret", "grafana-admin", {
+      stringData: { "admin-user": "admin", "admin-password": "prom-operator" },
+    });
+    expect(await run(ds, provider, secret)).toEqual([
+      "ds.data.url: URL with an embedded password",
+      "provider config grafana.url: URL with an embedded password",
+      "Secret grafana-admin: stringData.admin-password holds a well-known default password",
+    ]);
+  });
+});
