@@ -86,7 +86,7 @@ describe.each([
     ]);
     expect(JSON.stringify(v)).not.toContain("offline-placeholder-");
     const secret = one(result(), "kubernetes:core/v1:Secret", "metrics-channels");
-    expect(redact(secret.inputs).stringData).toBe("[secret]");
+    expect((redact(secret.inputs) as Record<string, unknown>).stringData).toBe("[secret]");
     expect(secret.inputs.metadata).toMatchObject({
       name: "kps-alertmanager-channels",
       namespace: "monitoring",
