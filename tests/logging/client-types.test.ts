@@ -1,0 +1,64 @@
+import { Client } from "@elastic/elasticsearch";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApplyStep, settingsPlan } from "../../infra/generators/elasticsearch";
+import type {
+  ComponentTemplateBody,
+  IlmPolicyBody,
+  IndexTemplateBody,
+  IngestPipelineBody,
+  RoleBody,
+  SlmPolicyBody,
+  SnapshotRepositoryBody,
+} from "../../infra/generators/elasticsearch/types";
+import { stackConfig } from "./config";
+import { RecordingServer } from "./recorder";
+
+/**
+ * Each body goes through the official client's typed API call for its kind (so `tsc` checks it
+ * against the request type) and the client's own serialization; what the client sends must be
+ * exactly the method, path and body the settings Job sends.
+ */
+const CALLS: Record<Exclude<ApplyStep["kind"], "kibana">, (c: Client, s: ApplyStep) => Promise<unknown>> = {
+  snapshot_repository: (c, s) =>
+    c.snapshot.createRepository({ name: s.name, repository: s.body as SnapshotRepositoryBody }),
+  slm: (c, s) => c.slm.putLifecycle({ policy_id: s.name, ...(s.body as SlmPolicyBody) }),
+  component_template: (c, s) =>
+    c.cluster.putComponentTemplate({ name: s.name, ...(s.body as ComponentTemplateBody) }),
+  ilm: (c, s) => c.ilm.putLifecycle({ name: s.name, ...(s.body as IlmPolicyBody) }),
+  ingest_pipeline: (c, s) => c.ingest.putPipeline({ id: s.name, ...(s.body as IngestPipelineBody) }),
+  index_template: (c, s) => c.indices.putIndexTemplate({ name: s.name, ...(s.body as IndexTemplateBody) }),
+  role: (c, s) => c.security.putRole({ name: s.name, ...(s.body as RoleBody) }),
+};
+
+const server = new RecordingServer();
+let client: Client;
+
+beforeAll(async () => {
+  client = new Client({ node: await server.start() });
+});
+afterAll(async () => {
+  await client.close();
+  await server.stop();
+});
+
+describe("settings bodies and the @elastic/elasticsearch client", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    const steps = settingsPlan(stackConfig(stack)).filter((s) => s.target === "elasticsearch");
+    it.each(steps.map((s) => [`${s.kind}/${s.name}`, s] as const))(
+      `${stack}: %s matches the client's request`,
+      async (_, step) => {
+        const call = CALLS[step.kind as keyof typeof CALLS];
+        expect(call).toBeDefined();
+        const before = server.requests.length;
+        await call(client, step);
+        const sent = server.requests.slice(before);
+        expect(sent).toHaveLength(1);
+        expect({ method: sent[0]?.method, path: sent[0]?.path, body: sent[0]?.body }).toEqual({
+          method: step.method,
+          path: step.path,
+          body: step.body,
+        });
+      },
+    );
+  }
+});
