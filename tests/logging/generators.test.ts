@@ -225,6 +225,8 @@ describe("settings plan and render files", () => {
   it("makes every step a create-or-replace by name", () => {
     for (const s of plan) {
       if (s.target === "elasticsearch") expect(s.method).toBe("PUT");
+      else if (s.path === "/api/data_views/data_view")
+        expect(s.body).toMatchObject({ override: true, data_view: { id: s.name } });
       else expect(s.path).toMatch(/^\/api\/saved_objects\/[a-z-]+\/[a-z-]+\?overwrite=true$/);
     }
     expect(new Set(plan.map((s) => `${s.kind}/${s.name}`)).size).toBe(plan.length);

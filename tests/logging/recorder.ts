@@ -50,7 +50,9 @@ export class RecordingServer {
 
   private defaultAnswer(rec: Recorded): { status: number; body: unknown } {
     if (rec.method === "GET") return { status: 200, body: { status: "green" } };
-    const key = rec.path.replace(/\?.*$/, "");
+    // Kibana's data views API names the object in the body, not the path.
+    const id = (rec.body as { data_view?: { id?: string } } | undefined)?.data_view?.id;
+    const key = rec.path.replace(/\?.*$/, "") + (id ? `/${id}` : "");
     const created = !this.store.has(key);
     this.store.set(key, rec.body);
     return { status: created ? 201 : 200, body: { acknowledged: true } };

@@ -1,23 +1,29 @@
 import { dataStreamPattern, LOG_FIELDS } from "../../catalog/log-schema";
 import type { LogType } from "../../catalog/retention";
-import type { KibanaSavedObjectBody } from "./types";
+import type { KibanaDataViewBody, KibanaSavedObjectBody } from "./types";
 
 export const dataViewId = (logType: LogType | "all"): string => `logs-${logType}`;
 export const REQUEST_SEARCH_ID = "logs-by-request-id";
 
-export function dataView(logType: LogType): KibanaSavedObjectBody {
+/** `override` makes the create replace a data view with the same title: re-running changes nothing. */
+export function dataView(logType: LogType): KibanaDataViewBody {
   return {
-    attributes: {
+    data_view: {
+      id: dataViewId(logType),
       title: dataStreamPattern(logType),
       name: `${logType[0]?.toUpperCase()}${logType.slice(1)} logs`,
       timeFieldName: "@timestamp",
     },
+    override: true,
   };
 }
 
 /** Every stream the reader may see; Elasticsearch filters out the ones a role cannot read. */
-export function allLogsDataView(): KibanaSavedObjectBody {
-  return { attributes: { title: "logs-*-*", name: "All logs", timeFieldName: "@timestamp" } };
+export function allLogsDataView(): KibanaDataViewBody {
+  return {
+    data_view: { id: dataViewId("all"), title: "logs-*-*", name: "All logs", timeFieldName: "@timestamp" },
+    override: true,
+  };
 }
 
 /**

@@ -24,13 +24,22 @@ const es = (kind: ApplyStep["kind"], name: string, path: string, body: unknown):
   body,
 });
 
-const kibana = (type: string, id: string, body: unknown): ApplyStep => ({
+const savedObject = (type: string, id: string, body: unknown): ApplyStep => ({
   target: "kibana",
   kind: "kibana",
   name: id,
   // Create-or-replace by id: re-running leaves one object, not a copy.
   method: "POST",
   path: `/api/saved_objects/${type}/${encodeURIComponent(id)}?overwrite=true`,
+  body,
+});
+
+const dataViewStep = (id: string, body: unknown): ApplyStep => ({
+  target: "kibana",
+  kind: "kibana",
+  name: id,
+  method: "POST",
+  path: "/api/data_views/data_view",
   body,
 });
 
@@ -81,8 +90,8 @@ export function settingsPlan(config: StackConfig): ApplyStep[] {
       ),
     ),
     ...Object.entries(roles()).map(([name, body]) => es("role", name, `/_security/role/${e(name)}`, body)),
-    ...LOG_TYPES.map((t) => kibana("index-pattern", dataViewId(t), dataView(t))),
-    kibana("index-pattern", dataViewId("all"), allLogsDataView()),
-    kibana("search", REQUEST_SEARCH_ID, requestIdSearch()),
+    ...LOG_TYPES.map((t) => dataViewStep(dataViewId(t), dataView(t))),
+    dataViewStep(dataViewId("all"), allLogsDataView()),
+    savedObject("search", REQUEST_SEARCH_ID, requestIdSearch()),
   ];
 }

@@ -42,6 +42,12 @@ export interface KibanaSavedObjectBody {
   references?: { name: string; type: string; id: string }[];
 }
 
+/** Body of Kibana's data views API, `POST /api/data_views/data_view`. */
+export interface KibanaDataViewBody {
+  data_view: { id: string; title: string; name: string; timeFieldName: string };
+  override: boolean;
+}
+
 /** What the applier does for each setting, in order. Everything is a create-or-replace by name. */
 export type SettingKind =
   | "snapshot_repository"
