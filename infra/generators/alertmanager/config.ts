@@ -180,6 +180,12 @@ export function routingMermaid(am: AlertmanagerConfig): string {
     for (const child of route.routes ?? []) walk(child, id);
   };
   walk(am.route);
+  am.inhibit_rules.forEach((rule, i) => {
+    const show = (m: string[]) => m.join(", ").replaceAll('"', "'");
+    lines.push(
+      `  i${i}{{"inhibit: ${show(rule.source_matchers)}<br/>mutes ${show(rule.target_matchers)}<br/>with equal ${rule.equal.join(", ")}"}}`,
+    );
+  });
   lines.push("```");
   return lines.join("\n");
 }
