@@ -1,8 +1,9 @@
 import type { Concern } from "./artifacts";
 import { archiveConcern } from "./generators/archive";
+import { grafanaConcern } from "./generators/grafana";
 import { loggingConcern } from "./generators/elasticsearch";
 import { metricsConcern } from "./generators/metrics";
 import { sentryConcern } from "./generators/sentry";
 
 /** Every concern's artifacts and summary section, in the order summary.md shows them. */
-export const CONCERNS: Concern[] = [archiveConcern, metricsConcern, loggingConcern, sentryConcern];
+export const CONCERNS: Concern[] = [archiveConcern, metricsConcern, grafanaConcern, loggingConcern, sentryConcern];

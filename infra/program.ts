@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Grafana } from "./components/grafana";
 import { LogArchive } from "./components/log-archive";
 import { LoggingStack } from "./components/logging-stack";
 import { MetricsStack } from "./components/metrics-stack";
@@ -28,6 +29,16 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
 
   const logging = new LoggingStack("logging", { config, archive: archive.outputs });
 
+  // TODO(logging): hand over a read-only Elasticsearch user's password and the HTTP CA
+  // (elasticsearchPassword, elasticsearchCaCert) once the logging component exposes them.
+  const grafanaStack = new Grafana("grafana", {
+    config,
+    secrets,
+    prometheusUrl: metrics.prometheusUrl,
+    alertmanagerUrl: metrics.alertmanagerUrl,
+    elasticsearchUrl: logging.elasticsearchUrl,
+  });
+
   // requiredSecrets() makes sentryAuthToken mandatory, so it is set here.
   const errorTracking = new ErrorTracking("sentry", { config, authToken: secrets.sentryAuthToken! });
 
@@ -37,5 +48,6 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     logArchive: archive.outputs,
     logging: logging.outputs,
     metrics: metrics.outputs,
+    grafana: grafanaStack.outputs,
   };
 }

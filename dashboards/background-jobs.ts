@@ -1,0 +1,67 @@
+import { METRIC_CONTRACT } from "../infra/catalog/metric-contract";
+import { RECORD } from "../infra/catalog/recording-rules";
+import {
+  baseDashboard,
+  type DashboardDefinition,
+  prom,
+  promTimeseries,
+  SERVICE_MATCH,
+  servicesOfKind,
+} from "./common";
+
+const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
+
+export const backgroundJobs: DashboardDefinition = {
+  uid: "obs-background-jobs",
+  title: "Background job duration",
+  tags: ["jobs", "performance"],
+  services: (ctx) => servicesOfKind(ctx, "worker", "backend"),
+  requiredPanels: () => [
+    "Background job duration p99",
+    "Job duration p50 / p99 by job",
+    "Job runs by outcome",
+  ],
+  build(ctx) {
+    return baseDashboard(
+      this,
+      ctx,
+      this.services(ctx),
+      "How long background jobs take and how their runs end.",
+    )
+      .withPanel(
+        promTimeseries(
+          "Background job duration p99",
+          "s",
+          [prom(`max by (job) (${RECORD.jobDurationP99}{${SERVICE_MATCH}})`, "{{job}}")],
+          "p99 duration of finished job runs over 30 minutes (jobs are rarer than requests).",
+        ),
+      )
+      .withPanel(
+        promTimeseries(
+          "Job duration p50 / p99 by job",
+          "s",
+          [0.5, 0.99].map((q) =>
+            prom(
+              `histogram_quantile(${q}, sum by (job, job_name, le) (rate(${jobs}_bucket{${SERVICE_MATCH}}[$__rate_interval])))`,
+              `{{job}} {{job_name}} p${q * 100}`,
+            ),
+          ),
+          "Per kind of job, from the raw histogram.",
+        ),
+      )
+      .withPanel(
+        promTimeseries(
+          "Job runs by outcome",
+          "ops",
+          [
+            prom(
+              `sum by (job, job_name, outcome) (rate(${jobs}_count{${SERVICE_MATCH}}[$__rate_interval]))`,
+              "{{job}} {{job_name}} {{outcome}}",
+            ),
+          ],
+          "Finished runs per second, successes and failures.",
+        ).span(24),
+      )
+      .build();
+  },
+};

@@ -1,0 +1,161 @@
+import type * as cog from "@grafana/grafana-foundation-sdk/cog";
+import * as common from "@grafana/grafana-foundation-sdk/common";
+import {
+  CustomVariableBuilder,
+  DashboardBuilder,
+  DashboardCursorSync,
+  type Dashboard,
+  type VariableOption,
+} from "@grafana/grafana-foundation-sdk/dashboard";
+import { DataqueryBuilder as PromQuery } from "@grafana/grafana-foundation-sdk/prometheus";
+import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
+import type { ServiceConfig, StackConfig } from "../infra/config";
+import { DATASOURCE_UIDS } from "../infra/generators/grafana/datasources";
+
+/** What a dashboard builder needs from the stack config. */
+export interface DashboardContext {
+  environment: string;
+  services: ServiceConfig[];
+  teams: string[];
+  logs: { indexPattern: string; timeField: string };
+  /** Whether the Sentry data source exists (frontend page loads, JS errors, Web Vitals). */
+  sentry: boolean;
+}
+
+export const dashboardContext = (config: StackConfig): DashboardContext => ({
+  environment: config.environment,
+  services: config.services,
+  teams: config.teams.map((t) => t.name),
+  logs: { indexPattern: config.grafana.logs.indexPattern, timeField: config.grafana.logs.timeField },
+  sentry: config.grafana.sentryDataSource,
+});
+
+/** One dashboard as code: a stable uid, the panels it must have, and its builder. */
+export interface DashboardDefinition {
+  uid: string;
+  title: string;
+  tags: string[];
+  /** Panel titles the spec asks for; tests check each is present. */
+  requiredPanels(ctx: DashboardContext): string[];
+  /** Services whose data it shows; decides the owning team's folder. */
+  services(ctx: DashboardContext): ServiceConfig[];
+  build(ctx: DashboardContext): Dashboard;
+}
+
+/**
+ * Prometheus series that are neither recording rules nor contract metrics but that dashboards may
+ * read: Prometheus' own synthetic alert series.
+ */
+export const PROMETHEUS_BUILTIN_SERIES = ["ALERTS"] as const;
+
+export const PROMETHEUS: common.DataSourceRef = { type: "prometheus", uid: DATASOURCE_UIDS.prometheus };
+export const LOGS: common.DataSourceRef = { type: "elasticsearch", uid: DATASOURCE_UIDS.logs };
+export const SENTRY: common.DataSourceRef = {
+  type: "grafana-sentry-datasource",
+  uid: DATASOURCE_UIDS.sentry,
+};
+
+/** Every dashboard's selector: the services it shows (All matches any `job`, including none). */
+export const SERVICE_MATCH = 'job=~"$service"';
+
+const option = (value: string): VariableOption => ({ text: value, value, selected: false });
+
+function serviceVariable(services: ServiceConfig[]): CustomVariableBuilder {
+  const names = services.map((s) => s.name);
+  return new CustomVariableBuilder("service")
+    .label("Service")
+    .values(names.join(","))
+    .multi(true)
+    .includeAll(true)
+    .allValue(".*")
+    .current({ text: "All", value: "$__all", selected: true })
+    .options(names.map(option));
+}
+
+/** One Grafana serves one environment; the variable names it in titles and log queries. */
+function environmentVariable(environment: string): CustomVariableBuilder {
+  return new CustomVariableBuilder("environment")
+    .label("Environment")
+    .values(environment)
+    .current({ text: environment, value: environment, selected: true })
+    .options([option(environment)]);
+}
+
+/** A dashboard with the shared time settings, tags and the service and environment variables. */
+export function baseDashboard(
+  def: Pick<DashboardDefinition, "uid" | "title" | "tags">,
+  ctx: DashboardContext,
+  services: ServiceConfig[],
+  description: string,
+): DashboardBuilder {
+  return new DashboardBuilder(def.title)
+    .uid(def.uid)
+    .description(description)
+    .tags(["observability", "managed-by-pulumi", ...def.tags])
+    .editable()
+    .time({ from: "now-6h", to: "now" })
+    .refresh("1m")
+    .timezone("browser")
+    .tooltip(DashboardCursorSync.Crosshair)
+    .withVariable(environmentVariable(ctx.environment))
+    .withVariable(serviceVariable(services));
+}
+
+/** A range PromQL query against the Prometheus data source. */
+export function prom(expr: string, legend: string, refId = "A"): PromQuery {
+  return new PromQuery().datasource(PROMETHEUS).expr(expr).legendFormat(legend).refId(refId).range();
+}
+
+/** A time-series panel with its legend shown (the SDK's default hides it). */
+export function timeseries(
+  title: string,
+  unit: string,
+  description: string,
+  datasource: common.DataSourceRef,
+): TimeseriesPanel {
+  return new TimeseriesPanel()
+    .title(title)
+    .description(description)
+    .unit(unit)
+    .datasource(datasource)
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom),
+    )
+    .height(8)
+    .span(12);
+}
+
+/** A time-series panel with one or more PromQL queries. */
+export function promTimeseries(
+  title: string,
+  unit: string,
+  queries: PromQuery[],
+  description: string,
+): TimeseriesPanel {
+  const panel = timeseries(title, unit, description, PROMETHEUS);
+  queries.forEach((q, i) => {
+    panel.withTarget(q.refId(String.fromCharCode(65 + i)));
+  });
+  return panel;
+}
+
+/** refIds A, B, C... as Grafana assigns them. */
+export const refIds = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => String.fromCharCode(65 + i));
+
+export const servicesOfKind = (ctx: DashboardContext, ...kinds: ServiceConfig["kind"][]): ServiceConfig[] =>
+  ctx.services.filter((s) => kinds.includes(s.kind));
+
+/**
+ * A data-source query the SDK has no typed builder for (the Sentry plugin's): still a builder, so
+ * panels take it like any other target.
+ */
+export class PluginQuery implements cog.Builder<cog.Dataquery> {
+  constructor(private readonly query: Record<string, unknown>) {}
+  build(): cog.Dataquery {
+    return { ...this.query } as unknown as cog.Dataquery;
+  }
+}

@@ -1,0 +1,34 @@
+import { firingAlerts } from "./alerts";
+import { backgroundJobs } from "./background-jobs";
+import { cacheHitRatio } from "./cache";
+import type { DashboardDefinition } from "./common";
+import { databasePerformance } from "./database";
+import { frontendPerformance } from "./frontend";
+import { logsOverview } from "./logs";
+import { memoryResources } from "./memory";
+import { serviceOverview } from "./service-overview";
+
+export * from "./common";
+
+/** Every dashboard, in the order the README and the summary list them. */
+export const DASHBOARDS: readonly DashboardDefinition[] = [
+  serviceOverview,
+  databasePerformance,
+  cacheHitRatio,
+  backgroundJobs,
+  memoryResources,
+  logsOverview,
+  frontendPerformance,
+  firingAlerts,
+];
+
+export {
+  backgroundJobs,
+  cacheHitRatio,
+  databasePerformance,
+  firingAlerts,
+  frontendPerformance,
+  logsOverview,
+  memoryResources,
+  serviceOverview,
+};

@@ -1,0 +1,69 @@
+import { METRIC_CONTRACT } from "../infra/catalog/metric-contract";
+import { RECORD } from "../infra/catalog/recording-rules";
+import { baseDashboard, type DashboardDefinition, prom, promTimeseries, SERVICE_MATCH } from "./common";
+
+const mem = METRIC_CONTRACT.processMemory.name;
+
+/** How far ahead the leak forecast looks, and over how much history it fits its line. */
+export const FORECAST_HOURS = 24;
+export const FORECAST_FIT = "6h";
+
+export const memoryResources: DashboardDefinition = {
+  uid: "obs-memory",
+  title: "Memory and resources",
+  tags: ["memory", "resources", "leaks"],
+  services: (ctx) => ctx.services,
+  requiredPanels: () => [
+    "Resident memory",
+    "Memory growth trend",
+    `Memory forecast (${FORECAST_HOURS}h)`,
+    "Memory per instance",
+  ],
+  build(ctx) {
+    return baseDashboard(
+      this,
+      ctx,
+      this.services(ctx),
+      "Memory usage and its trend for leak hunting: steady growth that does not fall back after load drops points at a leak.",
+    )
+      .withPanel(
+        promTimeseries(
+          "Resident memory",
+          "bytes",
+          [prom(`sum by (job) (${RECORD.memoryBytes}{${SERVICE_MATCH}})`, "{{job}}")],
+          "Resident memory of all instances of each service.",
+        ),
+      )
+      .withPanel(
+        promTimeseries(
+          "Memory growth trend",
+          "Bps",
+          [prom(`sum by (job) (${RECORD.memoryGrowth}{${SERVICE_MATCH}})`, "{{job}}")],
+          "Least-squares slope of memory over the last hour (deriv): persistently above zero is the signature of a leak.",
+        ),
+      )
+      .withPanel(
+        promTimeseries(
+          `Memory forecast (${FORECAST_HOURS}h)`,
+          "bytes",
+          [
+            prom(
+              `predict_linear(${RECORD.memoryBytes}{${SERVICE_MATCH}}[${FORECAST_FIT}], ${FORECAST_HOURS * 3600})`,
+              `{{job}} in ${FORECAST_HOURS}h`,
+            ),
+            prom(`${RECORD.memoryBytes}{${SERVICE_MATCH}}`, "{{job}} now"),
+          ],
+          `Where memory will be in ${FORECAST_HOURS} hours if the last ${FORECAST_FIT} trend continues (predict_linear).`,
+        ),
+      )
+      .withPanel(
+        promTimeseries(
+          "Memory per instance",
+          "bytes",
+          [prom(`${mem}{${SERVICE_MATCH}}`, "{{job}} {{instance}}")],
+          "One line per pod: a leak usually shows in every instance, a hot shard in one.",
+        ),
+      )
+      .build();
+  },
+};

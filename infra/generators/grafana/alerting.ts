@@ -1,0 +1,154 @@
+import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
+import type { SecretKey, StackConfig } from "../../config";
+import { type AlertChannel, alertChannels } from "../alerting/channels";
+import { GROUP_BY } from "../alertmanager/config";
+
+/**
+ * Grafana alerting as pure data, generated from the one alert-channel definition
+ * (infra/generators/alerting/channels.ts): a contact point per priority and team, one
+ * notification policy tree with the same timings as Alertmanager's routes, and a mute timing for
+ * planned maintenance. The component turns this into @pulumiverse/grafana resources and fills in
+ * the secrets named by `secretKey`.
+ */
+
+/** Name of the mute timing built from `grafana.maintenanceWindows`. */
+export const MAINTENANCE_MUTE_TIMING = "planned-maintenance";
+
+/** Root receiver: alerts without a known priority land in the default Slack channel. */
+export const FALLBACK_CONTACT_POINT = "fallback";
+
+export interface ContactPointSpec {
+  name: string;
+  priority: Priority | "fallback";
+  team?: string;
+  kind: AlertChannel["kind"];
+  /** Email address or Slack channel; the paging provider's name for P1. */
+  address: string;
+  /** The secret the integration needs (webhook URL, routing key); SMTP is Grafana's server setting. */
+  secretKey: SecretKey;
+  sendResolved: boolean;
+}
+
+export interface Matcher {
+  label: string;
+  match: "=" | "!=" | "=~" | "!~";
+  value: string;
+}
+
+export interface PolicyTiming {
+  groupWait: string;
+  groupInterval: string;
+  repeatInterval: string;
+}
+
+export interface PolicyRoute extends Partial<PolicyTiming> {
+  matchers: Matcher[];
+  /** Unset: inherits the parent's contact point. */
+  contactPoint?: string;
+  muteTimings: string[];
+  routes: PolicyRoute[];
+}
+
+export interface PolicyTree extends PolicyTiming {
+  contactPoint: string;
+  groupBy: string[];
+  routes: PolicyRoute[];
+}
+
+export const contactPointName = (priority: Priority, team: string): string => `${priority}-${team}`;
+
+export function timingOf(channel: AlertChannel): PolicyTiming {
+  return {
+    groupWait: `${channel.timing.groupWaitSeconds}s`,
+    groupInterval: `${channel.timing.groupIntervalMinutes}m`,
+    repeatInterval: `${channel.timing.repeatIntervalMinutes}m`,
+  };
+}
+
+type AlertingInput = Pick<StackConfig, "alerting" | "teams" | "grafana">;
+
+export function contactPoints(config: AlertingInput): ContactPointSpec[] {
+  const perTeam = alertChannels(config).flatMap((channel) =>
+    channel.destinations.map(
+      (d): ContactPointSpec => ({
+        name: contactPointName(channel.priority, d.team),
+        priority: channel.priority,
+        team: d.team,
+        kind: channel.kind,
+        address: d.address,
+        secretKey: channel.secretKey,
+        sendResolved: channel.sendResolved,
+      }),
+    ),
+  );
+  const p3 = alertChannels(config).find((c) => c.priority === "P3")!;
+  const fallback: ContactPointSpec = {
+    name: FALLBACK_CONTACT_POINT,
+    priority: "fallback",
+    kind: p3.kind,
+    address: config.alerting.slackChannel,
+    secretKey: p3.secretKey,
+    sendResolved: true,
+  };
+  return [fallback, ...perTeam];
+}
+
+/**
+ * The whole policy tree (Grafana replaces it as one object): root -> priority -> team. A priority
+ * route carries that priority's timings; team routes inherit them and pick the team's contact
+ * point. Unowned P1 alerts still page (the routing key is shared); unowned P2/P3 go to the fallback.
+ */
+export function notificationPolicy(config: AlertingInput): PolicyTree {
+  const channels = alertChannels(config);
+  const muted = new Set(config.grafana.maintenanceWindows.length > 0 ? config.grafana.mutedPriorities : []);
+  const p3 = channels.find((c) => c.priority === "P3")!;
+  return {
+    contactPoint: FALLBACK_CONTACT_POINT,
+    // The same grouping as the Alertmanager route tree.
+    groupBy: [...GROUP_BY],
+    ...timingOf(p3),
+    routes: PRIORITIES.map((priority): PolicyRoute => {
+      const channel = channels.find((c) => c.priority === priority)!;
+      const first = channel.destinations[0];
+      return {
+        matchers: [{ label: "priority", match: "=", value: priority }],
+        contactPoint: priority === "P1" && first ? contactPointName(priority, first.team) : undefined,
+        ...timingOf(channel),
+        muteTimings: muted.has(priority) ? [MAINTENANCE_MUTE_TIMING] : [],
+        routes: channel.destinations.map((d) => ({
+          matchers: [{ label: "team", match: "=", value: d.team }],
+          contactPoint: contactPointName(priority, d.team),
+          muteTimings: muted.has(priority) ? [MAINTENANCE_MUTE_TIMING] : [],
+          routes: [],
+        })),
+      };
+    }),
+  };
+}
+
+export interface MuteTimingSpec {
+  name: string;
+  intervals: {
+    weekdays?: string[];
+    daysOfMonths?: string[];
+    months?: string[];
+    times: { start: string; end: string }[];
+    location: string;
+  }[];
+}
+
+/** The planned-maintenance mute timing, or undefined when the stack has no windows. */
+export function maintenanceMuteTiming(config: Pick<StackConfig, "grafana">): MuteTimingSpec | undefined {
+  const windows = config.grafana.maintenanceWindows;
+  if (windows.length === 0) return undefined;
+  return {
+    name: MAINTENANCE_MUTE_TIMING,
+    intervals: windows.map((w) => ({
+      ...(w.weekdays ? { weekdays: w.weekdays } : {}),
+      ...(w.daysOfMonth ? { daysOfMonths: w.daysOfMonth } : {}),
+      ...(w.months ? { months: w.months } : {}),
+      times: [{ start: w.startTime, end: w.endTime }],
+      location: w.location,
+    })),
+  };
+}

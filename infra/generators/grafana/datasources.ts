@@ -1,0 +1,124 @@
+import type { StackConfig } from "../../config";
+
+/**
+ * Grafana data sources as pure data. Secret values are never part of a spec: `secure` names the
+ * secureJsonData field and which of the component's secret inputs fills it.
+ */
+
+/** Stable data-source UIDs: dashboards refer to data sources by these. */
+export const DATASOURCE_UIDS = {
+  prometheus: "prometheus",
+  alertmanager: "alertmanager",
+  logs: "elasticsearch-logs",
+  sentry: "sentry",
+} as const;
+
+/** Where the component gets each secure field's value. */
+export type SecureSource = "elasticsearchPassword" | "elasticsearchCaCert" | "sentryAuthToken";
+
+export interface DataSourceSpec {
+  uid: string;
+  name: string;
+  type: string;
+  url: string;
+  isDefault: boolean;
+  basicAuthUser?: string;
+  jsonData: Record<string, unknown>;
+  secure: Record<string, SecureSource>;
+}
+
+/** In-cluster URLs of the backends Grafana reads. */
+export interface Upstreams {
+  prometheusUrl: string;
+  alertmanagerUrl: string;
+  elasticsearchUrl: string;
+}
+
+/**
+ * The URLs used where the metrics and logging components do not hand over theirs: the Service
+ * names of kube-prometheus-stack (release `kps` in `monitoring`) and of an ECK cluster named `logs`
+ * in `logging`.
+ */
+export function defaultUpstreams(_config?: Pick<StackConfig, "grafana">): Upstreams {
+  const ns = "monitoring";
+  return {
+    prometheusUrl: `http://kps-prometheus.${ns}.svc:9090`,
+    alertmanagerUrl: `http://kps-alertmanager.${ns}.svc:9093`,
+    elasticsearchUrl: "https://logs-es-http.logging.svc:9200",
+  };
+}
+
+export interface DataSourceOptions {
+  /** Whether a CA certificate for Elasticsearch's TLS is supplied (ECK issues a self-signed one). */
+  elasticsearchCaCert: boolean;
+  /** Whether the Elasticsearch data source authenticates with basic auth (a password is supplied). */
+  elasticsearchAuth: boolean;
+}
+
+export function dataSources(
+  config: Pick<StackConfig, "grafana" | "sentry">,
+  upstreams: Upstreams,
+  opts: DataSourceOptions = { elasticsearchCaCert: false, elasticsearchAuth: false },
+): DataSourceSpec[] {
+  const logs = config.grafana.logs;
+  const specs: DataSourceSpec[] = [
+    {
+      uid: DATASOURCE_UIDS.prometheus,
+      name: "Prometheus",
+      type: "prometheus",
+      url: upstreams.prometheusUrl,
+      isDefault: true,
+      // POST keeps long generated queries out of URLs; 30s matches the scrape interval so that
+      // $__rate_interval covers at least four samples.
+      jsonData: { httpMethod: "POST", timeInterval: "30s", prometheusType: "Prometheus" },
+      secure: {},
+    },
+    {
+      uid: DATASOURCE_UIDS.alertmanager,
+      name: "Alertmanager",
+      type: "alertmanager",
+      url: upstreams.alertmanagerUrl,
+      isDefault: false,
+      // Grafana-managed alerts are routed by Grafana's own policy tree, not sent here.
+      jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+      secure: {},
+    },
+    {
+      uid: DATASOURCE_UIDS.logs,
+      name: "Elasticsearch logs",
+      type: "elasticsearch",
+      url: upstreams.elasticsearchUrl,
+      isDefault: false,
+      ...(opts.elasticsearchAuth ? { basicAuthUser: logs.username } : {}),
+      jsonData: {
+        index: logs.indexPattern,
+        timeField: logs.timeField,
+        logLevelField: "level",
+        logMessageField: "message",
+        maxConcurrentShardRequests: 5,
+        ...(opts.elasticsearchCaCert ? { tlsAuthWithCACert: true } : {}),
+      },
+      secure: {
+        ...(opts.elasticsearchAuth ? { basicAuthPassword: "elasticsearchPassword" as const } : {}),
+        ...(opts.elasticsearchCaCert ? { tlsCACert: "elasticsearchCaCert" as const } : {}),
+      },
+    },
+  ];
+  if (config.grafana.sentryDataSource) {
+    const sentry = config.sentry;
+    specs.push({
+      uid: DATASOURCE_UIDS.sentry,
+      name: "Sentry",
+      type: "grafana-sentry-datasource",
+      url: sentry.baseUrl,
+      isDefault: false,
+      jsonData: { url: sentry.baseUrl, orgSlug: sentry.organization },
+      secure: { authToken: "sentryAuthToken" },
+    });
+  }
+  return specs;
+}
+
+/** Grafana plugins the data sources need (installed by the chart at start-up). */
+export const requiredPlugins = (config: Pick<StackConfig, "grafana">): string[] =>
+  config.grafana.sentryDataSource ? ["grafana-sentry-datasource"] : [];

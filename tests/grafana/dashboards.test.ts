@@ -1,0 +1,197 @@
+import { describe, expect, it } from "vitest";
+import { DASHBOARDS, dashboardContext, PROMETHEUS_BUILTIN_SERIES } from "../../dashboards";
+import { LOG_FIELDS as SCHEMA_FIELDS } from "../../infra/catalog/log-schema";
+import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
+import { RECORDING_RULES, type RuleTopic } from "../../infra/catalog/recording-rules";
+import {
+  dataSources,
+  defaultUpstreams,
+  grafanaConcern,
+  renderDashboards,
+} from "../../infra/generators/grafana";
+import { LOG_FIELDS } from "../../dashboards/logs";
+import { stackConfig } from "./config";
+import { parsePromql, substituteVariables } from "./promql";
+
+interface Target {
+  refId?: string;
+  datasource?: { type?: string; uid?: string };
+  expr?: string;
+  query?: string;
+  metrics?: { type: string }[];
+  bucketAggs?: { type: string; field?: string }[];
+  queryType?: string;
+}
+interface Panel {
+  type: string;
+  title: string;
+  datasource?: { uid?: string };
+  targets?: Target[];
+}
+interface Model {
+  uid: string;
+  title: string;
+  tags: string[];
+  panels: Panel[];
+  templating: { list: { name: string; type: string }[] };
+}
+
+const RECORDED = new Set(RECORDING_RULES.map((r) => r.record));
+const CONTRACT = new Set(contractMetrics().flatMap(seriesNames));
+const ALLOWED = new Set<string>([...RECORDED, ...CONTRACT, ...PROMETHEUS_BUILTIN_SERIES]);
+
+describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
+  const config = stackConfig(stack);
+  const ctx = dashboardContext(config);
+  const models = renderDashboards(config).map((d) => d.model as unknown as Model);
+  const targets = models.flatMap((m) =>
+    m.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ dashboard: m.uid, panel: p.title, t }))),
+  );
+  const promTargets = targets.filter((x) => x.t.datasource?.type === "prometheus");
+
+  it("has every dashboard of the spec with a stable uid, title and tags", () => {
+    expect(models.map((m) => m.uid)).toEqual([
+      "obs-service-overview",
+      "obs-database",
+      "obs-cache",
+      "obs-background-jobs",
+      "obs-memory",
+      "obs-logs",
+      "obs-frontend",
+      "obs-alerts",
+    ]);
+    for (const m of models) {
+      expect(m.uid).toMatch(/^[a-z0-9-]{1,40}$/);
+      expect(m.title.length).toBeGreaterThan(3);
+      expect(m.tags).toContain("managed-by-pulumi");
+      expect(m.tags.length).toBeGreaterThan(2);
+    }
+  });
+
+  it("gives every dashboard a service and an environment variable", () => {
+    for (const m of models) {
+      const names = m.templating.list.map((v) => v.name);
+      expect(names, m.uid).toEqual(expect.arrayContaining(["service", "environment"]));
+    }
+    const env = models[0]!.templating.list.find((v) => v.name === "environment") as unknown as {
+      query: string;
+    };
+    expect(env.query).toBe(config.environment);
+  });
+
+  it("has the panels the spec asks for", () => {
+    for (const def of DASHBOARDS) {
+      const m = models.find((x) => x.uid === def.uid)!;
+      const titles = m.panels.map((p) => p.title);
+      const required = def.requiredPanels(ctx);
+      expect(required.length, def.uid).toBeGreaterThan(2);
+      expect(titles, def.uid).toEqual(expect.arrayContaining(required));
+      for (const p of m.panels.filter((x) => x.type !== "row" && x.type !== "text")) {
+        expect(p.targets?.length ?? 0, `${def.uid} / ${p.title}`).toBeGreaterThan(0);
+      }
+    }
+    // The frontend dashboard reads browser data from Sentry in these stacks.
+    const frontend = models.find((m) => m.uid === "obs-frontend")!;
+    expect(frontend.panels.map((p) => p.title)).toEqual(
+      expect.arrayContaining([
+        "Page load time (browser)",
+        "JavaScript errors",
+        "Web Vitals (p75)",
+        "API call performance",
+      ]),
+    );
+  });
+
+  it("has one SLO error budget query per service, with that service's target", () => {
+    const panel = models
+      .find((m) => m.uid === "obs-service-overview")!
+      .panels.find((p) => p.title === "SLO error budget remaining")!;
+    const services = config.services.filter((s) => s.kind !== "worker");
+    expect(panel.targets!.length).toBe(services.length);
+    for (const s of services) {
+      const t = panel.targets!.find((x) => x.expr!.includes(`job="${s.name}"`))!;
+      expect(t.expr).toContain(`[${s.slo.windowDays}d]`);
+      expect(t.expr).toContain(`/ ${Number((1 - s.slo.availability).toPrecision(6))})`);
+    }
+  });
+
+  it("writes PromQL that parses with the lezer grammar (0.42) once Grafana variables are substituted", () => {
+    expect(promTargets.length).toBeGreaterThan(25);
+    for (const { dashboard, panel, t } of promTargets) {
+      const expr = substituteVariables(t.expr!);
+      expect(expr, `${dashboard} / ${panel}`).not.toContain("$");
+      expect(parsePromql(expr).errors, `${dashboard} / ${panel}: ${expr}`).toBe(0);
+    }
+  });
+
+  it("reads only recording rules and contract metrics (and Prometheus' ALERTS)", () => {
+    const read = new Set<string>();
+    for (const { dashboard, panel, t } of promTargets) {
+      const { metrics } = parsePromql(substituteVariables(t.expr!));
+      expect(metrics.length, `${dashboard} / ${panel}`).toBeGreaterThan(0);
+      for (const name of metrics) {
+        expect(
+          ALLOWED.has(name),
+          `${dashboard} / ${panel} reads ${name}, which no recording rule or contract metric provides`,
+        ).toBe(true);
+        read.add(name);
+      }
+    }
+    // Every topic the recording rules cover shows on some dashboard.
+    const topics = new Set<RuleTopic>(RECORDING_RULES.filter((r) => read.has(r.record)).map((r) => r.topic));
+    expect([...topics].sort()).toEqual(["cache", "database", "jobs", "latency", "memory", "slo", "traffic"]);
+    expect(read.has("ALERTS")).toBe(true);
+  });
+
+  it("refers only to data sources that exist", () => {
+    const uids = new Set(dataSources(config, defaultUpstreams(config)).map((d) => d.uid));
+    for (const m of models) {
+      for (const p of m.panels.filter((x) => x.type !== "row" && x.type !== "text")) {
+        expect(uids.has(p.datasource!.uid!), `${m.uid} / ${p.title}`).toBe(true);
+        for (const t of p.targets ?? [])
+          expect(t.datasource?.uid, `${m.uid} / ${p.title}`).toBe(p.datasource!.uid);
+      }
+    }
+  });
+
+  it("queries logs by the fields of the log contract, with typed aggregations", () => {
+    const schema = new Set(SCHEMA_FIELDS.map((f) => f.name));
+    for (const f of Object.values(LOG_FIELDS)) expect(schema.has(f), f).toBe(true);
+    const esTargets = targets.filter((x) => x.t.datasource?.type === "elasticsearch");
+    expect(esTargets.length).toBe(4);
+    for (const { t } of esTargets) {
+      // Grafana's variable syntax, not a template literal.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable
+      expect(t.query).toContain("service:${service:lucene}");
+      for (const m of t.metrics ?? []) expect(["count", "logs"]).toContain(m.type);
+      for (const b of t.bucketAggs ?? []) if (b.field) expect([...schema, "@timestamp"]).toContain(b.field);
+    }
+    const byRequest = esTargets.find((x) => x.panel === "Errors by request_id")!;
+    expect(byRequest.t.query).toMatch(/level:\(ERROR OR CRITICAL\)/);
+    expect(byRequest.t.bucketAggs!.map((b) => b.field)).toEqual(["request_id"]);
+  });
+
+  it("builds the same JSON every time and renders it as grafana/dashboards/<uid>.json", () => {
+    const again = renderDashboards(config).map((d) => d.model);
+    expect(JSON.stringify(again)).toBe(JSON.stringify(models));
+    const files = grafanaConcern.artifacts(config);
+    expect(files.map((f) => f.path)).toEqual(models.map((m) => `grafana/dashboards/${m.uid}.json`));
+    for (const f of files)
+      expect((JSON.parse(f.content) as Model).uid).toBe(f.path.split("/").pop()!.replace(".json", ""));
+    expect(grafanaConcern.summary(config)).toContain("| `obs-service-overview` |");
+  });
+});
+
+describe("the PromQL checks themselves", () => {
+  it("catch a syntax error and a metric outside the contract", () => {
+    expect(parsePromql("sum(rate(foo[5m])").errors).toBeGreaterThan(0);
+    const { errors, metrics } = parsePromql(
+      'sum by (job) (rate(nginx_requests_total{job=~"api"}[2m])) / job:http_server_requests:rate5m',
+    );
+    expect(errors).toBe(0);
+    expect(metrics).toEqual(["nginx_requests_total", "job:http_server_requests:rate5m"]);
+    expect(ALLOWED.has("nginx_requests_total")).toBe(false);
+    expect(parsePromql('{__name__=~"secret.*"}').metrics).toEqual(["<selector without a metric name>"]);
+    expect(() => substituteVariables("rate(x[$__unknown])")).toThrow(/unknown Grafana variable/);
+  });
+});
