@@ -1,0 +1,142 @@
+// The real pack, end to end: policy/index.ts runs in its own process as `pulumi preview
+// --policy-pack policy` would start it, and this test talks to it over the analyzer gRPC protocol
+// the Pulumi engine uses, sending the resources of the dev render.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALL_POLICIES } from "../../policy/policies";
+import type { RecordedResource } from "../../scripts/lib/mock-runtime";
+import { render } from "../helpers/render";
+import { resource, secretValue } from "./harness";
+
+// biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules without typings for require.
+const analyzerRpc: any = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
+// biome-ignore lint/suspicious/noExplicitAny: as above.
+const analyzerPb: any = require("@pulumi/pulumi/proto/analyzer_pb");
+// biome-ignore lint/suspicious/noExplicitAny: as above.
+const { Struct }: any = require("google-protobuf/google/protobuf/struct_pb");
+// biome-ignore lint/suspicious/noExplicitAny: as above.
+const { Empty }: any = require("google-protobuf/google/protobuf/empty_pb");
+
+const MANDATORY = 1;
+
+function toAnalyzerResource(r: RecordedResource) {
+  const opts = new analyzerPb.AnalyzerResourceOptions();
+  opts.setProtect(r.protect);
+  if (r.parent) opts.setParent(r.parent);
+  const res = new analyzerPb.AnalyzerResource();
+  res.setType(r.type);
+  res.setName(r.name);
+  res.setUrn(r.urn);
+  res.setProperties(Struct.fromJavaScript(r.inputs));
+  res.setOptions(opts);
+  if (r.parent) res.setParent(r.parent);
+  return res;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: gRPC client methods are generated.
+const call = <T>(client: any, method: string, req: unknown): Promise<T> =>
+  new Promise((resolve, reject) =>
+    client[method](req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))),
+  );
+
+interface Diagnostic {
+  policy: string;
+  level: number;
+  message: string;
+}
+interface DiagnosticMessage {
+  getPolicyname(): string;
+  getEnforcementlevel(): number;
+  getMessage(): string;
+}
+const diagnostics = (res: { getDiagnosticsList(): DiagnosticMessage[] }): Diagnostic[] =>
+  res
+    .getDiagnosticsList()
+    .map((d) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
+
+describe("the policy pack served over the analyzer protocol", () => {
+  let pack: ChildProcess;
+  // biome-ignore lint/suspicious/noExplicitAny: generated client.
+  let client: any;
+  let stderr = "";
+
+  beforeAll(async () => {
+    pack = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
+      cwd: join(__dirname, "../../policy"),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    pack.stderr?.on("data", (d) => {
+      stderr += String(d);
+    });
+    const port = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      pack.stdout?.on("data", (d) => {
+        out += String(d);
+        const line = out.split("\n")[0]?.trim();
+        if (out.includes("\n") && line) resolve(line);
+      });
+      pack.on("exit", (code) => reject(new Error(`policy pack exited with ${code}: ${stderr}`)));
+    });
+    expect(port).toMatch(/^\d+$/);
+    client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  });
+  afterAll(() => {
+    client?.close();
+    pack?.kill();
+  });
+
+  it("announces every policy of the pack with its enforcement level", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: protobuf message.
+    const info: any = await call(client, "getAnalyzerInfo", new Empty());
+    expect(info.getName()).toBe("observability");
+    // biome-ignore lint/suspicious/noExplicitAny: protobuf message.
+    const policies = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]);
+    expect(policies).toEqual(
+      ALL_POLICIES.map((p) => [p.name, p.enforcementLevel === "mandatory" ? MANDATORY : 0]),
+    );
+  });
+
+  it("passes the dev program's resources, and flags the same stack with a public bucket added", async () => {
+    const dev = await render("dev");
+    const req = new analyzerPb.AnalyzeStackRequest();
+    req.setResourcesList(dev.resources.map(toAnalyzerResource));
+    expect(
+      diagnostics(await call<{ getDiagnosticsList(): DiagnosticMessage[] }>(client, "analyzeStack", req)),
+    ).toEqual([]);
+
+    const open = resource("aws:s3/bucket:Bucket", "open", { bucket: "open" });
+    req.setResourcesList([...dev.resources, open].map(toAnalyzerResource));
+    const found = diagnostics(
+      await call<{ getDiagnosticsList(): DiagnosticMessage[] }>(client, "analyzeStack", req),
+    );
+    expect(found).toContainEqual({
+      policy: "s3-public-access-blocked",
+      level: MANDATORY,
+      message: expect.stringContaining("bucket open has no public access block"),
+    });
+  });
+
+  it("sees secret values unwrapped, as the harness feeds them to policies", async () => {
+    const req = new analyzerPb.AnalyzeRequest();
+    const secret = resource("kubernetes:core/v1:Secret", "grafana-admin", {
+      stringData: { "admin-password": secretValue("prom-operator") },
+    });
+    const r = toAnalyzerResource(secret);
+    req.setType(r.getType());
+    req.setUrn(r.getUrn());
+    req.setName(r.getName());
+    req.setProperties(r.getProperties());
+    req.setOptions(r.getOptions());
+    expect(
+      diagnostics(await call<{ getDiagnosticsList(): DiagnosticMessage[] }>(client, "analyze", req)),
+    ).toEqual([
+      {
+        policy: "no-plaintext-secrets",
+        level: MANDATORY,
+        message: expect.stringContaining("stringData.admin-password holds a well-known default password"),
+      },
+    ]);
+  });
+});
