@@ -50,12 +50,15 @@ export class LoggingStack extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
   /** Secret (created by ECK) holding the `elastic` superuser's password under key `elastic`. */
   readonly elasticUserSecret: pulumi.Output<string>;
+  /** Secret (created by ECK) holding the CA of Elasticsearch's HTTP certificate under `ca.crt`. */
+  readonly elasticsearchCaSecret: pulumi.Output<string>;
   readonly snapshotBucket: pulumi.Output<string>;
   readonly outputs: {
     elasticsearchUrl: pulumi.Output<string>;
     kibanaUrl: pulumi.Output<string>;
     namespace: pulumi.Output<string>;
     elasticUserSecret: pulumi.Output<string>;
+    elasticsearchCaSecret: pulumi.Output<string>;
     snapshotBucket: pulumi.Output<string>;
   };
 
@@ -344,12 +347,14 @@ export class LoggingStack extends pulumi.ComponentResource {
     this.elasticsearchUrl = pulumi.output(names.elasticsearchUrl);
     this.kibanaUrl = pulumi.output(names.kibanaUrl);
     this.elasticUserSecret = pulumi.output(names.elasticUserSecret);
+    this.elasticsearchCaSecret = pulumi.output(names.esCaSecret);
     this.snapshotBucket = snapshotBucket.name;
     this.outputs = {
       elasticsearchUrl: this.elasticsearchUrl,
       kibanaUrl: this.kibanaUrl,
       namespace: this.namespace,
       elasticUserSecret: this.elasticUserSecret,
+      elasticsearchCaSecret: this.elasticsearchCaSecret,
       snapshotBucket: this.snapshotBucket,
     };
     this.registerOutputs(this.outputs);

@@ -126,6 +126,7 @@ describe("logging stack, dev", () => {
       kibanaUrl: "https://logs-kb-http.logging.svc:5601",
       namespace: "logging",
       elasticUserSecret: "logs-es-elastic-user",
+      elasticsearchCaSecret: "logs-es-http-certs-public",
       snapshotBucket: "acme-obs-dev-es-snapshots",
     });
   });
