@@ -3,11 +3,14 @@ import type { LogType } from "../../catalog/retention";
 import type { RoleBody } from "./types";
 
 const KIBANA_APP = "kibana-.kibana";
-/** Kibana access for reading logs: Discover and dashboards, read-only. */
+/**
+ * Kibana access for reading logs: Discover and dashboards, read-only, in every space. Kibana 9
+ * names these features `discover_v2` and `dashboard_v2` (the unversioned ones are deprecated).
+ */
 const KIBANA_READ = [
   {
     application: KIBANA_APP,
-    privileges: ["feature_discover.read", "feature_dashboard.read"],
+    privileges: ["feature_discover_v2.read", "feature_dashboard_v2.read"],
     resources: ["*"],
   },
 ];
