@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { notificationTiming, PRIORITIES } from "../../infra/catalog/alert-levels";
+import { alertChannels } from "../../infra/generators/alerting/channels";
+import { alertmanagerConfig, GROUP_BY } from "../../infra/generators/alertmanager/config";
+import {
+  contactPointName,
+  contactPoints,
+  FALLBACK_CONTACT_POINT,
+  MAINTENANCE_MUTE_TIMING,
+  maintenanceMuteTiming,
+  notificationPolicy,
+} from "../../infra/generators/grafana";
+import { ConfigError } from "../../infra/config";
+import { stackConfig } from "./config";
+
+/** Prometheus-style durations (10s, 5m, 1h, 4h) in seconds, so 60m and 1h compare equal. */
+function seconds(d: string | undefined): number {
+  const m = /^(\d+)([smh])$/.exec(d ?? "");
+  if (!m) throw new Error(`not a duration: ${d}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
+}
+
+describe.each(["dev", "prod"] as const)("Grafana alerting (%s)", (stack) => {
+  const config = stackConfig(stack);
+  const channels = alertChannels(config);
+  const policy = notificationPolicy(config);
+  const points = contactPoints(config);
+
+  it("has a contact point per priority and team, each with the channel's kind and destination", () => {
+    for (const channel of channels) {
+      for (const d of channel.destinations) {
+        const cp = points.find((p) => p.name === contactPointName(channel.priority, d.team));
+        expect(cp, `${channel.priority} ${d.team}`).toMatchObject({
+          kind: channel.kind,
+          address: d.address,
+          secretKey: channel.secretKey,
+        });
+      }
+    }
+    expect(points.find((p) => p.name === FALLBACK_CONTACT_POINT)).toMatchObject({
+      kind: "slack",
+      address: config.alerting.slackChannel,
+    });
+    expect(points).toHaveLength(1 + PRIORITIES.length * config.teams.length);
+    expect(new Set(points.map((p) => p.name)).size).toBe(points.length);
+    expect(points.find((p) => p.priority === "P1")!.kind).toBe(config.alerting.pagingProvider);
+    expect(points.find((p) => p.priority === "P2")!.kind).toBe("email");
+    expect(points.find((p) => p.priority === "P3")!.kind).toBe("slack");
+  });
+
+  it("routes each priority with the alert-level table's timings", () => {
+    expect(policy.routes.map((r) => r.matchers)).toEqual(
+      PRIORITIES.map((p) => [{ label: "priority", match: "=", value: p }]),
+    );
+    for (const [i, p] of PRIORITIES.entries()) {
+      const route = policy.routes[i]!;
+      const t = notificationTiming(p);
+      expect(seconds(route.groupWait)).toBe(t.groupWaitSeconds);
+      expect(seconds(route.groupInterval)).toBe(t.groupIntervalMinutes * 60);
+      expect(seconds(route.repeatInterval)).toBe(t.repeatIntervalMinutes * 60);
+      // Team routes inherit the priority's timings and pick the team's contact point.
+      expect(route.routes.map((r) => [r.matchers[0]!.value, r.contactPoint])).toEqual(
+        config.teams.map((team) => [team.name, contactPointName(p, team.name)]),
+      );
+      for (const r of route.routes) expect(r.groupWait).toBeUndefined();
+    }
+    // P1 pages even without a team label; the others fall back to the default Slack channel.
+    expect(policy.routes[0]!.contactPoint).toBe(contactPointName("P1", config.teams[0]!.name));
+    expect(policy.contactPoint).toBe(FALLBACK_CONTACT_POINT);
+  });
+
+  it("groups and times notifications exactly as the Alertmanager route tree does", () => {
+    const am = alertmanagerConfig(config as never).route;
+    expect(policy.groupBy).toEqual(GROUP_BY);
+    expect(policy.groupBy).toEqual(am.group_by);
+    expect(seconds(policy.groupWait)).toBe(seconds(am.group_wait));
+    expect(seconds(policy.groupInterval)).toBe(seconds(am.group_interval));
+    expect(seconds(policy.repeatInterval)).toBe(seconds(am.repeat_interval));
+    for (const p of PRIORITIES) {
+      const amRoute = am.routes!.find((r) => r.matchers?.includes(`priority="${p}"`))!;
+      const route = policy.routes.find((r) => r.matchers[0]!.value === p)!;
+      expect([route.groupWait, route.groupInterval, route.repeatInterval].map(seconds), p).toEqual(
+        [amRoute.group_wait, amRoute.group_interval, amRoute.repeat_interval].map(seconds),
+      );
+    }
+  });
+
+  it("mutes the configured priorities during the maintenance windows", () => {
+    const mute = maintenanceMuteTiming(config)!;
+    expect(mute.name).toBe(MAINTENANCE_MUTE_TIMING);
+    expect(mute.intervals).toHaveLength(config.grafana.maintenanceWindows.length);
+    const w = config.grafana.maintenanceWindows[0]!;
+    expect(mute.intervals[0]).toMatchObject({
+      times: [{ start: w.startTime, end: w.endTime }],
+      location: w.location,
+      weekdays: w.weekdays,
+    });
+    for (const route of policy.routes) {
+      const muted = config.grafana.mutedPriorities.includes(route.matchers[0]!.value as never);
+      expect(route.muteTimings, route.matchers[0]!.value).toEqual(muted ? [MAINTENANCE_MUTE_TIMING] : []);
+      for (const r of route.routes) expect(r.muteTimings).toEqual(route.muteTimings);
+    }
+  });
+});
+
+describe("Grafana alerting config", () => {
+  it("has no mute timing and mutes nothing without maintenance windows", () => {
+    const config = stackConfig("dev", { grafana: { maintenanceWindows: [] } });
+    expect(maintenanceMuteTiming(config)).toBeUndefined();
+    for (const r of notificationPolicy(config).routes) expect(r.muteTimings).toEqual([]);
+  });
+
+  it("follows the paging provider for P1", () => {
+    const config = stackConfig("dev", {
+      alerting: {
+        pagingProvider: "opsgenie",
+        email: { from: "a@example.com", smarthost: "smtp.example.com:587", username: "a" },
+      },
+      opsgenieApiKey: "offline",
+    });
+    const p1 = contactPoints(config).filter((c) => c.priority === "P1");
+    expect(p1.map((c) => [c.kind, c.secretKey])).toEqual(
+      config.teams.map(() => ["opsgenie", "opsgenieApiKey"]),
+    );
+  });
+
+  it("rejects a window that ends before it starts, and an unknown weekday", () => {
+    const bad = (window: Record<string, unknown>) => () =>
+      stackConfig("dev", { grafana: { maintenanceWindows: [window] } });
+    expect(bad({ startTime: "08:00", endTime: "06:00" })).toThrow(ConfigError);
+    expect(bad({ startTime: "08:00", endTime: "06:00" })).toThrow(
+      /grafana\.maintenanceWindows\[0\]\.endTime: startTime must be before endTime/,
+    );
+    expect(bad({ weekdays: ["funday"], startTime: "01:00", endTime: "02:00" })).toThrow(/expected a weekday/);
+    expect(bad({ startTime: "25:00", endTime: "26:00" })).toThrow(/HH:MM/);
+  });
+});

@@ -1,0 +1,3 @@
+import { grafanaComponentSuite } from "./component-suite";
+
+grafanaComponentSuite("prod");

@@ -1,0 +1,129 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { SecretKey } from "../../infra/config";
+import { redact } from "../../scripts/lib/mock-runtime";
+import { stackConfig } from "./config";
+
+/**
+ * What the shared render does not record: each registration's provider reference and
+ * dependencies. This file installs Pulumi's mocks itself and constructs the component directly,
+ * with real-looking secrets and the Elasticsearch credentials the logging stack will hand over.
+ */
+
+interface Registration {
+  type: string;
+  name: string;
+  urn: string;
+  provider: string;
+  dependencies: string[];
+  inputs: Record<string, unknown>;
+}
+interface Req {
+  getType(): string;
+  getName(): string;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+type Monitor = {
+  registerResource(req: Req, cb: (err: unknown, resp: { getUrn(): string } | undefined) => void): unknown;
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: internal Pulumi runtime module, untyped.
+const settings: any = require("@pulumi/pulumi/runtime/settings");
+const SECRET_TEXT = "s3cr3t-value-";
+const registrations: Registration[] = [];
+const secret = (key: string) => pulumi.secret(`${SECRET_TEXT}${key}`);
+
+async function construct(secrets: Partial<Record<SecretKey, pulumi.Output<string>>>) {
+  const { Grafana } = await import("../../infra/components/grafana");
+  return new Grafana("grafana", {
+    config: stackConfig("dev"),
+    secrets,
+    elasticsearchPassword: secret("es-password"),
+    elasticsearchCaCert: secret("es-ca"),
+  });
+}
+
+const ALL_SECRETS = () => ({
+  grafanaAdminPassword: secret("admin"),
+  smtpPassword: secret("smtp"),
+  slackWebhookUrl: secret("slack"),
+  pagerdutyRoutingKey: secret("pagerduty"),
+  sentryAuthToken: secret("sentry"),
+});
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: () => ({}) },
+    "observability",
+    "dev",
+    false,
+  );
+  const monitor = settings.getMonitor() as Monitor;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    register(req, (err, resp) => {
+      if (!err && resp)
+        registrations.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: resp.getUrn(),
+          provider: req.getProvider(),
+          dependencies: req.getDependenciesList(),
+          inputs: req.getObject()?.toJavaScript() ?? {},
+        });
+      cb(err, resp);
+    });
+  await construct(ALL_SECRETS());
+  await settings.waitForRPCs();
+});
+
+describe("Grafana component wiring", () => {
+  it("creates every Grafana resource through the provider built from the release, after the release", () => {
+    const release = registrations.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!;
+    const provider = registrations.find((r) => r.type === "pulumi:providers:grafana")!;
+    expect(provider.dependencies).toContain(release.urn);
+    const grafanaResources = registrations.filter((r) => r.type.startsWith("grafana:"));
+    expect(grafanaResources.length).toBeGreaterThan(20);
+    for (const r of grafanaResources) {
+      expect(r.provider.startsWith(`${provider.urn}::`), `${r.type} ${r.name} uses ${r.provider}`).toBe(true);
+      expect(r.dependencies, `${r.type} ${r.name}`).toContain(release.urn);
+    }
+    for (const r of registrations.filter((x) => x.type.startsWith("kubernetes:")))
+      expect(r.provider).not.toContain("providers:grafana");
+  });
+
+  it("creates the policy after the contact points and the mute timing it names", () => {
+    const policy = registrations.find(
+      (r) => r.type === "grafana:alerting/notificationPolicy:NotificationPolicy",
+    )!;
+    const named = registrations.filter(
+      (r) =>
+        r.type === "grafana:alerting/contactPoint:ContactPoint" ||
+        r.type === "grafana:alerting/muteTiming:MuteTiming",
+    );
+    expect(named.length).toBe(8);
+    for (const r of named) expect(policy.dependencies, r.name).toContain(r.urn);
+  });
+
+  it("passes Elasticsearch credentials only through secureJsonData, as secrets", () => {
+    const es = registrations.find(
+      (r) => r.type === "grafana:oss/dataSource:DataSource" && r.inputs.uid === "elasticsearch-logs",
+    )!;
+    expect(es.inputs).toMatchObject({ basicAuthEnabled: true, basicAuthUsername: "grafana-reader" });
+    expect(JSON.parse(es.inputs.jsonDataEncoded as string)).toMatchObject({ tlsAuthWithCACert: true });
+    expect(redact(es.inputs.secureJsonDataEncoded)).toBe("[secret]");
+  });
+
+  it("never shows a secret value outside a secret", () => {
+    expect(registrations.length).toBeGreaterThan(25);
+    for (const r of registrations)
+      expect(JSON.stringify(redact(r.inputs)), `${r.type} ${r.name}`).not.toContain(SECRET_TEXT);
+  });
+
+  it("refuses to start without the admin password, before any Output exists", async () => {
+    const { grafanaAdminPassword: _, ...rest } = ALL_SECRETS();
+    await expect(construct(rest)).rejects.toThrow(/secret grafanaAdminPassword is not set/);
+  });
+});
