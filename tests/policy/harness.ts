@@ -176,7 +176,8 @@ export const secretValue = (value: unknown): Record<string, unknown> => ({
 
 /**
  * The render's resources plus the root stack resource, whose props the analyzer fills with the
- * stack outputs (secrets as "[secret]", as the render resolves them).
+ * stack outputs (secrets as "[secret]", as the render resolves them). Undefined values are
+ * dropped, as the engine's serialization drops them.
  */
 export function withStackResource(render: {
   stack: string;
@@ -186,7 +187,7 @@ export function withStackResource(render: {
   const root = resource(
     "pulumi:pulumi:Stack",
     `observability-${render.stack}`,
-    render.outputs as Record<string, unknown>,
+    JSON.parse(JSON.stringify(render.outputs ?? {})) as Record<string, unknown>,
     {
       stack: render.stack,
     },

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_POLICIES } from "../../policy/policies";
+import { isSecretField } from "../../policy/secrets";
+import { redact, SECRET_PLACEHOLDER } from "../../scripts/lib/mock-runtime";
 import type { RenderResult } from "../../scripts/lib/offline";
 import { render } from "../helpers/render";
 import { mandatory, type RunResult, runPolicies, withStackResource } from "./harness";
@@ -24,6 +26,25 @@ export function stackSuite(stack: "dev" | "prod", expectApplicable: string[]): v
       const skipped = new Set(result.notApplicable.map((n) => n.policy));
       for (const name of expectApplicable)
         expect(skipped.has(name), `${name} was not applicable`).toBe(false);
+    });
+    // What the analyzer cannot see (it receives secrets decrypted), the recorded inputs still show.
+    it("registers Secret data and provider credentials as Pulumi secrets", () => {
+      const isSecret = (v: unknown) => redact(v) === SECRET_PLACEHOLDER;
+      const plain: string[] = [];
+      for (const r of rendered.resources) {
+        if (r.type === "kubernetes:core/v1:Secret")
+          for (const field of ["data", "stringData"]) {
+            const v = r.inputs[field];
+            if (v === undefined || isSecret(v)) continue;
+            for (const [k, x] of Object.entries(v as Record<string, unknown>))
+              if (!isSecret(x)) plain.push(`${r.name}.${field}.${k}`);
+          }
+        if (r.type.startsWith("pulumi:providers:"))
+          for (const [k, v] of Object.entries(r.inputs))
+            if ((isSecretField(k) || k === "auth") && !isSecret(v)) plain.push(`${r.name}.${k}`);
+      }
+      expect(plain).toEqual([]);
+      expect(rendered.resources.some((r) => r.type === "kubernetes:core/v1:Secret")).toBe(true);
     });
     it("saw the whole program", () => {
       expect(rendered.resources.length).toBeGreaterThan(40);
