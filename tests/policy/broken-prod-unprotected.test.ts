@@ -1,0 +1,39 @@
+// A broken variant through config alone: the prod stack with `production: false`, which turns off
+// protection and the HA defaults. The prod policies key on the stack name, so they still apply.
+import { beforeAll, describe, expect, it } from "vitest";
+import { ALL_POLICIES } from "../../policy/policies";
+import { render } from "../helpers/render";
+import { mandatory, type RunResult, runPolicies, withStackResource } from "./harness";
+
+describe("broken variant: prod stack rendered with production: false", () => {
+  let result: RunResult;
+  beforeAll(async () => {
+    const rendered = await render("prod", { production: false });
+    result = await runPolicies(ALL_POLICIES, withStackResource(rendered), "prod");
+  });
+
+  it("fails prod-stateful-protected for buckets, Object Lock, the KMS key, Elasticsearch, Prometheus and Sentry", () => {
+    const flagged = mandatory(result)
+      .filter((l) => l.startsWith("prod-stateful-protected:"))
+      .map((l) =>
+        l.replace(
+          /^prod-stateful-protected: (\S+ \S+) holds data but is not protected \(protect: true\) in production$/,
+          "$1",
+        ),
+      );
+    expect(flagged).toEqual(
+      expect.arrayContaining([
+        "aws:s3/bucket:Bucket log-archive-audit",
+        "aws:s3/bucket:Bucket log-archive-access-logs",
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration log-archive-audit-object-lock",
+        "aws:kms/key:Key log-archive-key",
+        "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch logging-elasticsearch",
+        "kubernetes:helm.sh/v3:Release metrics-kps",
+        "sentry:index/sentryProject:SentryProject sentry-backend",
+      ]),
+    );
+  });
+  it("reports nothing outside the prod policies", () => {
+    expect(result.violations.filter((v) => !v.policy.startsWith("prod-"))).toEqual([]);
+  });
+});
