@@ -118,6 +118,14 @@ export const QUERY_TEMPLATES: Readonly<Record<QueryId, QueryTemplate>> = {
   },
 };
 
+/** Placeholders an override of each query must keep: the recording rules vary them. */
+export const QUERY_PLACEHOLDERS: Readonly<Record<QueryId, string[]>> = Object.fromEntries(
+  QUERY_IDS.map((id) => [
+    id,
+    ["{{window}}", "{{quantile}}"].filter((p) => QUERY_TEMPLATES[id].template.includes(p)),
+  ]),
+) as Record<QueryId, string[]>;
+
 export type RuleTopic = "traffic" | "latency" | "database" | "cache" | "jobs" | "memory" | "slo";
 
 export interface RecordingRuleSpec {

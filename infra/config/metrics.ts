@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { QUERY_IDS, type QueryId } from "../catalog/recording-rules";
+import { QUERY_IDS, QUERY_PLACEHOLDERS, type QueryId } from "../catalog/recording-rules";
 import { dnsName } from "./common";
 
 const promql = z.string().min(1, "expected a PromQL template");
@@ -17,6 +17,20 @@ export const serviceQueryOverridesSchema = z
       z.ZodOptional<typeof promql>
     >,
   )
+  .superRefine((queries, ctx) => {
+    // A template without the placeholder would record the same value under every window or quantile.
+    for (const [id, template] of Object.entries(queries) as [QueryId, string | undefined][]) {
+      if (template === undefined) continue;
+      for (const placeholder of QUERY_PLACEHOLDERS[id]) {
+        if (!template.includes(placeholder))
+          ctx.addIssue({
+            code: "custom",
+            path: [id],
+            message: `expected the placeholder ${placeholder} in the template`,
+          });
+      }
+    }
+  })
   .prefault({});
 
 const quantity = z

@@ -141,6 +141,24 @@ describe("metric contract and recording rules", () => {
     ).toThrow(/errorRatoi/);
   });
 
+  it("rejects an override that drops the window or quantile placeholder", () => {
+    const base = metricsConfig("dev");
+    const svc = base.services[0]!;
+    expect(() =>
+      metricsConfig("dev", { services: [{ ...svc, queries: { errorRatio: "sum(rate(x[5m]))" } }] }),
+    ).toThrow(/expected the placeholder \{\{window\}\}/);
+    expect(() =>
+      metricsConfig("dev", {
+        services: [{ ...svc, queries: { latencyQuantile: "histogram_quantile(0.99, rate(x[{{window}}]))" } }],
+      }),
+    ).toThrow(/\{\{quantile\}\}/);
+    expect(() =>
+      metricsConfig("dev", {
+        services: [{ ...svc, queries: { memoryBytes: 'sum(process_rss{app="{{job}}"})' } }],
+      }),
+    ).not.toThrow();
+  });
+
   it("gives workers no HTTP SLO rules", () => {
     const rules = ruleFile(metricsConfig("dev")).groups;
     const worker = rules.find((g) => g.name === "worker.alerts")!.rules.map((r) => r.alert);
