@@ -1,4 +1,5 @@
 import { CustomVariableBuilder, type VariableOption } from "@grafana/grafana-foundation-sdk/dashboard";
+import { PromQueryFormat } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
 import { PRIORITIES } from "../infra/catalog/alert-levels";
@@ -72,7 +73,11 @@ export const firingAlerts: DashboardDefinition = {
           .datasource(PROMETHEUS)
           .height(10)
           .span(24)
-          .withTarget(prom(`sum by (alertname, priority, team, job) (${FIRING})`, "").instant()),
+          .withTarget(
+            prom(`sum by (alertname, priority, team, job) (${FIRING})`, "")
+              .instant()
+              .format(PromQueryFormat.Table),
+          ),
       )
       .build();
   },

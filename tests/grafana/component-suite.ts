@@ -3,6 +3,7 @@ import { GROUP_BY } from "../../infra/generators/alertmanager/config";
 import {
   ADMIN_SECRET,
   contactPoints,
+  defaultUpstreams,
   MAINTENANCE_MUTE_TIMING,
   SMTP_SECRET,
 } from "../../infra/generators/grafana";
@@ -98,6 +99,12 @@ export function grafanaComponentSuite(stack: "dev" | "prod"): void {
       expect(ds.prometheus!.url).toBe(outputs.metrics.prometheusUrl);
       expect(ds.alertmanager!.url).toBe(outputs.metrics.alertmanagerUrl);
       expect(ds["elasticsearch-logs"]!.url).toBe(outputs.logging.elasticsearchUrl);
+      // The generator's defaults (summary, standalone use) name the same Services.
+      expect(defaultUpstreams(result.config)).toEqual({
+        prometheusUrl: outputs.metrics.prometheusUrl,
+        alertmanagerUrl: outputs.metrics.alertmanagerUrl,
+        elasticsearchUrl: outputs.logging.elasticsearchUrl,
+      });
       expect(JSON.parse(ds["elasticsearch-logs"]!.jsonDataEncoded as string)).toMatchObject({
         index: "logs-*",
         timeField: "@timestamp",

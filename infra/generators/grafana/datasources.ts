@@ -1,4 +1,6 @@
 import type { StackConfig } from "../../config";
+import { eckNames } from "../elasticsearch/shippers";
+import { resolveMetrics } from "../metrics/settings";
 
 /**
  * Grafana data sources as pure data. Secret values are never part of a spec: `secure` names the
@@ -35,16 +37,16 @@ export interface Upstreams {
 }
 
 /**
- * The URLs used where the metrics and logging components do not hand over theirs: the Service
- * names of kube-prometheus-stack (release `kps` in `monitoring`) and of an ECK cluster named `logs`
- * in `logging`.
+ * The in-cluster URLs the metrics and logging stacks' own naming gives (kube-prometheus-stack's
+ * Services, the ECK cluster's HTTP Service). The program passes the components' outputs, which are
+ * the same URLs; these serve the summary and a Grafana built without those components.
  */
-export function defaultUpstreams(_config?: Pick<StackConfig, "grafana">): Upstreams {
-  const ns = "monitoring";
+export function defaultUpstreams(config: StackConfig): Upstreams {
+  const metrics = resolveMetrics(config);
   return {
-    prometheusUrl: `http://kps-prometheus.${ns}.svc:9090`,
-    alertmanagerUrl: `http://kps-alertmanager.${ns}.svc:9093`,
-    elasticsearchUrl: "https://logs-es-http.logging.svc:9200",
+    prometheusUrl: metrics.prometheusUrl,
+    alertmanagerUrl: metrics.alertmanagerUrl,
+    elasticsearchUrl: eckNames(config).elasticsearchUrl,
   };
 }
 

@@ -63,7 +63,7 @@ export const grafanaConcern: Concern = {
     return [
       "## Grafana",
       "",
-      `Grafana ${config.grafana.chartVersion} (chart) in namespace \`${config.grafana.namespace}\`, managed at ${grafanaUrl(config)}.`,
+      `Grafana (chart \`grafana\` ${config.grafana.chartVersion}) in namespace \`${config.grafana.namespace}\`, managed at ${grafanaUrl(config)}.`,
       "",
       "| Dashboard uid | Title | Folder | Panels |",
       "|---|---|---|---|",
