@@ -1,7 +1,8 @@
 // The real pack, end to end: policy/index.ts runs in its own process as `pulumi preview
-// --policy-pack policy` would start it, and this test talks to it over the analyzer gRPC protocol
+// --policy-pack policy` would start it (ts-node with type checking, the pack's own dependencies), and this test talks to it over the analyzer gRPC protocol
 // the Pulumi engine uses, sending the resources of the dev render.
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,10 +64,16 @@ describe("the policy pack served over the analyzer protocol", () => {
   let stderr = "";
 
   beforeAll(async () => {
-    pack = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
-      cwd: join(__dirname, "../../policy"),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    // As @pulumi/pulumi's run-policy-pack does: ts-node from the pack's own node_modules, type-checking.
+    const dir = join(__dirname, "../../policy");
+    if (!existsSync(join(dir, "node_modules/ts-node")))
+      throw new Error("the policy pack's dependencies are not installed; run: (cd policy && npm ci)");
+    const boot = [
+      'const tsn = require(require.resolve("ts-node", { paths: [process.cwd()] }));',
+      'tsn.register({ typeCheck: true, compilerOptions: { target: "ES2020", module: "commonjs", moduleResolution: "node" } });',
+      'require(require("node:path").join(process.cwd(), "index.ts"));',
+    ].join("\n");
+    pack = spawn(process.execPath, ["-e", boot], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     pack.stderr?.on("data", (d) => {
       stderr += String(d);
     });
