@@ -83,8 +83,11 @@ export const serviceOverview: DashboardDefinition = {
             prom(`sum by (job) (${RECORD.errorRatio("5m")}{${SERVICE_MATCH}})`, "{{job}} 5xx ratio"),
             prom(`sum by (job) (${RECORD.errorRate}{${SERVICE_MATCH}})`, "{{job}} 5xx/s"),
           ],
-          "Share of requests answered with 5xx (left axis) and 5xx responses per second.",
-        ),
+          "Share of requests answered with 5xx (left axis) and 5xx responses per second (right axis).",
+        ).overrideByQuery("B", [
+          { id: "unit", value: "reqps" },
+          { id: "custom.axisPlacement", value: "right" },
+        ]),
       )
       .withRow(new RowBuilder("Latency"))
       .withPanel(
