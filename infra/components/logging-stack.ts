@@ -11,6 +11,7 @@ import {
   elasticsearchAnnotations,
   elasticsearchSpec,
   filebeatSpec,
+  GRAFANA_READER_ROLE,
   kibanaSpec,
   logstashSpec,
   settingsPlan,
@@ -36,6 +37,11 @@ export interface LoggingStackArgs {
     kmsKeyArn: pulumi.Input<string>;
     accessLogBucket: pulumi.Input<string>;
   };
+  /**
+   * A read-only user for Grafana's Elasticsearch data source (role `grafana-reader`: every stream
+   * but audit). The password should be a Pulumi secret; it reaches the cluster only as a Secret.
+   */
+  grafanaReader?: { username: string; password: pulumi.Input<string> };
 }
 
 /**
@@ -53,6 +59,8 @@ export class LoggingStack extends pulumi.ComponentResource {
   /** Secret (created by ECK) holding the CA of Elasticsearch's HTTP certificate under `ca.crt`. */
   readonly elasticsearchCaSecret: pulumi.Output<string>;
   readonly snapshotBucket: pulumi.Output<string>;
+  /** Username of the Grafana reader, when one was requested. */
+  readonly grafanaReaderUsername?: string;
   readonly outputs: {
     elasticsearchUrl: pulumi.Output<string>;
     kibanaUrl: pulumi.Output<string>;
@@ -219,6 +227,26 @@ export class LoggingStack extends pulumi.ComponentResource {
       child,
     );
 
+    const fileRealm: string[] = [];
+    if (args.grafanaReader) {
+      const readerSecret = `${names.elasticsearch}-grafana-reader`;
+      new k8s.core.v1.Secret(
+        `${name}-grafana-reader`,
+        {
+          metadata: { name: readerSecret, namespace, labels },
+          type: "kubernetes.io/basic-auth",
+          stringData: {
+            username: args.grafanaReader.username,
+            password: pulumi.secret(args.grafanaReader.password),
+            roles: GRAFANA_READER_ROLE,
+          },
+        },
+        child,
+      );
+      fileRealm.push(readerSecret);
+      this.grafanaReaderUsername = args.grafanaReader.username;
+    }
+
     const elasticsearch = new k8s.apiextensions.CustomResource(
       `${name}-elasticsearch`,
       {
@@ -229,7 +257,7 @@ export class LoggingStack extends pulumi.ComponentResource {
           labels,
           annotations: elasticsearchAnnotations(config),
         },
-        spec: elasticsearchSpec(config),
+        spec: elasticsearchSpec(config, fileRealm),
       },
       { ...stateful, dependsOn: [operator, ns] },
     );

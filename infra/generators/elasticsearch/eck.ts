@@ -118,7 +118,7 @@ function nodeSet(config: StackConfig, n: NodeSetInput, zoneAware: boolean) {
 }
 
 /** HA when there are dedicated masters: masters and data nodes spread across zones. */
-export function elasticsearchSpec(config: StackConfig) {
+export function elasticsearchSpec(config: StackConfig, fileRealmSecrets: string[] = []) {
   const l = config.logging;
   const es = l.elasticsearch;
   const ha = es.masters.count > 0;
@@ -132,6 +132,10 @@ export function elasticsearchSpec(config: StackConfig) {
     version: l.stackVersion,
     // Deleting the Elasticsearch resource keeps the data volumes; only scaling down removes them.
     volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
+    // Users whose credentials live in basic-auth Secrets (ECK hashes them into the file realm).
+    ...(fileRealmSecrets.length > 0
+      ? { auth: { fileRealm: fileRealmSecrets.map((secretName) => ({ secretName })) } }
+      : {}),
     podDisruptionBudget: {
       spec: {
         maxUnavailable: 1,

@@ -15,19 +15,33 @@ const KIBANA_READ = [
   },
 ];
 const READ = ["read", "view_index_metadata"] as const;
+/** The role of the file-realm user Grafana's data source logs in as. */
+export const GRAFANA_READER_ROLE = "grafana-reader";
 
 /**
  * Who may read which log type. Only `auditor` reads the audit stream. No role here holds
  * `delete`, `delete_index`, `manage`, `write` or `all` on any log stream: from Kibana, nobody
  * deletes log lines; ILM is what removes them.
  */
-export const ROLE_ACCESS: Readonly<Record<string, { logTypes: LogType[]; meaning: string }>> = {
-  "log-reader": { logTypes: ["application", "debug"], meaning: "engineers: application and debug logs" },
+export const ROLE_ACCESS: Readonly<
+  Record<string, { logTypes: LogType[]; meaning: string; kibana: boolean }>
+> = {
+  "log-reader": {
+    logTypes: ["application", "debug"],
+    meaning: "engineers: application and debug logs",
+    kibana: true,
+  },
   "security-analyst": {
     logTypes: ["application", "security"],
     meaning: "security team: application and security logs",
+    kibana: true,
   },
-  auditor: { logTypes: ["audit"], meaning: "auditors: the audit trail, read-only" },
+  auditor: { logTypes: ["audit"], meaning: "auditors: the audit trail, read-only", kibana: true },
+  [GRAFANA_READER_ROLE]: {
+    logTypes: ["application", "security", "debug"],
+    meaning: "Grafana's Elasticsearch data source: every stream but the audit trail",
+    kibana: false,
+  },
 };
 
 export function role(name: string): RoleBody {
@@ -37,7 +51,7 @@ export function role(name: string): RoleBody {
     description: access.meaning,
     cluster: [],
     indices: [{ names: access.logTypes.map(dataStreamPattern), privileges: [...READ] }],
-    applications: KIBANA_READ,
+    applications: access.kibana ? KIBANA_READ : [],
     metadata: { managed_by: "observability-platform" },
   };
 }
