@@ -169,6 +169,10 @@ const PHONE_INTEGRATIONS = [
   "opsgenies",
 ];
 
+export const SENTRY_ISSUE_ALERT = "sentry:index/sentryIssueAlert:SentryIssueAlert";
+/** Sentry's issue-alert actions that page: its PagerDuty and Opsgenie integrations. */
+const SENTRY_PAGING_ACTIONS = /^sentry\.integrations\.(pagerduty|opsgenie)\./;
+
 export const GRAFANA_NOTIFICATION_POLICY = "grafana:alerting/notificationPolicy:NotificationPolicy";
 export const GRAFANA_CONTACT_POINT = "grafana:alerting/contactPoint:ContactPoint";
 
@@ -221,12 +225,24 @@ export function alertmanagerConfigs(resources: PolicyResource[]): FoundConfig[] 
 
 export const p1PagesPhone: StackValidationPolicy = {
   name: "p1-routes-to-phone",
-  description: `Every P1 alert reaches a phone-paging receiver (PagerDuty or Opsgenie) in the Alertmanager routing tree, for every team: the spec answers P1 within ${ALERT_LEVELS.P1.responseMinutes} minutes by phone.`,
+  description: `Every P1 alert reaches a phone-paging receiver (PagerDuty or Opsgenie) in the Alertmanager and Grafana routing trees, for every team, and every P1 Sentry issue alert pages: the spec answers P1 within ${ALERT_LEVELS.P1.responseMinutes} minutes by phone.`,
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const report = dedupe(reportViolation);
     const configs = alertmanagerConfigs(args.resources);
-    if (configs.length === 0) args.notApplicable("the stack has no Alertmanager configuration");
+    const sentryP1 = args.resources.filter(
+      (r) => r.type === SENTRY_ISSUE_ALERT && /^\[P1\]/.test(String(known(() => r.props.name) ?? "")),
+    );
+    if (configs.length === 0 && sentryP1.length === 0)
+      args.notApplicable("the stack has no Alertmanager configuration and no P1 Sentry alert");
+    for (const r of sentryP1) {
+      const actions = asArray(known(() => r.props.actions)).map((a) => String(prop(a, "id") ?? ""));
+      if (!actions.some((id) => SENTRY_PAGING_ACTIONS.test(id)))
+        report(
+          `Sentry alert "${String(known(() => r.props.name))}" is P1 but has no PagerDuty/Opsgenie action (${actions.join(", ") || "no action"})`,
+          r.urn,
+        );
+    }
     for (const { where, urn, config } of configs) {
       const route = prop(config, "route");
       if (route === undefined) {

@@ -157,3 +157,37 @@ describe("p1-routes-to-phone", () => {
     expect(r.notApplicable.map((n) => n.policy)).toEqual(["p1-routes-to-phone"]);
   });
 });
+
+describe("p1-routes-to-phone for Sentry issue alerts", () => {
+  const alert = (name: string, id: string) =>
+    resource("sentry:index/sentryIssueAlert:SentryIssueAlert", name, {
+      name,
+      actions: [{ id, workspace: "1" }],
+    });
+  it("passes a [P1] alert with a PagerDuty or Opsgenie action and ignores other priorities", async () => {
+    const r = await runPolicies(
+      [p1PagesPhone],
+      [
+        alert(
+          "[P1] prod backend: crash",
+          "sentry.integrations.pagerduty.notify_action.PagerDutyNotifyServiceAction",
+        ),
+        alert("[P1] prod web: crash", "sentry.integrations.opsgenie.notify_action.OpsgenieNotifyTeamAction"),
+        alert(
+          "[P3] prod backend: new issue",
+          "sentry.integrations.slack.notify_action.SlackNotifyServiceAction",
+        ),
+      ],
+    );
+    expect(r.violations).toEqual([]);
+  });
+  it("flags a [P1] alert that only posts to Slack", async () => {
+    const r = await runPolicies(
+      [p1PagesPhone],
+      [alert("[P1] prod backend: crash", "sentry.integrations.slack.notify_action.SlackNotifyServiceAction")],
+    );
+    expect(violationsOf(r, "p1-routes-to-phone")).toEqual([
+      'Sentry alert "[P1] prod backend: crash" is P1 but has no PagerDuty/Opsgenie action (sentry.integrations.slack.notify_action.SlackNotifyServiceAction)',
+    ]);
+  });
+});
