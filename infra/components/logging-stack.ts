@@ -95,11 +95,11 @@ export class LoggingStack extends pulumi.ComponentResource {
         repositoryOpts: { repo: ECK_CHART.repo },
         namespace: ECK_CHART.namespace,
         createNamespace: true,
-        values: { installCRDs: true, config: { metricsPort: 0 } },
+        // The chart installs the ECK CRDs the custom resources below need.
+        values: { installCRDs: true },
       },
       child,
     );
-    const afterOperator = { parent: this, dependsOn: [operator, ns] };
 
     // Snapshots: own bucket, no expiry or Glacier (SLM deletes old snapshots itself).
     const region = aws.getRegionOutput({}, child).region;
@@ -264,7 +264,7 @@ export class LoggingStack extends pulumi.ComponentResource {
     const kibana = new k8s.apiextensions.CustomResource(
       `${name}-kibana`,
       { ...ECK_API.kibana, metadata: { name: names.kibana, namespace, labels }, spec: kibanaSpec(config) },
-      { ...afterOperator, dependsOn: [operator, ns, elasticsearch] },
+      { parent: this, dependsOn: [operator, ns, elasticsearch] },
     );
     const targets = pulumi
       .all([
@@ -285,12 +285,12 @@ export class LoggingStack extends pulumi.ComponentResource {
         metadata: { name: names.logstash, namespace, labels },
         spec: targets.apply((t) => logstashSpec(config, t)),
       },
-      { ...afterOperator, dependsOn: [operator, ns, elasticsearch] },
+      { parent: this, dependsOn: [operator, ns, elasticsearch] },
     );
     new k8s.apiextensions.CustomResource(
       `${name}-filebeat`,
       { ...ECK_API.beat, metadata: { name: names.filebeat, namespace, labels }, spec: filebeatSpec(config) },
-      { ...afterOperator, dependsOn: [operator, ns, logstash] },
+      { parent: this, dependsOn: [operator, ns, logstash] },
     );
 
     // Settings over the REST API (Basic licence): a Job per version of the plan, so a change runs it again.
