@@ -8,7 +8,7 @@ import {
   STORAGE_CLASSES,
   type Transition,
 } from "../infra/generators/archive";
-import { archiveLogType, asArray, BucketIndex, bucketName, dedupe, known, prop, S3 } from "./lib";
+import { archiveLogType, asArray, BucketIndex, bucketName, dedupe, entries, known, prop, S3 } from "./lib";
 
 /** Reads one lifecycle rule back into the generator's plan shape, so the generator's checks apply. */
 function planOfRule(logType: LogType, rule: unknown): { plan?: LifecyclePlan; problems: string[] } {
@@ -40,13 +40,14 @@ function planOfRule(logType: LogType, rule: unknown): { plan?: LifecyclePlan; pr
   };
 }
 
-/** A filter that selects every object (no filter, or an empty prefix). */
+/** A filter that selects every object: none, or only an empty prefix (state may carry other keys as null). */
 function coversAllObjects(rule: unknown): boolean {
+  const set = (v: unknown) => v !== undefined && v !== null;
+  const legacyPrefix = prop(rule, "prefix");
+  if (set(legacyPrefix) && legacyPrefix !== "") return false;
   const filter = prop(rule, "filter");
-  if (filter === undefined || filter === null)
-    return prop(rule, "prefix") === undefined || prop(rule, "prefix") === "";
-  const keys = Object.keys(filter as object).filter((k) => prop(filter, k) !== undefined);
-  return keys.every((k) => k === "prefix" && prop(filter, k) === "");
+  if (!set(filter)) return true;
+  return entries(filter).every(([k, v]) => !set(v) || (k === "prefix" && v === ""));
 }
 
 const archiveBuckets = (resources: PolicyResource[]) => {

@@ -124,3 +124,17 @@ describe("audit-object-lock-compliance", () => {
     ]);
   });
 });
+
+describe("lifecycle rules as the provider's state holds them", () => {
+  it("reads a filter whose unused keys are null as covering every object", async () => {
+    const stateShaped = archive({
+      edit: { debug: (r) => (r.filter = { prefix: "", and: null, tag: null, objectSizeGreaterThan: null }) },
+    });
+    expect(
+      violationsOf(
+        await runPolicies([archiveLifecycleMatchesRetention], stateShaped),
+        archiveLifecycleMatchesRetention.name,
+      ),
+    ).toEqual([]);
+  });
+});
