@@ -64,8 +64,13 @@ describe.each(["dev", "prod"] as const)("Grafana alerting (%s)", (stack) => {
       );
       for (const r of route.routes) expect(r.groupWait).toBeUndefined();
     }
-    // P1 pages even without a team label; the others fall back to the default Slack channel.
-    expect(policy.routes[0]!.contactPoint).toBe(contactPointName("P1", config.teams[0]!.name));
+    // Without a team label: P1 still pages, P2 mails the owner team, P3 inherits the fallback.
+    const owner = config.metrics.ownerTeam ?? config.teams[0]!.name;
+    expect(policy.routes.map((r) => r.contactPoint)).toEqual([
+      contactPointName("P1", owner),
+      contactPointName("P2", owner),
+      undefined,
+    ]);
     expect(policy.contactPoint).toBe(FALLBACK_CONTACT_POINT);
   });
 

@@ -2,6 +2,7 @@ import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, alertChannels } from "../alerting/channels";
 import { GROUP_BY } from "../alertmanager/config";
+import { resolveMetrics } from "../metrics/settings";
 
 /**
  * Grafana alerting as pure data, generated from the one alert-channel definition
@@ -65,7 +66,7 @@ export function timingOf(channel: AlertChannel): PolicyTiming {
   };
 }
 
-type AlertingInput = Pick<StackConfig, "alerting" | "teams" | "grafana">;
+type AlertingInput = Pick<StackConfig, "alerting" | "teams" | "grafana" | "metrics" | "production" | "services" | "environment">;
 
 export function contactPoints(config: AlertingInput): ContactPointSpec[] {
   const perTeam = alertChannels(config).flatMap((channel) =>
@@ -96,10 +97,13 @@ export function contactPoints(config: AlertingInput): ContactPointSpec[] {
 /**
  * The whole policy tree (Grafana replaces it as one object): root -> priority -> team. A priority
  * route carries that priority's timings; team routes inherit them and pick the team's contact
- * point. Unowned P1 alerts still page (the routing key is shared); unowned P2/P3 go to the fallback.
+ * point. Alerts without a known team go where Alertmanager sends them: P1 pages (the routing key
+ * is shared), P2 mails the platform's owner team (`metrics.ownerTeam`), P3 posts to the default
+ * Slack channel (the fallback).
  */
 export function notificationPolicy(config: AlertingInput): PolicyTree {
   const channels = alertChannels(config);
+  const { ownerTeam } = resolveMetrics(config);
   const muted = new Set(config.grafana.maintenanceWindows.length > 0 ? config.grafana.mutedPriorities : []);
   const p3 = channels.find((c) => c.priority === "P3")!;
   return {
@@ -109,10 +113,9 @@ export function notificationPolicy(config: AlertingInput): PolicyTree {
     ...timingOf(p3),
     routes: PRIORITIES.map((priority): PolicyRoute => {
       const channel = channels.find((c) => c.priority === priority)!;
-      const first = channel.destinations[0];
       return {
         matchers: [{ label: "priority", match: "=", value: priority }],
-        contactPoint: priority === "P1" && first ? contactPointName(priority, first.team) : undefined,
+        contactPoint: channel.kind === "slack" ? undefined : contactPointName(priority, ownerTeam),
         ...timingOf(channel),
         muteTimings: muted.has(priority) ? [MAINTENANCE_MUTE_TIMING] : [],
         routes: channel.destinations.map((d) => ({
