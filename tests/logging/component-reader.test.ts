@@ -45,12 +45,16 @@ describe("logging stack with a Grafana reader", () => {
     // The Kubernetes SDK wraps all of a Secret's data as a Pulumi secret: state keeps it encrypted.
     expect(redact(secret?.inputs.stringData)).toBe(SECRET_PLACEHOLDER);
     const wrapped = secret?.inputs.stringData as { value?: Record<string, string> };
-    expect(wrapped.value).toEqual({ username: "grafana", password: "reader-password-value", roles: "grafana-reader" });
+    expect(wrapped.value).toEqual({
+      username: "grafana",
+      password: "reader-password-value",
+      roles: "grafana-reader",
+    });
   });
 
   it("adds the Secret to Elasticsearch's file realm and nowhere else in plain text", () => {
     const es = resources.find((r) => r.type === "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch");
-    expect((es?.inputs.spec as { auth: unknown }).auth).toEqual({
+    expect((es?.inputs.spec as { auth?: unknown } | undefined)?.auth).toEqual({
       fileRealm: [{ secretName: "logs-grafana-reader" }],
     });
     expect(JSON.stringify(resources.map((r) => redact(r.inputs)))).not.toContain("reader-password-value");
