@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PRIORITIES } from "../infra/catalog/alert-levels";
-import { ruleFile, toYaml } from "../infra/generators/metrics";
+import { parse } from "yaml";
+import { type RuleFile, ruleFile, toYaml } from "../infra/generators/metrics";
 import { metricsConfig } from "../tests/metrics/config";
-import { firstFiringProbe, SCENARIOS, type Scenario } from "../tests/metrics/scenarios";
+import { EXTRA_SCENARIOS, firstFiringProbe, SCENARIOS, type Scenario } from "../tests/metrics/scenarios";
 
 export interface DetectionTime {
   scenario: string;
@@ -34,6 +35,8 @@ export function firedAlerts(s: Scenario, rulesYaml: string, job: string, others:
     const test = {
       rule_files: ["rules.yaml"],
       evaluation_interval: `${s.interval}m`,
+      // Recording groups before alert groups: promtool's default order is random (±1 interval).
+      group_eval_order: (parse(rulesYaml) as RuleFile).groups.map((g) => g.name),
       tests: [firstFiringProbe(s, job, others)],
     };
     writeFileSync(join(dir, "test.yaml"), toYaml(test));
@@ -66,7 +69,7 @@ export async function detectionTimes(): Promise<DetectionTime[]> {
     .filter((s) => s.kind === "backend")
     .concat(config.services.filter((s) => s.kind !== "backend"));
   if (!svc) throw new Error("the dev stack has no service to simulate");
-  return SCENARIOS.map((s) => {
+  return [...SCENARIOS, ...EXTRA_SCENARIOS].map((s) => {
     const fired = firedAlerts(
       s,
       rules,

@@ -187,6 +187,19 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** Beyond the library: the latency SLO must page on its own, without any 5xx. */
+export const EXTRA_SCENARIOS: Scenario[] = [
+  {
+    name: "latency outage",
+    description: "half of the requests take 1-2.5 s: the latency budget burns at 50x while nothing fails",
+    interval: 1,
+    onsetMinute: BASELINE,
+    durationMinutes: BASELINE + 60,
+    at: withBase(BASELINE, (s) => ({ ...s, latency: [0.1, 0.2, 0.4, 0.5, 0.6, 1, 1, 1] })),
+    expect: [{ byMinute: 25, fires: ["P1"], quiet: [] }],
+  },
+];
+
 export interface InputSeries {
   series: string;
   values: string;
