@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_POLICIES } from "../../policy/policies";
 import type { RecordedResource } from "../../scripts/lib/mock-runtime";
 import { render } from "../helpers/render";
-import { resource, secretValue } from "./harness";
+import { resource, secretValue, withStackResource } from "./harness";
 
 // biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules without typings for require.
 const analyzerRpc: any = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
@@ -108,13 +108,13 @@ describe("the policy pack served over the analyzer protocol", () => {
   it("passes the dev program's resources, and flags the same stack with a public bucket added", async () => {
     const dev = await render("dev");
     const req = new analyzerPb.AnalyzeStackRequest();
-    req.setResourcesList(dev.resources.map(toAnalyzerResource));
+    req.setResourcesList(withStackResource(dev).map(toAnalyzerResource));
     expect(
       diagnostics(await call<{ getDiagnosticsList(): DiagnosticMessage[] }>(client, "analyzeStack", req)),
     ).toEqual([]);
 
     const open = resource("aws:s3/bucket:Bucket", "open", { bucket: "open" });
-    req.setResourcesList([...dev.resources, open].map(toAnalyzerResource));
+    req.setResourcesList([...withStackResource(dev), open].map(toAnalyzerResource));
     const found = diagnostics(
       await call<{ getDiagnosticsList(): DiagnosticMessage[] }>(client, "analyzeStack", req),
     );
@@ -123,6 +123,26 @@ describe("the policy pack served over the analyzer protocol", () => {
       level: MANDATORY,
       message: expect.stringContaining("bucket open has no public access block"),
     });
+  });
+
+  it("reads the stack outputs from the root stack resource", async () => {
+    const root = resource("pulumi:pulumi:Stack", "observability-dev", {
+      sentry: { projects: { backend: { sdk: { tracesSampleRate: 5 } } } },
+    });
+    const req = new analyzerPb.AnalyzeStackRequest();
+    req.setResourcesList([root].map(toAnalyzerResource));
+    expect(
+      diagnostics(await call<{ getDiagnosticsList(): DiagnosticMessage[] }>(client, "analyzeStack", req)),
+    ).toEqual([
+      {
+        policy: "sentry-sample-rates",
+        level: 0,
+        // The server prefixes the policy's description.
+        message: expect.stringMatching(
+          /\noutputs\.sentry\.projects\.backend\.sdk\.tracesSampleRate = 5 is outside \[0\.01, 1\]$/,
+        ),
+      },
+    ]);
   });
 
   it("sees secret values unwrapped, as the harness feeds them to policies", async () => {
