@@ -97,14 +97,30 @@ export const bucketsDenyInsecureTransport: StackValidationPolicy = {
   },
 };
 
-/** The bucket that receives S3 server access logs (see ACCESS_LOG_SUFFIX). */
-const isAccessLogTarget = (b: PolicyResource, targets: Set<string>): boolean =>
-  targets.has(bucketName(b)) || bucketName(b).endsWith(ACCESS_LOG_SUFFIX);
+/** A bucket policy statement letting the S3 logging service write objects. */
+const grantsLogDelivery = (doc: unknown): boolean =>
+  list(prop(doc, "Statement")).some(
+    (st) =>
+      prop(st, "Effect") === "Allow" &&
+      list(prop(prop(st, "Principal"), "Service")).includes("logging.s3.amazonaws.com"),
+  );
+
+/**
+ * The bucket that receives S3 server access logs: the target of a BucketLogging, or a bucket named
+ * `*-access-logs` whose policy lets the S3 logging service write (or is not known yet in a preview).
+ * Only such a bucket may use SSE-S3; a bucket merely named like one may not.
+ */
+function isAccessLogTarget(b: PolicyResource, index: BucketIndex, targets: Set<string>): boolean {
+  if (targets.has(bucketName(b))) return true;
+  if (!bucketName(b).endsWith(ACCESS_LOG_SUFFIX)) return false;
+  const docs = index.of(b, S3.policy).map((p) => known(() => p.props.policy));
+  return docs.some((d) => d === undefined || grantsLogDelivery(policyDocument(d)));
+}
 
 export const bucketsEncryptedWithKms: StackValidationPolicy = {
   name: "s3-kms-encryption",
   description:
-    "Every S3 bucket is encrypted by default with a customer-managed KMS key; the one exception is the server-access-log bucket, which must use SSE-S3 because S3 cannot deliver access logs to SSE-KMS buckets.",
+    "Every S3 bucket is encrypted by default with a customer-managed KMS key; the one exception is the server-access-log bucket (a BucketLogging target, or named *-access-logs with a policy letting logging.s3.amazonaws.com write), which must use SSE-S3 because S3 cannot deliver access logs to SSE-KMS buckets.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const report = dedupe(reportViolation);
@@ -118,7 +134,7 @@ export const bucketsEncryptedWithKms: StackValidationPolicy = {
         report(`bucket ${name} has no default encryption configuration`, b.urn);
         continue;
       }
-      const logTarget = isAccessLogTarget(b, targets);
+      const logTarget = isAccessLogTarget(b, index, targets);
       for (const cfg of configs) {
         const rules = asArray(known(() => cfg.props.rules));
         if (rules.length === 0) report(`bucket ${name}: encryption configuration has no rule`, cfg.urn);

@@ -134,6 +134,29 @@ describe("s3-kms-encryption", () => {
     expect(
       await run(bucketsEncryptedWithKms, bucket({ name: "acme-access-logs", patch: { encryption: kms } })),
     ).toEqual([expect.stringContaining("S3 cannot deliver access logs to a bucket encrypted with aws:kms")]);
+    // A bucket named like the log bucket but that S3 logging cannot write to gets no exception.
+    const tlsOnly = {
+      bucket: "acme-old-access-logs",
+      policy: JSON.stringify({
+        Statement: [
+          {
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: ["arn:aws:s3:::acme-old-access-logs", "arn:aws:s3:::acme-old-access-logs/*"],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      }),
+    };
+    expect(
+      await run(
+        bucketsEncryptedWithKms,
+        bucket({ name: "acme-old-access-logs", patch: { policy: tlsOnly } }),
+      ),
+    ).toEqual([
+      "bucket acme-old-access-logs is encrypted with AES256, expected SSE-KMS with a customer-managed key",
+    ]);
     // A differently named bucket that is a log target may use SSE-S3 (and must).
     const sseS3 = {
       bucket: "acme-s3-logs",

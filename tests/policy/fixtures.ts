@@ -63,6 +63,19 @@ export function bucket(o: BucketOptions): RecordedResource[] {
               Resource: [arn, `${arn}/*`],
               Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
+            // As SecureBucket's acceptAccessLogsFrom: the S3 logging service may write.
+            ...(kms
+              ? []
+              : [
+                  {
+                    Sid: "AllowS3ServerAccessLogs",
+                    Effect: "Allow",
+                    Principal: { Service: "logging.s3.amazonaws.com" },
+                    Action: "s3:PutObject",
+                    Resource: `${arn}/*`,
+                    Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+                  },
+                ]),
           ],
         }),
       },
