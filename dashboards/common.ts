@@ -60,16 +60,19 @@ export const SERVICE_MATCH = 'job=~"$service"';
 
 const option = (value: string): VariableOption => ({ text: value, value, selected: false });
 
-function serviceVariable(services: ServiceConfig[]): CustomVariableBuilder {
+/**
+ * The service selector. For PromQL, All is the regex `.*` (short queries, and series without a
+ * `job` still match); for Lucene there is no such value, so All expands to every service.
+ */
+function serviceVariable(services: ServiceConfig[], query: "promql" | "lucene"): CustomVariableBuilder {
   const names = services.map((s) => s.name);
-  return new CustomVariableBuilder("service")
+  const variable = new CustomVariableBuilder("service")
     .label("Service")
     .values(names.join(","))
     .multi(true)
-    .includeAll(true)
-    .allValue(".*")
-    .current({ text: "All", value: "$__all", selected: true })
-    .options(names.map(option));
+    .includeAll(true);
+  if (query === "promql") variable.allValue(".*");
+  return variable.current({ text: "All", value: "$__all", selected: true }).options(names.map(option));
 }
 
 /** One Grafana serves one environment; the variable names it in titles and log queries. */
@@ -87,6 +90,7 @@ export function baseDashboard(
   ctx: DashboardContext,
   services: ServiceConfig[],
   description: string,
+  query: "promql" | "lucene" = "promql",
 ): DashboardBuilder {
   return new DashboardBuilder(def.title)
     .uid(def.uid)
@@ -98,7 +102,7 @@ export function baseDashboard(
     .timezone("browser")
     .tooltip(DashboardCursorSync.Crosshair)
     .withVariable(environmentVariable(ctx.environment))
-    .withVariable(serviceVariable(services));
+    .withVariable(serviceVariable(services, query));
 }
 
 /** A range PromQL query against the Prometheus data source. */

@@ -80,6 +80,7 @@ export const logsOverview: DashboardDefinition = {
       ctx,
       this.services(ctx),
       `Structured application logs from Elasticsearch (${ctx.logs.indexPattern}).`,
+      "lucene",
     )
       .withPanel(
         volumeBy(

@@ -68,6 +68,13 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
     }
   });
 
+  it("lets All match every series in PromQL and expands it for Lucene", () => {
+    for (const m of models) {
+      const service = m.templating.list.find((v) => v.name === "service") as unknown as { allValue?: string };
+      expect(service.allValue, m.uid).toBe(m.uid === "obs-logs" ? undefined : ".*");
+    }
+  });
+
   it("gives every dashboard a service and an environment variable", () => {
     for (const m of models) {
       const names = m.templating.list.map((v) => v.name);
