@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../infra/config";
+import { grafanaUrl, grafanaValues, requiredPlugins } from "../../infra/generators/grafana";
+import { stackConfig } from "./config";
+
+describe("grafana config", () => {
+  it("fills every default from an empty block", () => {
+    const g = stackConfig("dev", { grafana: {} }).grafana;
+    expect(g).toEqual({
+      namespace: "grafana",
+      chartVersion: "8.12.1",
+      ingressClassName: "nginx",
+      storageSize: "10Gi",
+      logs: { indexPattern: "logs-*", timeField: "@timestamp", username: "grafana-reader" },
+      sentryDataSource: true,
+      maintenanceWindows: [],
+      mutedPriorities: ["P2", "P3"],
+    });
+  });
+
+  it("names the offending key", () => {
+    const bad = (grafana: Record<string, unknown>) => () => stackConfig("dev", { grafana });
+    expect(bad({ chartVersion: "latest" })).toThrow(ConfigError);
+    expect(bad({ chartVersion: "latest" })).toThrow(
+      /observability:grafana\.chartVersion: expected a chart version/,
+    );
+    expect(bad({ hostname: "Grafana Example" })).toThrow(/grafana\.hostname: expected a DNS host name/);
+    expect(bad({ mutedPriorities: ["P4"] })).toThrow(/grafana\.mutedPriorities\[0\]/);
+    expect(bad({ dashboards: [] })).toThrow(/grafana\.dashboards: unknown key/);
+  });
+
+  it("derives the URL, the Ingress and the plugins from the block", () => {
+    const dev = stackConfig("dev", { grafana: { sentryDataSource: false } });
+    expect(grafanaUrl(dev)).toBe("http://grafana.grafana.svc.cluster.local");
+    expect(requiredPlugins(dev)).toEqual([]);
+    expect(grafanaValues(dev).ingress).toEqual({ enabled: false });
+    const prod = stackConfig("prod");
+    expect(grafanaUrl(prod)).toBe(`https://${prod.grafana.hostname}`);
+    expect(requiredPlugins(prod)).toEqual(["grafana-sentry-datasource"]);
+    expect(grafanaValues(prod)).toMatchObject({
+      ingress: { enabled: true, hosts: [prod.grafana.hostname] },
+      "grafana.ini": {
+        server: { root_url: `https://${prod.grafana.hostname}` },
+        smtp: { host: prod.alerting.email.smarthost },
+      },
+    });
+  });
+});
