@@ -3,7 +3,8 @@ import { archiveConcern } from "./generators/archive";
 import { grafanaConcern } from "./generators/grafana";
 import { loggingConcern } from "./generators/elasticsearch";
 import { metricsConcern } from "./generators/metrics";
+import { frontendConcern } from "./generators/frontend";
 import { sentryConcern } from "./generators/sentry";
 
 /** Every concern's artifacts and summary section, in the order summary.md shows them. */
-export const CONCERNS: Concern[] = [archiveConcern, metricsConcern, grafanaConcern, loggingConcern, sentryConcern];
+export const CONCERNS: Concern[] = [archiveConcern, metricsConcern, grafanaConcern, loggingConcern, sentryConcern, frontendConcern];

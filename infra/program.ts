@@ -3,6 +3,7 @@ import { Grafana } from "./components/grafana";
 import { LogArchive } from "./components/log-archive";
 import { LoggingStack } from "./components/logging-stack";
 import { MetricsStack } from "./components/metrics-stack";
+import { FrontendMonitoring } from "./components/frontend-monitoring";
 import { ErrorTracking } from "./components/sentry";
 import type { LoadedConfig, SecretKey } from "./config";
 
@@ -41,10 +42,12 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
 
   // requiredSecrets() makes sentryAuthToken mandatory, so it is set here.
   const errorTracking = new ErrorTracking("sentry", { config, authToken: secrets.sentryAuthToken! });
+  const frontend = new FrontendMonitoring("frontend", { config, secrets });
 
   return {
     environment: config.environment,
     sentry: errorTracking.outputs,
+    frontend: frontend.outputs,
     logArchive: archive.outputs,
     logging: logging.outputs,
     metrics: metrics.outputs,

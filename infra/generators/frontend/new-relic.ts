@@ -1,0 +1,221 @@
+import { ALERT_LEVELS, type Priority } from "../../catalog/alert-levels";
+import type { SecretKey, StackConfig } from "../../config";
+import { type AlertChannel, channelFor } from "../alerting/channels";
+import { projectOwners } from "../sentry/projects";
+
+type Cfg = Pick<StackConfig, "environment" | "teams" | "services" | "alerting" | "frontend">;
+
+export const browserAppName = (config: Pick<StackConfig, "environment" | "frontend">): string =>
+  config.frontend.newRelic.appName ?? `${config.environment}-frontend`;
+
+/** NRQL string literal. */
+const nrqlString = (s: string): string => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+
+export type NrConditionKey = "lcp" | "inp" | "cls" | "js-error-rate";
+
+export interface NrConditionSpec {
+  key: NrConditionKey;
+  name: string;
+  priority: Priority;
+  why: string;
+  nrql: string;
+  /** In the unit of the query's result. */
+  threshold: number;
+  /** How the threshold reads in the summary. */
+  display: string;
+  /** The value must stay above the threshold this long (seconds) before an incident opens. */
+  thresholdDurationSeconds: number;
+  /** Length of each aggregation window, seconds. */
+  aggregationWindowSeconds: number;
+}
+
+/**
+ * Web Vitals at the 75th percentile (how Google assesses them) and the JavaScript error rate.
+ * Priorities: poor Web Vitals degrade every visit but break nothing, so P3; JavaScript errors on
+ * more than a few percent of page views mean features are broken for real users, so P2.
+ */
+export function newRelicConditions(config: Cfg): NrConditionSpec[] {
+  const a = config.frontend.newRelic.alerts;
+  const app = nrqlString(browserAppName(config));
+  const vital = (
+    key: NrConditionKey,
+    label: string,
+    attr: string,
+    threshold: number,
+    display: string,
+  ): NrConditionSpec => ({
+    key,
+    name: `[P3] ${browserAppName(config)}: ${label} p75 above ${display}`,
+    priority: "P3",
+    why: "users get a poor experience, nothing is broken",
+    nrql: `SELECT percentile(${attr}, 75) FROM PageViewTiming WHERE appName = ${app} AND ${attr} IS NOT NULL`,
+    threshold,
+    display,
+    thresholdDurationSeconds: 900,
+    aggregationWindowSeconds: 300,
+  });
+  return [
+    // PageViewTiming records LCP and INP in seconds; CLS has no unit.
+    vital("lcp", "Largest Contentful Paint", "largestContentfulPaint", a.lcpSeconds, `${a.lcpSeconds} s`),
+    vital("inp", "Interaction to Next Paint", "interactionToNextPaint", a.inpMs / 1000, `${a.inpMs} ms`),
+    vital("cls", "Cumulative Layout Shift", "cumulativeLayoutShift", a.cls, `${a.cls}`),
+    {
+      key: "js-error-rate",
+      name: `[P2] ${browserAppName(config)}: JavaScript errors above ${a.jsErrorRatePercent} per 100 page views`,
+      priority: "P2",
+      why: "features are broken for real users",
+      nrql: `SELECT filter(count(*), WHERE eventType() = 'JavaScriptError') * 100 / filter(count(*), WHERE eventType() = 'PageView') FROM JavaScriptError, PageView WHERE appName = ${app}`,
+      threshold: a.jsErrorRatePercent,
+      display: `${a.jsErrorRatePercent}%`,
+      thresholdDurationSeconds: 600,
+      aggregationWindowSeconds: 300,
+    },
+  ];
+}
+
+export interface NrProperty {
+  key: string;
+  value: string;
+  label?: string;
+}
+
+/**
+ * A New Relic notification destination and its channels for one priority, derived from the one
+ * alert-channel definition. The credential is not here: the component adds it from the secret
+ * named in `credential`, so it never passes through plain values.
+ */
+export interface NrRoutingSpec {
+  priority: Priority;
+  kind: AlertChannel["kind"];
+  destination: {
+    type: "PAGERDUTY_SERVICE_INTEGRATION" | "WEBHOOK" | "EMAIL";
+    properties: NrProperty[];
+    credential?: {
+      secretKey: SecretKey;
+      /** authToken: PagerDuty integration key; header: `Authorization: GenieKey <key>`; url: the webhook URL. */
+      use: "authToken" | "opsgenieHeader" | "url";
+    };
+  };
+  channels: Array<{
+    suffix: string;
+    type: "PAGERDUTY_SERVICE_INTEGRATION" | "WEBHOOK" | "EMAIL";
+    properties: NrProperty[];
+    /** Who it reaches, in words. */
+    target: string;
+  }>;
+}
+
+// Handlebars of New Relic's workflow templates; `json` renders a JSON string literal.
+const TITLE = "__NR_ISSUE_TITLE__";
+const ISSUE_URL = "__NR_ISSUE_URL__";
+const template = (payload: unknown): string =>
+  JSON.stringify(payload, null, 2)
+    .replace(`"${TITLE}"`, "{{ json issueTitle }}")
+    .replace(`"${ISSUE_URL}"`, "{{ json issuePageUrl }}");
+
+export const OPSGENIE_ALERTS_URL = "https://api.opsgenie.com/v2/alerts";
+
+export function newRelicRouting(config: Cfg, priority: Priority): NrRoutingSpec {
+  const channel = channelFor(config, priority);
+  const owners = projectOwners(config, "frontend");
+  const mine = channel.destinations.filter((d) => owners.includes(d.team));
+  const level = ALERT_LEVELS[priority];
+  switch (channel.kind) {
+    case "pagerduty":
+      return {
+        priority,
+        kind: channel.kind,
+        destination: {
+          type: "PAGERDUTY_SERVICE_INTEGRATION",
+          properties: [{ key: "", value: "" }],
+          credential: { secretKey: channel.secretKey, use: "authToken" },
+        },
+        channels: [
+          {
+            suffix: "pagerduty",
+            type: "PAGERDUTY_SERVICE_INTEGRATION",
+            properties: [{ key: "summary", value: `[${priority}] {{ issueTitle }}` }],
+            target: "PagerDuty service (key `pagerdutyRoutingKey`)",
+          },
+        ],
+      };
+    case "opsgenie":
+      // New Relic has no Opsgenie destination: a webhook to Opsgenie's Alert API does the same.
+      return {
+        priority,
+        kind: channel.kind,
+        destination: {
+          type: "WEBHOOK",
+          properties: [{ key: "url", value: OPSGENIE_ALERTS_URL }],
+          credential: { secretKey: channel.secretKey, use: "opsgenieHeader" },
+        },
+        channels: [
+          {
+            suffix: "opsgenie",
+            type: "WEBHOOK",
+            target: "Opsgenie Alert API (key `opsgenieApiKey`)",
+            properties: [
+              {
+                key: "payload",
+                label: "Payload Template",
+                value: template({
+                  message: TITLE,
+                  description: ISSUE_URL,
+                  priority,
+                  source: "New Relic Browser",
+                  tags: owners,
+                }),
+              },
+            ],
+          },
+        ],
+      };
+    case "email":
+      return {
+        priority,
+        kind: channel.kind,
+        destination: {
+          type: "EMAIL",
+          properties: [{ key: "email", value: mine.map((d) => d.address).join(",") }],
+        },
+        channels: [
+          {
+            suffix: "email",
+            type: "EMAIL",
+            properties: [{ key: "subject", value: `[${priority}] {{ issueTitle }}` }],
+            target: `email ${mine.map((d) => d.address).join(", ")}`,
+          },
+        ],
+      };
+    case "slack":
+      // Slack destinations need OAuth in New Relic's UI; the incoming webhook of the P3 channel does not.
+      return {
+        priority,
+        kind: channel.kind,
+        destination: {
+          type: "WEBHOOK",
+          properties: [],
+          credential: { secretKey: channel.secretKey, use: "url" },
+        },
+        channels: mine.map((d) => ({
+          suffix: `slack-${d.team}`,
+          type: "WEBHOOK" as const,
+          target: `Slack ${d.address}`,
+          properties: [
+            {
+              key: "payload",
+              label: "Payload Template",
+              value: template({
+                channel: d.address,
+                text: TITLE,
+                attachments: [{ title: `${priority}: ${level.meaning}`, title_link: ISSUE_URL }],
+              }),
+            },
+          ],
+        })),
+      };
+  }
+}
+
+/** What summaries show: where a priority's New Relic notifications go. */
+export const describeRouting = (r: NrRoutingSpec): string => r.channels.map((c) => c.target).join(", ");

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { ALERT_LEVELS, PRIORITIES } from "../../infra/catalog/alert-levels";
+import { parseStackConfig, type StackConfig } from "../../infra/config";
+import { channelFor } from "../../infra/generators/alerting/channels";
+import {
+  browserAppName,
+  frontendConcern,
+  newRelicConditions,
+  newRelicRouting,
+  OPSGENIE_ALERTS_URL,
+  usedPriorities,
+} from "../../infra/generators/frontend";
+import { readStackFile } from "../../scripts/lib/stack-file";
+
+function configOf(stack: "dev" | "prod", overrides: Record<string, unknown> = {}): StackConfig {
+  const file = readStackFile(stack);
+  for (const [k, v] of Object.entries(overrides)) file.config[`observability:${k}`] = JSON.stringify(v);
+  return parseStackConfig(file.config, new Set(file.secretKeys)).config;
+}
+
+const prod = configOf("prod");
+
+describe("New Relic routing per priority", () => {
+  it.each(PRIORITIES)("%s goes to the alert-level table's channel for the frontend's teams", (priority) => {
+    const r = newRelicRouting(prod, priority);
+    const channel = channelFor(prod, priority);
+    expect(r.kind).toBe(channel.kind);
+    switch (ALERT_LEVELS[priority].channel) {
+      case "phone":
+        expect(r.destination).toEqual({
+          type: "PAGERDUTY_SERVICE_INTEGRATION",
+          properties: [{ key: "", value: "" }],
+          credential: { secretKey: "pagerdutyRoutingKey", use: "authToken" },
+        });
+        expect(r.channels.map((c) => c.type)).toEqual(["PAGERDUTY_SERVICE_INTEGRATION"]);
+        break;
+      case "email":
+        // Only the owners of frontend services (team web), not every team.
+        expect(r.destination).toEqual({
+          type: "EMAIL",
+          properties: [{ key: "email", value: "web-oncall@example.com" }],
+        });
+        expect(r.channels.map((c) => c.type)).toEqual(["EMAIL"]);
+        break;
+      case "slack": {
+        expect(r.destination).toEqual({
+          type: "WEBHOOK",
+          properties: [],
+          credential: { secretKey: "slackWebhookUrl", use: "url" },
+        });
+        expect(r.channels).toHaveLength(1);
+        const payload = r.channels[0]!.properties[0]!.value;
+        expect(payload).toContain('"channel": "#web-alerts"');
+        // A valid JSON document once New Relic fills in its {{ json ... }} placeholders.
+        expect(JSON.parse(payload.replace(/\{\{ json \w+ \}\}/g, '"x"')).channel).toBe("#web-alerts");
+        break;
+      }
+    }
+  });
+
+  it("pages through Opsgenie's Alert API when the stack uses Opsgenie", () => {
+    const ops = configOf("prod", { alerting: { ...prod.alerting, pagingProvider: "opsgenie" } });
+    const r = newRelicRouting(ops, "P1");
+    expect(r.destination).toEqual({
+      type: "WEBHOOK",
+      properties: [{ key: "url", value: OPSGENIE_ALERTS_URL }],
+      credential: { secretKey: "opsgenieApiKey", use: "opsgenieHeader" },
+    });
+    const payload = JSON.parse(r.channels[0]!.properties[0]!.value.replace(/\{\{ json \w+ \}\}/g, '"x"'));
+    expect(payload).toMatchObject({ priority: "P1", tags: ["web"] });
+  });
+
+  it("never puts a credential into plain properties", () => {
+    for (const p of PRIORITIES) {
+      const text = JSON.stringify(newRelicRouting(prod, p));
+      expect(text).not.toContain("offline-placeholder");
+      expect(text).not.toContain("hooks.slack.com");
+    }
+  });
+});
+
+describe("New Relic alert conditions", () => {
+  const conditions = newRelicConditions(prod);
+
+  it("covers LCP, INP, CLS (P3) and the JavaScript error rate (P2) with thresholds from config", () => {
+    expect(conditions.map((c) => [c.key, c.priority, c.threshold])).toEqual([
+      ["lcp", "P3", 4],
+      ["inp", "P3", 0.5],
+      ["cls", "P3", 0.25],
+      ["js-error-rate", "P2", 5],
+    ]);
+    expect(usedPriorities(conditions)).toEqual(["P2", "P3"]);
+    for (const c of conditions) expect(c.nrql).toContain("WHERE appName = 'prod-frontend'");
+    expect(conditions[0]!.nrql).toBe(
+      "SELECT percentile(largestContentfulPaint, 75) FROM PageViewTiming WHERE appName = 'prod-frontend' AND largestContentfulPaint IS NOT NULL",
+    );
+  });
+
+  it("quotes the application name safely in NRQL", () => {
+    const odd = configOf("prod", {
+      frontend: { newRelic: { enabled: true, accountId: "1", appName: "shop's web" } },
+    });
+    expect(browserAppName(odd)).toBe("shop's web");
+    expect(newRelicConditions(odd)[0]!.nrql).toContain("appName = 'shop\\'s web'");
+  });
+
+  it("renders New Relic artifacts only when enabled, and says so in the summary", () => {
+    const dev = configOf("dev");
+    expect(frontendConcern.artifacts(dev)).toEqual([]);
+    expect(frontendConcern.summary(dev)).toContain("New Relic Browser is off for this stack");
+    expect(frontendConcern.summary(dev)).toContain("`G-DEV0000001`");
+    const [artifact] = frontendConcern.artifacts(prod);
+    expect(artifact!.path).toBe("newrelic/alerts.json");
+    expect(JSON.parse(artifact!.content).routing.map((r: { priority: string }) => r.priority)).toEqual([
+      "P2",
+      "P3",
+    ]);
+    expect(frontendConcern.summary(prod)).toContain(
+      "| [P2] prod-frontend: JavaScript errors above 5 per 100 page views | 5% for 10 min | P2 (email) | email web-oncall@example.com |",
+    );
+  });
+});
