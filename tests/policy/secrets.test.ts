@@ -78,7 +78,10 @@ describe("no-plaintext-secrets", () => {
   });
   it("flags URLs with embedded passwords, also in provider config, and default passwords in Secrets", async () => {
     const ds = resource("kubernetes:core/v1:ConfigMap", "ds", {
-      data: { url: "https://admin:pw@es.example.com:9200" },
+      data: {
+        url: "https://admin:pw@es.example.com:9200",
+        hook: "https://hooks.slack.com/services/T0/B0/abc",
+      },
     });
     const provider = resource("pulumi:providers:grafana", "grafana", {
       url: "https://admin:pw@grafana.example.com",
@@ -89,6 +92,7 @@ describe("no-plaintext-secrets", () => {
     });
     expect(await run(ds, provider, secret)).toEqual([
       "ds.data.url: URL with an embedded password",
+      "ds.data.hook: Slack webhook URL in plaintext",
       "provider config grafana.url: URL with an embedded password",
       "Secret grafana-admin: stringData.admin-password holds a well-known default password",
     ]);
