@@ -66,7 +66,10 @@ export function timingOf(channel: AlertChannel): PolicyTiming {
   };
 }
 
-type AlertingInput = Pick<StackConfig, "alerting" | "teams" | "grafana" | "metrics" | "production" | "services" | "environment">;
+type AlertingInput = Pick<
+  StackConfig,
+  "alerting" | "teams" | "grafana" | "metrics" | "production" | "services" | "environment"
+>;
 
 export function contactPoints(config: AlertingInput): ContactPointSpec[] {
   const perTeam = alertChannels(config).flatMap((channel) =>
