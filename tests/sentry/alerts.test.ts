@@ -112,7 +112,6 @@ describe("Sentry alert rules", () => {
       "frontend/regression/P2",
     ]);
     for (const r of issue) {
-      expect(r.environment).toBe("dev");
       // Re-notification follows the priority's response time from the alert-level table.
       expect(r.frequencyMinutes).toBe(ALERT_LEVELS[r.priority].responseMinutes);
       const owners = sentryProjects(dev).find((p) => p.kind === r.project)!.teams;

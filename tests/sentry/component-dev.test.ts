@@ -103,7 +103,6 @@ describe("Sentry component (dev)", () => {
     const newIssue = one(result, T.issue, "sentry-frontend-new-issue");
     expect(newIssue.inputs).toMatchObject({
       project: "acme-dev-frontend",
-      environment: "dev",
       frequency: 240,
       actions: [
         {

@@ -18,7 +18,7 @@ describe("Sentry component (prod)", () => {
       for (const r of ofType(result, `sentry:index/${type}`)) expect(r.protect, r.name).toBe(false);
   });
 
-  it("uses the prod slugs, environment and thresholds", () => {
+  it("uses the prod slugs and thresholds", () => {
     expect(one(result, "sentry:index/sentryProject:SentryProject", "sentry-backend").inputs.slug).toBe(
       "acme-backend",
     );
@@ -27,7 +27,8 @@ describe("Sentry component (prod)", () => {
       "sentry:index/sentryMetricAlert:SentryMetricAlert",
       "sentry-backend-slow-transactions",
     );
-    expect(slow.inputs.environment).toBe("prod");
+    // Per-stack projects: no environment filter (Sentry rejects one it has not seen yet).
+    expect(slow.inputs.environment).toBeUndefined();
     expect((slow.inputs.triggers as Array<{ alertThreshold: number }>).map((t) => t.alertThreshold)).toEqual([
       2000, 800,
     ]);

@@ -126,7 +126,6 @@ export interface IssueAlertSpec {
   priority: Priority;
   /** Why this priority: shown in the summary. */
   why: string;
-  environment: string;
   conditions: Record<string, string>[];
   /** Sentry re-notifies about one issue at most this often: the priority's response time. */
   frequencyMinutes: number;
@@ -145,7 +144,6 @@ export interface MetricAlertSpec {
   project: SentryProjectKind;
   name: string;
   why: string;
-  environment: string;
   dataset: "transactions";
   aggregate: string;
   query: string;
@@ -170,6 +168,11 @@ export interface MetricAlertSpec {
  * - error rate → P1 critical (a large share of transactions fail: an outage), P2 warning.
  * - slow transactions → P2 critical (users wait, nothing is broken), P3 warning.
  */
+/*
+ * No alert filters on an environment: each stack has its own projects, so every event in them is
+ * from this stack, and Sentry refuses a rule for an environment it has not seen an event from yet,
+ * which would fail the first `pulumi up` of a new stack.
+ */
 export function sentryIssueAlerts(config: Cfg): IssueAlertSpec[] {
   return sentryProjects(config).flatMap((p) => {
     const a = config.sentry[p.kind].alerts;
@@ -185,7 +188,6 @@ export function sentryIssueAlerts(config: Cfg): IssueAlertSpec[] {
       name: `[${priority}] ${p.name}: ${name}`,
       priority,
       why,
-      environment: config.environment,
       conditions: [condition],
       frequencyMinutes: channelFor(config, priority).timing.repeatIntervalMinutes,
       actions: sentryActionsFor(config, priority, p.teams),
@@ -238,7 +240,6 @@ export function sentryMetricAlerts(config: Cfg): MetricAlertSpec[] {
         project: p.kind,
         name: `${p.name}: error rate`,
         why: "critical: a large share of transactions fail, an outage (P1); warning: degraded (P2)",
-        environment: config.environment,
         dataset: "transactions",
         // failure_rate() is a ratio between 0 and 1 in Sentry's API; config speaks percent.
         aggregate: "failure_rate()",
@@ -257,7 +258,6 @@ export function sentryMetricAlerts(config: Cfg): MetricAlertSpec[] {
         project: p.kind,
         name: `${p.name}: slow transactions (p95)`,
         why: "users wait but nothing is broken: P2 when critical, P3 as a warning",
-        environment: config.environment,
         dataset: "transactions",
         aggregate: "p95(transaction.duration)",
         query: "",
