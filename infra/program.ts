@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Grafana } from "./components/grafana";
+import { elasticsearchReader, Grafana } from "./components/grafana";
 import { LogArchive } from "./components/log-archive";
 import { LoggingStack } from "./components/logging-stack";
 import { MetricsStack } from "./components/metrics-stack";
@@ -28,16 +28,19 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     production: config.production,
   });
 
-  const logging = new LoggingStack("logging", { config, archive: archive.outputs });
+  // requiredSecrets() makes grafanaAdminPassword mandatory; the reader's password derives from it.
+  const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword!);
+  const logging = new LoggingStack("logging", { config, archive: archive.outputs, grafanaReader: esReader });
 
-  // TODO(logging): hand over a read-only Elasticsearch user's password and the HTTP CA
-  // (elasticsearchPassword, elasticsearchCaCert) once the logging component exposes them.
+  // TODO(logging): hand over the CA of Elasticsearch's HTTP certificate (elasticsearchCaCert) as
+  // PEM text; ECK's self-signed CA lives in a Secret of the logging namespace.
   const grafanaStack = new Grafana("grafana", {
     config,
     secrets,
     prometheusUrl: metrics.prometheusUrl,
     alertmanagerUrl: metrics.alertmanagerUrl,
     elasticsearchUrl: logging.elasticsearchUrl,
+    elasticsearchPassword: esReader.password,
   });
 
   // requiredSecrets() makes sentryAuthToken mandatory, so it is set here.

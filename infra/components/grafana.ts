@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as grafana from "@pulumiverse/grafana";
@@ -33,6 +34,28 @@ export interface GrafanaArgs {
   /** Password of `grafana.logs.username` and the CA of Elasticsearch's HTTP certificate (secrets). */
   elasticsearchPassword?: pulumi.Input<string>;
   elasticsearchCaCert?: pulumi.Input<string>;
+}
+
+/**
+ * The Elasticsearch user Grafana's logs data source logs in as (the logging stack creates it with
+ * its read-only `grafana-reader` role). Its password is derived from the Grafana admin password
+ * (HMAC-SHA256), so it needs no secret config key of its own, stays a secret Output, and rotates
+ * with the admin password.
+ */
+export function elasticsearchReader(
+  config: Pick<StackConfig, "grafana">,
+  adminPassword: pulumi.Input<string>,
+): { username: string; password: pulumi.Output<string> } {
+  return {
+    username: config.grafana.logs.username,
+    password: pulumi.secret(
+      pulumi
+        .output(adminPassword)
+        .apply((p) =>
+          createHmac("sha256", p).update("observability/grafana/elasticsearch-reader").digest("base64url"),
+        ),
+    ),
+  };
 }
 
 /** Fails before any Output exists: a missing secret is a config error, not an apply failure. */

@@ -114,6 +114,14 @@ export function grafanaComponentSuite(stack: "dev" | "prod"): void {
         orgSlug: result.config.sentry.organization,
       });
       expect(isSecret(ds.sentry!.secureJsonDataEncoded)).toBe(true);
+      // The logs data source logs in as the reader user the logging stack creates.
+      expect(ds["elasticsearch-logs"]).toMatchObject({
+        basicAuthEnabled: true,
+        basicAuthUsername: result.config.grafana.logs.username,
+      });
+      expect(isSecret(ds["elasticsearch-logs"]!.secureJsonDataEncoded)).toBe(true);
+      const reader = one(result, T.secret, "logging-grafana-reader");
+      expect(isSecret(reader.inputs.stringData)).toBe(true);
     });
 
     it("creates a folder per team and every dashboard in its folder", () => {

@@ -122,6 +122,24 @@ describe("Grafana component wiring", () => {
       expect(JSON.stringify(redact(r.inputs)), `${r.type} ${r.name}`).not.toContain(SECRET_TEXT);
   });
 
+  it("derives the Elasticsearch reader's password from the admin password, as a secret", async () => {
+    const { elasticsearchReader } = await import("../../infra/components/grafana");
+    const value = (o: pulumi.Output<string>) => new Promise<string>((resolve) => o.apply(resolve));
+    const a = elasticsearchReader(stackConfig("dev"), pulumi.secret("admin-one"));
+    const b = elasticsearchReader(stackConfig("dev"), pulumi.secret("admin-two"));
+    expect(a.username).toBe("grafana-reader");
+    expect(await pulumi.isSecret(a.password)).toBe(true);
+    const [pa, pa2, pb] = await Promise.all([
+      value(a.password),
+      value(elasticsearchReader(stackConfig("dev"), "admin-one").password),
+      value(b.password),
+    ]);
+    expect(pa).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(pa).toBe(pa2);
+    expect(pa).not.toBe(pb);
+    expect(pa).not.toContain("admin-one");
+  });
+
   it("refuses to start without the admin password, before any Output exists", async () => {
     const { grafanaAdminPassword: _, ...rest } = ALL_SECRETS();
     await expect(construct(rest)).rejects.toThrow(/secret grafanaAdminPassword is not set/);
