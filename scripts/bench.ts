@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { detectionTimes } from "./bench-detection";
 import { REPO_ROOT } from "./lib/stack-file";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -43,6 +44,11 @@ async function main(): Promise<void> {
       `| ${stack} | ${samples[0]!.resources} | ${median(samples.map((s) => s.seconds)).toFixed(2)} | ${median(samples.map((s) => s.peakRssMiB)).toFixed(0)} |`,
     );
   }
+
+  console.log("\n## Alert detection (promtool's simulated time, dev stack's rules)\n");
+  console.log("| Scenario | First alert (P1, else first ticket) | Minutes from onset |");
+  console.log("|---|---|---|");
+  for (const r of await detectionTimes()) console.log(`| ${r.scenario} | ${r.firstAlert} | ${r.minutes ?? "never"} |`);
 }
 
 main().catch((err) => {

@@ -58,6 +58,12 @@ export const stackConfigSchema = z
           message: `unknown team "${s.team}" (expected one of: ${[...teams].join(", ")})`,
         });
     });
+    if (cfg.metrics.ownerTeam !== undefined && !teams.has(cfg.metrics.ownerTeam))
+      ctx.addIssue({
+        code: "custom",
+        path: ["metrics", "ownerTeam"],
+        message: `unknown team "${cfg.metrics.ownerTeam}" (expected one of: ${[...teams].join(", ")})`,
+      });
     for (const p of loggingProductionProblems(cfg.logging, cfg.production)) ctx.addIssue({ code: "custom", ...p });
     for (const key of requiredSecrets(cfg)) {
       if (cfg[key] === undefined)
