@@ -18,7 +18,6 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
   const secrets: SecretInputs = Object.fromEntries(
     Object.entries(plain).map(([k, v]) => [k, pulumi.secret(v)]),
   );
-  void secrets;
 
   const metrics = new MetricsStack("metrics", { config, secrets });
 
@@ -32,8 +31,8 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
   const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword!);
   const logging = new LoggingStack("logging", { config, archive: archive.outputs, grafanaReader: esReader });
 
-  // TODO(logging): hand over the CA of Elasticsearch's HTTP certificate (elasticsearchCaCert) as
-  // PEM text; ECK's self-signed CA lives in a Secret of the logging namespace.
+  // The logging stack issues Elasticsearch's HTTP certificate from its own CA, known before the
+  // cluster exists, so Grafana verifies TLS against it without waiting for ECK.
   const grafanaStack = new Grafana("grafana", {
     config,
     secrets,
@@ -41,6 +40,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     alertmanagerUrl: metrics.alertmanagerUrl,
     elasticsearchUrl: logging.elasticsearchUrl,
     elasticsearchPassword: esReader.password,
+    elasticsearchCaCert: logging.elasticsearchCaCert,
   });
 
   // requiredSecrets() makes sentryAuthToken mandatory, so it is set here.

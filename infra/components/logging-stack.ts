@@ -18,6 +18,7 @@ import {
   snapshotBucketName,
 } from "../generators/elasticsearch";
 import { applierScript } from "./logging-applier-script";
+import { elasticsearchHttpTls } from "./logging-tls";
 import { SecureBucket } from "./secure-bucket";
 
 /** The ECK operator chart (Elastic's Helm repository). */
@@ -56,8 +57,10 @@ export class LoggingStack extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
   /** Secret (created by ECK) holding the `elastic` superuser's password under key `elastic`. */
   readonly elasticUserSecret: pulumi.Output<string>;
-  /** Secret (created by ECK) holding the CA of Elasticsearch's HTTP certificate under `ca.crt`. */
+  /** Secret ECK publishes with the CA of Elasticsearch's HTTP certificate (the program's CA) under `ca.crt`. */
   readonly elasticsearchCaSecret: pulumi.Output<string>;
+  /** PEM of the CA that issued Elasticsearch's HTTP certificate (public; clients verify TLS with it). */
+  readonly elasticsearchCaCert: pulumi.Output<string>;
   readonly snapshotBucket: pulumi.Output<string>;
   /** Username of the Grafana reader, when one was requested. */
   readonly grafanaReaderUsername?: string;
@@ -67,6 +70,7 @@ export class LoggingStack extends pulumi.ComponentResource {
     namespace: pulumi.Output<string>;
     elasticUserSecret: pulumi.Output<string>;
     elasticsearchCaSecret: pulumi.Output<string>;
+    elasticsearchCaCert: pulumi.Output<string>;
     snapshotBucket: pulumi.Output<string>;
   };
 
@@ -247,6 +251,8 @@ export class LoggingStack extends pulumi.ComponentResource {
       this.grafanaReaderUsername = args.grafanaReader.username;
     }
 
+    const httpTls = elasticsearchHttpTls(name, { config, namespace, labels }, this);
+
     const elasticsearch = new k8s.apiextensions.CustomResource(
       `${name}-elasticsearch`,
       {
@@ -259,7 +265,7 @@ export class LoggingStack extends pulumi.ComponentResource {
         },
         spec: elasticsearchSpec(config, fileRealm),
       },
-      { ...stateful, dependsOn: [operator, ns] },
+      { ...stateful, dependsOn: [operator, ns, httpTls.secret] },
     );
     const kibana = new k8s.apiextensions.CustomResource(
       `${name}-kibana`,
@@ -376,6 +382,7 @@ export class LoggingStack extends pulumi.ComponentResource {
     this.kibanaUrl = pulumi.output(names.kibanaUrl);
     this.elasticUserSecret = pulumi.output(names.elasticUserSecret);
     this.elasticsearchCaSecret = pulumi.output(names.esCaSecret);
+    this.elasticsearchCaCert = httpTls.caCertPem;
     this.snapshotBucket = snapshotBucket.name;
     this.outputs = {
       elasticsearchUrl: this.elasticsearchUrl,
@@ -383,6 +390,7 @@ export class LoggingStack extends pulumi.ComponentResource {
       namespace: this.namespace,
       elasticUserSecret: this.elasticUserSecret,
       elasticsearchCaSecret: this.elasticsearchCaSecret,
+      elasticsearchCaCert: this.elasticsearchCaCert,
       snapshotBucket: this.snapshotBucket,
     };
     this.registerOutputs(this.outputs);

@@ -41,6 +41,18 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
     if (args.type === "aws:s3/bucket:Bucket") state.bucket ??= physical;
     if (args.type === "aws:kms/key:Key") state.keyId ??= `${args.name}-key-id`;
   }
+  // Obvious fake PEMs, so certificate wiring shows in the render (the real provider computes them).
+  const pem = (label: string) => `-----BEGIN ${label}-----\nMOCK ${args.name}\n-----END ${label}-----`;
+  if (args.type === "tls:index/privateKey:PrivateKey") {
+    state.privateKeyPem ??= pem("PRIVATE KEY");
+    state.publicKeyPem ??= pem("PUBLIC KEY");
+  }
+  if (args.type === "tls:index/certRequest:CertRequest") state.certRequestPem ??= pem("CERTIFICATE REQUEST");
+  if (
+    args.type === "tls:index/selfSignedCert:SelfSignedCert" ||
+    args.type === "tls:index/locallySignedCert:LocallySignedCert"
+  )
+    state.certPem ??= pem("CERTIFICATE");
   return state;
 }
 

@@ -120,13 +120,14 @@ describe("logging stack, dev", () => {
     expect(JSON.stringify(policy)).not.toContain('"s3:*"');
   });
 
-  it("exports the URLs, namespace and elastic-user Secret", () => {
+  it("exports the URLs, namespace, elastic-user Secret and the HTTP CA as plain PEM", () => {
     expect((result.outputs as { logging: unknown }).logging).toEqual({
       elasticsearchUrl: "https://logs-es-http.logging.svc:9200",
       kibanaUrl: "https://logs-kb-http.logging.svc:5601",
       namespace: "logging",
       elasticUserSecret: "logs-es-elastic-user",
       elasticsearchCaSecret: "logs-es-http-certs-public",
+      elasticsearchCaCert: "-----BEGIN CERTIFICATE-----\nMOCK logging-es-http-ca\n-----END CERTIFICATE-----",
       snapshotBucket: "acme-obs-dev-es-snapshots",
     });
   });

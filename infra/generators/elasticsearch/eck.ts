@@ -132,6 +132,8 @@ export function elasticsearchSpec(config: StackConfig, fileRealmSecrets: string[
     version: l.stackVersion,
     // Deleting the Elasticsearch resource keeps the data volumes; only scaling down removes them.
     volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
+    // The HTTP certificate comes from the program's own CA (see http-tls.ts), so clients know it up front.
+    http: { tls: { certificate: { secretName: eckNames(config).esHttpCertSecret } } },
     // Users whose credentials live in basic-auth Secrets (ECK hashes them into the file realm).
     ...(fileRealmSecrets.length > 0
       ? { auth: { fileRealm: fileRealmSecrets.map((secretName) => ({ secretName })) } }

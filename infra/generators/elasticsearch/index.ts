@@ -9,6 +9,7 @@ import { ROLE_ACCESS } from "./roles";
 import { eckNames } from "./shippers";
 
 export * from "./eck";
+export * from "./http-tls";
 export * from "./ilm";
 export * from "./kibana";
 export * from "./pipeline";

@@ -18,6 +18,8 @@ export function eckNames(config: StackConfig) {
     logstashBeatsHost: `${name}-ls-beats.${namespace}.svc:5044`,
     elasticUserSecret: `${name}-es-elastic-user`,
     esCaSecret: `${name}-es-http-certs-public`,
+    /** The HTTP certificate the program issues (ECK uses it instead of its self-signed one). */
+    esHttpCertSecret: `${name}-es-http-tls`,
     kibanaCaSecret: `${name}-kb-http-certs-public`,
     esServiceAccount: `${name}-es`,
     logstashServiceAccount: `${name}-logstash`,
