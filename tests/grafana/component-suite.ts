@@ -124,6 +124,22 @@ export function grafanaComponentSuite(stack: "dev" | "prod"): void {
       expect(isSecret(reader.inputs.stringData)).toBe(true);
     });
 
+    it("verifies Elasticsearch's TLS with the logging stack's CA, never skipping verification", () => {
+      const logs = one(result, T.dataSource, "grafana-ds-elasticsearch-logs").inputs;
+      const jsonData = JSON.parse(logs.jsonDataEncoded as string);
+      expect(jsonData.tlsAuthWithCACert).toBe(true);
+      expect(jsonData).not.toHaveProperty("tlsSkipVerify");
+      expect(isSecret(logs.secureJsonDataEncoded)).toBe(true);
+      // The mocks keep the secret's value wrapped; the CA in it is the one the logging stack exports.
+      const secure = JSON.parse((logs.secureJsonDataEncoded as { value: string }).value);
+      const ca = (result.outputs as { logging: { elasticsearchCaCert: string } }).logging.elasticsearchCaCert;
+      expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+      expect(secure.tlsCACert).toBe(ca);
+      expect(secure.basicAuthPassword).toEqual(expect.any(String));
+      for (const ds of byType(T.dataSource))
+        expect(ds.inputs.jsonDataEncoded as string, ds.name).not.toContain("tlsSkipVerify");
+    });
+
     it("creates a folder per team and every dashboard in its folder", () => {
       const folders = byType(T.folder).map((r) => r.inputs.uid as string);
       expect(folders.sort()).toEqual(

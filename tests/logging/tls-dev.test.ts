@@ -1,0 +1,3 @@
+import { httpTlsSuite } from "./tls-suite";
+
+httpTlsSuite("dev");
