@@ -18,8 +18,11 @@ const REFERENCE_FIELD = /^existing|(_file|File|_path|Path|Ref|Name|_name)$/;
 /** Values that point at a credential held elsewhere. */
 const REFERENCE_VALUE =
   /^(\$__(file|env)\{[^}]+\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\))$/;
-/** Values that are credentials whatever field holds them: Slack incoming-webhook URLs. */
-const CREDENTIAL_VALUE = /^https:\/\/hooks\.slack\.com\/(services|workflows)\/\S+/;
+/** Values that are credentials whatever field holds them: Slack incoming-webhook URLs, PEM private keys. */
+const CREDENTIAL_VALUES: [RegExp, string][] = [
+  [/^https:\/\/hooks\.slack\.com\/(services|workflows)\/\S+/, "Slack webhook URL"],
+  [/-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/, "private key"],
+];
 /** A URL carrying user:password. */
 const USERINFO_URL = /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
 /** Defaults that ship with the charts this platform uses; a Secret holding one is as good as public. */
@@ -46,7 +49,8 @@ export function plaintextCredentials(value: unknown, path: string): string[] {
       if (USERINFO_URL.test(v)) found.push(`${at}: URL with an embedded password`);
       else if (key && isSecretField(key) && v !== "" && !REFERENCE_VALUE.test(v))
         found.push(`${at}: credential in plaintext`);
-      else if (CREDENTIAL_VALUE.test(v)) found.push(`${at}: Slack webhook URL in plaintext`);
+      else if (CREDENTIAL_VALUES.some(([re]) => re.test(v)))
+        found.push(`${at}: ${CREDENTIAL_VALUES.find(([re]) => re.test(v))?.[1]} in plaintext`);
       else {
         const doc = embeddedDocument(v);
         if (doc !== undefined) visit(doc, at, "");

@@ -81,6 +81,7 @@ describe("no-plaintext-secrets", () => {
       data: {
         url: "https://admin:pw@es.example.com:9200",
         hook: "https://hooks.slack.com/services/T0/B0/abc",
+        "tls.key": "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n",
       },
     });
     const provider = resource("pulumi:providers:grafana", "grafana", {
@@ -93,6 +94,7 @@ describe("no-plaintext-secrets", () => {
     expect(await run(ds, provider, secret)).toEqual([
       "ds.data.url: URL with an embedded password",
       "ds.data.hook: Slack webhook URL in plaintext",
+      "ds.data.tls.key: private key in plaintext",
       "provider config grafana.url: URL with an embedded password",
       "Secret grafana-admin: stringData.admin-password holds a well-known default password",
     ]);
