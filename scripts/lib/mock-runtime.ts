@@ -41,6 +41,8 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
     if (args.type === "aws:s3/bucket:Bucket") state.bucket ??= physical;
     if (args.type === "aws:kms/key:Key") state.keyId ??= `${args.name}-key-id`;
   }
+  // Sentry's numeric team id, which email actions target (the slug is not accepted there).
+  if (args.type === "sentry:index/sentryTeam:SentryTeam") state.internalId ??= `${args.name}-internal-id`;
   // Obvious fake PEMs, so certificate wiring shows in the render (the real provider computes them).
   const pem = (label: string) => `-----BEGIN ${label}-----\nMOCK ${args.name}\n-----END ${label}-----`;
   if (args.type === "tls:index/privateKey:PrivateKey") {

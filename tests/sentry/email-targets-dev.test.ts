@@ -1,0 +1,3 @@
+import { emailTargetsSuite } from "./email-targets-suite";
+
+emailTargetsSuite("dev");
