@@ -7,4 +7,11 @@ import { frontendConcern } from "./generators/frontend";
 import { sentryConcern } from "./generators/sentry";
 
 /** Every concern's artifacts and summary section, in the order summary.md shows them. */
-export const CONCERNS: Concern[] = [archiveConcern, metricsConcern, grafanaConcern, loggingConcern, sentryConcern, frontendConcern];
+export const CONCERNS: Concern[] = [
+  archiveConcern,
+  metricsConcern,
+  grafanaConcern,
+  loggingConcern,
+  sentryConcern,
+  frontendConcern,
+];

@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   console.log("\n## Alert detection (promtool's simulated time, dev stack's rules)\n");
   console.log("| Scenario | First alert (P1, else first ticket) | Minutes from onset |");
   console.log("|---|---|---|");
-  for (const r of await detectionTimes()) console.log(`| ${r.scenario} | ${r.firstAlert} | ${r.minutes ?? "never"} |`);
+  for (const r of await detectionTimes())
+    console.log(`| ${r.scenario} | ${r.firstAlert} | ${r.minutes ?? "never"} |`);
 }
 
 main().catch((err) => {

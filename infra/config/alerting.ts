@@ -17,6 +17,9 @@ export const alertingSchema = z.strictObject({
     })
     .prefault({ from: "alerts@example.com", smarthost: "smtp.example.com:587", username: "alerts" }),
   /** Default Slack channel for P3 alerts of teams without their own. */
-  slackChannel: z.string().regex(/^#[a-z0-9_-]+$/).default("#alerts"),
+  slackChannel: z
+    .string()
+    .regex(/^#[a-z0-9_-]+$/)
+    .default("#alerts"),
 });
 export type AlertingConfig = z.infer<typeof alertingSchema>;

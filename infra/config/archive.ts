@@ -8,7 +8,10 @@ export const archiveSchema = z.strictObject({
   /** Bucket names are `<bucketPrefix>-<logType>-logs` (and `-access-logs` for S3 server access logs). */
   bucketPrefix: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$/, "expected 3-42 characters of a-z, 0-9 and '-' (an S3 name prefix)"),
+    .regex(
+      /^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$/,
+      "expected 3-42 characters of a-z, 0-9 and '-' (an S3 name prefix)",
+    ),
   /** Expected daily volume per log type, for the storage cost estimate. */
   dailyVolumeGb: z.strictObject(
     Object.fromEntries(LOG_TYPES.map((t) => [t, gbPerDay])) as Record<LogType, typeof gbPerDay>,

@@ -43,13 +43,18 @@ export const stackConfigSchema = z
   .superRefine((cfg, ctx) => {
     const teams = new Set<string>();
     cfg.teams.forEach((t, i) => {
-      if (teams.has(t.name)) ctx.addIssue({ code: "custom", path: ["teams", i, "name"], message: `duplicate team "${t.name}"` });
+      if (teams.has(t.name))
+        ctx.addIssue({ code: "custom", path: ["teams", i, "name"], message: `duplicate team "${t.name}"` });
       teams.add(t.name);
     });
     const services = new Set<string>();
     cfg.services.forEach((s, i) => {
       if (services.has(s.name))
-        ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `duplicate service "${s.name}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["services", i, "name"],
+          message: `duplicate service "${s.name}"`,
+        });
       services.add(s.name);
       if (!teams.has(s.team))
         ctx.addIssue({
@@ -64,7 +69,8 @@ export const stackConfigSchema = z
         path: ["metrics", "ownerTeam"],
         message: `unknown team "${cfg.metrics.ownerTeam}" (expected one of: ${[...teams].join(", ")})`,
       });
-    for (const p of loggingProductionProblems(cfg.logging, cfg.production)) ctx.addIssue({ code: "custom", ...p });
+    for (const p of loggingProductionProblems(cfg.logging, cfg.production))
+      ctx.addIssue({ code: "custom", ...p });
     for (const key of requiredSecrets(cfg)) {
       if (cfg[key] === undefined)
         ctx.addIssue({

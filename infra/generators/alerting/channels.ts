@@ -1,5 +1,12 @@
-import { ALERT_LEVELS, type NotificationTiming, notificationTiming, PRIORITIES, type Priority } from "../../catalog/alert-levels";
-import type { SecretKey, StackConfig } from "../../config";
+import {
+  ALERT_LEVELS,
+  type ChannelKind,
+  type NotificationTiming,
+  notificationTiming,
+  PRIORITIES,
+  type Priority,
+} from "../../catalog/alert-levels";
+import type { SecretKey, StackConfig, TeamConfig } from "../../config";
 
 /** Where one priority's notifications go for one team. */
 export interface ChannelDestination {
@@ -24,43 +31,39 @@ export interface AlertChannel {
   destinations: ChannelDestination[];
 }
 
+type Delivery = Pick<AlertChannel, "kind" | "secretKey"> & { address(team: TeamConfig): string };
+
+/** How each channel of the alert-level table is delivered with this stack's settings. */
+function delivery(channel: ChannelKind, config: Pick<StackConfig, "alerting">): Delivery {
+  const paging = config.alerting.pagingProvider;
+  const deliveries: Record<ChannelKind, Delivery> = {
+    // One routing key per provider; the team travels in the alert's labels.
+    phone: {
+      kind: paging,
+      secretKey: paging === "pagerduty" ? "pagerdutyRoutingKey" : "opsgenieApiKey",
+      address: () => paging,
+    },
+    email: { kind: "email", secretKey: "smtpPassword", address: (t) => t.email },
+    slack: { kind: "slack", secretKey: "slackWebhookUrl", address: (t) => t.slackChannel },
+  };
+  return deliveries[channel];
+}
+
 export function alertChannels(config: Pick<StackConfig, "alerting" | "teams">): AlertChannel[] {
-  return PRIORITIES.map((priority): AlertChannel => {
-    const level = ALERT_LEVELS[priority];
-    const timing = notificationTiming(priority);
-    switch (level.channel) {
-      case "phone": {
-        const kind = config.alerting.pagingProvider;
-        return {
-          priority,
-          kind,
-          secretKey: kind === "pagerduty" ? "pagerdutyRoutingKey" : "opsgenieApiKey",
-          timing,
-          sendResolved: true,
-          destinations: config.teams.map((t) => ({ team: t.name, address: kind })),
-        };
-      }
-      case "email":
-        return {
-          priority,
-          kind: "email",
-          secretKey: "smtpPassword",
-          timing,
-          sendResolved: true,
-          destinations: config.teams.map((t) => ({ team: t.name, address: t.email })),
-        };
-      case "slack":
-        return {
-          priority,
-          kind: "slack",
-          secretKey: "slackWebhookUrl",
-          timing,
-          sendResolved: true,
-          destinations: config.teams.map((t) => ({ team: t.name, address: t.slackChannel })),
-        };
-    }
+  return PRIORITIES.map((priority) => {
+    const { kind, secretKey, address } = delivery(ALERT_LEVELS[priority].channel, config);
+    return {
+      priority,
+      kind,
+      secretKey,
+      timing: notificationTiming(priority),
+      sendResolved: true,
+      destinations: config.teams.map((t) => ({ team: t.name, address: address(t) })),
+    };
   });
 }
 
-export const channelFor = (config: Pick<StackConfig, "alerting" | "teams">, priority: Priority): AlertChannel =>
-  alertChannels(config).find((c) => c.priority === priority)!;
+export const channelFor = (
+  config: Pick<StackConfig, "alerting" | "teams">,
+  priority: Priority,
+): AlertChannel => alertChannels(config).find((c) => c.priority === priority)!;
