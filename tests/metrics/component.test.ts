@@ -161,12 +161,14 @@ describe("metrics config", () => {
 
   it("rejects a missing dead man's switch URL and an unknown owner team", async () => {
     const { metricsConfig } = await import("./config");
-    const { resolveMetrics } = await import("../../infra/generators/metrics");
     expect(() => metricsConfig("dev", { metrics: {} })).toThrow(/deadMansSwitchUrl/);
-    expect(() =>
-      resolveMetrics(
-        metricsConfig("dev", { metrics: { deadMansSwitchUrl: "https://x.example", ownerTeam: "ghosts" } }),
-      ),
-    ).toThrow(/unknown team "ghosts"/);
+    const { parseStackConfig } = await import("../../infra/config");
+    const { readStackFile } = await import("../../scripts/lib/stack-file");
+    const file = readStackFile("dev");
+    const metrics = { ...JSON.parse(file.config["observability:metrics"]!), ownerTeam: "ghosts" };
+    file.config["observability:metrics"] = JSON.stringify(metrics);
+    expect(() => parseStackConfig(file.config, new Set(file.secretKeys))).toThrow(
+      /observability:metrics\.ownerTeam: unknown team "ghosts"/,
+    );
   });
 });

@@ -20,12 +20,8 @@ export const KPS_FULLNAME = "kps";
 
 export function resolveMetrics(config: MetricsInput): ResolvedMetrics {
   const m = config.metrics;
-  const ownerTeam = m.ownerTeam ?? config.teams[0]?.name;
-  if (!ownerTeam || !config.teams.some((t) => t.name === ownerTeam)) {
-    throw new Error(
-      `metrics.ownerTeam: unknown team "${String(ownerTeam)}" (expected one of: ${config.teams.map((t) => t.name).join(", ")})`,
-    );
-  }
+  // The schema guarantees at least one team and that ownerTeam names one of them.
+  const ownerTeam = m.ownerTeam ?? config.teams[0]!.name;
   return {
     namespace: m.namespace,
     chartVersion: m.chartVersion,
