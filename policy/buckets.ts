@@ -1,4 +1,9 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { ACCESS_LOG_SUFFIX, asArray, BucketIndex, bucketName, dedupe, known, prop, S3 } from "./lib";
 
 /** A bucket policy document as an object, whether given as JSON text or as an object. */
@@ -38,23 +43,52 @@ const publicGrants = (doc: unknown): unknown[] =>
       prop(s, "Effect") === "Allow" && isEveryone(prop(s, "Principal")) && prop(s, "Condition") === undefined,
   );
 
-export const bucketsBlockPublicAccess: StackValidationPolicy = {
-  name: "s3-public-access-blocked",
-  description:
-    "Every S3 bucket has a public access block with all four settings on, and no bucket policy grants access to everyone.",
-  enforcementLevel: "mandatory",
-  remediationSteps: "Create buckets through SecureBucket (infra/components/secure-bucket.ts).",
-  validateStack: (args, reportViolation) => {
-    const report = dedupe(reportViolation);
-    const index = new BucketIndex(args.resources);
-    if (index.buckets.length === 0) args.notApplicable("the stack has no S3 buckets");
-    const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
-    for (const b of index.buckets) {
-      const name = bucketName(b);
+interface BucketCheckContext {
+  index: BucketIndex;
+  resources: PolicyResource[];
+  report: ReportViolation;
+}
+
+/**
+ * A mandatory stack policy that applies one check to every S3 bucket (with its separate
+ * configuration resources); `checker` may first derive what it needs from the whole stack.
+ */
+function everyBucket(
+  meta: Pick<StackValidationPolicy, "name" | "description" | "remediationSteps">,
+  checker: (ctx: BucketCheckContext) => (bucket: PolicyResource, name: string) => void,
+): StackValidationPolicy {
+  return {
+    ...meta,
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+      const index = new BucketIndex(args.resources);
+      if (index.buckets.length === 0) args.notApplicable("the stack has no S3 buckets");
+      const check = checker({ index, resources: args.resources, report: dedupe(reportViolation) });
+      for (const b of index.buckets) check(b, bucketName(b));
+    },
+  };
+}
+
+const PUBLIC_ACCESS_FLAGS = [
+  "blockPublicAcls",
+  "blockPublicPolicy",
+  "ignorePublicAcls",
+  "restrictPublicBuckets",
+];
+
+export const bucketsBlockPublicAccess = everyBucket(
+  {
+    name: "s3-public-access-blocked",
+    description:
+      "Every S3 bucket has a public access block with all four settings on, and no bucket policy grants access to everyone.",
+    remediationSteps: "Create buckets through SecureBucket (infra/components/secure-bucket.ts).",
+  },
+  ({ index, report }) =>
+    (b, name) => {
       const blocks = index.of(b, S3.publicAccessBlock);
       if (blocks.length === 0) report(`bucket ${name} has no public access block`, b.urn);
       for (const block of blocks) {
-        const off = flags.filter((f) => known(() => block.props[f]) !== true);
+        const off = PUBLIC_ACCESS_FLAGS.filter((f) => known(() => block.props[f]) !== true);
         if (off.length > 0)
           report(`bucket ${name}: public access block leaves ${off.join(", ")} off`, block.urn);
       }
@@ -65,37 +99,32 @@ export const bucketsBlockPublicAccess: StackValidationPolicy = {
             pol.urn,
           );
       }
-    }
-  },
-};
+    },
+);
 
-export const bucketsDenyInsecureTransport: StackValidationPolicy = {
-  name: "s3-deny-insecure-transport",
-  description:
-    'Every S3 bucket has a bucket policy that denies all requests made without TLS (aws:SecureTransport = "false").',
-  enforcementLevel: "mandatory",
-  validateStack: (args, reportViolation) => {
-    const report = dedupe(reportViolation);
-    const index = new BucketIndex(args.resources);
-    if (index.buckets.length === 0) args.notApplicable("the stack has no S3 buckets");
-    for (const b of index.buckets) {
-      const name = bucketName(b);
+export const bucketsDenyInsecureTransport = everyBucket(
+  {
+    name: "s3-deny-insecure-transport",
+    description:
+      'Every S3 bucket has a bucket policy that denies all requests made without TLS (aws:SecureTransport = "false").',
+  },
+  ({ index, report }) =>
+    (b, name) => {
       const policies = index.of(b, S3.policy);
       if (policies.length === 0) {
         report(`bucket ${name} has no bucket policy denying requests without TLS`, b.urn);
-        continue;
+        return;
       }
       const docs = policies.map((p) => known(() => p.props.policy));
       // A policy document still unknown in a preview cannot be judged yet.
-      if (docs.some((d) => d === undefined)) continue;
+      if (docs.some((d) => d === undefined)) return;
       if (!docs.some((d) => deniesInsecureTransport(policyDocument(d), name)))
         report(
           `bucket ${name}: no bucket policy statement denies s3:* on the bucket and its objects when aws:SecureTransport is false`,
           policies[0]?.urn,
         );
-    }
-  },
-};
+    },
+);
 
 /** A bucket policy statement letting the S3 logging service write objects. */
 const grantsLogDelivery = (doc: unknown): boolean =>
@@ -117,22 +146,19 @@ function isAccessLogTarget(b: PolicyResource, index: BucketIndex, targets: Set<s
   return docs.some((d) => d === undefined || grantsLogDelivery(policyDocument(d)));
 }
 
-export const bucketsEncryptedWithKms: StackValidationPolicy = {
-  name: "s3-kms-encryption",
-  description:
-    "Every S3 bucket is encrypted by default with a customer-managed KMS key; the one exception is the server-access-log bucket (a BucketLogging target, or named *-access-logs with a policy letting logging.s3.amazonaws.com write), which must use SSE-S3 because S3 cannot deliver access logs to SSE-KMS buckets.",
-  enforcementLevel: "mandatory",
-  validateStack: (args, reportViolation) => {
-    const report = dedupe(reportViolation);
-    const index = new BucketIndex(args.resources);
-    if (index.buckets.length === 0) args.notApplicable("the stack has no S3 buckets");
-    const targets = index.accessLogTargets(args.resources);
-    for (const b of index.buckets) {
-      const name = bucketName(b);
+export const bucketsEncryptedWithKms = everyBucket(
+  {
+    name: "s3-kms-encryption",
+    description:
+      "Every S3 bucket is encrypted by default with a customer-managed KMS key; the one exception is the server-access-log bucket (a BucketLogging target, or named *-access-logs with a policy letting logging.s3.amazonaws.com write), which must use SSE-S3 because S3 cannot deliver access logs to SSE-KMS buckets.",
+  },
+  ({ index, resources, report }) => {
+    const targets = index.accessLogTargets(resources);
+    return (b, name) => {
       const configs = index.of(b, S3.encryption);
       if (configs.length === 0) {
         report(`bucket ${name} has no default encryption configuration`, b.urn);
-        continue;
+        return;
       }
       const logTarget = isAccessLogTarget(b, index, targets);
       for (const cfg of configs) {
@@ -158,21 +184,18 @@ export const bucketsEncryptedWithKms: StackValidationPolicy = {
           }
         }
       }
-    }
+    };
   },
-};
+);
 
-export const bucketsWithoutAcls: StackValidationPolicy = {
-  name: "s3-no-acls",
-  description:
-    "Every S3 bucket disables ACLs (object ownership BucketOwnerEnforced) and no ACL is set on any bucket.",
-  enforcementLevel: "mandatory",
-  validateStack: (args, reportViolation) => {
-    const report = dedupe(reportViolation);
-    const index = new BucketIndex(args.resources);
-    if (index.buckets.length === 0) args.notApplicable("the stack has no S3 buckets");
-    for (const b of index.buckets) {
-      const name = bucketName(b);
+export const bucketsWithoutAcls = everyBucket(
+  {
+    name: "s3-no-acls",
+    description:
+      "Every S3 bucket disables ACLs (object ownership BucketOwnerEnforced) and no ACL is set on any bucket.",
+  },
+  ({ index, report }) =>
+    (b, name) => {
       const acl = known(() => b.props.acl);
       if (acl !== undefined && acl !== "private") report(`bucket ${name} sets the ACL ${String(acl)}`, b.urn);
       if (asArray(known(() => b.props.grants)).length > 0) report(`bucket ${name} sets ACL grants`, b.urn);
@@ -187,9 +210,8 @@ export const bucketsWithoutAcls: StackValidationPolicy = {
           `bucket ${name} does not disable ACLs (ownership controls with BucketOwnerEnforced)`,
           ownership[0]?.urn ?? b.urn,
         );
-    }
-  },
-};
+    },
+);
 
 export const kmsKeyRotation: ResourceValidationPolicy = {
   name: "kms-key-rotation",
