@@ -45,21 +45,34 @@ export const ERROR_LEVELS = LOG_LEVELS.filter((l) => severity(l) >= severity("ER
 export const serviceFilter = `${LOG_FIELDS.service}:\${service:lucene}`;
 export const errorFilter = `${serviceFilter} AND ${LOG_FIELDS.level}:(${ERROR_LEVELS.join(" OR ")})`;
 
+/** Count of matching lines per value of `field` (top `size`), optionally over time. */
+function countByTerms(
+  ctx: DashboardContext,
+  filter: string,
+  field: string,
+  size: number,
+  overTime: boolean,
+): EsQuery {
+  const terms = new TermsBuilder()
+    .id("2")
+    .field(field)
+    .settings({ size: String(size), order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" });
+  return new EsQuery()
+    .datasource(LOGS)
+    .refId("A")
+    .query(filter)
+    .timeField(ctx.logs.timeField)
+    .metrics([count("1")])
+    .bucketAggs(
+      overTime
+        ? [terms, new DateHistogramBuilder().id("3").field(ctx.logs.timeField).settings({ interval: "auto" })]
+        : [terms],
+    );
+}
+
 function volumeBy(ctx: DashboardContext, field: string, title: string, description: string): TimeseriesPanel {
   return timeseries(title, "short", description, LOGS).withTarget(
-    new EsQuery()
-      .datasource(LOGS)
-      .refId("A")
-      .query(serviceFilter)
-      .timeField(ctx.logs.timeField)
-      .metrics([count("1")])
-      .bucketAggs([
-        new TermsBuilder()
-          .id("2")
-          .field(field)
-          .settings({ size: "20", order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" }),
-        new DateHistogramBuilder().id("3").field(ctx.logs.timeField).settings({ interval: "auto" }),
-      ]),
+    countByTerms(ctx, serviceFilter, field, 20, true),
   );
 }
 
@@ -100,20 +113,7 @@ export const logsOverview: DashboardDefinition = {
           .datasource(LOGS)
           .height(10)
           .span(12)
-          .withTarget(
-            new EsQuery()
-              .datasource(LOGS)
-              .refId("A")
-              .query(errorFilter)
-              .timeField(ctx.logs.timeField)
-              .metrics([count("1")])
-              .bucketAggs([
-                new TermsBuilder()
-                  .id("2")
-                  .field(LOG_FIELDS.requestId)
-                  .settings({ size: "50", order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" }),
-              ]),
-          ),
+          .withTarget(countByTerms(ctx, errorFilter, LOG_FIELDS.requestId, 50, false)),
       )
       .withPanel(
         new LogsPanel()
