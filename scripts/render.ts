@@ -1,28 +1,41 @@
 // Offline render: `npm run render -- --stack <name> [--out DIR]`. No credentials, no Pulumi CLI.
-import { resolve } from "node:path";
+// `npm run render:golden` re-renders every stack into rendered/<stack>, the committed golden copy.
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../infra/config";
 import { renderFiles, renderStack, writeFiles } from "./lib/offline";
-import { readStackFile } from "./lib/stack-file";
+import { knownStacks, REPO_ROOT, readStackFile } from "./lib/stack-file";
+
+async function renderInto(stack: string, outDir: string, stackDir?: string): Promise<void> {
+  const result = await renderStack(stack, readStackFile(stack, stackDir));
+  const files = renderFiles(result);
+  writeFiles(outDir, files);
+  console.log(
+    `rendered stack ${stack}: ${result.resources.length} resources, ${files.length} files in ${outDir}`,
+  );
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     // --dir: where Pulumi.<stack>.yaml lives (default: the project root).
-    options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" } },
+    options: {
+      stack: { type: "string" },
+      out: { type: "string" },
+      dir: { type: "string" },
+      golden: { type: "boolean" },
+    },
     strict: true,
   });
-  if (!values.stack) {
-    console.error("usage: npm run render -- --stack <name> [--out DIR] [--dir STACK_FILE_DIR]");
-    return 2;
-  }
-  const outDir = resolve(values.out ?? `out/${values.stack}`);
   try {
-    const result = await renderStack(values.stack, readStackFile(values.stack, values.dir));
-    const files = renderFiles(result);
-    writeFiles(outDir, files);
-    console.log(
-      `rendered stack ${values.stack}: ${result.resources.length} resources, ${files.length} files in ${outDir}`,
-    );
+    if (values.golden) {
+      for (const stack of knownStacks()) await renderInto(stack, join(REPO_ROOT, "rendered", stack));
+      return 0;
+    }
+    if (!values.stack) {
+      console.error("usage: npm run render -- --stack <name> [--out DIR] [--dir STACK_FILE_DIR]");
+      return 2;
+    }
+    await renderInto(values.stack, resolve(values.out ?? `out/${values.stack}`), values.dir);
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {

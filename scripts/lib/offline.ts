@@ -1,5 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import type { Artifact } from "../../infra/artifacts";
 import { json } from "../../infra/artifacts";
 import { CONCERNS } from "../../infra/concerns";
@@ -41,23 +41,69 @@ export async function renderStack(
   return { stack, config, resources: rt.resources, outputs, artifacts, placeholders: file.placeholders };
 }
 
+/**
+ * Written into every render directory: the render only ever clears a directory holding this file
+ * (one it wrote itself) or an empty one, so `--out` cannot delete anything else.
+ */
+export const RENDER_MARKER: Artifact = {
+  path: ".rendered",
+  content: "Written by `npm run render`: this directory is replaced on every render.\n",
+};
+
+/**
+ * A dynamic resource carries its provider as code Pulumi serialises from the loaded modules; its
+ * text depends on the transpiler that loaded them (ts-node, tsx, vitest), not on the program.
+ */
+const PROVIDER_CODE = "[dynamic provider code, serialised by Pulumi at deploy time]";
+const withoutProviderCode = (inputs: Record<string, unknown>): Record<string, unknown> =>
+  typeof inputs.__provider === "string" ? { ...inputs, __provider: PROVIDER_CODE } : inputs;
+
 /** The files of DIR: resources.json, outputs.json, summary.md and every artifact. */
 export function renderFiles(result: RenderResult): Artifact[] {
-  const resources = result.resources.map((r) => ({
+  // Registration order depends on async timing (dynamic providers serialise first): sort by name.
+  const ordered = [...result.resources].sort(
+    (a, b) => a.name.localeCompare(b.name, "en") || a.type.localeCompare(b.type, "en"),
+  );
+  const resources = ordered.map((r) => ({
     type: r.type,
     name: r.name,
     parent: r.parent,
     custom: r.custom,
     protect: r.protect,
     retainOnDelete: r.retainOnDelete,
-    inputs: redact(r.inputs),
+    inputs: withoutProviderCode(redact(r.inputs) as Record<string, unknown>),
   }));
   return [
     { path: "resources.json", content: json(resources) },
     { path: "outputs.json", content: json(result.outputs) },
     { path: "summary.md", content: buildSummary(result, CONCERNS) },
     ...result.artifacts,
+    RENDER_MARKER,
   ];
+}
+
+/** Files under a directory, relative to it, sorted; empty when it does not exist. */
+export function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const walk = (d: string): string[] =>
+    readdirSync(d).flatMap((f) => {
+      const p = join(d, f);
+      return statSync(p).isDirectory() ? walk(p) : [relative(dir, p)];
+    });
+  return walk(dir).sort();
+}
+
+/** How a render directory differs from the files a render produces: one line per file. */
+export function compareWithDir(dir: string, files: Artifact[]): string[] {
+  const want = new Map(files.map((f) => [f.path, f.content]));
+  const have = listFiles(dir);
+  const problems: string[] = [];
+  for (const [path, content] of want) {
+    if (!have.includes(path)) problems.push(`missing: ${path}`);
+    else if (readFileSync(join(dir, path), "utf8") !== content) problems.push(`changed: ${path}`);
+  }
+  for (const path of have) if (!want.has(path)) problems.push(`not rendered any more: ${path}`);
+  return problems.sort();
 }
 
 export function writeFiles(outDir: string, files: Artifact[]): void {

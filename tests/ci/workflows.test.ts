@@ -74,6 +74,20 @@ describe("pull requests", () => {
       "pull-requests": "write",
     });
   });
+  it("comment the changed rendered files, after the tests checked rendered/ is current", () => {
+    const job = pr.jobs["rendered-diff"];
+    expect(job.needs).toBe("test");
+    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    const run = job.steps.find((s: { run?: string }) => s.run?.includes("scripts/rendered-diff.ts")).run;
+    expect(run).toContain('"origin/$BASE_REF"');
+    expect(job.steps.find((s: { uses?: string }) => s.uses?.startsWith("actions/checkout@")).with).toEqual({
+      "fetch-depth": 0,
+    });
+    expect(
+      job.steps.find((s: { uses?: string }) => s.uses?.startsWith("marocchino/sticky-pull-request-comment@"))
+        .with,
+    ).toEqual({ header: "rendered-diff", path: "rendered-diff.md" });
+  });
   it("preview with the policy pack and comment on the pull request", () => {
     const step = wf("pulumi.yml").jobs.pulumi.steps.find((s: { uses?: string }) =>
       s.uses?.startsWith("pulumi/actions@"),
