@@ -36,7 +36,7 @@ const registrations: Registration[] = [];
 const secret = (key: string) => pulumi.secret(`${SECRET_TEXT}${key}`);
 
 async function construct(secrets: Partial<Record<SecretKey, pulumi.Output<string>>>) {
-  const { Grafana } = await import("../../infra/components/grafana");
+  const { Grafana } = await import("../../infra/components/grafana.js");
   return new Grafana("grafana", {
     config: stackConfig("dev"),
     secrets,
@@ -123,7 +123,7 @@ describe("Grafana component wiring", () => {
   });
 
   it("derives the Elasticsearch reader's password from the admin password, as a secret", async () => {
-    const { elasticsearchReader } = await import("../../infra/components/grafana");
+    const { elasticsearchReader } = await import("../../infra/components/grafana.js");
     const value = (o: pulumi.Output<string>) => new Promise<string>((resolve) => o.apply(resolve));
     const a = elasticsearchReader(stackConfig("dev"), pulumi.secret("admin-one"));
     const b = elasticsearchReader(stackConfig("dev"), pulumi.secret("admin-two"));

@@ -17,7 +17,7 @@ let resources: RecordedResource[];
 beforeAll(async () => {
   const file = readStackFile("dev");
   const rt = await installMockRuntime(PROJECT, "dev", file.config, file.secretKeys);
-  const { LoggingStack } = await import("../../infra/components/logging-stack");
+  const { LoggingStack } = await import("../../infra/components/logging-stack.js");
   const bucket = (t: LogType) => ({ name: `b-${t}`, arn: `arn:aws:s3:::b-${t}` });
   const stack = new LoggingStack("logging", {
     config: stackConfig("dev"),

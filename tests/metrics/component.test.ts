@@ -144,8 +144,8 @@ describe.each([
 
 describe("metrics config", () => {
   it("derives replicas and retention from production when the stack leaves them unset", async () => {
-    const { metricsConfig } = await import("./config");
-    const { resolveMetrics } = await import("../../infra/generators/metrics");
+    const { metricsConfig } = await import("./config.js");
+    const { resolveMetrics } = await import("../../infra/generators/metrics/index.js");
     const bare = { deadMansSwitchUrl: "https://hc-ping.com/x" };
     expect(resolveMetrics(metricsConfig("prod", { metrics: bare }))).toMatchObject({
       prometheusReplicas: 2,
@@ -160,10 +160,10 @@ describe("metrics config", () => {
   });
 
   it("rejects a missing dead man's switch URL and an unknown owner team", async () => {
-    const { metricsConfig } = await import("./config");
+    const { metricsConfig } = await import("./config.js");
     expect(() => metricsConfig("dev", { metrics: {} })).toThrow(/deadMansSwitchUrl/);
-    const { parseStackConfig } = await import("../../infra/config");
-    const { readStackFile } = await import("../../scripts/lib/stack-file");
+    const { parseStackConfig } = await import("../../infra/config/index.js");
+    const { readStackFile } = await import("../../scripts/lib/stack-file.js");
     const file = readStackFile("dev");
     const metrics = { ...JSON.parse(file.config["observability:metrics"]!), ownerTeam: "ghosts" };
     file.config["observability:metrics"] = JSON.stringify(metrics);
