@@ -1,7 +1,7 @@
 import type { Concern } from "./artifacts";
 import { archiveConcern } from "./generators/archive";
 import { grafanaConcern } from "./generators/grafana";
-import { loggingConcern } from "./generators/elasticsearch";
+import { loggingConcern } from "./generators/logging";
 import { metricsConcern } from "./generators/metrics";
 import { frontendConcern } from "./generators/frontend";
 import { sentryConcern } from "./generators/sentry";

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { elasticsearchReader, Grafana } from "./components/grafana";
-import { LogArchive } from "./components/log-archive";
-import { LoggingStack } from "./components/logging-stack";
-import { MetricsStack } from "./components/metrics-stack";
-import { FrontendMonitoring } from "./components/frontend-monitoring";
-import { ErrorTracking } from "./components/sentry";
+import { Archive } from "./components/archive";
+import { Logging } from "./components/logging";
+import { Metrics } from "./components/metrics";
+import { Frontend } from "./components/frontend";
+import { Sentry } from "./components/sentry";
 import type { LoadedConfig, SecretKey } from "./config";
 
 /** Secret config values as Pulumi secrets; undefined where the stack does not set them. */
@@ -19,9 +19,9 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     Object.entries(plain).map(([k, v]) => [k, pulumi.secret(v)]),
   );
 
-  const metrics = new MetricsStack("metrics", { config, secrets });
+  const metrics = new Metrics("metrics", { config, secrets });
 
-  const archive = new LogArchive("log-archive", {
+  const archive = new Archive("log-archive", {
     archive: config.archive,
     environment: config.environment,
     production: config.production,
@@ -29,7 +29,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
 
   // requiredSecrets() makes grafanaAdminPassword mandatory; the reader's password derives from it.
   const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword!);
-  const logging = new LoggingStack("logging", { config, archive: archive.outputs, grafanaReader: esReader });
+  const logging = new Logging("logging", { config, archive: archive.outputs, grafanaReader: esReader });
 
   // The logging stack issues Elasticsearch's HTTP certificate from its own CA, known before the
   // cluster exists, so Grafana verifies TLS against it without waiting for ECK.
@@ -44,8 +44,8 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
   });
 
   // requiredSecrets() makes sentryAuthToken mandatory, so it is set here.
-  const errorTracking = new ErrorTracking("sentry", { config, authToken: secrets.sentryAuthToken! });
-  const frontend = new FrontendMonitoring("frontend", { config, secrets });
+  const errorTracking = new Sentry("sentry", { config, authToken: secrets.sentryAuthToken! });
+  const frontend = new Frontend("frontend", { config, secrets });
 
   return {
     environment: config.environment,

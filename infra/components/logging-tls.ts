@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { StackConfig } from "../config";
-import { HTTP_TLS_KEY, HTTP_TLS_VALIDITY, httpTlsPlan } from "../generators/elasticsearch";
+import { HTTP_TLS_KEY, HTTP_TLS_VALIDITY, httpTlsPlan } from "../generators/logging";
 
 export interface HttpTlsArgs {
   config: StackConfig;

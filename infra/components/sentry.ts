@@ -12,9 +12,9 @@ import {
   sentryProjects,
   sentryTeamSlug,
 } from "../generators/sentry";
-import { SentryDataScrubbing } from "./sentry-data-scrubbing";
+import { SentryDataScrubbing } from "./sentry-scrubbing";
 
-export interface ErrorTrackingArgs {
+export interface SentryArgs {
   config: Pick<StackConfig, "environment" | "production" | "teams" | "services" | "sentry" | "alerting">;
   /** The `sentryAuthToken` secret. */
   authToken: pulumi.Input<string>;
@@ -32,10 +32,10 @@ export interface SentryProjectOutput {
  * Sentry for the backend and the frontend: a team per owning team, a project per application with
  * a rate-limited client key, data scrubbing, and issue and metric alerts routed by priority.
  */
-export class ErrorTracking extends pulumi.ComponentResource {
+export class Sentry extends pulumi.ComponentResource {
   readonly outputs: { organization: string; projects: Record<SentryProjectKind, SentryProjectOutput> };
 
-  constructor(name: string, args: ErrorTrackingArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: SentryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:sentry:ErrorTracking", name, {}, opts);
     const { config } = args;
     const cfg = config.sentry;

@@ -20,7 +20,7 @@ describe.each(["dev", "prod"] as const)("log archive in %s", (stack) => {
   let buckets: RecordedResource[];
   beforeAll(async () => {
     result = await render(stack);
-    buckets = ofType(result, S3("bucket:Bucket")).filter((b) => b.parent?.includes("LogArchive"));
+    buckets = ofType(result, S3("bucket:Bucket")).filter((b) => b.parent?.includes("Archive"));
   });
 
   const bucketOf = (logType: string) => {

@@ -12,7 +12,7 @@ describe("frontend monitoring (dev, New Relic off)", () => {
   it("creates nothing New Relic", () => {
     expect(result.resources.filter((r) => r.type.includes("newrelic"))).toEqual([]);
     expect(
-      result.resources.filter((r) => r.type === "observability:frontend:FrontendMonitoring"),
+      result.resources.filter((r) => r.type === "observability:frontend:Frontend"),
     ).toHaveLength(1);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { notificationTiming, PRIORITIES } from "../../infra/catalog/alert-levels";
 import { alertChannels } from "../../infra/generators/alerting/channels";
-import { alertmanagerConfig, GROUP_BY } from "../../infra/generators/alertmanager/config";
+import { alertmanagerConfig, GROUP_BY } from "../../infra/generators/metrics/alertmanager";
 import {
   contactPointName,
   contactPoints,

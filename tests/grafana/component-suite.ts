@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { GROUP_BY } from "../../infra/generators/alertmanager/config";
+import { GROUP_BY } from "../../infra/generators/metrics/alertmanager";
 import {
   ADMIN_SECRET,
   contactPoints,

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { PRIORITIES } from "../../infra/catalog/alert-levels";
-import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/alertmanager/config";
+import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import {
   contactPoints,
   maintenanceMuteTiming,

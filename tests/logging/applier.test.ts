@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ApplyError, applyPlan, type PlanStep } from "../../infra/components/logging-applier";
 import { applierScript } from "../../infra/components/logging-applier-script";
-import { settingsPlan } from "../../infra/generators/elasticsearch";
+import { settingsPlan } from "../../infra/generators/logging";
 import { tempFiles } from "../helpers/tools";
 import { stackConfig } from "./config";
 import { RecordingServer } from "./recorder";

@@ -1,6 +1,6 @@
 import { Client } from "@elastic/elasticsearch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApplyStep, settingsPlan } from "../../infra/generators/elasticsearch";
+import { type ApplyStep, settingsPlan } from "../../infra/generators/logging";
 import type {
   ComponentTemplateBody,
   IlmPolicyBody,
@@ -9,7 +9,7 @@ import type {
   RoleBody,
   SlmPolicyBody,
   SnapshotRepositoryBody,
-} from "../../infra/generators/elasticsearch/types";
+} from "../../infra/generators/logging/types";
 import { stackConfig } from "./config";
 import { RecordingServer } from "./recorder";
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { settingsPlan } from "../../infra/generators/elasticsearch";
+import { settingsPlan } from "../../infra/generators/logging";
 import type { RecordedResource } from "../../scripts/lib/mock-runtime";
 import type { RenderResult } from "../../scripts/lib/offline";
 import { one, render } from "../helpers/render";
@@ -9,7 +9,7 @@ let mine: RecordedResource[];
 
 beforeAll(async () => {
   result = await render("dev");
-  const root = result.resources.find((r) => r.type === "observability:logging:LoggingStack");
+  const root = result.resources.find((r) => r.type === "observability:logging:Logging");
   const urns = new Set([root?.urn]);
   // The component and everything under it.
   let grew = true;

@@ -17,9 +17,9 @@ let resources: RecordedResource[];
 beforeAll(async () => {
   const file = readStackFile("dev");
   const rt = await installMockRuntime(PROJECT, "dev", file.config, file.secretKeys);
-  const { LoggingStack } = await import("../../infra/components/logging-stack.js");
+  const { Logging } = await import("../../infra/components/logging.js");
   const bucket = (t: LogType) => ({ name: `b-${t}`, arn: `arn:aws:s3:::b-${t}` });
-  const stack = new LoggingStack("logging", {
+  const stack = new Logging("logging", {
     config: stackConfig("dev"),
     archive: {
       buckets: Object.fromEntries(LOG_TYPES.map((t) => [t, bucket(t)])) as Record<

@@ -7,7 +7,7 @@ import {
   SENSITIVE_PATTERNS,
 } from "../../infra/catalog/log-schema";
 import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
-import { loggingConcern } from "../../infra/generators/elasticsearch";
+import { loggingConcern } from "../../infra/generators/logging";
 import {
   DESTRUCTIVE_PRIVILEGES,
   dataViewId,
@@ -24,8 +24,8 @@ import {
   routerPipeline,
   settingsComponentTemplate,
   settingsPlan,
-} from "../../infra/generators/elasticsearch";
-import type { Processor } from "../../infra/generators/elasticsearch/types";
+} from "../../infra/generators/logging";
+import type { Processor } from "../../infra/generators/logging/types";
 import { stackConfig } from "./config";
 
 const dev = stackConfig("dev");

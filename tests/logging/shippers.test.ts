@@ -7,7 +7,7 @@ import {
   filebeatConfig,
   logstashArchivePipeline,
   logstashIngestPipeline,
-} from "../../infra/generators/elasticsearch";
+} from "../../infra/generators/logging";
 import { stackConfig } from "./config";
 
 const dev = stackConfig("dev");

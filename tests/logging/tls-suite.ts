@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { eckNames, HTTP_TLS_VALIDITY } from "../../infra/generators/elasticsearch";
+import { eckNames, HTTP_TLS_VALIDITY } from "../../infra/generators/logging";
 import type { RecordedResource } from "../../scripts/lib/mock-runtime";
 import { type RenderResult, renderFiles } from "../../scripts/lib/offline";
 import { one, ofType, render } from "../helpers/render";

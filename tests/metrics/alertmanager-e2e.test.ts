@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/alertmanager/config";
+import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { requireTool } from "../helpers/tools";
 import { metricsConfig } from "./config";
 

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { alertmanagerConfig } from "../../infra/generators/alertmanager/config";
+import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { ruleFile } from "../../infra/generators/metrics";
 import { redact } from "../../scripts/lib/mock-runtime";
 import type { RenderResult } from "../../scripts/lib/offline";
 import { one, ofType, render } from "../helpers/render";
 
 /**
- * The MetricsStack component under Pulumi mocks, through the real program, for dev and prod.
+ * The Metrics component under Pulumi mocks, through the real program, for dev and prod.
  * Pulumi's runtime is per process, so each stack renders once, in sequence.
  */
 const results: Partial<Record<"dev" | "prod", RenderResult>> = {};
@@ -24,7 +24,7 @@ const values = (r: RenderResult): Values =>
 describe.each([
   ["dev", { prometheus: 1, alertmanager: 1, pdb: false, retention: "7d", storage: "20Gi", protect: false }],
   ["prod", { prometheus: 2, alertmanager: 3, pdb: true, retention: "30d", storage: "100Gi", protect: true }],
-] as const)("MetricsStack (%s)", (stack, want) => {
+] as const)("Metrics (%s)", (stack, want) => {
   const result = () => results[stack]!;
 
   it("installs kube-prometheus-stack at a pinned version with Grafana disabled", () => {

@@ -4,7 +4,7 @@ import { alertingSchema } from "../../infra/config/alerting";
 import { metricsSchema } from "../../infra/config/metrics";
 import { serviceSchema } from "../../infra/config/services";
 import { teamSchema } from "../../infra/config/teams";
-import type { AlertmanagerInput } from "../../infra/generators/alertmanager/config";
+import type { AlertmanagerInput } from "../../infra/generators/metrics/alertmanager";
 import { readStackFile } from "../../scripts/lib/stack-file";
 
 /**

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { PRIORITIES } from "../../infra/catalog/alert-levels";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
 import { QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog/recording-rules";
-import { alertmanagerConfig } from "../../infra/generators/alertmanager/config";
+import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { ALERTS, BURN_PAIRS, burnRate, metricsConcern, ruleFile } from "../../infra/generators/metrics";
 import { runTool, tempFiles } from "../helpers/tools";
 import { metricsConfig } from "./config";

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScrubbingState } from "../../infra/components/sentry-data-scrubbing";
+import type { ScrubbingState } from "../../infra/components/sentry-scrubbing";
 import { sentryActionsFor } from "../../infra/generators/sentry";
 import type { RenderResult } from "../../scripts/lib/offline";
 import { renderFiles } from "../../scripts/lib/offline";

@@ -9,7 +9,7 @@ import {
 import {
   type ScrubbingState,
   scrubbingProvider as provider,
-} from "../../infra/components/sentry-data-scrubbing";
+} from "../../infra/components/sentry-scrubbing";
 
 interface Recorded {
   method: string;

@@ -1,7 +1,7 @@
 import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, alertChannels } from "../alerting/channels";
-import { GROUP_BY } from "../alertmanager/config";
+import { GROUP_BY } from "../metrics/alertmanager";
 import { resolveMetrics } from "../metrics/settings";
 
 /**

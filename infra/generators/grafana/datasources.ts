@@ -1,5 +1,5 @@
 import type { StackConfig } from "../../config";
-import { eckNames } from "../elasticsearch/shippers";
+import { eckNames } from "../logging/shippers";
 import { resolveMetrics } from "../metrics/settings";
 
 /**

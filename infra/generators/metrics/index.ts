@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import type { Concern } from "../../artifacts";
-import { alertmanagerConfig, routingMermaid } from "../alertmanager/config";
+import { alertmanagerConfig, routingMermaid } from "./alertmanager";
 import { ALERTS, BURN_PAIRS, burnRate } from "./alerts";
 import { alertRules, ruleFile } from "./rules";
 import { resolveMetrics } from "./settings";

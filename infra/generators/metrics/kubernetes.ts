@@ -1,5 +1,5 @@
 import type { ServiceConfig } from "../../config";
-import { type AlertmanagerConfig, CHANNEL_SECRET_NAME } from "../alertmanager/config";
+import { type AlertmanagerConfig, CHANNEL_SECRET_NAME } from "./alertmanager";
 import type { RuleFile } from "./rules";
 import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
 

@@ -10,7 +10,7 @@ import {
 } from "../generators/archive";
 import { SecureBucket } from "./secure-bucket";
 
-export interface LogArchiveArgs {
+export interface ArchiveArgs {
   archive: ArchiveConfig;
   environment: string;
   /** Protect buckets and the key against deletion. */
@@ -26,7 +26,7 @@ export interface ArchiveBucketOutput {
  * The S3 log archive: one bucket per log type whose lifecycle enforces the retention table, the
  * audit bucket object-locked for 7 years, all encrypted with one rotating customer-managed key.
  */
-export class LogArchive extends pulumi.ComponentResource {
+export class Archive extends pulumi.ComponentResource {
   readonly buckets: Record<LogType, ArchiveBucketOutput>;
   readonly kmsKeyArn: pulumi.Output<string>;
   readonly accessLogBucket: ArchiveBucketOutput;
@@ -37,7 +37,7 @@ export class LogArchive extends pulumi.ComponentResource {
     accessLogBucket: pulumi.Output<string>;
   };
 
-  constructor(name: string, args: LogArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: ArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:archive:LogArchive", name, {}, opts);
     const stateful = { parent: this, protect: args.production, retainOnDelete: args.production };
     const tags = { environment: args.environment, "managed-by": "pulumi", component: "log-archive" };

@@ -6,7 +6,7 @@ import {
   alertmanagerConfig,
   CHANNEL_SECRET_NAME,
   channelSecretKeys,
-} from "../generators/alertmanager/config";
+} from "../generators/metrics/alertmanager";
 import {
   kpsValues,
   PART_OF,
@@ -21,7 +21,7 @@ export const KPS_CHART = {
   repo: "https://prometheus-community.github.io/helm-charts",
 } as const;
 
-export interface MetricsStackArgs {
+export interface MetricsArgs {
   config: AlertmanagerInput;
   /** Channel credentials (Pulumi secrets); they go into a Kubernetes Secret only. */
   secrets: Partial<Record<SecretKey, pulumi.Input<string>>>;
@@ -32,13 +32,13 @@ export interface MetricsStackArgs {
  * PrometheusRule, one ServiceMonitor per service, and the Secret holding the alert channels'
  * credentials that Alertmanager reads through its *_file settings.
  */
-export class MetricsStack extends pulumi.ComponentResource {
+export class Metrics extends pulumi.ComponentResource {
   readonly namespace: string;
   readonly prometheusUrl: string;
   readonly alertmanagerUrl: string;
   readonly release: k8s.helm.v3.Release;
 
-  constructor(name: string, args: MetricsStackArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:metrics:MetricsStack", name, {}, opts);
     const { config } = args;
     const resolved = resolveMetrics(config);
@@ -56,7 +56,7 @@ export class MetricsStack extends pulumi.ComponentResource {
     );
 
     const missing = channelSecretKeys(config).filter((k) => args.secrets[k] === undefined);
-    if (missing.length > 0) throw new Error(`MetricsStack: missing channel secrets: ${missing.join(", ")}`);
+    if (missing.length > 0) throw new Error(`Metrics: missing channel secrets: ${missing.join(", ")}`);
     const secret = new k8s.core.v1.Secret(
       `${name}-channels`,
       {

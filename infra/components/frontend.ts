@@ -9,7 +9,7 @@ import {
   usedPriorities,
 } from "../generators/frontend";
 
-export interface FrontendMonitoringArgs {
+export interface FrontendArgs {
   config: Pick<StackConfig, "environment" | "teams" | "services" | "alerting" | "frontend">;
   /** Secret config values; `newrelicApiKey` and the channel credentials are read when New Relic is on. */
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
@@ -34,10 +34,10 @@ export interface FrontendOutputs {
  * conditions, routed by priority through New Relic workflows (on or off per stack), and the Google
  * Analytics measurement id passed through for the application.
  */
-export class FrontendMonitoring extends pulumi.ComponentResource {
+export class Frontend extends pulumi.ComponentResource {
   readonly outputs: FrontendOutputs;
 
-  constructor(name: string, args: FrontendMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: FrontendArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:frontend:FrontendMonitoring", name, {}, opts);
     const { config, secrets } = args;
     const nr = config.frontend.newRelic;
@@ -52,7 +52,7 @@ export class FrontendMonitoring extends pulumi.ComponentResource {
     const secret = (key: SecretKey): pulumi.Output<string> => {
       const value = secrets[key];
       // requiredSecrets() asks for every key used here, so this is a wiring bug, not a config problem.
-      if (!value) throw new Error(`FrontendMonitoring needs the secret ${key}`);
+      if (!value) throw new Error(`Frontend needs the secret ${key}`);
       return pulumi.secret(value);
     };
     const accountId = nr.accountId!;

@@ -1,7 +1,7 @@
 import type { NotificationTiming } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, alertChannels } from "../alerting/channels";
-import { resolveMetrics } from "../metrics/settings";
+import { resolveMetrics } from "./settings";
 
 export type AlertmanagerInput = Pick<
   StackConfig,

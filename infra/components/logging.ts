@@ -16,7 +16,7 @@ import {
   logstashSpec,
   settingsPlan,
   snapshotBucketName,
-} from "../generators/elasticsearch";
+} from "../generators/logging";
 import { applierScript } from "./logging-applier-script";
 import { elasticsearchHttpTls } from "./logging-tls";
 import { SecureBucket } from "./secure-bucket";
@@ -30,9 +30,9 @@ export const ECK_CHART = {
 /** Image of the settings Job: Node.js runs the transpiled applier, nothing else is needed. */
 export const APPLIER_IMAGE = "node:22.20.0-alpine";
 
-export interface LoggingStackArgs {
+export interface LoggingArgs {
   config: StackConfig;
-  /** The S3 log archive (LogArchive.outputs): every log type is also written to its bucket. */
+  /** The S3 log archive (Archive.outputs): every log type is also written to its bucket. */
   archive: {
     buckets: Record<LogType, { name: pulumi.Input<string>; arn: pulumi.Input<string> }>;
     kmsKeyArn: pulumi.Input<string>;
@@ -51,7 +51,7 @@ export interface LoggingStackArgs {
  * bucket with IAM roles for service accounts, and a Job that applies the generated ILM policies,
  * templates, pipelines, snapshot policy, roles and Kibana objects over the REST APIs.
  */
-export class LoggingStack extends pulumi.ComponentResource {
+export class Logging extends pulumi.ComponentResource {
   readonly elasticsearchUrl: pulumi.Output<string>;
   readonly kibanaUrl: pulumi.Output<string>;
   readonly namespace: pulumi.Output<string>;
@@ -74,7 +74,7 @@ export class LoggingStack extends pulumi.ComponentResource {
     snapshotBucket: pulumi.Output<string>;
   };
 
-  constructor(name: string, args: LoggingStackArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:logging:LoggingStack", name, {}, opts);
     const { config } = args;
     const l = config.logging;
