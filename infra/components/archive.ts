@@ -38,7 +38,13 @@ export class Archive extends pulumi.ComponentResource {
   };
 
   constructor(name: string, args: ArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("observability:archive:LogArchive", name, {}, opts);
+    // The alias keeps the URNs of stacks created under the type's earlier name.
+    super(
+      "observability:archive:Archive",
+      name,
+      {},
+      { ...opts, aliases: [{ type: "observability:archive:LogArchive" }] },
+    );
     const stateful = { parent: this, protect: args.production, retainOnDelete: args.production };
     const tags = { environment: args.environment, "managed-by": "pulumi", component: "log-archive" };
 

@@ -38,7 +38,13 @@ export class Frontend extends pulumi.ComponentResource {
   readonly outputs: FrontendOutputs;
 
   constructor(name: string, args: FrontendArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("observability:frontend:FrontendMonitoring", name, {}, opts);
+    // The alias keeps the URNs of stacks created under the type's earlier name.
+    super(
+      "observability:frontend:Frontend",
+      name,
+      {},
+      { ...opts, aliases: [{ type: "observability:frontend:FrontendMonitoring" }] },
+    );
     const { config, secrets } = args;
     const nr = config.frontend.newRelic;
     const googleAnalytics = { measurementId: config.frontend.googleAnalytics.measurementId ?? null };

@@ -75,7 +75,13 @@ export class Logging extends pulumi.ComponentResource {
   };
 
   constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("observability:logging:LoggingStack", name, {}, opts);
+    // The alias keeps the URNs of stacks created under the type's earlier name.
+    super(
+      "observability:logging:Logging",
+      name,
+      {},
+      { ...opts, aliases: [{ type: "observability:logging:LoggingStack" }] },
+    );
     const { config } = args;
     const l = config.logging;
     const names = eckNames(config);

@@ -39,7 +39,13 @@ export class Metrics extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("observability:metrics:MetricsStack", name, {}, opts);
+    // The alias keeps the URNs of stacks created under the type's earlier name.
+    super(
+      "observability:metrics:Metrics",
+      name,
+      {},
+      { ...opts, aliases: [{ type: "observability:metrics:MetricsStack" }] },
+    );
     const { config } = args;
     const resolved = resolveMetrics(config);
     this.namespace = resolved.namespace;

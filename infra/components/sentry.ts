@@ -36,7 +36,13 @@ export class Sentry extends pulumi.ComponentResource {
   readonly outputs: { organization: string; projects: Record<SentryProjectKind, SentryProjectOutput> };
 
   constructor(name: string, args: SentryArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("observability:sentry:ErrorTracking", name, {}, opts);
+    // The alias keeps the URNs of stacks created under the type's earlier name.
+    super(
+      "observability:sentry:Sentry",
+      name,
+      {},
+      { ...opts, aliases: [{ type: "observability:sentry:ErrorTracking" }] },
+    );
     const { config } = args;
     const cfg = config.sentry;
     const organization = cfg.organization;

@@ -11,9 +11,7 @@ beforeAll(async () => {
 describe("frontend monitoring (dev, New Relic off)", () => {
   it("creates nothing New Relic", () => {
     expect(result.resources.filter((r) => r.type.includes("newrelic"))).toEqual([]);
-    expect(
-      result.resources.filter((r) => r.type === "observability:frontend:Frontend"),
-    ).toHaveLength(1);
+    expect(result.resources.filter((r) => r.type === "observability:frontend:Frontend")).toHaveLength(1);
   });
 
   it("still exports the Google Analytics measurement id", () => {

@@ -6,10 +6,7 @@ import {
   SentryApiError,
   type ScrubbingSettings,
 } from "../../infra/components/sentry-api";
-import {
-  type ScrubbingState,
-  scrubbingProvider as provider,
-} from "../../infra/components/sentry-scrubbing";
+import { type ScrubbingState, scrubbingProvider as provider } from "../../infra/components/sentry-scrubbing";
 
 interface Recorded {
   method: string;
