@@ -21,11 +21,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
 
   const metrics = new Metrics("metrics", { config, secrets });
 
-  const archive = new Archive("log-archive", {
-    archive: config.archive,
-    environment: config.environment,
-    production: config.production,
-  });
+  const archive = new Archive("log-archive", { config });
 
   // requiredSecrets() makes grafanaAdminPassword mandatory; the reader's password derives from it.
   const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword!);

@@ -1,20 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_TYPES, type LogType } from "../catalog/retention";
-import type { ArchiveConfig } from "../config";
-import {
-  AUDIT_LOCK_DAYS,
-  accessLogBucketName,
-  archiveBucketName,
-  lifecyclePlan,
-} from "../generators/archive";
+import type { StackConfig } from "../config";
+import { archiveBuckets, archiveKey } from "../generators/archive";
+import { wire } from "./refs";
 import { SecureBucket } from "./secure-bucket";
 
 export interface ArchiveArgs {
-  archive: ArchiveConfig;
-  environment: string;
-  /** Protect buckets and the key against deletion. */
-  production: boolean;
+  config: Pick<StackConfig, "archive" | "environment" | "production">;
 }
 
 export interface ArchiveBucketOutput {
@@ -27,9 +20,6 @@ export interface ArchiveBucketOutput {
  * audit bucket object-locked for 7 years, all encrypted with one rotating customer-managed key.
  */
 export class Archive extends pulumi.ComponentResource {
-  readonly buckets: Record<LogType, ArchiveBucketOutput>;
-  readonly kmsKeyArn: pulumi.Output<string>;
-  readonly accessLogBucket: ArchiveBucketOutput;
   /** Kept together for stack outputs and for the log shippers. */
   readonly outputs: {
     buckets: Record<LogType, ArchiveBucketOutput>;
@@ -45,65 +35,32 @@ export class Archive extends pulumi.ComponentResource {
       {},
       { ...opts, aliases: [{ type: "observability:archive:LogArchive" }] },
     );
-    const stateful = { parent: this, protect: args.production, retainOnDelete: args.production };
-    const tags = { environment: args.environment, "managed-by": "pulumi", component: "log-archive" };
+    const { config } = args;
+    const stateful = { parent: this, protect: config.production, retainOnDelete: config.production };
+    const k = archiveKey(config);
+    const key = new aws.kms.Key(`${name}-key`, k.key, stateful);
+    new aws.kms.Alias(`${name}-key-alias`, wire(k.alias, { keyId: key.keyId }), { parent: this });
 
-    const key = new aws.kms.Key(
-      `${name}-key`,
-      {
-        description: `Encrypts the ${args.environment} log archive buckets`,
-        enableKeyRotation: true,
-        rotationPeriodInDays: 365,
-        deletionWindowInDays: args.archive.kmsDeletionWindowDays,
-        tags,
-      },
-      stateful,
-    );
-    new aws.kms.Alias(
-      `${name}-key-alias`,
-      { name: `alias/${args.archive.bucketPrefix}-log-archive`, targetKeyId: key.keyId },
-      { parent: this },
-    );
-    this.kmsKeyArn = key.arn;
-
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const specs = archiveBuckets(config);
     const accessLogs = new SecureBucket(
       `${name}-access-logs`,
       {
-        bucketName: accessLogBucketName(args.archive),
-        acceptAccessLogsFrom: account,
-        lifecycle: {
-          expirationDays: args.archive.accessLogRetentionDays,
-          noncurrentVersionDays: 30,
-          abortIncompleteMultipartDays: 7,
-        },
-        protect: args.production,
-        tags: { ...tags, "log-type": "s3-access" },
+        spec: specs.accessLogs,
+        logSourceAccount: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
       },
       { parent: this },
     );
-    this.accessLogBucket = { name: accessLogs.name, arn: accessLogs.arn };
-
-    const buckets = {} as Record<LogType, ArchiveBucketOutput>;
-    for (const logType of LOG_TYPES) {
-      const bucketName = archiveBucketName(args.archive, logType);
-      const b = new SecureBucket(
-        `${name}-${logType}`,
-        {
-          bucketName,
-          kmsKeyArn: key.arn,
-          accessLogs: { bucket: accessLogs.name, prefix: `${bucketName}/` },
-          lifecycle: lifecyclePlan(logType),
-          objectLockDays: logType === "audit" ? AUDIT_LOCK_DAYS : undefined,
-          protect: args.production,
-          tags: { ...tags, "log-type": logType },
-        },
-        { parent: this },
-      );
-      buckets[logType] = { name: b.name, arn: b.arn };
-    }
-    this.buckets = buckets;
-    this.outputs = { buckets, kmsKeyArn: this.kmsKeyArn, accessLogBucket: accessLogs.name };
+    const buckets = Object.fromEntries(
+      LOG_TYPES.map((logType) => {
+        const b = new SecureBucket(
+          `${name}-${logType}`,
+          { spec: specs[logType], kmsKeyArn: key.arn, accessLogBucket: accessLogs.name },
+          { parent: this },
+        );
+        return [logType, { name: b.name, arn: b.arn }];
+      }),
+    ) as Record<LogType, ArchiveBucketOutput>;
+    this.outputs = { buckets, kmsKeyArn: key.arn, accessLogBucket: accessLogs.name };
     this.registerOutputs(this.outputs);
   }
 }

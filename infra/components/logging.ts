@@ -15,7 +15,7 @@ import {
   kibanaSpec,
   logstashSpec,
   settingsPlan,
-  snapshotBucketName,
+  snapshotBucket,
 } from "../generators/logging";
 import { applierScript } from "./logging-applier-script";
 import { elasticsearchHttpTls } from "./logging-tls";
@@ -113,14 +113,12 @@ export class Logging extends pulumi.ComponentResource {
 
     // Snapshots: own bucket, no expiry or Glacier (SLM deletes old snapshots itself).
     const region = aws.getRegionOutput({}, child).region;
-    const snapshotBucket = new SecureBucket(
+    const snapshots = new SecureBucket(
       `${name}-snapshots`,
       {
-        bucketName: snapshotBucketName(config),
+        spec: snapshotBucket(config),
         kmsKeyArn: args.archive.kmsKeyArn,
-        accessLogs: { bucket: args.archive.accessLogBucket, prefix: `${snapshotBucketName(config)}/` },
-        protect: config.production,
-        tags: { ...tags, purpose: "elasticsearch-snapshots" },
+        accessLogBucket: args.archive.accessLogBucket,
       },
       child,
     );
@@ -135,7 +133,7 @@ export class Logging extends pulumi.ComponentResource {
           "s3:ListBucketMultipartUploads",
           "s3:ListBucketVersions",
         ],
-        Resource: [snapshotBucket.arn],
+        Resource: [snapshots.arn],
       },
       {
         Sid: "SnapshotObjects",
@@ -147,7 +145,7 @@ export class Logging extends pulumi.ComponentResource {
           "s3:AbortMultipartUpload",
           "s3:ListMultipartUploadParts",
         ],
-        Resource: [pulumi.interpolate`${snapshotBucket.arn}/*`],
+        Resource: [pulumi.interpolate`${snapshots.arn}/*`],
       },
       {
         Sid: "Kms",
@@ -389,7 +387,7 @@ export class Logging extends pulumi.ComponentResource {
     this.elasticUserSecret = pulumi.output(names.elasticUserSecret);
     this.elasticsearchCaSecret = pulumi.output(names.esCaSecret);
     this.elasticsearchCaCert = httpTls.caCertPem;
-    this.snapshotBucket = snapshotBucket.name;
+    this.snapshotBucket = snapshots.name;
     this.outputs = {
       elasticsearchUrl: this.elasticsearchUrl,
       kibanaUrl: this.kibanaUrl,

@@ -3,8 +3,8 @@ import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import {
   archiveCost,
   type LifecyclePlan,
-  lifecycleConfiguration,
   lifecyclePlan,
+  lifecycleRule,
   lifecycleViolations,
   monthlyCost,
   residency,
@@ -12,30 +12,30 @@ import {
 
 describe.each(LOG_TYPES)("lifecycle of %s logs", (logType) => {
   const plan = lifecyclePlan(logType);
-  const rule = lifecycleConfiguration(plan).Rules![0]!;
-  const transitions = rule.Transitions ?? [];
+  const rule = lifecycleRule(plan);
+  const { transitions } = rule;
 
   it("expires objects exactly at the retention period", () => {
-    expect(rule.Expiration?.Days).toBe(RETENTION[logType].days);
+    expect(rule.expiration.days).toBe(RETENTION[logType].days);
   });
 
-  // AWS's own constraints, checked here on the S3 API body independently of lifecycleViolations.
+  // AWS's own constraints, checked on the rule as deployed, independently of lifecycleViolations.
   it("moves to Standard-IA no earlier than day 30", () => {
-    for (const t of transitions.filter((x) => x.StorageClass === "STANDARD_IA"))
-      expect(t.Days).toBeGreaterThanOrEqual(30);
+    for (const t of transitions.filter((x) => x.storageClass === "STANDARD_IA"))
+      expect(t.days).toBeGreaterThanOrEqual(30);
   });
 
   it("expires strictly after every transition, and transitions go forward in time", () => {
-    const days = transitions.map((t) => t.Days!);
+    const days = transitions.map((t) => t.days);
     expect(days).toEqual([...days].sort((a, b) => a - b));
     expect(new Set(days).size).toBe(days.length);
-    for (const d of days) expect(rule.Expiration!.Days!).toBeGreaterThan(d);
+    for (const d of days) expect(rule.expiration.days).toBeGreaterThan(d);
   });
 
   it("keeps objects in Glacier classes at least 90 days and in Deep Archive at least 180", () => {
-    const stops = [...transitions.map((t) => ({ cls: t.StorageClass!, day: t.Days! }))];
+    const stops = [...transitions.map((t) => ({ cls: t.storageClass, day: t.days }))];
     stops.forEach((s, i) => {
-      const until = stops[i + 1]?.day ?? rule.Expiration!.Days!;
+      const until = stops[i + 1]?.day ?? rule.expiration.days;
       if (s.cls === "GLACIER" || s.cls === "GLACIER_IR") expect(until - s.day).toBeGreaterThanOrEqual(90);
       if (s.cls === "DEEP_ARCHIVE") expect(until - s.day).toBeGreaterThanOrEqual(180);
       if (s.cls === "STANDARD_IA") expect(until - s.day).toBeGreaterThanOrEqual(30);
@@ -43,9 +43,9 @@ describe.each(LOG_TYPES)("lifecycle of %s logs", (logType) => {
   });
 
   it("expires noncurrent versions and aborts incomplete uploads", () => {
-    expect(rule.NoncurrentVersionExpiration?.NoncurrentDays).toBeGreaterThan(0);
-    expect(rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation).toBeGreaterThan(0);
-    expect(rule.Status).toBe("Enabled");
+    expect(rule.noncurrentVersionExpiration.noncurrentDays).toBeGreaterThan(0);
+    expect(rule.abortIncompleteMultipartUpload.daysAfterInitiation).toBeGreaterThan(0);
+    expect(rule.status).toBe("Enabled");
   });
 
   it("passes the shared constraint check", () => {

@@ -47,7 +47,7 @@ describe.each(["dev", "prod"])("npm run render -- --stack %s", (stack) => {
       const lifecycle = JSON.parse(
         readFileSync(join(out, "s3", `${bucketPrefix}-${t}-logs-lifecycle.json`), "utf8"),
       );
-      expect(lifecycle.Rules[0].Expiration.Days).toBeGreaterThan(0);
+      expect(lifecycle.rules[0].expiration.days).toBeGreaterThan(0);
     }
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RETENTION } from "../../infra/catalog/retention";
-import { AUDIT_LOCK_DAYS, lifecycleConfiguration, lifecyclePlan } from "../../infra/generators/archive";
+import { AUDIT_LOCK_DAYS, lifecyclePlan, lifecycleRule } from "../../infra/generators/archive";
 import { archiveLifecycleMatchesRetention, auditObjectLock } from "../../policy/archive";
 import type { RecordedResource } from "../../scripts/lib/mock-runtime";
 import { bucket } from "./fixtures";
@@ -8,20 +8,13 @@ import { resource, runPolicies, violationsOf } from "./harness";
 
 type LogType = keyof typeof RETENTION;
 
-/** A lifecycle rule in the provider's input shape, from the generator's S3 body. */
+/** The generator's lifecycle rule (the provider's input shape), optionally edited. */
 function lifecycleInputs(
   name: string,
   logType: LogType,
   edit: (rule: Record<string, unknown>) => void = () => {},
 ) {
-  const s3 = lifecycleConfiguration(lifecyclePlan(logType)).Rules![0]!;
-  const rule: Record<string, unknown> = {
-    id: s3.ID,
-    status: s3.Status,
-    filter: { prefix: "" },
-    transitions: s3.Transitions!.map((t) => ({ days: t.Days, storageClass: t.StorageClass })),
-    expiration: { days: s3.Expiration!.Days },
-  };
+  const rule = structuredClone(lifecycleRule(lifecyclePlan(logType))) as unknown as Record<string, unknown>;
   edit(rule);
   return resource("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", `${name}-lifecycle`, {
     bucket: name,

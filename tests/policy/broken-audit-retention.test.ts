@@ -14,11 +14,12 @@ vi.mock("../../infra/components/secure-bucket", async (importOriginal) => {
       args: ConstructorParameters<typeof orig.SecureBucket>[1],
       opts?: ConstructorParameters<typeof orig.SecureBucket>[2],
     ) {
-      const audit = args.objectLockDays !== undefined;
+      const { spec } = args;
+      const shortened = spec.lifecycle?.map((rule) => ({ ...rule, expiration: { days: 365 } }));
       super(
         name,
-        audit && args.lifecycle
-          ? { ...args, objectLockDays: 365, lifecycle: { ...args.lifecycle, expirationDays: 365 } }
+        spec.objectLockDays !== undefined && shortened
+          ? { ...args, spec: { ...spec, objectLockDays: 365, lifecycle: shortened } }
           : args,
         opts,
       );

@@ -1,5 +1,4 @@
-import type { BucketLifecycleConfiguration } from "@aws-sdk/client-s3";
-import { LOG_TYPES, type LogType, RETENTION } from "../../catalog/retention";
+import { type LogType, RETENTION } from "../../catalog/retention";
 import { MIN_DAYS_BEFORE_IA, STORAGE_CLASSES, type StorageClass } from "./storage-classes";
 
 export interface Transition {
@@ -7,15 +6,19 @@ export interface Transition {
   storageClass: Exclude<StorageClass, "STANDARD">;
 }
 
-/** One log type's lifecycle: where objects live over time and when they expire. */
-export interface LifecyclePlan {
-  logType: LogType;
-  /** Objects expire exactly at this age: the spec's retention row. */
+/** How long a bucket keeps objects, and where they live meanwhile. */
+export interface RetentionPlan {
+  /** Objects expire exactly at this age. */
   expirationDays: number;
   transitions: Transition[];
   /** Versions replaced or deleted are kept this long, then removed. */
   noncurrentVersionDays: number;
   abortIncompleteMultipartDays: number;
+}
+
+/** One log type's plan: its expiry is the spec's retention row. */
+export interface LifecyclePlan extends RetentionPlan {
+  logType: LogType;
 }
 
 /**
@@ -44,11 +47,17 @@ export function lifecyclePlan(logType: LogType): LifecyclePlan {
   };
 }
 
-export const lifecyclePlans = (): LifecyclePlan[] => LOG_TYPES.map(lifecyclePlan);
+/** S3 server access logs: kept `days` in S3 Standard (they are small and rarely read). */
+export const accessLogPlan = (days: number): RetentionPlan => ({
+  expirationDays: days,
+  transitions: [],
+  noncurrentVersionDays: 30,
+  abortIncompleteMultipartDays: 7,
+});
 
 /** Days an object spends in each class under a plan, in order, starting with S3 Standard. */
 export function residency(
-  plan: LifecyclePlan,
+  plan: RetentionPlan,
 ): { storageClass: StorageClass; fromDay: number; toDay: number }[] {
   const stops: { storageClass: StorageClass; day: number }[] = [
     { storageClass: "STANDARD", day: 0 },
@@ -96,19 +105,31 @@ export function lifecycleViolations(plan: LifecyclePlan): string[] {
   return problems;
 }
 
-/** The plan as S3's PutBucketLifecycleConfiguration body, the artifact reviewers read. */
-export function lifecycleConfiguration(plan: LifecyclePlan): BucketLifecycleConfiguration {
+/**
+ * One rule of a BucketLifecycleConfiguration, in the provider's input shape: the component hands
+ * these to the resource unchanged, and the render writes them to `s3/<bucket>-lifecycle.json`.
+ */
+export interface LifecycleRule {
+  id: string;
+  status: "Enabled";
+  /** An empty prefix: the rule covers every object. */
+  filter: { prefix: "" };
+  transitions: { days: number; storageClass: Transition["storageClass"] }[];
+  expiration: { days: number };
+  noncurrentVersionExpiration: { noncurrentDays: number };
+  abortIncompleteMultipartUpload: { daysAfterInitiation: number };
+}
+
+/** A plan as the bucket's one lifecycle rule. */
+export function lifecycleRule(plan: RetentionPlan | LifecyclePlan): LifecycleRule {
+  const prefix = "logType" in plan ? `${plan.logType}-` : "";
   return {
-    Rules: [
-      {
-        ID: `${plan.logType}-retention-${plan.expirationDays}d`,
-        Status: "Enabled",
-        Filter: { Prefix: "" },
-        Transitions: plan.transitions.map((t) => ({ Days: t.days, StorageClass: t.storageClass })),
-        Expiration: { Days: plan.expirationDays },
-        NoncurrentVersionExpiration: { NoncurrentDays: plan.noncurrentVersionDays },
-        AbortIncompleteMultipartUpload: { DaysAfterInitiation: plan.abortIncompleteMultipartDays },
-      },
-    ],
+    id: `${prefix}retention-${plan.expirationDays}d`,
+    status: "Enabled",
+    filter: { prefix: "" },
+    transitions: plan.transitions.map((t) => ({ days: t.days, storageClass: t.storageClass })),
+    expiration: { days: plan.expirationDays },
+    noncurrentVersionExpiration: { noncurrentDays: plan.noncurrentVersionDays },
+    abortIncompleteMultipartUpload: { daysAfterInitiation: plan.abortIncompleteMultipartDays },
   };
 }

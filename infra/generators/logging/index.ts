@@ -38,7 +38,7 @@ export const loggingConcern: Concern = {
         : `${es.data.count} node(s) holding every role`;
     const rows = LOG_TYPES.map((t) => {
       const p = ilmPlan(t, l);
-      return `| ${t} | \`${dataStreamName(t, config.environment)}\` | ${p.rolloverDays}d | ${p.warmAfterDays === undefined ? "—" : `${p.warmAfterDays}d`} | ${p.deleteAfterDays}d | ${p.searchableDays} | \`${archiveBucketName(config.archive, t)}\` (${RETENTION[t].period}) |`;
+      return `| ${t} | \`${dataStreamName(t, config.environment)}\` | ${p.rolloverDays}d | ${p.warmAfterDays === undefined ? "—" : `${p.warmAfterDays}d`} | ${p.deleteAfterDays}d | ${p.searchableDays} | \`${archiveBucketName(config, t)}\` (${RETENTION[t].period}) |`;
     });
     const steps = settingsPlan(config);
     return [

@@ -1,12 +1,28 @@
 import type { StackConfig } from "../../config";
+import { awsTags, bucketName, type SecureBucketSpec } from "../archive/buckets";
 import type { SlmPolicyBody, SnapshotRepositoryBody } from "./types";
 
 export const SNAPSHOT_REPOSITORY = "s3-snapshots";
 export const SLM_POLICY = "nightly-snapshots";
 
-/** The snapshot bucket sits beside the archive buckets but has no lifecycle: SLM owns its contents. */
-export const snapshotBucketName = (config: StackConfig): string =>
-  `${config.archive.bucketPrefix}-es-snapshots`;
+export const snapshotBucketName = (config: Pick<StackConfig, "archive">): string =>
+  bucketName(config, "es-snapshots");
+
+/**
+ * The snapshot bucket sits beside the archive buckets, encrypted with the archive's key, but has
+ * no lifecycle and no Glacier: SLM deletes old snapshots itself and restores need them at once.
+ */
+export function snapshotBucket(config: StackConfig): SecureBucketSpec {
+  const name = snapshotBucketName(config);
+  return {
+    bucketName: name,
+    kms: true,
+    accessLogPrefix: `${name}/`,
+    acceptsAccessLogs: false,
+    protect: config.production,
+    tags: { ...awsTags(config, "logging"), purpose: "elasticsearch-snapshots" },
+  };
+}
 
 /**
  * Credentials come from the pods' IAM role (IRSA web identity), so the repository names no keys.

@@ -1,0 +1,29 @@
+import type { SecretKey } from "../config";
+
+/**
+ * A value a generator cannot know: a secret, or an output of another resource (an ARN, an id).
+ * Generators put a reference where it goes; the component fills it in and changes nothing else,
+ * so what the render shows (`{"$ref": "secret:smtpPassword"}`) is exactly what is deployed,
+ * around the one value only `pulumi up` has.
+ */
+export interface Ref {
+  readonly $ref: string;
+}
+
+export const ref = (name: string): Ref => ({ $ref: name });
+/** A config secret (`pulumi config set --secret`), or a secret the program derives. */
+export const secretRef = (name: SecretKey | DerivedSecret): Ref => ref(`secret:${name}`);
+
+/** Secrets the program derives from config secrets rather than reading from config. */
+export type DerivedSecret = "elasticsearchReaderPassword";
+
+export const isRef = (value: unknown): value is Ref =>
+  typeof value === "object" && value !== null && typeof (value as Ref).$ref === "string";
+
+/** Every reference in a generated value, in order of appearance. */
+export function refsIn(value: unknown): string[] {
+  if (isRef(value)) return [value.$ref];
+  if (Array.isArray(value)) return value.flatMap(refsIn);
+  if (value && typeof value === "object") return Object.values(value).flatMap(refsIn);
+  return [];
+}

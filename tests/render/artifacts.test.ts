@@ -1,0 +1,108 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { isRef } from "../../infra/generators/refs";
+import type { RecordedResource } from "../../scripts/lib/mock-runtime";
+import { redact } from "../../scripts/lib/mock-runtime";
+import { type RenderResult, renderStack } from "../../scripts/lib/offline";
+
+/**
+ * What the render shows is what `pulumi up` deploys: every rendered artifact equals the input the
+ * program hands to its resource. A `$ref` in an artifact stands for a value only `pulumi up` has
+ * (a secret, an ARN), so it matches whatever the resource received there.
+ */
+function sameAsDeployed(artifact: unknown, deployed: unknown, path = "$"): string[] {
+  if (isRef(artifact))
+    return deployed === undefined ? [`${path}: nothing deployed for ${artifact.$ref}`] : [];
+  if (Array.isArray(artifact)) {
+    if (!Array.isArray(deployed) || deployed.length !== artifact.length) return [`${path}: lists differ`];
+    return artifact.flatMap((a, i) => sameAsDeployed(a, deployed[i], `${path}[${i}]`));
+  }
+  if (artifact && typeof artifact === "object") {
+    if (!deployed || typeof deployed !== "object") return [`${path}: deployed is not an object`];
+    const keys = new Set([...Object.keys(artifact), ...Object.keys(deployed)]);
+    return [...keys].flatMap((k) =>
+      sameAsDeployed(
+        (artifact as Record<string, unknown>)[k],
+        (deployed as Record<string, unknown>)[k],
+        `${path}.${k}`,
+      ),
+    );
+  }
+  return artifact === deployed
+    ? []
+    : [`${path}: rendered ${JSON.stringify(artifact)}, deployed ${JSON.stringify(deployed)}`];
+}
+
+describe.each(["dev", "prod"] as const)("rendered artifacts of %s are the deployed values", (stack) => {
+  let result: RenderResult;
+  const artifact = (path: string): string => {
+    const a = result.artifacts.find((x) => x.path === path);
+    if (!a) throw new Error(`no artifact ${path}`);
+    return a.content;
+  };
+  const inputs = (type: string, name?: string): RecordedResource["inputs"][] =>
+    result.resources
+      .filter((r) => r.type === type && (name === undefined || r.name === name))
+      .map((r) => redact(r.inputs) as RecordedResource["inputs"]);
+  beforeAll(async () => {
+    result = await renderStack(stack);
+  });
+
+  it("s3/<bucket>-lifecycle.json: the rules of that bucket's lifecycle configuration", () => {
+    const configs = inputs("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+    const files = result.artifacts.filter((a) => a.path.startsWith("s3/"));
+    expect(files.length).toBe(configs.length);
+    for (const f of files) {
+      const bucket = f.path.slice("s3/".length, -"-lifecycle.json".length);
+      const deployed = configs.find((c) => c.bucket === bucket);
+      expect(deployed, f.path).toBeDefined();
+      const { bucket: _, ...rest } = deployed!;
+      expect(sameAsDeployed(JSON.parse(f.content), rest), f.path).toEqual([]);
+    }
+  });
+
+  it("prometheus/rules.yaml: the PrometheusRule's spec", () => {
+    const [rule] = inputs("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    expect(sameAsDeployed(parse(artifact("prometheus/rules.yaml")), rule!.spec)).toEqual([]);
+  });
+
+  it("alertmanager/alertmanager.yaml: the Alertmanager config in the chart's values", () => {
+    const [release] = inputs("kubernetes:helm.sh/v3:Release", "metrics-kps");
+    const values = release!.values as { alertmanager: { config: unknown } };
+    expect(
+      sameAsDeployed(parse(artifact("alertmanager/alertmanager.yaml")), values.alertmanager.config),
+    ).toEqual([]);
+  });
+
+  it("grafana/dashboards/<uid>.json: each Dashboard's configJson", () => {
+    const dashboards = inputs("grafana:oss/dashboard:Dashboard");
+    const files = result.artifacts.filter((a) => a.path.startsWith("grafana/dashboards/"));
+    expect(files.length).toBe(dashboards.length);
+    for (const d of dashboards) {
+      const model = JSON.parse(d.configJson as string) as { uid: string };
+      expect(sameAsDeployed(JSON.parse(artifact(`grafana/dashboards/${model.uid}.json`)), model)).toEqual([]);
+    }
+  });
+
+  it("elasticsearch/<kind>/<name>.json: the bodies of the settings Job's plan", () => {
+    const [configMap] = inputs("kubernetes:core/v1:ConfigMap", "logging-settings");
+    const plan = JSON.parse((configMap!.data as Record<string, string>)["plan.json"]!) as {
+      kind: string;
+      name: string;
+      body: unknown;
+    }[];
+    const files = result.artifacts.filter((a) => a.path.startsWith("elasticsearch/"));
+    expect(files.length).toBe(plan.length);
+    for (const step of plan) {
+      const file = `elasticsearch/${step.kind}/${step.name.replace(/[^A-Za-z0-9@._-]/g, "_")}.json`;
+      expect(sameAsDeployed(JSON.parse(artifact(file)), step.body), file).toEqual([]);
+    }
+  });
+
+  it("sentry/<project>-scrubbing.json: each project's scrubbing settings", () => {
+    for (const s of inputs("pulumi-nodejs:dynamic/sentry:DataScrubbing")) {
+      const file = `sentry/${s.project as string}-scrubbing.json`;
+      expect(sameAsDeployed(JSON.parse(artifact(file)), s.settings), file).toEqual([]);
+    }
+  });
+});
