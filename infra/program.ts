@@ -34,9 +34,9 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     secrets,
     prometheusUrl: metrics.prometheusUrl,
     alertmanagerUrl: metrics.alertmanagerUrl,
-    elasticsearchUrl: logging.elasticsearchUrl,
+    elasticsearchUrl: logging.outputs.elasticsearchUrl,
     elasticsearchPassword: esReader.password,
-    elasticsearchCaCert: logging.elasticsearchCaCert,
+    elasticsearchCaCert: logging.outputs.elasticsearchCaCert,
   });
 
   // requiredSecrets() makes sentryAuthToken mandatory, so it is set here.

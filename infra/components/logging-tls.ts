@@ -2,13 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { StackConfig } from "../config";
-import { HTTP_TLS_KEY, HTTP_TLS_VALIDITY, httpTlsPlan } from "../generators/logging";
-
-export interface HttpTlsArgs {
-  config: StackConfig;
-  namespace: pulumi.Input<string>;
-  labels: Record<string, string>;
-}
+import { HTTP_TLS_KEY, HTTP_TLS_VALIDITY, httpTlsPlan, httpTlsSecret } from "../generators/logging";
+import { wire } from "./refs";
 
 /**
  * Elasticsearch's HTTP CA and server certificate (tls provider) and the Secret ECK reads them from.
@@ -17,7 +12,7 @@ export interface HttpTlsArgs {
  */
 export function elasticsearchHttpTls(
   name: string,
-  args: HttpTlsArgs,
+  args: { config: StackConfig; namespace: pulumi.Input<string> },
   parent: pulumi.Resource,
 ): { caCertPem: pulumi.Output<string>; secret: k8s.core.v1.Secret } {
   const plan = httpTlsPlan(args.config);
@@ -70,18 +65,14 @@ export function elasticsearchHttpTls(
     child,
   );
 
-  // ECK uses a Secret with ca.crt as it is (no self-signed certificate, no rewrite of ca.crt).
   const secret = new k8s.core.v1.Secret(
     `${name}-es-http-tls`,
-    {
-      metadata: { name: plan.secretName, namespace: args.namespace, labels: args.labels },
-      type: "kubernetes.io/tls",
-      stringData: {
-        "tls.crt": pulumi.secret(cert.certPem),
-        "tls.key": pulumi.secret(key.privateKeyPem),
-        "ca.crt": pulumi.secret(ca.certPem),
-      },
-    },
+    wire(httpTlsSecret(args.config), {
+      namespace: args.namespace,
+      "secret:esHttpCertPem": cert.certPem,
+      "secret:esHttpKeyPem": key.privateKeyPem,
+      "secret:esHttpCaPem": ca.certPem,
+    }),
     child,
   );
   // A CA certificate is public; plain, so it can be shown and compared.

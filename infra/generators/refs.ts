@@ -15,7 +15,12 @@ export const ref = (name: string): Ref => ({ $ref: name });
 export const secretRef = (name: SecretKey | DerivedSecret): Ref => ref(`secret:${name}`);
 
 /** Secrets the program derives from config secrets rather than reading from config. */
-export type DerivedSecret = "elasticsearchReaderPassword";
+export type DerivedSecret =
+  | "elasticsearchReaderPassword"
+  /** Elasticsearch's HTTP certificate, its key and its CA, issued by the program (tls provider). */
+  | "esHttpCertPem"
+  | "esHttpKeyPem"
+  | "esHttpCaPem";
 
 export const isRef = (value: unknown): value is Ref =>
   typeof value === "object" && value !== null && typeof (value as Ref).$ref === "string";

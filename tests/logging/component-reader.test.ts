@@ -31,7 +31,7 @@ beforeAll(async () => {
     },
     grafanaReader: { username: "grafana", password: pulumi.secret("reader-password-value") },
   });
-  await new Promise((resolve) => stack.elasticsearchUrl.apply(resolve));
+  await new Promise((resolve) => stack.outputs.elasticsearchUrl.apply(resolve));
   await rt.settle();
   resources = rt.resources;
 });

@@ -1,5 +1,5 @@
 import type { StackConfig } from "../../config";
-import { eckNames } from "../logging/shippers";
+import { eckNames } from "../logging/names";
 import { resolveMetrics } from "../metrics/settings";
 
 /**

@@ -1,10 +1,9 @@
 import type { LogType } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
+import { eckNames, LOGSTASH_ES_REF } from "./names";
 import {
   type ArchiveTarget,
-  eckNames,
   filebeatConfig,
-  LOGSTASH_ES_REF,
   logstashArchivePipeline,
   logstashIngestPipeline,
 } from "./shippers";

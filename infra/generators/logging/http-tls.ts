@@ -1,5 +1,5 @@
 import type { StackConfig } from "../../config";
-import { eckNames } from "./shippers";
+import { eckNames } from "./names";
 
 /**
  * Elasticsearch's HTTP certificate, issued by the program instead of ECK: the CA is then known at

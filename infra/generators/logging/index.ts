@@ -6,12 +6,15 @@ import { archiveBucketName } from "../archive";
 import { ilmPlan } from "./ilm";
 import { settingsPlan } from "./plan";
 import { ROLE_ACCESS } from "./roles";
-import { eckNames } from "./shippers";
+import { eckNames } from "./names";
 
 export * from "./eck";
 export * from "./http-tls";
+export * from "./iam";
 export * from "./ilm";
 export * from "./kibana";
+export * from "./kubernetes";
+export * from "./names";
 export * from "./pipeline";
 export * from "./plan";
 export * from "./roles";

@@ -2,33 +2,10 @@ import { AUDIT_EVENTS, dataStreamName, SENSITIVE_PATTERNS } from "../../catalog/
 import { LOG_TYPES, type LogType } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
 import { sensitiveFields } from "./pipeline";
+import { eckNames, LOGSTASH_ES_REF } from "./names";
 import { ENTRY_LOG_TYPE } from "./templates";
 
-/** Names ECK gives the pieces (services `<name>-es-http`, `<name>-kb-http`, `<name>-ls-<service>`). */
-export function eckNames(config: StackConfig) {
-  const { clusterName: name, namespace } = config.logging;
-  return {
-    elasticsearch: name,
-    kibana: name,
-    logstash: name,
-    filebeat: name,
-    esService: `${name}-es-http`,
-    elasticsearchUrl: `https://${name}-es-http.${namespace}.svc:9200`,
-    kibanaUrl: `https://${name}-kb-http.${namespace}.svc:5601`,
-    logstashBeatsHost: `${name}-ls-beats.${namespace}.svc:5044`,
-    elasticUserSecret: `${name}-es-elastic-user`,
-    esCaSecret: `${name}-es-http-certs-public`,
-    /** The HTTP certificate the program issues (ECK uses it instead of its self-signed one). */
-    esHttpCertSecret: `${name}-es-http-tls`,
-    kibanaCaSecret: `${name}-kb-http-certs-public`,
-    esServiceAccount: `${name}-es`,
-    logstashServiceAccount: `${name}-logstash`,
-    filebeatServiceAccount: `${name}-filebeat`,
-  };
-}
-
-/** ECK exposes the referenced cluster to Logstash as `<REF>_ES_HOSTS`, `_USER`, `_PASSWORD`, `_SSL_CERTIFICATE_AUTHORITY`. */
-export const LOGSTASH_ES_REF = "logs";
+/** An environment variable ECK sets on Logstash for the referenced cluster, as Logstash expands it. */
 const ref = (suffix: string): string => `\${${LOGSTASH_ES_REF.toUpperCase()}_ES_${suffix}}`;
 
 /** Where the archive copy of one log type goes. */

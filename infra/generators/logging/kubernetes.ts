@@ -1,0 +1,213 @@
+import { createHash } from "node:crypto";
+import type { StackConfig } from "../../config";
+import { LOGGING_PART_OF, managedLabels } from "../labels";
+import { ref, secretRef } from "../refs";
+import { ECK_API, elasticsearchAnnotations, elasticsearchSpec, filebeatSpec, kibanaSpec } from "./eck";
+import { httpTlsPlan } from "./http-tls";
+import { type IrsaRole, irsaServiceAccount } from "./iam";
+import { eckNames } from "./names";
+import { settingsPlan } from "./plan";
+import { GRAFANA_READER_ROLE } from "./roles";
+
+/**
+ * The logging stack's Kubernetes objects other than its data. `ref("namespace")` is the Namespace
+ * the component creates: referring to it makes every object wait for it.
+ */
+export const LOGGING_LABELS = managedLabels(LOGGING_PART_OF);
+const NAMESPACE = ref("namespace");
+
+/** The ECK operator chart (Elastic's Helm repository); it installs the CRDs the resources need. */
+export const ECK_CHART = {
+  chart: "eck-operator",
+  repo: "https://helm.elastic.co",
+  namespace: "elastic-system",
+};
+
+export function eckOperatorRelease(config: Pick<StackConfig, "logging">) {
+  return {
+    name: "elastic-operator",
+    chart: ECK_CHART.chart,
+    version: config.logging.eckOperatorVersion,
+    repositoryOpts: { repo: ECK_CHART.repo },
+    namespace: ECK_CHART.namespace,
+    createNamespace: true,
+    values: { installCRDs: true },
+  };
+}
+
+export const loggingNamespace = (config: Pick<StackConfig, "logging">) => ({
+  metadata: { name: config.logging.namespace, labels: LOGGING_LABELS },
+});
+
+/**
+ * The pods' service accounts: Elasticsearch and Logstash assume their IAM role (IRSA annotation,
+ * `ref("role:<role>")`), Filebeat reads pod metadata from the API server.
+ */
+export function serviceAccounts(config: Pick<StackConfig, "logging">) {
+  const account = (name: string, role?: IrsaRole) => ({
+    metadata: {
+      name,
+      namespace: NAMESPACE,
+      labels: LOGGING_LABELS,
+      ...(role ? { annotations: { "eks.amazonaws.com/role-arn": ref(`role:${role}`) } } : {}),
+    },
+  });
+  const names = eckNames(config);
+  return {
+    elasticsearch: account(irsaServiceAccount(config, "es-snapshots"), "es-snapshots"),
+    logstash: account(irsaServiceAccount(config, "logstash-archive"), "logstash-archive"),
+    filebeat: account(names.filebeatServiceAccount),
+  };
+}
+
+/** Filebeat's add_kubernetes_metadata reads pods, namespaces, nodes and their owners. */
+export function filebeatRbac() {
+  return {
+    clusterRole: {
+      metadata: { labels: LOGGING_LABELS },
+      rules: [
+        { apiGroups: [""], resources: ["namespaces", "pods", "nodes"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+    binding: {
+      metadata: { labels: LOGGING_LABELS },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: ref("filebeatClusterRole"),
+      },
+      subjects: [{ kind: "ServiceAccount", name: ref("filebeatServiceAccount"), namespace: NAMESPACE }],
+    },
+  };
+}
+
+/** Grafana's read-only user in ECK's file realm: a basic-auth Secret ECK hashes into the realm. */
+export function grafanaReaderSecret(config: Pick<StackConfig, "logging">, username: string) {
+  return {
+    metadata: { name: eckNames(config).grafanaReaderSecret, namespace: NAMESPACE, labels: LOGGING_LABELS },
+    type: "kubernetes.io/basic-auth",
+    stringData: { username, password: secretRef("elasticsearchReaderPassword"), roles: GRAFANA_READER_ROLE },
+  };
+}
+
+/** ECK uses a Secret with ca.crt as it is (no self-signed certificate, no rewrite of ca.crt). */
+export function httpTlsSecret(config: StackConfig) {
+  return {
+    metadata: { name: httpTlsPlan(config).secretName, namespace: NAMESPACE, labels: LOGGING_LABELS },
+    type: "kubernetes.io/tls",
+    stringData: {
+      "tls.crt": secretRef("esHttpCertPem"),
+      "tls.key": secretRef("esHttpKeyPem"),
+      "ca.crt": secretRef("esHttpCaPem"),
+    },
+  };
+}
+
+/** An ECK custom resource with the stack's naming and labels (its spec comes separately). */
+function eckResource(
+  api: (typeof ECK_API)[keyof typeof ECK_API],
+  name: string,
+  annotations?: Record<string, string>,
+) {
+  return {
+    ...api,
+    metadata: {
+      name,
+      namespace: NAMESPACE,
+      labels: LOGGING_LABELS,
+      ...(annotations ? { annotations } : {}),
+    },
+  };
+}
+
+/** Elasticsearch; `fileRealm` names the basic-auth Secrets of file-realm users. */
+export const elasticsearchResource = (config: StackConfig, fileRealm: string[]) => ({
+  ...eckResource(ECK_API.elasticsearch, eckNames(config).elasticsearch, elasticsearchAnnotations(config)),
+  spec: elasticsearchSpec(config, fileRealm),
+});
+export const kibanaResource = (config: StackConfig) => ({
+  ...eckResource(ECK_API.kibana, eckNames(config).kibana),
+  spec: kibanaSpec(config),
+});
+/** Logstash's spec names the archive buckets, known at deploy time: see logstashSpec. */
+export const logstashResource = (config: StackConfig) =>
+  eckResource(ECK_API.logstash, eckNames(config).logstash);
+export const filebeatResource = (config: StackConfig) => ({
+  ...eckResource(ECK_API.beat, eckNames(config).filebeat),
+  spec: filebeatSpec(config),
+});
+
+/** Image of the settings Job: Node.js runs the applier, nothing else is needed. */
+export const APPLIER_IMAGE = "node:22.20.0-alpine";
+
+/**
+ * The settings Job and the ConfigMap holding its plan and script. Both are named after a hash of
+ * plan and script, so a changed plan is a new Job that runs again; an unchanged one is left alone.
+ */
+export function settingsJob(config: StackConfig, script: string) {
+  const names = eckNames(config);
+  const plan = JSON.stringify(settingsPlan(config), null, 2);
+  const hash = createHash("sha256").update(plan).update(script).digest("hex").slice(0, 10);
+  const name = `${names.elasticsearch}-settings-${hash}`;
+  const metadata = { name, namespace: NAMESPACE, labels: LOGGING_LABELS };
+  const secretFile = (volume: string, secret: string) => ({ name: volume, secret: { secretName: secret } });
+  return {
+    configMap: { metadata, data: { "plan.json": plan, "apply.mjs": script } },
+    job: {
+      metadata,
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds: 3600,
+        template: {
+          metadata: { labels: LOGGING_LABELS },
+          spec: {
+            restartPolicy: "Never",
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [
+              {
+                name: "apply",
+                image: APPLIER_IMAGE,
+                command: ["node", "/applier/apply.mjs"],
+                env: [
+                  { name: "PLAN_FILE", value: "/applier/plan.json" },
+                  { name: "ES_URL", value: names.elasticsearchUrl },
+                  { name: "KIBANA_URL", value: names.kibanaUrl },
+                  { name: "ES_USERNAME", value: "elastic" },
+                  {
+                    name: "ES_PASSWORD",
+                    valueFrom: { secretKeyRef: { name: names.elasticUserSecret, key: "elastic" } },
+                  },
+                  { name: "ES_CA_FILE", value: "/certs/es/ca.crt" },
+                  { name: "KIBANA_CA_FILE", value: "/certs/kibana/ca.crt" },
+                ],
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                },
+                volumeMounts: [
+                  { name: "applier", mountPath: "/applier", readOnly: true },
+                  { name: "es-ca", mountPath: "/certs/es", readOnly: true },
+                  { name: "kibana-ca", mountPath: "/certs/kibana", readOnly: true },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "applier", configMap: { name: ref("settingsConfigMap") } },
+              secretFile("es-ca", names.esCaSecret),
+              secretFile("kibana-ca", names.kibanaCaSecret),
+            ],
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { StackConfig } from "../../config";
+
+/** Names ECK gives the pieces (services `<name>-es-http`, `<name>-kb-http`, `<name>-ls-<service>`). */
+export function eckNames(config: Pick<StackConfig, "logging">) {
+  const { clusterName: name, namespace } = config.logging;
+  return {
+    elasticsearch: name,
+    kibana: name,
+    logstash: name,
+    filebeat: name,
+    esService: `${name}-es-http`,
+    elasticsearchUrl: `https://${name}-es-http.${namespace}.svc:9200`,
+    kibanaUrl: `https://${name}-kb-http.${namespace}.svc:5601`,
+    logstashBeatsHost: `${name}-ls-beats.${namespace}.svc:5044`,
+    elasticUserSecret: `${name}-es-elastic-user`,
+    esCaSecret: `${name}-es-http-certs-public`,
+    /** The HTTP certificate the program issues (ECK uses it instead of its self-signed one). */
+    esHttpCertSecret: `${name}-es-http-tls`,
+    kibanaCaSecret: `${name}-kb-http-certs-public`,
+    esServiceAccount: `${name}-es`,
+    logstashServiceAccount: `${name}-logstash`,
+    filebeatServiceAccount: `${name}-filebeat`,
+    /** basic-auth Secret of Grafana's read-only user (ECK's file realm). */
+    grafanaReaderSecret: `${name}-grafana-reader`,
+  };
+}
+
+/** ECK exposes the referenced cluster to Logstash as `<REF>_ES_HOSTS`, `_USER`, `_PASSWORD`, `_SSL_CERTIFICATE_AUTHORITY`. */
+export const LOGSTASH_ES_REF = "logs";
