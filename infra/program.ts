@@ -32,9 +32,6 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
   const grafanaStack = new Grafana("grafana", {
     config,
     secrets,
-    prometheusUrl: metrics.prometheusUrl,
-    alertmanagerUrl: metrics.alertmanagerUrl,
-    elasticsearchUrl: logging.outputs.elasticsearchUrl,
     elasticsearchPassword: esReader.password,
     elasticsearchCaCert: logging.outputs.elasticsearchCaCert,
   });

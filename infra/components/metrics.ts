@@ -3,23 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey } from "../config";
 import {
   type AlertmanagerInput,
-  alertmanagerConfig,
-  CHANNEL_SECRET_NAME,
-  channelSecretKeys,
-} from "../generators/metrics/alertmanager";
-import {
-  kpsValues,
-  PART_OF,
+  channelSecret,
+  kpsRelease,
+  metricsNamespace,
   prometheusRule,
   resolveMetrics,
-  ruleFile,
   serviceMonitor,
 } from "../generators/metrics";
-
-export const KPS_CHART = {
-  chart: "kube-prometheus-stack",
-  repo: "https://prometheus-community.github.io/helm-charts",
-} as const;
+import { secretValues, wire } from "./refs";
 
 export interface MetricsArgs {
   config: AlertmanagerInput;
@@ -33,10 +24,7 @@ export interface MetricsArgs {
  * credentials that Alertmanager reads through its *_file settings.
  */
 export class Metrics extends pulumi.ComponentResource {
-  readonly namespace: string;
-  readonly prometheusUrl: string;
-  readonly alertmanagerUrl: string;
-  readonly release: k8s.helm.v3.Release;
+  readonly outputs: { namespace: string; prometheusUrl: string; alertmanagerUrl: string };
 
   constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
     // The alias keeps the URNs of stacks created under the type's earlier name.
@@ -48,71 +36,32 @@ export class Metrics extends pulumi.ComponentResource {
     );
     const { config } = args;
     const resolved = resolveMetrics(config);
-    this.namespace = resolved.namespace;
-    this.prometheusUrl = resolved.prometheusUrl;
-    this.alertmanagerUrl = resolved.alertmanagerUrl;
     // Deleting the namespace would delete Prometheus' volumes with it.
     const stateful = { parent: this, protect: config.production, retainOnDelete: config.production };
-    const labels = { ...PART_OF, "app.kubernetes.io/managed-by": "pulumi" };
 
-    const ns = new k8s.core.v1.Namespace(
-      `${name}-ns`,
-      { metadata: { name: resolved.namespace, labels } },
-      stateful,
-    );
-
-    const missing = channelSecretKeys(config).filter((k) => args.secrets[k] === undefined);
-    if (missing.length > 0) throw new Error(`Metrics: missing channel secrets: ${missing.join(", ")}`);
-    const secret = new k8s.core.v1.Secret(
-      `${name}-channels`,
-      {
-        metadata: { name: CHANNEL_SECRET_NAME, namespace: ns.metadata.name, labels },
-        type: "Opaque",
-        stringData: Object.fromEntries(
-          channelSecretKeys(config).map((k) => [k, pulumi.secret(args.secrets[k]!)]),
-        ),
-      },
-      { parent: this },
-    );
-
-    this.release = new k8s.helm.v3.Release(
-      `${name}-kps`,
-      {
-        name: "kps",
-        chart: KPS_CHART.chart,
-        version: resolved.chartVersion,
-        repositoryOpts: { repo: KPS_CHART.repo },
-        namespace: ns.metadata.name,
-        values: kpsValues(config, alertmanagerConfig(config)),
-        // CRDs come with the chart; rules and monitors below need them.
-        skipCrds: false,
-      },
-      { ...stateful, dependsOn: [secret] },
-    );
-
-    new k8s.apiextensions.CustomResource(`${name}-rules`, prometheusRule(ruleFile(config), config), {
+    const ns = new k8s.core.v1.Namespace(`${name}-ns`, metricsNamespace(config), stateful);
+    const refs = { namespace: ns.metadata.name, ...secretValues(args.secrets) };
+    const secret = new k8s.core.v1.Secret(`${name}-channels`, wire(channelSecret(config), refs), {
       parent: this,
-      dependsOn: [this.release],
     });
-    for (const svc of config.services) {
-      new k8s.apiextensions.CustomResource(`${name}-monitor-${svc.name}`, serviceMonitor(svc, config), {
-        parent: this,
-        dependsOn: [this.release],
-      });
-    }
-
-    this.registerOutputs({
-      namespace: this.namespace,
-      prometheusUrl: this.prometheusUrl,
-      alertmanagerUrl: this.alertmanagerUrl,
+    const release = new k8s.helm.v3.Release(`${name}-kps`, wire(kpsRelease(config), refs), {
+      ...stateful,
+      dependsOn: [secret],
     });
-  }
+    const afterChart = { parent: this, dependsOn: [release] };
+    new k8s.apiextensions.CustomResource(`${name}-rules`, prometheusRule(config), afterChart);
+    for (const svc of config.services)
+      new k8s.apiextensions.CustomResource(
+        `${name}-monitor-${svc.name}`,
+        serviceMonitor(svc, config),
+        afterChart,
+      );
 
-  get outputs() {
-    return {
-      namespace: this.namespace,
-      prometheusUrl: this.prometheusUrl,
-      alertmanagerUrl: this.alertmanagerUrl,
+    this.outputs = {
+      namespace: resolved.namespace,
+      prometheusUrl: resolved.prometheusUrl,
+      alertmanagerUrl: resolved.alertmanagerUrl,
     };
+    this.registerOutputs(this.outputs);
   }
 }

@@ -31,3 +31,9 @@ export function wire<T>(value: T, values: RefValues): Wired<T> {
   };
   return walk(value) as Wired<T>;
 }
+
+/** Config secrets as the references generators use for them (`secret:<key>`). */
+export const secretValues = (secrets: Partial<Record<string, pulumi.Input<string>>>): RefValues =>
+  Object.fromEntries(
+    Object.entries(secrets).flatMap(([k, v]) => (v === undefined ? [] : [[`secret:${k}`, v]])),
+  );

@@ -142,6 +142,6 @@ describe("Grafana component wiring", () => {
 
   it("refuses to start without the admin password, before any Output exists", async () => {
     const { grafanaAdminPassword: _, ...rest } = ALL_SECRETS();
-    await expect(construct(rest)).rejects.toThrow(/secret grafanaAdminPassword is not set/);
+    await expect(construct(rest)).rejects.toThrow(/no value wired for reference secret:grafanaAdminPassword/);
   });
 });

@@ -3,6 +3,7 @@ import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, alertChannels } from "../alerting/channels";
 import { GROUP_BY } from "../metrics/alertmanager";
 import { resolveMetrics } from "../metrics/settings";
+import { secretRef } from "../refs";
 
 /**
  * Grafana alerting as pure data, generated from the one alert-channel definition
@@ -156,5 +157,58 @@ export function maintenanceMuteTiming(config: Pick<StackConfig, "grafana">): Mut
       times: [{ start: w.startTime, end: w.endTime }],
       location: w.location,
     })),
+  };
+}
+
+/** A contact point as the provider takes it: one integration of the channel's kind. */
+export function contactPointArgs(cp: ContactPointSpec) {
+  const disableResolveMessage = !cp.sendResolved;
+  const secret = secretRef(cp.secretKey);
+  const integration = (() => {
+    switch (cp.kind) {
+      case "pagerduty":
+        return {
+          pagerduties: [
+            {
+              integrationKey: secret,
+              severity: "critical",
+              ...(cp.team ? { component: cp.team, group: cp.team } : {}),
+              disableResolveMessage,
+            },
+          ],
+        };
+      case "opsgenie":
+        return { opsgenies: [{ apiKey: secret, autoClose: true, disableResolveMessage }] };
+      case "email":
+        return { emails: [{ addresses: [cp.address], singleEmail: true, disableResolveMessage }] };
+      case "slack":
+        return { slacks: [{ url: secret, recipient: cp.address, disableResolveMessage }] };
+    }
+  })();
+  return { name: cp.name, ...integration };
+}
+
+/** A route of the tree as the provider nests it (`policies`), leaving out what it inherits. */
+function policyArgs(r: PolicyRoute): Record<string, unknown> {
+  return {
+    matchers: r.matchers,
+    ...(r.contactPoint ? { contactPoint: r.contactPoint } : {}),
+    ...(r.groupWait
+      ? { groupWait: r.groupWait, groupInterval: r.groupInterval, repeatInterval: r.repeatInterval }
+      : {}),
+    ...(r.muteTimings.length > 0 ? { muteTimings: r.muteTimings } : {}),
+    ...(r.routes.length > 0 ? { policies: r.routes.map(policyArgs) } : {}),
+  };
+}
+
+/** The whole tree as one NotificationPolicy: Grafana replaces the tree as a unit. */
+export function notificationPolicyArgs(tree: PolicyTree) {
+  return {
+    contactPoint: tree.contactPoint,
+    groupBies: tree.groupBy,
+    groupWait: tree.groupWait,
+    groupInterval: tree.groupInterval,
+    repeatInterval: tree.repeatInterval,
+    policies: tree.routes.map(policyArgs),
   };
 }

@@ -1,4 +1,5 @@
 import type { StackConfig } from "../../config";
+import { type Ref, ref, secretRef } from "../refs";
 import { eckNames } from "../logging/names";
 import { resolveMetrics } from "../metrics/settings";
 
@@ -124,3 +125,28 @@ export function dataSources(
 /** Grafana plugins the data sources need (installed by the chart at start-up). */
 export const requiredPlugins = (config: Pick<StackConfig, "grafana">): string[] =>
   config.grafana.sentryDataSource ? ["grafana-sentry-datasource"] : [];
+
+/** What fills each secure field. */
+const SECURE_REFS: Readonly<Record<SecureSource, Ref>> = {
+  elasticsearchPassword: secretRef("elasticsearchReaderPassword"),
+  elasticsearchCaCert: ref("elasticsearchCaCert"),
+  sentryAuthToken: secretRef("sentryAuthToken"),
+};
+
+/**
+ * A data source as the provider takes it. `secureJsonData` is encoded into the (secret)
+ * `secureJsonDataEncoded` by the component once its references are filled.
+ */
+export function dataSourceArgs(spec: DataSourceSpec) {
+  const secure = Object.entries(spec.secure);
+  return {
+    uid: spec.uid,
+    name: spec.name,
+    type: spec.type,
+    url: spec.url,
+    isDefault: spec.isDefault,
+    ...(spec.basicAuthUser ? { basicAuthEnabled: true, basicAuthUsername: spec.basicAuthUser } : {}),
+    jsonDataEncoded: JSON.stringify(spec.jsonData),
+    secureJsonData: Object.fromEntries(secure.map(([field, source]) => [field, SECURE_REFS[source]])),
+  };
+}

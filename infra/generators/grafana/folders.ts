@@ -29,3 +29,5 @@ export function dashboardFolder(def: DashboardDefinition, ctx: DashboardContext)
     ? { uid: teamFolderUid(only), title: `Team ${only}`, team: only }
     : SHARED_FOLDER;
 }
+
+export const folderArgs = (f: FolderSpec) => ({ uid: f.uid, title: f.title });

@@ -1,4 +1,7 @@
+import { createHmac } from "node:crypto";
 import type { StackConfig } from "../../config";
+import { managedLabels } from "../labels";
+import { ref, secretRef } from "../refs";
 import { requiredPlugins } from "./datasources";
 
 /** Names of the Grafana release and the Kubernetes Secrets it reads credentials from. */
@@ -59,3 +62,52 @@ export function grafanaValues(
     podLabels: { environment: config.environment },
   };
 }
+
+/** Labels of the Grafana namespace and its Secrets. */
+const labels = (config: Pick<StackConfig, "environment">) => ({
+  ...managedLabels(),
+  environment: config.environment,
+});
+
+export const grafanaNamespace = (config: Pick<StackConfig, "grafana" | "environment">) => ({
+  metadata: { name: config.grafana.namespace, labels: labels(config) },
+});
+
+/** The admin login the chart reads (`admin.existingSecret`) and the provider logs in with. */
+export const adminSecret = (config: Pick<StackConfig, "environment">) => ({
+  metadata: { name: ADMIN_SECRET, namespace: ref("namespace"), labels: labels(config) },
+  type: "Opaque",
+  stringData: { "admin-user": ADMIN_USER, "admin-password": secretRef("grafanaAdminPassword") },
+});
+
+/** The SMTP login Grafana sends P2 email with (`smtp.existingSecret`). */
+export const smtpSecret = (config: Pick<StackConfig, "environment" | "alerting">) => ({
+  metadata: { name: SMTP_SECRET, namespace: ref("namespace"), labels: labels(config) },
+  type: "Opaque",
+  stringData: { user: config.alerting.email.username, password: secretRef("smtpPassword") },
+});
+
+/** The release; `atomic` rolls a failed upgrade back instead of leaving Grafana half upgraded. */
+export const grafanaRelease = (config: Parameters<typeof grafanaValues>[0]) => ({
+  name: GRAFANA_RELEASE,
+  chart: "grafana",
+  version: config.grafana.chartVersion,
+  repositoryOpts: { repo: GRAFANA_CHART_REPO },
+  namespace: ref("namespace"),
+  values: grafanaValues(config),
+  atomic: true,
+  timeout: 600,
+});
+
+/** The provider's basic-auth credential: `admin:<password>`. */
+export const providerAuth = (adminPassword: string): string => `${ADMIN_USER}:${adminPassword}`;
+
+/**
+ * The password of Grafana's Elasticsearch user (the logging stack's read-only `grafana-reader`),
+ * derived from the Grafana admin password (HMAC-SHA256): it needs no secret config key of its
+ * own and rotates with the admin password.
+ */
+export const elasticsearchReaderPassword = (adminPassword: string): string =>
+  createHmac("sha256", adminPassword)
+    .update("observability/grafana/elasticsearch-reader")
+    .digest("base64url");

@@ -5,6 +5,7 @@ import { ALERTS, BURN_PAIRS, burnRate } from "./alerts";
 import { alertRules, ruleFile } from "./rules";
 import { resolveMetrics } from "./settings";
 
+export * from "./alertmanager";
 export * from "./alerts";
 export * from "./kubernetes";
 export * from "./rules";

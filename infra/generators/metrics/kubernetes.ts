@@ -1,10 +1,52 @@
 import type { ServiceConfig } from "../../config";
-import { type AlertmanagerConfig, CHANNEL_SECRET_NAME } from "./alertmanager";
-import type { RuleFile } from "./rules";
+import { managedLabels, partOf } from "../labels";
+import { ref, secretRef } from "../refs";
+import {
+  type AlertmanagerConfig,
+  alertmanagerConfig,
+  CHANNEL_SECRET_NAME,
+  channelSecretKeys,
+} from "./alertmanager";
+import { type RuleFile, ruleFile } from "./rules";
 import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
 
 /** Label on every monitoring object this project creates (ServiceMonitors, PrometheusRules). */
-export const PART_OF = { "app.kubernetes.io/part-of": "observability" } as const;
+export const PART_OF = partOf();
+
+/** kube-prometheus-stack from the prometheus-community Helm repository. */
+export const KPS_CHART = {
+  chart: "kube-prometheus-stack",
+  repo: "https://prometheus-community.github.io/helm-charts",
+} as const;
+
+export const metricsNamespace = (config: MetricsInput) => ({
+  metadata: { name: resolveMetrics(config).namespace, labels: managedLabels() },
+});
+
+/**
+ * The Secret holding the alert channels' credentials; Alertmanager reads each through a `*_file`
+ * setting, so no credential is in its configuration or the chart's values.
+ */
+export function channelSecret(config: MetricsInput & Parameters<typeof channelSecretKeys>[0]) {
+  return {
+    metadata: { name: CHANNEL_SECRET_NAME, namespace: ref("namespace"), labels: managedLabels() },
+    type: "Opaque",
+    stringData: Object.fromEntries(channelSecretKeys(config).map((k) => [k, secretRef(k)])),
+  };
+}
+
+/** The chart release, with its CRDs: the rules and monitors need them. */
+export function kpsRelease(config: Parameters<typeof alertmanagerConfig>[0]) {
+  return {
+    name: KPS_FULLNAME,
+    chart: KPS_CHART.chart,
+    version: resolveMetrics(config).chartVersion,
+    repositoryOpts: { repo: KPS_CHART.repo },
+    namespace: ref("namespace"),
+    values: kpsValues(config, alertmanagerConfig(config)),
+    skipCrds: false,
+  };
+}
 
 const pvc = (size: string, storageClassName?: string) => ({
   volumeClaimTemplate: {
@@ -93,7 +135,7 @@ export function serviceMonitor(svc: ServiceConfig, config: MetricsInput) {
   };
 }
 
-export function prometheusRule(rules: RuleFile, config: MetricsInput) {
+export function prometheusRule(config: MetricsInput, rules: RuleFile = ruleFile(config)) {
   return {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "PrometheusRule",
