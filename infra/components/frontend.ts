@@ -1,13 +1,8 @@
 import * as newrelic from "@pulumi/newrelic";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey, StackConfig } from "../config";
-import {
-  browserAppName,
-  newRelicConditions,
-  newRelicRouting,
-  type NrRoutingSpec,
-  usedPriorities,
-} from "../generators/frontend";
+import { browserAppName, newRelicResources } from "../generators/frontend";
+import { type RefValues, secretValues, wire } from "./refs";
 
 export interface FrontendArgs {
   config: Pick<StackConfig, "environment" | "teams" | "services" | "alerting" | "frontend">;
@@ -45,149 +40,57 @@ export class Frontend extends pulumi.ComponentResource {
       {},
       { ...opts, aliases: [{ type: "observability:frontend:FrontendMonitoring" }] },
     );
-    const { config, secrets } = args;
-    const nr = config.frontend.newRelic;
+    const { config } = args;
     const googleAnalytics = { measurementId: config.frontend.googleAnalytics.measurementId ?? null };
-
-    if (!nr.enabled) {
+    const nr = newRelicResources(config);
+    if (!nr) {
       this.outputs = { googleAnalytics, newRelic: { enabled: false } };
       this.registerOutputs(this.outputs);
       return;
     }
 
-    const secret = (key: SecretKey): pulumi.Output<string> => {
-      const value = secrets[key];
-      // requiredSecrets() asks for every key used here, so this is a wiring bug, not a config problem.
-      if (!value) throw new Error(`Frontend needs the secret ${key}`);
-      return pulumi.secret(value);
-    };
-    const accountId = nr.accountId!;
-    const provider = new newrelic.Provider(
-      `${name}-provider`,
-      { accountId, apiKey: secret("newrelicApiKey"), region: nr.region },
-      { parent: this },
-    );
+    const refs: Record<string, pulumi.Input<string>> = { ...secretValues(args.secrets) };
+    const opsgenieKey = args.secrets.opsgenieApiKey;
+    if (opsgenieKey) refs["secret:opsgenieAuthorization"] = pulumi.interpolate`GenieKey ${opsgenieKey}`;
+    const provider = new newrelic.Provider(`${name}-provider`, wire(nr.provider, refs as RefValues), {
+      parent: this,
+    });
     const child = { parent: this, provider };
-    const appName = browserAppName(config);
+    const app = new newrelic.BrowserApplication(`${name}-browser`, nr.browserApplication, child);
 
-    const app = new newrelic.BrowserApplication(
-      `${name}-browser`,
-      {
-        accountId,
-        name: appName,
-        loaderType: nr.loaderType,
-        distributedTracingEnabled: true,
-        cookiesEnabled: true,
-      },
-      child,
-    );
-
-    const conditions = newRelicConditions(config);
-    for (const priority of usedPriorities(conditions)) {
-      const p = priority.toLowerCase();
-      const policy = new newrelic.AlertPolicy(
-        `${name}-${p}-policy`,
-        { accountId, name: `${appName} ${priority}`, incidentPreference: "PER_CONDITION" },
+    for (const p of nr.priorities) {
+      const prefix = `${name}-${p.priority.toLowerCase()}`;
+      const policy = new newrelic.AlertPolicy(`${prefix}-policy`, p.policy, child);
+      refs[`policy:${p.priority}`] = policy.id;
+      for (const [key, condition] of Object.entries(p.conditions))
+        new newrelic.NrqlAlertCondition(`${name}-${key}`, wire(condition, refs as RefValues), child);
+      const destination = new newrelic.NotificationDestination(
+        `${prefix}-destination`,
+        wire(p.destination, refs as RefValues),
         child,
       );
-      for (const c of conditions.filter((x) => x.priority === priority)) {
-        new newrelic.NrqlAlertCondition(
-          `${name}-${c.key}`,
-          {
-            accountId,
-            policyId: policy.id,
-            name: c.name,
-            type: "static",
-            nrql: { query: c.nrql },
-            critical: {
-              operator: "above",
-              threshold: c.threshold,
-              thresholdDuration: c.thresholdDurationSeconds,
-              thresholdOccurrences: "all",
-            },
-            aggregationWindow: c.aggregationWindowSeconds,
-            aggregationMethod: "event_flow",
-            aggregationDelay: "120",
-            // No page views is not an incident (quiet nights in dev).
-            fillOption: "none",
-            violationTimeLimitSeconds: 86_400,
-          },
+      refs[`destination:${p.priority}`] = destination.id;
+      for (const [suffix, channel] of Object.entries(p.channels)) {
+        const ch = new newrelic.NotificationChannel(
+          `${prefix}-${suffix}`,
+          wire(channel, refs as RefValues),
           child,
         );
+        refs[`channel:${p.priority}:${suffix}`] = ch.id;
       }
-      const routing = newRelicRouting(config, priority);
-      const destination = new newrelic.NotificationDestination(
-        `${name}-${p}-destination`,
-        { accountId, name: `${appName} ${priority} ${routing.kind}`, ...destinationArgs(routing, secret) },
-        child,
-      );
-      const channels = routing.channels.map(
-        (c) =>
-          new newrelic.NotificationChannel(
-            `${name}-${p}-${c.suffix}`,
-            {
-              accountId,
-              name: `${appName} ${priority} ${c.suffix}`,
-              type: c.type,
-              product: "IINT",
-              destinationId: destination.id,
-              properties: c.properties,
-            },
-            child,
-          ),
-      );
-      new newrelic.Workflow(
-        `${name}-${p}-workflow`,
-        {
-          accountId,
-          name: `${appName} ${priority}`,
-          mutingRulesHandling: "DONT_NOTIFY_FULLY_MUTED_ISSUES",
-          issuesFilter: {
-            name: `${appName} ${priority} policy`,
-            type: "FILTER",
-            predicates: [{ attribute: "labels.policyIds", operator: "EXACTLY_MATCHES", values: [policy.id] }],
-          },
-          destinations: channels.map((ch) => ({
-            channelId: ch.id,
-            notificationTriggers: ["ACTIVATED", "CLOSED"],
-          })),
-        },
-        child,
-      );
+      new newrelic.Workflow(`${prefix}-workflow`, wire(p.workflow, refs as RefValues), child);
     }
 
     this.outputs = {
       googleAnalytics,
       newRelic: {
         enabled: true,
-        appName,
+        appName: browserAppName(config),
         applicationId: app.applicationId,
         guid: app.guid,
         jsConfig: pulumi.secret(app.jsConfig),
       },
     };
     this.registerOutputs(this.outputs);
-  }
-}
-
-/** The destination's type, plain properties and credential (always from a secret). */
-function destinationArgs(
-  r: NrRoutingSpec,
-  secret: (key: SecretKey) => pulumi.Output<string>,
-): Pick<newrelic.NotificationDestinationArgs, "type" | "properties" | "authToken" | "authCustomHeaders"> {
-  const base = { type: r.destination.type, properties: r.destination.properties };
-  const cred = r.destination.credential;
-  if (!cred) return base;
-  const value = secret(cred.secretKey);
-  switch (cred.use) {
-    case "authToken":
-      return { ...base, authToken: { prefix: "Token token=", token: value } };
-    case "opsgenieHeader":
-      return {
-        ...base,
-        authCustomHeaders: [{ key: "Authorization", value: pulumi.interpolate`GenieKey ${value}` }],
-      };
-    case "url":
-      return { ...base, properties: [...r.destination.properties, { key: "url", value }] };
   }
 }

@@ -2,16 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as sentry from "@pulumiverse/sentry";
 import type { StackConfig } from "../config";
 import {
-  issueAlertAction,
-  metricAlertAction,
   type SdkSettings,
   type SentryProjectKind,
-  scrubbingSettings,
-  sentryIssueAlerts,
-  sentryMetricAlerts,
+  sentryAlertRules,
+  sentryKeyArgs,
+  sentryProjectArgs,
   sentryProjects,
-  sentryTeamSlug,
+  sentryProviderArgs,
+  sentryScrubbingArgs,
+  sentryTeamArgs,
 } from "../generators/sentry";
+import { type RefValues, wire } from "./refs";
 import { SentryDataScrubbing } from "./sentry-scrubbing";
 
 export interface SentryArgs {
@@ -44,64 +45,43 @@ export class Sentry extends pulumi.ComponentResource {
       { ...opts, aliases: [{ type: "observability:sentry:ErrorTracking" }] },
     );
     const { config } = args;
-    const cfg = config.sentry;
-    const organization = cfg.organization;
-    const token = pulumi.secret(args.authToken);
-    const provider = new sentry.Provider(
-      `${name}-provider`,
-      { token, baseUrl: `${cfg.baseUrl}/api/` },
-      { parent: this },
-    );
+    const refs: Record<string, pulumi.Input<string>> = { "secret:sentryAuthToken": args.authToken };
+    const provider = new sentry.Provider(`${name}-provider`, wire(sentryProviderArgs(config), refs), {
+      parent: this,
+    });
     const child = { parent: this, provider };
 
-    const teams = new Map<string, sentry.SentryTeam>();
     for (const t of config.teams) {
-      const slug = sentryTeamSlug(cfg, t.name);
-      teams.set(
-        t.name,
-        new sentry.SentryTeam(`${name}-team-${t.name}`, { organization, name: slug, slug }, child),
-      );
+      const team = new sentry.SentryTeam(`${name}-team-${t.name}`, sentryTeamArgs(config, t.name), child);
+      refs[`team-slug:${t.name}`] = team.slug;
+      refs[`team:${t.name}`] = team.internalId;
     }
-    const teamId = (team: string): pulumi.Output<string> => teams.get(team)!.internalId;
 
     const projects = {} as Record<SentryProjectKind, SentryProjectOutput>;
-    const projectSlugs = {} as Record<SentryProjectKind, pulumi.Output<string>>;
     for (const spec of sentryProjects(config)) {
       // A project holds the error history: protected in production.
       const project = new sentry.SentryProject(
         `${name}-${spec.kind}`,
+        wire(sentryProjectArgs(config, spec), refs),
         {
-          organization,
-          name: spec.name,
-          slug: spec.slug,
-          platform: spec.platform,
-          teams: spec.teams.map((t) => teams.get(t)!.slug),
+          ...child,
+          protect: config.production,
+          retainOnDelete: config.production,
         },
-        { ...child, protect: config.production, retainOnDelete: config.production },
       );
+      refs[`project:${spec.kind}`] = project.slug;
       const key = new sentry.SentryKey(
         `${name}-${spec.kind}-key`,
-        {
-          organization,
-          project: project.slug,
-          name: `${spec.name} (pulumi)`,
-          rateLimitCount: spec.rateLimit.count,
-          rateLimitWindow: spec.rateLimit.windowSeconds,
-        },
+        wire(sentryKeyArgs(config, spec), refs),
         child,
       );
       new SentryDataScrubbing(
         `${name}-${spec.kind}-scrubbing`,
+        wire(sentryScrubbingArgs(config, spec), refs),
         {
-          baseUrl: cfg.baseUrl,
-          organization,
-          project: project.slug,
-          token,
-          settings: scrubbingSettings(cfg),
+          parent: this,
         },
-        { parent: this },
       );
-      projectSlugs[spec.kind] = project.slug;
       projects[spec.kind] = {
         slug: project.slug,
         platform: spec.platform,
@@ -110,47 +90,14 @@ export class Sentry extends pulumi.ComponentResource {
       };
     }
 
-    for (const rule of sentryIssueAlerts(config)) {
-      new sentry.SentryIssueAlert(
-        `${name}-${rule.project}-${rule.key}`,
-        {
-          organization,
-          project: projectSlugs[rule.project],
-          name: rule.name,
-          actionMatch: "any",
-          filterMatch: "all",
-          frequency: rule.frequencyMinutes,
-          conditions: rule.conditions,
-          actions: rule.actions.map((a) => issueAlertAction(a, teamId)),
-        },
-        child,
-      );
-    }
+    const rules = sentryAlertRules(config);
+    const wired = refs as RefValues;
+    for (const [id, rule] of Object.entries(rules.issueAlerts))
+      new sentry.SentryIssueAlert(`${name}-${id}`, wire(rule, wired), child);
+    for (const [id, rule] of Object.entries(rules.metricAlerts))
+      new sentry.SentryMetricAlert(`${name}-${id}`, wire(rule, wired), child);
 
-    for (const rule of sentryMetricAlerts(config)) {
-      new sentry.SentryMetricAlert(
-        `${name}-${rule.project}-${rule.key}`,
-        {
-          organization,
-          project: projectSlugs[rule.project],
-          name: rule.name,
-          dataset: rule.dataset,
-          aggregate: rule.aggregate,
-          query: rule.query,
-          timeWindow: rule.timeWindowMinutes,
-          thresholdType: rule.thresholdType,
-          triggers: rule.triggers.map((t) => ({
-            label: t.label,
-            alertThreshold: t.threshold,
-            thresholdType: rule.thresholdType,
-            actions: t.actions.map((a) => metricAlertAction(a, teamId)),
-          })),
-        },
-        child,
-      );
-    }
-
-    this.outputs = { organization, projects };
+    this.outputs = { organization: config.sentry.organization, projects };
     this.registerOutputs(this.outputs);
   }
 }

@@ -20,7 +20,9 @@ export type DerivedSecret =
   /** Elasticsearch's HTTP certificate, its key and its CA, issued by the program (tls provider). */
   | "esHttpCertPem"
   | "esHttpKeyPem"
-  | "esHttpCaPem";
+  | "esHttpCaPem"
+  /** `GenieKey <opsgenieApiKey>`: the header New Relic's webhook to Opsgenie sends. */
+  | "opsgenieAuthorization";
 
 export const isRef = (value: unknown): value is Ref =>
   typeof value === "object" && value !== null && typeof (value as Ref).$ref === "string";

@@ -111,7 +111,7 @@ describe("New Relic alert conditions", () => {
     expect(frontendConcern.summary(dev)).toContain("`G-DEV0000001`");
     const [artifact] = frontendConcern.artifacts(prod);
     expect(artifact!.path).toBe("newrelic/alerts.json");
-    expect(JSON.parse(artifact!.content).routing.map((r: { priority: string }) => r.priority)).toEqual([
+    expect(JSON.parse(artifact!.content).priorities.map((r: { priority: string }) => r.priority)).toEqual([
       "P2",
       "P3",
     ]);

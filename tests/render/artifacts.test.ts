@@ -105,4 +105,59 @@ describe.each(["dev", "prod"] as const)("rendered artifacts of %s are the deploy
       expect(sameAsDeployed(JSON.parse(artifact(file)), s.settings), file).toEqual([]);
     }
   });
+
+  it("sentry/alert-rules.json: every SentryIssueAlert and SentryMetricAlert", () => {
+    const rules = JSON.parse(artifact("sentry/alert-rules.json")) as Record<string, Record<string, unknown>>;
+    for (const [kind, type] of [
+      ["issueAlerts", "sentry:index/sentryIssueAlert:SentryIssueAlert"],
+      ["metricAlerts", "sentry:index/sentryMetricAlert:SentryMetricAlert"],
+    ] as const) {
+      const deployed = result.resources.filter((r) => r.type === type);
+      expect(deployed.map((r) => r.name).sort()).toEqual(
+        Object.keys(rules[kind]!)
+          .map((id) => `sentry-${id}`)
+          .sort(),
+      );
+      for (const r of deployed)
+        expect(
+          sameAsDeployed(rules[kind]![r.name.slice("sentry-".length)], redact(r.inputs)),
+          r.name,
+        ).toEqual([]);
+    }
+  });
+
+  it("newrelic/alerts.json: every New Relic resource, when New Relic is on", () => {
+    const nr = result.artifacts.find((a) => a.path === "newrelic/alerts.json");
+    const deployed = result.resources.filter((r) => r.type.startsWith("newrelic:index/"));
+    if (!result.config.frontend.newRelic.enabled) {
+      expect(nr).toBeUndefined();
+      expect(deployed).toEqual([]);
+      return;
+    }
+    const doc = JSON.parse(nr!.content) as {
+      browserApplication: unknown;
+      priorities: {
+        priority: string;
+        policy: unknown;
+        conditions: Record<string, unknown>;
+        destination: unknown;
+        channels: Record<string, unknown>;
+        workflow: unknown;
+      }[];
+    };
+    const one = (name: string) => redact(deployed.find((r) => r.name === name)?.inputs);
+    const expected: [string, unknown][] = [["frontend-browser", doc.browserApplication]];
+    for (const p of doc.priorities) {
+      const prefix = `frontend-${p.priority.toLowerCase()}`;
+      expected.push(
+        [`${prefix}-policy`, p.policy],
+        [`${prefix}-destination`, p.destination],
+        [`${prefix}-workflow`, p.workflow],
+      );
+      for (const [key, c] of Object.entries(p.conditions)) expected.push([`frontend-${key}`, c]);
+      for (const [suffix, c] of Object.entries(p.channels)) expected.push([`${prefix}-${suffix}`, c]);
+    }
+    expect(deployed.map((r) => r.name).sort()).toEqual(expected.map(([n]) => n).sort());
+    for (const [name, args] of expected) expect(sameAsDeployed(args, one(name)), name).toEqual([]);
+  });
 });

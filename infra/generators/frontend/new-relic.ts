@@ -1,4 +1,4 @@
-import { ALERT_LEVELS, type Priority } from "../../catalog/alert-levels";
+import { ALERT_LEVELS, PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, channelFor } from "../alerting/channels";
 import { projectOwners } from "../sentry/projects";
@@ -219,3 +219,7 @@ export function newRelicRouting(config: Cfg, priority: Priority): NrRoutingSpec 
 
 /** What summaries show: where a priority's New Relic notifications go. */
 export const describeRouting = (r: NrRoutingSpec): string => r.channels.map((c) => c.target).join(", ");
+
+/** Priorities that have at least one New Relic condition: only those get a policy and a workflow. */
+export const usedPriorities = (conditions: { priority: Priority }[]): Priority[] =>
+  PRIORITIES.filter((p) => conditions.some((c) => c.priority === p));

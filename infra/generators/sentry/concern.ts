@@ -3,6 +3,7 @@ import { ALERT_LEVELS } from "../../catalog/alert-levels";
 import type { StackConfig } from "../../config";
 import { type SentryActionTarget, sentryIssueAlerts, sentryMetricAlerts } from "./alerts";
 import { sentryProjects, sentryTeamSlug } from "./projects";
+import { sentryAlertRules } from "./resources";
 import { scrubbingSettings } from "./scrubbing";
 
 /** One action in words, for the summary. */
@@ -30,10 +31,8 @@ export const sentryConcern: Concern = {
         path: `sentry/${p.slug}-scrubbing.json`,
         content: json(settings),
       })),
-      {
-        path: "sentry/alert-rules.json",
-        content: json({ issueAlerts: sentryIssueAlerts(config), metricAlerts: sentryMetricAlerts(config) }),
-      },
+      // Every alert rule as handed to its SentryIssueAlert or SentryMetricAlert.
+      { path: "sentry/alert-rules.json", content: json(sentryAlertRules(config)) },
     ];
   },
   summary: (config) => {

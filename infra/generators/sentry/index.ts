@@ -2,3 +2,4 @@ export * from "./alerts";
 export * from "./projects";
 export * from "./scrubbing";
 export * from "./concern";
+export * from "./resources";

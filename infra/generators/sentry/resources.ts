@@ -1,0 +1,97 @@
+import type { StackConfig } from "../../config";
+import { ref, secretRef } from "../refs";
+import {
+  type IssueAlertSpec,
+  issueAlertAction,
+  type MetricAlertSpec,
+  metricAlertAction,
+  sentryIssueAlerts,
+  sentryMetricAlerts,
+} from "./alerts";
+import { type SentryProjectKind, type SentryProjectSpec, sentryTeamSlug } from "./projects";
+import { scrubbingSettings } from "./scrubbing";
+
+/**
+ * Sentry's resources as the provider takes them. Ids Sentry assigns are references: a team's slug
+ * (`team-slug:<team>`) and numeric id (`team:<team>`), a project's slug (`project:<kind>`).
+ */
+type Cfg = Pick<StackConfig, "environment" | "teams" | "services" | "sentry" | "alerting">;
+
+const teamId = (team: string) => ref(`team:${team}`);
+const projectSlug = (kind: SentryProjectKind) => ref(`project:${kind}`);
+
+export const sentryProviderArgs = (config: Pick<StackConfig, "sentry">) => ({
+  token: secretRef("sentryAuthToken"),
+  baseUrl: `${config.sentry.baseUrl}/api/`,
+});
+
+export function sentryTeamArgs(config: Pick<StackConfig, "sentry">, team: string) {
+  const slug = sentryTeamSlug(config.sentry, team);
+  return { organization: config.sentry.organization, name: slug, slug };
+}
+
+export const sentryProjectArgs = (config: Pick<StackConfig, "sentry">, spec: SentryProjectSpec) => ({
+  organization: config.sentry.organization,
+  name: spec.name,
+  slug: spec.slug,
+  platform: spec.platform,
+  teams: spec.teams.map((t) => ref(`team-slug:${t}`)),
+});
+
+/** The project's client key (its DSN), rate-limited so one noisy release cannot eat the quota. */
+export const sentryKeyArgs = (config: Pick<StackConfig, "sentry">, spec: SentryProjectSpec) => ({
+  organization: config.sentry.organization,
+  project: projectSlug(spec.kind),
+  name: `${spec.name} (pulumi)`,
+  rateLimitCount: spec.rateLimit.count,
+  rateLimitWindow: spec.rateLimit.windowSeconds,
+});
+
+/** The project's server-side scrubbing, applied through the REST API by the dynamic provider. */
+export const sentryScrubbingArgs = (config: Pick<StackConfig, "sentry">, spec: SentryProjectSpec) => ({
+  baseUrl: config.sentry.baseUrl,
+  organization: config.sentry.organization,
+  project: projectSlug(spec.kind),
+  token: secretRef("sentryAuthToken"),
+  settings: scrubbingSettings(config.sentry),
+});
+
+export const issueAlertArgs = (config: Pick<StackConfig, "sentry">, rule: IssueAlertSpec) => ({
+  organization: config.sentry.organization,
+  project: projectSlug(rule.project),
+  name: rule.name,
+  actionMatch: "any",
+  filterMatch: "all",
+  frequency: rule.frequencyMinutes,
+  conditions: rule.conditions,
+  actions: rule.actions.map((a) => issueAlertAction(a, teamId)),
+});
+
+export const metricAlertArgs = (config: Pick<StackConfig, "sentry">, rule: MetricAlertSpec) => ({
+  organization: config.sentry.organization,
+  project: projectSlug(rule.project),
+  name: rule.name,
+  dataset: rule.dataset,
+  aggregate: rule.aggregate,
+  query: rule.query,
+  timeWindow: rule.timeWindowMinutes,
+  thresholdType: rule.thresholdType,
+  triggers: rule.triggers.map((t) => ({
+    label: t.label,
+    alertThreshold: t.threshold,
+    thresholdType: rule.thresholdType,
+    actions: t.actions.map((a) => metricAlertAction(a, teamId)),
+  })),
+});
+
+/** Every alert rule by its resource suffix (`<project>-<key>`), as the provider takes it. */
+export function sentryAlertRules(config: Cfg) {
+  return {
+    issueAlerts: Object.fromEntries(
+      sentryIssueAlerts(config).map((r) => [`${r.project}-${r.key}`, issueAlertArgs(config, r)]),
+    ),
+    metricAlerts: Object.fromEntries(
+      sentryMetricAlerts(config).map((r) => [`${r.project}-${r.key}`, metricAlertArgs(config, r)]),
+    ),
+  };
+}
