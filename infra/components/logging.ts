@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -25,7 +27,6 @@ import {
   snapshotBucket,
   snapshotRolePolicy,
 } from "../generators/logging";
-import { applierScript } from "./logging-applier-script";
 import { elasticsearchHttpTls } from "./logging-tls";
 import { wire } from "./refs";
 import { SecureBucket } from "./secure-bucket";
@@ -238,3 +239,6 @@ export class Logging extends pulumi.ComponentResource {
     return iamRole;
   }
 }
+
+/** The settings Job's script: logging-applier.mjs, mounted as it is (Node built-ins only). */
+export const applierScript = (): string => readFileSync(join(__dirname, "logging-applier.mjs"), "utf8");

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ApplyError, applyPlan, type PlanStep } from "../../infra/components/logging-applier";
-import { applierScript } from "../../infra/components/logging-applier-script";
+import { ApplyError, applyPlan, type PlanStep } from "../../infra/components/logging-applier.mjs";
+import { applierScript } from "../../infra/components/logging";
 import { settingsPlan } from "../../infra/generators/logging";
 import { tempFiles } from "../helpers/tools";
 import { stackConfig } from "./config";
@@ -104,7 +104,7 @@ describe("settings applier against a loopback server", () => {
   });
 });
 
-/** Runs the Job's actual script (the transpiled applier) with node, as the container does. */
+/** Runs the Job's actual script (the mounted applier) with node, as the container does. */
 function runJob(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   const dir = tempFiles({ "apply.mjs": applierScript(), "plan.json": JSON.stringify(plan) });
   return new Promise((resolve) => {

@@ -1,67 +1,72 @@
+// @ts-check
 /**
- * Applies the Elasticsearch and Kibana settings plan over their REST APIs. It runs inside the
- * cluster as the settings Job (transpiled to one ES module, see logging-applier-script.ts), so it
- * depends on nothing but Node's built-ins. Every step is a create-or-replace by name: running the
- * plan twice leaves the same state. The first failing step stops the run with the server's answer.
+ * The settings Job: applies the Elasticsearch and Kibana settings plan over their REST APIs. This
+ * file is mounted into the Job's container as it is and run with `node apply.mjs`, so it depends on
+ * nothing but Node's built-ins; `tsc` checks it through the JSDoc types (checkJs). Every step is a
+ * create-or-replace by name: running the plan twice leaves the same state. The first failing step
+ * stops the run with the server's answer.
  */
 import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
+import { pathToFileURL } from "node:url";
 
-/** One request of the plan (the generators' ApplyStep, restated so this file stands alone). */
-export interface PlanStep {
-  target: "elasticsearch" | "kibana";
-  kind: string;
-  name: string;
-  method: "PUT" | "POST";
-  path: string;
-  body: unknown;
-}
+/**
+ * One request of the plan (the generators' ApplyStep, restated so this file stands alone).
+ * @typedef {object} PlanStep
+ * @property {"elasticsearch" | "kibana"} target
+ * @property {string} kind
+ * @property {string} name
+ * @property {"PUT" | "POST"} method
+ * @property {string} path
+ * @property {unknown} body
+ */
 
-export interface ApplierOptions {
-  elasticsearchUrl: string;
-  kibanaUrl: string;
-  username: string;
-  password: string;
-  /** PEM CA bundles the servers' certificates chain to (ECK's self-signed CAs). */
-  ca?: string[];
-  /** How long to wait for the servers to come up. */
-  readyTimeoutMs?: number;
-  retryDelayMs?: number;
-  log?: (line: string) => void;
-}
+/**
+ * @typedef {object} ApplierOptions
+ * @property {string} elasticsearchUrl
+ * @property {string} kibanaUrl
+ * @property {string} username
+ * @property {string} password
+ * @property {string[]} [ca] PEM CA bundles the servers' certificates chain to.
+ * @property {number} [readyTimeoutMs] How long to wait for the servers to come up.
+ * @property {number} [retryDelayMs]
+ * @property {(line: string) => void} [log]
+ */
 
-export interface HttpResult {
-  status: number;
-  body: string;
-}
+/**
+ * @typedef {object} HttpResult
+ * @property {number} status
+ * @property {string} body
+ */
 
 /** A step the server refused; the message carries the response body, which says why. */
 export class ApplyError extends Error {
-  constructor(
-    readonly step: string,
-    readonly status: number,
-    readonly responseBody: string,
-  ) {
+  /**
+   * @param {string} step
+   * @param {number} status
+   * @param {string} responseBody
+   */
+  constructor(step, status, responseBody) {
     super(`${step} failed with HTTP ${status}: ${responseBody}`);
     this.name = "ApplyError";
+    this.step = step;
+    this.status = status;
+    this.responseBody = responseBody;
   }
 }
 
-export function request(
-  method: string,
-  url: string,
-  opts: {
-    username: string;
-    password: string;
-    ca?: string[];
-    body?: unknown;
-    headers?: Record<string, string>;
-  },
-): Promise<HttpResult> {
+/**
+ * @param {string} method
+ * @param {string} url
+ * @param {{ username: string, password: string, ca?: string[], body?: unknown, headers?: Record<string, string> }} opts
+ * @returns {Promise<HttpResult>}
+ */
+export function request(method, url, opts) {
   const target = new URL(url);
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  const headers: Record<string, string> = {
+  /** @type {Record<string, string>} */
+  const headers = {
     authorization: `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString("base64")}`,
     accept: "application/json",
     ...opts.headers,
@@ -81,8 +86,9 @@ export function request(
         timeout: 60_000,
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        /** @type {Buffer[]} */
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
         res.on("end", () =>
           resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
         );
@@ -96,10 +102,16 @@ export function request(
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until the check passes or the deadline passes; connection errors count as not ready. */
-async function waitFor(what: string, check: () => Promise<boolean>, opts: ApplierOptions): Promise<void> {
+/**
+ * Polls until the check passes or the deadline passes; connection errors count as not ready.
+ * @param {string} what
+ * @param {() => Promise<boolean>} check
+ * @param {ApplierOptions} opts
+ */
+async function waitFor(what, check, opts) {
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 15 * 60_000);
   let last = "";
   for (;;) {
@@ -115,7 +127,11 @@ async function waitFor(what: string, check: () => Promise<boolean>, opts: Applie
   }
 }
 
-function baseUrl(step: PlanStep, opts: ApplierOptions): string {
+/**
+ * @param {PlanStep} step
+ * @param {ApplierOptions} opts
+ */
+function baseUrl(step, opts) {
   return (step.target === "kibana" ? opts.kibanaUrl : opts.elasticsearchUrl).replace(/\/$/, "");
 }
 
@@ -123,8 +139,10 @@ function baseUrl(step: PlanStep, opts: ApplierOptions): string {
  * Applies the steps in order. Waits for Elasticsearch (cluster health yellow or better) and, if the
  * plan has Kibana steps, for Kibana's status API. Server errors (5xx, e.g. during a master
  * election) are retried; a refusal (4xx) is final and reported with its body.
+ * @param {readonly PlanStep[]} steps
+ * @param {ApplierOptions} opts
  */
-export async function applyPlan(steps: readonly PlanStep[], opts: ApplierOptions): Promise<void> {
+export async function applyPlan(steps, opts) {
   const auth = { username: opts.username, password: opts.password, ca: opts.ca };
   const es = opts.elasticsearchUrl.replace(/\/$/, "");
   await waitFor(
@@ -143,8 +161,8 @@ export async function applyPlan(steps: readonly PlanStep[], opts: ApplierOptions
   }
   for (const step of steps) {
     const label = `${step.method} ${step.target} ${step.path} (${step.kind} ${step.name})`;
-    const headers: Record<string, string> =
-      step.target === "kibana" ? { "kbn-xsrf": "observability-settings" } : {};
+    /** @type {Record<string, string>} */
+    const headers = step.target === "kibana" ? { "kbn-xsrf": "observability-settings" } : {};
     let attempt = 0;
     for (;;) {
       attempt += 1;
@@ -167,18 +185,24 @@ export async function applyPlan(steps: readonly PlanStep[], opts: ApplierOptions
   }
 }
 
-/** The Job's entry: configuration from the environment, the plan from a mounted file. Returns the exit code. */
-export async function runFromEnv(env: Record<string, string | undefined>): Promise<number> {
-  const need = (k: string): string => {
+/**
+ * The Job's entry: configuration from the environment, the plan from a mounted file.
+ * @param {Record<string, string | undefined>} env
+ * @returns {Promise<number>} the exit code
+ */
+export async function runFromEnv(env) {
+  /** @param {string} k */
+  const need = (k) => {
     const v = env[k];
     if (!v) throw new Error(`environment variable ${k} is not set`);
     return v;
   };
   try {
-    const steps = JSON.parse(readFileSync(need("PLAN_FILE"), "utf8")) as PlanStep[];
+    /** @type {PlanStep[]} */
+    const steps = JSON.parse(readFileSync(need("PLAN_FILE"), "utf8"));
     const ca = [env.ES_CA_FILE, env.KIBANA_CA_FILE]
-      .filter((f): f is string => !!f)
-      .map((f) => readFileSync(f, "utf8"));
+      .filter((f) => !!f)
+      .map((f) => readFileSync(String(f), "utf8"));
     await applyPlan(steps, {
       elasticsearchUrl: need("ES_URL"),
       kibanaUrl: need("KIBANA_URL"),
@@ -195,4 +219,9 @@ export async function runFromEnv(env: Record<string, string | undefined>): Promi
     console.error(err instanceof Error ? err.message : String(err));
     return 1;
   }
+}
+
+// Run as the Job's script (`node apply.mjs`); imported by the tests, it only defines the functions.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runFromEnv(process.env);
 }
