@@ -24,6 +24,13 @@ export const ALERT_LEVELS: Readonly<Record<Priority, AlertLevel>> = {
 
 export const alertLevels = (): AlertLevel[] => PRIORITIES.map((p) => ALERT_LEVELS[p]);
 
+/**
+ * A duration in minutes as Alertmanager and Grafana both write it: whole hours as `1h`, `4h`,
+ * anything else as `5m`. Every consumer of the alert levels formats durations with this.
+ */
+export const durationText = (minutes: number): string =>
+  minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+
 /** Notification timings shared by Alertmanager and Grafana alerting. */
 export interface NotificationTiming {
   groupWaitSeconds: number;

@@ -188,8 +188,16 @@ export const SENSITIVE_PATTERNS: readonly { name: string; pattern: string; repla
   { name: "card-number", pattern: "\\b(?:\\d[ -]?){12,18}\\d\\b", replacement: "[REDACTED-CARD]" },
 ];
 
-/** Where each log type's lines go: `logs-<logType>-<environment>`, the data stream naming scheme. */
+/**
+ * Every name in Elasticsearch and Kibana starts with `logs-`: the data streams
+ * (`logs-<logType>-<environment>`, the data stream naming scheme), and the ILM policies, index
+ * templates, pipelines and data views that belong to them.
+ */
+export const logsName = (...parts: string[]): string => ["logs", ...parts].join("-");
+/** Where each log type's lines go. */
 export const dataStreamName = (logType: LogType, environment: string): string =>
-  `logs-${logType}-${environment}`;
+  logsName(logType, environment);
 /** Every data stream of a log type, whatever the environment. */
-export const dataStreamPattern = (logType: LogType): string => `logs-${logType}-*`;
+export const dataStreamPattern = (logType: LogType): string => logsName(logType, "*");
+/** Every log data stream of the platform. */
+export const ALL_LOGS_PATTERN = logsName("*", "*");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PRIORITIES } from "../catalog/alert-levels";
+import { logsName } from "../catalog/log-schema";
 import { dnsName } from "./common";
 
 const clock = z
@@ -69,7 +70,7 @@ export const grafanaSchema = z
     /** Elasticsearch data-stream pattern and fields of the structured log schema. */
     logs: z
       .strictObject({
-        indexPattern: z.string().min(1).default("logs-*"),
+        indexPattern: z.string().min(1).default(logsName("*")),
         timeField: z.string().min(1).default("@timestamp"),
         /** User the Elasticsearch data source authenticates as; its password comes from the logging stack. */
         username: z.string().min(1).default("grafana-reader"),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALERT_LEVELS, PRIORITIES } from "../../infra/catalog/alert-levels";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
-import { channelFor } from "../../infra/generators/alerting/channels";
+import { alertChannels } from "../../infra/generators/alerting/channels";
 import {
   browserAppName,
   frontendConcern,
@@ -23,7 +23,7 @@ const prod = configOf("prod");
 describe("New Relic routing per priority", () => {
   it.each(PRIORITIES)("%s goes to the alert-level table's channel for the frontend's teams", (priority) => {
     const r = newRelicRouting(prod, priority);
-    const channel = channelFor(prod, priority);
+    const channel = alertChannels(prod)[priority];
     expect(r.kind).toBe(channel.kind);
     switch (ALERT_LEVELS[priority].channel) {
       case "phone":

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { notificationTiming, PRIORITIES } from "../../infra/catalog/alert-levels";
-import { alertChannels } from "../../infra/generators/alerting/channels";
+import { channelList } from "../../infra/generators/alerting/channels";
 import { alertmanagerConfig, GROUP_BY } from "../../infra/generators/metrics/alertmanager";
 import {
   contactPointName,
@@ -22,7 +22,7 @@ function seconds(d: string | undefined): number {
 
 describe.each(["dev", "prod"] as const)("Grafana alerting (%s)", (stack) => {
   const config = stackConfig(stack);
-  const channels = alertChannels(config);
+  const channels = channelList(config);
   const policy = notificationPolicy(config);
   const points = contactPoints(config);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALERT_LEVELS, PRIORITIES } from "../../infra/catalog/alert-levels";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
-import { channelFor } from "../../infra/generators/alerting/channels";
+import { alertChannels } from "../../infra/generators/alerting/channels";
 import {
   issueAlertAction,
   metricAlertAction,
@@ -27,7 +27,7 @@ const teamId = (team: string) => `id-of-${team}`;
 describe("Sentry alert actions per priority", () => {
   it.each(PRIORITIES)("%s resolves to the alert-level table's channel (PagerDuty stack)", (priority) => {
     const actions = sentryActionsFor(dev, priority, ["platform"]);
-    const channel = channelFor(dev, priority);
+    const channel = alertChannels(dev)[priority];
     switch (ALERT_LEVELS[priority].channel) {
       case "phone":
         expect(channel.kind).toBe("pagerduty");

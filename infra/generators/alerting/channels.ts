@@ -49,8 +49,11 @@ function delivery(channel: ChannelKind, config: Pick<StackConfig, "alerting">): 
   return deliveries[channel];
 }
 
-export function alertChannels(config: Pick<StackConfig, "alerting" | "teams">): AlertChannel[] {
-  return PRIORITIES.map((priority) => {
+/** The channel of each priority, keyed by priority. */
+export function alertChannels(
+  config: Pick<StackConfig, "alerting" | "teams">,
+): Record<Priority, AlertChannel> {
+  const channel = (priority: Priority): AlertChannel => {
     const { kind, secretKey, address } = delivery(ALERT_LEVELS[priority].channel, config);
     return {
       priority,
@@ -60,10 +63,10 @@ export function alertChannels(config: Pick<StackConfig, "alerting" | "teams">): 
       sendResolved: true,
       destinations: config.teams.map((t) => ({ team: t.name, address: address(t) })),
     };
-  });
+  };
+  return Object.fromEntries(PRIORITIES.map((p) => [p, channel(p)])) as Record<Priority, AlertChannel>;
 }
 
-export const channelFor = (
-  config: Pick<StackConfig, "alerting" | "teams">,
-  priority: Priority,
-): AlertChannel => alertChannels(config).find((c) => c.priority === priority)!;
+/** The channels in priority order, P1 first. */
+export const channelList = (config: Pick<StackConfig, "alerting" | "teams">): AlertChannel[] =>
+  Object.values(alertChannels(config)).sort((a, b) => a.priority.localeCompare(b.priority));

@@ -1,6 +1,6 @@
 import { ALERT_LEVELS, PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
-import { type AlertChannel, channelFor } from "../alerting/channels";
+import { type AlertChannel, alertChannels } from "../alerting/channels";
 import { projectOwners } from "../sentry/projects";
 
 type Cfg = Pick<StackConfig, "environment" | "teams" | "services" | "alerting" | "frontend">;
@@ -116,7 +116,7 @@ const template = (payload: unknown): string =>
 export const OPSGENIE_ALERTS_URL = "https://api.opsgenie.com/v2/alerts";
 
 export function newRelicRouting(config: Cfg, priority: Priority): NrRoutingSpec {
-  const channel = channelFor(config, priority);
+  const channel = alertChannels(config)[priority];
   const owners = projectOwners(config, "frontend");
   const mine = channel.destinations.filter((d) => owners.includes(d.team));
   const level = ALERT_LEVELS[priority];

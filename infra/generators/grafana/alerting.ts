@@ -1,6 +1,6 @@
-import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
+import { durationText, PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
-import { type AlertChannel, alertChannels } from "../alerting/channels";
+import { type AlertChannel, alertChannels, channelList } from "../alerting/channels";
 import { GROUP_BY } from "../metrics/alertmanager";
 import { resolveMetrics } from "../metrics/settings";
 import { secretRef } from "../refs";
@@ -62,8 +62,8 @@ export const contactPointName = (priority: Priority, team: string): string => `$
 export function timingOf(channel: AlertChannel): PolicyTiming {
   return {
     groupWait: `${channel.timing.groupWaitSeconds}s`,
-    groupInterval: `${channel.timing.groupIntervalMinutes}m`,
-    repeatInterval: `${channel.timing.repeatIntervalMinutes}m`,
+    groupInterval: durationText(channel.timing.groupIntervalMinutes),
+    repeatInterval: durationText(channel.timing.repeatIntervalMinutes),
   };
 }
 
@@ -73,7 +73,7 @@ type AlertingInput = Pick<
 >;
 
 export function contactPoints(config: AlertingInput): ContactPointSpec[] {
-  const perTeam = alertChannels(config).flatMap((channel) =>
+  const perTeam = channelList(config).flatMap((channel) =>
     channel.destinations.map(
       (d): ContactPointSpec => ({
         name: contactPointName(channel.priority, d.team),
@@ -86,7 +86,7 @@ export function contactPoints(config: AlertingInput): ContactPointSpec[] {
       }),
     ),
   );
-  const p3 = alertChannels(config).find((c) => c.priority === "P3")!;
+  const { P3: p3 } = alertChannels(config);
   const fallback: ContactPointSpec = {
     name: FALLBACK_CONTACT_POINT,
     priority: "fallback",
@@ -109,14 +109,14 @@ export function notificationPolicy(config: AlertingInput): PolicyTree {
   const channels = alertChannels(config);
   const { ownerTeam } = resolveMetrics(config);
   const muted = new Set(config.grafana.maintenanceWindows.length > 0 ? config.grafana.mutedPriorities : []);
-  const p3 = channels.find((c) => c.priority === "P3")!;
+  const p3 = channels.P3;
   return {
     contactPoint: FALLBACK_CONTACT_POINT,
     // The same grouping as the Alertmanager route tree.
     groupBy: [...GROUP_BY],
     ...timingOf(p3),
     routes: PRIORITIES.map((priority): PolicyRoute => {
-      const channel = channels.find((c) => c.priority === priority)!;
+      const channel = channels[priority];
       return {
         matchers: [{ label: "priority", match: "=", value: priority }],
         contactPoint: channel.kind === "slack" ? undefined : contactPointName(priority, ownerTeam),

@@ -1,5 +1,6 @@
 import type { LogType } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
+import { LOGGING_PART_OF, partOf } from "../labels";
 import { eckNames, LOGSTASH_ES_REF } from "./names";
 import {
   type ArchiveTarget,
@@ -63,7 +64,7 @@ function nodeSet(config: StackConfig, n: NodeSetInput, zoneAware: boolean) {
         : {}),
     },
     podTemplate: {
-      metadata: { labels: { "app.kubernetes.io/part-of": "observability-logging" } },
+      metadata: { labels: partOf(LOGGING_PART_OF) },
       spec: {
         serviceAccountName: names.esServiceAccount,
         initContainers: [IRSA_INIT],

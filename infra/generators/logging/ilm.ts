@@ -1,4 +1,6 @@
+import { logsName } from "../../catalog/log-schema";
 import { LOG_TYPES, type LogType, RETENTION } from "../../catalog/retention";
+import { MANAGED_BY_META } from "../labels";
 import type { LoggingConfig } from "../../config";
 import type { IlmPolicyBody } from "./types";
 
@@ -22,7 +24,7 @@ export interface IlmPlan {
   deleteAfterDays: number;
 }
 
-export const ilmPolicyName = (logType: LogType): string => `logs-${logType}`;
+export const ilmPolicyName = (logType: LogType): string => logsName(logType);
 
 /** Audit lines stay searchable for a configured period; the object-locked archive keeps them 7 years. */
 export const searchableDays = (logType: LogType, cfg: LoggingConfig): number =>
@@ -49,7 +51,7 @@ export function ilmPolicyBody(plan: IlmPlan): IlmPolicyBody {
   return {
     policy: {
       _meta: {
-        managed_by: "observability-platform",
+        managed_by: MANAGED_BY_META,
         log_type: plan.logType,
         searchable_days_after_ingest: plan.searchableDays,
       },

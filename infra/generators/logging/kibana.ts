@@ -1,9 +1,9 @@
-import { dataStreamPattern, LOG_FIELDS } from "../../catalog/log-schema";
+import { ALL_LOGS_PATTERN, dataStreamPattern, LOG_FIELDS, logsName } from "../../catalog/log-schema";
 import type { LogType } from "../../catalog/retention";
 import type { KibanaDataViewBody, KibanaSavedObjectBody } from "./types";
 
-export const dataViewId = (logType: LogType | "all"): string => `logs-${logType}`;
-export const REQUEST_SEARCH_ID = "logs-by-request-id";
+export const dataViewId = (logType: LogType | "all"): string => logsName(logType);
+export const REQUEST_SEARCH_ID = logsName("by", "request", "id");
 
 /** `override` makes the create replace a data view with the same title: re-running changes nothing. */
 export function dataView(logType: LogType): KibanaDataViewBody {
@@ -21,7 +21,12 @@ export function dataView(logType: LogType): KibanaDataViewBody {
 /** Every stream the reader may see; Elasticsearch filters out the ones a role cannot read. */
 export function allLogsDataView(): KibanaDataViewBody {
   return {
-    data_view: { id: dataViewId("all"), title: "logs-*-*", name: "All logs", timeFieldName: "@timestamp" },
+    data_view: {
+      id: dataViewId("all"),
+      title: ALL_LOGS_PATTERN,
+      name: "All logs",
+      timeFieldName: "@timestamp",
+    },
     override: true,
   };
 }

@@ -1,11 +1,12 @@
 import { LOG_LEVELS } from "../../catalog/log-levels";
-import { AUDIT_EVENTS, SENSITIVE_FIELDS, SENSITIVE_PATTERNS } from "../../catalog/log-schema";
+import { AUDIT_EVENTS, logsName, SENSITIVE_FIELDS, SENSITIVE_PATTERNS } from "../../catalog/log-schema";
 import { LOG_TYPES, type LogType } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
+import { MANAGED_BY_META } from "../labels";
 import type { IngestPipelineBody, Processor } from "./types";
 
-export const ROUTER_PIPELINE = "logs-router";
-export const REDACT_PIPELINE = "logs-redact";
+export const ROUTER_PIPELINE = logsName("router");
+export const REDACT_PIPELINE = logsName("redact");
 
 const painlessList = (values: readonly string[]): string => `[${values.map((v) => `'${v}'`).join(", ")}]`;
 
@@ -69,7 +70,7 @@ export function redactPipeline(config: StackConfig): IngestPipelineBody {
       { append: { field: "tags", value: ["redaction_failed"] } },
       { set: { field: "ingest_error", value: "{{{_ingest.on_failure_message}}}" } },
     ],
-    _meta: { managed_by: "observability-platform" },
+    _meta: { managed_by: MANAGED_BY_META },
   };
 }
 
@@ -155,6 +156,6 @@ export function routerPipeline(config: StackConfig): IngestPipelineBody {
       { append: { field: "tags", value: ["pipeline_failure"] } },
       { set: { field: "ingest_error", value: "{{{_ingest.on_failure_message}}}" } },
     ],
-    _meta: { managed_by: "observability-platform" },
+    _meta: { managed_by: MANAGED_BY_META },
   };
 }

@@ -1,5 +1,6 @@
 import { dataStreamPattern } from "../../catalog/log-schema";
 import type { LogType } from "../../catalog/retention";
+import { MANAGED_BY_META } from "../labels";
 import type { RoleBody } from "./types";
 
 const KIBANA_APP = "kibana-.kibana";
@@ -52,7 +53,7 @@ export function role(name: string): RoleBody {
     cluster: [],
     indices: [{ names: access.logTypes.map(dataStreamPattern), privileges: [...READ] }],
     applications: access.kibana ? KIBANA_READ : [],
-    metadata: { managed_by: "observability-platform" },
+    metadata: { managed_by: MANAGED_BY_META },
   };
 }
 

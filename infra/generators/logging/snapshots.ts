@@ -1,3 +1,4 @@
+import { logsName } from "../../catalog/log-schema";
 import type { StackConfig } from "../../config";
 import { awsTags, bucketName, type SecureBucketSpec } from "../archive/buckets";
 import type { SlmPolicyBody, SnapshotRepositoryBody } from "./types";
@@ -41,11 +42,11 @@ export function snapshotRepository(config: StackConfig): SnapshotRepositoryBody 
 export function slmPolicy(config: StackConfig): SlmPolicyBody {
   const s = config.logging.snapshots;
   return {
-    name: "<logs-snap-{now/d}>",
+    name: `<${logsName("snap")}-{now/d}>`,
     schedule: s.schedule,
     repository: SNAPSHOT_REPOSITORY,
     config: {
-      indices: ["logs-*"],
+      indices: [logsName("*")],
       ignore_unavailable: true,
       // Global state brings back templates, pipelines, ILM policies and roles with the data.
       include_global_state: true,

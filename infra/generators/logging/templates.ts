@@ -1,13 +1,20 @@
-import { LOG_FIELDS, type LogField, PIPELINE_FIELDS, dataStreamPattern } from "../../catalog/log-schema";
+import {
+  dataStreamPattern,
+  LOG_FIELDS,
+  type LogField,
+  logsName,
+  PIPELINE_FIELDS,
+} from "../../catalog/log-schema";
 import { LOG_TYPES, type LogType } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
+import { MANAGED_BY_META } from "../labels";
 import { ilmPolicyName } from "./ilm";
 import { REDACT_PIPELINE, ROUTER_PIPELINE } from "./pipeline";
 import type { ComponentTemplateBody, FieldMapping, IndexTemplateBody } from "./types";
 
-export const MAPPINGS_TEMPLATE = "logs-contract@mappings";
-export const SETTINGS_TEMPLATE = "logs-contract@settings";
-export const indexTemplateName = (logType: LogType): string => `logs-${logType}`;
+export const MAPPINGS_TEMPLATE = `${logsName("contract")}@mappings`;
+export const SETTINGS_TEMPLATE = `${logsName("contract")}@settings`;
+export const indexTemplateName = (logType: LogType): string => logsName(logType);
 
 /** The entry stream: shippers write every line here and the router pipeline moves it on. */
 export const ENTRY_LOG_TYPE: LogType = "application";
@@ -49,7 +56,7 @@ export function mappingsComponentTemplate(): ComponentTemplateBody {
         properties: contractMappings(),
       },
     },
-    _meta: { managed_by: "observability-platform", description: "The structured log contract" },
+    _meta: { managed_by: MANAGED_BY_META, description: "The structured log contract" },
   };
 }
 
@@ -69,7 +76,7 @@ export function settingsComponentTemplate(config: StackConfig): ComponentTemplat
         },
       },
     },
-    _meta: { managed_by: "observability-platform" },
+    _meta: { managed_by: MANAGED_BY_META },
   };
 }
 
@@ -93,7 +100,7 @@ export function indexTemplate(logType: LogType): IndexTemplateBody {
         },
       },
     },
-    _meta: { managed_by: "observability-platform", log_type: logType },
+    _meta: { managed_by: MANAGED_BY_META, log_type: logType },
   };
 }
 

@@ -1,6 +1,6 @@
-import type { NotificationTiming } from "../../catalog/alert-levels";
+import { durationText, type NotificationTiming } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
-import { type AlertChannel, alertChannels } from "../alerting/channels";
+import { type AlertChannel, alertChannels, channelList } from "../alerting/channels";
 import { resolveMetrics } from "./settings";
 
 export type AlertmanagerInput = Pick<
@@ -40,12 +40,10 @@ export interface AlertmanagerConfig {
   receivers: Receiver[];
 }
 
-export const duration = (minutes: number): string =>
-  minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
 const timing = (t: NotificationTiming) => ({
   group_wait: `${t.groupWaitSeconds}s`,
-  group_interval: duration(t.groupIntervalMinutes),
-  repeat_interval: duration(t.repeatIntervalMinutes),
+  group_interval: durationText(t.groupIntervalMinutes),
+  repeat_interval: durationText(t.repeatIntervalMinutes),
 });
 
 export const receiverName = (channel: AlertChannel, team?: string): string =>
@@ -125,8 +123,8 @@ export function alertmanagerConfig(
   opts: { secretDir?: string } = {},
 ): AlertmanagerConfig {
   const { ownerTeam } = resolveMetrics(config);
-  const channels = alertChannels(config);
-  const p3 = channels.find((c) => c.priority === "P3")!;
+  const channels = channelList(config);
+  const { P3: p3 } = alertChannels(config);
   return {
     global: { resolve_timeout: "5m" },
     route: {
@@ -165,7 +163,7 @@ export function alertmanagerConfig(
 
 /** The secret keys the Alertmanager configuration reads from the channel Secret. */
 export const channelSecretKeys = (config: AlertmanagerInput): SecretKey[] =>
-  alertChannels(config).map((c) => c.secretKey);
+  channelList(config).map((c) => c.secretKey);
 
 /** The routing tree as a Mermaid flowchart for summary.md. */
 export function routingMermaid(am: AlertmanagerConfig): string {

@@ -1,6 +1,6 @@
 import type { Priority } from "../../catalog/alert-levels";
 import type { StackConfig } from "../../config";
-import { channelFor } from "../alerting/channels";
+import { alertChannels } from "../alerting/channels";
 import { type SentryProjectKind, sentryProjects } from "./projects";
 
 type Cfg = Pick<StackConfig, "environment" | "teams" | "services" | "sentry" | "alerting">;
@@ -22,7 +22,7 @@ export function sentryActionsFor(
   priority: Priority,
   owners: readonly string[],
 ): SentryActionTarget[] {
-  const channel = channelFor(config, priority);
+  const channel = alertChannels(config)[priority];
   const { slackWorkspaceId, paging } = config.sentry.integrations;
   const mine = channel.destinations.filter((d) => owners.includes(d.team));
   switch (channel.kind) {
@@ -189,7 +189,7 @@ export function sentryIssueAlerts(config: Cfg): IssueAlertSpec[] {
       priority,
       why,
       conditions: [condition],
-      frequencyMinutes: channelFor(config, priority).timing.repeatIntervalMinutes,
+      frequencyMinutes: alertChannels(config)[priority].timing.repeatIntervalMinutes,
       actions: sentryActionsFor(config, priority, p.teams),
     });
     return [
