@@ -113,6 +113,22 @@ export const LOG_FIELDS: readonly LogField[] = [
   },
 ];
 
+/**
+ * How a line that names no `log_type` is classified, in order: the first rule that matches wins,
+ * the last matches everything. The ingest pipeline (Painless) and the archive pipeline (Logstash)
+ * are both rendered from this table, so Elasticsearch and the archive agree on every line.
+ */
+export interface ClassificationRule {
+  logType: LogType;
+  /** Matches when `field` holds one of `oneOf`; absent: matches every line. */
+  when?: { field: "audit_event" | "level"; oneOf: readonly string[] };
+}
+export const LOG_CLASSIFICATION: readonly ClassificationRule[] = [
+  { logType: "audit", when: { field: "audit_event", oneOf: AUDIT_EVENTS } },
+  { logType: "debug", when: { field: "level", oneOf: ["DEBUG"] } },
+  { logType: "application" },
+];
+
 /** Fields the ingest pipeline adds to every document. */
 export const PIPELINE_FIELDS: readonly LogField[] = [
   {

@@ -1,5 +1,11 @@
 import { LOG_LEVELS } from "../../catalog/log-levels";
-import { AUDIT_EVENTS, logsName, SENSITIVE_FIELDS, SENSITIVE_PATTERNS } from "../../catalog/log-schema";
+import {
+  type ClassificationRule,
+  LOG_CLASSIFICATION,
+  logsName,
+  SENSITIVE_FIELDS,
+  SENSITIVE_PATTERNS,
+} from "../../catalog/log-schema";
 import { LOG_TYPES, type LogType } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
 import { MANAGED_BY_META } from "../labels";
@@ -74,9 +80,30 @@ export function redactPipeline(config: StackConfig): IngestPipelineBody {
   };
 }
 
-const setLogType = (logType: LogType, condition: string, tag: string): Processor => ({
-  set: { field: "log_type", value: logType, if: condition, tag },
-});
+/** Processor tags of the classification rules, as the pipeline's stats name them. */
+const CLASSIFY_TAG: Readonly<Record<LogType, string>> = {
+  audit: "classify-audit-event",
+  debug: "classify-debug",
+  application: "classify-default",
+  security: "classify-security",
+};
+
+/** One rule of the classification table as a Painless-guarded `set` processor. */
+function classify(rule: ClassificationRule): Processor {
+  const match = rule.when
+    ? rule.when.oneOf.length === 1
+      ? ` && ctx.${rule.when.field} == '${rule.when.oneOf[0]}'`
+      : ` && ${painlessList(rule.when.oneOf)}.contains(ctx.${rule.when.field})`
+    : "";
+  return {
+    set: {
+      field: "log_type",
+      value: rule.logType,
+      if: `ctx.log_type == null${match}`,
+      tag: CLASSIFY_TAG[rule.logType],
+    },
+  };
+}
 
 /**
  * The entry pipeline: parse the JSON line, take `timestamp` as `@timestamp`, decide the log type,
@@ -127,13 +154,7 @@ export function routerPipeline(config: StackConfig): IngestPipelineBody {
     { append: { field: "tags", value: ["invalid_log_type"], if: invalidLogType } },
     { remove: { field: "log_type", tag: "invalid-log-type", if: invalidLogType } },
     // Explicit log_type wins; then the audit events, then DEBUG; everything else is application.
-    setLogType(
-      "audit",
-      `ctx.log_type == null && ${painlessList(AUDIT_EVENTS)}.contains(ctx.audit_event)`,
-      "classify-audit-event",
-    ),
-    setLogType("debug", "ctx.log_type == null && ctx.level == 'DEBUG'", "classify-debug"),
-    setLogType("application", "ctx.log_type == null", "classify-default"),
+    ...LOG_CLASSIFICATION.map(classify),
     // Mask before rerouting: a reroute skips the rest of this pipeline.
     { pipeline: { name: REDACT_PIPELINE, tag: "redact" } },
     ...rerouted.map(

@@ -1,4 +1,4 @@
-import { AUDIT_EVENTS, dataStreamName, SENSITIVE_PATTERNS } from "../../catalog/log-schema";
+import { dataStreamName, LOG_CLASSIFICATION, SENSITIVE_PATTERNS } from "../../catalog/log-schema";
 import { LOG_TYPES, type LogType } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
 import { sensitiveFields } from "./pipeline";
@@ -98,9 +98,15 @@ export function logstashArchivePipeline(
     "  json { source => 'message' skip_on_invalid_json => true tag_on_failure => ['invalid_json'] }",
     `  if [log_type] and [log_type] not in ${list(LOG_TYPES)} { mutate { remove_field => ['log_type'] add_tag => ['invalid_log_type'] } }`,
     "  if ![log_type] {",
-    `    if [audit_event] in ${list(AUDIT_EVENTS)} { mutate { add_field => { 'log_type' => 'audit' } } }`,
-    "    else if [level] == 'DEBUG' { mutate { add_field => { 'log_type' => 'debug' } } }",
-    "    else { mutate { add_field => { 'log_type' => 'application' } } }",
+    ...LOG_CLASSIFICATION.map((rule, i) => {
+      const keyword = i === 0 ? "if" : rule.when ? "else if" : "else";
+      const match = !rule.when
+        ? ""
+        : rule.when.oneOf.length === 1
+          ? ` [${rule.when.field}] == ${q(rule.when.oneOf[0] as string)}`
+          : ` [${rule.when.field}] in ${list(rule.when.oneOf)}`;
+      return `    ${keyword}${match} { mutate { add_field => { 'log_type' => ${q(rule.logType)} } } }`;
+    }),
     "  }",
     `  mutate { remove_field => ${list(removals)} }`,
     `  mutate { gsub => ${list(gsubs)} }`,
