@@ -5,26 +5,26 @@ import { Logging } from "./components/logging";
 import { Metrics } from "./components/metrics";
 import { Frontend } from "./components/frontend";
 import { Sentry } from "./components/sentry";
-import type { LoadedConfig, SecretKey } from "./config";
+import type { LoadedConfig, StackSecrets } from "./config";
 
-/** Secret config values as Pulumi secrets; undefined where the stack does not set them. */
-export type SecretInputs = Partial<Record<SecretKey, pulumi.Output<string>>>;
+/** Secret config values as Pulumi secrets: the same keys, each marked secret. */
+type SecretInputs = { [K in keyof StackSecrets]: pulumi.Output<string> };
 
 /**
  * Builds every component of the platform from a validated config. Pure wiring: the artifacts come
  * from the generators, the resources from the components.
  */
 export function createPlatform({ config, secrets: plain }: LoadedConfig) {
-  const secrets: SecretInputs = Object.fromEntries(
+  const secrets = Object.fromEntries(
     Object.entries(plain).map(([k, v]) => [k, pulumi.secret(v)]),
-  );
+  ) as SecretInputs;
 
   const metrics = new Metrics("metrics", { config, secrets });
 
   const archive = new Archive("log-archive", { config });
 
-  // requiredSecrets() makes grafanaAdminPassword mandatory; the reader's password derives from it.
-  const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword!);
+  // The reader's password derives from the admin password.
+  const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword);
   const logging = new Logging("logging", { config, archive: archive.outputs, grafanaReader: esReader });
 
   // The logging stack issues Elasticsearch's HTTP certificate from its own CA, known before the
@@ -36,8 +36,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     elasticsearchCaCert: logging.outputs.elasticsearchCaCert,
   });
 
-  // requiredSecrets() makes sentryAuthToken mandatory, so it is set here.
-  const errorTracking = new Sentry("sentry", { config, authToken: secrets.sentryAuthToken! });
+  const errorTracking = new Sentry("sentry", { config, authToken: secrets.sentryAuthToken });
   const frontend = new Frontend("frontend", { config, secrets });
 
   return {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { PRIORITIES } from "../infra/catalog/alert-levels";
 import { parse } from "yaml";
 import { type RuleFile, ruleFile, toYaml } from "../infra/generators/metrics";
-import { metricsConfig } from "../tests/metrics/config";
+import { stackConfig } from "./lib/stack-config";
 import { EXTRA_SCENARIOS, firstFiringProbe, SCENARIOS, type Scenario } from "../tests/metrics/scenarios";
 
 export interface DetectionTime {
@@ -63,7 +63,7 @@ export function firedAlerts(s: Scenario, rulesYaml: string, job: string, others:
 
 /** Detection time per scenario: minutes from onset to the first P1, else the first ticket. */
 export async function detectionTimes(): Promise<DetectionTime[]> {
-  const config = metricsConfig("dev");
+  const config = stackConfig("dev");
   const rules = toYaml(ruleFile(config));
   const [svc, ...rest] = config.services
     .filter((s) => s.kind === "backend")

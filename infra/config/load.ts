@@ -1,5 +1,5 @@
 import { PROJECT, type StackConfig, stackConfigSchema } from "./schema";
-import { SECRET_KEYS, type SecretKey } from "./secrets";
+import { ALWAYS_REQUIRED, SECRET_KEYS, type StackSecrets } from "./secrets";
 
 /** Config namespaces besides ours that the stack file may hold (provider settings). */
 export const PROVIDER_NAMESPACES = ["aws", "kubernetes"] as const;
@@ -14,8 +14,8 @@ export class ConfigError extends Error {
 
 export interface LoadedConfig {
   config: StackConfig;
-  /** Secret values by key, present only where set; the Pulumi shell wraps them with pulumi.secret. */
-  secrets: Partial<Record<SecretKey, string>>;
+  /** Secret values by key; the Pulumi shell wraps them with pulumi.secret. */
+  secrets: StackSecrets;
 }
 
 /** Pulumi hands config values over as strings; structured values are JSON. */
@@ -69,12 +69,26 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  const secrets: Partial<Record<SecretKey, string>> = {};
   const config: Record<string, unknown> = { ...result.data };
+  const given: Partial<Record<string, string>> = {};
   for (const key of SECRET_KEYS) {
-    const v = result.data[key];
-    if (v !== undefined) secrets[key] = v;
+    given[key] = result.data[key];
     delete config[key];
   }
+  const [slackWebhookUrl, smtpPassword, grafanaAdminPassword, sentryAuthToken] = ALWAYS_REQUIRED.map(
+    (k) => given[k],
+  );
+  // The schema requires these (requiredSecrets); checked once more here so that the type says so.
+  if (!slackWebhookUrl || !smtpPassword || !grafanaAdminPassword || !sentryAuthToken)
+    throw new ConfigError(
+      ALWAYS_REQUIRED.filter((k) => !given[k]).map((k) => `${PROJECT}:${k}: missing secret`),
+    );
+  const secrets: StackSecrets = {
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+    slackWebhookUrl,
+    smtpPassword,
+    grafanaAdminPassword,
+    sentryAuthToken,
+  };
   return { config: config as StackConfig, secrets };
 }

@@ -6,10 +6,10 @@ import { frontendSchema } from "./frontend";
 import { grafanaSchema } from "./grafana";
 import { loggingProductionProblems, loggingSchema } from "./logging";
 import { metricsSchema } from "./metrics";
-import { SECRET_KEYS, type SecretKey } from "./secrets";
+import { ALWAYS_REQUIRED, SECRET_KEYS, type SecretKey } from "./secrets";
 import { sentrySchema } from "./sentry";
 import { serviceSchema } from "./services";
-import { teamSchema } from "./teams";
+import { type TeamConfig, teamSchema } from "./teams";
 
 /** Pulumi config namespace of this project (the `name` in Pulumi.yaml). */
 export const PROJECT = "observability";
@@ -20,26 +20,31 @@ const secretValue = z.string().min(1, "expected a non-empty secret");
  * The whole stack config under `observability:`, one top-level key per entry. Unknown keys are
  * errors so that a typo is never silently ignored.
  */
-export const stackConfigSchema = z
-  .strictObject({
-    /** Environment name used in resource names, tags, Sentry and Grafana. */
-    environment: dnsName,
-    /** Production stacks run highly available and protect stateful resources from deletion. */
-    production: z.boolean().default(false),
-    teams: z.array(teamSchema).min(1, "expected at least one team"),
-    services: z.array(serviceSchema).default([]),
-    alerting: alertingSchema.prefault({}),
-    archive: archiveSchema,
-    metrics: metricsSchema,
-    grafana: grafanaSchema,
-    logging: loggingSchema,
-    sentry: sentrySchema,
-    frontend: frontendSchema,
-    ...(Object.fromEntries(SECRET_KEYS.map((k) => [k, secretValue.optional()])) as Record<
-      SecretKey,
-      z.ZodOptional<typeof secretValue>
-    >),
-  })
+const stackConfigObject = z.strictObject({
+  /** Environment name used in resource names, tags, Sentry and Grafana. */
+  environment: dnsName,
+  /** Production stacks run highly available and protect stateful resources from deletion. */
+  production: z.boolean().default(false),
+  teams: z
+    .array(teamSchema)
+    .min(1, "expected at least one team")
+    // min(1) holds here: the first team (the default owner of platform alerts) always exists.
+    .transform((teams) => teams as [TeamConfig, ...TeamConfig[]]),
+  services: z.array(serviceSchema).default([]),
+  alerting: alertingSchema.prefault({}),
+  archive: archiveSchema,
+  metrics: metricsSchema,
+  grafana: grafanaSchema,
+  logging: loggingSchema,
+  sentry: sentrySchema,
+  frontend: frontendSchema,
+  ...(Object.fromEntries(SECRET_KEYS.map((k) => [k, secretValue.optional()])) as Record<
+    SecretKey,
+    z.ZodOptional<typeof secretValue>
+  >),
+});
+
+export const stackConfigSchema = stackConfigObject
   .superRefine((cfg, ctx) => {
     const teams = new Set<string>();
     cfg.teams.forEach((t, i) => {
@@ -79,7 +84,47 @@ export const stackConfigSchema = z
           message: `missing secret: set it with \`pulumi config set --secret ${key} <value>\``,
         });
     }
-  });
+  })
+  .transform(resolveDefaults);
+
+/**
+ * Defaults that depend on other keys (production, the teams, the environment), resolved here once
+ * so that generators read one value and never decide a default themselves.
+ */
+function resolveDefaults(cfg: z.output<typeof stackConfigObject>) {
+  const { metrics, production } = cfg;
+  const nr = cfg.frontend.newRelic;
+  return {
+    ...cfg,
+    metrics: {
+      ...metrics,
+      ownerTeam: metrics.ownerTeam ?? cfg.teams[0].name,
+      // Production: two Prometheus replicas and a three-member Alertmanager gossip cluster.
+      prometheus: {
+        ...metrics.prometheus,
+        replicas: metrics.prometheus.replicas ?? (production ? 2 : 1),
+        retention: metrics.prometheus.retention ?? (production ? "30d" : "7d"),
+      },
+      alertmanager: {
+        ...metrics.alertmanager,
+        replicas: metrics.alertmanager.replicas ?? (production ? 3 : 1),
+      },
+    },
+    frontend: {
+      ...cfg.frontend,
+      // The schema requires accountId when New Relic is on: the one shape generators see.
+      newRelic:
+        nr.enabled && nr.accountId !== undefined
+          ? {
+              ...nr,
+              enabled: true as const,
+              accountId: nr.accountId,
+              appName: nr.appName ?? `${cfg.environment}-frontend`,
+            }
+          : { ...nr, enabled: false as const },
+    },
+  };
+}
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 type ParsedStackConfig = z.output<typeof stackConfigSchema>;
@@ -87,8 +132,11 @@ type ParsedStackConfig = z.output<typeof stackConfigSchema>;
 export type StackConfig = Omit<ParsedStackConfig, SecretKey>;
 
 /** The secrets this configuration needs; each concern's settings decide which. */
-export function requiredSecrets(cfg: Pick<ParsedStackConfig, "alerting" | "frontend">): SecretKey[] {
-  const needed: SecretKey[] = ["slackWebhookUrl", "smtpPassword", "grafanaAdminPassword", "sentryAuthToken"];
+export function requiredSecrets(cfg: {
+  alerting: { pagingProvider: "pagerduty" | "opsgenie" };
+  frontend: { newRelic: { enabled: boolean } };
+}): SecretKey[] {
+  const needed: SecretKey[] = [...ALWAYS_REQUIRED];
   needed.push(cfg.alerting.pagingProvider === "pagerduty" ? "pagerdutyRoutingKey" : "opsgenieApiKey");
   if (cfg.frontend.newRelic.enabled) needed.push("newrelicApiKey");
   return needed;

@@ -14,6 +14,18 @@ export const SECRET_KEYS = [
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
+/** Secrets every stack needs, whatever its settings; the others depend on the settings. */
+export const ALWAYS_REQUIRED = [
+  "slackWebhookUrl",
+  "smtpPassword",
+  "grafanaAdminPassword",
+  "sentryAuthToken",
+] as const;
+
+/** A stack's secret values after loading: the ones every stack needs are always there. */
+export type StackSecrets = Record<(typeof ALWAYS_REQUIRED)[number], string> &
+  Partial<Record<SecretKey, string>>;
+
 export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
   slackWebhookUrl: "Slack incoming-webhook URL for P3 alerts",
   pagerdutyRoutingKey: "PagerDuty Events v2 routing key for P1 pages (pagingProvider: pagerduty)",

@@ -11,7 +11,7 @@ import {
   notificationPolicy,
 } from "../../infra/generators/grafana";
 import { ConfigError } from "../../infra/config";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 /** Prometheus-style durations (10s, 5m, 1h, 4h) in seconds, so 60m and 1h compare equal. */
 function seconds(d: string | undefined): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../infra/config";
 import { grafanaUrl, grafanaValues, requiredPlugins } from "../../infra/generators/grafana";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 describe("grafana config", () => {
   it("fills every default from an empty block", () => {

@@ -10,7 +10,7 @@ import {
   renderDashboards,
 } from "../../infra/generators/grafana";
 import { LOG_FIELDS } from "../../dashboards/logs";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 import { parsePromql, substituteVariables } from "./promql";
 
 interface Target {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SecretKey } from "../../infra/config";
 import { redact } from "../../scripts/lib/mock-runtime";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 /**
  * What the shared render does not record: each registration's provider reference and

@@ -11,7 +11,7 @@ import {
   type PolicyTree,
 } from "../../infra/generators/grafana";
 import { runTool, tempFiles } from "../helpers/tools";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 /**
  * Grafana routes notifications with Alertmanager's routing engine, so the generated policy tree is

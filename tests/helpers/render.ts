@@ -21,17 +21,6 @@ export async function render(
   return renderStack(stack, file);
 }
 
-/** The stack file's value of one `observability:` key, as plain JS, for building overrides. */
-export function stackValue<T = unknown>(stack: "dev" | "prod", key: string): T {
-  const raw = readStackFile(stack).config[`${PROJECT}:${key}`];
-  if (raw === undefined) throw new Error(`Pulumi.${stack}.yaml has no ${PROJECT}:${key}`);
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    return raw as T;
-  }
-}
-
 export const ofType = (result: RenderResult, type: string): RecordedResource[] =>
   result.resources.filter((r) => r.type === type);
 

@@ -5,7 +5,7 @@ import { ApplyError, applyPlan, type PlanStep } from "../../infra/components/log
 import { applierScript } from "../../infra/components/logging";
 import { settingsPlan } from "../../infra/generators/logging";
 import { tempFiles } from "../helpers/tools";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 import { RecordingServer } from "./recorder";
 
 const plan: PlanStep[] = settingsPlan(stackConfig("prod"));

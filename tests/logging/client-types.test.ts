@@ -10,7 +10,7 @@ import type {
   SlmPolicyBody,
   SnapshotRepositoryBody,
 } from "../../infra/generators/logging/types";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 import { RecordingServer } from "./recorder";
 
 /**

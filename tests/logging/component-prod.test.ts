@@ -3,7 +3,8 @@ import { LOG_TYPES } from "../../infra/catalog/retention";
 import { ConfigError } from "../../infra/config";
 import type { RenderResult } from "../../scripts/lib/offline";
 import { one, ofType, render } from "../helpers/render";
-import { loggingWith, stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
+import { loggingWith } from "./config";
 
 const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
 let result: RenderResult;

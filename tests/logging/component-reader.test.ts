@@ -9,7 +9,7 @@ import {
   SECRET_PLACEHOLDER,
 } from "../../scripts/lib/mock-runtime";
 import { readStackFile } from "../../scripts/lib/stack-file";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 let resources: RecordedResource[];
 

@@ -26,7 +26,7 @@ import {
   settingsPlan,
 } from "../../infra/generators/logging";
 import type { Processor } from "../../infra/generators/logging/types";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 const dev = stackConfig("dev");
 const prod = stackConfig("prod");

@@ -8,7 +8,7 @@ import {
   logstashArchivePipeline,
   logstashIngestPipeline,
 } from "../../infra/generators/logging";
-import { stackConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 const dev = stackConfig("dev");
 const targets = Object.fromEntries(

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { requireTool } from "../helpers/tools";
-import { metricsConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 /**
  * End to end: a real Alertmanager 0.25 on 127.0.0.1 runs the rendered dev configuration and
@@ -159,7 +159,7 @@ beforeAll(async () => {
   writeFileSync(join(secretDir, "pagerdutyRoutingKey"), "test-routing-key");
   writeFileSync(join(secretDir, "slackWebhookUrl"), `${sinkUrl}/slack`);
   writeFileSync(join(secretDir, "smtpPassword"), "unused");
-  const config = rewriteForLoopback(alertmanagerConfig(metricsConfig("dev"), { secretDir }));
+  const config = rewriteForLoopback(alertmanagerConfig(stackConfig("dev"), { secretDir }));
   writeFileSync(join(work, "alertmanager.yaml"), stringify(config));
 
   const port = await freePort();

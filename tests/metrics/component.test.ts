@@ -144,15 +144,15 @@ describe.each([
 
 describe("metrics config", () => {
   it("derives replicas and retention from production when the stack leaves them unset", async () => {
-    const { metricsConfig } = await import("./config.js");
+    const { stackConfig } = await import("../../scripts/lib/stack-config.js");
     const { resolveMetrics } = await import("../../infra/generators/metrics/index.js");
     const bare = { deadMansSwitchUrl: "https://hc-ping.com/x" };
-    expect(resolveMetrics(metricsConfig("prod", { metrics: bare }))).toMatchObject({
+    expect(resolveMetrics(stackConfig("prod", { metrics: bare }))).toMatchObject({
       prometheusReplicas: 2,
       alertmanagerReplicas: 3,
       retention: "30d",
     });
-    expect(resolveMetrics(metricsConfig("dev", { metrics: bare }))).toMatchObject({
+    expect(resolveMetrics(stackConfig("dev", { metrics: bare }))).toMatchObject({
       prometheusReplicas: 1,
       alertmanagerReplicas: 1,
       retention: "7d",
@@ -160,8 +160,8 @@ describe("metrics config", () => {
   });
 
   it("rejects a missing dead man's switch URL and an unknown owner team", async () => {
-    const { metricsConfig } = await import("./config.js");
-    expect(() => metricsConfig("dev", { metrics: {} })).toThrow(/deadMansSwitchUrl/);
+    const { stackConfig } = await import("../../scripts/lib/stack-config.js");
+    expect(() => stackConfig("dev", { metrics: {} })).toThrow(/deadMansSwitchUrl/);
     const { parseStackConfig } = await import("../../infra/config/index.js");
     const { readStackFile } = await import("../../scripts/lib/stack-file.js");
     const file = readStackFile("dev");

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { contractMetrics } from "../../infra/catalog/metric-contract";
 import { QUERY_IDS } from "../../infra/catalog/recording-rules";
 import { ALERTS, alertRules, metricsConcern } from "../../infra/generators/metrics";
-import { metricsConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 const README = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
 const section = README.slice(
@@ -30,7 +30,7 @@ describe("README and summary document the metrics concern", () => {
   });
 
   it("puts the alert list and the routing tree as Mermaid in summary.md", () => {
-    const config = metricsConfig("prod");
+    const config = stackConfig("prod");
     const summary = metricsConcern.summary(config as never);
     expect(summary).toContain("```mermaid\nflowchart LR");
     for (const r of alertRules(config))

@@ -2,11 +2,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { metricsConcern } from "../../infra/generators/metrics";
 import { runTool, tempFiles } from "../helpers/tools";
-import { metricsConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 /** `amtool config routes test --verify.receivers` on the rendered configuration of each stack. */
 describe.each(["dev", "prod"] as const)("Alertmanager routes (%s)", (stack) => {
-  const config = metricsConfig(stack);
+  const config = stackConfig(stack);
   const am = metricsConcern
     .artifacts(config as never)
     .find((a) => a.path === "alertmanager/alertmanager.yaml")!;

@@ -9,7 +9,7 @@ import { QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog/recording-
 import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { ALERTS, BURN_PAIRS, burnRate, metricsConcern, ruleFile } from "../../infra/generators/metrics";
 import { runTool, tempFiles } from "../helpers/tools";
-import { metricsConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 
 const REPO = join(__dirname, "..", "..");
 const STACKS = ["dev", "prod"] as const;
@@ -26,7 +26,7 @@ function promqlErrors(expr: string): number {
 }
 
 describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => {
-  const config = metricsConfig(stack);
+  const config = stackConfig(stack);
   const files = Object.fromEntries(metricsConcern.artifacts(config as never).map((a) => [a.path, a.content]));
 
   it("renders prometheus/rules.yaml that promtool 2.42 accepts", () => {
@@ -112,10 +112,10 @@ describe("metric contract and recording rules", () => {
   });
 
   it("uses a service's query override in its recording rules only", () => {
-    const base = metricsConfig("dev");
+    const base = stackConfig("dev");
     const override =
       'sum(rate(legacy_requests_total{app="{{job}}",code=~"5.."}[{{window}}])) / sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))';
-    const config = metricsConfig("dev", {
+    const config = stackConfig("dev", {
       services: base.services.map((s) =>
         s.name === "api" ? { ...s, queries: { errorRatio: override } } : s,
       ),
@@ -135,32 +135,32 @@ describe("metric contract and recording rules", () => {
   });
 
   it("rejects an unknown override key with a clear message", () => {
-    const base = metricsConfig("dev");
+    const base = stackConfig("dev");
     expect(() =>
-      metricsConfig("dev", { services: [{ ...base.services[0], queries: { errorRatoi: "x" } }] }),
+      stackConfig("dev", { services: [{ ...base.services[0], queries: { errorRatoi: "x" } }] }),
     ).toThrow(/errorRatoi/);
   });
 
   it("rejects an override that drops the window or quantile placeholder", () => {
-    const base = metricsConfig("dev");
+    const base = stackConfig("dev");
     const svc = base.services[0]!;
     expect(() =>
-      metricsConfig("dev", { services: [{ ...svc, queries: { errorRatio: "sum(rate(x[5m]))" } }] }),
+      stackConfig("dev", { services: [{ ...svc, queries: { errorRatio: "sum(rate(x[5m]))" } }] }),
     ).toThrow(/expected the placeholder \{\{window\}\}/);
     expect(() =>
-      metricsConfig("dev", {
+      stackConfig("dev", {
         services: [{ ...svc, queries: { latencyQuantile: "histogram_quantile(0.99, rate(x[{{window}}]))" } }],
       }),
     ).toThrow(/\{\{quantile\}\}/);
     expect(() =>
-      metricsConfig("dev", {
+      stackConfig("dev", {
         services: [{ ...svc, queries: { memoryBytes: 'sum(process_rss{app="{{job}}"})' } }],
       }),
     ).not.toThrow();
   });
 
   it("gives workers no HTTP SLO rules", () => {
-    const rules = ruleFile(metricsConfig("dev")).groups;
+    const rules = ruleFile(stackConfig("dev")).groups;
     const worker = rules.find((g) => g.name === "worker.alerts")!.rules.map((r) => r.alert);
     expect(worker).not.toContain("AvailabilitySLOFastBurn");
     expect(worker).toContain("MemoryGrowing");
@@ -177,7 +177,7 @@ describe("metric contract and recording rules", () => {
 
 describe("Alertmanager routing (pure)", () => {
   it("sends Watchdog first, then one route per priority with the alert-level timings", () => {
-    const am = alertmanagerConfig(metricsConfig("prod"));
+    const am = alertmanagerConfig(stackConfig("prod"));
     expect(am.route.group_by).toEqual(["alertname", "service"]);
     const [watchdog, p1, p2, p3] = am.route.routes!;
     expect(watchdog).toMatchObject({ receiver: "deadmansswitch", matchers: ['alertname="Watchdog"'] });
@@ -201,9 +201,9 @@ describe("Alertmanager routing (pure)", () => {
   });
 
   it("pages through Opsgenie when the stack chooses it", () => {
-    const base = metricsConfig("dev");
+    const base = stackConfig("dev");
     const am = alertmanagerConfig(
-      metricsConfig("dev", { alerting: { ...base.alerting, pagingProvider: "opsgenie" } }),
+      stackConfig("dev", { alerting: { ...base.alerting, pagingProvider: "opsgenie" } }),
     );
     const p1 = am.receivers.find((r) => r.name === "p1-opsgenie")!;
     expect(p1.opsgenie_configs).toEqual([

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ruleFile, toYaml } from "../../infra/generators/metrics";
 import { runTool, tempFiles } from "../helpers/tools";
-import { metricsConfig } from "./config";
+import { stackConfig } from "../../scripts/lib/stack-config";
 import { EXTRA_SCENARIOS, promtoolTest, SCENARIOS, type Scenario } from "./scenarios";
 
 /**
@@ -10,7 +10,7 @@ import { EXTRA_SCENARIOS, promtoolTest, SCENARIOS, type Scenario } from "./scena
  * scenario asserts which priorities fire by when after onset, which stay quiet, and that nothing
  * fires before the onset. The simulated service is `api`; the other services only report `up`.
  */
-const config = metricsConfig("dev");
+const config = stackConfig("dev");
 const others = config.services.filter((s) => s.name !== "api").map((s) => s.name);
 let dir: string;
 

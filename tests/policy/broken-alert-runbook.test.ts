@@ -1,13 +1,13 @@
 // A broken variant of the real program: one generated alert loses its runbook_url. The override
-// wraps the metrics generator in this test process only (vi.mock).
+// wraps the rule generator in this test process only (vi.mock).
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ALL_POLICIES } from "../../policy/policies";
 import { render } from "../helpers/render";
 import { mandatory, type RunResult, runPolicies, withStackResource } from "./harness";
 
 let dropped = "";
-vi.mock("../../infra/generators/metrics", async (importOriginal) => {
-  const orig = await importOriginal<typeof import("../../infra/generators/metrics")>();
+vi.mock("../../infra/generators/metrics/rules", async (importOriginal) => {
+  const orig = await importOriginal<typeof import("../../infra/generators/metrics/rules")>();
   return {
     ...orig,
     ruleFile: (...args: Parameters<typeof orig.ruleFile>) => {

@@ -5,6 +5,7 @@ import { projectOwners } from "../sentry/projects";
 
 type Cfg = Pick<StackConfig, "environment" | "teams" | "services" | "alerting" | "frontend">;
 
+/** The Browser application's name: `frontend.newRelic.appName`, by default `<environment>-frontend`. */
 export const browserAppName = (config: Pick<StackConfig, "environment" | "frontend">): string =>
   config.frontend.newRelic.appName ?? `${config.environment}-frontend`;
 

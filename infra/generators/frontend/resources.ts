@@ -37,7 +37,7 @@ function credentialArgs(
  */
 export function newRelicResources(config: Cfg & Pick<StackConfig, "frontend">) {
   const nr = config.frontend.newRelic;
-  if (!nr.enabled || nr.accountId === undefined) return undefined;
+  if (!nr.enabled) return undefined;
   const accountId = nr.accountId;
   const appName = browserAppName(config);
   const conditions = newRelicConditions(config);

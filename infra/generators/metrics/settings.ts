@@ -2,7 +2,7 @@ import type { ServiceConfig, StackConfig } from "../../config";
 
 export type MetricsInput = Pick<StackConfig, "metrics" | "production" | "teams" | "services" | "environment">;
 
-/** Metrics settings with the production-dependent defaults filled in. */
+/** Metrics settings as generators read them (the schema resolved the production-dependent defaults). */
 export interface ResolvedMetrics {
   namespace: string;
   chartVersion: string;
@@ -20,15 +20,13 @@ export const KPS_FULLNAME = "kps";
 
 export function resolveMetrics(config: MetricsInput): ResolvedMetrics {
   const m = config.metrics;
-  // The schema guarantees at least one team and that ownerTeam names one of them.
-  const ownerTeam = m.ownerTeam ?? config.teams[0]!.name;
   return {
     namespace: m.namespace,
     chartVersion: m.chartVersion,
-    ownerTeam,
-    prometheusReplicas: m.prometheus.replicas ?? (config.production ? 2 : 1),
-    alertmanagerReplicas: m.alertmanager.replicas ?? (config.production ? 3 : 1),
-    retention: m.prometheus.retention ?? (config.production ? "30d" : "7d"),
+    ownerTeam: m.ownerTeam,
+    prometheusReplicas: m.prometheus.replicas,
+    alertmanagerReplicas: m.alertmanager.replicas,
+    retention: m.prometheus.retention,
     prometheusUrl: `http://${KPS_FULLNAME}-prometheus.${m.namespace}.svc:9090`,
     alertmanagerUrl: `http://${KPS_FULLNAME}-alertmanager.${m.namespace}.svc:9093`,
   };
