@@ -21,14 +21,3 @@ export const DASHBOARDS: readonly DashboardDefinition[] = [
   frontendPerformance,
   firingAlerts,
 ];
-
-export {
-  backgroundJobs,
-  cacheHitRatio,
-  databasePerformance,
-  firingAlerts,
-  frontendPerformance,
-  logsOverview,
-  memoryResources,
-  serviceOverview,
-};

@@ -22,8 +22,6 @@ export const ALERT_LEVELS: Readonly<Record<Priority, AlertLevel>> = {
   P3: { priority: "P3", responseMinutes: 240, channel: "slack", meaning: "handle within the working day" },
 };
 
-export const alertLevels = (): AlertLevel[] => PRIORITIES.map((p) => ALERT_LEVELS[p]);
-
 /**
  * A duration in minutes as Alertmanager and Grafana both write it: whole hours as `1h`, `4h`,
  * anything else as `5m`. Every consumer of the alert levels formats durations with this.

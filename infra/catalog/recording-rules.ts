@@ -214,9 +214,6 @@ export const RECORDING_RULES: readonly RecordingRuleSpec[] = [
   ),
 ];
 
-/** Which contract metrics a recording rule reads. */
-export const ruleReads = (r: RecordingRuleSpec): MetricId[] => QUERY_TEMPLATES[r.query].reads;
-
 /** A regex matching how client libraries print a bucket bound: 1, 1.0, 0.5, 0.50. */
 export function leRegex(seconds: number): string {
   const s = String(seconds).replace(".", "\\\\.");

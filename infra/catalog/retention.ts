@@ -19,5 +19,3 @@ export const RETENTION: Readonly<Record<LogType, RetentionRow>> = {
   audit: { logType: "audit", period: "7 years", days: 7 * 365 },
   debug: { logType: "debug", period: "7 days", days: 7 },
 };
-
-export const retentionRows = (): RetentionRow[] => LOG_TYPES.map((t) => RETENTION[t]);

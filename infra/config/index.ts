@@ -1,12 +1,7 @@
 export * from "./load";
 export * from "./schema";
 export * from "./secrets";
-export type { AlertingConfig } from "./alerting";
-export type { ArchiveConfig } from "./archive";
-export type { FrontendConfig } from "./frontend";
-export type { GrafanaConfig } from "./grafana";
 export type { LoggingConfig } from "./logging";
-export type { MetricsConfig } from "./metrics";
 export type { SentryConfig } from "./sentry";
 export type { ServiceConfig } from "./services";
 export type { TeamConfig } from "./teams";

@@ -26,11 +26,3 @@ export type DerivedSecret =
 
 export const isRef = (value: unknown): value is Ref =>
   typeof value === "object" && value !== null && typeof (value as Ref).$ref === "string";
-
-/** Every reference in a generated value, in order of appearance. */
-export function refsIn(value: unknown): string[] {
-  if (isRef(value)) return [value.$ref];
-  if (Array.isArray(value)) return value.flatMap(refsIn);
-  if (value && typeof value === "object") return Object.values(value).flatMap(refsIn);
-  return [];
-}

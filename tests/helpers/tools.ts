@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +48,3 @@ export function tempFiles(files: Record<string, string>): string {
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }
-
-export const toolVersion = (name: string): string =>
-  execFileSync(requireTool(name), ["--version"], { encoding: "utf8" }).split("\n")[0] ?? "";

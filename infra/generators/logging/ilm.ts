@@ -1,5 +1,5 @@
 import { logsName } from "../../catalog/log-schema";
-import { LOG_TYPES, type LogType, RETENTION } from "../../catalog/retention";
+import { type LogType, RETENTION } from "../../catalog/retention";
 import { MANAGED_BY_META } from "../labels";
 import type { LoggingConfig } from "../../config";
 import type { IlmPolicyBody } from "./types";
@@ -42,8 +42,6 @@ export function ilmPlan(logType: LogType, cfg: LoggingConfig): IlmPlan {
     deleteAfterDays,
   };
 }
-
-export const ilmPlans = (cfg: LoggingConfig): IlmPlan[] => LOG_TYPES.map((t) => ilmPlan(t, cfg));
 
 const days = (n: number): string => `${n}d`;
 

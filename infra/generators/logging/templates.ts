@@ -5,7 +5,7 @@ import {
   logsName,
   PIPELINE_FIELDS,
 } from "../../catalog/log-schema";
-import { LOG_TYPES, type LogType } from "../../catalog/retention";
+import type { LogType } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
 import { MANAGED_BY_META } from "../labels";
 import { ilmPolicyName } from "./ilm";
@@ -103,6 +103,3 @@ export function indexTemplate(logType: LogType): IndexTemplateBody {
     _meta: { managed_by: MANAGED_BY_META, log_type: logType },
   };
 }
-
-export const indexTemplates = (): Record<LogType, IndexTemplateBody> =>
-  Object.fromEntries(LOG_TYPES.map((t) => [t, indexTemplate(t)])) as Record<LogType, IndexTemplateBody>;
