@@ -1,3 +1,4 @@
+import { stringify } from "yaml";
 import type { StackConfig } from "./config";
 
 /** A generated file in its ecosystem's own format, written by the offline render under DIR/<path>. */
@@ -17,3 +18,7 @@ export interface Concern {
 }
 
 export const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Long PromQL stays on one line; YAML anchors would confuse reviewers of the rendered files. */
+export const toYaml = (value: unknown): string =>
+  stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });

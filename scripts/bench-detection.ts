@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PRIORITIES } from "../infra/catalog/alert-levels";
 import { parse } from "yaml";
-import { type RuleFile, ruleFile, toYaml } from "../infra/generators/metrics";
+import { toYaml } from "../infra/artifacts";
+import { type RuleFile, ruleFile } from "../infra/generators/metrics";
 import { stackConfig } from "./lib/stack-config";
 import { EXTRA_SCENARIOS, firstFiringProbe, SCENARIOS, type Scenario } from "../tests/metrics/scenarios";
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ruleFile, toYaml } from "../../infra/generators/metrics";
+import { toYaml } from "../../infra/artifacts";
+import { ruleFile } from "../../infra/generators/metrics";
 import { runTool, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { EXTRA_SCENARIOS, promtoolTest, SCENARIOS, type Scenario } from "./scenarios";
