@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { toYaml } from "../infra/artifacts";
 import { type RuleFile, ruleFile } from "../infra/generators/metrics";
 import { stackConfig } from "./lib/stack-config";
-import { EXTRA_SCENARIOS, firstFiringProbe, SCENARIOS, type Scenario } from "../tests/metrics/scenarios";
+import { EXTRA_SCENARIOS, firstFiringProbe, SCENARIOS, type Scenario } from "./lib/scenarios";
 
 export interface DetectionTime {
   scenario: string;

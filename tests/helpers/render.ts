@@ -1,17 +1,38 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { inject } from "vitest";
 import { PROJECT } from "../../infra/config";
 import type { RecordedResource } from "../../scripts/lib/mock-runtime";
 import { type RenderResult, renderStack } from "../../scripts/lib/offline";
-import { readStackFile } from "../../scripts/lib/stack-file";
+import { knownStacks, readStackFile } from "../../scripts/lib/stack-file";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Directory holding `<stack>.json`, every stack's render, made once per run (tests/setup.ts). */
+    renders: string;
+  }
+}
+
+export type Stack = "dev" | "prod";
+/** The stacks of this project (one Pulumi.<stack>.yaml each): per-stack suites run over all of them. */
+export const STACKS = knownStacks() as Stack[];
+
+const cache = new Map<string, RenderResult>();
+/** The real program's render of a stack under Pulumi mocks, made once per test run. */
+export function rendered(stack: Stack): RenderResult {
+  let r = cache.get(stack);
+  if (!r) {
+    r = JSON.parse(readFileSync(join(inject("renders"), `${stack}.json`), "utf8")) as RenderResult;
+    cache.set(stack, r);
+  }
+  return r;
+}
 
 /**
- * Renders a stack under Pulumi mocks, optionally with some `observability:` keys replaced
- * (values are plain JS; undefined removes the key). Use one render per test file where possible:
- * Pulumi's runtime is per process and vitest runs each file in its own fork.
+ * Renders a stack in this process with some `observability:` keys replaced (plain JS values;
+ * undefined removes the key): for tests of a variant. The unchanged stacks come from `rendered`.
  */
-export async function render(
-  stack: "dev" | "prod",
-  overrides: Record<string, unknown> = {},
-): Promise<RenderResult> {
+export async function render(stack: Stack, overrides: Record<string, unknown> = {}): Promise<RenderResult> {
   const file = readStackFile(stack);
   for (const [key, value] of Object.entries(overrides)) {
     const full = `${PROJECT}:${key}`;
@@ -33,4 +54,20 @@ export function one(result: RenderResult, type: string, name: string): RecordedR
         .join(", ")}`,
     );
   return r;
+}
+
+/** A component's resources: the component of `type` and everything under it. */
+export function componentResources(result: RenderResult, type: string): RecordedResource[] {
+  const root = result.resources.find((r) => r.type === type);
+  if (!root) throw new Error(`no component of type ${type}`);
+  const urns = new Set([root.urn]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of result.resources)
+      if (r.parent && urns.has(r.parent) && !urns.has(r.urn)) {
+        urns.add(r.urn);
+        grew = true;
+      }
+  }
+  return result.resources.filter((r) => urns.has(r.urn));
 }

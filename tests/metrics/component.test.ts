@@ -4,28 +4,33 @@ import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager"
 import { ruleFile } from "../../infra/generators/metrics";
 import { redact } from "../../scripts/lib/mock-runtime";
 import type { RenderResult } from "../../scripts/lib/offline";
-import { one, ofType, render } from "../helpers/render";
+import { one, ofType, rendered, STACKS } from "../helpers/render";
 
-/**
- * The Metrics component under Pulumi mocks, through the real program, for dev and prod.
- * Pulumi's runtime is per process, so each stack renders once, in sequence.
- */
-const results: Partial<Record<"dev" | "prod", RenderResult>> = {};
-
-beforeAll(async () => {
-  results.dev = await render("dev");
-  results.prod = await render("prod");
-});
+/** The Metrics component under Pulumi mocks, through the real program, for every stack. */
 
 type Values = Record<string, Record<string, Record<string, unknown>>>;
 const values = (r: RenderResult): Values =>
   one(r, "kubernetes:helm.sh/v3:Release", "metrics-kps").inputs.values as Values;
 
-describe.each([
-  ["dev", { prometheus: 1, alertmanager: 1, pdb: false, retention: "7d", storage: "20Gi", protect: false }],
-  ["prod", { prometheus: 2, alertmanager: 3, pdb: true, retention: "30d", storage: "100Gi", protect: true }],
-] as const)("Metrics (%s)", (stack, want) => {
-  const result = () => results[stack]!;
+describe.each(STACKS)("Metrics (%s)", (stack) => {
+  let r: RenderResult;
+  beforeAll(() => {
+    r = rendered(stack);
+  });
+  const result = () => r;
+  /** What the stack's config asks for (the schema resolved the production defaults). */
+  const want = () => {
+    const m = r.config.metrics;
+    return {
+      prometheus: m.prometheus.replicas,
+      alertmanager: m.alertmanager.replicas,
+      prometheusPdb: m.prometheus.replicas > 1,
+      alertmanagerPdb: m.alertmanager.replicas > 1,
+      retention: m.prometheus.retention,
+      storage: m.prometheus.storageSize,
+      protect: r.config.production,
+    };
+  };
 
   it("installs kube-prometheus-stack at a pinned version with Grafana disabled", () => {
     // Each render has its own runtime: exactly one release, not one left over from the other stack.
@@ -45,19 +50,19 @@ describe.each([
     expect(v.grafana).toEqual({ enabled: false });
   });
 
-  it(`runs ${want.prometheus} Prometheus and ${want.alertmanager} Alertmanager replicas with storage and retention`, () => {
+  it("runs the configured Prometheus and Alertmanager replicas with storage and retention", () => {
     const v = values(result());
     const prom = v.prometheus!.prometheusSpec as Record<string, unknown>;
     const am = v.alertmanager!.alertmanagerSpec as Record<string, unknown>;
-    expect(prom.replicas).toBe(want.prometheus);
-    expect(am.replicas).toBe(want.alertmanager);
-    expect(prom.retention).toBe(want.retention);
+    expect(prom.replicas).toBe(want().prometheus);
+    expect(am.replicas).toBe(want().alertmanager);
+    expect(prom.retention).toBe(want().retention);
     expect(prom.storageSpec).toMatchObject({
-      volumeClaimTemplate: { spec: { resources: { requests: { storage: want.storage } } } },
+      volumeClaimTemplate: { spec: { resources: { requests: { storage: want().storage } } } },
     });
     expect(am.storage).toMatchObject({ volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"] } } });
-    expect(v.prometheus!.podDisruptionBudget).toMatchObject({ enabled: want.pdb });
-    expect(v.alertmanager!.podDisruptionBudget).toMatchObject({ enabled: want.pdb });
+    expect(v.prometheus!.podDisruptionBudget).toMatchObject({ enabled: want().prometheusPdb });
+    expect(v.alertmanager!.podDisruptionBudget).toMatchObject({ enabled: want().alertmanagerPdb });
   });
 
   it("makes Prometheus select this project's rules and monitors, not only the release's", () => {
@@ -128,9 +133,9 @@ describe.each([
     expect(result().artifacts.map((a) => a.path)).toContain("alertmanager/alertmanager.yaml");
   });
 
-  it(`${want.protect ? "protects" : "does not protect"} the namespace and the release (Prometheus' volumes)`, () => {
-    expect(one(result(), "kubernetes:core/v1:Namespace", "metrics-ns").protect).toBe(want.protect);
-    expect(one(result(), "kubernetes:helm.sh/v3:Release", "metrics-kps").protect).toBe(want.protect);
+  it("protects the namespace and the release (Prometheus' volumes) in production", () => {
+    expect(one(result(), "kubernetes:core/v1:Namespace", "metrics-ns").protect).toBe(want().protect);
+    expect(one(result(), "kubernetes:helm.sh/v3:Release", "metrics-kps").protect).toBe(want().protect);
   });
 
   it("exports the in-cluster URLs", () => {

@@ -4,7 +4,7 @@ import { toYaml } from "../../infra/artifacts";
 import { ruleFile } from "../../infra/generators/metrics";
 import { runTool, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
-import { EXTRA_SCENARIOS, promtoolTest, SCENARIOS, type Scenario } from "./scenarios";
+import { EXTRA_SCENARIOS, promtoolTest, SCENARIOS, type Scenario } from "../../scripts/lib/scenarios";
 
 /**
  * The scenario library through `promtool test rules` with the dev stack's rendered rules: each

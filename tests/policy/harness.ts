@@ -8,7 +8,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { unknownCheckingProxy } from "@pulumi/policy";
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
+import { type RecordedResource, recordedSecret } from "../../scripts/lib/mock-runtime";
 
 // The analyzer's own deserializer: secrets unwrapped, exactly as a policy sees them under `pulumi preview`.
 // biome-ignore lint/suspicious/noExplicitAny: internal module without public typings.
@@ -169,10 +169,7 @@ export function resource(
 }
 
 /** Wraps a value the way the engine serializes a Pulumi secret. */
-export const secretValue = (value: unknown): Record<string, unknown> => ({
-  "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-  value,
-});
+export const secretValue = recordedSecret;
 
 /**
  * The render's resources plus the root stack resource, whose props the analyzer fills with the

@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_POLICIES } from "../../policy/policies";
 import type { RecordedResource } from "../../scripts/lib/mock-runtime";
-import { render } from "../helpers/render";
+import { rendered } from "../helpers/render";
 import { resource, secretValue, withStackResource } from "./harness";
 
 // biome-ignore lint/suspicious/noExplicitAny: generated protobuf modules without typings for require.
@@ -106,7 +106,7 @@ describe("the policy pack served over the analyzer protocol", () => {
   });
 
   it("passes the dev program's resources, and flags the same stack with a public bucket added", async () => {
-    const dev = await render("dev");
+    const dev = rendered("dev");
     const req = new analyzerPb.AnalyzeStackRequest();
     req.setResourcesList(withStackResource(dev).map(toAnalyzerResource));
     expect(

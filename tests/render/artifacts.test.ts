@@ -3,7 +3,8 @@ import { parse } from "yaml";
 import { isRef } from "../../infra/generators/refs";
 import type { RecordedResource } from "../../scripts/lib/mock-runtime";
 import { redact } from "../../scripts/lib/mock-runtime";
-import { type RenderResult, renderStack } from "../../scripts/lib/offline";
+import type { RenderResult } from "../../scripts/lib/offline";
+import { rendered, STACKS } from "../helpers/render";
 
 /**
  * What the render shows is what `pulumi up` deploys: every rendered artifact equals the input the
@@ -33,7 +34,7 @@ function sameAsDeployed(artifact: unknown, deployed: unknown, path = "$"): strin
     : [`${path}: rendered ${JSON.stringify(artifact)}, deployed ${JSON.stringify(deployed)}`];
 }
 
-describe.each(["dev", "prod"] as const)("rendered artifacts of %s are the deployed values", (stack) => {
+describe.each(STACKS)("rendered artifacts of %s are the deployed values", (stack) => {
   let result: RenderResult;
   const artifact = (path: string): string => {
     const a = result.artifacts.find((x) => x.path === path);
@@ -44,8 +45,8 @@ describe.each(["dev", "prod"] as const)("rendered artifacts of %s are the deploy
     result.resources
       .filter((r) => r.type === type && (name === undefined || r.name === name))
       .map((r) => redact(r.inputs) as RecordedResource["inputs"]);
-  beforeAll(async () => {
-    result = await renderStack(stack);
+  beforeAll(() => {
+    result = rendered(stack);
   });
 
   it("s3/<bucket>-lifecycle.json: the rules of that bucket's lifecycle configuration", () => {

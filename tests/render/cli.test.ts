@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { LOG_TYPES } from "../../infra/catalog/retention";
 import { SECRET_KEYS } from "../../infra/config";
 import { redact, resolveOutputs, SECRET_PLACEHOLDER } from "../../scripts/lib/mock-runtime";
@@ -84,10 +85,8 @@ describe.each(["dev", "prod"])("npm run render -- --stack %s", (stack) => {
 
 describe("secret redaction", () => {
   it("replaces every Pulumi secret in serialized inputs with [secret]", () => {
-    const wrapped = {
-      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-      value: "hunter2",
-    };
+    // A secret as Pulumi's serializer marks it for the engine.
+    const wrapped = { [specialSigKey]: specialSecretSig, value: "hunter2" };
     expect(redact({ a: [wrapped], b: { c: wrapped, d: "plain" } })).toEqual({
       a: [SECRET_PLACEHOLDER],
       b: { c: SECRET_PLACEHOLDER, d: "plain" },

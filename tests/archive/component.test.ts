@@ -3,7 +3,7 @@ import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { AUDIT_LOCK_DAYS } from "../../infra/generators/archive";
 import type { RecordedResource } from "../../scripts/lib/mock-runtime";
 import type { RenderResult } from "../../scripts/lib/offline";
-import { ofType, render } from "../helpers/render";
+import { ofType, rendered, STACKS } from "../helpers/render";
 
 const S3 = (r: string) => `aws:s3/${r}`;
 
@@ -15,11 +15,11 @@ function forBucket(result: RenderResult, type: string, bucket: RecordedResource)
   return found[0]!;
 }
 
-describe.each(["dev", "prod"] as const)("log archive in %s", (stack) => {
+describe.each(STACKS)("log archive in %s", (stack) => {
   let result: RenderResult;
   let buckets: RecordedResource[];
-  beforeAll(async () => {
-    result = await render(stack);
+  beforeAll(() => {
+    result = rendered(stack);
     buckets = ofType(result, S3("bucket:Bucket")).filter((b) => b.parent?.includes("Archive"));
   });
 
@@ -119,11 +119,11 @@ describe.each(["dev", "prod"] as const)("log archive in %s", (stack) => {
     }
   });
 
-  it(stack === "prod" ? "protects buckets and the key in prod" : "leaves dev resources unprotected", () => {
+  it("protects buckets and the key in production, and only there", () => {
     const stateful = [...buckets, ...ofType(result, "aws:kms/key:Key")];
     for (const r of stateful) {
-      expect(r.protect, r.name).toBe(stack === "prod");
-      expect(r.retainOnDelete, r.name).toBe(stack === "prod");
+      expect(r.protect, r.name).toBe(result.config.production);
+      expect(r.retainOnDelete, r.name).toBe(result.config.production);
     }
   });
 

@@ -1,0 +1,117 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ALERT_LEVELS } from "../../infra/catalog/alert-levels";
+import { newRelicConditions, usedPriorities } from "../../infra/generators/frontend";
+import { isSecret } from "../../scripts/lib/mock-runtime";
+import type { RenderResult } from "../../scripts/lib/offline";
+import { renderFiles } from "../../scripts/lib/offline";
+import { one, ofType, render, rendered, STACKS } from "../helpers/render";
+
+const NR = "newrelic:index/";
+
+describe.each(STACKS)("frontend monitoring (%s)", (stack) => {
+  let result: RenderResult;
+  const nr = () => result.config.frontend.newRelic;
+  const newRelicResources = () => result.resources.filter((r) => r.type.includes("newrelic"));
+  beforeAll(() => {
+    result = rendered(stack);
+  });
+
+  it("exports the Google Analytics id, and New Relic's app settings (agent config secret) when on", () => {
+    const outputs = JSON.parse(renderFiles(result).find((f) => f.path === "outputs.json")!.content);
+    expect(outputs.frontend.googleAnalytics).toEqual({
+      measurementId: result.config.frontend.googleAnalytics.measurementId ?? null,
+    });
+    const n = nr();
+    if (n.enabled)
+      expect(outputs.frontend.newRelic).toMatchObject({
+        enabled: true,
+        appName: n.appName,
+        jsConfig: "[secret]",
+      });
+    else expect(outputs.frontend.newRelic).toEqual({ enabled: false });
+    for (const f of renderFiles(result)) expect(f.content, f.path).not.toContain("offline-placeholder");
+  });
+
+  it("creates New Relic resources only when New Relic is on", () => {
+    expect(ofType(result, "observability:frontend:Frontend")).toHaveLength(1);
+    if (!nr().enabled) expect(newRelicResources()).toEqual([]);
+    else expect(newRelicResources().length).toBeGreaterThan(0);
+  });
+
+  it("creates the Browser application with the configured loader and distributed tracing", () => {
+    const n = nr();
+    if (!n.enabled) return expect(ofType(result, `${NR}browserApplication:BrowserApplication`)).toEqual([]);
+    expect(one(result, `${NR}browserApplication:BrowserApplication`, "frontend-browser").inputs).toEqual({
+      accountId: n.accountId,
+      name: n.appName,
+      loaderType: n.loaderType,
+      distributedTracingEnabled: true,
+      cookiesEnabled: true,
+    });
+    const [provider] = ofType(result, "pulumi:providers:newrelic");
+    expect(isSecret(provider!.inputs.apiKey)).toBe(true);
+    expect(provider!.inputs.region).toBe(n.region);
+  });
+
+  it("puts each condition in its priority's policy, and each workflow routes that policy to its channel", () => {
+    if (!nr().enabled) return expect(ofType(result, `${NR}workflow:Workflow`)).toEqual([]);
+    const wanted = newRelicConditions(result.config);
+    const conditions = ofType(result, `${NR}nrqlAlertCondition:NrqlAlertCondition`);
+    expect(Object.fromEntries(conditions.map((c) => [c.name, c.inputs.policyId]))).toEqual(
+      Object.fromEntries(
+        wanted.map((c) => [`frontend-${c.key}`, `frontend-${c.priority.toLowerCase()}-policy-id`]),
+      ),
+    );
+    const priorities = usedPriorities(wanted).map((p) => p.toLowerCase());
+    expect(
+      ofType(result, `${NR}workflow:Workflow`)
+        .map((w) => w.name)
+        .sort(),
+    ).toEqual(priorities.map((p) => `frontend-${p}-workflow`));
+    for (const p of priorities) {
+      const w = one(result, `${NR}workflow:Workflow`, `frontend-${p}-workflow`);
+      expect(w.inputs.issuesFilter).toMatchObject({
+        type: "FILTER",
+        predicates: [
+          { attribute: "labels.policyIds", operator: "EXACTLY_MATCHES", values: [`frontend-${p}-policy-id`] },
+        ],
+      });
+      const channelIds = (w.inputs.destinations as Array<{ channelId: string }>).map((d) => d.channelId);
+      const channels = ofType(result, `${NR}notificationChannel:NotificationChannel`).filter((c) =>
+        channelIds.includes(`${c.name}-id`),
+      );
+      expect(channels.length).toBeGreaterThan(0);
+      for (const c of channels) expect(c.inputs.destinationId).toBe(`frontend-${p}-destination-id`);
+      // The alert-level table's channel: email for P2, Slack (a webhook) for P3.
+      const channel = ALERT_LEVELS[p.toUpperCase() as "P2" | "P3"].channel;
+      expect(channels.map((c) => c.inputs.type)).toEqual(
+        channels.map(() => (channel === "email" ? "EMAIL" : "WEBHOOK")),
+      );
+    }
+  });
+
+  it("keeps every channel credential secret inside its destination", () => {
+    for (const d of ofType(result, `${NR}notificationDestination:NotificationDestination`)) {
+      const url = (d.inputs.properties as Array<{ key: string; value: unknown }>).find(
+        (x) => x.key === "url",
+      );
+      if (url && d.inputs.type === "WEBHOOK" && !String(url.value).startsWith("https://api.opsgenie.com"))
+        expect(isSecret(url.value), d.name).toBe(true);
+      if (d.inputs.authToken)
+        expect(isSecret((d.inputs.authToken as { token: unknown }).token), d.name).toBe(true);
+    }
+  });
+});
+
+describe("frontend monitoring with New Relic off", () => {
+  it("needs no New Relic API key and creates nothing New Relic", async () => {
+    const result = await render("dev", {
+      frontend: { newRelic: { enabled: false } },
+      newrelicApiKey: undefined,
+    });
+    expect(result.resources.filter((r) => r.type.includes("newrelic"))).toEqual([]);
+    expect((result.outputs as { frontend: { newRelic: unknown } }).frontend.newRelic).toEqual({
+      enabled: false,
+    });
+  });
+});

@@ -1,3 +1,0 @@
-import { grafanaComponentSuite } from "./component-suite";
-
-grafanaComponentSuite("dev");

@@ -1,3 +1,0 @@
-import { httpTlsSuite } from "./tls-suite";
-
-httpTlsSuite("prod");

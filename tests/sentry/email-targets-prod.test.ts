@@ -1,3 +1,0 @@
-import { emailTargetsSuite } from "./email-targets-suite";
-
-emailTargetsSuite("prod");
