@@ -50,17 +50,9 @@ export const RENDER_MARKER: Artifact = {
   content: "Written by `npm run render`: this directory is replaced on every render.\n",
 };
 
-/**
- * A dynamic resource carries its provider as code Pulumi serialises from the loaded modules; its
- * text depends on the transpiler that loaded them (ts-node, tsx, vitest), not on the program.
- */
-const PROVIDER_CODE = "[dynamic provider code, serialised by Pulumi at deploy time]";
-const withoutProviderCode = (inputs: Record<string, unknown>): Record<string, unknown> =>
-  typeof inputs.__provider === "string" ? { ...inputs, __provider: PROVIDER_CODE } : inputs;
-
 /** The files of DIR: resources.json, outputs.json, summary.md and every artifact. */
 export function renderFiles(result: RenderResult): Artifact[] {
-  // Registration order depends on async timing (dynamic providers serialise first): sort by name.
+  // Registration order depends on async timing (inputs that wait on outputs register late): sort by name.
   const ordered = [...result.resources].sort(
     (a, b) => a.name.localeCompare(b.name, "en") || a.type.localeCompare(b.type, "en"),
   );
@@ -71,7 +63,7 @@ export function renderFiles(result: RenderResult): Artifact[] {
     custom: r.custom,
     protect: r.protect,
     retainOnDelete: r.retainOnDelete,
-    inputs: withoutProviderCode(redact(r.inputs) as Record<string, unknown>),
+    inputs: redact(r.inputs),
   }));
   return [
     { path: "resources.json", content: json(resources) },

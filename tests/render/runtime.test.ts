@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../scripts/lib/stack-file";
 
 // `pulumi up` and the render load the program and run it: the TypeScript compiler is a build tool
-// (a devDependency), and no module of this project may load it. Pulumi's closure serializer does,
-// through its own shim, to serialise the Sentry dynamic provider; that is Pulumi's runtime.
+// (a devDependency), and no module of this project may load it. Only @pulumi/pulumi's own shim
+// does (its runtime loads its closure serializer, and with it TypeScript, on import).
 describe("the program at run time", () => {
   it("renders a stack without any of its modules loading the TypeScript compiler", () => {
     const script = `

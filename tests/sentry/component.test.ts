@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScrubbingState } from "../../infra/components/sentry-scrubbing";
+import type { ScrubbingState } from "../../infra/components/sentry-scrubbing-provider.cjs";
 import { projectOwners, SENTRY_PROJECT_KINDS } from "../../infra/generators/sentry";
 import { isSecret } from "../../scripts/lib/mock-runtime";
 import type { RenderResult } from "../../scripts/lib/offline";

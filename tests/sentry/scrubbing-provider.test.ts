@@ -2,11 +2,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
+  provider,
   SENTRY_DEFAULT_SCRUBBING,
   SentryApiError,
   type ScrubbingSettings,
-} from "../../infra/components/sentry-api";
-import { type ScrubbingState, scrubbingProvider as provider } from "../../infra/components/sentry-scrubbing";
+  type ScrubbingState,
+} from "../../infra/components/sentry-scrubbing-provider.cjs";
 
 interface Recorded {
   method: string;
