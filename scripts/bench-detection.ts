@@ -63,7 +63,9 @@ export function firedAlerts(s: Scenario, rulesYaml: string, job: string, others:
 }
 
 /** Detection time per scenario: minutes from onset to the first P1, else the first ticket. */
-export async function detectionTimes(): Promise<DetectionTime[]> {
+export async function detectionTimes(
+  progress: (scenario: string) => void = () => {},
+): Promise<DetectionTime[]> {
   const config = stackConfig("dev");
   const rules = toYaml(ruleFile(config));
   const [svc, ...rest] = config.services
@@ -71,6 +73,7 @@ export async function detectionTimes(): Promise<DetectionTime[]> {
     .concat(config.services.filter((s) => s.kind !== "backend"));
   if (!svc) throw new Error("the dev stack has no service to simulate");
   return [...SCENARIOS, ...EXTRA_SCENARIOS].map((s) => {
+    progress(s.name);
     const fired = firedAlerts(
       s,
       rules,
@@ -83,13 +86,5 @@ export async function detectionTimes(): Promise<DetectionTime[]> {
       firstAlert: first ? `${first.alertname} (${first.priority})` : "none",
       minutes: first ? first.minute : null,
     };
-  });
-}
-
-if (require.main === module) {
-  detectionTimes().then((rows) => {
-    console.log("| Scenario | First alert (P1, else first ticket) | Minutes from onset |");
-    console.log("|---|---|---|");
-    for (const r of rows) console.log(`| ${r.scenario} | ${r.firstAlert} | ${r.minutes ?? "—"} |`);
   });
 }

@@ -1,4 +1,4 @@
-// `tsx scripts/rendered-diff.ts <base-ref>`: what a change does to rendered/, as Markdown for the
+// `node scripts/run.mjs scripts/rendered-diff.ts <base-ref>`: what a change does to rendered/, as Markdown for the
 // pull request: every changed rendered file with a short excerpt of its diff. A reviewer without
 // cloud access reads there what the change provisions.
 import { execFileSync } from "node:child_process";
@@ -42,10 +42,11 @@ export function renderedDiff(base: string, cwd?: string): string {
   return [HEADER, "", `${changed.length} rendered files change:`, "", ...sections, ""].join("\n");
 }
 
-if (require.main === module) {
+// Run as a script (scripts/run.mjs puts the entry in argv[1]); imported by its test, it only defines.
+if (process.argv[1]?.endsWith("rendered-diff.ts")) {
   const base = process.argv[2];
   if (!base) {
-    console.error("usage: tsx scripts/rendered-diff.ts <base-ref>");
+    console.error("usage: node scripts/run.mjs scripts/rendered-diff.ts <base-ref>");
     process.exit(2);
   }
   process.stdout.write(renderedDiff(base));

@@ -148,14 +148,10 @@ describe("stack config validation", () => {
 
 describe("render command on bad input", () => {
   const render = (args: string[]) =>
-    spawnSync(
-      process.execPath,
-      [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/render.ts", ...args],
-      {
-        cwd: REPO_ROOT,
-        encoding: "utf8",
-      },
-    );
+    spawnSync(process.execPath, [join(REPO_ROOT, "scripts/run.mjs"), "scripts/render.ts", ...args], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    });
 
   function badStackDir(name: string, body: string): string {
     const dir = mkdtempSync(join(tmpdir(), "obs-bad-"));

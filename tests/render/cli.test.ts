@@ -25,7 +25,7 @@ describe.each(["dev", "prod"])("npm run render -- --stack %s", (stack) => {
     out = join(mkdtempSync(join(tmpdir(), "obs-render-")), stack);
     const r = spawnSync(
       process.execPath,
-      [join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/render.ts", "--stack", stack, "--out", out],
+      [join(REPO_ROOT, "scripts/run.mjs"), "scripts/render.ts", "--stack", stack, "--out", out],
       { cwd: REPO_ROOT, encoding: "utf8" },
     );
     stdout = r.stdout;
