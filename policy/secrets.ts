@@ -34,7 +34,8 @@ export const isSecretField = (key: string): boolean => SECRET_FIELD.test(key) &&
 function embeddedDocument(text: string): unknown {
   if (!text.includes("\n") && !text.trimStart().startsWith("{")) return undefined;
   try {
-    const doc = parseYaml(text);
+    // JSON is YAML too, but YAML reads "{{{...}}}" (ingest templates) as flow-mapping keys and warns.
+    const doc = text.trimStart().startsWith("{") ? JSON.parse(text) : parseYaml(text, { logLevel: "error" });
     return doc !== null && typeof doc === "object" ? doc : undefined;
   } catch {
     return undefined;
