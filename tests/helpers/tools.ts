@@ -2,21 +2,14 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const INSTALL: Record<string, string> = {
-  promtool: "apt-get install -y prometheus (Debian bookworm: promtool 2.42)",
-  amtool: "apt-get install -y prometheus-alertmanager (Debian bookworm: amtool 0.25)",
-  alertmanager: "apt-get install -y prometheus-alertmanager (Debian bookworm: alertmanager 0.25)",
-};
+import { missingToolsMessage } from "../../scripts/check-tools.mjs";
 
 /** Path of a required external tool; a missing tool fails the test with how to install it. */
 export function requireTool(name: string): string {
   const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
   const path = found.stdout.trim();
   if (found.status !== 0 || path === "") {
-    throw new Error(
-      `${name} is not installed; install it with: ${INSTALL[name] ?? `apt-get install ${name}`}`,
-    );
+    throw new Error(missingToolsMessage([name]));
   }
   return path;
 }
