@@ -1,10 +1,13 @@
-// Offline render: `npm run render -- --stack <name> [--out DIR]`. No credentials, no Pulumi CLI.
-// `npm run render:golden` re-renders every stack into rendered/<stack>, the committed golden copy.
+// Offline render: `npm run render -- --stack <name> [--out DIR] [--dir STACK_FILE_DIR]`. No
+// credentials, no Pulumi CLI. `npm run render:golden` re-renders every stack into rendered/<stack>.
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../infra/config";
-import { renderFiles, renderStack, writeFiles } from "./lib/offline";
+import { RenderError, renderFiles, renderStack, writeFiles } from "./lib/offline";
 import { knownStacks, REPO_ROOT, readStackFile } from "./lib/stack-file";
+
+const USAGE = "usage: npm run render -- --stack <name> [--out DIR] [--dir STACK_FILE_DIR]";
 
 async function renderInto(stack: string, outDir: string, stackDir?: string): Promise<void> {
   const result = await renderStack(stack, readStackFile(stack, stackDir));
@@ -15,42 +18,46 @@ async function renderInto(stack: string, outDir: string, stackDir?: string): Pro
   );
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    // --dir: where Pulumi.<stack>.yaml lives (default: the project root).
-    options: {
-      stack: { type: "string" },
-      out: { type: "string" },
-      dir: { type: "string" },
-      golden: { type: "boolean" },
-    },
-    strict: true,
-  });
+function options() {
+  // `npm run render --stack dev` (without `--`) hands npm the option and the script only "dev".
+  if (process.env.npm_config_stack !== undefined)
+    throw new RenderError(`npm kept --stack for itself: put -- before the render's options (${USAGE})`);
   try {
-    if (values.golden) {
-      for (const stack of knownStacks()) await renderInto(stack, join(REPO_ROOT, "rendered", stack));
-      return 0;
-    }
-    if (!values.stack) {
-      console.error("usage: npm run render -- --stack <name> [--out DIR] [--dir STACK_FILE_DIR]");
-      return 2;
-    }
-    await renderInto(values.stack, resolve(values.out ?? `out/${values.stack}`), values.dir);
-    return 0;
+    return parseArgs({
+      options: {
+        stack: { type: "string" },
+        out: { type: "string" },
+        dir: { type: "string" },
+        golden: { type: "boolean" },
+      },
+      strict: true,
+    }).values;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`error: invalid config for stack "${values.stack}":`);
-      for (const p of err.problems) console.error(`  ${p}`);
-      return 1;
-    }
-    throw err;
+    throw new RenderError(`${err instanceof Error ? err.message : String(err)} (${USAGE})`);
   }
+}
+
+async function main(): Promise<number> {
+  const values = options();
+  if (values.golden) {
+    for (const stack of knownStacks()) await renderInto(stack, join(REPO_ROOT, "rendered", stack));
+    return 0;
+  }
+  if (!values.stack) throw new RenderError(USAGE);
+  if (values.dir !== undefined && !(existsSync(values.dir) && statSync(values.dir).isDirectory()))
+    throw new RenderError(`--dir ${values.dir}: no such directory`);
+  await renderInto(values.stack, resolve(values.out ?? `out/${values.stack}`), values.dir);
+  return 0;
 }
 
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof Error ? err.message : err);
+    if (err instanceof ConfigError) {
+      console.error("error: invalid config:");
+      for (const p of err.problems) console.error(`  ${p}`);
+    } else if (err instanceof RenderError) console.error(`error: ${err.message}`);
+    else console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },
 );

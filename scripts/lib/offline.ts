@@ -98,7 +98,24 @@ export function compareWithDir(dir: string, files: Artifact[]): string[] {
   return problems.sort();
 }
 
+/** A render the user asked for that cannot be done as asked: one line, no stack trace. */
+export class RenderError extends Error {
+  override name = "RenderError";
+}
+
+/**
+ * Replaces `outDir` with the files. Only a directory the render wrote itself (it holds the marker)
+ * or an empty one is ever cleared; anything else is refused, so `--out .` cannot delete a checkout.
+ */
 export function writeFiles(outDir: string, files: Artifact[]): void {
+  if (existsSync(outDir)) {
+    if (!statSync(outDir).isDirectory()) throw new RenderError(`${outDir} is a file, not a directory`);
+    const entries = readdirSync(outDir);
+    if (entries.length > 0 && !entries.includes(RENDER_MARKER.path))
+      throw new RenderError(
+        `refusing to replace ${outDir}: it is not empty and the render did not write it (no ${RENDER_MARKER.path} file); choose another --out`,
+      );
+  }
   rmSync(outDir, { recursive: true, force: true });
   for (const f of files) {
     const path = join(outDir, f.path);

@@ -1,10 +1,9 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseStackConfig } from "../../infra/config";
-import { readStackFile, REPO_ROOT } from "../../scripts/lib/stack-file";
+import { readStackFile } from "../../scripts/lib/stack-file";
 
 /** The dev stack file as the runtime sees it, with edits applied to decoded values. */
 function devConfigWith(edit: (cfg: Record<string, unknown>) => void): Record<string, string> {
@@ -143,48 +142,5 @@ describe("stack config validation", () => {
     expect(file.secretKeys).toContain("observability:smtpPassword");
     expect(file.placeholders).not.toContain("observability:smtpPassword");
     expect(file.config["observability:smtpPassword"]).toBe("offline-placeholder-smtpPassword");
-  });
-});
-
-describe("render command on bad input", () => {
-  const render = (args: string[]) =>
-    spawnSync(process.execPath, [join(REPO_ROOT, "scripts/run.mjs"), "scripts/render.ts", ...args], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-    });
-
-  function badStackDir(name: string, body: string): string {
-    const dir = mkdtempSync(join(tmpdir(), "obs-bad-"));
-    writeFileSync(join(dir, `Pulumi.${name}.yaml`), body);
-    return dir;
-  }
-
-  it.each([
-    [
-      "an unknown stack name",
-      "staging",
-      undefined,
-      'stack "staging": unknown stack (expected one of: dev, prod)',
-    ],
-    [
-      "malformed YAML",
-      "broken",
-      "config:\n  observability:environment: [dev\n",
-      "Pulumi.broken.yaml: malformed YAML:",
-    ],
-    [
-      "an invalid value",
-      "typo",
-      "config:\n  observability:environment: Dev\n",
-      "observability:environment: expected a lowercase name",
-    ],
-  ])("fails on %s: one line per problem, exit 1, no trace, nothing written", (_c, stack, body, line) => {
-    const out = join(mkdtempSync(join(tmpdir(), "obs-out-")), "render");
-    const dir = body === undefined ? undefined : badStackDir(stack, body);
-    const r = render(["--stack", stack, "--out", out, ...(dir ? ["--dir", dir] : [])]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(line);
-    expect(r.stderr).not.toMatch(/^\s+at /m);
-    expect(existsSync(out)).toBe(false);
   });
 });

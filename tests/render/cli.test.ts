@@ -1,14 +1,31 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { LOG_TYPES } from "../../infra/catalog/retention";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SECRET_KEYS } from "../../infra/config";
 import { redact, resolveOutputs, SECRET_PLACEHOLDER } from "../../scripts/lib/mock-runtime";
-import { offlineSecret, REPO_ROOT, readStackFile } from "../../scripts/lib/stack-file";
+import { RENDER_MARKER, renderFiles } from "../../scripts/lib/offline";
+import { offlineSecret, REPO_ROOT } from "../../scripts/lib/stack-file";
+import { rendered, STACKS } from "../helpers/render";
+
+/** The render command as the README runs it, in a fresh process. */
+const render = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [join(REPO_ROOT, "scripts/run.mjs"), "scripts/render.ts", ...args], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -17,69 +34,113 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-describe.each(["dev", "prod"])("npm run render -- --stack %s", (stack) => {
+describe("npm run render -- --stack dev", () => {
   let out: string;
-  let stdout: string;
-  let status: number | null;
+  let result: ReturnType<typeof render>;
   beforeAll(() => {
-    out = join(mkdtempSync(join(tmpdir(), "obs-render-")), stack);
-    const r = spawnSync(
-      process.execPath,
-      [join(REPO_ROOT, "scripts/run.mjs"), "scripts/render.ts", "--stack", stack, "--out", out],
-      { cwd: REPO_ROOT, encoding: "utf8" },
-    );
-    stdout = r.stdout;
-    status = r.status;
-    if (r.status !== 0) throw new Error(r.stderr);
+    out = join(mkdtempSync(join(tmpdir(), "obs-render-")), "dev");
+    result = render(["--stack", "dev", "--out", out]);
   });
 
   it("exits 0 and says where it wrote", () => {
-    expect(status).toBe(0);
-    expect(stdout).toContain(out);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain(out);
   });
 
-  it("writes resources.json, summary.md and a lifecycle file per archive bucket", () => {
-    const files = filesUnder(out).map((f) => relative(out, f));
-    expect(files).toContain("resources.json");
-    expect(files).toContain("summary.md");
-    const prefix = readStackFile(stack).config["observability:archive"]!;
-    const bucketPrefix = (JSON.parse(prefix) as { bucketPrefix: string }).bucketPrefix;
-    for (const t of LOG_TYPES) {
-      const lifecycle = JSON.parse(
-        readFileSync(join(out, "s3", `${bucketPrefix}-${t}-logs-lifecycle.json`), "utf8"),
-      );
-      expect(lifecycle.rules[0].expiration.days).toBeGreaterThan(0);
-    }
-  });
-
-  it("lists every resource with type, name, parent and inputs", () => {
-    const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as Record<
-      string,
-      unknown
-    >[];
-    expect(resources.length).toBeGreaterThan(40);
-    for (const r of resources) {
-      expect(r).toHaveProperty("type");
-      expect(r).toHaveProperty("name");
-      expect(r).toHaveProperty("inputs");
-    }
-    const children = resources.filter((r) => r.parent !== undefined);
-    expect(children.length).toBe(resources.length - resources.filter((r) => !r.parent).length);
-    expect(children.length).toBeGreaterThan(0);
-  });
-
-  it("shows the retention table and the cost estimate in summary.md", () => {
-    const summary = readFileSync(join(out, "summary.md"), "utf8");
-    expect(summary).toContain("## Resources per component");
-    for (const t of LOG_TYPES) expect(summary).toMatch(new RegExp(`\\| ${t} \\|`));
-    expect(summary).toContain("All in S3 Standard");
-  });
-
-  it("writes no secret value into any file", () => {
+  it("writes exactly the files of the render, with its marker, and no secret value", () => {
+    expect(
+      filesUnder(out)
+        .map((f) => relative(out, f))
+        .sort(),
+    ).toEqual(
+      renderFiles(rendered("dev"))
+        .map((f) => f.path)
+        .sort(),
+    );
+    expect(existsSync(join(out, RENDER_MARKER.path))).toBe(true);
     for (const f of filesUnder(out)) {
       const text = readFileSync(f, "utf8");
       for (const key of SECRET_KEYS) expect(text, relative(out, f)).not.toContain(offlineSecret(key));
     }
+  });
+
+  it("renders again into a directory it wrote, replacing what was there", () => {
+    writeFileSync(join(out, "stale.json"), "{}");
+    const again = render(["--stack", "dev", "--out", out]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(existsSync(join(out, "stale.json"))).toBe(false);
+  });
+});
+
+describe("render command on bad input: one line, exit 1, no trace, nothing written or deleted", () => {
+  function badStackDir(name: string, body: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "obs-bad-"));
+    writeFileSync(join(dir, `Pulumi.${name}.yaml`), body);
+    return dir;
+  }
+  const fails = (r: ReturnType<typeof render>, line: string) => {
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(line);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  };
+
+  it.each([
+    [
+      "an unknown stack name",
+      "staging",
+      undefined,
+      'stack "staging": unknown stack (expected one of: dev, prod)',
+    ],
+    [
+      "malformed YAML",
+      "broken",
+      "config:\n  observability:environment: [dev\n",
+      "Pulumi.broken.yaml: malformed YAML:",
+    ],
+    [
+      "an invalid value",
+      "typo",
+      "config:\n  observability:environment: Dev\n",
+      "observability:environment: expected a lowercase name",
+    ],
+  ])("%s", (_c, stack, body, line) => {
+    const out = join(mkdtempSync(join(tmpdir(), "obs-out-")), "render");
+    const dir = body === undefined ? undefined : badStackDir(stack, body);
+    fails(render(["--stack", stack, "--out", out, ...(dir ? ["--dir", dir] : [])]), line);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("an --out that holds anything the render did not write (it would delete it)", () => {
+    const out = mkdtempSync(join(tmpdir(), "obs-precious-"));
+    mkdirSync(join(out, "src"));
+    writeFileSync(join(out, "src", "work.ts"), "keep me");
+    fails(render(["--stack", "dev", "--out", out]), `refusing to replace ${out}`);
+    expect(readFileSync(join(out, "src", "work.ts"), "utf8")).toBe("keep me");
+  });
+
+  it("a --dir that does not exist, an unknown option, a missing --stack", () => {
+    fails(
+      render(["--stack", "dev", "--dir", "/nonexistent"]),
+      "error: --dir /nonexistent: no such directory",
+    );
+    fails(
+      render(["--stak", "dev"]),
+      "error: Unknown option '--stak' (usage: npm run render -- --stack <name>",
+    );
+    fails(render([]), "usage: npm run render -- --stack <name>");
+  });
+
+  it("options given to npm instead of the render (npm run render --stack dev)", () => {
+    // npm keeps `--stack` as its own config (npm_config_stack) and passes the script only "dev".
+    fails(render(["dev"], { npm_config_stack: "true" }), "put -- before the render's options");
+  });
+});
+
+describe.each(STACKS)("rendered files of %s", (stack) => {
+  it("show the retention table and the cost estimate in summary.md", () => {
+    const summary = renderFiles(rendered(stack)).find((f) => f.path === "summary.md")!.content;
+    expect(summary).toContain("| audit | 7 years |");
+    expect(summary).toContain("All in S3 Standard");
   });
 });
 
