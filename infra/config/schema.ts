@@ -44,47 +44,82 @@ const stackConfigObject = z.strictObject({
   >),
 });
 
-export const stackConfigSchema = stackConfigObject
-  .superRefine((cfg, ctx) => {
-    const teams = new Set<string>();
-    cfg.teams.forEach((t, i) => {
-      if (teams.has(t.name))
-        ctx.addIssue({ code: "custom", path: ["teams", i, "name"], message: `duplicate team "${t.name}"` });
-      teams.add(t.name);
-    });
-    const services = new Set<string>();
-    cfg.services.forEach((s, i) => {
-      if (services.has(s.name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["services", i, "name"],
-          message: `duplicate service "${s.name}"`,
-        });
-      services.add(s.name);
-      if (!teams.has(s.team))
-        ctx.addIssue({
-          code: "custom",
-          path: ["services", i, "team"],
-          message: `unknown team "${s.team}" (expected one of: ${[...teams].join(", ")})`,
-        });
-    });
-    if (cfg.metrics.ownerTeam !== undefined && !teams.has(cfg.metrics.ownerTeam))
+/** Reads a value that may not have parsed: checks that run beside other problems read leniently. */
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const field = (v: unknown, key: string): unknown =>
+  v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** Names that must be unique and references that must resolve, across sections. */
+function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
+  const teams = new Set<string>();
+  list(field(cfg, "teams")).forEach((t, i) => {
+    const name = text(field(t, "name"));
+    if (name === undefined) return;
+    if (teams.has(name))
+      ctx.addIssue({ code: "custom", path: ["teams", i, "name"], message: `duplicate team "${name}"` });
+    teams.add(name);
+  });
+  const known = () => `expected one of: ${[...teams].join(", ")}`;
+  const services = new Set<string>();
+  list(field(cfg, "services")).forEach((svc, i) => {
+    const name = text(field(svc, "name"));
+    if (name !== undefined && services.has(name))
+      ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `duplicate service "${name}"` });
+    if (name !== undefined) services.add(name);
+    const team = text(field(svc, "team"));
+    if (team !== undefined && teams.size > 0 && !teams.has(team))
       ctx.addIssue({
         code: "custom",
-        path: ["metrics", "ownerTeam"],
-        message: `unknown team "${cfg.metrics.ownerTeam}" (expected one of: ${[...teams].join(", ")})`,
+        path: ["services", i, "team"],
+        message: `unknown team "${team}" (${known()})`,
       });
-    for (const p of loggingProductionProblems(cfg.logging, cfg.production))
-      ctx.addIssue({ code: "custom", ...p });
-    for (const key of requiredSecrets(cfg)) {
-      if (cfg[key] === undefined)
-        ctx.addIssue({
-          code: "custom",
-          path: [key],
-          message: `missing secret: set it with \`pulumi config set --secret ${key} <value>\``,
-        });
-    }
-  })
+  });
+  const owner = text(field(field(cfg, "metrics"), "ownerTeam"));
+  if (owner !== undefined && teams.size > 0 && !teams.has(owner))
+    ctx.addIssue({
+      code: "custom",
+      path: ["metrics", "ownerTeam"],
+      message: `unknown team "${owner}" (${known()})`,
+    });
+}
+
+/** The secrets the configured channels and integrations need, each set as a secret. */
+function secretsPresent(cfg: unknown, ctx: z.RefinementCtx): void {
+  const paging =
+    text(field(field(cfg, "alerting"), "pagingProvider")) === "opsgenie" ? "opsgenie" : "pagerduty";
+  const newRelic = field(field(field(cfg, "frontend"), "newRelic"), "enabled") === true;
+  for (const key of requiredSecrets({
+    alerting: { pagingProvider: paging },
+    frontend: { newRelic: { enabled: newRelic } },
+  }))
+    if (field(cfg, key) === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `missing secret: set it with \`pulumi config set --secret ${key} <value>\``,
+      });
+}
+
+/** Checks run even when other keys have problems, so that one run reports every problem. */
+const always = { when: () => true };
+
+export const stackConfigSchema = stackConfigObject
+  .check(z.superRefine(crossReferences, always))
+  .check(z.superRefine(secretsPresent, always))
+  // Production's topology needs a logging section that parsed.
+  .check(
+    z.superRefine(
+      (cfg: z.output<typeof stackConfigObject>, ctx) => {
+        for (const p of loggingProductionProblems(cfg.logging, cfg.production))
+          ctx.addIssue({ code: "custom", ...p });
+      },
+      {
+        when: (payload) =>
+          !payload.issues.some((i) => ["logging", "production"].includes(String(i.path?.[0]))),
+      },
+    ),
+  )
   .transform(resolveDefaults);
 
 /**

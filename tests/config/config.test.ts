@@ -106,14 +106,25 @@ describe("stack config validation", () => {
     expect(problemsOf(devConfigWith(edit))).toEqual([message]);
   });
 
-  it("reports every problem at once", () => {
-    const problems = problemsOf(
-      devConfigWith((c: Any) => {
-        c["observability:archive"].kmsDeletionWindowDays = 3;
-        c["observability:teams"][0].emial = "x";
-      }),
-    );
-    expect(problems).toHaveLength(2);
+  it("reports every problem at once: wrong types, typos, unknown references and missing secrets together", () => {
+    const file = readStackFile("dev");
+    delete file.config["observability:smtpPassword"];
+    const raw = devConfigWith((c: Any) => {
+      c["observability:archive"].kmsDeletionWindowDays = 3;
+      c["observability:teams"][0].emial = "x";
+      c["observability:services"][0].team = "nobody";
+      c["observability:metrics"].ownerTeam = "ghosts";
+      c["observability:metrics"].prometheus = { replicas: "two" };
+    });
+    delete raw["observability:smtpPassword"];
+    expect(problemsOf(raw, file.secretKeys)).toEqual([
+      "observability:teams[0].emial: unknown key",
+      "observability:archive.kmsDeletionWindowDays: Too small: expected number to be >=7",
+      "observability:metrics.prometheus.replicas: Invalid input: expected number, received string",
+      'observability:services[0].team: unknown team "nobody" (expected one of: platform, web)',
+      'observability:metrics.ownerTeam: unknown team "ghosts" (expected one of: platform, web)',
+      "observability:smtpPassword: missing secret: set it with `pulumi config set --secret smtpPassword <value>`",
+    ]);
   });
 
   it("rejects a secret given in plain text", () => {
