@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../infra/config";
 import { RenderError, renderFiles, renderStack, writeFiles } from "./lib/offline";
 import { knownStacks, REPO_ROOT, readStackFile } from "./lib/stack-file";
+import { renderCounts } from "./lib/summary";
 
 const USAGE = "usage: npm run render -- --stack <name> [--out DIR] [--dir STACK_FILE_DIR]";
 
@@ -13,8 +14,9 @@ async function renderInto(stack: string, outDir: string, stackDir?: string): Pro
   const result = await renderStack(stack, readStackFile(stack, stackDir));
   const files = renderFiles(result);
   writeFiles(outDir, files);
+  const { resources, components } = renderCounts(result);
   console.log(
-    `rendered stack ${stack}: ${result.resources.length} resources, ${files.length} files in ${outDir}`,
+    `rendered stack ${stack}: ${resources} resources in ${components} components, ${files.length} files in ${outDir}`,
   );
 }
 

@@ -185,7 +185,9 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
     expect(files.map((f) => f.path)).toEqual(models.map((m) => `grafana/dashboards/${m.uid}.json`));
     for (const f of files)
       expect((JSON.parse(f.content) as Model).uid).toBe(f.path.split("/").pop()!.replace(".json", ""));
-    expect(grafanaConcern.summary(config)).toContain("| `obs-service-overview` |");
+    expect(grafanaConcern.summary(config)).toContain(
+      "| [`obs-service-overview`](grafana/dashboards/obs-service-overview.json) |",
+    );
   });
 });
 

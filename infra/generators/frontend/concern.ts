@@ -1,6 +1,5 @@
 import { type Concern, json } from "../../artifacts";
-import { ALERT_LEVELS } from "../../catalog/alert-levels";
-import { browserAppName, describeRouting, newRelicConditions, newRelicRouting } from "./new-relic";
+import { browserAppName, newRelicConditions } from "./new-relic";
 import { newRelicResources } from "./resources";
 
 export const frontendConcern: Concern = {
@@ -17,16 +16,14 @@ export const frontendConcern: Concern = {
     if (nr.enabled) {
       const conditions = newRelicConditions(config);
       lines.push(
-        `New Relic Browser application \`${browserAppName(config)}\` (account ${nr.accountId}, ${nr.region}, ${nr.loaderType} loader: page loads, route changes and API calls), with these alert conditions:`,
-        "",
-        "| Condition | Threshold | Priority | Notifies | Why |",
-        "|---|---|---|---|---|",
-        ...conditions.map(
-          (c) =>
-            `| ${c.name} | ${c.display} for ${c.thresholdDurationSeconds / 60} min | ${c.priority} (${ALERT_LEVELS[c.priority].channel}) | ${describeRouting(newRelicRouting(config, c.priority))} | ${c.why} |`,
-        ),
-        "",
-        "Application settings are in the stack output `frontend.newRelic` (`jsConfig` is secret).",
+        `New Relic Browser application \`${browserAppName(config)}\` (account ${nr.accountId}, ${nr.region}, ${nr.loaderType} loader: page loads, route changes and API calls). Alert conditions, routed as in the table at the top: ${conditions
+          .map(
+            (c) =>
+              `${c.name.replace(/^\[P\d\] [^:]*: /, "")} for ${c.thresholdDurationSeconds / 60} min (${c.priority}: ${c.why})`,
+          )
+          .join(
+            "; ",
+          )}. Arguments as deployed: [newrelic/alerts.json](newrelic/alerts.json); application settings in the stack output \`frontend.newRelic\` (\`jsConfig\` is secret).`,
       );
     } else {
       lines.push(

@@ -164,26 +164,3 @@ export function alertmanagerConfig(
 /** The secret keys the Alertmanager configuration reads from the channel Secret. */
 export const channelSecretKeys = (config: AlertmanagerInput): SecretKey[] =>
   channelList(config).map((c) => c.secretKey);
-
-/** The routing tree as a Mermaid flowchart for summary.md. */
-export function routingMermaid(am: AlertmanagerConfig): string {
-  const lines = ["```mermaid", "flowchart LR"];
-  let n = 0;
-  const walk = (route: Route, parent?: string): void => {
-    const id = `r${n++}`;
-    const match = route.matchers?.join(", ") ?? "every alert";
-    const when = route.repeat_interval ? `<br/>repeat ${route.repeat_interval}` : "";
-    lines.push(`  ${id}["${match.replaceAll('"', "'")}<br/>→ ${route.receiver}${when}"]`);
-    if (parent) lines.push(`  ${parent} --> ${id}`);
-    for (const child of route.routes ?? []) walk(child, id);
-  };
-  walk(am.route);
-  am.inhibit_rules.forEach((rule, i) => {
-    const show = (m: string[]) => m.join(", ").replaceAll('"', "'");
-    lines.push(
-      `  i${i}{{"inhibit: ${show(rule.source_matchers)}<br/>mutes ${show(rule.target_matchers)}<br/>with equal ${rule.equal.join(", ")}"}}`,
-    );
-  });
-  lines.push("```");
-  return lines.join("\n");
-}

@@ -1,6 +1,7 @@
 import { type Concern, toYaml } from "../../artifacts";
-import { alertmanagerConfig, routingMermaid } from "./alertmanager";
-import { ALERTS, BURN_PAIRS, burnRate } from "./alerts";
+import { PRIORITIES } from "../../catalog/alert-levels";
+import { alertmanagerConfig } from "./alertmanager";
+import { BURN_PAIRS, burnRate } from "./alerts";
 import { alertRules, ruleFile } from "./rules";
 import { resolveMetrics } from "./settings";
 
@@ -15,30 +16,19 @@ export const metricsConcern: Concern = {
     const rules = ruleFile(config);
     const records = rules.groups.reduce((n, g) => n + g.rules.filter((x) => x.record).length, 0);
     const alerts = alertRules(config);
-    const runbookName = (url: string) => url.slice(url.lastIndexOf("/") + 1);
+    const byPriority = PRIORITIES.map(
+      (p) => `${alerts.filter((a) => a.labels?.priority === p).length} ${p}`,
+    ).join(", ");
     return [
       "## Metrics and alerting",
       "",
-      `kube-prometheus-stack ${r.chartVersion} in namespace \`${r.namespace}\`: Prometheus ×${r.prometheusReplicas} (retention ${r.retention}), Alertmanager ×${r.alertmanagerReplicas}. ${records} recording rules and ${alerts.length} alerts for ${config.services.length} services.`,
+      `kube-prometheus-stack ${r.chartVersion} in namespace \`${r.namespace}\`: Prometheus ×${r.prometheusReplicas} (retention ${r.retention}), Alertmanager ×${r.alertmanagerReplicas}. ${records} recording rules and ${alerts.length} alerts (${byPriority}) for ${config.services.length} services: [prometheus/rules.yaml](prometheus/rules.yaml). Every alert, its priority and why, and its runbook: [docs/alerts.md](../../docs/alerts.md).`,
       "",
-      "| Alert | Service | Priority | Team | Runbook |",
-      "|---|---|---|---|---|",
-      ...alerts.map(
-        (a) =>
-          `| ${a.alert} | ${a.labels?.service ?? "—"} | ${a.labels?.priority} | ${a.labels?.team} | [${runbookName(a.annotations?.runbook_url ?? "")}](${a.annotations?.runbook_url}) |`,
-      ),
-      "",
-      "SLO burn-rate pairs (for a 30-day window):",
+      "SLO burn-rate alerts (for a 30-day window):",
       "",
       "| Long / short window | Burn rate | Priority | Why |",
       "|---|---|---|---|",
       ...BURN_PAIRS.map((p) => `| ${p.long} / ${p.short} | ${burnRate(p, 30)} | ${p.priority} | ${p.why} |`),
-      "",
-      "Alertmanager routing tree (grouped by alertname and service; a P1 on a service inhibits its P2 and P3):",
-      "",
-      routingMermaid(alertmanagerConfig(config)),
-      "",
-      `Alert catalog: ${ALERTS.map((a) => `${a.alert} (${a.priority})`).join(", ")}.`,
       "",
     ].join("\n");
   },

@@ -1,5 +1,5 @@
 import { type Concern, json } from "../../artifacts";
-import { ALERT_LEVELS } from "../../catalog/alert-levels";
+import type { Priority } from "../../catalog/alert-levels";
 import type { StackConfig } from "../../config";
 import { type SentryActionTarget, sentryIssueAlerts, sentryMetricAlerts } from "./alerts";
 import { sentryProjects, sentryTeamSlug } from "./projects";
@@ -38,17 +38,9 @@ export const sentryConcern: Concern = {
   summary: (config) => {
     const s = config.sentry;
     const projects = sentryProjects(config);
-    const actions = (list: SentryActionTarget[]) => list.map((a) => describeAction(config, a)).join(", ");
-    const issueRows = sentryIssueAlerts(config).map(
-      (r) =>
-        `| ${r.project} | ${cell(r.name)} | ${r.priority} (${ALERT_LEVELS[r.priority].channel}) | ${actions(r.actions)} | at most every ${r.frequencyMinutes} min per issue; ${r.why} |`,
-    );
-    const metricRows = sentryMetricAlerts(config).flatMap((r) =>
-      r.triggers.map(
-        (t) =>
-          `| ${r.project} | ${cell(r.name)}: \`${r.aggregate}\` ${t.label} > ${r.display[t.label]}${r.unit} over ${r.timeWindowMinutes} min | ${t.priority} (${ALERT_LEVELS[t.priority].channel}) | ${actions(t.actions)} | ${r.why} |`,
-      ),
-    );
+    const issue = sentryIssueAlerts(config);
+    const metric = sentryMetricAlerts(config);
+    const rule = (r: { name: string; priority: Priority }) => `${cell(r.name)} (${r.priority})`;
     const scrub = scrubbingSettings(s);
     return [
       "## Error tracking (Sentry)",
@@ -62,12 +54,13 @@ export const sentryConcern: Concern = {
           `| \`${p.slug}\` | ${p.platform} | ${p.teams.map((t) => `\`${sentryTeamSlug(s, t)}\``).join(", ")} | ${p.sdk.tracesSampleRate} | ${p.sdk.environment} | ${p.rateLimit.count} events / ${p.rateLimit.windowSeconds}s | \`sentry.projects.${p.kind}.dsn\` = [secret] |`,
       ),
       "",
-      "Alert rules and where they go:",
-      "",
-      "| Project | Rule | Priority | Actions | Notes |",
-      "|---|---|---|---|---|",
-      ...issueRows,
-      ...metricRows,
+      `Alert rules, routed as in the table at the top: issue alerts ${issue.map(rule).join(", ")}; metric alerts ${metric
+        .flatMap((r) =>
+          r.triggers.map(
+            (t) => `${cell(r.name)} ${t.label} > ${r.display[t.label]}${r.unit} (${t.priority})`,
+          ),
+        )
+        .join(", ")}. Arguments as deployed: [sentry/alert-rules.json](sentry/alert-rules.json).`,
       "",
       `Data scrubbing (both projects, through the REST API): data scrubber ${scrub.dataScrubber ? "on" : "off"}, Sentry's default sensitive keys ${scrub.dataScrubberDefaults ? "on" : "off"}, IP addresses ${scrub.scrubIPAddresses ? "scrubbed" : "kept"}; sensitive fields: ${scrub.sensitiveFields.map((f) => `\`${f}\``).join(", ") || "none"}; safe fields: ${scrub.safeFields.map((f) => `\`${f}\``).join(", ") || "none"}.`,
       "",
