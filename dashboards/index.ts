@@ -10,7 +10,7 @@ import { serviceOverview } from "./service-overview";
 
 export * from "./common";
 
-/** Every dashboard, in the order the README and the summary list them. */
+/** Every dashboard, in the order the summary lists them. */
 export const DASHBOARDS: readonly DashboardDefinition[] = [
   serviceOverview,
   databasePerformance,

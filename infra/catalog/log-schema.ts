@@ -1,7 +1,7 @@
 /**
  * The structured log contract: the spec's "Structured Logging Example" plus the log type and the
  * audit event name, as typed data. Index templates, the ingest pipeline, Kibana data views and the
- * README's contract table all derive from this list.
+ * docs/logs.md (generated) all derive from this list.
  */
 import { LOG_LEVELS } from "./log-levels";
 import { LOG_TYPES, type LogType } from "./retention";
@@ -155,7 +155,7 @@ export const PIPELINE_FIELDS: readonly LogField[] = [
   },
 ];
 
-/** The spec's example line: what the tests and the README show. */
+/** The spec's example line, which docs/logs.md shows. */
 export const LOG_EXAMPLE = {
   timestamp: "2023-06-08T12:00:00Z",
   level: "INFO",

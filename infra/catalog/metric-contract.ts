@@ -1,7 +1,7 @@
 /**
  * The application metric contract: what every monitored service is expected to expose, in
  * Prometheus form, with the service name in the `job` label. Recording rules, alerts, dashboards
- * and the README's metrics table all derive from this list. Where OpenTelemetry has a semantic
+ * and docs/metrics.md (generated) all derive from this list. Where OpenTelemetry has a semantic
  * convention we use its Prometheus translation (dots become underscores, the unit becomes a
  * suffix); where it has none (cache lookups, background jobs) the names are ours.
  */

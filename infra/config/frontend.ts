@@ -6,31 +6,56 @@ import { z } from "zod";
  */
 const newRelicSchema = z
   .strictObject({
-    /** Off: nothing New Relic is created and `newrelicApiKey` is not needed. */
-    enabled: z.boolean().default(false),
-    /** New Relic account id (required when enabled). */
+    enabled: z.boolean().default(false).meta({
+      description:
+        "Create the New Relic Browser application and its alerts. Off: nothing New Relic is created and `newrelicApiKey` is not needed.",
+    }),
     accountId: z
       .union([z.string(), z.number().int()], { error: "expected a numeric New Relic account id" })
       .transform(String)
       .pipe(z.string().regex(/^\d+$/, "expected a numeric New Relic account id"))
-      .optional(),
-    region: z.enum(["US", "EU"]).default("US"),
-    /** Browser application name; defaults to `<environment>-frontend`. */
-    appName: z.string().min(1).max(255).optional(),
-    /** SPA captures route changes and AJAX calls (API call performance) of a Next.js app. */
-    loaderType: z.enum(["SPA", "PRO", "LITE"]).default("SPA"),
+      .optional()
+      .meta({ description: "Numeric New Relic account id; required when `enabled` is true." }),
+    region: z.enum(["US", "EU"]).default("US").meta({ description: "New Relic region of the account." }),
+    appName: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .meta({ description: "Browser application name. Default: `<environment>-frontend`." }),
+    loaderType: z.enum(["SPA", "PRO", "LITE"]).default("SPA").meta({
+      description:
+        "Browser agent type; SPA also captures route changes and AJAX calls (API call performance) of a Next.js app.",
+    }),
     alerts: z
       .strictObject({
-        /** p75 Largest Contentful Paint, seconds. */
-        lcpSeconds: z.number().positive().default(4),
-        /** p75 Interaction to Next Paint, milliseconds. */
-        inpMs: z.number().positive().default(500),
-        /** p75 Cumulative Layout Shift (unitless). */
-        cls: z.number().positive().default(0.25),
-        /** JavaScript errors per 100 page views. */
-        jsErrorRatePercent: z.number().positive().max(100).default(5),
+        lcpSeconds: z
+          .number()
+          .positive()
+          .default(4)
+          .meta({ description: "p75 Largest Contentful Paint above this, in seconds, alerts (P3)." }),
+        inpMs: z
+          .number()
+          .positive()
+          .default(500)
+          .meta({ description: "p75 Interaction to Next Paint above this, in milliseconds, alerts (P3)." }),
+        cls: z
+          .number()
+          .positive()
+          .default(0.25)
+          .meta({ description: "p75 Cumulative Layout Shift (unitless) above this alerts (P3)." }),
+        jsErrorRatePercent: z
+          .number()
+          .positive()
+          .max(100)
+          .default(5)
+          .meta({ description: "JavaScript errors per 100 page views above this alerts (P2)." }),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({
+        description:
+          'Alert thresholds of the Browser application; the Web Vitals defaults are Google\'s "poor" boundaries.',
+      }),
   })
   .prefault({})
   .superRefine((nr, ctx) => {
@@ -45,16 +70,22 @@ const newRelicSchema = z
 /** Frontend monitoring: New Relic Browser (optional per stack) and the Google Analytics id. */
 export const frontendSchema = z
   .strictObject({
-    newRelic: newRelicSchema,
+    newRelic: newRelicSchema.meta({
+      description: "New Relic Browser monitoring of the frontend (optional per stack) and its alerts.",
+    }),
     googleAnalytics: z
       .strictObject({
-        /** GA4 measurement id; GA4 properties are not managed by any provider, so it is only passed through. */
         measurementId: z
           .string()
           .regex(/^G-[A-Z0-9]{4,16}$/, "expected a GA4 measurement id such as G-ABC123XYZ")
-          .optional(),
+          .optional()
+          .meta({
+            description:
+              "GA4 measurement id (`G-…`), passed through to the `frontend` stack output; no provider manages GA4 properties.",
+          }),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({ description: "Google Analytics 4 settings of the frontend." }),
   })
   .prefault({});
 export type FrontendConfig = z.infer<typeof frontendSchema>;

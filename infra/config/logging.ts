@@ -5,31 +5,57 @@ import { dnsName } from "./common";
 const cpu = z.number().positive().max(64);
 const gb = z.number().positive().max(1024);
 
-/** One group of Elasticsearch nodes: count, resources and JVM heap. */
-const nodeGroup = (defaults: {
-  count: number;
-  memoryGb: number;
-  heapGb: number;
-  cpu: number;
-  storageGb: number;
-}) =>
+/**
+ * One group of Elasticsearch nodes: count, resources and JVM heap. `node` names one node of the
+ * group and `count` describes the group's count, both for the field descriptions.
+ */
+const nodeGroup = (
+  node: string,
+  count: string,
+  defaults: {
+    count: number;
+    memoryGb: number;
+    heapGb: number;
+    cpu: number;
+    storageGb: number;
+  },
+) =>
   z
     .strictObject({
-      count: z.number().int().min(0).max(50).default(defaults.count),
-      memoryGb: gb.default(defaults.memoryGb),
-      /** JVM heap; Elastic recommends at most half the memory, the rest is filesystem cache. */
-      heapGb: gb.default(defaults.heapGb),
-      cpu: cpu.default(defaults.cpu),
-      storageGb: z.number().int().min(1).max(65536).default(defaults.storageGb),
+      count: z.number().int().min(0).max(50).default(defaults.count).meta({ description: count }),
+      memoryGb: gb
+        .default(defaults.memoryGb)
+        .meta({ description: `Memory request and limit per ${node}, in GB.` }),
+      heapGb: gb.default(defaults.heapGb).meta({
+        description: `JVM heap per ${node}, in GB; at most half of \`memoryGb\` (the rest is filesystem cache for Lucene).`,
+      }),
+      cpu: cpu.default(defaults.cpu).meta({ description: `CPU request per ${node}, in cores.` }),
+      storageGb: z
+        .number()
+        .int()
+        .min(1)
+        .max(65536)
+        .default(defaults.storageGb)
+        .meta({ description: `Size of the data volume per ${node}, in GB.` }),
     })
     .prefault({});
 
-const workload = (defaults: { replicas: number; memoryGb: number; cpu: number }) =>
+/**
+ * One Elastic Stack workload (Kibana, Logstash): replicas and resources. `name` names it and
+ * `replicas` describes its replica count, both for the field descriptions.
+ */
+const workload = (
+  name: string,
+  replicas: string,
+  defaults: { replicas: number; memoryGb: number; cpu: number },
+) =>
   z
     .strictObject({
-      replicas: z.number().int().min(1).max(20).default(defaults.replicas),
-      memoryGb: gb.default(defaults.memoryGb),
-      cpu: cpu.default(defaults.cpu),
+      replicas: z.number().int().min(1).max(20).default(defaults.replicas).meta({ description: replicas }),
+      memoryGb: gb
+        .default(defaults.memoryGb)
+        .meta({ description: `Memory request and limit per ${name} instance, in GB.` }),
+      cpu: cpu.default(defaults.cpu).meta({ description: `CPU request per ${name} instance, in cores.` }),
     })
     .prefault({});
 
@@ -40,67 +66,138 @@ const fieldName = z
 /** The ELK stack on Kubernetes (ECK) and how logs are kept in it. */
 export const loggingSchema = z
   .strictObject({
-    /** Kubernetes namespace of Elasticsearch, Kibana, Logstash and Filebeat. */
-    namespace: dnsName.default("logging"),
-    /** Name of the Elasticsearch resource; its HTTP service is `<name>-es-http`. */
-    clusterName: dnsName.default("logs"),
-    /** Elastic Stack version of Elasticsearch, Kibana, Logstash and Filebeat. */
+    namespace: dnsName
+      .default("logging")
+      .meta({ description: "Kubernetes namespace of Elasticsearch, Kibana, Logstash and Filebeat." }),
+    clusterName: dnsName.default("logs").meta({
+      description:
+        "Name of the ECK resources; Elasticsearch's HTTP service is `https://<clusterName>-es-http.<namespace>.svc:9200`.",
+    }),
     stackVersion: z
       .string()
       .regex(/^9\.\d+\.\d+$/, "expected an Elastic Stack 9.x version such as 9.1.5")
-      .default("9.1.5"),
-    /** eck-operator Helm chart version (pinned). */
+      .default("9.1.5")
+      .meta({ description: "Elastic Stack 9.x version of Elasticsearch, Kibana, Logstash and Filebeat." }),
     eckOperatorVersion: z
       .string()
       .regex(/^\d+\.\d+\.\d+$/, "expected a chart version such as 3.1.0")
-      .default("3.1.0"),
+      .default("3.1.0")
+      .meta({ description: "Pinned version of the `eck-operator` Helm chart." }),
     elasticsearch: z
       .strictObject({
-        /** Dedicated master nodes: 0 (the data nodes are master-eligible: dev) or an odd 3-7. */
-        masters: nodeGroup({ count: 0, memoryGb: 2, heapGb: 1, cpu: 0.5, storageGb: 10 }),
-        data: nodeGroup({ count: 1, memoryGb: 4, heapGb: 2, cpu: 1, storageGb: 50 }),
-        /** StorageClass of the data volumes; unset uses the cluster default. */
-        storageClassName: z.string().min(1).optional(),
-        /** Node label that names the zone; pods spread across its values and shards are zone-aware. */
-        zoneTopologyKey: z.string().min(1).default("topology.kubernetes.io/zone"),
+        masters: nodeGroup(
+          "master node",
+          "Dedicated master nodes: 0 (the data nodes are master-eligible, for dev) or an odd 3-7. Production needs at least 3.",
+          { count: 0, memoryGb: 2, heapGb: 1, cpu: 0.5, storageGb: 10 },
+        ).meta({ description: "The dedicated master nodes of Elasticsearch." }),
+        data: nodeGroup(
+          "data node",
+          "Data (and ingest) nodes; at least 1, and production needs at least 2.",
+          { count: 1, memoryGb: 4, heapGb: 2, cpu: 1, storageGb: 50 },
+        ).meta({ description: "The data (and ingest) nodes of Elasticsearch." }),
+        storageClassName: z.string().min(1).optional().meta({
+          description: "StorageClass of the Elasticsearch volumes. Default: the cluster's default class.",
+        }),
+        zoneTopologyKey: z.string().min(1).default("topology.kubernetes.io/zone").meta({
+          description:
+            "Node label that names the zone: pods spread across its values and shard copies never share a zone.",
+        }),
       })
-      .prefault({}),
-    kibana: workload({ replicas: 1, memoryGb: 1, cpu: 0.5 }),
-    logstash: workload({ replicas: 1, memoryGb: 2, cpu: 1 }),
-    /** Backing indices roll over at this age, so ILM's clock (which starts at rollover) stays close to ingest time. */
-    rolloverMaxAgeDays: z.number().int().min(1).max(7).default(1),
-    rolloverMaxPrimaryShardSizeGb: z.number().int().min(1).max(200).default(50),
-    /** Indices older than this (after rollover) become read-only and are force-merged. */
-    warmAfterDays: z.number().int().min(1).max(365).default(2),
-    /** How long audit logs stay searchable in Elasticsearch; the S3 archive keeps them 7 years regardless. */
+      .prefault({})
+      .meta({ description: "Elasticsearch node groups and their storage and zone placement." }),
+    kibana: workload("Kibana", "Kibana instances; production needs at least 2.", {
+      replicas: 1,
+      memoryGb: 1,
+      cpu: 0.5,
+    }).meta({ description: "Kibana instances and resources." }),
+    logstash: workload("Logstash", "Logstash instances; each one's JVM heap is half its memory.", {
+      replicas: 1,
+      memoryGb: 2,
+      cpu: 1,
+    }).meta({ description: "Logstash instances and resources." }),
+    rolloverMaxAgeDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(7)
+      .default(1)
+      .meta({
+        description: `Backing indices roll over at this age in days (or at \`rolloverMaxPrimaryShardSizeGb\`), so ILM's clock, which starts at rollover, stays close to ingest time. Must be less than the shortest retention (${RETENTION.debug.days} days).`,
+      }),
+    rolloverMaxPrimaryShardSizeGb: z
+      .number()
+      .int()
+      .min(1)
+      .max(200)
+      .default(50)
+      .meta({ description: "Backing indices also roll over when a primary shard reaches this size, in GB." }),
+    warmAfterDays: z.number().int().min(1).max(365).default(2).meta({
+      description:
+        "Days after rollover when an index becomes read-only and is force-merged; must be less than `auditSearchableDays`.",
+    }),
     auditSearchableDays: z
       .number()
       .int()
       .min(7)
       .max(RETENTION.audit.days, `expected at most ${RETENTION.audit.days} days (the audit retention)`)
-      .default(365),
-    /** Extra fields, anywhere in a log document, that the ingest pipeline removes (besides the built-in list). */
-    redactFields: z.array(fieldName).default([]),
+      .default(365)
+      .meta({
+        description:
+          "How many days audit logs stay searchable in Elasticsearch; the S3 archive keeps them 7 years regardless.",
+      }),
+    redactFields: z.array(fieldName).default([]).meta({
+      description:
+        "Extra fields, anywhere in a log document, that the ingest pipeline and Logstash remove, besides the built-in list.",
+    }),
     snapshots: z
       .strictObject({
-        /** SLM schedule (Elasticsearch cron, UTC). */
-        schedule: z.string().min(1).default("0 30 1 * * ?"),
-        /** Snapshots older than this are deleted by SLM (keeping at least minCount). */
-        retentionDays: z.number().int().min(1).max(3650).default(30),
-        minCount: z.number().int().min(1).max(1000).default(5),
-        maxCount: z.number().int().min(1).max(1000).default(50),
+        schedule: z
+          .string()
+          .min(1)
+          .default("0 30 1 * * ?")
+          .meta({ description: "SLM snapshot schedule (Elasticsearch cron syntax, UTC)." }),
+        retentionDays: z.number().int().min(1).max(3650).default(30).meta({
+          description:
+            "Snapshots older than this many days are deleted by SLM (keeping at least `minCount`).",
+        }),
+        minCount: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(5)
+          .meta({ description: "Snapshots SLM always keeps; must not exceed `maxCount`." }),
+        maxCount: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(50)
+          .meta({ description: "Snapshots SLM keeps at most." }),
       })
-      .prefault({}),
-    /** The EKS cluster's IAM OIDC provider, for IAM roles of service accounts (S3 archive and snapshots). */
-    oidcProvider: z.strictObject({
-      arn: z
-        .string()
-        .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "expected an IAM OIDC provider ARN"),
-      /** Issuer URL without https://, e.g. oidc.eks.us-east-1.amazonaws.com/id/ABC123. */
-      issuer: z
-        .string()
-        .regex(/^[a-z0-9.-]+\/[A-Za-z0-9/._-]+$/, "expected the issuer host/path without https://"),
-    }),
+      .prefault({})
+      .meta({
+        description:
+          "Scheduled Elasticsearch snapshots to an S3 bucket, by snapshot lifecycle management (SLM).",
+      }),
+    oidcProvider: z
+      .strictObject({
+        arn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "expected an IAM OIDC provider ARN")
+          .meta({ description: "ARN of the EKS cluster's IAM OIDC provider." }),
+        issuer: z
+          .string()
+          .regex(/^[a-z0-9.-]+\/[A-Za-z0-9/._-]+$/, "expected the issuer host/path without https://")
+          .meta({
+            description:
+              "Issuer URL of the OIDC provider without `https://`, e.g. `oidc.eks.us-east-1.amazonaws.com/id/ABC123`.",
+          }),
+      })
+      .meta({
+        description:
+          "The EKS cluster's IAM OIDC provider, for IAM roles of service accounts (S3 archive and snapshots).",
+      }),
   })
   .superRefine((cfg, ctx) => {
     const es = cfg.elasticsearch;

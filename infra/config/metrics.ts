@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { QUERY_IDS, QUERY_PLACEHOLDERS, type QueryId } from "../catalog/recording-rules";
+import { QUERY_IDS, QUERY_PLACEHOLDERS, QUERY_TEMPLATES, type QueryId } from "../catalog/recording-rules";
 import { dnsName } from "./common";
 
 const promql = z.string().min(1, "expected a PromQL template");
@@ -12,10 +12,14 @@ const promql = z.string().min(1, "expected a PromQL template");
  */
 export const serviceQueryOverridesSchema = z
   .strictObject(
-    Object.fromEntries(QUERY_IDS.map((id) => [id, promql.optional()])) as Record<
-      QueryId,
-      z.ZodOptional<typeof promql>
-    >,
+    Object.fromEntries(
+      QUERY_IDS.map((id) => [
+        id,
+        promql
+          .optional()
+          .meta({ description: `Override of the ${id} query: ${QUERY_TEMPLATES[id].meaning}.` }),
+      ]),
+    ) as Record<QueryId, z.ZodOptional<typeof promql>>,
   )
   .superRefine((queries, ctx) => {
     // A template without the placeholder would record the same value under every window or quantile.
@@ -38,59 +42,112 @@ const quantity = z
   .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, "expected a Kubernetes quantity such as 500m, 2Gi");
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, "expected a Prometheus duration such as 30s, 15d");
 
-const resources = (cpu: string, memory: string) =>
-  z.strictObject({ cpu: quantity.default(cpu), memory: quantity.default(memory) }).prefault({});
+/** Resource requests of one workload; `name` names it in the field descriptions. */
+const resources = (name: string, cpu: string, memory: string) =>
+  z
+    .strictObject({
+      cpu: quantity.default(cpu).meta({ description: `${name} CPU request, as a Kubernetes quantity.` }),
+      memory: quantity
+        .default(memory)
+        .meta({ description: `${name} memory request, as a Kubernetes quantity.` }),
+    })
+    .prefault({});
 
 /** Prometheus and Alertmanager settings. Replicas and retention left unset follow `production`. */
 export const metricsSchema = z.strictObject({
-  /** Namespace of the kube-prometheus-stack release. */
-  namespace: dnsName.default("monitoring"),
-  /** kube-prometheus-stack chart version; pinned so that an upgrade is a reviewed change. */
+  namespace: dnsName.default("monitoring").meta({
+    description: "Namespace of the kube-prometheus-stack release; the component creates it.",
+  }),
   chartVersion: z
     .string()
     .regex(/^\d+\.\d+\.\d+$/, "expected an exact chart version such as 75.8.1")
-    .default("75.8.1"),
-  /** Team that owns platform-wide alerts (Watchdog) and receives alerts without a known team; default: the first team. */
-  ownerTeam: dnsName.optional(),
-  /** Base URL under which runbooks/<alert>.md is browsable (the repository's runbooks folder). */
-  runbookBaseUrl: z.url().default("https://github.com/example/observability/blob/main/runbooks"),
-  /** Dead man's switch: a webhook that must receive the always-firing Watchdog, or it raises the alarm itself. */
-  deadMansSwitchUrl: z.url("expected the dead man's switch webhook URL (e.g. a healthchecks.io ping URL)"),
+    .default("75.8.1")
+    .meta({
+      description:
+        "Pinned kube-prometheus-stack chart version (https://prometheus-community.github.io/helm-charts), so that an upgrade is a reviewed change.",
+    }),
+  ownerTeam: dnsName.optional().meta({
+    description:
+      "Team that owns platform-wide alerts (Watchdog) and receives alerts without a known team; must be one of `teams`. Default: the first team.",
+  }),
+  runbookBaseUrl: z.url().default("https://github.com/example/observability/blob/main/runbooks").meta({
+    description:
+      "Base URL under which `runbooks/<name>.md` is browsable; an alert's `runbook_url` is `<runbookBaseUrl>/<name>.md`.",
+  }),
+  deadMansSwitchUrl: z
+    .url("expected the dead man's switch webhook URL (e.g. a healthchecks.io ping URL)")
+    .meta({
+      description:
+        "Dead man's switch: a webhook (e.g. a healthchecks.io check) that receives the always-firing Watchdog every minute and raises the alarm when it stops.",
+    }),
   prometheus: z
     .strictObject({
-      /** Default: 2 in production, 1 otherwise. */
-      replicas: z.number().int().min(1).max(5).optional(),
-      /** Default: 30d in production, 7d otherwise. */
-      retention: duration.optional(),
-      storageSize: quantity.default("50Gi"),
-      storageClassName: z.string().min(1).optional(),
-      scrapeInterval: duration.default("30s"),
-      evaluationInterval: duration.default("30s"),
-      requests: resources("500m", "2Gi"),
+      replicas: z.number().int().min(1).max(5).optional().meta({
+        description:
+          "Prometheus replicas, each scraping and evaluating everything. Default: 2 in production, else 1.",
+      }),
+      retention: duration
+        .optional()
+        .meta({ description: "How long Prometheus keeps samples. Default: 30d in production, else 7d." }),
+      storageSize: quantity
+        .default("50Gi")
+        .meta({ description: "Size of the persistent volume per Prometheus replica." }),
+      storageClassName: z.string().min(1).optional().meta({
+        description:
+          "StorageClass of the Prometheus and Alertmanager volumes. Default: the cluster's default class.",
+      }),
+      scrapeInterval: duration
+        .default("30s")
+        .meta({ description: "Scrape interval of Prometheus, also used by each ServiceMonitor." }),
+      evaluationInterval: duration.default("30s").meta({ description: "Rule evaluation interval." }),
+      requests: resources("Prometheus", "500m", "2Gi").meta({
+        description: "Resource requests of each Prometheus replica.",
+      }),
     })
-    .prefault({}),
+    .prefault({})
+    .meta({ description: "Prometheus settings; replicas and retention left unset follow `production`." }),
   alertmanager: z
     .strictObject({
-      /** Default: 3 in production (a gossip cluster), 1 otherwise. */
-      replicas: z.number().int().min(1).max(5).optional(),
-      storageSize: quantity.default("2Gi"),
-      requests: resources("50m", "128Mi"),
+      replicas: z.number().int().min(1).max(5).optional().meta({
+        description:
+          "Alertmanager replicas, a gossip cluster that de-duplicates notifications. Default: 3 in production, else 1.",
+      }),
+      storageSize: quantity.default("2Gi").meta({
+        description: "Size of the persistent volume per Alertmanager replica (silences, notification log).",
+      }),
+      requests: resources("Alertmanager", "50m", "128Mi").meta({
+        description: "Resource requests of each Alertmanager replica.",
+      }),
     })
-    .prefault({}),
-  /** Thresholds of the symptom alerts (the SLO alerts take theirs from `services[].slo`). */
+    .prefault({})
+    .meta({ description: "Alertmanager settings; replicas left unset follow `production`." }),
   alerts: z
     .strictObject({
-      /** Latency p99 alert fires above this multiple of the service's latency threshold. */
-      latencyP99Factor: z.number().min(1).max(20).default(2),
-      /** Slow database alert: p99 of database operations above this, in seconds. */
-      dbP99Seconds: z.number().positive().max(60).default(0.5),
-      /** Cache alert: hit ratio below this (0-1). */
-      cacheHitRatioMin: z.number().min(0).max(1).default(0.7),
-      /** Long background jobs: p99 of job durations above this, in seconds. */
-      jobP99Seconds: z.number().positive().max(86_400).default(600),
-      /** Memory growth alert: sustained growth above this percentage per hour. */
-      memoryGrowthPercentPerHour: z.number().positive().max(100).default(10),
+      latencyP99Factor: z.number().min(1).max(20).default(2).meta({
+        description:
+          "`LatencyP99High` fires when a service's p99 latency exceeds this multiple of its `slo.latencyThresholdSeconds`.",
+      }),
+      dbP99Seconds: z.number().positive().max(60).default(0.5).meta({
+        description:
+          "`DatabaseQueriesSlow` fires when the p99 of database operations exceeds this, in seconds.",
+      }),
+      cacheHitRatioMin: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.7)
+        .meta({ description: "`CacheHitRatioLow` fires when the cache hit ratio (0-1) falls below this." }),
+      jobP99Seconds: z.number().positive().max(86_400).default(600).meta({
+        description:
+          "`BackgroundJobsSlow` fires when the p99 of background job durations exceeds this, in seconds.",
+      }),
+      memoryGrowthPercentPerHour: z.number().positive().max(100).default(10).meta({
+        description: "`MemoryGrowing` fires on sustained memory growth above this percentage per hour.",
+      }),
     })
-    .prefault({}),
+    .prefault({})
+    .meta({
+      description: "Thresholds of the symptom alerts; the SLO alerts take theirs from each service's `slo`.",
+    }),
 });
 export type MetricsConfig = z.infer<typeof metricsSchema>;

@@ -6,7 +6,7 @@ import { frontendSchema } from "./frontend";
 import { grafanaSchema } from "./grafana";
 import { loggingProductionProblems, loggingSchema } from "./logging";
 import { metricsSchema } from "./metrics";
-import { ALWAYS_REQUIRED, SECRET_KEYS, type SecretKey } from "./secrets";
+import { ALWAYS_REQUIRED, SECRET_KEYS, SECRET_MEANING, type SecretKey } from "./secrets";
 import { sentrySchema } from "./sentry";
 import { serviceSchema } from "./services";
 import { type TeamConfig, teamSchema } from "./teams";
@@ -21,27 +21,52 @@ const secretValue = z.string().min(1, "expected a non-empty secret");
  * errors so that a typo is never silently ignored.
  */
 const stackConfigObject = z.strictObject({
-  /** Environment name used in resource names, tags, Sentry and Grafana. */
-  environment: dnsName,
-  /** Production stacks run highly available and protect stateful resources from deletion. */
-  production: z.boolean().default(false),
+  environment: dnsName.meta({
+    description: "Environment name, used in resource names, tags, Sentry and Grafana.",
+  }),
+  production: z.boolean().default(false).meta({
+    description:
+      "Production stacks run highly available (more replicas, stricter topology checks) and protect stateful resources from deletion.",
+  }),
   teams: z
     .array(teamSchema)
     .min(1, "expected at least one team")
     // min(1) holds here: the first team (the default owner of platform alerts) always exists.
-    .transform((teams) => teams as [TeamConfig, ...TeamConfig[]]),
-  services: z.array(serviceSchema).default([]),
-  alerting: alertingSchema.prefault({}),
-  archive: archiveSchema,
-  metrics: metricsSchema,
-  grafana: grafanaSchema,
-  logging: loggingSchema,
-  sentry: sentrySchema,
-  frontend: frontendSchema,
-  ...(Object.fromEntries(SECRET_KEYS.map((k) => [k, secretValue.optional()])) as Record<
-    SecretKey,
-    z.ZodOptional<typeof secretValue>
-  >),
+    .transform((teams) => teams as [TeamConfig, ...TeamConfig[]])
+    .meta({
+      description:
+        "The owning teams (at least one) and where their alerts go; the first one owns platform alerts by default.",
+    }),
+  services: z
+    .array(serviceSchema)
+    .default([])
+    .meta({ description: "The services to monitor, each with its owning team, SLOs and query overrides." }),
+  alerting: alertingSchema.prefault({}).meta({
+    description: "Where alerts are delivered: the P1 paging provider, P2 email and the P3 Slack channel.",
+  }),
+  archive: archiveSchema.meta({
+    description: "The S3 log archive: bucket names and expected daily log volumes.",
+  }),
+  metrics: metricsSchema.meta({
+    description:
+      "Metrics and alerting: kube-prometheus-stack (Prometheus, Alertmanager) and alert thresholds.",
+  }),
+  grafana: grafanaSchema.meta({
+    description: "Grafana: its Helm release, the provider's endpoint, data sources and maintenance windows.",
+  }),
+  logging: loggingSchema.meta({
+    description: "The ELK stack on Kubernetes (ECK): its components and sizes, and how logs are kept in it.",
+  }),
+  sentry: sentrySchema.meta({
+    description:
+      "Sentry error tracking: the organisation, the backend and frontend projects, alerts and data scrubbing.",
+  }),
+  frontend: frontendSchema.meta({
+    description: "Frontend monitoring: New Relic Browser (optional per stack) and the Google Analytics id.",
+  }),
+  ...(Object.fromEntries(
+    SECRET_KEYS.map((k) => [k, secretValue.optional().meta({ description: SECRET_MEANING[k] })]),
+  ) as Record<SecretKey, z.ZodOptional<typeof secretValue>>),
 });
 
 /** Reads a value that may not have parsed: checks that run beside other problems read leniently. */

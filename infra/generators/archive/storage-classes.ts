@@ -1,6 +1,6 @@
 /**
  * S3 storage classes the archive uses, with us-east-1 list prices (USD per GB-month) and the
- * minimum storage duration each class bills for. Source: AWS S3 pricing page; README repeats it.
+ * minimum storage duration each class bills for. Source: AWS S3 pricing page.
  */
 export const STORAGE_CLASSES = {
   STANDARD: { label: "S3 Standard", pricePerGbMonth: 0.023, minimumDays: 0 },

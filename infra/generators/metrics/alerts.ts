@@ -72,7 +72,7 @@ export interface AlertSpec {
   priority: Priority;
   /** Runbook file stem: runbooks/<runbook>.md. */
   runbook: string;
-  /** Why this priority: shown in the README, the summary and the alert's description. */
+  /** Why this priority: shown in docs/alerts.md and in the alert's description. */
   reason: string;
   /** http: services that serve HTTP; service: every service; platform: once. */
   scope: AlertScope;
@@ -120,7 +120,7 @@ function sloAlerts(kind: "Availability" | "Latency"): AlertSpec[] {
   }));
 }
 
-/** Every alert of the platform. The README, the summary and the runbook test read this list. */
+/** Every alert of the platform. docs/alerts.md, the summary and the runbook test read this list. */
 export const ALERTS: readonly AlertSpec[] = [
   ...sloAlerts("Availability"),
   ...sloAlerts("Latency"),

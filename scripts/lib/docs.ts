@@ -1,0 +1,319 @@
+import { z } from "zod";
+import { ALERT_LEVELS, durationText, PRIORITIES } from "../../infra/catalog/alert-levels";
+import { LOG_LEVEL_MEANING, LOG_LEVELS } from "../../infra/catalog/log-levels";
+import {
+  AUDIT_EVENT_MEANING,
+  AUDIT_EVENTS,
+  LOG_CLASSIFICATION,
+  LOG_EXAMPLE,
+  LOG_FIELDS,
+  PIPELINE_FIELDS,
+  SENSITIVE_FIELDS,
+} from "../../infra/catalog/log-schema";
+import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
+import { QUERY_IDS, QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog/recording-rules";
+import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
+import { PROJECT, PROVIDER_NAMESPACES, SECRET_KEYS, stackConfigSchema } from "../../infra/config";
+import { ALERTS, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
+import { ALL_POLICIES } from "../../policy/policies";
+
+/**
+ * The reference docs that have a source of truth in code, generated from it: `npm run docs`
+ * rewrites them and a test fails when a checked-in file is not what this renders now.
+ */
+
+const cell = (s: string): string => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+const code = (s: string): string => `\`${s}\``;
+const HEADER = (source: string) =>
+  `<!-- Generated from ${source} by \`npm run docs\`; edit the source, not this file. -->\n`;
+
+interface JsonSchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  const?: unknown;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  prefixItems?: JsonSchema[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+}
+
+/** A JSON-schema node's type as a reader wants it: `pagerduty` \| `opsgenie`, integer 1–5, list of string. */
+function typeOf(s: JsonSchema): string {
+  if (s.enum) return s.enum.map((v) => code(String(v))).join(" | ");
+  if (s.const !== undefined) return code(String(s.const));
+  const variants = s.anyOf ?? s.oneOf;
+  if (variants) return [...new Set(variants.map(typeOf))].join(" or ");
+  if (s.type === "array") return `list of ${s.items ? typeOf(s.items) : "values"}`;
+  const type = Array.isArray(s.type) ? s.type.join(" or ") : (s.type ?? "any");
+  if (type === "string" && s.format === "email") return "email";
+  if (type === "string" && s.format === "uri") return "URL";
+  const range =
+    s.minimum !== undefined || s.maximum !== undefined
+      ? ` ${s.minimum ?? s.exclusiveMinimum ?? ""}–${s.maximum ?? ""}`.replace(/–$/, " or more")
+      : "";
+  return `${type}${range}`;
+}
+
+function defaultOf(s: JsonSchema, required: boolean): string {
+  if (s.default === undefined) return required ? "required" : "—";
+  if (typeof s.default === "object" && s.default !== null && Object.keys(s.default).length === 0)
+    return Array.isArray(s.default) ? "`[]`" : "—";
+  return code(JSON.stringify(s.default).replace(/^"(.*)"$/, "$1"));
+}
+
+interface Row {
+  path: string;
+  schema: JsonSchema;
+  required: boolean;
+}
+
+/**
+ * Every key under a schema node, depth first, as `a.b`, `list[].c`. A key without a default of its
+ * own takes the one its parent object's default gives it (`alerting.email` defaults as a whole).
+ */
+function rows(schema: JsonSchema, prefix: string, required: boolean): Row[] {
+  const variant = schema.anyOf?.find((v) => v.properties) ?? schema;
+  const out: Row[] = [{ path: prefix, schema, required }];
+  const parentDefault = (schema.default ?? {}) as Record<string, unknown>;
+  for (const [key, own] of Object.entries(variant.properties ?? {})) {
+    const sub =
+      own.default === undefined && key in parentDefault ? { ...own, default: parentDefault[key] } : own;
+    const needed = (variant.required ?? []).includes(key) && sub.default === undefined;
+    out.push(...rows(sub, prefix ? `${prefix}.${key}` : key, needed));
+  }
+  const items = variant.items ?? variant.prefixItems?.[0];
+  if (items?.properties) out.push(...rows(items, `${prefix}[]`, false).slice(1));
+  return out;
+}
+
+/** docs/configuration.md: every key of the stack config, from the zod schema and its descriptions. */
+export function configurationDoc(): string {
+  const schema = z.toJSONSchema(stackConfigSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  const sections = Object.entries(schema.properties ?? {});
+  const topRequired = schema.required ?? [];
+  const lines = [
+    HEADER("the stack-config schema (infra/config/)"),
+    "# Configuration reference",
+    "",
+    `Every key lives in \`Pulumi.<stack>.yaml\` under the \`${PROJECT}:\` namespace; provider settings use their own namespaces (${PROVIDER_NAMESPACES.map((n) => code(`${n}:`)).join(", ")}, e.g. \`aws:region\`). One schema validates the whole file before any resource exists: an unknown key, a wrong type or an unknown team is an error naming the key, all problems in one run. Secrets are accepted only as Pulumi secrets (\`pulumi config set --secret <key> <value>\`).`,
+    "",
+  ];
+  const table = (entries: Row[]) => [
+    "| Key | Type | Default | Meaning |",
+    "|---|---|---|---|",
+    ...entries.map(
+      (r) =>
+        `| ${code(r.path)} | ${cell(typeOf(r.schema))} | ${cell(defaultOf(r.schema, r.required))} | ${cell(r.schema.description ?? "")} |`,
+    ),
+    "",
+  ];
+  const isSection = (s: JsonSchema) =>
+    !!(s.properties ?? s.items?.properties ?? s.anyOf?.some((v) => v.properties));
+  const top = (key: string, sub: JsonSchema): Row => ({
+    path: key,
+    schema: sub,
+    required: topRequired.includes(key) && sub.default === undefined,
+  });
+  const secrets = new Set<string>(SECRET_KEYS);
+  lines.push(
+    "## Stack",
+    "",
+    ...table(sections.filter(([k, s]) => !isSection(s) && !secrets.has(k)).map(([k, s]) => top(k, s))),
+  );
+  for (const [key, sub] of sections.filter(([, s]) => isSection(s))) {
+    lines.push(`## \`${key}\``, "", sub.description ?? "", "");
+    lines.push(
+      ...table(
+        rows(sub, key, top(key, sub).required).filter(
+          (r) => r.path !== key && !(r.schema.properties && !r.schema.items),
+        ),
+      ),
+    );
+  }
+  lines.push(
+    "## Secrets",
+    "",
+    "Set only with `pulumi config set --secret <key> <value>`: a secret in plain text is an error. Which are required depends on the settings (the paging provider, New Relic on or off); `summary.md` of each render lists the ones its stack needs.",
+    "",
+    ...table(sections.filter(([k]) => secrets.has(k)).map(([k, s]) => top(k, s))),
+  );
+  return `${lines
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
+}
+
+/** docs/alerts.md: the alert levels, the SLO burn-rate pairs and every alert, from the alert catalog. */
+export function alertsDoc(): string {
+  const scope = {
+    http: "each HTTP-serving service",
+    service: "each service",
+    platform: "the platform, once",
+  };
+  return [
+    HEADER(
+      "the alert catalog (infra/generators/metrics/alerts.ts) and the alert levels (infra/catalog/alert-levels.ts)",
+    ),
+    "# Alerts",
+    "",
+    "Every alert carries the labels `priority`, `team` (the service's owner; platform alerts: `metrics.ownerTeam`) and `service`, and the annotations `summary`, `description` (which says why the priority) and `runbook_url` (`<metrics.runbookBaseUrl>/<runbook>.md`).",
+    "",
+    "## Alert levels",
+    "",
+    "| Priority | Respond within | Channel | Meaning |",
+    "|---|---|---|---|",
+    ...PRIORITIES.map((p) => {
+      const l = ALERT_LEVELS[p];
+      return `| ${p} | ${durationText(l.responseMinutes)} | ${l.channel} | ${l.meaning} |`;
+    }),
+    "",
+    "## SLO burn rates",
+    "",
+    "Both windows of a pair must exceed burn rate × error budget. Burn rates follow from the share of the budget spent in the long window, so other SLO windows keep the meaning (values for 30 days):",
+    "",
+    "| Long / short window | Burn rate | Budget spent in the long window | Priority | Why |",
+    "|---|---|---|---|---|",
+    ...BURN_PAIRS.map(
+      (b) =>
+        `| ${b.long} / ${b.short} | ${burnRate(b, 30)} | ${b.budgetSpent * 100}% | ${b.priority} | ${cell(b.why)} |`,
+    ),
+    "",
+    "## Catalog",
+    "",
+    "| Alert | Priority | For | Fires for | Runbook | Why this priority |",
+    "|---|---|---|---|---|---|",
+    ...ALERTS.map(
+      (a) =>
+        `| ${code(a.alert)} | ${a.priority} | ${a.for ?? "—"} | ${scope[a.scope]} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
+    ),
+    "",
+  ].join("\n");
+}
+
+/** docs/metrics.md: the application metric contract, the recording rules and the query ids. */
+export function metricsDoc(): string {
+  return [
+    HEADER(
+      "the metric contract (infra/catalog/metric-contract.ts) and the recording rules (infra/catalog/recording-rules.ts)",
+    ),
+    "# Metric contract",
+    "",
+    "What every monitored service exposes, in Prometheus form, with the service name in `job`. OpenTelemetry semantic-convention names where a convention exists (Prometheus' translation turns dots into underscores and appends the unit); **ours** where none does.",
+    "",
+    "| Metric | Type | Labels | Meaning | Origin |",
+    "|---|---|---|---|---|",
+    ...contractMetrics().map(
+      (m) =>
+        `| ${seriesNames(m).map(code).join(", ")} | ${m.type} (${m.unit}) | ${m.labels.map((l) => `${code(l.name)}${l.values ? ` (${cell(l.values)})` : ""}`).join(", ")} | ${cell(m.meaning)} | ${m.origin === "ours" ? "**ours**" : m.otelName ? `OTel ${code(m.otelName)}` : m.origin} |`,
+    ),
+    "",
+    "## Recording rules",
+    "",
+    "Dashboards and alerts read only these names (`level:metric:operations`, one series per service with `job`).",
+    "",
+    "| Record | Query id | Window | Meaning |",
+    "|---|---|---|---|",
+    ...RECORDING_RULES.map(
+      (r) => `| ${code(r.record)} | ${code(r.query)} | ${r.window || "—"} | ${cell(r.meaning)} |`,
+    ),
+    "",
+    "## Query overrides",
+    "",
+    "A service whose metrics differ sets `services[].queries.<id>` to a PromQL template; its recording rules keep their names and `job` label, so its alerts and dashboards need no change. Placeholders: `{{job}}` (the service), `{{window}}` (the range), `{{quantile}}` (0–1), `{{le}}` (a regex matching the latency threshold's bucket).",
+    "",
+    "| Query id | Reads | Meaning | Default template |",
+    "|---|---|---|---|",
+    ...QUERY_IDS.map((id) => {
+      const q = QUERY_TEMPLATES[id];
+      return `| ${code(id)} | ${q.reads.join(", ")} | ${cell(q.meaning)} | ${code(cell(q.template))} |`;
+    }),
+    "",
+  ].join("\n");
+}
+
+/** docs/logs.md: the structured log contract, log levels, log types and their retention. */
+export function logsDoc(): string {
+  return [
+    HEADER("the log contract (infra/catalog/log-schema.ts), the log levels and the retention table"),
+    "# Log contract",
+    "",
+    "Applications write one JSON object per line to stdout; Filebeat ships it, the ingest pipeline parses, classifies and masks it, and each log type lives in its own data stream and archive bucket. The spec's example line:",
+    "",
+    "```json",
+    JSON.stringify(LOG_EXAMPLE),
+    "```",
+    "",
+    "| Field | Type | Required | Example | Meaning |",
+    "|---|---|---|---|---|",
+    ...LOG_FIELDS.map(
+      (f) =>
+        `| ${code(f.name)} | ${f.esType === "alias" ? `alias of ${code(f.aliasOf ?? "")}` : f.esType} | ${f.required ? "yes" : "no"} | ${code(String(f.example))} | ${cell(f.meaning)}${f.values ? `; one of ${f.values.map(code).join(", ")}` : ""} |`,
+    ),
+    "",
+    "Added by the pipeline:",
+    "",
+    "| Field | Type | Meaning |",
+    "|---|---|---|",
+    ...PIPELINE_FIELDS.map((f) => `| ${code(f.name)} | ${f.esType} | ${cell(f.meaning)} |`),
+    "",
+    "## Levels",
+    "",
+    "| Level | Meaning |",
+    "|---|---|",
+    ...LOG_LEVELS.map((l) => `| ${code(l)} | ${LOG_LEVEL_MEANING[l]} |`),
+    "",
+    "## Log types and retention",
+    "",
+    "A line's `log_type` decides its data stream, its retention in Elasticsearch and its archive bucket. A line without one is classified by the first matching rule:",
+    "",
+    ...LOG_CLASSIFICATION.map(
+      (r, i) =>
+        `${i + 1}. ${r.when ? `${code(r.when.field)} is ${r.when.oneOf.map(code).join(" or ")}` : "otherwise"}: ${code(r.logType)}`,
+    ),
+    "",
+    "| Log type | Retention | Audit events |",
+    "|---|---|---|",
+    ...LOG_TYPES.map(
+      (t) =>
+        `| ${code(t)} | ${RETENTION[t].period} | ${t === "audit" ? AUDIT_EVENTS.map((e) => `${code(e)} (${AUDIT_EVENT_MEANING[e]})`).join(", ") : "—"} |`,
+    ),
+    "",
+    `Sensitive fields removed wherever they occur, any case: ${SENSITIVE_FIELDS.map(code).join(", ")} (plus \`logging.redactFields\`).`,
+    "",
+  ].join("\n");
+}
+
+/** docs/policies.md: the policy pack's policies. */
+export function policiesDoc(): string {
+  return [
+    HEADER("the policy pack (policy/)"),
+    "# Policy pack",
+    "",
+    "`pulumi preview --policy-pack policy` runs these on every pull request; a mandatory violation fails the preview.",
+    "",
+    "| Policy | Enforcement | What it checks |",
+    "|---|---|---|",
+    ...ALL_POLICIES.map((p) => `| ${code(p.name)} | ${p.enforcementLevel} | ${cell(p.description)} |`),
+    "",
+  ].join("\n");
+}
+
+/** Every generated doc, by its path in the repository. */
+export const GENERATED_DOCS: readonly { path: string; build: () => string }[] = [
+  { path: "docs/configuration.md", build: configurationDoc },
+  { path: "docs/alerts.md", build: alertsDoc },
+  { path: "docs/metrics.md", build: metricsDoc },
+  { path: "docs/logs.md", build: logsDoc },
+  { path: "docs/policies.md", build: policiesDoc },
+];
