@@ -4,13 +4,15 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../infra/config";
-import { RenderError, renderFiles, renderStack, writeFiles } from "./lib/offline";
+import { RenderError } from "./lib/render-error";
 import { knownStacks, REPO_ROOT, readStackFile } from "./lib/stack-file";
-import { renderCounts } from "./lib/summary";
 
 const USAGE = "usage: npm run render -- --stack <name> [--out DIR] [--dir STACK_FILE_DIR]";
 
 async function renderInto(stack: string, outDir: string, stackDir?: string): Promise<void> {
+  // Loaded once the invocation is known to be good: a usage error answers at once.
+  const { renderFiles, renderStack, writeFiles } = await import("./lib/offline.js");
+  const { renderCounts } = await import("./lib/summary.js");
   const result = await renderStack(stack, readStackFile(stack, stackDir));
   const files = renderFiles(result);
   writeFiles(outDir, files);

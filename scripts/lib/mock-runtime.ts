@@ -1,52 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { type RecordedResource, SECRET_PLACEHOLDER } from "./recorded";
 
-/** What the mock engine saw for one registered resource. */
-export interface RecordedResource {
-  urn: string;
-  type: string;
-  name: string;
-  /** URN of the parent resource, if any. */
-  parent?: string;
-  custom: boolean;
-  protect: boolean;
-  retainOnDelete: boolean;
-  /** Inputs as the engine received them; secret values are kept wrapped until `redact`. */
-  inputs: Record<string, unknown>;
-}
-
-export const SECRET_PLACEHOLDER = "[secret]";
-
-// How the engine marks a serialized secret: Pulumi's own constants.
-const SIG_KEY = specialSigKey;
-const SECRET_SIG = specialSecretSig;
-
-/** A value wrapped the way the engine serializes a Pulumi secret (for hand-made fixtures). */
-export const recordedSecret = (value: unknown): Record<string, unknown> => ({ [SIG_KEY]: SECRET_SIG, value });
-
-/** Whether a recorded input value is a Pulumi secret (the mocks keep secrets wrapped). */
-export const isSecret = (value: unknown): boolean =>
-  !!value && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-
-/** The value inside recorded secrets, at any depth: what the provider would receive. */
-export function reveal(value: unknown): unknown {
-  if (isSecret(value)) return reveal((value as { value: unknown }).value);
-  if (Array.isArray(value)) return value.map(reveal);
-  if (value && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
-  return value;
-}
-
-/** Replaces every Pulumi secret in a serialized value with "[secret]". */
-export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
-  if (value && typeof value === "object") {
-    const obj = value as Record<string, unknown>;
-    if (isSecret(obj)) return SECRET_PLACEHOLDER;
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redact(v)]));
-  }
-  return value;
-}
+export * from "./recorded";
 
 /** Deterministic fake state for resources, so outputs such as ARNs and bucket names resolve. */
 function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {

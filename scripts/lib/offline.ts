@@ -1,25 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import type { Artifact } from "../../infra/artifacts";
-import { json } from "../../infra/artifacts";
 import { CONCERNS } from "../../infra/concerns";
-import { PROJECT, parseStackConfig, type StackConfig } from "../../infra/config";
+import { PROJECT, parseStackConfig } from "../../infra/config";
 import { runProgram } from "../../infra/main";
-import { installMockRuntime, type RecordedResource, redact, resolveOutputs } from "./mock-runtime";
+import { installMockRuntime, resolveOutputs } from "./mock-runtime";
+import type { RenderResult } from "./render-files";
 import { readStackFile, type StackFile } from "./stack-file";
-import { buildSummary } from "./summary";
 
-export interface RenderResult {
-  stack: string;
-  config: StackConfig;
-  /** Every registered resource, inputs still holding Pulumi's secret wrappers. */
-  resources: RecordedResource[];
-  /** Stack outputs, secrets as "[secret]". */
-  outputs: unknown;
-  artifacts: Artifact[];
-  /** Secret keys the stack file leaves unset (placeholders were used). */
-  placeholders: string[];
-}
+export * from "./render-files";
 
 /**
  * Runs the real program (infra/main.ts, what infra/index.ts runs under `pulumi up`) on Pulumi's
@@ -39,87 +25,4 @@ export async function renderStack(
   await rt.settle();
   const artifacts = CONCERNS.flatMap((c) => c.artifacts(config));
   return { stack, config, resources: rt.resources, outputs, artifacts, placeholders: file.placeholders };
-}
-
-/**
- * Written into every render directory: the render only ever clears a directory holding this file
- * (one it wrote itself) or an empty one, so `--out` cannot delete anything else.
- */
-export const RENDER_MARKER: Artifact = {
-  path: ".rendered",
-  content: "Written by `npm run render`: this directory is replaced on every render.\n",
-};
-
-/** The files of DIR: resources.json, outputs.json, summary.md and every artifact. */
-export function renderFiles(result: RenderResult): Artifact[] {
-  // Registration order depends on async timing (inputs that wait on outputs register late): sort by name.
-  const ordered = [...result.resources].sort(
-    (a, b) => a.name.localeCompare(b.name, "en") || a.type.localeCompare(b.type, "en"),
-  );
-  const resources = ordered.map((r) => ({
-    type: r.type,
-    name: r.name,
-    parent: r.parent,
-    custom: r.custom,
-    protect: r.protect,
-    retainOnDelete: r.retainOnDelete,
-    inputs: redact(r.inputs),
-  }));
-  return [
-    { path: "resources.json", content: json(resources) },
-    { path: "outputs.json", content: json(result.outputs) },
-    { path: "summary.md", content: buildSummary(result, CONCERNS) },
-    ...result.artifacts,
-    RENDER_MARKER,
-  ];
-}
-
-/** Files under a directory, relative to it, sorted; empty when it does not exist. */
-export function listFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const walk = (d: string): string[] =>
-    readdirSync(d).flatMap((f) => {
-      const p = join(d, f);
-      return statSync(p).isDirectory() ? walk(p) : [relative(dir, p)];
-    });
-  return walk(dir).sort();
-}
-
-/** How a render directory differs from the files a render produces: one line per file. */
-export function compareWithDir(dir: string, files: Artifact[]): string[] {
-  const want = new Map(files.map((f) => [f.path, f.content]));
-  const have = listFiles(dir);
-  const problems: string[] = [];
-  for (const [path, content] of want) {
-    if (!have.includes(path)) problems.push(`missing: ${path}`);
-    else if (readFileSync(join(dir, path), "utf8") !== content) problems.push(`changed: ${path}`);
-  }
-  for (const path of have) if (!want.has(path)) problems.push(`not rendered any more: ${path}`);
-  return problems.sort();
-}
-
-/** A render the user asked for that cannot be done as asked: one line, no stack trace. */
-export class RenderError extends Error {
-  override name = "RenderError";
-}
-
-/**
- * Replaces `outDir` with the files. Only a directory the render wrote itself (it holds the marker)
- * or an empty one is ever cleared; anything else is refused, so `--out .` cannot delete a checkout.
- */
-export function writeFiles(outDir: string, files: Artifact[]): void {
-  if (existsSync(outDir)) {
-    if (!statSync(outDir).isDirectory()) throw new RenderError(`${outDir} is a file, not a directory`);
-    const entries = readdirSync(outDir);
-    if (entries.length > 0 && !entries.includes(RENDER_MARKER.path))
-      throw new RenderError(
-        `refusing to replace ${outDir}: it is not empty and the render did not write it (no ${RENDER_MARKER.path} file); choose another --out`,
-      );
-  }
-  rmSync(outDir, { recursive: true, force: true });
-  for (const f of files) {
-    const path = join(outDir, f.path);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, f.content);
-  }
 }

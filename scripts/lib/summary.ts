@@ -1,7 +1,7 @@
 import type { Concern } from "../../infra/artifacts";
 import { SECRET_MEANING, requiredSecrets } from "../../infra/config";
 import type { RecordedResource } from "./mock-runtime";
-import type { RenderResult } from "./offline";
+import type { RenderResult } from "./render-files";
 
 /** Type tokens such as `aws:s3/bucket:Bucket` read better as `aws:s3:Bucket`. */
 const shortType = (t: string): string => t.replace(/^([^:]+):([^/:]+)\/[^:]*:(.+)$/, "$1:$2:$3");

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { AUDIT_LOCK_DAYS } from "../../infra/generators/archive";
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
-import type { RenderResult } from "../../scripts/lib/offline";
+import type { RecordedResource } from "../../scripts/lib/recorded";
+import type { RenderResult } from "../../scripts/lib/render-files";
 import { ofType, rendered, STACKS } from "../helpers/render";
 
 const S3 = (r: string) => `aws:s3/${r}`;

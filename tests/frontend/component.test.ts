@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALERT_LEVELS } from "../../infra/catalog/alert-levels";
 import { newRelicConditions, usedPriorities } from "../../infra/generators/frontend";
-import { isSecret } from "../../scripts/lib/mock-runtime";
-import type { RenderResult } from "../../scripts/lib/offline";
-import { renderFiles } from "../../scripts/lib/offline";
-import { one, ofType, render, rendered, STACKS } from "../helpers/render";
+import { isSecret } from "../../scripts/lib/recorded";
+import type { RenderResult } from "../../scripts/lib/render-files";
+import { renderFiles } from "../../scripts/lib/render-files";
+import { one, ofType, rendered, STACKS } from "../helpers/render";
+import { render } from "../helpers/variant";
 
 const NR = "newrelic:index/";
 

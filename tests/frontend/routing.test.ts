@@ -116,7 +116,7 @@ describe("New Relic alert conditions", () => {
       "P3",
     ]);
     expect(frontendConcern.summary(prod)).toContain(
-      "| [P2] prod-frontend: JavaScript errors above 5 per 100 page views | 5% for 10 min | P2 (email) | email web-oncall@example.com |",
+      "JavaScript errors above 5 per 100 page views for 10 min (P2: features are broken for real users)",
     );
   });
 });

@@ -7,9 +7,9 @@ import {
   MAINTENANCE_MUTE_TIMING,
   SMTP_SECRET,
 } from "../../infra/generators/grafana";
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
-import { isSecret, redact } from "../../scripts/lib/mock-runtime";
-import { type RenderResult, renderFiles } from "../../scripts/lib/offline";
+import type { RecordedResource } from "../../scripts/lib/recorded";
+import { isSecret, redact } from "../../scripts/lib/recorded";
+import { type RenderResult, renderFiles } from "../../scripts/lib/render-files";
 import { one, ofType, rendered, STACKS } from "../helpers/render";
 
 const T = {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SecretKey } from "../../infra/config";
-import { redact } from "../../scripts/lib/mock-runtime";
+import { redact } from "../../scripts/lib/recorded";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
 /**

@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { PROJECT } from "../../infra/config";
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
-import { type RenderResult, renderStack } from "../../scripts/lib/offline";
-import { knownStacks, readStackFile } from "../../scripts/lib/stack-file";
+import type { RecordedResource } from "../../scripts/lib/recorded";
+import type { RenderResult } from "../../scripts/lib/render-files";
+import { knownStacks } from "../../scripts/lib/stack-file";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -26,20 +25,6 @@ export function rendered(stack: Stack): RenderResult {
     cache.set(stack, r);
   }
   return r;
-}
-
-/**
- * Renders a stack in this process with some `observability:` keys replaced (plain JS values;
- * undefined removes the key): for tests of a variant. The unchanged stacks come from `rendered`.
- */
-export async function render(stack: Stack, overrides: Record<string, unknown> = {}): Promise<RenderResult> {
-  const file = readStackFile(stack);
-  for (const [key, value] of Object.entries(overrides)) {
-    const full = `${PROJECT}:${key}`;
-    if (value === undefined) delete file.config[full];
-    else file.config[full] = typeof value === "string" ? value : JSON.stringify(value);
-  }
-  return renderStack(stack, file);
 }
 
 export const ofType = (result: RenderResult, type: string): RecordedResource[] =>

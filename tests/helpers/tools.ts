@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +33,23 @@ export function runTool(
     timeout: 120_000,
   });
   return { status: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** Runs a tool without blocking the test process, so independent runs can overlap. */
+export function runToolAsync(name: string, args: string[], opts: { cwd?: string } = {}): Promise<ToolResult> {
+  const path = requireTool(name);
+  return new Promise((resolve) => {
+    const child = spawn(path, args, { cwd: opts.cwd, timeout: 300_000 });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** Writes files into a fresh temporary directory and returns its path. */

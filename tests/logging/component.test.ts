@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LOG_TYPES } from "../../infra/catalog/retention";
 import { archiveBucketName } from "../../infra/generators/archive";
 import { eckNames, settingsPlan, snapshotBucketName } from "../../infra/generators/logging";
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
-import type { RenderResult } from "../../scripts/lib/offline";
+import type { RecordedResource } from "../../scripts/lib/recorded";
+import type { RenderResult } from "../../scripts/lib/render-files";
 import { componentResources, one, rendered, STACKS } from "../helpers/render";
 
 const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { eckNames, HTTP_TLS_VALIDITY } from "../../infra/generators/logging";
-import { isSecret, type RecordedResource, reveal } from "../../scripts/lib/mock-runtime";
-import { type RenderResult, renderFiles } from "../../scripts/lib/offline";
+import { isSecret, type RecordedResource, reveal } from "../../scripts/lib/recorded";
+import { type RenderResult, renderFiles } from "../../scripts/lib/render-files";
 import { one, ofType, rendered, STACKS } from "../helpers/render";
 
 const T = {

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { ruleFile } from "../../infra/generators/metrics";
-import { redact } from "../../scripts/lib/mock-runtime";
-import type { RenderResult } from "../../scripts/lib/offline";
+import { redact } from "../../scripts/lib/recorded";
+import type { RenderResult } from "../../scripts/lib/render-files";
 import { one, ofType, rendered, STACKS } from "../helpers/render";
 
 /** The Metrics component under Pulumi mocks, through the real program, for every stack. */

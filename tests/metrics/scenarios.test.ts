@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toYaml } from "../../infra/artifacts";
 import { ruleFile } from "../../infra/generators/metrics";
-import { runTool, tempFiles } from "../helpers/tools";
+import { runToolAsync, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { EXTRA_SCENARIOS, promtoolTest, SCENARIOS, type Scenario } from "../../scripts/lib/scenarios";
 
@@ -29,7 +29,7 @@ function runScenario(s: Scenario) {
   };
   const file = `${s.name.replace(/[^a-z]+/g, "-")}.test.yaml`;
   const testDir = tempFiles({ [file]: toYaml(test) });
-  return runTool("promtool", ["test", "rules", join(testDir, file)]);
+  return runToolAsync("promtool", ["test", "rules", join(testDir, file)]);
 }
 
 describe("alert scenarios under promtool test rules", () => {
@@ -56,15 +56,19 @@ describe("alert scenarios under promtool test rules", () => {
     expect(outage.expect[0]).toMatchObject({ byMinute: 2, fires: ["P1"] });
   });
 
-  it.each([...SCENARIOS, ...EXTRA_SCENARIOS].map((s) => [s.name, s] as const))("%s", (_name, s) => {
-    const r = runScenario(s);
-    expect(r.stdout + r.stderr).toContain("SUCCESS");
-    expect(r.status, r.stdout + r.stderr).toBe(0);
-  });
+  // Each scenario is its own promtool process; they run side by side.
+  it.concurrent.each([...SCENARIOS, ...EXTRA_SCENARIOS].map((s) => [s.name, s] as const))(
+    "%s",
+    async (_name, s) => {
+      const r = await runScenario(s);
+      expect(r.stdout + r.stderr).toContain("SUCCESS");
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+    },
+  );
 
-  it("fails when an expectation is wrong (the checks are not vacuous)", () => {
+  it.concurrent("fails when an expectation is wrong (the checks are not vacuous)", async () => {
     const normal = SCENARIOS.find((s) => s.name === "normal traffic")!;
-    const r = runScenario({
+    const r = await runScenario({
       ...normal,
       name: "normal traffic expecting a page",
       expect: [{ byMinute: 60, fires: ["P1"], quiet: [] }],

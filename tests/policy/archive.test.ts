@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RETENTION } from "../../infra/catalog/retention";
 import { AUDIT_LOCK_DAYS, lifecyclePlan, lifecycleRule } from "../../infra/generators/archive";
 import { archiveLifecycleMatchesRetention, auditObjectLock } from "../../policy/archive";
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
+import type { RecordedResource } from "../../scripts/lib/recorded";
 import { bucket } from "./fixtures";
 import { resource, runPolicies, violationsOf } from "./harness";
 

@@ -2,7 +2,7 @@
 // wraps the rule generator in this test process only (vi.mock).
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ALL_POLICIES } from "../../policy/policies";
-import { render } from "../helpers/render";
+import { render } from "../helpers/variant";
 import { mandatory, type RunResult, runPolicies, withStackResource } from "./harness";
 
 let dropped = "";

@@ -3,7 +3,7 @@
 // code has no test switch; the policies still read the real retention table.
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ALL_POLICIES } from "../../policy/policies";
-import { render } from "../helpers/render";
+import { render } from "../helpers/variant";
 import { mandatory, type RunResult, runPolicies, withStackResource } from "./harness";
 
 vi.mock("../../infra/components/secure-bucket", async (importOriginal) => {

@@ -2,7 +2,7 @@
 // protection and the HA defaults. The prod policies key on the stack name, so they still apply.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_POLICIES } from "../../policy/policies";
-import { render } from "../helpers/render";
+import { render } from "../helpers/variant";
 import { mandatory, type RunResult, runPolicies, withStackResource } from "./harness";
 
 describe("broken variant: prod stack rendered with production: false", () => {

@@ -1,4 +1,4 @@
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
+import type { RecordedResource } from "../../scripts/lib/recorded";
 import { resource } from "./harness";
 
 export interface BucketOptions {

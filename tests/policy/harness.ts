@@ -8,7 +8,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { unknownCheckingProxy } from "@pulumi/policy";
-import { type RecordedResource, recordedSecret } from "../../scripts/lib/mock-runtime";
+import { type RecordedResource, recordedSecret } from "../../scripts/lib/recorded";
 
 // The analyzer's own deserializer: secrets unwrapped, exactly as a policy sees them under `pulumi preview`.
 // biome-ignore lint/suspicious/noExplicitAny: internal module without public typings.

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_POLICIES } from "../../policy/policies";
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
+import type { RecordedResource } from "../../scripts/lib/recorded";
 import { rendered } from "../helpers/render";
 import { resource, secretValue, withStackResource } from "./harness";
 

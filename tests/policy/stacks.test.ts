@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_POLICIES } from "../../policy/policies";
 import { isSecretField } from "../../policy/secrets";
-import { isSecret } from "../../scripts/lib/mock-runtime";
-import type { RenderResult } from "../../scripts/lib/offline";
+import { isSecret } from "../../scripts/lib/recorded";
+import type { RenderResult } from "../../scripts/lib/render-files";
 import { rendered as renderOf, STACKS } from "../helpers/render";
 import { mandatory, type RunResult, runPolicies, withStackResource } from "./harness";
 

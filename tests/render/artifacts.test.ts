@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { isRef } from "../../infra/generators/refs";
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
-import { redact } from "../../scripts/lib/mock-runtime";
-import type { RenderResult } from "../../scripts/lib/offline";
+import type { RecordedResource } from "../../scripts/lib/recorded";
+import { redact } from "../../scripts/lib/recorded";
+import type { RenderResult } from "../../scripts/lib/render-files";
 import { rendered, STACKS } from "../helpers/render";
 
 /**

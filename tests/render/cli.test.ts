@@ -14,8 +14,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SECRET_KEYS } from "../../infra/config";
-import { redact, resolveOutputs, SECRET_PLACEHOLDER } from "../../scripts/lib/mock-runtime";
-import { RENDER_MARKER, renderFiles } from "../../scripts/lib/offline";
+import {
+  redact,
+  resolveOutputs,
+  SECRET_PLACEHOLDER,
+  SECRET_SIG,
+  SIG_KEY,
+} from "../../scripts/lib/mock-runtime";
+import { RENDER_MARKER, renderFiles } from "../../scripts/lib/render-files";
 import { offlineSecret, REPO_ROOT } from "../../scripts/lib/stack-file";
 import { rendered, STACKS } from "../helpers/render";
 
@@ -145,6 +151,10 @@ describe.each(STACKS)("rendered files of %s", (stack) => {
 });
 
 describe("secret redaction", () => {
+  it("reads secrets by Pulumi's own markers", () => {
+    expect([SIG_KEY, SECRET_SIG]).toEqual([specialSigKey, specialSecretSig]);
+  });
+
   it("replaces every Pulumi secret in serialized inputs with [secret]", () => {
     // A secret as Pulumi's serializer marks it for the engine.
     const wrapped = { [specialSigKey]: specialSecretSig, value: "hunter2" };

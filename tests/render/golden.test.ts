@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareWithDir, renderFiles } from "../../scripts/lib/offline";
+import { compareWithDir, renderFiles } from "../../scripts/lib/render-files";
 import { REPO_ROOT } from "../../scripts/lib/stack-file";
 import { rendered, STACKS } from "../helpers/render";
 

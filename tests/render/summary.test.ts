@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PRIORITIES } from "../../infra/catalog/alert-levels";
 import { requiredSecrets, SECRET_KEYS } from "../../infra/config";
-import { renderFiles } from "../../scripts/lib/offline";
+import { renderFiles } from "../../scripts/lib/render-files";
 import { renderCounts } from "../../scripts/lib/summary";
 import { rendered, STACKS } from "../helpers/render";
 

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ScrubbingState } from "../../infra/components/sentry-scrubbing-provider.cjs";
 import { projectOwners, SENTRY_PROJECT_KINDS } from "../../infra/generators/sentry";
-import { isSecret } from "../../scripts/lib/mock-runtime";
-import type { RenderResult } from "../../scripts/lib/offline";
-import { renderFiles } from "../../scripts/lib/offline";
+import { isSecret } from "../../scripts/lib/recorded";
+import type { RenderResult } from "../../scripts/lib/render-files";
+import { renderFiles } from "../../scripts/lib/render-files";
 import { one, ofType, rendered, STACKS } from "../helpers/render";
 
 const T = {

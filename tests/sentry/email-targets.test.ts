@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { sentryIssueAlerts, sentryMetricAlerts } from "../../infra/generators/sentry";
-import type { RecordedResource } from "../../scripts/lib/mock-runtime";
-import type { RenderResult } from "../../scripts/lib/offline";
+import type { RecordedResource } from "../../scripts/lib/recorded";
+import type { RenderResult } from "../../scripts/lib/render-files";
 import { one, ofType, rendered, STACKS } from "../helpers/render";
 
 const T = {
