@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { emailAddress } from "./common";
+import { emailAddress, hostname, slackChannel, token } from "./common";
 
 /**
  * Where the spec's alert levels are delivered. The timings come from the alert-level table in
@@ -14,20 +14,22 @@ export const alertingSchema = z.strictObject({
       from: emailAddress.meta({ description: "Sender address of P2 alert email." }),
       smarthost: z
         .string()
-        .regex(/^[a-z0-9.-]+:\d{2,5}$/, "expected host:port")
+        .superRefine((v, ctx) => {
+          const m = /^(.*):(\d{1,5})$/.exec(v);
+          const port = Number(m?.[2]);
+          if (!m || !hostname.safeParse(m[1]).success || port < 1 || port > 65_535)
+            ctx.addIssue({ code: "custom", message: "expected host:port, such as smtp.example.com:587" });
+        })
         .meta({ description: "SMTP relay that sends P2 email, as `host:port`." }),
-      username: z.string().min(1).meta({ description: "SMTP user name at the relay." }),
+      // Sent in the SMTP AUTH exchange: a newline would inject a protocol line.
+      username: token(256).meta({ description: "SMTP user name at the relay." }),
     })
     .prefault({ from: "alerts@example.com", smarthost: "smtp.example.com:587", username: "alerts" })
     .meta({
       description: "Sender and SMTP relay for P2 email; the SMTP password is the secret `smtpPassword`.",
     }),
-  slackChannel: z
-    .string()
-    .regex(/^#[a-z0-9_-]+$/)
-    .default("#alerts")
-    .meta({
-      description: "Default Slack channel for P3 alerts, used for alerts that belong to no known team.",
-    }),
+  slackChannel: slackChannel.default("#alerts").meta({
+    description: "Default Slack channel for P3 alerts, used for alerts that belong to no known team.",
+  }),
 });
 export type AlertingConfig = z.infer<typeof alertingSchema>;

@@ -11,6 +11,11 @@ export const archiveSchema = z.strictObject({
       /^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$/,
       "expected 3-42 characters of a-z, 0-9 and '-' (an S3 name prefix)",
     )
+    // S3 reserves these prefixes; bucket names starting with them are refused.
+    .refine(
+      (p) => !["xn--", "sthree-", "amzn-s3-demo-"].some((r) => p.startsWith(r)),
+      "expected no prefix that S3 reserves (xn--, sthree-, amzn-s3-demo-)",
+    )
     .meta({
       description:
         "Prefix of the archive bucket names: `<bucketPrefix>-<logType>-logs`, and `<bucketPrefix>-access-logs` for S3 server access logs.",

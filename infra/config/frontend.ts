@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { singleLine } from "./common";
 
 /**
  * Web Vitals thresholds default to Google's "poor" boundaries (LCP 4 s, INP 500 ms, CLS 0.25):
@@ -17,10 +18,7 @@ const newRelicSchema = z
       .optional()
       .meta({ description: "Numeric New Relic account id; required when `enabled` is true." }),
     region: z.enum(["US", "EU"]).default("US").meta({ description: "New Relic region of the account." }),
-    appName: z
-      .string()
-      .min(1)
-      .max(255)
+    appName: singleLine(255)
       .optional()
       .meta({ description: "Browser application name. Default: `<environment>-frontend`." }),
     loaderType: z.enum(["SPA", "PRO", "LITE"]).default("SPA").meta({

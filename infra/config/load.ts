@@ -4,6 +4,13 @@ import { ALWAYS_REQUIRED, SECRET_KEYS, type StackSecrets } from "./secrets";
 /** Config namespaces besides ours that the stack file may hold (provider settings). */
 export const PROVIDER_NAMESPACES = ["aws", "kubernetes"] as const;
 
+/** Provider settings that are credentials: in plain text they would sit in the stack file and state. */
+const PROVIDER_CREDENTIALS = ["aws:accessKey", "aws:secretKey", "aws:token", "kubernetes:kubeconfig"];
+
+/** A kubeconfig given as a path is no secret; its content (YAML or JSON) is. */
+const isCredential = (key: string, value: string): boolean =>
+  key !== "kubernetes:kubeconfig" || /[\n{]|apiVersion|client-key-data|token:/.test(value);
+
 /** Raised when the stack config is invalid; `problems` has one line per problem. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -52,11 +59,28 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
           `${fullKey}: must be a secret, set it with \`pulumi config set --secret ${key} <value>\``,
         );
       }
+    } else if (
+      PROVIDER_CREDENTIALS.includes(fullKey) &&
+      !secretKeys.has(fullKey) &&
+      isCredential(fullKey, value)
+    ) {
+      problems.push(
+        `${fullKey}: a credential in plain text; set it with \`pulumi config set --secret ${fullKey} <value>\` (or use the provider's environment variables)`,
+      );
     } else if (!(PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) {
       problems.push(
         `${fullKey}: unknown config namespace "${namespace}" (expected ${[PROJECT, ...PROVIDER_NAMESPACES].map((n) => `${n}:`).join(", ")})`,
       );
     }
+  }
+  const metrics = input.metrics as Record<string, unknown> | undefined;
+  if (metrics !== null && typeof metrics === "object" && "deadMansSwitchUrl" in metrics) {
+    // It moved: a capability URL is a secret now. Say so rather than "unknown key".
+    problems.push(
+      `${PROJECT}:metrics.deadMansSwitchUrl: now a secret; remove it here and set it with \`pulumi config set --secret deadMansSwitchUrl <url>\``,
+    );
+    const { deadMansSwitchUrl: _moved, ...rest } = metrics;
+    input.metrics = rest;
   }
   const result = stackConfigSchema.safeParse(input);
   if (!result.success) {
@@ -75,11 +99,10 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     given[key] = result.data[key];
     delete config[key];
   }
-  const [slackWebhookUrl, smtpPassword, grafanaAdminPassword, sentryAuthToken] = ALWAYS_REQUIRED.map(
-    (k) => given[k],
-  );
+  const [slackWebhookUrl, smtpPassword, grafanaAdminPassword, sentryAuthToken, deadMansSwitchUrl] =
+    ALWAYS_REQUIRED.map((k) => given[k]);
   // The schema requires these (requiredSecrets); checked once more here so that the type says so.
-  if (!slackWebhookUrl || !smtpPassword || !grafanaAdminPassword || !sentryAuthToken)
+  if (!slackWebhookUrl || !smtpPassword || !grafanaAdminPassword || !sentryAuthToken || !deadMansSwitchUrl)
     throw new ConfigError(
       ALWAYS_REQUIRED.filter((k) => !given[k]).map((k) => `${PROJECT}:${k}: missing secret`),
     );
@@ -89,6 +112,7 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     smtpPassword,
     grafanaAdminPassword,
     sentryAuthToken,
+    deadMansSwitchUrl,
   };
   return { config: config as StackConfig, secrets };
 }

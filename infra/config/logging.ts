@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RETENTION } from "../catalog/retention";
-import { dnsName } from "./common";
+import { dnsName, esCron, fieldPath, k8sSubdomain, labelKey } from "./common";
 
 const cpu = z.number().positive().max(64);
 const gb = z.number().positive().max(1024);
@@ -59,9 +59,13 @@ const workload = (
     })
     .prefault({});
 
-const fieldName = z
+/** ECK refuses Elasticsearch and Kibana names over 36 characters (its derived Pod names must fit). */
+const eckName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/, "expected a field name such as ssn or payment.iban");
+  .regex(
+    /^[a-z]([a-z0-9-]{0,34}[a-z0-9])?$/,
+    "expected a lowercase name (a-z, 0-9, '-'), at most 36 characters",
+  );
 
 /** The ELK stack on Kubernetes (ECK) and how logs are kept in it. */
 export const loggingSchema = z
@@ -69,7 +73,7 @@ export const loggingSchema = z
     namespace: dnsName
       .default("logging")
       .meta({ description: "Kubernetes namespace of Elasticsearch, Kibana, Logstash and Filebeat." }),
-    clusterName: dnsName.default("logs").meta({
+    clusterName: eckName.default("logs").meta({
       description:
         "Name of the ECK resources; Elasticsearch's HTTP service is `https://<clusterName>-es-http.<namespace>.svc:9200`.",
     }),
@@ -95,10 +99,10 @@ export const loggingSchema = z
           "Data (and ingest) nodes; at least 1, and production needs at least 2.",
           { count: 1, memoryGb: 4, heapGb: 2, cpu: 1, storageGb: 50 },
         ).meta({ description: "The data (and ingest) nodes of Elasticsearch." }),
-        storageClassName: z.string().min(1).optional().meta({
+        storageClassName: k8sSubdomain.optional().meta({
           description: "StorageClass of the Elasticsearch volumes. Default: the cluster's default class.",
         }),
-        zoneTopologyKey: z.string().min(1).default("topology.kubernetes.io/zone").meta({
+        zoneTopologyKey: labelKey.default("topology.kubernetes.io/zone").meta({
           description:
             "Node label that names the zone: pods spread across its values and shard copies never share a zone.",
         }),
@@ -145,15 +149,13 @@ export const loggingSchema = z
         description:
           "How many days audit logs stay searchable in Elasticsearch; the S3 archive keeps them 7 years regardless.",
       }),
-    redactFields: z.array(fieldName).default([]).meta({
+    redactFields: z.array(fieldPath).default([]).meta({
       description:
         "Extra fields, anywhere in a log document, that the ingest pipeline and Logstash remove, besides the built-in list.",
     }),
     snapshots: z
       .strictObject({
-        schedule: z
-          .string()
-          .min(1)
+        schedule: esCron
           .default("0 30 1 * * ?")
           .meta({ description: "SLM snapshot schedule (Elasticsearch cron syntax, UTC)." }),
         retentionDays: z.number().int().min(1).max(3650).default(30).meta({
@@ -233,6 +235,13 @@ export const loggingSchema = z
         code: "custom",
         path: ["rolloverMaxAgeDays"],
         message: `must be less than the shortest retention (${RETENTION.debug.days} days)`,
+      });
+    const arnPath = /:oidc-provider\/(.+)$/.exec(cfg.oidcProvider.arn)?.[1];
+    if (arnPath !== undefined && arnPath !== cfg.oidcProvider.issuer)
+      ctx.addIssue({
+        code: "custom",
+        path: ["oidcProvider", "issuer"],
+        message: `must be the ARN's provider path "${arnPath}": the role's trust conditions are keyed by it`,
       });
     if (cfg.snapshots.minCount > cfg.snapshots.maxCount)
       ctx.addIssue({

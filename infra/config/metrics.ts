@@ -1,8 +1,38 @@
 import { z } from "zod";
-import { QUERY_IDS, QUERY_PLACEHOLDERS, QUERY_TEMPLATES, type QueryId } from "../catalog/recording-rules";
-import { dnsName } from "./common";
+import {
+  fillTemplate,
+  QUERY_IDS,
+  QUERY_PLACEHOLDERS,
+  QUERY_TEMPLATES,
+  type QueryId,
+} from "../catalog/recording-rules";
+import { promqlProblems } from "./promql";
+import { byteQuantity, cpuQuantity, dnsName, k8sSubdomain, promDuration, webUrl } from "./common";
 
 const promql = z.string().min(1, "expected a PromQL template");
+
+/**
+ * What is wrong with one override: a placeholder it must keep or must not use, or PromQL that
+ * Prometheus would refuse once the placeholders are filled in.
+ */
+function overrideProblems(id: QueryId, template: string): string[] {
+  // Without {{job}} the query would record every service's series under this one's name.
+  const required = ["{{job}}", ...QUERY_PLACEHOLDERS[id]];
+  const allowed = new Set([
+    ...required,
+    ...(QUERY_TEMPLATES[id].template.includes("{{le}}") ? ["{{le}}"] : []),
+  ]);
+  const problems = required
+    .filter((p) => !template.includes(p))
+    .map((p) => `expected the placeholder ${p} in the template`);
+  for (const p of new Set(template.match(/\{\{[^}]*\}\}/g) ?? []))
+    if (!allowed.has(p))
+      problems.push(`unknown placeholder ${p} (this query has ${[...allowed].join(", ")})`);
+  if (problems.length > 0) return problems;
+  return promqlProblems(
+    fillTemplate(template, { job: "example", latencyThresholdSeconds: 0.5 }, "5m", 0.99),
+  ).map((p) => `not valid PromQL: ${p}`);
+}
 
 /**
  * Per-service PromQL overrides, by query id (see infra/catalog/recording-rules.ts). Each value is
@@ -22,32 +52,26 @@ export const serviceQueryOverridesSchema = z
     ) as Record<QueryId, z.ZodOptional<typeof promql>>,
   )
   .superRefine((queries, ctx) => {
-    // A template without the placeholder would record the same value under every window or quantile.
     for (const [id, template] of Object.entries(queries) as [QueryId, string | undefined][]) {
       if (template === undefined) continue;
-      for (const placeholder of QUERY_PLACEHOLDERS[id]) {
-        if (!template.includes(placeholder))
-          ctx.addIssue({
-            code: "custom",
-            path: [id],
-            message: `expected the placeholder ${placeholder} in the template`,
-          });
-      }
+      for (const message of overrideProblems(id, template))
+        ctx.addIssue({ code: "custom", path: [id], message });
     }
   })
   .prefault({});
 
-const quantity = z
-  .string()
-  .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, "expected a Kubernetes quantity such as 500m, 2Gi");
-const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, "expected a Prometheus duration such as 30s, 15d");
+/**
+ * Scrapes and evaluations from 10s (the scrape timeout kube-prometheus-stack sets) to 1m (the
+ * 5-minute rate windows of the recording rules need several samples).
+ */
+const interval = promDuration("10s", "1m");
 
 /** Resource requests of one workload; `name` names it in the field descriptions. */
 const resources = (name: string, cpu: string, memory: string) =>
   z
     .strictObject({
-      cpu: quantity.default(cpu).meta({ description: `${name} CPU request, as a Kubernetes quantity.` }),
-      memory: quantity
+      cpu: cpuQuantity.default(cpu).meta({ description: `${name} CPU request, as a Kubernetes quantity.` }),
+      memory: byteQuantity
         .default(memory)
         .meta({ description: `${name} memory request, as a Kubernetes quantity.` }),
     })
@@ -70,15 +94,12 @@ export const metricsSchema = z.strictObject({
     description:
       "Team that owns platform-wide alerts (Watchdog) and receives alerts without a known team; must be one of `teams`. Default: the first team.",
   }),
-  runbookBaseUrl: z.url().default("https://github.com/example/observability/blob/main/runbooks").meta({
-    description:
-      "Base URL under which `runbooks/<name>.md` is browsable; an alert's `runbook_url` is `<runbookBaseUrl>/<name>.md`.",
-  }),
-  deadMansSwitchUrl: z
-    .url("expected the dead man's switch webhook URL (e.g. a healthchecks.io ping URL)")
+  runbookBaseUrl: webUrl("a runbook base URL")
+    .default("https://github.com/example/observability/blob/main/runbooks")
+    .transform((u) => u.replace(/\/+$/, ""))
     .meta({
       description:
-        "Dead man's switch: a webhook (e.g. a healthchecks.io check) that receives the always-firing Watchdog every minute and raises the alarm when it stops.",
+        "Base URL under which `runbooks/<name>.md` is browsable; an alert's `runbook_url` is `<runbookBaseUrl>/<name>.md`.",
     }),
   prometheus: z
     .strictObject({
@@ -86,20 +107,23 @@ export const metricsSchema = z.strictObject({
         description:
           "Prometheus replicas, each scraping and evaluating everything. Default: 2 in production, else 1.",
       }),
-      retention: duration
-        .optional()
-        .meta({ description: "How long Prometheus keeps samples. Default: 30d in production, else 7d." }),
-      storageSize: quantity
+      // The longest SLO alert window is 3 days: less retention would blind the slow-burn alerts.
+      retention: promDuration("3d", "10y").optional().meta({
+        description: "How long Prometheus keeps samples, at least 3d. Default: 30d in production, else 7d.",
+      }),
+      storageSize: byteQuantity
         .default("50Gi")
         .meta({ description: "Size of the persistent volume per Prometheus replica." }),
-      storageClassName: z.string().min(1).optional().meta({
+      storageClassName: k8sSubdomain.optional().meta({
         description:
           "StorageClass of the Prometheus and Alertmanager volumes. Default: the cluster's default class.",
       }),
-      scrapeInterval: duration
+      scrapeInterval: interval.default("30s").meta({
+        description: "Scrape interval of Prometheus, also used by each ServiceMonitor; 10s to 1m.",
+      }),
+      evaluationInterval: interval
         .default("30s")
-        .meta({ description: "Scrape interval of Prometheus, also used by each ServiceMonitor." }),
-      evaluationInterval: duration.default("30s").meta({ description: "Rule evaluation interval." }),
+        .meta({ description: "Rule evaluation interval; 10s to 1m." }),
       requests: resources("Prometheus", "500m", "2Gi").meta({
         description: "Resource requests of each Prometheus replica.",
       }),
@@ -112,7 +136,7 @@ export const metricsSchema = z.strictObject({
         description:
           "Alertmanager replicas, a gossip cluster that de-duplicates notifications. Default: 3 in production, else 1.",
       }),
-      storageSize: quantity.default("2Gi").meta({
+      storageSize: byteQuantity.default("2Gi").meta({
         description: "Size of the persistent volume per Alertmanager replica (silences, notification log).",
       }),
       requests: resources("Alertmanager", "50m", "128Mi").meta({

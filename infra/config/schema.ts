@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { alertingSchema } from "./alerting";
 import { archiveSchema } from "./archive";
-import { dnsName } from "./common";
+import { singleLine, token, webUrl } from "./common";
 import { frontendSchema } from "./frontend";
 import { grafanaSchema } from "./grafana";
 import { loggingProductionProblems, loggingSchema } from "./logging";
 import { metricsSchema } from "./metrics";
-import { ALWAYS_REQUIRED, SECRET_KEYS, SECRET_MEANING, type SecretKey } from "./secrets";
+import { ALWAYS_REQUIRED, SECRET_FORMAT, SECRET_KEYS, SECRET_MEANING, type SecretKey } from "./secrets";
 import { sentrySchema } from "./sentry";
 import { serviceSchema } from "./services";
 import { type TeamConfig, teamSchema } from "./teams";
@@ -14,16 +14,26 @@ import { type TeamConfig, teamSchema } from "./teams";
 /** Pulumi config namespace of this project (the `name` in Pulumi.yaml). */
 export const PROJECT = "observability";
 
-const secretValue = z.string().min(1, "expected a non-empty secret");
+/** Secret values are checked for shape only; no message repeats the value. */
+const SECRET_SCHEMAS = {
+  url: webUrl("an https:// URL", { query: true }),
+  token: token(4096),
+  password: singleLine(4096),
+} as const;
 
 /**
  * The whole stack config under `observability:`, one top-level key per entry. Unknown keys are
  * errors so that a typo is never silently ignored.
  */
 const stackConfigObject = z.strictObject({
-  environment: dnsName.meta({
-    description: "Environment name, used in resource names, tags, Sentry and Grafana.",
-  }),
+  // Also the namespace part of Elasticsearch data stream names, which allows no '-'.
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,19}$/, "expected a lowercase name of a-z and 0-9, at most 20 characters")
+    .meta({
+      description:
+        "Environment name (a-z, 0-9), used in resource names, tags, data streams, Sentry and Grafana.",
+    }),
   production: z.boolean().default(false).meta({
     description:
       "Production stacks run highly available (more replicas, stricter topology checks) and protect stateful resources from deletion.",
@@ -65,8 +75,13 @@ const stackConfigObject = z.strictObject({
     description: "Frontend monitoring: New Relic Browser (optional per stack) and the Google Analytics id.",
   }),
   ...(Object.fromEntries(
-    SECRET_KEYS.map((k) => [k, secretValue.optional().meta({ description: SECRET_MEANING[k] })]),
-  ) as Record<SecretKey, z.ZodOptional<typeof secretValue>>),
+    SECRET_KEYS.map((k) => [
+      k,
+      (SECRET_SCHEMAS[SECRET_FORMAT[k]] as z.ZodType<string>)
+        .optional()
+        .meta({ description: SECRET_MEANING[k] }),
+    ]),
+  ) as Record<SecretKey, z.ZodOptional<z.ZodType<string>>>),
 });
 
 /** Reads a value that may not have parsed: checks that run beside other problems read leniently. */
@@ -92,6 +107,14 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
     if (name !== undefined && services.has(name))
       ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `duplicate service "${name}"` });
     if (name !== undefined) services.add(name);
+    // Filebeat leaves the logging namespace's own containers out: a service there would lose its logs.
+    const loggingNs = text(field(field(cfg, "logging"), "namespace")) ?? "logging";
+    if (text(field(svc, "namespace")) === loggingNs)
+      ctx.addIssue({
+        code: "custom",
+        path: ["services", i, "namespace"],
+        message: `"${loggingNs}" is the logging stack's namespace, whose containers Filebeat does not ship`,
+      });
     const team = text(field(svc, "team"));
     if (team !== undefined && teams.size > 0 && !teams.has(team))
       ctx.addIssue({

@@ -11,6 +11,7 @@ export const SECRET_KEYS = [
   "sentryAuthToken",
   "grafanaAdminPassword",
   "newrelicApiKey",
+  "deadMansSwitchUrl",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -20,6 +21,7 @@ export const ALWAYS_REQUIRED = [
   "smtpPassword",
   "grafanaAdminPassword",
   "sentryAuthToken",
+  "deadMansSwitchUrl",
 ] as const;
 
 /** A stack's secret values after loading: the ones every stack needs are always there. */
@@ -34,4 +36,18 @@ export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
   sentryAuthToken: "Sentry API token for the Sentry provider and the data-scrubbing settings",
   grafanaAdminPassword: "Grafana admin password, used by Grafana and its Pulumi provider",
   newrelicApiKey: "New Relic user API key (only when frontend.newRelic is enabled)",
+  deadMansSwitchUrl:
+    "Dead man's switch webhook URL (e.g. a healthchecks.io ping URL) that receives the always-firing Watchdog every minute and raises the alarm when it stops; whoever has it can silence the switch",
+};
+
+/** How each secret's value is checked; messages never echo the value. */
+export const SECRET_FORMAT: Readonly<Record<SecretKey, "url" | "token" | "password">> = {
+  slackWebhookUrl: "url",
+  pagerdutyRoutingKey: "token",
+  opsgenieApiKey: "token",
+  smtpPassword: "password",
+  sentryAuthToken: "token",
+  grafanaAdminPassword: "password",
+  newrelicApiKey: "token",
+  deadMansSwitchUrl: "url",
 };

@@ -1,7 +1,12 @@
 import { z } from "zod";
+import { token, webUrl } from "./common";
 
 /** Sentry slugs: lowercase letters, digits, '-' and '_', starting with a letter or digit. */
-const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a Sentry slug (a-z, 0-9, '-', '_')");
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, "expected a Sentry slug (a-z, 0-9, '-', '_'), at most 50 characters")
+  // Sentry refuses all-digit slugs: they would read as ids in its API paths.
+  .refine((s) => !/^\d+$/.test(s), "expected a slug with at least one letter");
 /** Sentry object ids (integrations, PagerDuty services, Opsgenie teams) are numeric strings. */
 const ID_HINT = "a numeric Sentry id, as shown in the integration's settings";
 const sentryId = z
@@ -116,8 +121,7 @@ export const sentrySchema = z.strictObject({
       description:
         "Prefix of team and project slugs (`<slugPrefix>-<name>`), so that several stacks can share one organisation; short so that the slugs fit Sentry's 50 characters.",
     }),
-  baseUrl: z
-    .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+  baseUrl: webUrl("Sentry's address", { localHttp: true })
     .default("https://sentry.io")
     .transform((u) => u.replace(/\/+$/, ""))
     .meta({ description: "Sentry's address, for self-hosted Sentry; the provider uses `<baseUrl>/api/`." }),
@@ -160,7 +164,7 @@ export const sentrySchema = z.strictObject({
       }),
       scrubIpAddresses: z.boolean().default(true).meta({ description: "Drop IP addresses from events." }),
       sensitiveFields: z
-        .array(z.string().min(1))
+        .array(token(200))
         .default([
           "authorization",
           "cookie",
@@ -174,7 +178,7 @@ export const sentrySchema = z.strictObject({
           "card_number",
         ])
         .meta({ description: 'Extra keys whose values are replaced with "[Filtered]".' }),
-      safeFields: z.array(z.string().min(1)).default([]).meta({
+      safeFields: z.array(token(200)).default([]).meta({
         description:
           "Keys never scrubbed even if they look sensitive; none may also be in `sensitiveFields`.",
       }),

@@ -1,10 +1,40 @@
 import { z } from "zod";
-import { dnsName } from "./common";
+import { dnsName, portName, urlPath } from "./common";
 import { serviceQueryOverridesSchema } from "./metrics";
+
+/**
+ * `job` values of the platform's own scrape targets (kube-prometheus-stack's, whose Services are
+ * prefixed `kps-`). A service with one of these names would match the platform's series in every
+ * query of its own, and page its team for them.
+ */
+export const RESERVED_JOBS = [
+  "apiserver",
+  "coredns",
+  "kube-controller-manager",
+  "kube-dns",
+  "kube-etcd",
+  "kube-proxy",
+  "kube-scheduler",
+  "kube-state-metrics",
+  "kubelet",
+  "node-exporter",
+  "prometheus",
+  "alertmanager",
+  "prometheus-operator",
+  "grafana",
+] as const;
+const RESERVED_JOB_PREFIXES = ["kps-"];
 
 /** A service the platform monitors: one ServiceMonitor, its SLO alerts, its dashboards rows. */
 export const serviceSchema = z.strictObject({
-  name: dnsName.meta({ description: "Service name: the `job` label of its metrics." }),
+  name: dnsName
+    .refine(
+      (n) =>
+        !(RESERVED_JOBS as readonly string[]).includes(n) &&
+        !RESERVED_JOB_PREFIXES.some((p) => n.startsWith(p)),
+      `expected a name that is not a job of the platform itself (${RESERVED_JOBS.join(", ")}, ${RESERVED_JOB_PREFIXES.map((p) => `${p}*`).join(", ")})`,
+    )
+    .meta({ description: "Service name: the `job` label of its metrics; not a job of the platform itself." }),
   team: dnsName.meta({ description: "Owning team; must be the name of one of `teams`." }),
   kind: z
     .enum(["backend", "frontend", "worker"])
@@ -13,16 +43,12 @@ export const serviceSchema = z.strictObject({
   namespace: dnsName
     .default("default")
     .meta({ description: "Kubernetes namespace of the service's Service." }),
-  metricsPort: z
-    .string()
-    .min(1)
+  metricsPort: portName
     .default("metrics")
     .meta({ description: "Name of the Service port that serves Prometheus metrics." }),
-  metricsPath: z
-    .string()
-    .startsWith("/", "expected a path starting with '/'")
+  metricsPath: urlPath
     .default("/metrics")
-    .meta({ description: "HTTP path of the metrics endpoint; starts with `/`." }),
+    .meta({ description: "HTTP path of the metrics endpoint; starts with `/`, no query string." }),
   slo: z
     .strictObject({
       availability: z

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { ConfigError, PROJECT, SECRET_KEYS } from "../../infra/config";
+import { ConfigError, PROJECT, SECRET_FORMAT, SECRET_KEYS, type SecretKey } from "../../infra/config";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 
@@ -19,8 +19,14 @@ export const knownStacks = (root = REPO_ROOT): string[] =>
     .filter((s): s is string => s !== undefined)
     .sort();
 
-/** Stand-in for a secret the offline render cannot decrypt; never a real value. */
-export const offlineSecret = (key: string): string => `offline-placeholder-${key}`;
+/**
+ * Stand-in for a secret the offline render cannot decrypt; never a real value. It has the secret's
+ * shape (a URL where a URL is expected), so that the config checks pass offline.
+ */
+export const offlineSecret = (key: string): string =>
+  SECRET_FORMAT[key as SecretKey] === "url"
+    ? `https://offline-placeholder.invalid/${key}`
+    : `offline-placeholder-${key}`;
 
 /**
  * Reads Pulumi.<stack>.yaml the way the Pulumi CLI hands it to a program. Encrypted (`secure:`)
@@ -39,7 +45,15 @@ export function readStackFile(stack: string, root = REPO_ROOT): StackFile {
       doc.errors.map((e) => `Pulumi.${stack}.yaml: malformed YAML: ${e.message.split("\n")[0]}`),
     );
   }
-  const body = doc.toJS() as { config?: Record<string, unknown> } | null;
+  let body: { config?: Record<string, unknown> } | null;
+  try {
+    body = doc.toJS() as typeof body;
+  } catch (e) {
+    // For example an alias bomb: the YAML library stops expanding, with a message naming neither.
+    throw new ConfigError([
+      `Pulumi.${stack}.yaml: cannot read the config: ${(e as Error).message.split("\n")[0]}`,
+    ]);
+  }
   const entries = body?.config ?? {};
   if (typeof entries !== "object" || Array.isArray(entries)) {
     throw new ConfigError([`Pulumi.${stack}.yaml: expected a "config:" mapping`]);

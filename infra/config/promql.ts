@@ -1,0 +1,61 @@
+import type { EditorState as EditorStateType } from "@codemirror/state";
+
+/**
+ * PromQL checks for query overrides, with Prometheus's own grammar and type checker (the
+ * @prometheus-io packages of the Prometheus release whose promtool we test with). They are loaded
+ * only when a stack has overrides, so that a render without any pays nothing for them.
+ */
+interface Checker {
+  create(doc: string): EditorStateType;
+  problems(state: EditorStateType): string[];
+}
+
+let checker: Checker | undefined;
+
+function load(): Checker {
+  if (checker) return checker;
+  // Loaded on demand (see above); the type imports keep them checked.
+  const { EditorState } = require("@codemirror/state") as typeof import("@codemirror/state");
+  const { ensureSyntaxTree } = require("@codemirror/language") as typeof import("@codemirror/language");
+  const { PromQLExtension } =
+    require("@prometheus-io/codemirror-promql") as typeof import("@prometheus-io/codemirror-promql");
+  const { Parser } =
+    require("@prometheus-io/codemirror-promql/dist/cjs/parser/parser") as typeof import("@prometheus-io/codemirror-promql/dist/cjs/parser/parser");
+  const extension = new PromQLExtension().asExtension();
+  checker = {
+    create: (doc) => EditorState.create({ doc, extensions: extension }),
+    problems(state) {
+      const tree = ensureSyntaxTree(state, state.doc.length, 5000);
+      if (!tree) return ["the query is too large to parse"];
+      const problems: string[] = [];
+      // Syntax errors anywhere, also the trailing ones the type checker leaves out.
+      tree.iterate({
+        enter: (n) => {
+          if (n.type.isError && problems.length === 0)
+            problems.push(
+              n.from >= state.doc.length
+                ? "syntax error: the query ends too early"
+                : `syntax error at character ${n.from + 1}: "${state.sliceDoc(n.from, n.from + 20)}"`,
+            );
+        },
+      });
+      if (problems.length > 0) return problems;
+      const parser = new Parser(state);
+      parser.analyze();
+      for (const d of parser.getDiagnostics()) problems.push(d.message);
+      if (problems.length === 0) {
+        const type = parser.checkAST(tree.topNode.firstChild);
+        if (type !== "vector" && type !== "scalar")
+          problems.push(`expected an instant vector or scalar result, got ${type}`);
+      }
+      return problems;
+    },
+  };
+  return checker;
+}
+
+/** Problems of one PromQL expression (empty when Prometheus would accept it). */
+export function promqlProblems(expr: string): string[] {
+  const c = load();
+  return c.problems(c.create(expr));
+}
