@@ -18,7 +18,8 @@ const newRelicSchema = z
       .optional()
       .meta({ description: "Numeric New Relic account id; required when `enabled` is true." }),
     region: z.enum(["US", "EU"]).default("US").meta({ description: "New Relic region of the account." }),
-    appName: singleLine(255)
+    // Policy and condition names embed it, and New Relic allows them 128 characters.
+    appName: singleLine(64)
       .optional()
       .meta({ description: "Browser application name. Default: `<environment>-frontend`." }),
     loaderType: z.enum(["SPA", "PRO", "LITE"]).default("SPA").meta({

@@ -16,7 +16,8 @@ function load(): Checker {
   if (checker) return checker;
   // Loaded on demand (see above); the type imports keep them checked.
   const { EditorState } = require("@codemirror/state") as typeof import("@codemirror/state");
-  const { ensureSyntaxTree } = require("@codemirror/language") as typeof import("@codemirror/language");
+  const { ensureSyntaxTree, syntaxTree } =
+    require("@codemirror/language") as typeof import("@codemirror/language");
   const { PromQLExtension } =
     require("@prometheus-io/codemirror-promql") as typeof import("@prometheus-io/codemirror-promql");
   const { Parser } =
@@ -24,9 +25,13 @@ function load(): Checker {
   const extension = new PromQLExtension().asExtension();
   checker = {
     create: (doc) => EditorState.create({ doc, extensions: extension }),
-    problems(state) {
-      const tree = ensureSyntaxTree(state, state.doc.length, 5000);
-      if (!tree) return ["the query is too large to parse"];
+    problems(initial) {
+      // A state parses only ~20 ms' worth when created (less on a busy machine); finish the parse,
+      // then let one empty transaction hand the whole tree to the state the type checker reads.
+      if (!ensureSyntaxTree(initial, initial.doc.length, 5000)) return ["the query is too large to parse"];
+      const state = initial.update({}).state;
+      const tree = syntaxTree(state);
+      if (tree.length < state.doc.length) return ["the query is too large to parse"];
       const problems: string[] = [];
       // Syntax errors anywhere, also the trailing ones the type checker leaves out.
       tree.iterate({

@@ -1,0 +1,436 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ConfigError, PROJECT, parseStackConfig } from "../../infra/config";
+import { maintenanceMuteTiming } from "../../infra/generators/grafana/alerting";
+import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
+import { ruleFile } from "../../infra/generators/metrics";
+import { stackConfig } from "../../scripts/lib/stack-config";
+import { readStackFile } from "../../scripts/lib/stack-file";
+import { forAlertmanager025, runTool, tempFiles } from "../helpers/tools";
+import { render } from "../helpers/variant";
+
+/**
+ * Hostile and careless stack configs: every value the schema accepts must become something the
+ * real tools accept and that means what was written; everything else is a config error that
+ * names the key.
+ */
+
+type Json = unknown;
+
+/** The dev stack file with one value replaced at a path such as `services.0.name`. */
+function withValue(
+  path: string,
+  value: Json,
+  stack = "dev",
+): { config: Record<string, string>; secretKeys: Set<string> } {
+  const file = readStackFile(stack);
+  const [top, ...rest] = path.split(".");
+  const full = `${PROJECT}:${top}`;
+  if (rest.length === 0) {
+    file.config[full] = typeof value === "string" ? value : JSON.stringify(value);
+  } else {
+    const root = JSON.parse(file.config[full] ?? "{}") as Record<string, Json>;
+    let node = root as Record<string, Json>;
+    for (const key of rest.slice(0, -1)) {
+      node[key] ??= /^\d+$/.test(key) ? [] : {};
+      node = node[key] as Record<string, Json>;
+    }
+    node[rest.at(-1)!] = value;
+    file.config[full] = JSON.stringify(root);
+  }
+  return { config: file.config, secretKeys: new Set(file.secretKeys) };
+}
+
+/** The problems of a config, or [] when it is accepted. */
+function problems(path: string, value: Json, stack = "dev"): string[] {
+  const { config, secretKeys } = withValue(path, value, stack);
+  try {
+    parseStackConfig(config, secretKeys);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
+/** Where the error names the key: `services.0.name` -> `observability:services[0].name`. */
+const keyText = (path: string): string => `${PROJECT}:${path.replace(/\.(\d+)/g, "[$1]")}`;
+
+const service = (extra: Record<string, Json>) => [
+  { name: "api", team: "platform", namespace: "apps", ...extra },
+];
+
+// [key the error names, path to set, bad value]
+const REJECTED: [string, string, Json][] = [
+  // names that collide with generated names
+  ["teams[0].name", "teams.0.name", "default"],
+  ["services[0].name", "services", [{ name: "kubelet", team: "platform" }]],
+  ["services[0].name", "services", [{ name: "kps-operator", team: "platform" }]],
+  ["services[0].namespace", "services", service({ namespace: "logging" })],
+  // derived identifiers over their limits
+  ["teams[0].name", "teams.0.name", "a".repeat(36)],
+  ["logging.clusterName", "logging.clusterName", "c".repeat(37)],
+  ["sentry.organization", "sentry.organization", "o".repeat(51)],
+  ["sentry.organization", "sentry.organization", "12345"],
+  ["archive.bucketPrefix", "archive.bucketPrefix", "xn--acme"],
+  ["archive.bucketPrefix", "archive.bucketPrefix", "sthree-acme"],
+  ["environment", "environment", "dev-eu"],
+  ["teams[0].slackChannel", "teams.0.slackChannel", `#${"s".repeat(81)}`],
+  // query overrides
+  [
+    "services[0].queries.errorRate",
+    "services",
+    service({ queries: { errorRate: 'sum(rate(x{job="{{job}}"}[{{window}}])' } }),
+  ],
+  [
+    "services[0].queries.errorRate",
+    "services",
+    service({ queries: { errorRate: "sum(rate(x[{{window}}]))" } }),
+  ],
+  [
+    "services[0].queries.errorRate",
+    "services",
+    service({ queries: { errorRate: 'sum(rate(x{job="{{job}}",env="{{env}}"}[{{window}}]))' } }),
+  ],
+  [
+    "services[0].queries.errorRate",
+    "services",
+    service({ queries: { errorRate: 'sum(rate(x{job="{{job}}",le=~"{{le}}"}[{{window}}]))' } }),
+  ],
+  [
+    "services[0].queries.requestRate",
+    "services",
+    service({ queries: { requestRate: 'rate(x{job="{{job}}"})[{{window}}]' } }),
+  ],
+  [
+    "services[0].queries.memoryBytes",
+    "services",
+    service({ queries: { memoryBytes: 'x{job="{{job}}"}[5m]' } }),
+  ],
+  [
+    "services[0].queries.latencyQuantile",
+    "services",
+    service({
+      queries: {
+        latencyQuantile: 'histogram_quantile(0.99, sum by (le) (rate(x_bucket{job="{{job}}"}[{{window}}])))',
+      },
+    }),
+  ],
+  // URLs
+  ["metrics.runbookBaseUrl", "metrics.runbookBaseUrl", "javascript:alert(1)"],
+  ["metrics.runbookBaseUrl", "metrics.runbookBaseUrl", "file:///etc/passwd"],
+  ["metrics.runbookBaseUrl", "metrics.runbookBaseUrl", "https://example.com/run books"],
+  ["metrics.runbookBaseUrl", "metrics.runbookBaseUrl", "https://example.com/{{ $labels.x }}"],
+  ["metrics.runbookBaseUrl", "metrics.runbookBaseUrl", "http://wiki.example.com/runbooks"],
+  ["sentry.baseUrl", "sentry.baseUrl", "http://sentry.example.com"],
+  ["sentry.baseUrl", "sentry.baseUrl", "https://user:pass@sentry.example.com"],
+  // time windows
+  [
+    "grafana.maintenanceWindows[0].location",
+    "grafana.maintenanceWindows",
+    [{ startTime: "01:00", endTime: "02:00", location: "Mars/Olympus" }],
+  ],
+  [
+    "grafana.maintenanceWindows[0].daysOfMonth[0]",
+    "grafana.maintenanceWindows",
+    [{ daysOfMonth: ["0"], startTime: "01:00", endTime: "02:00" }],
+  ],
+  [
+    "grafana.maintenanceWindows[0].daysOfMonth[0]",
+    "grafana.maintenanceWindows",
+    [{ daysOfMonth: ["7:1"], startTime: "01:00", endTime: "02:00" }],
+  ],
+  [
+    "grafana.maintenanceWindows[0].daysOfMonth[0]",
+    "grafana.maintenanceWindows",
+    [{ daysOfMonth: ["27:-3"], startTime: "01:00", endTime: "02:00" }],
+  ],
+  [
+    "grafana.maintenanceWindows[0].daysOfMonth[0]",
+    "grafana.maintenanceWindows",
+    [{ daysOfMonth: ["-5:5"], startTime: "01:00", endTime: "02:00" }],
+  ],
+  [
+    "grafana.maintenanceWindows[0].weekdays[0]",
+    "grafana.maintenanceWindows",
+    [{ weekdays: ["friday:monday"], startTime: "01:00", endTime: "02:00" }],
+  ],
+  [
+    "grafana.maintenanceWindows[0].months[0]",
+    "grafana.maintenanceWindows",
+    [{ months: ["febuary"], startTime: "01:00", endTime: "02:00" }],
+  ],
+  [
+    "grafana.maintenanceWindows[0].months[0]",
+    "grafana.maintenanceWindows",
+    [{ months: ["12:1"], startTime: "01:00", endTime: "02:00" }],
+  ],
+  [
+    "grafana.maintenanceWindows[0].months[0]",
+    "grafana.maintenanceWindows",
+    [{ months: ["13"], startTime: "01:00", endTime: "02:00" }],
+  ],
+  // Kubernetes and Elasticsearch formats
+  ["services[0].metricsPort", "services", service({ metricsPort: "http_metrics" })],
+  ["services[0].metricsPort", "services", service({ metricsPort: "a-very-long-port-name" })],
+  ["services[0].metricsPath", "services", service({ metricsPath: "/metrics?format=json" })],
+  ["services[0].metricsPath", "services", service({ metricsPath: "/metrics\nHost: evil" })],
+  ["metrics.prometheus.storageClassName", "metrics.prometheus.storageClassName", "Fast SSD"],
+  ["logging.elasticsearch.storageClassName", "logging.elasticsearch.storageClassName", "gp3_"],
+  ["logging.elasticsearch.zoneTopologyKey", "logging.elasticsearch.zoneTopologyKey", "zone']"],
+  [
+    "logging.elasticsearch.zoneTopologyKey",
+    "logging.elasticsearch.zoneTopologyKey",
+    "topology.kubernetes.io/",
+  ],
+  ["grafana.hostname", "grafana.hostname", "grafana..example.com"],
+  ["grafana.hostname", "grafana.hostname", `${"a".repeat(64)}.example.com`],
+  ["grafana.ingressClassName", "grafana.ingressClassName", "nginx public"],
+  ["logging.snapshots.schedule", "logging.snapshots.schedule", "0 30 1 * * *"],
+  ["logging.snapshots.schedule", "logging.snapshots.schedule", "0 */5 * * * ?"],
+  ["logging.snapshots.schedule", "logging.snapshots.schedule", "* 30 1 * * ?"],
+  ["logging.snapshots.schedule", "logging.snapshots.schedule", "0 30 25 * * ?"],
+  ["logging.snapshots.schedule", "logging.snapshots.schedule", "@daily"],
+  ["logging.redactFields[0]", "logging.redactFields", ["payment..iban"]],
+  ["logging.redactFields[0]", "logging.redactFields", ["payment.iban."]],
+  ["grafana.logs.username", "grafana.logs.username", "reader:x"],
+  ["grafana.logs.username", "grafana.logs.username", "elastic"],
+  ["grafana.logs.timeField", "grafana.logs.timeField", "@timestamp "],
+  ["grafana.logs.indexPattern", "grafana.logs.indexPattern", "logs-*,secrets"],
+  ["alerting.email.username", "alerting.email.username", "alerts\r\nRCPT TO:<x@evil.example>"],
+  ["alerting.email.smarthost", "alerting.email.smarthost", "smtp..example.com:587"],
+  ["alerting.email.smarthost", "alerting.email.smarthost", "smtp.example.com:99999"],
+  ["logging.oidcProvider.issuer", "logging.oidcProvider.issuer", "oidc.eks.us-east-1.amazonaws.com/id/OTHER"],
+  ["metrics.prometheus.retention", "metrics.prometheus.retention", "1d"],
+  ["metrics.prometheus.scrapeInterval", "metrics.prometheus.scrapeInterval", "5s"],
+  ["metrics.prometheus.evaluationInterval", "metrics.prometheus.evaluationInterval", "10m"],
+  ["metrics.prometheus.requests.cpu", "metrics.prometheus.requests.cpu", "500Mi"],
+  ["metrics.prometheus.requests.memory", "metrics.prometheus.requests.memory", "2G"],
+  ["sentry.scrubbing.sensitiveFields[0]", "sentry.scrubbing.sensitiveFields", ["credit card"]],
+  ["frontend.newRelic.appName", "frontend.newRelic.appName", "web\nfrontend"],
+];
+
+describe("values the schema refuses, naming the key", () => {
+  it.each(REJECTED)("%s = %j", (key, path, value) => {
+    const found = problems(path, value);
+    expect(found.join("\n"), `accepted: ${JSON.stringify(value)}`).not.toBe("");
+    expect(
+      found.some((p) => p.startsWith(`${keyText(key)}:`)),
+      found.join("\n"),
+    ).toBe(true);
+  });
+});
+
+describe("secrets and credentials", () => {
+  it.each([
+    ["deadMansSwitchUrl", "javascript:alert(1)"],
+    ["deadMansSwitchUrl", "http://hc-ping.com/abc"],
+    ["slackWebhookUrl", "https://hooks.slack.com/x y"],
+    ["pagerdutyRoutingKey", "abc def"],
+    ["smtpPassword", "pass\nword"],
+  ])("refuses a malformed %s without repeating it", (key, value) => {
+    const file = readStackFile("dev");
+    file.config[`${PROJECT}:${key}`] = value;
+    let error: unknown;
+    try {
+      parseStackConfig(file.config, new Set(file.secretKeys));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).problems.join("\n");
+    expect(text).toContain(`${PROJECT}:${key}:`);
+    expect(text).not.toContain(value);
+  });
+
+  it("refuses provider credentials in plain text and accepts them as secrets", () => {
+    for (const key of ["aws:secretKey", "aws:accessKey", "kubernetes:kubeconfig"]) {
+      const file = readStackFile("dev");
+      file.config[key] = key === "kubernetes:kubeconfig" ? "apiVersion: v1\nkind: Config\n" : "AKIAEXAMPLE";
+      expect(() => parseStackConfig(file.config, new Set(file.secretKeys)), key).toThrow(
+        new RegExp(`${key}: a credential in plain text`),
+      );
+      expect(() => parseStackConfig(file.config, new Set([...file.secretKeys, key])), key).not.toThrow();
+    }
+    // A kubeconfig path is not a credential.
+    const file = readStackFile("dev");
+    file.config["kubernetes:kubeconfig"] = "~/.kube/config";
+    expect(() => parseStackConfig(file.config, new Set(file.secretKeys))).not.toThrow();
+  });
+
+  it("reports a YAML alias bomb as a config error of that stack file", () => {
+    const root = mkdtempSync(join(tmpdir(), "obs-bomb-"));
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 10; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(",")}]`,
+      );
+    writeFileSync(
+      join(root, "Pulumi.bomb.yaml"),
+      `${lines.join("\n")}\nconfig:\n  observability:environment: *j\n`,
+    );
+    expect(() => readStackFile("bomb", root)).toThrow(ConfigError);
+    expect(() => readStackFile("bomb", root)).toThrow(/Pulumi\.bomb\.yaml: cannot read the config/);
+  });
+});
+
+describe("edge values the schema accepts become what the tools accept", () => {
+  it("query overrides with every placeholder: promtool accepts the rules", () => {
+    const config = stackConfig("dev", {
+      services: [
+        {
+          name: "api",
+          team: "platform",
+          namespace: "apps",
+          queries: {
+            errorRate:
+              '(sum(rate(legacy_requests_total{job="{{job}}",code=~"5.."}[{{window}}])) or vector(0))',
+            slowRatio:
+              '1 - sum(rate(legacy_latency_bucket{job="{{job}}",le=~"{{le}}"}[{{window}}])) / sum(rate(legacy_latency_count{job="{{job}}"}[{{window}}]))',
+            latencyQuantile:
+              'histogram_quantile({{quantile}}, sum by (le) (rate(legacy_latency_bucket{job="{{job}}"}[{{window}}])))',
+          },
+        },
+      ],
+    });
+    const dir = tempFiles({ "rules.yaml": stringify(ruleFile(config)) });
+    const r = runTool("promtool", ["check", "rules", join(dir, "rules.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status).toBe(0);
+  });
+
+  it("team names at the longest: Grafana folder uids fit and amtool accepts the receivers", () => {
+    const long = `t${"x".repeat(34)}`;
+    const teams = [
+      { name: long, email: "t@example.com", slackChannel: `#${"c".repeat(80)}` },
+      { name: "web", email: "web@example.com", slackChannel: "#web" },
+    ];
+    const config = stackConfig("dev", {
+      teams,
+      services: [{ name: "api", team: long, namespace: "apps" }],
+    });
+    expect(`team-${long}`.length).toBeLessThanOrEqual(40);
+    const dir = tempFiles({ "am.yaml": stringify(forAlertmanager025(alertmanagerConfig(config))) });
+    const r = runTool("amtool", ["check-config", join(dir, "am.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+  });
+
+  /** A Grafana mute timing as an Alertmanager time interval: both use Alertmanager's parser. */
+  function amtoolAccepts(windows: Json[]): { accepted: boolean; output: string } {
+    const file = withValue("grafana.maintenanceWindows", windows);
+    const parsed = (() => {
+      try {
+        return parseStackConfig(file.config, file.secretKeys).config;
+      } catch {
+        return undefined;
+      }
+    })();
+    // Rejected windows go to amtool as written, to show that Alertmanager refuses them too.
+    const intervals = parsed
+      ? maintenanceMuteTiming(parsed)!.intervals.map((i) => ({
+          ...(i.weekdays ? { weekdays: i.weekdays } : {}),
+          ...(i.daysOfMonths ? { days_of_month: i.daysOfMonths } : {}),
+          ...(i.months ? { months: i.months } : {}),
+          times: i.times.map((t) => ({ start_time: t.start, end_time: t.end })),
+          location: i.location,
+        }))
+      : (windows as Record<string, Json>[]).map((w) => ({
+          ...(w.weekdays ? { weekdays: w.weekdays } : {}),
+          ...(w.daysOfMonth ? { days_of_month: w.daysOfMonth } : {}),
+          ...(w.months ? { months: w.months } : {}),
+          times: [{ start_time: w.startTime, end_time: w.endTime }],
+          location: w.location ?? "UTC",
+        }));
+    const am = {
+      route: { receiver: "d", routes: [{ receiver: "d", mute_time_intervals: ["m"] }] },
+      time_intervals: [{ name: "m", time_intervals: intervals }],
+      receivers: [{ name: "d" }],
+    };
+    const dir = tempFiles({ "am.yaml": stringify(am) });
+    const r = runTool("amtool", ["check-config", join(dir, "am.yaml")]);
+    return { accepted: r.status === 0, output: r.stdout + r.stderr };
+  }
+
+  const window = (w: Record<string, Json>) => ({ startTime: "01:00", endTime: "24:00", ...w });
+  const WINDOWS: Record<string, Json>[] = [
+    window({ weekdays: ["monday:friday", "sunday"], location: "Europe/Berlin" }),
+    window({ daysOfMonth: ["1", "25:-3", "-3:-1", "1:-1", "31"], location: "America/New_York" }),
+    window({ months: ["january:march", "12", "may", "1:12"] }),
+    window({ weekdays: ["friday:monday"] }),
+    window({ weekdays: ["saturday:sunday"] }),
+    window({ daysOfMonth: ["0"] }),
+    window({ daysOfMonth: ["26:-3"] }),
+    window({ daysOfMonth: ["-1:-3"] }),
+    window({ daysOfMonth: ["-5:5"] }),
+    window({ months: ["febuary"] }),
+    window({ months: ["may:march"] }),
+    window({ location: "Mars/Olympus" }),
+  ];
+
+  it.each(WINDOWS.map((w) => [JSON.stringify(w), w]))(
+    "maintenance window %s: the schema and Alertmanager's parser agree",
+    (_, w) => {
+      const schemaAccepts = problems("grafana.maintenanceWindows", [w]).length === 0;
+      const { accepted, output } = amtoolAccepts([w]);
+      expect(schemaAccepts, output).toBe(accepted);
+    },
+  );
+
+  it("accepted windows are most of the table: the comparison is not vacuous", () => {
+    const accepted = WINDOWS.filter((w) => problems("grafana.maintenanceWindows", [w]).length === 0);
+    expect(accepted).toHaveLength(3);
+  });
+});
+
+describe("derived names stay within their targets' limits", () => {
+  it("every name, uid, slug and label value fits at the longest names the schema accepts", async () => {
+    const longest = (first: string, length: number) => first + "x".repeat(length - 1);
+    const team = longest("t", 35);
+    const svc = longest("s", 40);
+    const prodStack = readStackFile("prod").config;
+    const value = (key: string) => JSON.parse(prodStack[`${PROJECT}:${key}`]!) as Record<string, Json>;
+    const logging = value("logging");
+    const result = await render("prod", {
+      environment: longest("e", 20),
+      teams: [{ name: team, email: "t@example.com", slackChannel: `#${"c".repeat(80)}` }],
+      services: [{ name: svc, team, namespace: longest("n", 40) }],
+      archive: { ...value("archive"), bucketPrefix: longest("b", 42) },
+      logging: { ...logging, clusterName: longest("c", 36), namespace: longest("l", 40) },
+      sentry: { ...value("sentry"), organization: longest("o", 50), slugPrefix: longest("p", 9) },
+      frontend: {
+        ...value("frontend"),
+        newRelic: { ...(value("frontend").newRelic as object), appName: "A".repeat(64) },
+      },
+    });
+    const over: string[] = [];
+    const check = (what: string, text: unknown, max: number) => {
+      if (typeof text === "string" && text.length > max)
+        over.push(`${what}: ${text.length} > ${max}: ${text}`);
+    };
+    let seen = 0;
+    for (const r of result.resources) {
+      const inputs = r.inputs as Record<string, Json>;
+      const meta = inputs.metadata as { name?: string; labels?: Record<string, string> } | undefined;
+      if (r.type.startsWith("kubernetes:") && meta) {
+        seen++;
+        // Namespaces and Services are DNS labels; every other object a DNS subdomain.
+        check(`${r.type} name`, meta.name, /core\/v1:(Namespace|Service)$/.test(r.type) ? 63 : 253);
+        for (const [k, v] of Object.entries(meta.labels ?? {})) check(`${r.type} label ${k}`, v, 63);
+      }
+      if (r.type.includes("elasticsearch.k8s.elastic.co") || r.type.includes("kibana.k8s.elastic.co"))
+        check(`${r.type} (ECK)`, meta?.name, 36);
+      if (r.type.startsWith("grafana:oss/")) check(`${r.type} uid`, inputs.uid, 40);
+      if (r.type === "aws:s3/bucket:Bucket") check("S3 bucket", inputs.bucket, 63);
+      if (r.type === "aws:iam/role:Role") check("IAM role", inputs.name, 64);
+      if (r.type.startsWith("sentry:")) check(`${r.type} slug`, inputs.slug, 50);
+      if (r.type.startsWith("newrelic:")) check(`${r.type} name`, inputs.name, 128);
+    }
+    expect(seen).toBeGreaterThan(10);
+    expect(over).toEqual([]);
+  });
+});
