@@ -338,6 +338,8 @@ function createProvider(options = {}) {
       );
       /** @type {string | null} */
       let retryAfter = null;
+      // Both calls are idempotent (a GET, and a PUT of absolute values), so repeating one whose
+      // answer was lost cannot apply anything twice.
       if (outcome.kind === "transport") {
         last = { status: undefined, text: "", summary: outcome.problem };
       } else {
