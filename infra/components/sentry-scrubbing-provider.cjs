@@ -7,6 +7,12 @@
  * component registers it as it is (no closure serialisation: what is reviewed is what runs) and
  * `tsc` checks it through its JSDoc types. It uses only the global fetch. `diff` is local, so an
  * unchanged project costs no request.
+ *
+ * Every call is bounded: 429, 5xx and transport failures are retried with capped, jittered backoff
+ * (Retry-After honoured), each attempt has a timeout that covers reading the body, and the whole
+ * call has an attempt count and a time budget. Redirects are refused rather than followed (a
+ * followed redirect would re-send the token and the settings to wherever it points). Only a
+ * project document with the scrubbing fields counts as success, and no message carries the token.
  */
 "use strict";
 
@@ -32,6 +38,36 @@
 
 /** @typedef {Pick<ScrubbingState, "baseUrl" | "organization" | "project">} SentryProjectRef */
 
+/**
+ * How hard one API call tries. The defaults suit an interactive `pulumi up`; tests shrink them.
+ * @typedef {object} RetryPolicy
+ * @property {number} maxAttempts requests per call, the first included
+ * @property {number} totalTimeoutMs budget for the whole call, waits included
+ * @property {number} attemptTimeoutMs one request, from sending to the last byte of the body
+ * @property {number} baseDelayMs backoff before the second attempt (doubles each time)
+ * @property {number} maxDelayMs backoff cap when Sentry gives no Retry-After
+ * @property {number} retryAfterCapMs longest Retry-After obeyed; a longer one is cut to this
+ */
+
+/**
+ * The provider's dependencies on time, injectable so tests need not wait.
+ * @typedef {object} ProviderOptions
+ * @property {Partial<RetryPolicy>} [policy]
+ * @property {(ms: number) => Promise<void>} [sleep]
+ * @property {() => number} [now] epoch milliseconds
+ * @property {() => number} [random] in [0, 1)
+ */
+
+/** @type {Readonly<RetryPolicy>} */
+const DEFAULT_POLICY = Object.freeze({
+  maxAttempts: 5,
+  totalTimeoutMs: 120_000,
+  attemptTimeoutMs: 30_000,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  retryAfterCapMs: 60_000,
+});
+
 /** What a new Sentry project has; a deleted resource puts these back. @type {ScrubbingSettings} */
 const SENTRY_DEFAULT_SCRUBBING = {
   dataScrubber: true,
@@ -41,20 +77,56 @@ const SENTRY_DEFAULT_SCRUBBING = {
   safeFields: [],
 };
 
+/** The fields this provider owns, and so expects back from Sentry. */
+const BOOLEAN_FIELDS = /** @type {const} */ (["dataScrubber", "dataScrubberDefaults", "scrubIPAddresses"]);
+const LIST_FIELDS = /** @type {const} */ (["sensitiveFields", "safeFields"]);
+
+/** Longest piece of a response body quoted in an error. */
+const BODY_QUOTE_CHARS = 500;
+
+/**
+ * Removes credentials from text bound for an error message: the token itself, anything after
+ * `Bearer`, and anything shaped like a Sentry token (a proxy or Sentry may echo a header back).
+ * @param {string} text
+ * @param {string} [token]
+ */
+function redact(text, token) {
+  let out = text;
+  // A very short "token" would blank out ordinary words; check() already refuses empty ones.
+  if (token && token.length >= 8) out = out.split(token).join("[REDACTED]");
+  return out
+    .replace(/Bearer\s+[^\s"',;]+/gi, "Bearer [REDACTED]")
+    .replace(/\bsntry[a-z]?_[A-Za-z0-9_+/=.-]+/g, "[REDACTED]");
+}
+
+/**
+ * @param {string} text
+ * @param {string} [token]
+ */
+const quote = (text, token) => {
+  const clean = redact(text, token).trim();
+  if (clean === "") return "(empty body)";
+  return clean.length > BODY_QUOTE_CHARS ? `${clean.slice(0, BODY_QUOTE_CHARS)}… (truncated)` : clean;
+};
+
 class SentryApiError extends Error {
   /**
-   * @param {string} method
-   * @param {string} path
-   * @param {number} status
-   * @param {string} body
+   * @param {object} f
+   * @param {string} f.method
+   * @param {string} f.path
+   * @param {number | undefined} f.status HTTP status, undefined when no response came
+   * @param {string} f.body the response body, redacted and shortened ("" when none)
+   * @param {string} f.message already redacted
+   * @param {number} [f.attempts]
    */
-  constructor(method, path, status, body) {
-    super(`Sentry API ${method} ${path} failed with HTTP ${status}: ${body}`);
+  constructor(f) {
+    super(f.message);
     this.name = "SentryApiError";
-    this.method = method;
-    this.path = path;
-    this.status = status;
-    this.body = body;
+    this.method = f.method;
+    this.path = f.path;
+    this.status = f.status;
+    this.body = f.body;
+    this.attempts = f.attempts ?? 1;
   }
 }
 
@@ -63,68 +135,384 @@ const projectPath = (ref) =>
   `/api/0/projects/${encodeURIComponent(ref.organization)}/${encodeURIComponent(ref.project)}/`;
 
 /**
- * @param {SentryProjectRef} ref
- * @param {string} token
- * @param {"GET" | "PUT"} method
- * @param {unknown} [body]
- * @returns {Promise<unknown>}
+ * Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+ * @param {string | null} header
+ * @param {number} nowMs
+ * @returns {number | undefined} milliseconds to wait, undefined when absent or unreadable
  */
-async function call(ref, token, method, body) {
-  const path = projectPath(ref);
-  const res = await fetch(`${ref.baseUrl.replace(/\/+$/, "")}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      Accept: "application/json",
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new SentryApiError(method, path, res.status, text);
-  return text === "" ? {} : JSON.parse(text);
+function parseRetryAfter(header, nowMs) {
+  if (header === null) return undefined;
+  const v = header.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 /**
- * Picks the scrubbing options out of a project document (the API returns the whole project).
- * @param {unknown} project
- * @returns {ScrubbingSettings}
+ * The wait before attempt `attempt + 1`: Sentry's Retry-After (capped) when it sent one, otherwise
+ * exponential backoff with jitter, so that many stacks throttled together do not retry in step.
+ * @param {number} attempt the attempt that just failed, from 1
+ * @param {string | null} retryAfter
+ * @param {RetryPolicy} policy
+ * @param {number} nowMs
+ * @param {number} random in [0, 1)
  */
-function scrubbingOf(project) {
-  const p = /** @type {Record<string, unknown>} */ (project ?? {});
-  /** @param {unknown} v */
-  const list = (v) => (Array.isArray(v) ? v.map(String) : []);
+function retryDelayMs(attempt, retryAfter, policy, nowMs, random) {
+  const asked = parseRetryAfter(retryAfter, nowMs);
+  if (asked !== undefined) return Math.min(asked, policy.retryAfterCapMs);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random * ceiling) / 2);
+}
+
+/**
+ * What to tell the operator about a final 4xx, beyond Sentry's own words.
+ * @param {number} status
+ * @param {string} method
+ * @param {SentryProjectRef} ref
+ * @param {string} origin
+ */
+function hintFor(status, method, ref, origin) {
+  const target = `${ref.organization}/${ref.project}`;
+  if (status === 401)
+    return "the auth token was refused (missing, mistyped, expired or revoked): check the Sentry token secret";
+  if (status === 403)
+    return `the auth token may not ${method === "GET" ? "read" : "change"} ${target}: it needs the ${
+      method === "GET" ? "project:read" : "project:write"
+    } scope and access to organization ${ref.organization}`;
+  if (status === 404)
+    return `project ${target} does not exist at ${origin}, or the token's organization cannot see it: check the organization and project slugs`;
+  if (status === 400) return "Sentry rejected the request";
+  return "";
+}
+
+/**
+ * The project document must be a JSON object carrying every field we set, with the right types:
+ * an empty, null or foreign 200 must not be recorded as if the settings were applied.
+ * @param {string} text
+ * @returns {{ settings: ScrubbingSettings } | { problem: string }}
+ */
+function parseProject(text) {
+  if (text.trim() === "") return { problem: "an empty body instead of the project" };
+  /** @type {unknown} */
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { problem: "a body that is not JSON instead of the project" };
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    const kind = doc === null ? "null" : Array.isArray(doc) ? "an array" : `a ${typeof doc}`;
+    return { problem: `${kind} instead of the project object` };
+  }
+  const p = /** @type {Record<string, unknown>} */ (doc);
+  const wrong = [
+    ...BOOLEAN_FIELDS.filter((k) => typeof p[k] !== "boolean"),
+    ...LIST_FIELDS.filter((k) => {
+      const v = p[k];
+      return !Array.isArray(v) || !v.every((f) => typeof f === "string");
+    }),
+  ];
+  if (wrong.length > 0)
+    return { problem: `a project object without valid scrubbing fields (${wrong.join(", ")})` };
+  // What Sentry answered, not what was sent: it may normalise, and the state must say what is live.
   return {
-    dataScrubber: p.dataScrubber !== false,
-    dataScrubberDefaults: p.dataScrubberDefaults !== false,
-    scrubIPAddresses: p.scrubIPAddresses === true,
-    sensitiveFields: list(p.sensitiveFields),
-    safeFields: list(p.safeFields),
+    settings: {
+      dataScrubber: /** @type {boolean} */ (p.dataScrubber),
+      dataScrubberDefaults: /** @type {boolean} */ (p.dataScrubberDefaults),
+      scrubIPAddresses: /** @type {boolean} */ (p.scrubIPAddresses),
+      sensitiveFields: [.../** @type {string[]} */ (p.sensitiveFields)],
+      safeFields: [.../** @type {string[]} */ (p.safeFields)],
+    },
   };
 }
 
 /**
- * @param {SentryProjectRef} ref
- * @param {string} token
+ * Describes a fetch rejection without its stack or request (undici may quote header values).
+ * @param {unknown} err
  */
-const getScrubbing = async (ref, token) => scrubbingOf(await call(ref, token, "GET"));
+function transportProblem(err) {
+  const e = /** @type {{ message?: unknown, cause?: { code?: unknown, message?: unknown } }} */ (err ?? {});
+  const code = e.cause && typeof e.cause.code === "string" ? e.cause.code : undefined;
+  const detail = e.cause && typeof e.cause.message === "string" ? e.cause.message : String(e.message ?? err);
+  return code && !detail.includes(code) ? `${code}: ${detail}` : detail;
+}
 
 /**
- * PUT only the scrubbing options: the project's other settings stay as they are.
- * @param {SentryProjectRef} ref
- * @param {string} token
- * @param {ScrubbingSettings} settings
+ * One request with its own timeout, which covers reading the body too.
+ * @param {string} url
+ * @param {RequestInit} init
+ * @param {number} timeoutMs
+ * @returns {Promise<{ kind: "response", status: number, headers: Headers, text: string } | { kind: "transport", problem: string }>}
  */
-async function putScrubbing(ref, token, settings) {
-  /** @type {ScrubbingSettings} */
-  const body = {
-    dataScrubber: settings.dataScrubber,
-    dataScrubberDefaults: settings.dataScrubberDefaults,
-    scrubIPAddresses: settings.scrubIPAddresses,
-    sensitiveFields: settings.sensitiveFields,
-    safeFields: settings.safeFields,
+async function attemptOnce(url, init, timeoutMs) {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, { ...init, redirect: "manual", signal: ac.signal });
+    const text = await res.text();
+    return { kind: "response", status: res.status, headers: res.headers, text };
+  } catch (err) {
+    if (ac.signal.aborted) return { kind: "transport", problem: `no complete answer within ${timeoutMs} ms` };
+    return { kind: "transport", problem: transportProblem(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** @param {number} ms */
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** @param {number} ms */
+const secs = (ms) => `${Math.round(ms / 100) / 10} s`;
+
+/**
+ * Builds a provider; `handler()` uses the defaults.
+ * @param {ProviderOptions} [options]
+ */
+function createProvider(options = {}) {
+  /** @type {RetryPolicy} */
+  const policy = { ...DEFAULT_POLICY, ...options.policy };
+  const sleep = options.sleep ?? realSleep;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+
+  /**
+   * One API call: retried while the failure is transient, never redirected.
+   * @param {SentryProjectRef} ref
+   * @param {string} token
+   * @param {"GET" | "PUT"} method
+   * @param {unknown} [body]
+   * @returns {Promise<{ status: number, settings?: ScrubbingSettings, text: string }>} 2xx with settings, or 404
+   */
+  async function call(ref, token, method, body) {
+    const path = projectPath(ref);
+    /** @param {string} message @param {number | undefined} status @param {string} [text] @param {number} [attempts] */
+    const fail = (message, status, text = "", attempts = 1) =>
+      new SentryApiError({
+        method,
+        path,
+        status,
+        body: text === "" ? "" : quote(text, token),
+        message: redact(`Sentry API ${method} ${path} ${message}`, token),
+        attempts,
+      });
+
+    /** @type {URL} */
+    let base;
+    try {
+      base = new URL(ref.baseUrl);
+    } catch {
+      throw fail(`cannot be sent: baseUrl is not a URL`, undefined);
+    }
+    if (base.protocol !== "https:" && base.protocol !== "http:")
+      throw fail(`cannot be sent: baseUrl must be http(s), not ${base.protocol}`, undefined);
+    if (base.username || base.password)
+      throw fail("cannot be sent: baseUrl must not carry credentials", undefined);
+    // A trailing newline from a secrets file would otherwise fail inside fetch, quoting the header.
+    if (!/^[\x21-\x7e]+$/.test(token))
+      throw fail("cannot be sent: the auth token contains whitespace or non-ASCII characters", undefined);
+
+    const url = `${ref.baseUrl.replace(/\/+$/, "")}${path}`;
+    /** @type {RequestInit} */
+    const init = {
+      method,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        Accept: "application/json",
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    };
+
+    const started = now();
+    const deadline = started + policy.totalTimeoutMs;
+    /** @type {{ status: number | undefined, text: string, summary: string }} */
+    let last = { status: undefined, text: "", summary: "" };
+    let attempt = 0;
+    while (attempt < policy.maxAttempts) {
+      attempt += 1;
+      const outcome = await attemptOnce(
+        url,
+        init,
+        Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - now())),
+      );
+      /** @type {string | null} */
+      let retryAfter = null;
+      // Both calls are idempotent (a GET, and a PUT of absolute values), so repeating one whose
+      // answer was lost cannot apply anything twice.
+      if (outcome.kind === "transport") {
+        last = { status: undefined, text: "", summary: outcome.problem };
+      } else {
+        const { status, text, headers } = outcome;
+        if (status >= 200 && status < 300) {
+          const parsed = parseProject(text);
+          if ("problem" in parsed)
+            throw fail(
+              `answered HTTP ${status} with ${parsed.problem}: ${quote(text, token)}`,
+              status,
+              text,
+              attempt,
+            );
+          return { status, settings: parsed.settings, text };
+        }
+        if (status >= 300 && status < 400) {
+          const location = headers.get("location");
+          let where = "without a Location";
+          if (location !== null) {
+            try {
+              where = `to ${new URL(location, url).origin}`;
+            } catch {
+              where = "to an unreadable Location";
+            }
+          }
+          throw fail(
+            `answered HTTP ${status} redirecting ${where}; redirects are not followed (the token and settings would be re-sent there): set baseUrl to the API's own origin`,
+            status,
+            text,
+            attempt,
+          );
+        }
+        if (status === 404 && method === "GET") return { status, text };
+        if (status !== 429 && status < 500) {
+          const hint = hintFor(status, method, ref, base.origin);
+          throw fail(
+            `failed with HTTP ${status}: ${hint ? `${hint}. Sentry said: ` : ""}${quote(text, token)}`,
+            status,
+            text,
+            attempt,
+          );
+        }
+        last = { status, text, summary: `HTTP ${status}: ${quote(text, token)}` };
+        retryAfter = headers.get("retry-after");
+      }
+      if (attempt >= policy.maxAttempts) break;
+      const wait = retryDelayMs(attempt, retryAfter, policy, now(), random());
+      if (now() + wait > deadline)
+        throw fail(
+          `gave up after ${attempt} attempt(s) in ${secs(now() - started)}: waiting ${secs(wait)} more would pass the ${secs(policy.totalTimeoutMs)} budget; last: ${last.summary}`,
+          last.status,
+          last.text,
+          attempt,
+        );
+      await sleep(wait);
+    }
+    throw fail(
+      `failed after ${attempt} attempt(s) in ${secs(now() - started)}; last: ${last.summary}`,
+      last.status,
+      last.text,
+      attempt,
+    );
+  }
+
+  /**
+   * @param {SentryProjectRef} ref
+   * @param {string} token
+   * @returns {Promise<ScrubbingSettings | undefined>} undefined when the project is gone (404)
+   */
+  async function getScrubbing(ref, token) {
+    return (await call(ref, token, "GET")).settings;
+  }
+
+  /**
+   * PUT only the scrubbing options: the project's other settings stay as they are.
+   * @param {SentryProjectRef} ref
+   * @param {string} token
+   * @param {ScrubbingSettings} settings
+   * @returns {Promise<ScrubbingSettings>} what Sentry answered it now has
+   */
+  async function putScrubbing(ref, token, settings) {
+    /** @type {ScrubbingSettings} */
+    const body = {
+      dataScrubber: settings.dataScrubber,
+      dataScrubberDefaults: settings.dataScrubberDefaults,
+      scrubIPAddresses: settings.scrubIPAddresses,
+      sensitiveFields: settings.sensitiveFields,
+      safeFields: settings.safeFields,
+    };
+    // call() returns without settings only for a GET 404; a PUT 404 throws.
+    return /** @type {ScrubbingSettings} */ ((await call(ref, token, "PUT", body)).settings);
+  }
+
+  return {
+    /**
+     * @param {ScrubbingState} _olds
+     * @param {ScrubbingState} news
+     */
+    async check(_olds, news) {
+      /** @type {{ property: string, reason: string }[]} */
+      const failures = [];
+      for (const key of [...REPLACE_ON, "token"]) {
+        const v = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (news))[key];
+        if (typeof v !== "string" || v === "") failures.push({ property: key, reason: `${key} is required` });
+      }
+      const s = /** @type {Partial<ScrubbingSettings> | undefined} */ (news.settings);
+      for (const key of LIST_FIELDS) {
+        const list = s?.[key];
+        if (!Array.isArray(list) || !list.every((f) => typeof f === "string"))
+          failures.push({ property: `settings.${key}`, reason: "expected a list of strings" });
+      }
+      return { inputs: news, failures };
+    },
+
+    /**
+     * @param {string} _id
+     * @param {ScrubbingState} olds
+     * @param {ScrubbingState} news
+     */
+    async diff(_id, olds, news) {
+      const replaces = REPLACE_ON.filter((k) => olds[k] !== news[k]);
+      const settingsChanged = !sameScrubbing(olds.settings, news.settings);
+      // A rotated token is stored for later calls; update() then sends nothing.
+      const changes = replaces.length > 0 || settingsChanged || olds.token !== news.token;
+      return { changes, replaces, deleteBeforeReplace: false };
+    },
+
+    /** @param {ScrubbingState} inputs */
+    async create(inputs) {
+      const settings = await putScrubbing(inputs, inputs.token, inputs.settings);
+      return { id: `${inputs.organization}/${inputs.project}`, outs: { ...inputs, settings } };
+    },
+
+    /**
+     * Reports drift: what Sentry has now, whatever changed it. A project deleted in Sentry's UI
+     * answers 404: an empty id is how a dynamic provider tells the engine the resource is gone,
+     * so `pulumi refresh` drops it from the state instead of failing.
+     * @param {string} id
+     * @param {ScrubbingState} [props]
+     */
+    async read(id, props) {
+      if (!props) throw new Error(`cannot read Sentry scrubbing settings of ${id} without its state`);
+      const settings = await getScrubbing(props, props.token);
+      if (settings === undefined) return { id: undefined };
+      return { id, props: { ...props, settings } };
+    },
+
+    /**
+     * @param {string} _id
+     * @param {ScrubbingState} olds
+     * @param {ScrubbingState} news
+     */
+    async update(_id, olds, news) {
+      if (sameScrubbing(olds.settings, news.settings)) return { outs: { ...news, settings: olds.settings } };
+      const settings = await putScrubbing(news, news.token, news.settings);
+      return { outs: { ...news, settings } };
+    },
+
+    /**
+     * The project keeps existing when only this resource goes: hand it back with Sentry's defaults.
+     * @param {string} _id
+     * @param {ScrubbingState} props
+     */
+    async delete(_id, props) {
+      try {
+        await putScrubbing(props, props.token, SENTRY_DEFAULT_SCRUBBING);
+      } catch (err) {
+        // The project is gone already (deleted with the stack): nothing left to reset.
+        if (err instanceof SentryApiError && err.status === 404) return;
+        throw err;
+      }
+    },
   };
-  return scrubbingOf(await call(ref, token, "PUT", body));
 }
 
 /**
@@ -147,89 +535,18 @@ function sameScrubbing(a, b) {
 /** Changing any of these is a different project: replace. */
 const REPLACE_ON = /** @type {const} */ (["baseUrl", "organization", "project"]);
 
-const provider = {
-  /**
-   * @param {ScrubbingState} _olds
-   * @param {ScrubbingState} news
-   */
-  async check(_olds, news) {
-    /** @type {{ property: string, reason: string }[]} */
-    const failures = [];
-    for (const key of [...REPLACE_ON, "token"]) {
-      const v = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (news))[key];
-      if (typeof v !== "string" || v === "") failures.push({ property: key, reason: `${key} is required` });
-    }
-    const s = /** @type {Partial<ScrubbingSettings> | undefined} */ (news.settings);
-    for (const key of /** @type {const} */ (["sensitiveFields", "safeFields"])) {
-      const list = s?.[key];
-      if (!Array.isArray(list) || !list.every((f) => typeof f === "string"))
-        failures.push({ property: `settings.${key}`, reason: "expected a list of strings" });
-    }
-    return { inputs: news, failures };
-  },
-
-  /**
-   * @param {string} _id
-   * @param {ScrubbingState} olds
-   * @param {ScrubbingState} news
-   */
-  async diff(_id, olds, news) {
-    const replaces = REPLACE_ON.filter((k) => olds[k] !== news[k]);
-    const settingsChanged = !sameScrubbing(olds.settings, news.settings);
-    // A rotated token is stored for later calls; update() then sends nothing.
-    const changes = replaces.length > 0 || settingsChanged || olds.token !== news.token;
-    return { changes, replaces, deleteBeforeReplace: false };
-  },
-
-  /** @param {ScrubbingState} inputs */
-  async create(inputs) {
-    const settings = await putScrubbing(inputs, inputs.token, inputs.settings);
-    return { id: `${inputs.organization}/${inputs.project}`, outs: { ...inputs, settings } };
-  },
-
-  /**
-   * Reports drift: what Sentry has now, whatever changed it.
-   * @param {string} id
-   * @param {ScrubbingState} [props]
-   */
-  async read(id, props) {
-    if (!props) throw new Error(`cannot read Sentry scrubbing settings of ${id} without its state`);
-    const settings = await getScrubbing(props, props.token);
-    return { id, props: { ...props, settings } };
-  },
-
-  /**
-   * @param {string} _id
-   * @param {ScrubbingState} olds
-   * @param {ScrubbingState} news
-   */
-  async update(_id, olds, news) {
-    if (sameScrubbing(olds.settings, news.settings)) return { outs: { ...news, settings: olds.settings } };
-    const settings = await putScrubbing(news, news.token, news.settings);
-    return { outs: { ...news, settings } };
-  },
-
-  /**
-   * The project keeps existing when only this resource goes: hand it back with Sentry's defaults.
-   * @param {string} _id
-   * @param {ScrubbingState} props
-   */
-  async delete(_id, props) {
-    try {
-      await putScrubbing(props, props.token, SENTRY_DEFAULT_SCRUBBING);
-    } catch (err) {
-      // The project is gone already (deleted with the stack): nothing left to reset.
-      if (err instanceof SentryApiError && err.status === 404) return;
-      throw err;
-    }
-  },
-};
+const provider = createProvider();
 
 module.exports = {
   /** What Pulumi's dynamic-provider host calls. */
   handler: () => provider,
   provider,
+  createProvider,
+  DEFAULT_POLICY,
   SENTRY_DEFAULT_SCRUBBING,
   SentryApiError,
   sameScrubbing,
+  parseRetryAfter,
+  retryDelayMs,
+  redact,
 };
