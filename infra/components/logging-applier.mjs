@@ -274,18 +274,21 @@ export function redactor(username, password) {
   }
   const known = [...secrets].sort((a, b) => b.length - a.length);
   return (text, max = MAX_LOGGED_CHARS) => {
-    let out = String(text);
-    for (const s of known) out = out.split(s).join("[redacted]");
-    out = out
+    // Patterns first: a known secret replaced first would leave "Basic [redacted]" for them to mangle.
+    let out = String(text)
       // `Authorization: Basic …` lines, `"authorization":"…"` in echoed JSON, `authorization=…`.
       .replace(
         /((?:proxy-)?authorization)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\r\n,;}\]]*)/gi,
-        "$1$2[redacted]",
+        (_, name, sep, value) => {
+          const quote = /^["']/.test(value) ? value[0] : "";
+          return `${name}${sep}${quote}[redacted]${quote}`;
+        },
       )
       // A scheme and its token anywhere else (e.g. echoed raw header arrays); plain words stay.
       .replace(/\b(Basic|Bearer|ApiKey)(\s+)([A-Za-z0-9+/_.~-]{8,}=*)/gi, (m, scheme, space, token) =>
         /^[a-z]+$/.test(token) ? m : `${scheme}${space}[redacted]`,
       );
+    for (const s of known) out = out.split(s).join("[redacted]");
     if (out.length > max) out = `${out.slice(0, max)}… [${out.length - max} more characters]`;
     return out;
   };

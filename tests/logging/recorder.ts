@@ -6,6 +6,8 @@ export interface Recorded {
   path: string;
   headers: IncomingMessage["headers"];
   body: unknown;
+  /** When the request had arrived in full (Date.now()), to measure the applier's pauses. */
+  at: number;
 }
 
 /** An answer: `body` is sent as JSON, or `raw` as it is; `headers` are added (e.g. Retry-After). */
@@ -41,7 +43,8 @@ export class RecordingServer {
   /** Consulted before the handler. */
   responder: Responder = () => false;
 
-  async start(): Promise<string> {
+  /** Listens on 127.0.0.1, on `port` if given (a test may start a server where one was refused). */
+  async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -52,6 +55,7 @@ export class RecordingServer {
           path: req.url ?? "",
           headers: req.headers,
           body: text === "" ? undefined : JSON.parse(text),
+          at: Date.now(),
         };
         this.requests.push(rec);
         if (this.responder(rec, res)) return;
@@ -66,7 +70,7 @@ export class RecordingServer {
       });
     });
     const server = this.server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
