@@ -187,7 +187,8 @@ export function request(method, url, opts) {
         // A fresh connection per request: no stale pooled socket, nothing left open at exit.
         agent: false,
         signal: controller.signal,
-        ...(target.protocol === "https:" && opts.ca ? { ca: opts.ca } : {}),
+        // An empty list would trust no one: without CA files, Node's own roots apply.
+        ...(target.protocol === "https:" && opts.ca?.length ? { ca: opts.ca } : {}),
       },
       (res) => {
         /** @type {Buffer[]} */
