@@ -1,10 +1,8 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ApplyError, applyPlan, type PlanStep } from "../../infra/components/logging-applier.mjs";
 import { applierScript } from "../../infra/components/logging";
+import { runJob as runJobWith } from "./job";
 import { settingsPlan } from "../../infra/generators/logging";
-import { tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { RecordingServer } from "./recorder";
 
@@ -104,20 +102,7 @@ describe("settings applier against a loopback server", () => {
   });
 });
 
-/** Runs the Job's actual script (the mounted applier) with node, as the container does. */
-function runJob(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const dir = tempFiles({ "apply.mjs": applierScript(), "plan.json": JSON.stringify(plan) });
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(dir, "apply.mjs")], {
-      env: { PATH: process.env.PATH ?? "", PLAN_FILE: join(dir, "plan.json"), ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runJob = (env: Record<string, string>) => runJobWith(env, plan);
 
 describe("the settings Job's script", () => {
   const env = () => ({

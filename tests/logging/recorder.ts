@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface Recorded {
@@ -6,9 +6,29 @@ export interface Recorded {
   path: string;
   headers: IncomingMessage["headers"];
   body: unknown;
+  /** When the request had arrived in full (Date.now()), to measure the applier's pauses. */
+  at: number;
 }
 
-export type Handler = (req: Recorded) => { status: number; body: unknown } | undefined;
+/** An answer: `body` is sent as JSON, or `raw` as it is; `headers` are added (e.g. Retry-After). */
+export interface Answer {
+  status: number;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: Recorded) => Answer | undefined;
+
+/** Takes over the response (to stall, trickle or drop it); return false to fall through. */
+export type Responder = (req: Recorded, res: ServerResponse) => boolean;
+
+/** Healthy answers of the two health endpoints the applier polls. */
+export const HEALTHY_ES = { cluster_name: "logs", status: "green", timed_out: false, number_of_nodes: 3 };
+export const AVAILABLE_KIBANA = {
+  name: "kibana",
+  status: { overall: { level: "available", summary: "All services are available" } },
+};
 
 /**
  * A loopback HTTP server that records every request and keeps a store of what was PUT (or POSTed
@@ -20,8 +40,11 @@ export class RecordingServer {
   private server: Server | undefined;
   /** Consulted first; return undefined to fall through to the default behaviour. */
   handler: Handler = () => undefined;
+  /** Consulted before the handler. */
+  responder: Responder = () => false;
 
-  async start(): Promise<string> {
+  /** Listens on 127.0.0.1, on `port` if given (a test may start a server where one was refused). */
+  async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -32,23 +55,30 @@ export class RecordingServer {
           path: req.url ?? "",
           headers: req.headers,
           body: text === "" ? undefined : JSON.parse(text),
+          at: Date.now(),
         };
         this.requests.push(rec);
+        if (this.responder(rec, res)) return;
         const answer = this.handler(rec) ?? this.defaultAnswer(rec);
         res.writeHead(answer.status, {
           "content-type": "application/json",
           // The Elasticsearch client refuses servers that do not say they are Elasticsearch.
           "x-elastic-product": "Elasticsearch",
+          ...answer.headers,
         });
-        res.end(JSON.stringify(answer.body));
+        res.end(answer.raw ?? JSON.stringify(answer.body));
       });
     });
     const server = this.server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  private defaultAnswer(rec: Recorded): { status: number; body: unknown } {
+  private defaultAnswer(rec: Recorded): Answer {
+    if (rec.method === "GET" && rec.path.startsWith("/_cluster/health"))
+      return { status: 200, body: HEALTHY_ES };
+    if (rec.method === "GET" && rec.path.endsWith("/api/status"))
+      return { status: 200, body: AVAILABLE_KIBANA };
     if (rec.method === "GET") return { status: 200, body: { status: "green" } };
     // Kibana's data views API names the object in the body, not the path.
     const id = (rec.body as { data_view?: { id?: string } } | undefined)?.data_view?.id;
@@ -63,6 +93,8 @@ export class RecordingServer {
   }
 
   async stop(): Promise<void> {
+    // Drop stalled or trickling connections a test left open, or close() would wait for them.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }

@@ -8,6 +8,7 @@ import { type IrsaRole, irsaServiceAccount } from "./iam";
 import { eckNames } from "./names";
 import { settingsPlan } from "./plan";
 import { GRAFANA_READER_ROLE } from "./roles";
+import type { ApplierRetryPolicy } from "./types";
 
 /**
  * The logging stack's Kubernetes objects other than its data. `ref("namespace")` is the Namespace
@@ -143,6 +144,20 @@ export const filebeatResource = (config: StackConfig) => ({
 export const APPLIER_IMAGE = "node:22.20.0-alpine";
 
 /**
+ * The settings Job's patience. Elasticsearch and Kibana may take minutes to come up on a new
+ * cluster, hence the long ready wait; after that, a step that keeps failing for two minutes is
+ * not going to succeed, and a wrong password or a refused body fails at once regardless.
+ */
+export const APPLIER_RETRY_POLICY: ApplierRetryPolicy = {
+  READY_TIMEOUT_SECONDS: 900,
+  REQUEST_TIMEOUT_SECONDS: 30,
+  STEP_MAX_ATTEMPTS: 5,
+  STEP_RETRY_SECONDS: 120,
+  RETRY_DELAY_MS: 1000,
+  RETRY_MAX_DELAY_MS: 30_000,
+};
+
+/**
  * The settings Job and the ConfigMap holding its plan and script. Both are named after a hash of
  * plan and script, so a changed plan is a new Job that runs again; an unchanged one is left alone.
  */
@@ -186,6 +201,7 @@ export function settingsJob(config: StackConfig, script: string) {
                   },
                   { name: "ES_CA_FILE", value: "/certs/es/ca.crt" },
                   { name: "KIBANA_CA_FILE", value: "/certs/kibana/ca.crt" },
+                  ...Object.entries(APPLIER_RETRY_POLICY).map(([n, v]) => ({ name: n, value: String(v) })),
                 ],
                 resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
                 securityContext: {

@@ -68,3 +68,21 @@ export interface ApplyStep {
   path: string;
   body: unknown;
 }
+
+/**
+ * How the settings Job waits and retries, given to it as environment variables of these names
+ * (the Job checks each against its own bounds at start, see `logging-applier.mjs`).
+ */
+export interface ApplierRetryPolicy {
+  /** How long to wait for Elasticsearch, then Kibana, to answer healthy (each). */
+  READY_TIMEOUT_SECONDS: number;
+  /** Deadline of one request, the answer's body included. */
+  REQUEST_TIMEOUT_SECONDS: number;
+  /** Attempts per step, the first included, for transient failures (408, 429, 5xx, resets, timeouts). */
+  STEP_MAX_ATTEMPTS: number;
+  /** Time a step may spend retrying before the Job gives up. */
+  STEP_RETRY_SECONDS: number;
+  /** First backoff between attempts; it doubles, with jitter, up to RETRY_MAX_DELAY_MS. */
+  RETRY_DELAY_MS: number;
+  RETRY_MAX_DELAY_MS: number;
+}
