@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { FormItem, GitHubIssueFormsConfigFileSchema } from "@schemastore/github-issue-forms";
+import { stringify } from "yaml";
 import { z } from "zod";
 import { ALERT_LEVELS, durationText, PRIORITIES } from "../../infra/catalog/alert-levels";
 import { LOG_LEVEL_MEANING, LOG_LEVELS } from "../../infra/catalog/log-levels";
@@ -16,6 +20,7 @@ import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { PROJECT, PROVIDER_NAMESPACES, SECRET_KEYS, stackConfigSchema } from "../../infra/config";
 import { ALERTS, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
 import { ALL_POLICIES } from "../../policy/policies";
+import { REPO_ROOT } from "./stack-file";
 
 /**
  * The reference docs that have a source of truth in code, generated from it: `npm run docs`
@@ -309,6 +314,50 @@ export function policiesDoc(): string {
   ].join("\n");
 }
 
+/** The post-mortem template's sections: `## ` headings, each with its guidance paragraph(s). */
+export function postmortemSections(template: string): { title: string; guidance: string }[] {
+  return template
+    .split(/^## /m)
+    .slice(1)
+    .map((block) => {
+      const [title = "", ...rest] = block.split("\n");
+      return {
+        title: title.trim(),
+        guidance: rest
+          .join("\n")
+          .trim()
+          .replace(/\s*\n\s*/g, " "),
+      };
+    });
+}
+
+/**
+ * The GitHub issue form for post-mortems, one required text area per section of
+ * docs/postmortem-template.md, so that the form and the template never disagree.
+ */
+export function postmortemForm(): string {
+  const template = readFileSync(join(REPO_ROOT, "docs/postmortem-template.md"), "utf8");
+  const [first, ...rest] = postmortemSections(template);
+  if (!first) throw new Error("docs/postmortem-template.md has no ## sections");
+  const item = (s: { title: string; guidance: string }): FormItem => ({
+    type: "textarea",
+    id: s.title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, ""),
+    attributes: { label: s.title, description: s.guidance },
+    validations: { required: true },
+  });
+  const form: GitHubIssueFormsConfigFileSchema = {
+    name: "Post-mortem",
+    description: "Blameless post-mortem of an incident (docs/postmortem-template.md).",
+    title: "Post-mortem: ",
+    labels: ["post-mortem"],
+    body: [item(first), ...rest.map(item)],
+  };
+  return `# Generated from docs/postmortem-template.md by \`npm run docs\`; edit the template, not this file.\n${stringify(form, { lineWidth: 0 })}`;
+}
+
 /** Every generated doc, by its path in the repository. */
 export const GENERATED_DOCS: readonly { path: string; build: () => string }[] = [
   { path: "docs/configuration.md", build: configurationDoc },
@@ -316,4 +365,5 @@ export const GENERATED_DOCS: readonly { path: string; build: () => string }[] = 
   { path: "docs/metrics.md", build: metricsDoc },
   { path: "docs/logs.md", build: logsDoc },
   { path: "docs/policies.md", build: policiesDoc },
+  { path: ".github/ISSUE_TEMPLATE/postmortem.yml", build: postmortemForm },
 ];

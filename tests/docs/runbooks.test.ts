@@ -1,0 +1,67 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ALERTS } from "../../infra/generators/metrics/alerts";
+import { postmortemForm, postmortemSections } from "../../scripts/lib/docs";
+import { REPO_ROOT } from "../../scripts/lib/stack-file";
+import { parse } from "yaml";
+
+const RUNBOOKS = join(REPO_ROOT, "runbooks");
+const runbooks = readdirSync(RUNBOOKS).filter((f) => f.endsWith(".md") && f !== "README.md");
+const TEMPLATE = join(REPO_ROOT, "docs/postmortem-template.md");
+
+/** `## ` sections of a Markdown file, outside fenced code. */
+const sections = (text: string): string[] =>
+  text
+    .replace(/```[\s\S]*?```/g, "")
+    .split("\n")
+    .filter((l) => l.startsWith("## "))
+    .map((l) => l.slice(3).trim());
+
+describe("runbooks close the incident loop", () => {
+  it("exist for every alert and name the alerts that link to them", () => {
+    for (const a of ALERTS) {
+      const path = join(RUNBOOKS, `${a.runbook}.md`);
+      expect(existsSync(path), `${a.alert}: runbooks/${a.runbook}.md`).toBe(true);
+      expect(readFileSync(path, "utf8"), `runbooks/${a.runbook}.md names ${a.alert}`).toContain(a.alert);
+    }
+    expect(new Set(ALERTS.map((a) => `${a.runbook}.md`))).toEqual(new Set(runbooks));
+  });
+
+  it.each(runbooks)(
+    "%s has a title, steps, and ends with 'After the incident' linking the template",
+    (file) => {
+      const text = readFileSync(join(RUNBOOKS, file), "utf8");
+      expect(text.startsWith("# "), file).toBe(true);
+      const found = sections(text);
+      expect(found.at(-1), file).toBe("After the incident");
+      const closing = text.slice(text.lastIndexOf("## After the incident"));
+      const link = /\]\(([^)]+postmortem-template\.md)\)/.exec(closing)?.[1];
+      expect(link, `${file} links the post-mortem template`).toBeDefined();
+      expect(resolve(dirname(join(RUNBOOKS, file)), link!)).toBe(TEMPLATE);
+      expect(closing, `${file} says what to update`).toMatch(/update this runbook with \S/);
+    },
+  );
+
+  it("the post-mortem template has the sections an incident review needs, and the issue form has them all", () => {
+    const template = readFileSync(TEMPLATE, "utf8");
+    const titles = postmortemSections(template).map((s) => s.title);
+    expect(titles).toEqual([
+      "Summary",
+      "Impact",
+      "Timeline",
+      "Root cause",
+      "What went well",
+      "What went badly",
+      "Preventions",
+      "Runbooks updated",
+    ]);
+    expect(template).toMatch(/detection/);
+    expect(template).toMatch(/acknowledgement/);
+    expect(template).toMatch(/owner, due date/);
+    const form = parse(postmortemForm()) as { body: { id: string; attributes: { label: string } }[] };
+    expect(form.body.map((b) => b.attributes.label)).toEqual(titles);
+    expect(new Set(form.body.map((b) => b.id)).size).toBe(titles.length);
+    for (const b of form.body) expect(b.id).toMatch(/^[a-z0-9-]+$/);
+  });
+});
