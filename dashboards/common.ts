@@ -1,6 +1,7 @@
 import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import {
+  AnnotationQueryBuilder,
   CustomVariableBuilder,
   DashboardBuilder,
   DashboardCursorSync,
@@ -48,6 +49,64 @@ export interface DashboardDefinition {
  */
 export const PROMETHEUS_BUILTIN_SERIES = ["ALERTS"] as const;
 
+/**
+ * kube-state-metrics series (kube-prometheus-stack deploys and scrapes it) that dashboards read:
+ * the rollouts of each service's workload.
+ */
+export const KUBE_STATE_METRICS_SERIES = [
+  "kube_replicaset_owner",
+  "kube_statefulset_status_update_revision",
+] as const;
+
+/** How long a rollout's annotation stays open: a new ReplicaSet or revision seen within it. */
+const ROLLOUT_WINDOW = "5m";
+
+/**
+ * A rollout of each service's Deployment or StatefulSet, named as the service in its namespace:
+ * a ReplicaSet or a StatefulSet revision that did not exist five minutes earlier. Scaling keeps
+ * the ReplicaSet, so only changes of the pod template show (unlike the generation, which an
+ * autoscaler also bumps).
+ */
+export function rolloutExpr(services: ServiceConfig[]): string {
+  const terms = services.flatMap((s) => {
+    const rs = `kube_replicaset_owner{namespace="${s.namespace}",owner_kind="Deployment",owner_name="${s.name}",owner_name=~"$service"}`;
+    const sts = `kube_statefulset_status_update_revision{namespace="${s.namespace}",statefulset="${s.name}",statefulset=~"$service"}`;
+    return [
+      `(${rs} unless ${rs} offset ${ROLLOUT_WINDOW})`,
+      `(${sts} unless ${sts} offset ${ROLLOUT_WINDOW})`,
+    ];
+  });
+  return terms.join(" or ");
+}
+
+/** Firing P1 and P2 alerts of the selected services: what happened next to each rollout. */
+export const ALERT_ANNOTATION_EXPR = `ALERTS{alertstate="firing",priority=~"P1|P2",service=~"$service"}`;
+
+function annotations(services: ServiceConfig[]): AnnotationQueryBuilder[] {
+  const rollouts = new AnnotationQueryBuilder()
+    .name("Deployments")
+    .datasource(PROMETHEUS)
+    .enable(true)
+    .iconColor("blue")
+    .expr(rolloutExpr(services))
+    .step("1m")
+    // One of owner_name (Deployment) and statefulset is set: the service's name either way.
+    .titleFormat("Rollout of {{owner_name}}{{statefulset}}")
+    .textFormat("{{namespace}}: new ReplicaSet {{replicaset}}{{revision}}")
+    .tagKeys("namespace");
+  const alerts = new AnnotationQueryBuilder()
+    .name("P1/P2 alerts")
+    .datasource(PROMETHEUS)
+    .enable(true)
+    .iconColor("red")
+    .expr(ALERT_ANNOTATION_EXPR)
+    .step("1m")
+    .titleFormat("{{alertname}} ({{priority}})")
+    .textFormat("{{service}}")
+    .tagKeys("priority,service,team");
+  return services.length > 0 ? [rollouts, alerts] : [alerts];
+}
+
 export const PROMETHEUS: common.DataSourceRef = { type: "prometheus", uid: DATASOURCE_UIDS.prometheus };
 export const LOGS: common.DataSourceRef = { type: "elasticsearch", uid: DATASOURCE_UIDS.logs };
 export const SENTRY: common.DataSourceRef = {
@@ -92,17 +151,21 @@ export function baseDashboard(
   description: string,
   query: "promql" | "lucene" = "promql",
 ): DashboardBuilder {
-  return new DashboardBuilder(def.title)
-    .uid(def.uid)
-    .description(description)
-    .tags(["observability", "managed-by-pulumi", ...def.tags])
-    .editable()
-    .time({ from: "now-6h", to: "now" })
-    .refresh("1m")
-    .timezone("browser")
-    .tooltip(DashboardCursorSync.Crosshair)
-    .withVariable(environmentVariable(ctx.environment))
-    .withVariable(serviceVariable(services, query));
+  return (
+    new DashboardBuilder(def.title)
+      .uid(def.uid)
+      .description(description)
+      .tags(["observability", "managed-by-pulumi", ...def.tags])
+      .editable()
+      .time({ from: "now-6h", to: "now" })
+      .refresh("1m")
+      .timezone("browser")
+      .tooltip(DashboardCursorSync.Crosshair)
+      .withVariable(environmentVariable(ctx.environment))
+      .withVariable(serviceVariable(services, query))
+      // "Check recent deployments": every service dashboard shows rollouts and the alerts after them.
+      .annotations(annotations(services))
+  );
 }
 
 /** A range PromQL query against the Prometheus data source. */

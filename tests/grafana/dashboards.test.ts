@@ -1,5 +1,13 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DASHBOARDS, dashboardContext, PROMETHEUS_BUILTIN_SERIES } from "../../dashboards";
+import { stringify } from "yaml";
+import {
+  DASHBOARDS,
+  dashboardContext,
+  KUBE_STATE_METRICS_SERIES,
+  PROMETHEUS_BUILTIN_SERIES,
+  rolloutExpr,
+} from "../../dashboards";
 import { LOG_FIELDS as SCHEMA_FIELDS } from "../../infra/catalog/log-schema";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
 import { RECORDING_RULES, type RuleTopic } from "../../infra/catalog/recording-rules";
@@ -11,6 +19,7 @@ import {
 } from "../../infra/generators/grafana";
 import { LOG_FIELDS } from "../../dashboards/logs";
 import { stackConfig } from "../../scripts/lib/stack-config";
+import { runTool, tempFiles } from "../helpers/tools";
 import { parsePromql, substituteVariables } from "./promql";
 
 interface Target {
@@ -34,11 +43,17 @@ interface Model {
   tags: string[];
   panels: Panel[];
   templating: { list: { name: string; type: string }[] };
+  annotations?: { list: (Target & { name: string; titleFormat?: string })[] };
 }
 
 const RECORDED = new Set(RECORDING_RULES.map((r) => r.record));
 const CONTRACT = new Set(contractMetrics().flatMap(seriesNames));
-const ALLOWED = new Set<string>([...RECORDED, ...CONTRACT, ...PROMETHEUS_BUILTIN_SERIES]);
+const ALLOWED = new Set<string>([
+  ...RECORDED,
+  ...CONTRACT,
+  ...PROMETHEUS_BUILTIN_SERIES,
+  ...KUBE_STATE_METRICS_SERIES,
+]);
 
 describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
   const config = stackConfig(stack);
@@ -47,7 +62,11 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
   const targets = models.flatMap((m) =>
     m.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ dashboard: m.uid, panel: p.title, t }))),
   );
-  const promTargets = targets.filter((x) => x.t.datasource?.type === "prometheus");
+  // Annotation queries are PromQL too, checked like every panel's.
+  const annotationTargets = models.flatMap((m) =>
+    (m.annotations?.list ?? []).map((a) => ({ dashboard: m.uid, panel: `annotation ${a.name}`, t: a })),
+  );
+  const promTargets = [...targets, ...annotationTargets].filter((x) => x.t.datasource?.type === "prometheus");
 
   it("has every dashboard of the spec with a stable uid, title and tags", () => {
     expect(models.map((m) => m.uid)).toEqual([
@@ -119,6 +138,23 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
       const t = panel.targets!.find((x) => x.expr!.includes(`job="${s.name}"`))!;
       expect(t.expr).toContain(`[${s.slo.windowDays}d]`);
       expect(t.expr).toContain(`/ ${Number((1 - s.slo.availability).toPrecision(6))})`);
+    }
+  });
+
+  it("shows each service's rollouts and its P1/P2 alerts as annotations on every service dashboard", () => {
+    for (const def of DASHBOARDS) {
+      const model = models.find((m) => m.uid === def.uid)!;
+      const names = (model.annotations?.list ?? []).map((a) => a.name);
+      expect(names, def.uid).toContain("P1/P2 alerts");
+      const services = def.services(ctx);
+      if (services.length === 0) continue;
+      const rollouts = model.annotations!.list.find((a) => a.name === "Deployments")!;
+      for (const s of services) {
+        expect(rollouts.expr, `${def.uid}: ${s.name}`).toContain(
+          `namespace="${s.namespace}",owner_kind="Deployment",owner_name="${s.name}"`,
+        );
+        expect(rollouts.expr).toContain(`statefulset="${s.name}"`);
+      }
     }
   });
 
@@ -202,5 +238,50 @@ describe("the PromQL checks themselves", () => {
     expect(ALLOWED.has("nginx_requests_total")).toBe(false);
     expect(parsePromql('{__name__=~"secret.*"}').metrics).toEqual(["<selector without a metric name>"]);
     expect(() => substituteVariables("rate(x[$__unknown])")).toThrow(/unknown Grafana variable/);
+  });
+});
+
+describe("rollout annotations in Prometheus (promtool's simulated time)", () => {
+  it("mark a new ReplicaSet or StatefulSet revision for five minutes, and not a scale-up", () => {
+    const services = [
+      { name: "api", namespace: "apps" },
+      { name: "db", namespace: "data" },
+    ] as Parameters<typeof rolloutExpr>[0];
+    const expr = rolloutExpr(services).replaceAll("$service", ".*");
+    const rs = (name: string) =>
+      `kube_replicaset_owner{namespace="apps",owner_kind="Deployment",owner_name="api",owner_is_controller="true",replicaset="${name}"}`;
+    const sts = (revision: string) =>
+      `kube_statefulset_status_update_revision{namespace="data",statefulset="db",revision="${revision}"}`;
+    const test = {
+      rule_files: [],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            // api's first ReplicaSet exists all along; a rollout at minute 30 creates the second.
+            { series: rs("api-1"), values: "1x60" },
+            { series: rs("api-2"), values: `${"_ ".repeat(30)}1x30` },
+            // db rolls to revision db-2 at minute 40; a ReplicaSet of another namespace never shows.
+            { series: sts("db-1"), values: "1x60" },
+            { series: sts("db-2"), values: `${"_ ".repeat(40)}1x20` },
+            {
+              series: `kube_replicaset_owner{namespace="other",owner_kind="Deployment",owner_name="api",replicaset="x"}`,
+              values: `${"_ ".repeat(30)}1x30`,
+            },
+          ],
+          promql_expr_test: [
+            { expr, eval_time: "20m", exp_samples: [] },
+            { expr, eval_time: "32m", exp_samples: [{ labels: rs("api-2"), value: 1 }] },
+            { expr, eval_time: "37m", exp_samples: [] },
+            { expr, eval_time: "42m", exp_samples: [{ labels: sts("db-2"), value: 1 }] },
+          ],
+        },
+      ],
+    };
+    const dir = tempFiles({ "test.yaml": stringify(test) });
+    const r = runTool("promtool", ["test", "rules", join(dir, "test.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status).toBe(0);
   });
 });

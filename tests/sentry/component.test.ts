@@ -80,7 +80,12 @@ describe.each(STACKS)("Sentry component (%s)", (stack) => {
             slug: slug(kind),
             platform: kinds[kind],
             dsn: "[secret]",
-            sdk: { tracesSampleRate: s()[kind].tracesSampleRate, environment: result.config.environment },
+            sdk: {
+              tracesSampleRate: s()[kind].tracesSampleRate,
+              environment: result.config.environment,
+              // The release the SDK reports: Next.js inlines only NEXT_PUBLIC_ variables in the browser.
+              releaseEnv: kind === "backend" ? "SENTRY_RELEASE" : "NEXT_PUBLIC_SENTRY_RELEASE",
+            },
           },
         ]),
       ),

@@ -14,7 +14,19 @@ export interface SdkSettings {
   tracesSampleRate: number;
   /** `environment` of sentry_sdk.init / Sentry.init: the stack's environment, not NODE_ENV. */
   environment: string;
+  /**
+   * The variable holding the `release` the SDK reports (the deployed commit), which the
+   * sentry-release workflow creates in Sentry. Next.js inlines only NEXT_PUBLIC_ variables into
+   * the browser bundle.
+   */
+  releaseEnv: string;
 }
+
+/** Where each application reads its release from (see SdkSettings.releaseEnv). */
+export const SENTRY_RELEASE_ENV: Readonly<Record<SentryProjectKind, string>> = {
+  backend: "SENTRY_RELEASE",
+  frontend: "NEXT_PUBLIC_SENTRY_RELEASE",
+};
 
 export interface SentryProjectSpec {
   kind: SentryProjectKind;
@@ -55,7 +67,11 @@ export function sentryProjects(config: Cfg): SentryProjectSpec[] {
       name: `${config.environment} ${kind}`,
       platform: SENTRY_PLATFORMS[kind],
       teams: projectOwners(config, kind),
-      sdk: { tracesSampleRate: p.tracesSampleRate, environment: config.environment },
+      sdk: {
+        tracesSampleRate: p.tracesSampleRate,
+        environment: config.environment,
+        releaseEnv: SENTRY_RELEASE_ENV[kind],
+      },
       rateLimit: { ...p.rateLimit },
     };
   });
