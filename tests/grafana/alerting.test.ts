@@ -90,6 +90,38 @@ describe.each(["dev", "prod"] as const)("Grafana alerting (%s)", (stack) => {
     }
   });
 
+  it("mutes the same routes in the same windows as Alertmanager", () => {
+    const am = alertmanagerConfig(config);
+    const mute = maintenanceMuteTiming(config)!;
+    // One definition, two renderings: Alertmanager's time interval field by field as Grafana's.
+    expect(am.time_intervals).toEqual([
+      {
+        name: mute.name,
+        time_intervals: mute.intervals.map((i) => ({
+          times: i.times.map((t) => ({ start_time: t.start, end_time: t.end })),
+          ...(i.weekdays ? { weekdays: i.weekdays } : {}),
+          ...(i.daysOfMonths ? { days_of_month: i.daysOfMonths } : {}),
+          ...(i.months ? { months: i.months } : {}),
+          location: i.location,
+        })),
+      },
+    ]);
+    for (const p of PRIORITIES) {
+      const amRoute = am.route.routes!.find((r) => r.matchers?.includes(`priority="${p}"`))!;
+      const route = policy.routes.find((r) => r.matchers[0]!.value === p)!;
+      expect(amRoute.mute_time_intervals ?? [], p).toEqual(route.muteTimings);
+      // Alertmanager's team routes do not inherit the list: each carries it.
+      for (const child of amRoute.routes ?? [])
+        expect(child.mute_time_intervals ?? [], p).toEqual(route.muteTimings);
+    }
+    // The root and the Watchdog are never muted.
+    expect(am.route.routes!.filter((r) => !r.matchers?.some((m) => m.startsWith("priority=")))).toEqual(
+      am.route.routes!.filter(
+        (r) => r.mute_time_intervals === undefined && r.matchers?.includes('alertname="Watchdog"'),
+      ),
+    );
+  });
+
   it("mutes the configured priorities during the maintenance windows", () => {
     const mute = maintenanceMuteTiming(config)!;
     expect(mute.name).toBe(MAINTENANCE_MUTE_TIMING);
