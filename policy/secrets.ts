@@ -23,6 +23,11 @@ const CREDENTIAL_VALUES: [RegExp, string][] = [
   [/^https:\/\/hooks\.slack\.com\/(services|workflows)\/\S+/, "Slack webhook URL"],
   [/-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/, "private key"],
 ];
+/**
+ * Values of a credential-named field that are public endpoints, not credentials: a Slack Web API
+ * method (`api_url` of a Slack receiver using a bot token, which goes in a header from a file).
+ */
+const PUBLIC_ENDPOINT = /^https:\/\/slack\.com\/api\/[A-Za-z]+\.[A-Za-z.]+$/;
 /** A URL carrying user:password. */
 const USERINFO_URL = /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
 /** Defaults that ship with the charts this platform uses; a Secret holding one is as good as public. */
@@ -48,7 +53,7 @@ export function plaintextCredentials(value: unknown, path: string): string[] {
   const visit = (v: unknown, at: string, key: string): void => {
     if (typeof v === "string") {
       if (USERINFO_URL.test(v)) found.push(`${at}: URL with an embedded password`);
-      else if (key && isSecretField(key) && v !== "" && !REFERENCE_VALUE.test(v))
+      else if (key && isSecretField(key) && v !== "" && !REFERENCE_VALUE.test(v) && !PUBLIC_ENDPOINT.test(v))
         found.push(`${at}: credential in plaintext`);
       else if (CREDENTIAL_VALUES.some(([re]) => re.test(v)))
         found.push(`${at}: ${CREDENTIAL_VALUES.find(([re]) => re.test(v))?.[1]} in plaintext`);

@@ -52,6 +52,8 @@ export class Frontend extends pulumi.ComponentResource {
     const refs: Record<string, pulumi.Input<string>> = { ...secretValues(args.secrets) };
     const opsgenieKey = args.secrets.opsgenieApiKey;
     if (opsgenieKey) refs["secret:opsgenieAuthorization"] = pulumi.interpolate`GenieKey ${opsgenieKey}`;
+    const slackToken = args.secrets.slackBotToken;
+    if (slackToken) refs["secret:slackAuthorization"] = pulumi.interpolate`Bearer ${slackToken}`;
     const provider = new newrelic.Provider(`${name}-provider`, wire(nr.provider, refs as RefValues), {
       parent: this,
     });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { emailAddress, hostname, slackChannel, token } from "./common";
+import { maintenanceSchema } from "./maintenance";
 
 /**
  * Where the spec's alert levels are delivered. The timings come from the alert-level table in
@@ -29,7 +30,12 @@ export const alertingSchema = z.strictObject({
       description: "Sender and SMTP relay for P2 email; the SMTP password is the secret `smtpPassword`.",
     }),
   slackChannel: slackChannel.default("#alerts").meta({
-    description: "Default Slack channel for P3 alerts, used for alerts that belong to no known team.",
+    description:
+      "Default Slack channel for P3 alerts, used for alerts that belong to no known team. The bot of `slackBotToken` must be a member.",
+  }),
+  maintenance: maintenanceSchema.meta({
+    description:
+      "Planned maintenance windows and the priorities they mute, in Alertmanager (time_intervals) and in Grafana (a mute timing).",
   }),
 });
 export type AlertingConfig = z.infer<typeof alertingSchema>;

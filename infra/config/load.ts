@@ -1,5 +1,5 @@
 import { PROJECT, type StackConfig, stackConfigSchema } from "./schema";
-import { ALWAYS_REQUIRED, SECRET_KEYS, type StackSecrets } from "./secrets";
+import { ALWAYS_REQUIRED, RETIRED_SECRETS, SECRET_KEYS, type StackSecrets } from "./secrets";
 
 /** Config namespaces besides ours that the stack file may hold (provider settings). */
 export const PROVIDER_NAMESPACES = ["aws", "kubernetes"] as const;
@@ -52,7 +52,9 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     const sep = fullKey.indexOf(":");
     const namespace = sep < 0 ? "" : fullKey.slice(0, sep);
     const key = fullKey.slice(sep + 1);
-    if (namespace === PROJECT) {
+    if (namespace === PROJECT && Object.hasOwn(RETIRED_SECRETS, key)) {
+      problems.push(`${fullKey}: ${RETIRED_SECRETS[key]}`);
+    } else if (namespace === PROJECT) {
       input[key] = decode(value);
       if ((SECRET_KEYS as readonly string[]).includes(key) && !secretKeys.has(fullKey)) {
         problems.push(
@@ -82,6 +84,21 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     const { deadMansSwitchUrl: _moved, ...rest } = metrics;
     input.metrics = rest;
   }
+  const grafana = input.grafana as Record<string, unknown> | undefined;
+  if (grafana !== null && typeof grafana === "object") {
+    // Maintenance mutes Alertmanager as well as Grafana now: one definition under `alerting`.
+    const moved = (["maintenanceWindows", "mutedPriorities"] as const).filter((k) => k in grafana);
+    for (const k of moved) {
+      const to = k === "maintenanceWindows" ? "windows" : k;
+      problems.push(
+        `${PROJECT}:grafana.${k}: moved to alerting.maintenance.${to} (it now mutes Alertmanager too); move it there`,
+      );
+    }
+    if (moved.length > 0)
+      input.grafana = Object.fromEntries(
+        Object.entries(grafana).filter(([k]) => !moved.includes(k as never)),
+      );
+  }
   const result = stackConfigSchema.safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -99,16 +116,16 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     given[key] = result.data[key];
     delete config[key];
   }
-  const [slackWebhookUrl, smtpPassword, grafanaAdminPassword, sentryAuthToken, deadMansSwitchUrl] =
+  const [slackBotToken, smtpPassword, grafanaAdminPassword, sentryAuthToken, deadMansSwitchUrl] =
     ALWAYS_REQUIRED.map((k) => given[k]);
   // The schema requires these (requiredSecrets); checked once more here so that the type says so.
-  if (!slackWebhookUrl || !smtpPassword || !grafanaAdminPassword || !sentryAuthToken || !deadMansSwitchUrl)
+  if (!slackBotToken || !smtpPassword || !grafanaAdminPassword || !sentryAuthToken || !deadMansSwitchUrl)
     throw new ConfigError(
       ALWAYS_REQUIRED.filter((k) => !given[k]).map((k) => `${PROJECT}:${k}: missing secret`),
     );
   const secrets: StackSecrets = {
     ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
-    slackWebhookUrl,
+    slackBotToken,
     smtpPassword,
     grafanaAdminPassword,
     sentryAuthToken,

@@ -52,7 +52,8 @@ const stackConfigObject = z.strictObject({
     .default([])
     .meta({ description: "The services to monitor, each with its owning team, SLOs and query overrides." }),
   alerting: alertingSchema.prefault({}).meta({
-    description: "Where alerts are delivered: the P1 paging provider, P2 email and the P3 Slack channel.",
+    description:
+      "Where alerts are delivered: the P1 paging provider, P2 email, the P3 Slack channel, and planned maintenance.",
   }),
   archive: archiveSchema.meta({
     description: "The S3 log archive: bucket names and expected daily log volumes.",
@@ -62,7 +63,7 @@ const stackConfigObject = z.strictObject({
       "Metrics and alerting: kube-prometheus-stack (Prometheus, Alertmanager) and alert thresholds.",
   }),
   grafana: grafanaSchema.meta({
-    description: "Grafana: its Helm release, the provider's endpoint, data sources and maintenance windows.",
+    description: "Grafana: its Helm release, the provider's endpoint and data sources.",
   }),
   logging: loggingSchema.meta({
     description: "The ELK stack on Kubernetes (ECK): its components and sizes, and how logs are kept in it.",

@@ -4,7 +4,7 @@
  * program as `pulumi.Output<string>` marked secret.
  */
 export const SECRET_KEYS = [
-  "slackWebhookUrl",
+  "slackBotToken",
   "pagerdutyRoutingKey",
   "opsgenieApiKey",
   "smtpPassword",
@@ -17,7 +17,7 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** Secrets every stack needs, whatever its settings; the others depend on the settings. */
 export const ALWAYS_REQUIRED = [
-  "slackWebhookUrl",
+  "slackBotToken",
   "smtpPassword",
   "grafanaAdminPassword",
   "sentryAuthToken",
@@ -29,7 +29,8 @@ export type StackSecrets = Record<(typeof ALWAYS_REQUIRED)[number], string> &
   Partial<Record<SecretKey, string>>;
 
 export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
-  slackWebhookUrl: "Slack incoming-webhook URL for P3 alerts",
+  slackBotToken:
+    "Slack app bot token (`xoxb-...`, scope `chat:write`) that posts P3 alerts to each team's channel with chat.postMessage; invite the app to every channel",
   pagerdutyRoutingKey: "PagerDuty Events v2 routing key for P1 pages (pagingProvider: pagerduty)",
   opsgenieApiKey: "Opsgenie API key for P1 pages (pagingProvider: opsgenie)",
   smtpPassword: "SMTP password for P2 email",
@@ -42,7 +43,7 @@ export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
 
 /** How each secret's value is checked; messages never echo the value. */
 export const SECRET_FORMAT: Readonly<Record<SecretKey, "url" | "token" | "password">> = {
-  slackWebhookUrl: "url",
+  slackBotToken: "token",
   pagerdutyRoutingKey: "token",
   opsgenieApiKey: "token",
   smtpPassword: "password",
@@ -50,4 +51,14 @@ export const SECRET_FORMAT: Readonly<Record<SecretKey, "url" | "token" | "passwo
   grafanaAdminPassword: "password",
   newrelicApiKey: "token",
   deadMansSwitchUrl: "url",
+};
+
+/**
+ * Secrets this program used to read and no longer does, with what replaced them: a stack file
+ * that still sets one gets a config error saying so rather than "unknown key".
+ */
+export const RETIRED_SECRETS: Readonly<Record<string, string>> = {
+  // An incoming webhook posts only to the channel it was created for: per-team channels need the bot.
+  slackWebhookUrl:
+    "no longer used: a Slack incoming webhook posts only to its own channel; remove it (`pulumi config rm slackWebhookUrl`) and set the bot token with `pulumi config set --secret slackBotToken xoxb-...`",
 };

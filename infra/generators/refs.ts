@@ -22,7 +22,9 @@ export type DerivedSecret =
   | "esHttpKeyPem"
   | "esHttpCaPem"
   /** `GenieKey <opsgenieApiKey>`: the header New Relic's webhook to Opsgenie sends. */
-  | "opsgenieAuthorization";
+  | "opsgenieAuthorization"
+  /** `Bearer <slackBotToken>`: the header New Relic's webhook to Slack's chat.postMessage sends. */
+  | "slackAuthorization";
 
 export const isRef = (value: unknown): value is Ref =>
   typeof value === "object" && value !== null && typeof (value as Ref).$ref === "string";

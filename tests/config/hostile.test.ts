@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ConfigError, PROJECT, parseStackConfig } from "../../infra/config";
-import { maintenanceMuteTiming } from "../../infra/generators/grafana/alerting";
-import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
+import { alertmanagerConfig, maintenanceIntervals } from "../../infra/generators/metrics/alertmanager";
 import { ruleFile } from "../../infra/generators/metrics";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { readStackFile } from "../../scripts/lib/stack-file";
@@ -129,48 +128,48 @@ const REJECTED: [string, string, Json][] = [
   ["sentry.baseUrl", "sentry.baseUrl", "https://user:pass@sentry.example.com"],
   // time windows
   [
-    "grafana.maintenanceWindows[0].location",
-    "grafana.maintenanceWindows",
+    "alerting.maintenance.windows[0].location",
+    "alerting.maintenance.windows",
     [{ startTime: "01:00", endTime: "02:00", location: "Mars/Olympus" }],
   ],
   [
-    "grafana.maintenanceWindows[0].daysOfMonth[0]",
-    "grafana.maintenanceWindows",
+    "alerting.maintenance.windows[0].daysOfMonth[0]",
+    "alerting.maintenance.windows",
     [{ daysOfMonth: ["0"], startTime: "01:00", endTime: "02:00" }],
   ],
   [
-    "grafana.maintenanceWindows[0].daysOfMonth[0]",
-    "grafana.maintenanceWindows",
+    "alerting.maintenance.windows[0].daysOfMonth[0]",
+    "alerting.maintenance.windows",
     [{ daysOfMonth: ["7:1"], startTime: "01:00", endTime: "02:00" }],
   ],
   [
-    "grafana.maintenanceWindows[0].daysOfMonth[0]",
-    "grafana.maintenanceWindows",
+    "alerting.maintenance.windows[0].daysOfMonth[0]",
+    "alerting.maintenance.windows",
     [{ daysOfMonth: ["27:-3"], startTime: "01:00", endTime: "02:00" }],
   ],
   [
-    "grafana.maintenanceWindows[0].daysOfMonth[0]",
-    "grafana.maintenanceWindows",
+    "alerting.maintenance.windows[0].daysOfMonth[0]",
+    "alerting.maintenance.windows",
     [{ daysOfMonth: ["-5:5"], startTime: "01:00", endTime: "02:00" }],
   ],
   [
-    "grafana.maintenanceWindows[0].weekdays[0]",
-    "grafana.maintenanceWindows",
+    "alerting.maintenance.windows[0].weekdays[0]",
+    "alerting.maintenance.windows",
     [{ weekdays: ["friday:monday"], startTime: "01:00", endTime: "02:00" }],
   ],
   [
-    "grafana.maintenanceWindows[0].months[0]",
-    "grafana.maintenanceWindows",
+    "alerting.maintenance.windows[0].months[0]",
+    "alerting.maintenance.windows",
     [{ months: ["febuary"], startTime: "01:00", endTime: "02:00" }],
   ],
   [
-    "grafana.maintenanceWindows[0].months[0]",
-    "grafana.maintenanceWindows",
+    "alerting.maintenance.windows[0].months[0]",
+    "alerting.maintenance.windows",
     [{ months: ["12:1"], startTime: "01:00", endTime: "02:00" }],
   ],
   [
-    "grafana.maintenanceWindows[0].months[0]",
-    "grafana.maintenanceWindows",
+    "alerting.maintenance.windows[0].months[0]",
+    "alerting.maintenance.windows",
     [{ months: ["13"], startTime: "01:00", endTime: "02:00" }],
   ],
   // Kubernetes and Elasticsearch formats
@@ -228,7 +227,7 @@ describe("secrets and credentials", () => {
   it.each([
     ["deadMansSwitchUrl", "javascript:alert(1)"],
     ["deadMansSwitchUrl", "http://hc-ping.com/abc"],
-    ["slackWebhookUrl", "https://hooks.slack.com/x y"],
+    ["slackBotToken", "xoxb-1 2"],
     ["pagerdutyRoutingKey", "abc def"],
     ["smtpPassword", "pass\nword"],
   ])("refuses a malformed %s without repeating it", (key, value) => {
@@ -244,6 +243,42 @@ describe("secrets and credentials", () => {
     const text = (error as ConfigError).problems.join("\n");
     expect(text).toContain(`${PROJECT}:${key}:`);
     expect(text).not.toContain(value);
+  });
+
+  it("tells a stack that still sets the retired Slack webhook what replaced it, without echoing it", () => {
+    const file = readStackFile("dev");
+    const url = "https://hooks.slack.com/services/T000/B000/XXXXSECRET";
+    file.config[`${PROJECT}:slackWebhookUrl`] = url;
+    let error: unknown;
+    try {
+      parseStackConfig(file.config, new Set([...file.secretKeys, `${PROJECT}:slackWebhookUrl`]));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = (error as ConfigError).problems.join("\n");
+    expect(text).toMatch(
+      /observability:slackWebhookUrl: no longer used: .*pulumi config set --secret slackBotToken/,
+    );
+    expect(text).not.toContain("XXXXSECRET");
+  });
+
+  it("points the old grafana maintenance keys at alerting.maintenance", () => {
+    const file = readStackFile("prod");
+    const grafana = JSON.parse(file.config[`${PROJECT}:grafana`]!) as Record<string, Json>;
+    grafana.maintenanceWindows = [{ weekdays: ["sunday"], startTime: "02:00", endTime: "04:00" }];
+    grafana.mutedPriorities = ["P3"];
+    file.config[`${PROJECT}:grafana`] = JSON.stringify(grafana);
+    let error: unknown;
+    try {
+      parseStackConfig(file.config, new Set(file.secretKeys));
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      "observability:grafana.maintenanceWindows: moved to alerting.maintenance.windows (it now mutes Alertmanager too); move it there",
+      "observability:grafana.mutedPriorities: moved to alerting.maintenance.mutedPriorities (it now mutes Alertmanager too); move it there",
+    ]);
   });
 
   it("refuses provider credentials in plain text and accepts them as secrets", () => {
@@ -320,9 +355,9 @@ describe("edge values the schema accepts become what the tools accept", () => {
     expect(r.stdout + r.stderr).toContain("SUCCESS");
   });
 
-  /** A Grafana mute timing as an Alertmanager time interval: both use Alertmanager's parser. */
+  /** The maintenance windows as the Alertmanager time intervals we render (Grafana uses the same parser). */
   function amtoolAccepts(windows: Json[]): { accepted: boolean; output: string } {
-    const file = withValue("grafana.maintenanceWindows", windows);
+    const file = withValue("alerting.maintenance.windows", windows);
     const parsed = (() => {
       try {
         return parseStackConfig(file.config, file.secretKeys).config;
@@ -330,15 +365,10 @@ describe("edge values the schema accepts become what the tools accept", () => {
         return undefined;
       }
     })();
-    // Rejected windows go to amtool as written, to show that Alertmanager refuses them too.
+    // Accepted windows go to amtool as the generator renders them; rejected ones as written, to
+    // show that Alertmanager refuses them too.
     const intervals = parsed
-      ? maintenanceMuteTiming(parsed)!.intervals.map((i) => ({
-          ...(i.weekdays ? { weekdays: i.weekdays } : {}),
-          ...(i.daysOfMonths ? { days_of_month: i.daysOfMonths } : {}),
-          ...(i.months ? { months: i.months } : {}),
-          times: i.times.map((t) => ({ start_time: t.start, end_time: t.end })),
-          location: i.location,
-        }))
+      ? maintenanceIntervals(parsed)
       : (windows as Record<string, Json>[]).map((w) => ({
           ...(w.weekdays ? { weekdays: w.weekdays } : {}),
           ...(w.daysOfMonth ? { days_of_month: w.daysOfMonth } : {}),
@@ -375,14 +405,14 @@ describe("edge values the schema accepts become what the tools accept", () => {
   it.each(WINDOWS.map((w) => [JSON.stringify(w), w]))(
     "maintenance window %s: the schema and Alertmanager's parser agree",
     (_, w) => {
-      const schemaAccepts = problems("grafana.maintenanceWindows", [w]).length === 0;
+      const schemaAccepts = problems("alerting.maintenance.windows", [w]).length === 0;
       const { accepted, output } = amtoolAccepts([w]);
       expect(schemaAccepts, output).toBe(accepted);
     },
   );
 
   it("accepted windows are most of the table: the comparison is not vacuous", () => {
-    const accepted = WINDOWS.filter((w) => problems("grafana.maintenanceWindows", [w]).length === 0);
+    const accepted = WINDOWS.filter((w) => problems("alerting.maintenance.windows", [w]).length === 0);
     expect(accepted).toHaveLength(3);
   });
 });

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALERT_LEVELS } from "../../infra/catalog/alert-levels";
-import { newRelicConditions, usedPriorities } from "../../infra/generators/frontend";
-import { isSecret } from "../../scripts/lib/recorded";
+import { newRelicConditions, OPSGENIE_ALERTS_URL, usedPriorities } from "../../infra/generators/frontend";
+import { SLACK_POST_MESSAGE } from "../../infra/generators/alerting/channels";
+import { isSecret, reveal } from "../../scripts/lib/recorded";
 import type { RenderResult } from "../../scripts/lib/render-files";
 import { renderFiles } from "../../scripts/lib/render-files";
 import { one, ofType, rendered, STACKS } from "../helpers/render";
@@ -93,14 +94,31 @@ describe.each(STACKS)("frontend monitoring (%s)", (stack) => {
 
   it("keeps every channel credential secret inside its destination", () => {
     for (const d of ofType(result, `${NR}notificationDestination:NotificationDestination`)) {
-      const url = (d.inputs.properties as Array<{ key: string; value: unknown }>).find(
-        (x) => x.key === "url",
-      );
-      if (url && d.inputs.type === "WEBHOOK" && !String(url.value).startsWith("https://api.opsgenie.com"))
-        expect(isSecret(url.value), d.name).toBe(true);
+      if (d.inputs.type === "WEBHOOK") {
+        // Webhooks go to a public API (Slack's chat.postMessage, Opsgenie's alerts); the
+        // credential is only ever the secret Authorization header.
+        const url = (d.inputs.properties as Array<{ key: string; value: unknown }>).find(
+          (x) => x.key === "url",
+        );
+        expect([SLACK_POST_MESSAGE, OPSGENIE_ALERTS_URL], d.name).toContain(url?.value);
+        const headers = d.inputs.authCustomHeaders as Array<{ key: string; value: unknown }>;
+        expect(
+          headers.map((h) => h.key),
+          d.name,
+        ).toEqual(["Authorization"]);
+        expect(isSecret(headers[0]!.value), d.name).toBe(true);
+      }
       if (d.inputs.authToken)
         expect(isSecret((d.inputs.authToken as { token: unknown }).token), d.name).toBe(true);
     }
+  });
+
+  it("posts P3 to chat.postMessage with the Slack bot token as a Bearer header", () => {
+    if (!nr().enabled || !usedPriorities(newRelicConditions(result.config)).includes("P3")) return;
+    const p3 = one(result, `${NR}notificationDestination:NotificationDestination`, "frontend-p3-destination");
+    const header = (p3.inputs.authCustomHeaders as Array<{ value: unknown }>)[0]!.value;
+    // The render's placeholder for the token names its key: the header is built from slackBotToken.
+    expect(reveal(header)).toMatch(/^Bearer \S*slackBotToken$/);
   });
 });
 

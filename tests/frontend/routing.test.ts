@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALERT_LEVELS, PRIORITIES } from "../../infra/catalog/alert-levels";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
-import { alertChannels } from "../../infra/generators/alerting/channels";
+import { alertChannels, SLACK_POST_MESSAGE } from "../../infra/generators/alerting/channels";
 import {
   browserAppName,
   frontendConcern,
@@ -45,8 +45,8 @@ describe("New Relic routing per priority", () => {
       case "slack": {
         expect(r.destination).toEqual({
           type: "WEBHOOK",
-          properties: [],
-          credential: { secretKey: "slackWebhookUrl", use: "url" },
+          properties: [{ key: "url", value: SLACK_POST_MESSAGE }],
+          credential: { secretKey: "slackBotToken", use: "slackHeader" },
         });
         expect(r.channels).toHaveLength(1);
         const payload = r.channels[0]!.properties[0]!.value;

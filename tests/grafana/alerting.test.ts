@@ -11,7 +11,7 @@ import {
   notificationPolicy,
 } from "../../infra/generators/grafana";
 import { ConfigError } from "../../infra/config";
-import { stackConfig } from "../../scripts/lib/stack-config";
+import { stackConfig, stackValue } from "../../scripts/lib/stack-config";
 
 /** Prometheus-style durations (10s, 5m, 1h, 4h) in seconds, so 60m and 1h compare equal. */
 function seconds(d: string | undefined): number {
@@ -90,18 +90,50 @@ describe.each(["dev", "prod"] as const)("Grafana alerting (%s)", (stack) => {
     }
   });
 
+  it("mutes the same routes in the same windows as Alertmanager", () => {
+    const am = alertmanagerConfig(config);
+    const mute = maintenanceMuteTiming(config)!;
+    // One definition, two renderings: Alertmanager's time interval field by field as Grafana's.
+    expect(am.time_intervals).toEqual([
+      {
+        name: mute.name,
+        time_intervals: mute.intervals.map((i) => ({
+          times: i.times.map((t) => ({ start_time: t.start, end_time: t.end })),
+          ...(i.weekdays ? { weekdays: i.weekdays } : {}),
+          ...(i.daysOfMonths ? { days_of_month: i.daysOfMonths } : {}),
+          ...(i.months ? { months: i.months } : {}),
+          location: i.location,
+        })),
+      },
+    ]);
+    for (const p of PRIORITIES) {
+      const amRoute = am.route.routes!.find((r) => r.matchers?.includes(`priority="${p}"`))!;
+      const route = policy.routes.find((r) => r.matchers[0]!.value === p)!;
+      expect(amRoute.mute_time_intervals ?? [], p).toEqual(route.muteTimings);
+      // Alertmanager's team routes do not inherit the list: each carries it.
+      for (const child of amRoute.routes ?? [])
+        expect(child.mute_time_intervals ?? [], p).toEqual(route.muteTimings);
+    }
+    // The root and the Watchdog are never muted.
+    expect(am.route.routes!.filter((r) => !r.matchers?.some((m) => m.startsWith("priority=")))).toEqual(
+      am.route.routes!.filter(
+        (r) => r.mute_time_intervals === undefined && r.matchers?.includes('alertname="Watchdog"'),
+      ),
+    );
+  });
+
   it("mutes the configured priorities during the maintenance windows", () => {
     const mute = maintenanceMuteTiming(config)!;
     expect(mute.name).toBe(MAINTENANCE_MUTE_TIMING);
-    expect(mute.intervals).toHaveLength(config.grafana.maintenanceWindows.length);
-    const w = config.grafana.maintenanceWindows[0]!;
+    expect(mute.intervals).toHaveLength(config.alerting.maintenance.windows.length);
+    const w = config.alerting.maintenance.windows[0]!;
     expect(mute.intervals[0]).toMatchObject({
       times: [{ start: w.startTime, end: w.endTime }],
       location: w.location,
       weekdays: w.weekdays,
     });
     for (const route of policy.routes) {
-      const muted = config.grafana.mutedPriorities.includes(route.matchers[0]!.value as never);
+      const muted = config.alerting.maintenance.mutedPriorities.includes(route.matchers[0]!.value as never);
       expect(route.muteTimings, route.matchers[0]!.value).toEqual(muted ? [MAINTENANCE_MUTE_TIMING] : []);
       for (const r of route.routes) expect(r.muteTimings).toEqual(route.muteTimings);
     }
@@ -110,7 +142,9 @@ describe.each(["dev", "prod"] as const)("Grafana alerting (%s)", (stack) => {
 
 describe("Grafana alerting config", () => {
   it("has no mute timing and mutes nothing without maintenance windows", () => {
-    const config = stackConfig("dev", { grafana: { maintenanceWindows: [] } });
+    const config = stackConfig("dev", {
+      alerting: { ...stackValue<object>("dev", "alerting"), maintenance: { windows: [] } },
+    });
     expect(maintenanceMuteTiming(config)).toBeUndefined();
     for (const r of notificationPolicy(config).routes) expect(r.muteTimings).toEqual([]);
   });
@@ -131,10 +165,10 @@ describe("Grafana alerting config", () => {
 
   it("rejects a window that ends before it starts, and an unknown weekday", () => {
     const bad = (window: Record<string, unknown>) => () =>
-      stackConfig("dev", { grafana: { maintenanceWindows: [window] } });
+      stackConfig("dev", { alerting: { maintenance: { windows: [window] } } });
     expect(bad({ startTime: "08:00", endTime: "06:00" })).toThrow(ConfigError);
     expect(bad({ startTime: "08:00", endTime: "06:00" })).toThrow(
-      /grafana\.maintenanceWindows\[0\]\.endTime: startTime must be before endTime/,
+      /alerting\.maintenance\.windows\[0\]\.endTime: startTime must be before endTime/,
     );
     expect(bad({ weekdays: ["funday"], startTime: "01:00", endTime: "02:00" })).toThrow(/expected a weekday/);
     expect(bad({ startTime: "25:00", endTime: "26:00" })).toThrow(/HH:MM/);

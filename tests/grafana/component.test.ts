@@ -152,7 +152,7 @@ describe.each(STACKS)("Grafana component (%s)", (stack) => {
     expect(result.artifacts.filter((a) => a.path.startsWith("grafana/dashboards/"))).toHaveLength(8);
   });
 
-  it("creates the contact points of the alert-channel table with secret keys and webhooks", () => {
+  it("creates the contact points of the alert-channel table with secret keys and the Slack bot token", () => {
     const cps = byType(T.contactPoint);
     expect(cps.map((c) => c.inputs.name).sort()).toEqual(
       contactPoints(result.config)
@@ -161,11 +161,19 @@ describe.each(STACKS)("Grafana component (%s)", (stack) => {
     );
     for (const c of cps) {
       const pd = (c.inputs.pagerduties as { integrationKey: unknown }[] | undefined)?.[0];
-      const slack = (c.inputs.slacks as { url: unknown }[] | undefined)?.[0];
+      const slack = (
+        c.inputs.slacks as { token: unknown; url?: unknown; recipient: string }[] | undefined
+      )?.[0];
       const email = (c.inputs.emails as { addresses: string[] }[] | undefined)?.[0];
       expect([pd, slack, email].filter(Boolean), c.name).toHaveLength(1);
       if (pd) expect(isSecret(pd.integrationKey)).toBe(true);
-      if (slack) expect(isSecret(slack.url)).toBe(true);
+      if (slack) {
+        // The bot token posts to the contact point's own channel; no webhook URL is involved.
+        expect(isSecret(slack.token)).toBe(true);
+        expect(slack.url).toBeUndefined();
+        const spec = contactPoints(result.config).find((p) => p.name === c.inputs.name)!;
+        expect(slack.recipient).toBe(spec.address);
+      }
       if (email) expect(email.addresses[0]).toMatch(/@/);
     }
   });
@@ -179,7 +187,9 @@ describe.each(STACKS)("Grafana component (%s)", (stack) => {
     const mute = byType(T.mute);
     expect(mute.map((m) => m.inputs.name)).toEqual([MAINTENANCE_MUTE_TIMING]);
     for (const r of routes) {
-      const muted = result.config.grafana.mutedPriorities.includes(r.matchers[0]!.value as never);
+      const muted = result.config.alerting.maintenance.mutedPriorities.includes(
+        r.matchers[0]!.value as never,
+      );
       expect(r.muteTimings ?? [], r.matchers[0]!.value).toEqual(muted ? [MAINTENANCE_MUTE_TIMING] : []);
     }
   });

@@ -13,8 +13,6 @@ describe("grafana config", () => {
       storageSize: "10Gi",
       logs: { indexPattern: "logs-*", timeField: "@timestamp", username: "grafana-reader" },
       sentryDataSource: true,
-      maintenanceWindows: [],
-      mutedPriorities: ["P2", "P3"],
     });
   });
 
@@ -25,7 +23,9 @@ describe("grafana config", () => {
       /observability:grafana\.chartVersion: expected a chart version/,
     );
     expect(bad({ hostname: "Grafana Example" })).toThrow(/grafana\.hostname: expected a DNS host name/);
-    expect(bad({ mutedPriorities: ["P4"] })).toThrow(/grafana\.mutedPriorities\[0\]/);
+    expect(() => stackConfig("dev", { alerting: { maintenance: { mutedPriorities: ["P4"] } } })).toThrow(
+      /alerting\.maintenance\.mutedPriorities\[0\]/,
+    );
     expect(bad({ dashboards: [] })).toThrow(/grafana\.dashboards: unknown key/);
   });
 

@@ -48,7 +48,7 @@ async function construct(secrets: Partial<Record<SecretKey, pulumi.Output<string
 const ALL_SECRETS = () => ({
   grafanaAdminPassword: secret("admin"),
   smtpPassword: secret("smtp"),
-  slackWebhookUrl: secret("slack"),
+  slackBotToken: secret("slack"),
   pagerdutyRoutingKey: secret("pagerduty"),
   sentryAuthToken: secret("sentry"),
 });

@@ -6,34 +6,51 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { SLACK_POST_MESSAGE } from "../../infra/generators/alerting/channels";
 import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { forAlertmanager025, requireTool } from "../helpers/tools";
-import { stackConfig } from "../../scripts/lib/stack-config";
+import { stackConfig, stackValue } from "../../scripts/lib/stack-config";
 
 /**
- * End to end: a real Alertmanager 0.25 on 127.0.0.1 runs the rendered dev configuration and
- * delivers to a loopback HTTP server standing in for PagerDuty, email and Slack.
+ * End to end: real Alertmanager 0.25 processes on 127.0.0.1 run the rendered dev configuration and
+ * deliver to a loopback HTTP server standing in for PagerDuty, email and Slack's Web API.
  *
  * What is rewritten, and why (nothing else is touched):
- * - the channel secret files live in a temp dir (the generator's `secretDir` option); the Slack
- *   webhook URL "secret" points at the loopback server, the PagerDuty receiver gets its `url`;
+ * - the channel secret files live in a temp dir (the generator's `secretDir` option);
+ * - the PagerDuty receiver gets its `url`, the Slack receivers' `api_url` (rendered as Slack's
+ *   chat.postMessage) points at the stand-in, which checks the bearer token read from the file;
  * - email_configs become webhook_configs to /email/<receiver>: there is no SMTP server here;
  * - the dead man's switch URL points at /deadmansswitch;
- * - group_wait/group_interval shrink to 1s so the test takes seconds, not minutes.
+ * - group_wait/group_interval shrink to 1s so the test takes seconds, not minutes;
+ * - the maintenance windows are set by the test: none for the first instance (dev's real window
+ *   could fall on the run), one covering now for the second, which proves the muting.
  */
 
 interface Delivery {
   path: string;
+  /** The Authorization header as received. */
+  authorization?: string;
   body: Record<string, unknown>;
 }
+
+/** The bot token the Slack stand-in accepts; Alertmanager reads it from the secret file. */
+const SLACK_TOKEN = "xoxb-e2e-bot-token";
 
 const deliveries: Delivery[] = [];
 let sink: Server;
 let sinkUrl: string;
-let am: ChildProcess;
-let amUrl: string;
 let work: string;
-let amLog = "";
+let secretDir: string;
+
+interface RunningAlertmanager {
+  url: string;
+  process: ChildProcess;
+  log: () => string;
+}
+const running: RunningAlertmanager[] = [];
+let am: RunningAlertmanager;
+let amUrl: string;
+let amLog = () => "";
 
 async function freePort(): Promise<number> {
   const s = createNetServer();
@@ -43,7 +60,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function rewriteForLoopback(config: AlertmanagerConfig): AlertmanagerConfig {
+function rewriteForLoopback(config: AlertmanagerConfig, base: string): AlertmanagerConfig {
   const fast = (r: { group_wait?: string; group_interval?: string; routes?: unknown[] }) => {
     if (r.group_wait) r.group_wait = "1s";
     if (r.group_interval) r.group_interval = "1s";
@@ -52,12 +69,18 @@ function rewriteForLoopback(config: AlertmanagerConfig): AlertmanagerConfig {
   fast(config.route);
   for (const rcv of config.receivers) {
     const pd = rcv.pagerduty_configs as Record<string, unknown>[] | undefined;
-    for (const c of pd ?? []) c.url = `${sinkUrl}/pagerduty`;
+    for (const c of pd ?? []) c.url = `${base}/pagerduty`;
+    const slack = rcv.slack_configs as Record<string, unknown>[] | undefined;
+    for (const c of slack ?? []) {
+      // Only the host changes: what is rendered is Slack's chat.postMessage.
+      expect(c.api_url).toBe(SLACK_POST_MESSAGE);
+      c.api_url = `${base}/slack`;
+    }
     const email = rcv.email_configs as { send_resolved: boolean }[] | undefined;
     if (email) {
       delete rcv.email_configs;
       rcv.webhook_configs = email.map((e) => ({
-        url: `${sinkUrl}/email/${rcv.name}`,
+        url: `${base}/email/${rcv.name}`,
         send_resolved: e.send_resolved,
       }));
     }
@@ -73,7 +96,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(
-    `timed out waiting for ${what}; deliveries: ${JSON.stringify(deliveries.map((d) => d.path))}\n${amLog}`,
+    `timed out waiting for ${what}; deliveries: ${JSON.stringify(deliveries.map((d) => d.path))}\n${amLog()}`,
   );
 }
 
@@ -82,7 +105,7 @@ interface PostAlert {
   resolved?: boolean;
 }
 
-async function post(alerts: PostAlert[]): Promise<void> {
+async function post(alerts: PostAlert[], url = amUrl): Promise<void> {
   const now = Date.now();
   const body = alerts.map((a) => ({
     labels: a.labels,
@@ -91,7 +114,7 @@ async function post(alerts: PostAlert[]): Promise<void> {
     // A resolved alert is one whose end lies in the past.
     endsAt: new Date(a.resolved ? now - 1000 : now + 3_600_000).toISOString(),
   }));
-  const r = await fetch(`${amUrl}/api/v2/alerts`, {
+  const r = await fetch(`${url}/api/v2/alerts`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -116,13 +139,16 @@ function delivered(
     if (d.path !== path) return false;
     const text = JSON.stringify(d.body);
     if (!text.includes(labels.alertname!) || !text.includes(labels.service!)) return false;
-    if (path === "/pagerduty") return d.body.event_action === (status === "firing" ? "trigger" : "resolve");
-    if (path === "/slack") return status === "resolved" ? text.includes("RESOLVED") : text.includes("FIRING");
+    if (path.endsWith("/pagerduty"))
+      return d.body.event_action === (status === "firing" ? "trigger" : "resolve");
+    if (path.endsWith("/slack"))
+      return status === "resolved" ? text.includes("RESOLVED") : text.includes("FIRING");
     return d.body.status === status;
   });
 }
 
-beforeAll(async () => {
+/** Starts a real Alertmanager on a free loopback port with the given configuration. */
+async function startAlertmanager(name: string, config: AlertmanagerConfig): Promise<RunningAlertmanager> {
   const binary = ["prometheus-alertmanager", "alertmanager"].find((b) => {
     try {
       requireTool(b);
@@ -131,71 +157,90 @@ beforeAll(async () => {
       return false;
     }
   });
-  if (!binary) requireTool("alertmanager");
-
-  sink = createServer((req, res) => {
-    let data = "";
-    req.on("data", (c) => {
-      data += c;
-    });
-    req.on("end", () => {
-      deliveries.push({ path: req.url ?? "", body: JSON.parse(data || "{}") });
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  await new Promise<void>((res) => sink.listen(0, "127.0.0.1", res));
-  sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
-
-  work = mkdtempSync(join(tmpdir(), "am-e2e-"));
-  const secretDir = join(work, "secrets");
-  mkdirSync(secretDir);
-  writeFileSync(join(secretDir, "pagerdutyRoutingKey"), "test-routing-key");
-  writeFileSync(join(secretDir, "slackWebhookUrl"), `${sinkUrl}/slack`);
-  writeFileSync(join(secretDir, "smtpPassword"), "unused");
-  writeFileSync(join(secretDir, "deadMansSwitchUrl"), `${sinkUrl}/deadmansswitch`);
   // The dead man's switch URL is read from its secret file, as Alertmanager 0.28 would.
-  const config = forAlertmanager025(
-    rewriteForLoopback(alertmanagerConfig(stackConfig("dev"), { secretDir })),
-    (file) => readFileSync(file, "utf8"),
-  );
-  writeFileSync(join(work, "alertmanager.yaml"), stringify(config));
-
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, stringify(forAlertmanager025(config, (f) => readFileSync(f, "utf8"))));
   const port = await freePort();
-  amUrl = `http://127.0.0.1:${port}`;
-  am = spawn(
-    requireTool(binary!),
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    requireTool(binary ?? "alertmanager"),
     [
-      `--config.file=${join(work, "alertmanager.yaml")}`,
-      `--storage.path=${join(work, "data")}`,
+      `--config.file=${file}`,
+      `--storage.path=${join(work, `${name}-data`)}`,
       `--web.listen-address=127.0.0.1:${port}`,
       // No gossip: a single node, nothing listens beyond loopback.
       "--cluster.listen-address=",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
-  am.stdout?.on("data", (c) => {
-    amLog += c;
+  let log = "";
+  child.stdout?.on("data", (c) => {
+    log += c;
   });
-  am.stderr?.on("data", (c) => {
-    amLog += c;
+  child.stderr?.on("data", (c) => {
+    log += c;
   });
+  const instance = { url, process: child, log: () => log };
+  running.push(instance);
   const until = Date.now() + 20_000;
   for (;;) {
     try {
-      if ((await fetch(`${amUrl}/-/ready`)).ok) break;
+      if ((await fetch(`${url}/-/ready`)).ok) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > until || am.exitCode !== null) throw new Error(`alertmanager did not start:\n${amLog}`);
+    if (Date.now() > until || child.exitCode !== null) throw new Error(`alertmanager did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  return instance;
+}
+
+/** The dev stack with the maintenance set by the test. */
+const devWith = (maintenance: Record<string, unknown>) =>
+  stackConfig("dev", { alerting: { ...stackValue<object>("dev", "alerting"), maintenance } });
+
+beforeAll(async () => {
+  sink = createServer((req, res) => {
+    let data = "";
+    req.on("data", (c) => {
+      data += c;
+    });
+    req.on("end", () => {
+      const path = req.url ?? "";
+      const authorization = req.headers.authorization;
+      deliveries.push({ path, authorization, body: JSON.parse(data || "{}") });
+      res.writeHead(200, { "content-type": "application/json" });
+      // Slack's Web API answers 200 either way and says in the body whether the token was good.
+      if (path.endsWith("/slack"))
+        res.end(
+          JSON.stringify(
+            authorization === `Bearer ${SLACK_TOKEN}` ? { ok: true } : { ok: false, error: "invalid_auth" },
+          ),
+        );
+      else res.end("{}");
+    });
+  });
+  await new Promise<void>((res) => sink.listen(0, "127.0.0.1", res));
+  sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+
+  work = mkdtempSync(join(tmpdir(), "am-e2e-"));
+  secretDir = join(work, "secrets");
+  mkdirSync(secretDir);
+  writeFileSync(join(secretDir, "pagerdutyRoutingKey"), "test-routing-key");
+  writeFileSync(join(secretDir, "slackBotToken"), SLACK_TOKEN);
+  writeFileSync(join(secretDir, "smtpPassword"), "unused");
+  writeFileSync(join(secretDir, "deadMansSwitchUrl"), `${sinkUrl}/deadmansswitch`);
+  const config = alertmanagerConfig(devWith({ windows: [] }), { secretDir });
+  am = await startAlertmanager("main", rewriteForLoopback(config, sinkUrl));
+  amUrl = am.url;
+  amLog = am.log;
 });
 
 afterAll(async () => {
-  if (am && am.exitCode === null) {
-    const exited = new Promise((res) => am.once("exit", res));
-    am.kill("SIGTERM");
+  for (const { process: p } of running) {
+    if (p.exitCode !== null) continue;
+    const exited = new Promise((res) => p.once("exit", res));
+    p.kill("SIGTERM");
     await exited;
   }
   await new Promise((res) => (sink ? sink.close(res) : res(undefined)));
@@ -221,11 +266,27 @@ describe("a real Alertmanager with the rendered config", () => {
     ).toBe(false);
   });
 
-  it("posts P3 to the owning team's Slack channel", async () => {
-    const p3 = alert("CacheHitRatioLow", "P3", "worker", "platform");
-    await post([{ labels: p3 }]);
-    const d = await waitFor("P3 Slack", () => delivered("/slack", p3, "firing"));
-    expect(d.body.channel).toBe("#platform-alerts");
+  it("posts each team's P3 to that team's Slack channel with the bot token from the secret file", async () => {
+    const teams = devWith({ windows: [] }).teams;
+    expect(new Set(teams.map((t) => t.slackChannel)).size).toBe(teams.length);
+    const byTeam = teams.map((t) => ({
+      team: t,
+      labels: alert("CacheHitRatioLow", "P3", `svc-${t.name}`, t.name),
+    }));
+    await post(byTeam.map(({ labels }) => ({ labels })));
+    for (const { team, labels } of byTeam) {
+      const d = await waitFor(`P3 Slack for ${team.name}`, () => delivered("/slack", labels, "firing"));
+      expect(d.body.channel, team.name).toBe(team.slackChannel);
+      expect(d.authorization, team.name).toBe(`Bearer ${SLACK_TOKEN}`);
+    }
+    // An alert of no known team goes to the default channel, through the same bot.
+    const stray = alert("CacheHitRatioLow", "P3", "orphan", "nobody");
+    await post([{ labels: stray }]);
+    const d = await waitFor("P3 Slack for no team", () => delivered("/slack", stray, "firing"));
+    expect(d.body.channel).toBe(devWith({ windows: [] }).alerting.slackChannel);
+    expect(d.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
+    // The token travels only in the header, never in the message.
+    expect(deliveries.some((x) => JSON.stringify(x.body).includes(SLACK_TOKEN))).toBe(false);
   });
 
   it("sends the Watchdog to the dead man's switch only", async () => {
@@ -263,10 +324,91 @@ describe("a real Alertmanager with the rendered config", () => {
   it("sends resolved notices on every channel", async () => {
     const p1 = alert("AvailabilitySLOFastBurn", "P1", "api", "platform");
     const p2 = alert("LatencyP99High", "P2", "web", "web");
-    const p3 = alert("CacheHitRatioLow", "P3", "worker", "platform");
+    const p3 = alert("CacheHitRatioLow", "P3", "svc-platform", "platform");
     await post([p1, p2, p3].map((labels) => ({ labels, resolved: true })));
     await waitFor("P1 resolve", () => delivered("/pagerduty", p1, "resolved"));
     await waitFor("P2 resolved email", () => delivered("/email/p2-email-web", p2, "resolved"));
     await waitFor("P3 resolved Slack", () => delivered("/slack", p3, "resolved"));
+  });
+});
+
+/**
+ * A maintenance window around the current time, in a zone where it is far from midnight (a window
+ * cannot span it), with every field set to today so that each is parsed and matched.
+ */
+function windowAroundNow(): Record<string, unknown> {
+  const now = new Date();
+  const minutesUtc = now.getUTCHours() * 60 + now.getUTCMinutes();
+  // Near midnight UTC it is mid-morning in Tokyo.
+  const location = minutesUtc < 60 || minutesUtc > 23 * 60 ? "Asia/Tokyo" : "UTC";
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: location,
+      weekday: "long",
+      day: "numeric",
+      month: "long",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(now)
+      .map((p) => [p.type, p.value]),
+  );
+  const minutes = Number(parts.hour) * 60 + Number(parts.minute);
+  const clock = (m: number) =>
+    `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+  return {
+    weekdays: [parts.weekday!.toLowerCase()],
+    daysOfMonth: [parts.day],
+    months: [parts.month!.toLowerCase()],
+    startTime: clock(minutes - 30),
+    endTime: clock(minutes + 30),
+    location,
+  };
+}
+
+describe("a real Alertmanager during a maintenance window", () => {
+  let muting: RunningAlertmanager;
+  const base = () => `${sinkUrl}/maintenance`;
+
+  beforeAll(async () => {
+    const config = devWith({ windows: [windowAroundNow()], mutedPriorities: ["P2", "P3"] });
+    const rendered = alertmanagerConfig(config, { secretDir });
+    // The window is rendered as a top-level time interval muting the P2 and P3 routes.
+    expect(rendered.time_intervals?.map((t) => t.name)).toEqual(["planned-maintenance"]);
+    muting = await startAlertmanager("maintenance", rewriteForLoopback(rendered, base()));
+  });
+
+  it("mutes P2 and P3 and lets P1 through", async () => {
+    const p1 = alert("ServiceDown", "P1", "payments", "platform");
+    const p2 = alert("LatencyP99High", "P2", "payments-web", "web");
+    const p3 = alert("CacheHitRatioLow", "P3", "payments-worker", "platform");
+    // No priority label: the root route, which is never muted, so this instance does deliver.
+    const unprioritised = { alertname: "Unlabelled", service: "payments-misc", team: "platform" };
+    await post([{ labels: p1 }, { labels: p2 }, { labels: p3 }, { labels: unprioritised }], muting.url);
+    const page = await waitFor("P1 page in maintenance", () =>
+      delivered(`/maintenance/pagerduty`, p1, "firing"),
+    );
+    expect(page.body.routing_key).toBe("test-routing-key");
+    await waitFor("unprioritised alert in maintenance", () =>
+      deliveries.find(
+        (d) => d.path === "/maintenance/slack" && JSON.stringify(d.body).includes("Unlabelled"),
+      ),
+    );
+    // Several group intervals for the muted ones to have arrived, were they not muted.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(delivered("/maintenance/email/p2-email-web", p2, "firing")).toBeUndefined();
+    expect(delivered("/maintenance/slack", p3, "firing")).toBeUndefined();
+    expect(muting.log()).not.toMatch(/level=error/);
+    // Alertmanager holds them, firing and not silenced or inhibited: only the window mutes them.
+    const alerts = (await (await fetch(`${muting.url}/api/v2/alerts`)).json()) as {
+      labels: Record<string, string>;
+      status: { state: string; silencedBy: string[]; inhibitedBy: string[] };
+    }[];
+    for (const name of [p2.alertname, p3.alertname]) {
+      const a = alerts.find((x) => x.labels.alertname === name)!;
+      expect(a.status.silencedBy, name).toEqual([]);
+      expect(a.status.inhibitedBy, name).toEqual([]);
+    }
   });
 });

@@ -38,6 +38,16 @@ describe("no-plaintext-secrets", () => {
           config: {
             receivers: [
               { name: "p", pagerduty_configs: [{ routing_key_file: "/etc/alertmanager/secrets/x/key" }] },
+              {
+                name: "s",
+                slack_configs: [
+                  {
+                    // Slack's public Web API method; the bot token is read from a file into a header.
+                    api_url: "https://slack.com/api/chat.postMessage",
+                    http_config: { authorization: { credentials_file: "/etc/alertmanager/secrets/x/token" } },
+                  },
+                ],
+              },
             ],
           },
         },
@@ -54,7 +64,13 @@ describe("no-plaintext-secrets", () => {
     const release = resource("kubernetes:helm.sh/v3:Release", "kps", {
       values: {
         grafana: { adminPassword: "hunter2" },
-        alertmanager: { configText: "global:\n  slack_api_url: https://hooks.slack.com/services/T/B/X\n" },
+        alertmanager: {
+          configText: "global:\n  slack_api_url: https://hooks.slack.com/services/T/B/X\n",
+          // Only an exact Web API method URL passes: a path smuggling a token does not.
+          config: {
+            receivers: [{ slack_configs: [{ api_url: "https://slack.com/api/chat.postMessage/xoxb-1" }] }],
+          },
+        },
       },
     });
     const deployment = resource("kubernetes:apps/v1:Deployment", "app", {
@@ -71,6 +87,7 @@ describe("no-plaintext-secrets", () => {
     expect(await run(release, deployment, cm, logstash)).toEqual([
       "kps.values.grafana.adminPassword: credential in plaintext",
       "kps.values.alertmanager.configText.global.slack_api_url: credential in plaintext",
+      "kps.values.alertmanager.config.receivers[0].slack_configs[0].api_url: credential in plaintext",
       "app.spec.template.spec.containers[0].env[0] (SMTP_PASSWORD): credential in plaintext",
       "ini.data.grafana.ini (admin_password): credential in plaintext",
       "ls.spec.pipelines[0].config.string (password): credential in plaintext",

@@ -31,6 +31,9 @@ export interface AlertChannel {
   destinations: ChannelDestination[];
 }
 
+/** Slack's Web API method that posts as the app's bot (`slackBotToken`) to the channel named in the message. */
+export const SLACK_POST_MESSAGE = "https://slack.com/api/chat.postMessage";
+
 type Delivery = Pick<AlertChannel, "kind" | "secretKey"> & { address(team: TeamConfig): string };
 
 /** How each channel of the alert-level table is delivered with this stack's settings. */
@@ -44,7 +47,8 @@ function delivery(channel: ChannelKind, config: Pick<StackConfig, "alerting">): 
       address: () => paging,
     },
     email: { kind: "email", secretKey: "smtpPassword", address: (t) => t.email },
-    slack: { kind: "slack", secretKey: "slackWebhookUrl", address: (t) => t.slackChannel },
+    // One bot token posts to every team's channel (chat.postMessage names the channel).
+    slack: { kind: "slack", secretKey: "slackBotToken", address: (t) => t.slackChannel },
   };
   return deliveries[channel];
 }

@@ -17,7 +17,7 @@ function alertmanagerTargets(config: StackConfig, priority: Priority): string {
     case "email":
       return `email to the alert's team (${perTeam}); alerts without a team go to ${config.metrics.ownerTeam}`;
     case "slack":
-      return `Slack, the alert's team's channel (${perTeam}); alerts without a team go to ${config.alerting.slackChannel}`;
+      return `Slack bot (\`slackBotToken\`, chat.postMessage) to the alert's team's channel (${perTeam}); alerts without a team go to ${config.alerting.slackChannel}`;
   }
 }
 
@@ -45,11 +45,13 @@ export const alertingConcern: Concern = {
   artifacts: () => [],
   summary: (config) => {
     const muted =
-      config.grafana.maintenanceWindows.length > 0 ? new Set(config.grafana.mutedPriorities) : new Set();
+      config.alerting.maintenance.windows.length > 0
+        ? new Set(config.alerting.maintenance.mutedPriorities)
+        : new Set();
     const rows = PRIORITIES.map((p) => {
       const level = ALERT_LEVELS[p];
       const grafana = `same as Alertmanager${muted.has(p) ? "; muted in maintenance windows" : ""}`;
-      return `| ${p} | ${durationText(level.responseMinutes)}, ${level.channel} | ${alertmanagerTargets(config, p)} | ${grafana} | ${sentryTargets(config, p)} | ${newRelicTargets(config, p)} |`;
+      return `| ${p} | ${durationText(level.responseMinutes)}, ${level.channel} | ${alertmanagerTargets(config, p)}${muted.has(p) ? "; muted in maintenance windows" : ""} | ${grafana} | ${sentryTargets(config, p)} | ${newRelicTargets(config, p)} |`;
     });
     return [
       "## Who is notified, per priority",

@@ -1,6 +1,6 @@
 import { ALERT_LEVELS, PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
-import { type AlertChannel, alertChannels } from "../alerting/channels";
+import { type AlertChannel, alertChannels, SLACK_POST_MESSAGE } from "../alerting/channels";
 import { projectOwners } from "../sentry/projects";
 
 type Cfg = Pick<StackConfig, "environment" | "teams" | "services" | "alerting" | "frontend">;
@@ -93,8 +93,11 @@ export interface NrRoutingSpec {
     properties: NrProperty[];
     credential?: {
       secretKey: SecretKey;
-      /** authToken: PagerDuty integration key; header: `Authorization: GenieKey <key>`; url: the webhook URL. */
-      use: "authToken" | "opsgenieHeader" | "url";
+      /**
+       * authToken: PagerDuty integration key; opsgenieHeader: `Authorization: GenieKey <key>`;
+       * slackHeader: `Authorization: Bearer <bot token>`.
+       */
+      use: "authToken" | "opsgenieHeader" | "slackHeader";
     };
   };
   channels: Array<{
@@ -189,14 +192,15 @@ export function newRelicRouting(config: Cfg, priority: Priority): NrRoutingSpec 
         ],
       };
     case "slack":
-      // Slack destinations need OAuth in New Relic's UI; the incoming webhook of the P3 channel does not.
+      // New Relic's own Slack destinations need OAuth in its UI; a webhook to chat.postMessage with
+      // the bot token does not, and the payload's `channel` picks each team's channel.
       return {
         priority,
         kind: channel.kind,
         destination: {
           type: "WEBHOOK",
-          properties: [],
-          credential: { secretKey: channel.secretKey, use: "url" },
+          properties: [{ key: "url", value: SLACK_POST_MESSAGE }],
+          credential: { secretKey: channel.secretKey, use: "slackHeader" },
         },
         channels: mine.map((d) => ({
           suffix: `slack-${d.team}`,

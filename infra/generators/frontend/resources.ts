@@ -1,6 +1,6 @@
 import type { Priority } from "../../catalog/alert-levels";
 import type { StackConfig } from "../../config";
-import { type Ref, ref, secretRef } from "../refs";
+import { ref, secretRef } from "../refs";
 import {
   browserAppName,
   type NrRoutingSpec,
@@ -11,21 +11,26 @@ import {
 
 type Cfg = Parameters<typeof newRelicConditions>[0];
 
-/** What fills a destination's credential: the channel's secret, or the Opsgenie header built from it. */
+/** What fills a destination's credential: the channel's secret, or the header built from it. */
 function credentialArgs(
   r: NrRoutingSpec,
   base: { type: string; properties: NrRoutingSpec["destination"]["properties"] },
 ) {
   const cred = r.destination.credential;
   if (!cred) return base;
-  const secret: Ref = secretRef(cred.use === "opsgenieHeader" ? "opsgenieAuthorization" : cred.secretKey);
   switch (cred.use) {
     case "authToken":
-      return { ...base, authToken: { prefix: "Token token=", token: secret } };
+      return { ...base, authToken: { prefix: "Token token=", token: secretRef(cred.secretKey) } };
     case "opsgenieHeader":
-      return { ...base, authCustomHeaders: [{ key: "Authorization", value: secret }] };
-    case "url":
-      return { ...base, properties: [...base.properties, { key: "url", value: secret }] };
+      return {
+        ...base,
+        authCustomHeaders: [{ key: "Authorization", value: secretRef("opsgenieAuthorization") }],
+      };
+    case "slackHeader":
+      return {
+        ...base,
+        authCustomHeaders: [{ key: "Authorization", value: secretRef("slackAuthorization") }],
+      };
   }
 }
 

@@ -13,7 +13,7 @@ import { secretRef } from "../refs";
  * the secrets named by `secretKey`.
  */
 
-/** Name of the mute timing built from `grafana.maintenanceWindows`. */
+/** Name of the mute timing built from `alerting.maintenance.windows` (Alertmanager's interval has the same name). */
 export const MAINTENANCE_MUTE_TIMING = "planned-maintenance";
 
 /** Root receiver: alerts without a known priority land in the default Slack channel. */
@@ -108,7 +108,8 @@ export function contactPoints(config: AlertingInput): ContactPointSpec[] {
 export function notificationPolicy(config: AlertingInput): PolicyTree {
   const channels = alertChannels(config);
   const { ownerTeam } = resolveMetrics(config);
-  const muted = new Set(config.grafana.maintenanceWindows.length > 0 ? config.grafana.mutedPriorities : []);
+  const { windows, mutedPriorities } = config.alerting.maintenance;
+  const muted = new Set(windows.length > 0 ? mutedPriorities : []);
   const p3 = channels.P3;
   return {
     contactPoint: FALLBACK_CONTACT_POINT,
@@ -145,8 +146,8 @@ export interface MuteTimingSpec {
 }
 
 /** The planned-maintenance mute timing, or undefined when the stack has no windows. */
-export function maintenanceMuteTiming(config: Pick<StackConfig, "grafana">): MuteTimingSpec | undefined {
-  const windows = config.grafana.maintenanceWindows;
+export function maintenanceMuteTiming(config: Pick<StackConfig, "alerting">): MuteTimingSpec | undefined {
+  const windows = config.alerting.maintenance.windows;
   if (windows.length === 0) return undefined;
   return {
     name: MAINTENANCE_MUTE_TIMING,
@@ -182,7 +183,8 @@ export function contactPointArgs(cp: ContactPointSpec) {
       case "email":
         return { emails: [{ addresses: [cp.address], singleEmail: true, disableResolveMessage }] };
       case "slack":
-        return { slacks: [{ url: secret, recipient: cp.address, disableResolveMessage }] };
+        // With a token Grafana posts through chat.postMessage to `recipient`: any channel the bot is in.
+        return { slacks: [{ token: secret, recipient: cp.address, disableResolveMessage }] };
     }
   })();
   return { name: cp.name, ...integration };

@@ -30,7 +30,7 @@ export const grafanaConcern: Concern = {
       ...dashboards,
       "",
       mute
-        ? `Maintenance windows (mute timing \`${mute.name}\`, muting ${config.grafana.mutedPriorities.join(", ")}): ${mute.intervals
+        ? `Maintenance windows (mute timing \`${mute.name}\`, muting ${config.alerting.maintenance.mutedPriorities.join(", ")}): ${mute.intervals
             .map(
               (i) =>
                 `${[i.weekdays?.join(","), i.daysOfMonths?.join(","), i.months?.join(",")].filter(Boolean).join(" ") || "every day"} ${i.times.map((t) => `${t.start}-${t.end}`).join(",")} ${i.location}`,

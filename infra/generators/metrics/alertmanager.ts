@@ -1,6 +1,6 @@
 import { durationText, type NotificationTiming } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
-import { type AlertChannel, alertChannels, channelList } from "../alerting/channels";
+import { type AlertChannel, alertChannels, channelList, SLACK_POST_MESSAGE } from "../alerting/channels";
 import { resolveMetrics } from "./settings";
 
 export type AlertmanagerInput = Pick<
@@ -19,6 +19,8 @@ export const secretFile = (
 /** Labels alerts are grouped and inhibited by: one notification per alert and service. */
 export const GROUP_BY = ["alertname", "service"];
 export const DEAD_MANS_SWITCH = "deadmansswitch";
+/** The `time_intervals` entry built from `alerting.maintenance.windows`. */
+export const MAINTENANCE_INTERVAL = "planned-maintenance";
 
 export interface Route {
   receiver: string;
@@ -28,14 +30,26 @@ export interface Route {
   group_interval?: string;
   repeat_interval?: string;
   continue?: boolean;
+  /** Names of `time_intervals` during which this route notifies nobody. */
+  mute_time_intervals?: string[];
   routes?: Route[];
 }
 
 type Receiver = { name: string } & Record<string, unknown>;
 
+/** One recurring interval of an Alertmanager `time_intervals` entry (its own field names). */
+export interface TimeInterval {
+  times: { start_time: string; end_time: string }[];
+  weekdays?: string[];
+  days_of_month?: string[];
+  months?: string[];
+  location: string;
+}
+
 export interface AlertmanagerConfig {
   global: Record<string, string>;
   route: Route;
+  time_intervals?: { name: string; time_intervals: TimeInterval[] }[];
   inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
   receivers: Receiver[];
 }
@@ -83,9 +97,18 @@ function receivers(channel: AlertChannel, config: AlertmanagerInput, secretDir?:
         ],
       }));
     case "slack": {
+      // The app's bot token with chat.postMessage reaches any channel the app is in; an incoming
+      // webhook would ignore `channel` and post every team's alert to its own one.
       const slack = (name: string, channelName: string): Receiver => ({
         name,
-        slack_configs: [{ ...base, api_url_file: file, channel: channelName }],
+        slack_configs: [
+          {
+            ...base,
+            api_url: SLACK_POST_MESSAGE,
+            http_config: { authorization: { type: "Bearer", credentials_file: file } },
+            channel: channelName,
+          },
+        ],
       });
       return [
         slack(receiverName(channel, "default"), config.alerting.slackChannel),
@@ -96,21 +119,39 @@ function receivers(channel: AlertChannel, config: AlertmanagerInput, secretDir?:
 }
 
 /** The default receiver of a priority: the paging service, or the owner team's email / the default Slack channel. */
-function priorityRoute(channel: AlertChannel, ownerTeam: string): Route {
+function priorityRoute(channel: AlertChannel, ownerTeam: string, muted: boolean): Route {
   const perTeam = channel.kind === "email" || channel.kind === "slack";
   const fallback = channel.kind === "slack" ? "default" : channel.kind === "email" ? ownerTeam : undefined;
   const route: Route = {
     receiver: receiverName(channel, fallback),
     matchers: [`priority="${channel.priority}"`],
     ...timing(channel.timing),
+    // Alertmanager does not pass mute_time_intervals down to child routes: the team routes below
+    // carry it too.
+    ...(muted ? { mute_time_intervals: [MAINTENANCE_INTERVAL] } : {}),
   };
   if (perTeam) {
     route.routes = channel.destinations.map((d) => ({
       receiver: receiverName(channel, d.team),
       matchers: [`team="${d.team}"`],
+      ...(muted ? { mute_time_intervals: [MAINTENANCE_INTERVAL] } : {}),
     }));
   }
   return route;
+}
+
+/**
+ * The maintenance windows as Alertmanager time intervals, one per window; empty when the stack has
+ * none. The config schema checks each field the way Alertmanager's parser does.
+ */
+export function maintenanceIntervals(config: Pick<StackConfig, "alerting">): TimeInterval[] {
+  return config.alerting.maintenance.windows.map((w) => ({
+    times: [{ start_time: w.startTime, end_time: w.endTime }],
+    ...(w.weekdays ? { weekdays: w.weekdays } : {}),
+    ...(w.daysOfMonth ? { days_of_month: w.daysOfMonth } : {}),
+    ...(w.months ? { months: w.months } : {}),
+    location: w.location,
+  }));
 }
 
 /**
@@ -125,6 +166,8 @@ export function alertmanagerConfig(
   const { ownerTeam } = resolveMetrics(config);
   const channels = channelList(config);
   const { P3: p3 } = alertChannels(config);
+  const intervals = maintenanceIntervals(config);
+  const muted = new Set(intervals.length > 0 ? config.alerting.maintenance.mutedPriorities : []);
   return {
     global: { resolve_timeout: "5m" },
     route: {
@@ -141,9 +184,12 @@ export function alertmanagerConfig(
           group_interval: "1m",
           repeat_interval: "1m",
         },
-        ...channels.map((c) => priorityRoute(c, ownerTeam)),
+        ...channels.map((c) => priorityRoute(c, ownerTeam, muted.has(c.priority))),
       ],
     },
+    ...(intervals.length > 0
+      ? { time_intervals: [{ name: MAINTENANCE_INTERVAL, time_intervals: intervals }] }
+      : {}),
     inhibit_rules: [
       {
         source_matchers: ['priority="P1"'],
