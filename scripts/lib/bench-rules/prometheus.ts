@@ -128,13 +128,15 @@ export class Prometheus {
     throw new Error(`${expr}: unexpected ${data.resultType}`);
   }
 
-  /** The sum of one of the server's own metrics, as it exposes it on /metrics right now. */
+  /** The server's own metrics as it exposes them on /metrics right now. */
+  async ownMetrics(): Promise<string> {
+    return (await fetch(`${this.url}/metrics`)).text();
+  }
+
+  /** The sum of one of the server's own metrics over its label sets. */
   async ownMetric(name: string): Promise<number> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
     let sum = 0;
-    for (const line of text.split("\n")) {
-      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.split(" ").at(-1));
-    }
+    for (const v of seriesOf(await this.ownMetrics(), name).values()) sum += v;
     return sum;
   }
 
@@ -145,3 +147,14 @@ export class Prometheus {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One metric's series in exposition text: label set (as written) → value. */
+export function seriesOf(text: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name} `) && !line.startsWith(`${name}{`)) continue;
+    const cut = line.lastIndexOf(" ");
+    out.set(line.slice(name.length, cut), Number(line.slice(cut + 1)));
+  }
+  return out;
+}
