@@ -75,7 +75,20 @@ const labels = (pairs: Record<string, string>): string =>
     .join(",")}}`;
 
 /** Increments one family's values for a minute: `base` is its first index in the value array. */
-type Step = (minute: number, values: Float64Array) => void;
+type Step = (minute: number, values: Float64Array, minutes: number) => void;
+
+/**
+ * Rounds to a whole count without bias (up with probability equal to the fraction): plain rounding
+ * would turn a steady 0.3 errors a minute into none at all.
+ */
+const count = (x: number, series: number, minute: number): number =>
+  Math.floor(x + noise(series ^ 0x5bd1e995, minute));
+
+/**
+ * Minutes of traffic the counters hold when the history starts: real counters are far from zero,
+ * and rate() does not extrapolate a window's start below zero, which would bias sparse ones.
+ */
+const UPTIME_MINUTES = 7 * 1440;
 
 export class History {
   /** Each series' line up to its value: `name{labels} `. */
@@ -95,6 +108,7 @@ export class History {
       this.memory(job, s);
     });
     this.values = new Float64Array(this.prefixes.length);
+    for (const step of this.steps) step(0, this.values, UPTIME_MINUTES);
   }
 
   get seriesCount(): number {
@@ -113,25 +127,28 @@ export class History {
     return this.prefixes.length - 1;
   }
 
-  /** A histogram's bucket, _count and _sum series; `draw(minute)` gives observations and their cdf. */
+  /**
+   * A histogram's bucket, _count and _sum series: `observations(minute, minutes)` is how many
+   * requests the minute (or a span of `minutes` starting there) observed, `cdf` their share per bound.
+   */
   private histogram(
     name: string,
     pairs: Record<string, string>,
     bounds: string[],
-    observations: (minute: number) => number,
+    observations: (minute: number, minutes: number) => number,
     cdf: number[],
     mean: number,
   ): void {
     const first = this.add(`${name}_bucket`, { ...pairs, le: bounds[0]! });
     for (const le of [...bounds.slice(1), "+Inf"]) this.add(`${name}_bucket`, { ...pairs, le });
-    const count = this.add(`${name}_count`, pairs);
+    const total = this.add(`${name}_count`, pairs);
     const sum = this.add(`${name}_sum`, pairs);
     const shares = [...cdf, 1];
-    this.steps.push((minute, v) => {
-      const n = observations(minute);
+    this.steps.push((minute, v, minutes) => {
+      const n = observations(minute, minutes);
       if (n <= 0) return;
       for (let b = 0; b < shares.length; b++) v[first + b]! += Math.round(n * shares[b]!);
-      v[count]! += n;
+      v[total]! += n;
       v[sum]! = Math.round((v[sum]! + n * mean) * 1000) / 1000;
     });
   }
@@ -160,11 +177,14 @@ export class History {
                 instance: `pod-${i}:9464`,
               },
               httpBuckets,
-              (minute) =>
-                Math.round(
-                  (perMinute / routes / instances) *
+              (minute, minutes) =>
+                count(
+                  minutes *
+                    (perMinute / routes / instances) *
                     (1 + 0.3 * Math.sin((2 * Math.PI * minute) / 1440)) *
                     (0.9 + 0.2 * noise(key, minute)),
+                  key,
+                  minute,
                 ),
               cdf,
               mean,
@@ -184,9 +204,12 @@ export class History {
           METRIC_CONTRACT.dbClientDuration.name,
           { job, db_system_name: "postgresql", db_operation_name: op, instance: `pod-${i}:9464` },
           OTEL_DB_BUCKETS,
-          (minute) =>
+          (minute, minutes) =>
             Math.round(
-              (op === "SELECT" ? 900 : 200) * (1 + (s % 3) * 0.2) * (0.9 + 0.2 * noise(key, minute)),
+              minutes *
+                (op === "SELECT" ? 900 : 200) *
+                (1 + (s % 3) * 0.2) *
+                (0.9 + 0.2 * noise(key, minute)),
             ),
           cdf,
           0.011,
@@ -209,8 +232,8 @@ export class History {
         result: "miss",
         instance: `pod-${i}:9464`,
       });
-      this.steps.push((minute, v) => {
-        const n = Math.round(600 * (0.9 + 0.2 * noise(hit, minute)));
+      this.steps.push((minute, v, minutes) => {
+        const n = Math.round(minutes * 600 * (0.9 + 0.2 * noise(hit, minute)));
         const hits = Math.round(n * (0.88 + 0.04 * noise(miss, minute)));
         v[hit]! += hits;
         v[miss]! += n - hits;
@@ -230,7 +253,7 @@ export class History {
             METRIC_CONTRACT.backgroundJobDuration.name,
             { job, job_name: name, outcome, instance: `pod-${i}:9464` },
             JOB_BUCKETS,
-            (minute) => (noise(key, minute) < p ? 1 : 0),
+            (minute, minutes) => (minutes > 1 ? Math.round(p * minutes) : noise(key, minute) < p ? 1 : 0),
             cdf,
             30,
           );
@@ -260,7 +283,7 @@ export class History {
     const fd = openSync(file, "w");
     try {
       for (let minute = from; minute < to; minute++) {
-        for (const step of this.steps) step(minute, this.values);
+        for (const step of this.steps) step(minute, this.values, 1);
         const ts = ` ${minute * 60}\n`;
         const parts = new Array<string>(this.prefixes.length);
         for (let i = 0; i < this.prefixes.length; i++) parts[i] = this.prefixes[i]! + this.values[i]! + ts;
