@@ -6,6 +6,7 @@
 export const SECRET_KEYS = [
   "slackWebhookUrl",
   "pagerdutyRoutingKey",
+  "pagerdutyToken",
   "opsgenieApiKey",
   "smtpPassword",
   "sentryAuthToken",
@@ -30,7 +31,10 @@ export type StackSecrets = Record<(typeof ALWAYS_REQUIRED)[number], string> &
 
 export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
   slackWebhookUrl: "Slack incoming-webhook URL for P3 alerts",
-  pagerdutyRoutingKey: "PagerDuty Events v2 routing key for P1 pages (pagingProvider: pagerduty)",
+  pagerdutyRoutingKey:
+    "PagerDuty Events v2 routing key for P1 pages (pagingProvider: pagerduty); with alerting.pagerduty.managed, only for alerts without a known team",
+  pagerdutyToken:
+    "PagerDuty REST API token for the PagerDuty provider (only when alerting.pagerduty.managed is on)",
   opsgenieApiKey: "Opsgenie API key for P1 pages (pagingProvider: opsgenie)",
   smtpPassword: "SMTP password for P2 email",
   sentryAuthToken: "Sentry API token for the Sentry provider and the data-scrubbing settings",
@@ -44,6 +48,7 @@ export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
 export const SECRET_FORMAT: Readonly<Record<SecretKey, "url" | "token" | "password">> = {
   slackWebhookUrl: "url",
   pagerdutyRoutingKey: "token",
+  pagerdutyToken: "token",
   opsgenieApiKey: "token",
   smtpPassword: "password",
   sentryAuthToken: "token",

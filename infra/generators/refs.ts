@@ -22,7 +22,9 @@ export type DerivedSecret =
   | "esHttpKeyPem"
   | "esHttpCaPem"
   /** `GenieKey <opsgenieApiKey>`: the header New Relic's webhook to Opsgenie sends. */
-  | "opsgenieAuthorization";
+  | "opsgenieAuthorization"
+  /** A team's managed PagerDuty Events API v2 integration key (alerting.pagerduty.managed). */
+  | `pagerdutyIntegrationKey:${string}`;
 
 export const isRef = (value: unknown): value is Ref =>
   typeof value === "object" && value !== null && typeof (value as Ref).$ref === "string";

@@ -1,6 +1,7 @@
 import { ALERT_LEVELS, PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, alertChannels } from "../alerting/channels";
+import { pagerdutyServiceName, pagerdutyTeams } from "../alerting/pagerduty";
 import { projectOwners } from "../sentry/projects";
 
 type Cfg = Pick<StackConfig, "environment" | "teams" | "services" | "alerting" | "frontend">;
@@ -95,6 +96,8 @@ export interface NrRoutingSpec {
       secretKey: SecretKey;
       /** authToken: PagerDuty integration key; header: `Authorization: GenieKey <key>`; url: the webhook URL. */
       use: "authToken" | "opsgenieHeader" | "url";
+      /** Managed PagerDuty: the team whose integration key replaces `secretKey`. */
+      pagerdutyTeam?: string;
     };
   };
   channels: Array<{
@@ -122,24 +125,33 @@ export function newRelicRouting(config: Cfg, priority: Priority): NrRoutingSpec 
   const mine = channel.destinations.filter((d) => owners.includes(d.team));
   const level = ALERT_LEVELS[priority];
   switch (channel.kind) {
-    case "pagerduty":
+    case "pagerduty": {
+      // Managed PagerDuty: the frontend's (first) owning team's service, else the shared key.
+      const team = pagerdutyTeams(config).find((t) => owners.includes(t));
       return {
         priority,
         kind: channel.kind,
         destination: {
           type: "PAGERDUTY_SERVICE_INTEGRATION",
           properties: [{ key: "", value: "" }],
-          credential: { secretKey: channel.secretKey, use: "authToken" },
+          credential: {
+            secretKey: channel.secretKey,
+            use: "authToken",
+            ...(team ? { pagerdutyTeam: team } : {}),
+          },
         },
         channels: [
           {
             suffix: "pagerduty",
             type: "PAGERDUTY_SERVICE_INTEGRATION",
             properties: [{ key: "summary", value: `[${priority}] {{ issueTitle }}` }],
-            target: "PagerDuty service (key `pagerdutyRoutingKey`)",
+            target: team
+              ? `PagerDuty service ${pagerdutyServiceName(config, team)} (team ${team}'s managed integration)`
+              : "PagerDuty service (key `pagerdutyRoutingKey`)",
           },
         ],
       };
+    }
     case "opsgenie":
       // New Relic has no Opsgenie destination: a webhook to Opsgenie's Alert API does the same.
       return {

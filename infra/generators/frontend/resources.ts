@@ -1,5 +1,6 @@
 import type { Priority } from "../../catalog/alert-levels";
 import type { StackConfig } from "../../config";
+import { integrationKeyRef } from "../alerting/pagerduty";
 import { type Ref, ref, secretRef } from "../refs";
 import {
   browserAppName,
@@ -18,7 +19,9 @@ function credentialArgs(
 ) {
   const cred = r.destination.credential;
   if (!cred) return base;
-  const secret: Ref = secretRef(cred.use === "opsgenieHeader" ? "opsgenieAuthorization" : cred.secretKey);
+  const secret: Ref = cred.pagerdutyTeam
+    ? integrationKeyRef(cred.pagerdutyTeam)
+    : secretRef(cred.use === "opsgenieHeader" ? "opsgenieAuthorization" : cred.secretKey);
   switch (cred.use) {
     case "authToken":
       return { ...base, authToken: { prefix: "Token token=", token: secret } };
