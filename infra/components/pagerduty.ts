@@ -25,9 +25,12 @@ export class Paging extends pulumi.ComponentResource {
     const provider = new pagerduty.Provider(`${name}-provider`, wire(pagerdutyProviderArgs(), refs), {
       parent: this,
     });
-    const child = { parent: this, provider };
     const services: Record<string, pulumi.Output<string>> = {};
     for (const plan of pagerdutyPlan(args.config)) {
+      // One component per team: its policy, service and integration belong together (the policy
+      // pack follows a team's key to its escalation policy through them).
+      const team = new TeamPaging(`${name}-${plan.team}`, { parent: this });
+      const child = { parent: team, provider };
       const policy = new pagerduty.EscalationPolicy(
         `${name}-${plan.team}-policy`,
         wire(plan.escalationPolicy, refs),
@@ -43,9 +46,21 @@ export class Paging extends pulumi.ComponentResource {
       );
       this.integrationKeys[plan.team] = pulumi.secret(integration.integrationKey);
       services[plan.team] = service.htmlUrl;
+      team.done({ service: service.id });
     }
     this.outputs = { services };
     this.registerOutputs(this.outputs);
+  }
+}
+
+/** A team's PagerDuty resources. */
+class TeamPaging extends pulumi.ComponentResource {
+  constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+    super("observability:alerting:TeamPaging", name, {}, opts);
+  }
+
+  done(outputs: pulumi.Inputs): void {
+    this.registerOutputs(outputs);
   }
 }
 

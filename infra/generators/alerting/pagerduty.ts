@@ -108,7 +108,9 @@ export function serviceArgs(config: Cfg, team: string) {
 }
 
 export const serviceIntegrationArgs = (_config: Cfg, team: string) => ({
-  name: "Events API v2 (Alertmanager, Grafana, New Relic)",
+  // Names where the key is deployed: for operators, and for the policy pack to follow a route's
+  // key file back to this integration, its service and its escalation policy.
+  name: `Alertmanager, Grafana, New Relic (key ${integrationKeyFile(team)})`,
   service: ref(`pagerduty-service:${team}`),
   type: "events_api_v2_inbound_integration",
 });
