@@ -3,12 +3,20 @@ import { elasticsearchReader, Grafana } from "./components/grafana";
 import { Archive } from "./components/archive";
 import { Logging } from "./components/logging";
 import { Metrics } from "./components/metrics";
+import { Paging } from "./components/pagerduty";
+import { pagerdutyManaged } from "./generators/alerting/pagerduty";
 import { Frontend } from "./components/frontend";
 import { Sentry } from "./components/sentry";
 import type { LoadedConfig, StackSecrets } from "./config";
 
 /** Secret config values as Pulumi secrets: the same keys, each marked secret. */
 type SecretInputs = { [K in keyof StackSecrets]: pulumi.Output<string> };
+
+/** A secret the schema requires in this configuration (requiredSecrets); absent is a bug. */
+function requireSecret(value: pulumi.Output<string> | undefined, key: string): pulumi.Output<string> {
+  if (value === undefined) throw new Error(`secret ${key} is required by this configuration`);
+  return value;
+}
 
 /**
  * Builds every component of the platform from a validated config. Pure wiring: the artifacts come
@@ -19,7 +27,13 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     Object.entries(plain).map(([k, v]) => [k, pulumi.secret(v)]),
   ) as SecretInputs;
 
-  const metrics = new Metrics("metrics", { config, secrets });
+  // Managed PagerDuty first: every P1 route needs its team's integration key.
+  const paging = pagerdutyManaged(config)
+    ? new Paging("pagerduty", { config, token: requireSecret(secrets.pagerdutyToken, "pagerdutyToken") })
+    : undefined;
+  const pagerdutyKeys = paging?.integrationKeys;
+
+  const metrics = new Metrics("metrics", { config, secrets, pagerdutyKeys });
 
   const archive = new Archive("log-archive", { config });
 
@@ -32,12 +46,13 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
   const grafanaStack = new Grafana("grafana", {
     config,
     secrets,
+    pagerdutyKeys,
     elasticsearchPassword: esReader.password,
     elasticsearchCaCert: logging.outputs.elasticsearchCaCert,
   });
 
   const errorTracking = new Sentry("sentry", { config, authToken: secrets.sentryAuthToken });
-  const frontend = new Frontend("frontend", { config, secrets });
+  const frontend = new Frontend("frontend", { config, secrets, pagerdutyKeys });
 
   return {
     environment: config.environment,
@@ -46,6 +61,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     logArchive: archive.outputs,
     logging: logging.outputs,
     metrics: metrics.outputs,
+    ...(paging ? { pagerduty: paging.outputs } : {}),
     grafana: grafanaStack.outputs,
   };
 }

@@ -1,7 +1,12 @@
-import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { parse as parseYaml } from "yaml";
 import { ALERT_LEVELS, PRIORITIES, type Priority } from "../infra/catalog/alert-levels";
-import { asArray, asRecord, dedupe, entries, known, prop } from "./lib";
+import { asArray, asRecord, dedupe, entries, known, prop, stackOfUrn } from "./lib";
 
 /** Labels and annotations the spec's alerting rules require of every alert ("Set clear ownership", "Document runbooks"). */
 export const REQUIRED_LABELS = ["priority", "team"] as const;
@@ -223,10 +228,72 @@ export function alertmanagerConfigs(resources: PolicyResource[]): FoundConfig[] 
   return found;
 }
 
+export const PAGERDUTY = {
+  service: "pagerduty:index/service:Service",
+  escalationPolicy: "pagerduty:index/escalationPolicy:EscalationPolicy",
+  integration: "pagerduty:index/serviceIntegration:ServiceIntegration",
+} as const;
+/** Production stacks must escalate an unacknowledged P1 to a second person. */
+export const MIN_ESCALATION_LEVELS = 2;
+
+const parentOf = (r: PolicyResource): string | undefined => r.opts.parent ?? r.parent?.urn;
+
+/**
+ * The one resource of a type a resource references through `key`: by the engine's property
+ * dependencies under `pulumi preview`, else the only one of that type under the same parent (the
+ * program groups each team's PagerDuty resources in one component; the render records no
+ * dependencies).
+ */
+function referenced(
+  r: PolicyResource,
+  key: string,
+  type: string,
+  all: PolicyResource[],
+): PolicyResource | undefined {
+  const dep = (r.propertyDependencies?.[key] ?? []).find((d) => d.type === type);
+  if (dep) return dep;
+  const siblings = all.filter((x) => x.type === type && parentOf(x) === parentOf(r) && parentOf(r));
+  return siblings.length === 1 ? siblings[0] : undefined;
+}
+
+/**
+ * Where a PagerDuty key file's pages end: the escalation levels of the managed policy behind it, or
+ * why that cannot be known. A managed integration names its key file (`... (key <file>)`).
+ */
+export function escalationOfKeyFile(file: string, resources: PolicyResource[]): number | string {
+  const key = file.split("/").pop() ?? file;
+  const integration = resources.find(
+    (r) =>
+      r.type === PAGERDUTY.integration && String(known(() => r.props.name) ?? "").includes(`(key ${key})`),
+  );
+  if (!integration)
+    return `its key ${key} comes from no PagerDuty integration managed in this stack, so its escalation cannot be checked`;
+  const service = referenced(integration, "service", PAGERDUTY.service, resources);
+  if (!service) return `the integration of key ${key} belongs to no service of this stack`;
+  const policy = referenced(service, "escalationPolicy", PAGERDUTY.escalationPolicy, resources);
+  if (!policy) return `the service ${service.name} has no escalation policy of this stack`;
+  return asArray(known(() => policy.props.rules)).length;
+}
+
+function isProductionStack(args: StackValidationArgs): boolean {
+  const stacks = args.getConfig<{ productionStacks?: string[] }>().productionStacks ?? ["prod", "production"];
+  return args.resources[0] ? stacks.includes(stackOfUrn(args.resources[0].urn)) : false;
+}
+
 export const p1PagesPhone: StackValidationPolicy = {
   name: "p1-routes-to-phone",
-  description: `Every P1 alert reaches a phone-paging receiver (PagerDuty or Opsgenie) in the Alertmanager and Grafana routing trees, for every team, and every P1 Sentry issue alert pages: the spec answers P1 within ${ALERT_LEVELS.P1.responseMinutes} minutes by phone.`,
+  description: `Every P1 alert reaches a phone-paging receiver (PagerDuty or Opsgenie) in the Alertmanager and Grafana routing trees, for every team, and every P1 Sentry issue alert pages: the spec answers P1 within ${ALERT_LEVELS.P1.responseMinutes} minutes by phone. In production every team's P1 through PagerDuty ends in an escalation policy of this stack with at least ${MIN_ESCALATION_LEVELS} levels, so an unacknowledged page reaches a second person.`,
   enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      productionStacks: {
+        type: "array",
+        items: { type: "string" },
+        default: ["prod", "production"],
+        description: "Stack names held to the production rules (the escalation check).",
+      },
+    },
+  },
   validateStack: (args, reportViolation) => {
     const report = dedupe(reportViolation);
     const configs = alertmanagerConfigs(args.resources);
@@ -243,6 +310,7 @@ export const p1PagesPhone: StackValidationPolicy = {
           r.urn,
         );
     }
+    const production = isProductionStack(args);
     for (const { where, urn, config } of configs) {
       const route = prop(config, "route");
       if (route === undefined) {
@@ -264,6 +332,22 @@ export const p1PagesPhone: StackValidationPolicy = {
             `${where}: a P1 alert${team ? ` of team ${team}` : " without a team"} is routed to ${reached.join(", ")}, which has no phone paging (PagerDuty/Opsgenie)`,
             urn,
           );
+        if (!team || !production) continue;
+        for (const name of reached)
+          for (const pd of asArray(prop(receivers.get(name), "pagerduty_configs"))) {
+            const file = prop(pd, "routing_key_file");
+            const levels =
+              typeof file === "string"
+                ? escalationOfKeyFile(file, args.resources)
+                : "it has no routing_key_file naming its key";
+            if (typeof levels === "string")
+              report(`${where}: team ${team}'s P1 pages through receiver ${name}, but ${levels}`, urn);
+            else if (levels < MIN_ESCALATION_LEVELS)
+              report(
+                `${where}: team ${team}'s P1 pages through receiver ${name}, whose escalation policy has ${levels} level(s); production needs at least ${MIN_ESCALATION_LEVELS}`,
+                urn,
+              );
+          }
       }
     }
   },

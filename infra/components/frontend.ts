@@ -2,12 +2,15 @@ import * as newrelic from "@pulumi/newrelic";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey, StackConfig } from "../config";
 import { browserAppName, newRelicResources } from "../generators/frontend";
+import { integrationKeyValues } from "./pagerduty";
 import { type RefValues, secretValues, wire } from "./refs";
 
 export interface FrontendArgs {
   config: Pick<StackConfig, "environment" | "teams" | "services" | "alerting" | "frontend">;
   /** Secret config values; `newrelicApiKey` and the channel credentials are read when New Relic is on. */
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+  /** Per team, its managed PagerDuty integration key (alerting.pagerduty.managed). */
+  pagerdutyKeys?: Record<string, pulumi.Input<string>>;
 }
 
 export interface FrontendOutputs {
@@ -49,7 +52,10 @@ export class Frontend extends pulumi.ComponentResource {
       return;
     }
 
-    const refs: Record<string, pulumi.Input<string>> = { ...secretValues(args.secrets) };
+    const refs: Record<string, pulumi.Input<string>> = {
+      ...secretValues(args.secrets),
+      ...integrationKeyValues(args.pagerdutyKeys),
+    };
     const opsgenieKey = args.secrets.opsgenieApiKey;
     if (opsgenieKey) refs["secret:opsgenieAuthorization"] = pulumi.interpolate`GenieKey ${opsgenieKey}`;
     const slackToken = args.secrets.slackBotToken;

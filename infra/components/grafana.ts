@@ -23,12 +23,15 @@ import {
   renderDashboards,
   smtpSecret,
 } from "../generators/grafana";
+import { integrationKeyValues } from "./pagerduty";
 import { type RefValues, secretValues, wire } from "./refs";
 
 export interface GrafanaArgs {
   config: StackConfig;
   /** Secret config values (pulumi.secret Outputs): grafanaAdminPassword, smtpPassword, the channel keys, sentryAuthToken. */
   secrets: Partial<Record<SecretKey, pulumi.Input<string>>>;
+  /** Per team, its managed PagerDuty integration key (alerting.pagerduty.managed). */
+  pagerdutyKeys?: Record<string, pulumi.Input<string>>;
   /** Password of `grafana.logs.username` and the CA of Elasticsearch's HTTP certificate (from the logging stack). */
   elasticsearchPassword?: pulumi.Input<string>;
   elasticsearchCaCert?: pulumi.Input<string>;
@@ -72,6 +75,7 @@ export class Grafana extends pulumi.ComponentResource {
     const refs: RefValues = {
       namespace: ns.metadata.name,
       ...secretValues(args.secrets),
+      ...integrationKeyValues(args.pagerdutyKeys),
       ...(args.elasticsearchPassword === undefined
         ? {}
         : { "secret:elasticsearchReaderPassword": args.elasticsearchPassword }),

@@ -10,12 +10,15 @@ import {
   resolveMetrics,
   serviceMonitor,
 } from "../generators/metrics";
+import { integrationKeyValues } from "./pagerduty";
 import { secretValues, wire } from "./refs";
 
 export interface MetricsArgs {
   config: AlertmanagerInput;
   /** Channel credentials (Pulumi secrets); they go into a Kubernetes Secret only. */
   secrets: Partial<Record<SecretKey, pulumi.Input<string>>>;
+  /** Per team, its managed PagerDuty integration key (alerting.pagerduty.managed). */
+  pagerdutyKeys?: Record<string, pulumi.Input<string>>;
 }
 
 /**
@@ -40,7 +43,11 @@ export class Metrics extends pulumi.ComponentResource {
     const stateful = { parent: this, protect: config.production, retainOnDelete: config.production };
 
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, metricsNamespace(config), stateful);
-    const refs = { namespace: ns.metadata.name, ...secretValues(args.secrets) };
+    const refs = {
+      namespace: ns.metadata.name,
+      ...secretValues(args.secrets),
+      ...integrationKeyValues(args.pagerdutyKeys),
+    };
     const secret = new k8s.core.v1.Secret(`${name}-channels`, wire(channelSecret(config), refs), {
       parent: this,
     });

@@ -10,6 +10,15 @@ export const alertingSchema = z.strictObject({
   pagingProvider: z.enum(["pagerduty", "opsgenie"]).default("pagerduty").meta({
     description: "P1 phone paging provider. Its key is the secret `pagerdutyRoutingKey` or `opsgenieApiKey`.",
   }),
+  pagerduty: z
+    .strictObject({
+      managed: z.boolean().default(false).meta({
+        description:
+          "Create per team a PagerDuty service, escalation policy and Events API v2 integration, and route each team's P1 to its own key. Needs the secret `pagerdutyToken` and `pagerduty` on every team. Off by default: a stack that brings its own PagerDuty set-up keeps it untouched and pages through `pagerdutyRoutingKey` alone.",
+      }),
+    })
+    .prefault({})
+    .meta({ description: "PagerDuty managed as code (pagingProvider: pagerduty)." }),
   email: z
     .strictObject({
       from: emailAddress.meta({ description: "Sender address of P2 alert email." }),

@@ -4,4 +4,4 @@ export * from "./secrets";
 export type { LoggingConfig } from "./logging";
 export type { SentryConfig } from "./sentry";
 export type { ServiceConfig } from "./services";
-export type { TeamConfig } from "./teams";
+export type { TeamConfig, TeamPagerdutyConfig } from "./teams";

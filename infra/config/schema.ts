@@ -124,6 +124,7 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
         message: `unknown team "${team}" (${known()})`,
       });
   });
+  pagerdutyReferences(cfg, ctx);
   const owner = text(field(field(cfg, "metrics"), "ownerTeam"));
   if (owner !== undefined && teams.size > 0 && !teams.has(owner))
     ctx.addIssue({
@@ -133,13 +134,51 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
     });
 }
 
+/**
+ * Managed PagerDuty needs a provider that pages, and someone to page on every team; production
+ * also needs a second level, so an unacknowledged P1 reaches another person.
+ */
+function pagerdutyReferences(cfg: unknown, ctx: z.RefinementCtx): void {
+  const alerting = field(cfg, "alerting");
+  if (field(field(alerting, "pagerduty"), "managed") !== true) return;
+  if (text(field(alerting, "pagingProvider")) === "opsgenie") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["alerting", "pagerduty", "managed"],
+      message: "managed PagerDuty needs pagingProvider: pagerduty",
+    });
+    return;
+  }
+  const production = field(cfg, "production") === true;
+  list(field(cfg, "teams")).forEach((t, i) => {
+    const pd = field(t, "pagerduty");
+    if (pd === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["teams", i, "pagerduty"],
+        message: "alerting.pagerduty.managed is on: expected scheduleId or userIds for this team",
+      });
+    else if (
+      production &&
+      field(pd, "escalateToScheduleId") === undefined &&
+      field(pd, "escalateToUserIds") === undefined
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: ["teams", i, "pagerduty", "escalateToScheduleId"],
+        message: "production pages two levels: expected escalateToScheduleId or escalateToUserIds",
+      });
+  });
+}
+
 /** The secrets the configured channels and integrations need, each set as a secret. */
 function secretsPresent(cfg: unknown, ctx: z.RefinementCtx): void {
   const paging =
     text(field(field(cfg, "alerting"), "pagingProvider")) === "opsgenie" ? "opsgenie" : "pagerduty";
   const newRelic = field(field(field(cfg, "frontend"), "newRelic"), "enabled") === true;
+  const managed = field(field(field(cfg, "alerting"), "pagerduty"), "managed") === true;
   for (const key of requiredSecrets({
-    alerting: { pagingProvider: paging },
+    alerting: { pagingProvider: paging, pagerduty: { managed } },
     frontend: { newRelic: { enabled: newRelic } },
   }))
     if (field(cfg, key) === undefined)
@@ -217,11 +256,14 @@ export type StackConfig = Omit<ParsedStackConfig, SecretKey>;
 
 /** The secrets this configuration needs; each concern's settings decide which. */
 export function requiredSecrets(cfg: {
-  alerting: { pagingProvider: "pagerduty" | "opsgenie" };
+  alerting: { pagingProvider: "pagerduty" | "opsgenie"; pagerduty: { managed: boolean } };
   frontend: { newRelic: { enabled: boolean } };
 }): SecretKey[] {
   const needed: SecretKey[] = [...ALWAYS_REQUIRED];
+  // The routing key stays with managed PagerDuty: the fallback for alerts without a known team.
   needed.push(cfg.alerting.pagingProvider === "pagerduty" ? "pagerdutyRoutingKey" : "opsgenieApiKey");
+  if (cfg.alerting.pagingProvider === "pagerduty" && cfg.alerting.pagerduty.managed)
+    needed.push("pagerdutyToken");
   if (cfg.frontend.newRelic.enabled) needed.push("newrelicApiKey");
   return needed;
 }

@@ -6,6 +6,7 @@
 export const SECRET_KEYS = [
   "slackBotToken",
   "pagerdutyRoutingKey",
+  "pagerdutyToken",
   "opsgenieApiKey",
   "smtpPassword",
   "sentryAuthToken",
@@ -31,7 +32,10 @@ export type StackSecrets = Record<(typeof ALWAYS_REQUIRED)[number], string> &
 export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
   slackBotToken:
     "Slack app bot token (`xoxb-...`, scope `chat:write`) that posts P3 alerts to each team's channel with chat.postMessage; invite the app to every channel",
-  pagerdutyRoutingKey: "PagerDuty Events v2 routing key for P1 pages (pagingProvider: pagerduty)",
+  pagerdutyRoutingKey:
+    "PagerDuty Events v2 routing key for P1 pages (pagingProvider: pagerduty); with alerting.pagerduty.managed, only for alerts without a known team",
+  pagerdutyToken:
+    "PagerDuty REST API token for the PagerDuty provider (only when alerting.pagerduty.managed is on)",
   opsgenieApiKey: "Opsgenie API key for P1 pages (pagingProvider: opsgenie)",
   smtpPassword: "SMTP password for P2 email",
   sentryAuthToken: "Sentry API token for the Sentry provider and the data-scrubbing settings",
@@ -45,6 +49,7 @@ export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
 export const SECRET_FORMAT: Readonly<Record<SecretKey, "url" | "token" | "password">> = {
   slackBotToken: "token",
   pagerdutyRoutingKey: "token",
+  pagerdutyToken: "token",
   opsgenieApiKey: "token",
   smtpPassword: "password",
   sentryAuthToken: "token",

@@ -1,6 +1,51 @@
 import { z } from "zod";
 import { emailAddress, slackChannel, teamName } from "./common";
 
+/** A PagerDuty object id (schedule, user): `P` and six upper-case letters or digits. */
+export const pagerdutyId = z
+  .string()
+  .regex(/^P[A-Z0-9]{6}$/, "expected a PagerDuty id such as PABC123 (P and six A-Z or 0-9)");
+
+const pagerdutyUsers = z
+  .array(pagerdutyId)
+  .min(1, "expected at least one user id")
+  .refine((ids) => new Set(ids).size === ids.length, "expected each user id once");
+
+/**
+ * Who a team's managed PagerDuty escalation policy pages: level 1 first, then, when nobody
+ * acknowledges within the P1 response time, the escalation level. Ids are of existing schedules
+ * and users: rotations stay in PagerDuty, where people swap shifts.
+ */
+export const teamPagerdutySchema = z
+  .strictObject({
+    scheduleId: pagerdutyId
+      .optional()
+      .meta({ description: "On-call schedule paged first (or give `userIds`)." }),
+    userIds: pagerdutyUsers.optional().meta({ description: "Users paged first, when there is no schedule." }),
+    escalateToScheduleId: pagerdutyId.optional().meta({
+      description: "Schedule paged when level 1 does not acknowledge within the P1 response time.",
+    }),
+    escalateToUserIds: pagerdutyUsers.optional().meta({
+      description: "Users paged at the escalation level, when there is no escalation schedule.",
+    }),
+  })
+  .superRefine((v, ctx) => {
+    // One target kind per level keeps "who is paged" a single answer.
+    if ((v.scheduleId === undefined) === (v.userIds === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: ["scheduleId"],
+        message: "expected exactly one of scheduleId, userIds",
+      });
+    if (v.escalateToScheduleId !== undefined && v.escalateToUserIds !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["escalateToScheduleId"],
+        message: "expected at most one of escalateToScheduleId, escalateToUserIds",
+      });
+  });
+export type TeamPagerdutyConfig = z.infer<typeof teamPagerdutySchema>;
+
 /** An owning team: the `team` label of its alerts, its Grafana folder, its Sentry team. */
 export const teamSchema = z.strictObject({
   name: teamName.meta({
@@ -9,6 +54,10 @@ export const teamSchema = z.strictObject({
   email: emailAddress.meta({ description: "P2 (email) destination for this team's alerts." }),
   slackChannel: slackChannel.meta({
     description: "P3 Slack channel for this team's alerts, e.g. `#team-alerts`.",
+  }),
+  pagerduty: teamPagerdutySchema.optional().meta({
+    description:
+      "Who this team's PagerDuty escalation policy pages; required for every team when `alerting.pagerduty.managed` is on.",
   }),
 });
 export type TeamConfig = z.infer<typeof teamSchema>;

@@ -24,7 +24,9 @@ export type DerivedSecret =
   /** `GenieKey <opsgenieApiKey>`: the header New Relic's webhook to Opsgenie sends. */
   | "opsgenieAuthorization"
   /** `Bearer <slackBotToken>`: the header New Relic's webhook to Slack's chat.postMessage sends. */
-  | "slackAuthorization";
+  | "slackAuthorization"
+  /** A team's managed PagerDuty Events API v2 integration key (alerting.pagerduty.managed). */
+  | `pagerdutyIntegrationKey:${string}`;
 
 export const isRef = (value: unknown): value is Ref =>
   typeof value === "object" && value !== null && typeof (value as Ref).$ref === "string";

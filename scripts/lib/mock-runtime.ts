@@ -16,6 +16,11 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
   }
   // Sentry's numeric team id, which email actions target (the slug is not accepted there).
   if (args.type === "sentry:index/sentryTeam:SentryTeam") state.internalId ??= `${args.name}-internal-id`;
+  // PagerDuty computes these; fake ones show the wiring (the key is a secret in the render).
+  if (args.type === "pagerduty:index/serviceIntegration:ServiceIntegration")
+    state.integrationKey ??= `${args.name}-integration-key`;
+  if (args.type === "pagerduty:index/service:Service")
+    state.htmlUrl ??= `https://example.pagerduty.com/service-directory/${args.name}-id`;
   // Obvious fake PEMs, so certificate wiring shows in the render (the real provider computes them).
   const pem = (label: string) => `-----BEGIN ${label}-----\nMOCK ${args.name}\n-----END ${label}-----`;
   if (args.type === "tls:index/privateKey:PrivateKey") {

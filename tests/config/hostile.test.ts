@@ -341,9 +341,10 @@ describe("edge values the schema accepts become what the tools accept", () => {
 
   it("team names at the longest: Grafana folder uids fit and amtool accepts the receivers", () => {
     const long = `t${"x".repeat(34)}`;
+    const pagerduty = { scheduleId: "PABC123" };
     const teams = [
-      { name: long, email: "t@example.com", slackChannel: `#${"c".repeat(80)}` },
-      { name: "web", email: "web@example.com", slackChannel: "#web" },
+      { name: long, email: "t@example.com", slackChannel: `#${"c".repeat(80)}`, pagerduty },
+      { name: "web", email: "web@example.com", slackChannel: "#web", pagerduty },
     ];
     const config = stackConfig("dev", {
       teams,
@@ -427,7 +428,14 @@ describe("derived names stay within their targets' limits", () => {
     const logging = value("logging");
     const result = await render("prod", {
       environment: longest("e", 20),
-      teams: [{ name: team, email: "t@example.com", slackChannel: `#${"c".repeat(80)}` }],
+      teams: [
+        {
+          name: team,
+          email: "t@example.com",
+          slackChannel: `#${"c".repeat(80)}`,
+          pagerduty: { scheduleId: "PABC123", escalateToScheduleId: "PDEF456" },
+        },
+      ],
       services: [{ name: svc, team, namespace: longest("n", 40) }],
       archive: { ...value("archive"), bucketPrefix: longest("b", 42) },
       logging: { ...logging, clusterName: longest("c", 36), namespace: longest("l", 40) },
@@ -443,6 +451,7 @@ describe("derived names stay within their targets' limits", () => {
         over.push(`${what}: ${text.length} > ${max}: ${text}`);
     };
     let seen = 0;
+    let seenPagerduty = 0;
     for (const r of result.resources) {
       const inputs = r.inputs as Record<string, Json>;
       const meta = inputs.metadata as { name?: string; labels?: Record<string, string> } | undefined;
@@ -459,8 +468,14 @@ describe("derived names stay within their targets' limits", () => {
       if (r.type === "aws:iam/role:Role") check("IAM role", inputs.name, 64);
       if (r.type.startsWith("sentry:")) check(`${r.type} slug`, inputs.slug, 50);
       if (r.type.startsWith("newrelic:")) check(`${r.type} name`, inputs.name, 128);
+      // PagerDuty's API caps service, escalation policy and integration names at 255 characters.
+      if (r.type.startsWith("pagerduty:index/")) {
+        seenPagerduty++;
+        check(`${r.type} name`, inputs.name, 255);
+      }
     }
     expect(seen).toBeGreaterThan(10);
+    expect(seenPagerduty).toBe(3);
     expect(over).toEqual([]);
   });
 });

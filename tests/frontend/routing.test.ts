@@ -30,9 +30,11 @@ describe("New Relic routing per priority", () => {
         expect(r.destination).toEqual({
           type: "PAGERDUTY_SERVICE_INTEGRATION",
           properties: [{ key: "", value: "" }],
-          credential: { secretKey: "pagerdutyRoutingKey", use: "authToken" },
+          // prod manages PagerDuty: the frontend's owner (web) pages its own service.
+          credential: { secretKey: "pagerdutyRoutingKey", use: "authToken", pagerdutyTeam: "web" },
         });
         expect(r.channels.map((c) => c.type)).toEqual(["PAGERDUTY_SERVICE_INTEGRATION"]);
+        expect(r.channels[0]!.target).toContain("prod-web");
         break;
       case "email":
         // Only the owners of frontend services (team web), not every team.
@@ -59,7 +61,9 @@ describe("New Relic routing per priority", () => {
   });
 
   it("pages through Opsgenie's Alert API when the stack uses Opsgenie", () => {
-    const ops = configOf("prod", { alerting: { ...prod.alerting, pagingProvider: "opsgenie" } });
+    const ops = configOf("prod", {
+      alerting: { ...prod.alerting, pagingProvider: "opsgenie", pagerduty: { managed: false } },
+    });
     const r = newRelicRouting(ops, "P1");
     expect(r.destination).toEqual({
       type: "WEBHOOK",
@@ -68,6 +72,14 @@ describe("New Relic routing per priority", () => {
     });
     const payload = JSON.parse(r.channels[0]!.properties[0]!.value.replace(/\{\{ json \w+ \}\}/g, '"x"'));
     expect(payload).toMatchObject({ priority: "P1", tags: ["web"] });
+  });
+
+  it("pages with the shared routing key when the stack brings its own PagerDuty", () => {
+    const own = configOf("prod", { alerting: { ...prod.alerting, pagerduty: { managed: false } } });
+    expect(newRelicRouting(own, "P1").destination.credential).toEqual({
+      secretKey: "pagerdutyRoutingKey",
+      use: "authToken",
+    });
   });
 
   it("never puts a credential into plain properties", () => {

@@ -40,6 +40,8 @@ async function construct(secrets: Partial<Record<SecretKey, pulumi.Output<string
   return new Grafana("grafana", {
     config: stackConfig("dev"),
     secrets,
+    // dev manages PagerDuty: the Paging component's integration keys, per team.
+    pagerdutyKeys: { platform: secret("pd-platform"), web: secret("pd-web") },
     elasticsearchPassword: secret("es-password"),
     elasticsearchCaCert: secret("es-ca"),
   });
@@ -114,6 +116,17 @@ describe("Grafana component wiring", () => {
     expect(es.inputs).toMatchObject({ basicAuthEnabled: true, basicAuthUsername: "grafana-reader" });
     expect(JSON.parse(es.inputs.jsonDataEncoded as string)).toMatchObject({ tlsAuthWithCACert: true });
     expect(redact(es.inputs.secureJsonDataEncoded)).toBe("[secret]");
+  });
+
+  it("pages each team's P1 contact point with the team's own integration key, as a secret", () => {
+    for (const team of ["platform", "web"]) {
+      const cp = registrations.find(
+        (r) => r.type === "grafana:alerting/contactPoint:ContactPoint" && r.inputs.name === `P1-${team}`,
+      )!;
+      const key = (cp.inputs.pagerduties as { integrationKey: unknown }[])[0]!.integrationKey;
+      expect(JSON.stringify(key)).toContain(`${SECRET_TEXT}pd-${team}`);
+      expect(redact(key)).toBe("[secret]");
+    }
   });
 
   it("never shows a secret value outside a secret", () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { SLACK_POST_MESSAGE } from "../../infra/generators/alerting/channels";
 import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
+import { integrationKeyFile, pagerdutyTeams } from "../../infra/generators/alerting/pagerduty";
 import { forAlertmanager025, requireTool } from "../helpers/tools";
 import { stackConfig, stackValue } from "../../scripts/lib/stack-config";
 
@@ -227,6 +228,9 @@ beforeAll(async () => {
   secretDir = join(work, "secrets");
   mkdirSync(secretDir);
   writeFileSync(join(secretDir, "pagerdutyRoutingKey"), "test-routing-key");
+  // dev manages PagerDuty: each team's integration key, as the PagerDuty component's output fills it.
+  for (const team of pagerdutyTeams(stackConfig("dev")))
+    writeFileSync(join(secretDir, integrationKeyFile(team)), `${team}-integration-key`);
   writeFileSync(join(secretDir, "slackBotToken"), SLACK_TOKEN);
   writeFileSync(join(secretDir, "smtpPassword"), "unused");
   writeFileSync(join(secretDir, "deadMansSwitchUrl"), `${sinkUrl}/deadmansswitch`);
@@ -248,10 +252,21 @@ afterAll(async () => {
 });
 
 describe("a real Alertmanager with the rendered config", () => {
-  it("pages P1 through PagerDuty with the routing key read from the secret file", async () => {
-    const p1 = alert("AvailabilitySLOFastBurn", "P1", "api", "platform");
-    await post([{ labels: p1 }]);
-    const d = await waitFor("P1 page", () => delivered("/pagerduty", p1, "firing"));
+  it("pages each team's P1 with its own integration key read from the secret file", async () => {
+    const platform = alert("AvailabilitySLOFastBurn", "P1", "api", "platform");
+    // Not service "web": a firing P1 there would inhibit the P2 the next test expects.
+    const web = alert("ServiceDown", "P1", "storefront", "web");
+    await post([{ labels: platform }, { labels: web }]);
+    const d = await waitFor("platform P1 page", () => delivered("/pagerduty", platform, "firing"));
+    expect(d.body.routing_key).toBe("platform-integration-key");
+    const w = await waitFor("web P1 page", () => delivered("/pagerduty", web, "firing"));
+    expect(w.body.routing_key).toBe("web-integration-key");
+  });
+
+  it("pages a P1 without a known team with the fallback routing key", async () => {
+    const orphan = alert("ServiceDown", "P1", "legacy", "nobody");
+    await post([{ labels: orphan }]);
+    const d = await waitFor("fallback P1 page", () => delivered("/pagerduty", orphan, "firing"));
     expect(d.body.routing_key).toBe("test-routing-key");
   });
 
@@ -389,7 +404,8 @@ describe("a real Alertmanager during a maintenance window", () => {
     const page = await waitFor("P1 page in maintenance", () =>
       delivered(`/maintenance/pagerduty`, p1, "firing"),
     );
-    expect(page.body.routing_key).toBe("test-routing-key");
+    // dev manages PagerDuty: the platform team's own integration key pages it.
+    expect(page.body.routing_key).toBe("platform-integration-key");
     await waitFor("unprioritised alert in maintenance", () =>
       deliveries.find(
         (d) => d.path === "/maintenance/slack" && JSON.stringify(d.body).includes("Unlabelled"),

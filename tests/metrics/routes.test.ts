@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { metricsConcern } from "../../infra/generators/metrics";
+import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { parse, stringify } from "yaml";
 import { forAlertmanager025, runTool, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
@@ -24,11 +25,14 @@ describe.each(["dev", "prod"] as const)("Alertmanager routes (%s)", (stack) => {
     ]);
 
   const cases: [string, Record<string, string>][] = [
+    // Both stacks manage PagerDuty: each team's P1 reaches its own service's receiver.
     [
-      "p1-pagerduty",
+      "p1-pagerduty-platform",
       { alertname: "AvailabilitySLOFastBurn", priority: "P1", service: "api", team: "platform" },
     ],
-    ["p1-pagerduty", { alertname: "ServiceDown", priority: "P1", service: "web", team: "web" }],
+    ["p1-pagerduty-web", { alertname: "ServiceDown", priority: "P1", service: "web", team: "web" }],
+    ["p1-pagerduty", { alertname: "ServiceDown", priority: "P1", service: "legacy", team: "nobody" }],
+    ["p1-pagerduty", { alertname: "ServiceDown", priority: "P1", service: "legacy" }],
     ["p2-email-platform", { alertname: "MemoryGrowing", priority: "P2", service: "api", team: "platform" }],
     ["p2-email-web", { alertname: "LatencyP99High", priority: "P2", service: "web", team: "web" }],
     [
@@ -47,9 +51,42 @@ describe.each(["dev", "prod"] as const)("Alertmanager routes (%s)", (stack) => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
+  it("gives every team's P1 its own receiver with its own key file", () => {
+    const cfg = parse(am.content) as AlertmanagerConfig;
+    for (const team of config.teams.map((t) => t.name)) {
+      const rcv = cfg.receivers.find((r) => r.name === `p1-pagerduty-${team}`);
+      const pd = rcv?.pagerduty_configs as { routing_key_file: string }[];
+      expect(pd[0]!.routing_key_file).toMatch(new RegExp(`/pagerdutyIntegrationKey-${team}$`));
+    }
+  });
+
   it("fails when the expected receiver is wrong", () => {
     const r = route("p2-email-web", { alertname: "X", priority: "P1", service: "api", team: "web" });
     expect(r.status).not.toBe(0);
-    expect(r.stdout).toContain("p1-pagerduty");
+    expect(r.stdout).toContain("p1-pagerduty-web");
+  });
+});
+
+/** A stack that brings its own PagerDuty: every P1 pages with the one routing key, as before. */
+describe("Alertmanager routes with unmanaged PagerDuty", () => {
+  const base = stackConfig("prod");
+  const config = { ...base, alerting: { ...base.alerting, pagerduty: { managed: false } } };
+  const am = alertmanagerConfig(config as never);
+  const dir = tempFiles({ "alertmanager.yaml": stringify(forAlertmanager025(am)) });
+
+  it.each(["platform", "web", "nobody"])("routes team %s's P1 to the shared receiver", (team) => {
+    const r = runTool("amtool", [
+      "config",
+      "routes",
+      "test",
+      `--config.file=${join(dir, "alertmanager.yaml")}`,
+      "--verify.receivers=p1-pagerduty",
+      "alertname=ServiceDown",
+      "priority=P1",
+      `team=${team}`,
+    ]);
+    expect(r.stdout.trim(), r.stderr).toBe("p1-pagerduty");
+    expect(r.status).toBe(0);
+    expect(am.receivers.filter((x) => x.name.startsWith("p1-pagerduty-"))).toEqual([]);
   });
 });

@@ -214,7 +214,9 @@ describe("Alertmanager routing (pure)", () => {
   it("pages through Opsgenie when the stack chooses it", () => {
     const base = stackConfig("dev");
     const am = alertmanagerConfig(
-      stackConfig("dev", { alerting: { ...base.alerting, pagingProvider: "opsgenie" } }),
+      stackConfig("dev", {
+        alerting: { ...base.alerting, pagingProvider: "opsgenie", pagerduty: { managed: false } },
+      }),
     );
     const p1 = am.receivers.find((r) => r.name === "p1-opsgenie")!;
     expect(p1.opsgenie_configs).toEqual([

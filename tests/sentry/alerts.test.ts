@@ -21,7 +21,9 @@ function configOf(stack: "dev" | "prod", overrides: Record<string, unknown> = {}
 }
 
 const dev = configOf("dev");
-const opsgenie = configOf("dev", { alerting: { ...dev.alerting, pagingProvider: "opsgenie" } });
+const opsgenie = configOf("dev", {
+  alerting: { ...dev.alerting, pagingProvider: "opsgenie", pagerduty: { managed: false } },
+});
 const teamId = (team: string) => `id-of-${team}`;
 
 describe("Sentry alert actions per priority", () => {

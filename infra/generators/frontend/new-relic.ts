@@ -1,6 +1,7 @@
 import { ALERT_LEVELS, PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, alertChannels, SLACK_POST_MESSAGE } from "../alerting/channels";
+import { pagerdutyServiceName, pagerdutyTeams } from "../alerting/pagerduty";
 import { projectOwners } from "../sentry/projects";
 
 type Cfg = Pick<StackConfig, "environment" | "teams" | "services" | "alerting" | "frontend">;
@@ -98,6 +99,8 @@ export interface NrRoutingSpec {
        * slackHeader: `Authorization: Bearer <bot token>`.
        */
       use: "authToken" | "opsgenieHeader" | "slackHeader";
+      /** Managed PagerDuty: the team whose integration key replaces `secretKey`. */
+      pagerdutyTeam?: string;
     };
   };
   channels: Array<{
@@ -125,24 +128,33 @@ export function newRelicRouting(config: Cfg, priority: Priority): NrRoutingSpec 
   const mine = channel.destinations.filter((d) => owners.includes(d.team));
   const level = ALERT_LEVELS[priority];
   switch (channel.kind) {
-    case "pagerduty":
+    case "pagerduty": {
+      // Managed PagerDuty: the frontend's (first) owning team's service, else the shared key.
+      const team = pagerdutyTeams(config).find((t) => owners.includes(t));
       return {
         priority,
         kind: channel.kind,
         destination: {
           type: "PAGERDUTY_SERVICE_INTEGRATION",
           properties: [{ key: "", value: "" }],
-          credential: { secretKey: channel.secretKey, use: "authToken" },
+          credential: {
+            secretKey: channel.secretKey,
+            use: "authToken",
+            ...(team ? { pagerdutyTeam: team } : {}),
+          },
         },
         channels: [
           {
             suffix: "pagerduty",
             type: "PAGERDUTY_SERVICE_INTEGRATION",
             properties: [{ key: "summary", value: `[${priority}] {{ issueTitle }}` }],
-            target: "PagerDuty service (key `pagerdutyRoutingKey`)",
+            target: team
+              ? `PagerDuty service ${pagerdutyServiceName(config, team)} (team ${team}'s managed integration)`
+              : "PagerDuty service (key `pagerdutyRoutingKey`)",
           },
         ],
       };
+    }
     case "opsgenie":
       // New Relic has no Opsgenie destination: a webhook to Opsgenie's Alert API does the same.
       return {

@@ -1,5 +1,6 @@
 import type { Priority } from "../../catalog/alert-levels";
 import type { StackConfig } from "../../config";
+import { integrationKeyRef } from "../alerting/pagerduty";
 import { ref, secretRef } from "../refs";
 import {
   browserAppName,
@@ -20,7 +21,13 @@ function credentialArgs(
   if (!cred) return base;
   switch (cred.use) {
     case "authToken":
-      return { ...base, authToken: { prefix: "Token token=", token: secretRef(cred.secretKey) } };
+      return {
+        ...base,
+        authToken: {
+          prefix: "Token token=",
+          token: cred.pagerdutyTeam ? integrationKeyRef(cred.pagerdutyTeam) : secretRef(cred.secretKey),
+        },
+      };
     case "opsgenieHeader":
       return {
         ...base,

@@ -3,7 +3,8 @@ import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, alertChannels, channelList } from "../alerting/channels";
 import { GROUP_BY } from "../metrics/alertmanager";
 import { resolveMetrics } from "../metrics/settings";
-import { secretRef } from "../refs";
+import { integrationKeyRef, pagerdutyTeams } from "../alerting/pagerduty";
+import { type Ref, secretRef } from "../refs";
 
 /**
  * Grafana alerting as pure data, generated from the one alert-channel definition
@@ -28,6 +29,8 @@ export interface ContactPointSpec {
   address: string;
   /** The secret the integration needs (webhook URL, routing key); SMTP is Grafana's server setting. */
   secretKey: SecretKey;
+  /** Set when the credential is not `secretKey`'s: a team's managed PagerDuty integration key. */
+  credential?: Ref;
   sendResolved: boolean;
 }
 
@@ -73,6 +76,7 @@ type AlertingInput = Pick<
 >;
 
 export function contactPoints(config: AlertingInput): ContactPointSpec[] {
+  const managed = new Set(pagerdutyTeams(config));
   const perTeam = channelList(config).flatMap((channel) =>
     channel.destinations.map(
       (d): ContactPointSpec => ({
@@ -82,6 +86,10 @@ export function contactPoints(config: AlertingInput): ContactPointSpec[] {
         kind: channel.kind,
         address: d.address,
         secretKey: channel.secretKey,
+        // Managed PagerDuty: the team's P1 pages its own service and escalation policy.
+        ...(channel.kind === "pagerduty" && managed.has(d.team)
+          ? { credential: integrationKeyRef(d.team) }
+          : {}),
         sendResolved: channel.sendResolved,
       }),
     ),
@@ -164,7 +172,7 @@ export function maintenanceMuteTiming(config: Pick<StackConfig, "alerting">): Mu
 /** A contact point as the provider takes it: one integration of the channel's kind. */
 export function contactPointArgs(cp: ContactPointSpec) {
   const disableResolveMessage = !cp.sendResolved;
-  const secret = secretRef(cp.secretKey);
+  const secret = cp.credential ?? secretRef(cp.secretKey);
   const integration = (() => {
     switch (cp.kind) {
       case "pagerduty":

@@ -1,6 +1,7 @@
 import { durationText, type NotificationTiming } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, alertChannels, channelList, SLACK_POST_MESSAGE } from "../alerting/channels";
+import { integrationKeyFile, pagerdutyTeams } from "../alerting/pagerduty";
 import { resolveMetrics } from "./settings";
 
 export type AlertmanagerInput = Pick<
@@ -12,7 +13,7 @@ export type AlertmanagerInput = Pick<
 export const CHANNEL_SECRET_NAME = "kps-alertmanager-channels";
 /** Where the chart's `alertmanagerSpec.secrets` mounts a secret's keys. */
 export const secretFile = (
-  key: SecretKey,
+  key: SecretKey | ReturnType<typeof integrationKeyFile>,
   dir = `/etc/alertmanager/secrets/${CHANNEL_SECRET_NAME}`,
 ): string => `${dir}/${key}`;
 
@@ -68,12 +69,23 @@ function receivers(channel: AlertChannel, config: AlertmanagerInput, secretDir?:
   const base = { send_resolved: channel.sendResolved };
   switch (channel.kind) {
     case "pagerduty":
-      // One routing key for the whole platform: PagerDuty's own escalation policies pick the person.
+      // The routing key pages alerts without a known team (or all, when PagerDuty is not managed
+      // here); with managed PagerDuty each team's key reaches its own service and escalation policy.
       return [
         {
           name: receiverName(channel),
           pagerduty_configs: [{ ...base, routing_key_file: file, severity: "critical" }],
         },
+        ...pagerdutyTeams(config).map((team) => ({
+          name: receiverName(channel, team),
+          pagerduty_configs: [
+            {
+              ...base,
+              routing_key_file: secretFile(integrationKeyFile(team), secretDir),
+              severity: "critical",
+            },
+          ],
+        })),
       ];
     case "opsgenie":
       return [
@@ -119,8 +131,16 @@ function receivers(channel: AlertChannel, config: AlertmanagerInput, secretDir?:
 }
 
 /** The default receiver of a priority: the paging service, or the owner team's email / the default Slack channel. */
-function priorityRoute(channel: AlertChannel, ownerTeam: string, muted: boolean): Route {
-  const perTeam = channel.kind === "email" || channel.kind === "slack";
+function priorityRoute(
+  channel: AlertChannel,
+  ownerTeam: string,
+  muted: boolean,
+  config: AlertmanagerInput,
+): Route {
+  const perTeam =
+    channel.kind === "email" ||
+    channel.kind === "slack" ||
+    (channel.kind === "pagerduty" && pagerdutyTeams(config).length > 0);
   const fallback = channel.kind === "slack" ? "default" : channel.kind === "email" ? ownerTeam : undefined;
   const route: Route = {
     receiver: receiverName(channel, fallback),
@@ -184,7 +204,7 @@ export function alertmanagerConfig(
           group_interval: "1m",
           repeat_interval: "1m",
         },
-        ...channels.map((c) => priorityRoute(c, ownerTeam, muted.has(c.priority))),
+        ...channels.map((c) => priorityRoute(c, ownerTeam, muted.has(c.priority), config)),
       ],
     },
     ...(intervals.length > 0
@@ -210,6 +230,10 @@ export function alertmanagerConfig(
     ],
   };
 }
+
+/** The managed PagerDuty integration keys the configuration reads from the channel Secret, by team. */
+export const channelSecretTeamKeys = (config: AlertmanagerInput): { team: string; file: string }[] =>
+  pagerdutyTeams(config).map((team) => ({ team, file: integrationKeyFile(team) }));
 
 /** The secret keys the Alertmanager configuration reads from the channel Secret. */
 export const channelSecretKeys = (config: AlertmanagerInput): SecretKey[] => [

@@ -6,7 +6,9 @@ import {
   alertmanagerConfig,
   CHANNEL_SECRET_NAME,
   channelSecretKeys,
+  channelSecretTeamKeys,
 } from "./alertmanager";
+import { integrationKeyRef } from "../alerting/pagerduty";
 import { type RuleFile, ruleFile } from "./rules";
 import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
 
@@ -31,7 +33,11 @@ export function channelSecret(config: MetricsInput & Parameters<typeof channelSe
   return {
     metadata: { name: CHANNEL_SECRET_NAME, namespace: ref("namespace"), labels: managedLabels() },
     type: "Opaque",
-    stringData: Object.fromEntries(channelSecretKeys(config).map((k) => [k, secretRef(k)])),
+    stringData: {
+      ...Object.fromEntries(channelSecretKeys(config).map((k) => [k, secretRef(k)])),
+      // Filled from each team's managed PagerDuty integration (its key output).
+      ...Object.fromEntries(channelSecretTeamKeys(config).map((k) => [k.file, integrationKeyRef(k.team)])),
+    },
   };
 }
 
