@@ -209,10 +209,11 @@ export interface RecordingRuleSpec {
   topic: RuleTopic;
   meaning: string;
   /**
-   * A long window derived from two 5m records: sum_over_time(numerator) / sum_over_time(denominator)
-   * over the window, instead of rate() over days of raw series (docs/design/metrics.md).
+   * A window derived from two 5m records instead of rate() over the raw series
+   * (docs/design/metrics.md): `sum` is sum_over_time(numerator) / sum_over_time(denominator) over
+   * the window; `tiles` adds the 5m rates 0, 5, 10, … minutes ago, which tile the window exactly.
    */
-  over?: { numerator: string; denominator: string };
+  over?: { numerator: string; denominator: string; method: "sum" | "tiles" };
   /**
    * Query ids whose override takes a service out of this rule's fleet form (default: `query`); such
    * a service gets its own rule from its `query` template over the raw series.
@@ -252,12 +253,16 @@ export const RECORD = {
 } as const;
 
 /**
- * SLO windows derived from the 5m records, not from raw series. Not 1h: a sum of 5m rates counts
- * the last five minutes only partly (see docs/design/metrics.md), which would delay the page for a
- * total outage from 1 to 3 minutes; 1h of raw series is the cheapest long window (1/72 of 3d).
+ * SLO windows derived from the 5m records by a sum over time. Each sum counts the last five
+ * minutes only partly (it lags by up to 5 minutes, docs/design/metrics.md): harmless for 2h and
+ * more, but on the paging pair's windows it would delay the page for a total outage from 1 to 3
+ * minutes.
  */
 export const LONG_WINDOWS: readonly SloWindow[] = ["2h", "6h", "1d", "3d"];
-const isLong = (w: SloWindow): boolean => LONG_WINDOWS.includes(w);
+/** Windows derived from the 5m records laid end to end: exact at the edges, 6 and 12 lookups. */
+export const TILED_WINDOWS: readonly SloWindow[] = ["30m", "1h"];
+/** Every SLO window derived from the 5m records. */
+export const DERIVED_WINDOWS: readonly SloWindow[] = [...TILED_WINDOWS, ...LONG_WINDOWS];
 
 /** The SLI ratio over window `w`: raw for the short windows, from the 5m records for the long ones. */
 function sloRule(kind: "errorRatio" | "slowRatio", w: SloWindow): RecordingRuleSpec {
@@ -266,12 +271,13 @@ function sloRule(kind: "errorRatio" | "slowRatio", w: SloWindow): RecordingRuleS
       ? `5xx error ratio over ${w} (availability SLI)`
       : `ratio of requests over the latency threshold over ${w} (latency SLI)`;
   const base = rule(RECORD[kind](w), kind, w, "slo", meaning);
-  if (!isLong(w)) return base;
+  if (!DERIVED_WINDOWS.includes(w)) return base;
   const numerator = kind === "errorRatio" ? RECORD.errorRate : RECORD.slowRate;
+  const method = TILED_WINDOWS.includes(w) ? "tiles" : "sum";
   return {
     ...base,
-    meaning: `${meaning}; from the 5m records`,
-    over: { numerator, denominator: RECORD.requestRate },
+    meaning: `${meaning}; ${method === "tiles" ? "the 5m records laid end to end" : "a sum over time of the 5m records"}`,
+    over: { numerator, denominator: RECORD.requestRate, method },
     dependsOn:
       kind === "errorRatio" ? ["errorRatio", "errorRate", "requestRate"] : ["slowRatio", "requestRate"],
   };
@@ -325,13 +331,35 @@ export const RECORDING_RULES: readonly RecordingRuleSpec[] = [
   ...SLO_WINDOWS.map((w) => sloRule("slowRatio", w)),
 ];
 
-/** The PromQL of a long window derived from 5m records, for the services `jobMatcher` selects. */
+/** Minutes of a window such as 30m, 1h, 2d. */
+const minutes = (w: string): number => {
+  const m = /^(\d+)([mhd])$/.exec(w);
+  if (!m) throw new Error(`not a window of minutes, hours or days: ${w}`);
+  return Number(m[1]) * { m: 1, h: 60, d: 1440 }[m[2] as "m" | "h" | "d"];
+};
+
+/**
+ * The sum of a 5m record over a window, laid end to end: the rates now, 5m ago, 10m ago, …
+ * Evaluation timestamps repeat every interval, which divides 5m, so each lookup hits a sample of
+ * exactly that instant and the tiles neither overlap nor leave gaps. Each tile is labelled apart
+ * so that the union keeps them all and `sum by (job)` adds what there is: a job with less history
+ * than the window gets the tiles it has.
+ */
+function tiles(record: string, window: string): string {
+  return `sum by (job) (${Array.from({ length: minutes(window) / 5 }, (_, k) =>
+    k === 0 ? record : `label_replace(${record} offset ${5 * k}m, "tile", "${k}", "", "")`,
+  ).join(" or ")})`;
+}
+
+/** The PromQL of a window derived from 5m records, for the services `jobMatcher` selects. */
 export function overTimeExpr(
-  over: { numerator: string; denominator: string },
+  over: { numerator: string; denominator: string; method: "sum" | "tiles" },
   window: string,
   jobMatcher: string,
 ) {
   const sel = jobMatcher ? `{${jobMatcher}}` : "";
+  if (over.method === "tiles")
+    return `${tiles(`${over.numerator}${sel}`, window)} / ${tiles(`${over.denominator}${sel}`, window)}`;
   return `sum_over_time(${over.numerator}${sel}[${window}]) / sum_over_time(${over.denominator}${sel}[${window}])`;
 }
 
