@@ -215,6 +215,58 @@ describe("metric contract and recording rules", () => {
     expect(groups.filter((g) => g.name.endsWith(".overrides")).map((g) => g.name)).toEqual(["api.overrides"]);
   });
 
+  it("records an overridden query once per service, from the override (promtool)", async () => {
+    const base = stackConfig("dev");
+    const config = stackConfig("dev", {
+      services: base.services.map((s) =>
+        s.name === "api"
+          ? { ...s, queries: { requestRate: 'sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))' } }
+          : s,
+      ),
+    });
+    const http = "http_server_request_duration_seconds_count";
+    // api exposes both the contract histogram (10/s) and its legacy counter (4/s); web only the histogram.
+    const input = [
+      { series: `${http}{job="api",http_response_status_code="200"}`, values: "0+600x120" },
+      { series: `legacy_requests_total{app="api"}`, values: "0+240x120" },
+      { series: `${http}{job="web",http_response_status_code="200"}`, values: "0+300x120" },
+    ];
+    const rates = ["job:http_server_requests:rate5m", "job:http_server_request_errors:ratio_rate1h"];
+    const test = {
+      rule_files: [join(tempFiles({ "rules.yaml": toYaml(ruleFile(config)) }), "rules.yaml")],
+      evaluation_interval: "1m",
+      group_eval_order: ruleFile(config).groups.map((g) => g.name),
+      tests: [
+        {
+          interval: "1m",
+          input_series: input,
+          promql_expr_test: [
+            ...rates.map((record) => ({
+              expr: `count by (job) (${record})`,
+              eval_time: "90m",
+              exp_samples: [
+                { labels: '{job="api"}', value: 1 },
+                { labels: '{job="web"}', value: 1 },
+              ],
+            })),
+            {
+              expr: rates[0],
+              eval_time: "90m",
+              exp_samples: [
+                { labels: `${rates[0]}{job="api"}`, value: 4 },
+                { labels: `${rates[0]}{job="web"}`, value: 5 },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const dir = tempFiles({ "t.yaml": toYaml(test) });
+    const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status).toBe(0);
+  });
+
   it("rejects an unknown override key with a clear message", () => {
     const base = stackConfig("dev");
     expect(() =>
