@@ -20,6 +20,19 @@ interface AlertDefinition {
   name: string;
   labels: Record<string, unknown>;
   annotations: Record<string, unknown>;
+  /** The PromQL, where the rule format has one: a label may come from a join instead of `labels`. */
+  expr?: string;
+}
+
+/**
+ * Labels an expression's `group_left (...)` / `group_right (...)` joins add to every result: one
+ * alert rule for all services takes `team` from an info series this way, per service.
+ */
+export function joinedLabels(expr: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const m of (expr ?? "").matchAll(/group_(?:left|right)\s*\(([^)]*)\)/g))
+    for (const l of (m[1] ?? "").split(",")) if (l.trim()) out.add(l.trim());
+  return out;
 }
 
 /** The alerting rules a resource defines: PrometheusRule groups, Grafana rule groups, rules in Helm values. */
@@ -34,6 +47,7 @@ function alertsOf(type: string, props: Record<string, unknown>): AlertDefinition
                 name: alert,
                 labels: asRecord(prop(r, "labels")),
                 annotations: asRecord(prop(r, "annotations")),
+                expr: String(prop(r, "expr") ?? ""),
               },
             ]
           : [];
@@ -60,8 +74,10 @@ export function alertProblems(a: AlertDefinition): string[] {
   if (priority === undefined) problems.push("no priority label");
   else if (!(PRIORITIES as readonly unknown[]).includes(priority))
     problems.push(`priority "${String(priority)}" is not one of ${PRIORITIES.join(", ")}`);
+  const joined = joinedLabels(a.expr);
   for (const l of REQUIRED_LABELS.filter((x) => x !== "priority"))
-    if (typeof a.labels[l] !== "string" || a.labels[l] === "") problems.push(`no ${l} label`);
+    if ((typeof a.labels[l] !== "string" || a.labels[l] === "") && !joined.has(l))
+      problems.push(`no ${l} label`);
   for (const n of REQUIRED_ANNOTATIONS)
     if (typeof a.annotations[n] !== "string" || a.annotations[n] === "") problems.push(`no ${n} annotation`);
   return problems;
@@ -70,7 +86,7 @@ export function alertProblems(a: AlertDefinition): string[] {
 export const alertRulesLabelled: ResourceValidationPolicy = {
   name: "alert-rules-labelled",
   description:
-    "Every alerting rule carries the labels priority (P1-P3) and team, and the annotations summary and runbook_url: without them an alert is misrouted or reaches someone who cannot act on it.",
+    "Every alerting rule carries the labels priority (P1-P3) and team (static, or joined per service with `group_left (team)` from an info series), and the annotations summary and runbook_url: without them an alert is misrouted or reaches someone who cannot act on it.",
   enforcementLevel: "mandatory",
   remediationSteps:
     "Generate rules through infra/generators/metrics, which sets priority, team, summary and runbook_url.",

@@ -1,10 +1,10 @@
 import { ERROR_STATUS_REGEX, METRIC_CONTRACT, type MetricId } from "./metric-contract";
 
 /**
- * Recording rules in `level:metric:operations` form, one per service (the output carries
- * `job="<service>"`). Dashboards and alerts read these names, never the raw contract metrics, so
- * that a service whose metrics differ can override the underlying query (`services[].queries`)
- * without touching any alert or panel.
+ * Recording rules in `level:metric:operations` form; every recorded series carries `job` (one
+ * per service). Each rule evaluates the whole fleet at once (`sum by (job)`); a service that
+ * overrides the underlying query (`services[].queries`) gets its own rule for that query and is
+ * left out of the fleet rule. Dashboards and alerts read these names, never the raw metrics.
  */
 
 /** Windows the SLO error ratios are recorded over: the SRE workbook's multi-window pairs. */
@@ -44,79 +44,151 @@ const mem = METRIC_CONTRACT.processMemory.name;
 const cache = METRIC_CONTRACT.cacheRequests.name;
 const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
 
-const sel = (extra = ""): string => `{job="{{job}}"${extra}}`;
-const errors = `sum(rate(${http}_count${sel(`,http_response_status_code=~"${ERROR_STATUS_REGEX}"`)}[{{window}}]))`;
-const total = `sum(rate(${http}_count${sel()}[{{window}}]))`;
+/**
+ * How a query reads its series. The same query is written twice from one definition: per service
+ * (the template an override replaces, `{job="{{job}}"}` and plain `sum`) and for the whole fleet
+ * (`sum by (job)` over every service at once, minus the services that override it).
+ */
+export interface QueryShape {
+  /** The label matchers of a contract series, with `extra` matchers appended. */
+  sel(extra?: string): string;
+  /** An aggregation that keeps `by` (and, for the fleet, `job`). */
+  sum(by?: string): string;
+  /** What stands in for "no matching series" where there is traffic: 0 per service. */
+  zero(total: string): string;
+  window: string;
+  quantile: string;
+  le: string;
+}
 
-export const QUERY_TEMPLATES: Readonly<Record<QueryId, QueryTemplate>> = {
-  requestRate: {
-    id: "requestRate",
-    reads: ["httpServerDuration"],
-    meaning: "requests per second",
-    template: total,
-  },
-  errorRate: {
+const PER_SERVICE: QueryShape = {
+  sel: (extra = "") => `{job="{{job}}"${extra}}`,
+  sum: (by) => (by ? `sum by (${by})` : "sum"),
+  // A single service: its rate is 0, not absent, when it never failed.
+  zero: () => "vector(0)",
+  window: "{{window}}",
+  quantile: "{{quantile}}",
+  le: "{{le}}",
+};
+
+/**
+ * The fleet form: `jobMatcher` is `job!~"a|b"` (the services that override this query) or
+ * `job=~"a|b"` (a latency-threshold group), or empty for every service.
+ */
+export function fleetShape(jobMatcher: string, window: string, quantile = 0.99, le = ""): QueryShape {
+  return {
+    sel: (extra = "") => {
+      const m = [jobMatcher, extra.replace(/^,/, "")].filter(Boolean).join(",");
+      return m ? `{${m}}` : "";
+    },
+    // No space before the by-less form's "(": the templates write `${sum()}(rate(...))`.
+    sum: (by) => (by ? `sum by (job, ${by})` : "sum by (job) "),
+    // `vector(0)` has no job label: per job, "traffic but no 5xx" is the traffic times 0.
+    zero: (total) => `(${total} * 0)`,
+    window,
+    quantile: String(quantile),
+    le,
+  };
+}
+
+const errorsOf = (s: QueryShape) =>
+  `${s.sum()}(rate(${http}_count${s.sel(`,http_response_status_code=~"${ERROR_STATUS_REGEX}"`)}[${s.window}]))`;
+const totalOf = (s: QueryShape) => `${s.sum()}(rate(${http}_count${s.sel()}[${s.window}]))`;
+const fastOf = (s: QueryShape) => `${s.sum()}(rate(${http}_bucket${s.sel(`,le=~"${s.le}"`)}[${s.window}]))`;
+
+interface QueryDefinition {
+  id: QueryId;
+  reads: MetricId[];
+  meaning: string;
+  build(s: QueryShape): string;
+}
+
+const DEFINITIONS: readonly QueryDefinition[] = [
+  { id: "requestRate", reads: ["httpServerDuration"], meaning: "requests per second", build: totalOf },
+  {
     id: "errorRate",
     reads: ["httpServerDuration"],
     meaning: "5xx responses per second",
-    // `or vector(0)`: a service that never failed has no 5xx series, and its rate is 0, not absent.
-    template: `(${errors} or vector(0))`,
+    // A service that never failed has no 5xx series: its rate is 0, not absent.
+    build: (s) => `(${errorsOf(s)} or ${s.zero(totalOf(s))})`,
   },
-  errorRatio: {
+  {
     id: "errorRatio",
     reads: ["httpServerDuration"],
     meaning: "fraction of requests answered with 5xx",
-    template: `(${errors} or vector(0)) / ${total}`,
+    build: (s) => `(${errorsOf(s)} or ${s.zero(totalOf(s))}) / ${totalOf(s)}`,
   },
-  slowRatio: {
+  {
     id: "slowRatio",
     reads: ["httpServerDuration"],
     meaning: "fraction of requests slower than the service's latency threshold",
-    template: `1 - (sum(rate(${http}_bucket${sel(',le=~"{{le}}"')}[{{window}}])) / ${total})`,
+    build: (s) => `1 - (${fastOf(s)} / ${totalOf(s)})`,
   },
-  latencyQuantile: {
+  {
     id: "latencyQuantile",
     reads: ["httpServerDuration"],
     meaning: "request latency quantile in seconds",
-    template: `histogram_quantile({{quantile}}, sum by (le) (rate(${http}_bucket${sel()}[{{window}}])))`,
+    build: (s) =>
+      `histogram_quantile(${s.quantile}, ${s.sum("le")} (rate(${http}_bucket${s.sel()}[${s.window}])))`,
   },
-  dbRate: {
+  {
     id: "dbRate",
     reads: ["dbClientDuration"],
     meaning: "database operations per second",
-    template: `sum(rate(${db}_count${sel()}[{{window}}]))`,
+    build: (s) => `${s.sum()}(rate(${db}_count${s.sel()}[${s.window}]))`,
   },
-  dbQuantile: {
+  {
     id: "dbQuantile",
     reads: ["dbClientDuration"],
     meaning: "database operation latency quantile in seconds",
-    template: `histogram_quantile({{quantile}}, sum by (le) (rate(${db}_bucket${sel()}[{{window}}])))`,
+    build: (s) =>
+      `histogram_quantile(${s.quantile}, ${s.sum("le")} (rate(${db}_bucket${s.sel()}[${s.window}])))`,
   },
-  cacheHitRatio: {
+  {
     id: "cacheHitRatio",
     reads: ["cacheRequests"],
     meaning: "fraction of cache lookups that hit",
-    template: `(sum(rate(${cache}${sel(',result="hit"')}[{{window}}])) or vector(0)) / sum(rate(${cache}${sel()}[{{window}}]))`,
+    build: (s) => {
+      const all = `${s.sum()}(rate(${cache}${s.sel()}[${s.window}]))`;
+      return `(${s.sum()}(rate(${cache}${s.sel(',result="hit"')}[${s.window}])) or ${s.zero(all)}) / ${all}`;
+    },
   },
-  jobQuantile: {
+  {
     id: "jobQuantile",
     reads: ["backgroundJobDuration"],
     meaning: "background job duration quantile in seconds",
-    template: `histogram_quantile({{quantile}}, sum by (le) (rate(${jobs}_bucket${sel()}[{{window}}])))`,
+    build: (s) =>
+      `histogram_quantile(${s.quantile}, ${s.sum("le")} (rate(${jobs}_bucket${s.sel()}[${s.window}])))`,
   },
-  memoryBytes: {
+  {
     id: "memoryBytes",
     reads: ["processMemory"],
     meaning: "resident memory of all instances in bytes",
-    template: `sum(${mem}${sel()})`,
+    build: (s) => `${s.sum()}(${mem}${s.sel()})`,
   },
-  memoryGrowth: {
+  {
     id: "memoryGrowth",
     reads: ["processMemory"],
     meaning: "memory growth of all instances in bytes per second (least-squares slope)",
-    template: `sum(deriv(${mem}${sel()}[{{window}}]))`,
+    build: (s) => `${s.sum()}(deriv(${mem}${s.sel()}[${s.window}]))`,
   },
-};
+];
+
+const definition = (id: QueryId): QueryDefinition => DEFINITIONS.find((d) => d.id === id)!;
+
+/** The per-service templates: what `services[].queries.<id>` replaces, and what docs show. */
+export const QUERY_TEMPLATES: Readonly<Record<QueryId, QueryTemplate>> = Object.fromEntries(
+  DEFINITIONS.map((d) => [
+    d.id,
+    { id: d.id, reads: d.reads, meaning: d.meaning, template: d.build(PER_SERVICE) },
+  ]),
+) as Record<QueryId, QueryTemplate>;
+
+/** The fleet form of a query, for every service `jobMatcher` selects. */
+export const fleetExpr = (id: QueryId, shape: QueryShape): string => definition(id).build(shape);
+
+/** Slow requests per second at a latency threshold: total minus those in the threshold's bucket. */
+export const slowRateExpr = (shape: QueryShape): string => `${totalOf(shape)} - ${fastOf(shape)}`;
 
 /** Placeholders an override of each query must keep: the recording rules vary them. */
 export const QUERY_PLACEHOLDERS: Readonly<Record<QueryId, string[]>> = Object.fromEntries(
@@ -136,6 +208,19 @@ export interface RecordingRuleSpec {
   quantile?: number;
   topic: RuleTopic;
   meaning: string;
+  /**
+   * A window derived from two 5m records instead of rate() over the raw series
+   * (docs/design/metrics.md): `sum` is sum_over_time(numerator) / sum_over_time(denominator) over
+   * the window; `tiles` adds the 5m rates 0, 5, 10, … minutes ago, which tile the window exactly.
+   */
+  over?: { numerator: string; denominator: string; method: "sum" | "tiles" };
+  /**
+   * Query ids whose override takes a service out of this rule's fleet form (default: `query`); such
+   * a service gets its own rule from its `query` template over the raw series.
+   */
+  dependsOn?: QueryId[];
+  /** Slow requests per second (an input of the long latency windows), not the query itself. */
+  slowRate?: boolean;
 }
 
 const rule = (
@@ -154,6 +239,7 @@ const rule = (
 export const RECORD = {
   requestRate: "job:http_server_requests:rate5m",
   errorRate: "job:http_server_request_errors:rate5m",
+  slowRate: "job:http_server_request_slow:rate5m",
   errorRatio: (w: SloWindow) => `job:http_server_request_errors:ratio_rate${w}`,
   slowRatio: (w: SloWindow) => `job:http_server_request_slow:ratio_rate${w}`,
   latency: (q: "p50" | "p90" | "p99") => `job:http_server_request_duration_seconds:${q}_5m`,
@@ -166,9 +252,50 @@ export const RECORD = {
   memoryGrowth: "job:process_resident_memory_bytes:deriv1h",
 } as const;
 
+/**
+ * SLO windows derived from the 5m records by a sum over time. Each sum counts the last five
+ * minutes only partly (it lags by up to 5 minutes, docs/design/metrics.md): harmless for 2h and
+ * more, but on the paging pair's windows it would delay the page for a total outage from 1 to 3
+ * minutes.
+ */
+export const LONG_WINDOWS: readonly SloWindow[] = ["2h", "6h", "1d", "3d"];
+/** Windows derived from the 5m records laid end to end: exact at the edges, 6 and 12 lookups. */
+export const TILED_WINDOWS: readonly SloWindow[] = ["30m", "1h"];
+/** Every SLO window derived from the 5m records. */
+export const DERIVED_WINDOWS: readonly SloWindow[] = [...TILED_WINDOWS, ...LONG_WINDOWS];
+
+/** The SLI ratio over window `w`: raw for the short windows, from the 5m records for the long ones. */
+function sloRule(kind: "errorRatio" | "slowRatio", w: SloWindow): RecordingRuleSpec {
+  const meaning =
+    kind === "errorRatio"
+      ? `5xx error ratio over ${w} (availability SLI)`
+      : `ratio of requests over the latency threshold over ${w} (latency SLI)`;
+  const base = rule(RECORD[kind](w), kind, w, "slo", meaning);
+  if (!DERIVED_WINDOWS.includes(w)) return base;
+  const numerator = kind === "errorRatio" ? RECORD.errorRate : RECORD.slowRate;
+  const method = TILED_WINDOWS.includes(w) ? "tiles" : "sum";
+  return {
+    ...base,
+    meaning: `${meaning}; ${method === "tiles" ? "the 5m records laid end to end" : "a sum over time of the 5m records"}`,
+    over: { numerator, denominator: RECORD.requestRate, method },
+    dependsOn:
+      kind === "errorRatio" ? ["errorRatio", "errorRate", "requestRate"] : ["slowRatio", "requestRate"],
+  };
+}
+
 export const RECORDING_RULES: readonly RecordingRuleSpec[] = [
   rule(RECORD.requestRate, "requestRate", "5m", "traffic", "request rate (req/s)"),
   rule(RECORD.errorRate, "errorRate", "5m", "traffic", "5xx error rate (req/s)"),
+  {
+    ...rule(
+      RECORD.slowRate,
+      "slowRatio",
+      "5m",
+      "slo",
+      "requests over the latency threshold per second, the numerator of the long latency SLI windows (req/s)",
+    ),
+    slowRate: true,
+  },
   ...(["p50", "p90", "p99"] as const).map((q) =>
     rule(
       RECORD.latency(q),
@@ -200,19 +327,41 @@ export const RECORDING_RULES: readonly RecordingRuleSpec[] = [
   ),
   rule(RECORD.memoryBytes, "memoryBytes", "", "memory", "resident memory, all instances (bytes)"),
   rule(RECORD.memoryGrowth, "memoryGrowth", "1h", "memory", "memory growth (bytes/s, slope over 1h)"),
-  ...SLO_WINDOWS.map((w) =>
-    rule(RECORD.errorRatio(w), "errorRatio", w, "slo", `5xx error ratio over ${w} (availability SLI)`),
-  ),
-  ...SLO_WINDOWS.map((w) =>
-    rule(
-      RECORD.slowRatio(w),
-      "slowRatio",
-      w,
-      "slo",
-      `ratio of requests over the latency threshold over ${w} (latency SLI)`,
-    ),
-  ),
+  ...SLO_WINDOWS.map((w) => sloRule("errorRatio", w)),
+  ...SLO_WINDOWS.map((w) => sloRule("slowRatio", w)),
 ];
+
+/** Minutes of a window such as 30m, 1h, 2d. */
+const minutes = (w: string): number => {
+  const m = /^(\d+)([mhd])$/.exec(w);
+  if (!m) throw new Error(`not a window of minutes, hours or days: ${w}`);
+  return Number(m[1]) * { m: 1, h: 60, d: 1440 }[m[2] as "m" | "h" | "d"];
+};
+
+/**
+ * The sum of a 5m record over a window, laid end to end: the rates now, 5m ago, 10m ago, …
+ * Evaluation timestamps repeat every interval, which divides 5m, so each lookup hits a sample of
+ * exactly that instant and the tiles neither overlap nor leave gaps. Each tile is labelled apart
+ * so that the union keeps them all and `sum by (job)` adds what there is: a job with less history
+ * than the window gets the tiles it has.
+ */
+function tiles(record: string, window: string): string {
+  return `sum by (job) (${Array.from({ length: minutes(window) / 5 }, (_, k) =>
+    k === 0 ? record : `label_replace(${record} offset ${5 * k}m, "tile", "${k}", "", "")`,
+  ).join(" or ")})`;
+}
+
+/** The PromQL of a window derived from 5m records, for the services `jobMatcher` selects. */
+export function overTimeExpr(
+  over: { numerator: string; denominator: string; method: "sum" | "tiles" },
+  window: string,
+  jobMatcher: string,
+) {
+  const sel = jobMatcher ? `{${jobMatcher}}` : "";
+  if (over.method === "tiles")
+    return `${tiles(`${over.numerator}${sel}`, window)} / ${tiles(`${over.denominator}${sel}`, window)}`;
+  return `sum_over_time(${over.numerator}${sel}[${window}]) / sum_over_time(${over.denominator}${sel}[${window}])`;
+}
 
 /** A regex matching how client libraries print a bucket bound: 1, 1.0, 0.5, 0.50. */
 export function leRegex(seconds: number): string {

@@ -6,7 +6,7 @@ import {
   channelSecret,
   kpsRelease,
   metricsNamespace,
-  prometheusRule,
+  prometheusRules,
   resolveMetrics,
   serviceMonitor,
 } from "../generators/metrics";
@@ -22,8 +22,8 @@ export interface MetricsArgs {
 }
 
 /**
- * Prometheus and Alertmanager through kube-prometheus-stack, this project's rules as one
- * PrometheusRule, one ServiceMonitor per service, and the Secret holding the alert channels'
+ * Prometheus and Alertmanager through kube-prometheus-stack, this project's rules as
+ * PrometheusRules of bounded size, one ServiceMonitor per service, and the Secret holding the alert channels'
  * credentials that Alertmanager reads through its *_file settings.
  */
 export class Metrics extends pulumi.ComponentResource {
@@ -56,7 +56,13 @@ export class Metrics extends pulumi.ComponentResource {
       dependsOn: [secret],
     });
     const afterChart = { parent: this, dependsOn: [release] };
-    new k8s.apiextensions.CustomResource(`${name}-rules`, prometheusRule(config), afterChart);
+    // The rules in objects of bounded size, per concern (data, recording, alerts).
+    for (const rule of prometheusRules(config))
+      new k8s.apiextensions.CustomResource(
+        `${name}-${rule.metadata.name.replace(/^observability-/, "")}`,
+        rule,
+        afterChart,
+      );
     for (const svc of config.services)
       new k8s.apiextensions.CustomResource(
         `${name}-monitor-${svc.name}`,

@@ -79,8 +79,10 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
     expect(prom.serviceMonitorSelector).toEqual({});
     expect(prom.ruleNamespaceSelector).toEqual({});
     expect(prom.serviceMonitorNamespaceSelector).toEqual({});
-    const rule = one(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "metrics-rules").inputs;
-    expect((rule.metadata as { labels: Record<string, string> }).labels).not.toHaveProperty("release");
+    for (const rule of ofType(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule"))
+      expect((rule.inputs.metadata as { labels: Record<string, string> }).labels).not.toHaveProperty(
+        "release",
+      );
   });
 
   it("deploys the generated Alertmanager config and mounts the channel Secret instead of inlining secrets", () => {
@@ -126,8 +128,15 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
   });
 
   it("deploys the same rules the render writes to prometheus/rules.yaml", () => {
-    const rule = one(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "metrics-rules").inputs;
-    expect(rule.spec).toEqual(ruleFile(result().config));
+    // Split by concern (data, recording, alerts), in order: together, the whole rule file.
+    const rules = ofType(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    expect(rules.map((r) => r.name)).toEqual([
+      "metrics-rules-data",
+      "metrics-rules-recording",
+      "metrics-rules-alerts",
+    ]);
+    const groups = rules.flatMap((r) => (r.inputs.spec as { groups: unknown[] }).groups);
+    expect({ groups }).toEqual(ruleFile(result().config));
     const file = result().artifacts.find((a) => a.path === "prometheus/rules.yaml")!;
     expect(parse(file.content)).toEqual(ruleFile(result().config));
     expect(result().artifacts.map((a) => a.path)).toContain("alertmanager/alertmanager.yaml");

@@ -6,10 +6,19 @@ import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { PRIORITIES } from "../../infra/catalog/alert-levels";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
-import { QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog/recording-rules";
+import { QUERY_TEMPLATES, RECORDING_RULES, SLO_WINDOWS } from "../../infra/catalog/recording-rules";
 import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
-import { ALERTS, BURN_PAIRS, burnRate, metricsConcern, ruleFile } from "../../infra/generators/metrics";
-import { forAlertmanager025, runTool, tempFiles } from "../helpers/tools";
+import { toYaml } from "../../infra/artifacts";
+import {
+  ALERTS,
+  alertsFor,
+  BURN_PAIRS,
+  burnRate,
+  metricsConcern,
+  ruleFile,
+} from "../../infra/generators/metrics";
+import { joinedLabels } from "../../policy/alerts";
+import { forAlertmanager025, runTool, runToolAsync, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
 const REPO = join(__dirname, "..", "..");
@@ -48,11 +57,15 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
   it("gives every alert priority, team, summary, description and an existing runbook", () => {
     const rules = parse(files["prometheus/rules.yaml"]!) as ReturnType<typeof ruleFile>;
     const alerts = rules.groups.flatMap((g) => g.rules.filter((r) => r.alert));
-    expect(alerts.length).toBeGreaterThan(config.services.length * 5);
+    // One rule per alert kind, whatever the number of services.
+    expect(alerts.map((a) => a.alert).sort()).toEqual(ALERTS.map((a) => a.alert).sort());
     const teams = config.teams.map((t) => t.name);
     for (const a of alerts) {
       expect(PRIORITIES, a.alert).toContain(a.labels?.priority);
-      expect(teams, a.alert).toContain(a.labels?.team);
+      // Per-service alerts take team and service from the join on job:service:info.
+      if (a.labels?.team === undefined)
+        expect(joinedLabels(a.expr), a.alert).toEqual(new Set(["service", "team"]));
+      else expect(teams, a.alert).toContain(a.labels.team);
       expect(a.annotations?.summary, a.alert).toBeTruthy();
       expect(a.annotations?.description, a.alert).toBeTruthy();
       const url = a.annotations?.runbook_url ?? "";
@@ -62,12 +75,72 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
     }
   });
 
-  it("labels each service's alerts with the service's owning team", () => {
-    const rules = ruleFile(config);
-    for (const svc of config.services) {
-      const group = rules.groups.find((g) => g.name === `${svc.name}.alerts`)!;
-      for (const r of group.rules) expect(r.labels).toMatchObject({ service: svc.name, team: svc.team });
-    }
+  it("labels each service's alerts with the service and its owning team (promtool)", async () => {
+    // Every service down: ServiceDown fires once per service, with the labels and text of that service.
+    const test = {
+      rule_files: [join(tempFiles({ "rules.yaml": files["prometheus/rules.yaml"]! }), "rules.yaml")],
+      evaluation_interval: "1m",
+      group_eval_order: ruleFile(config).groups.map((g) => g.name),
+      tests: [
+        {
+          interval: "1m",
+          input_series: config.services.map((s) => ({
+            series: `up{job="${s.name}",instance="${s.name}-0"}`,
+            values: "0x10",
+          })),
+          alert_rule_test: [
+            {
+              eval_time: "5m",
+              alertname: "ServiceDown",
+              exp_alerts: config.services.map((s) => ({
+                exp_labels: { priority: "P1", job: s.name, service: s.name, team: s.team },
+                exp_annotations: {
+                  summary: `${s.name} has no reachable instance`,
+                  description: `Every scrape target of ${s.name} has been down for 2 minutes. Priority P1: ${ALERTS.find((a) => a.alert === "ServiceDown")!.reason}.`,
+                  runbook_url: `${config.metrics.runbookBaseUrl}/service-down.md`,
+                },
+              })),
+            },
+            { eval_time: "5m", alertname: "ServiceNotScraped", exp_alerts: [] },
+          ],
+          promql_expr_test: [
+            {
+              expr: "job:slo_latency_threshold:seconds",
+              eval_time: "1m",
+              exp_samples: config.services
+                .filter((s) => s.kind !== "worker")
+                .map((s) => ({
+                  labels: `job:slo_latency_threshold:seconds{job="${s.name}"}`,
+                  value: s.slo.latencyThresholdSeconds,
+                })),
+            },
+          ],
+        },
+        {
+          // No target at all for any configured service: "not scraped", once per service.
+          interval: "1m",
+          input_series: [{ series: 'up{job="unrelated"}', values: "1x30" }],
+          alert_rule_test: [
+            {
+              eval_time: "20m",
+              alertname: "ServiceNotScraped",
+              exp_alerts: config.services.map((s) => ({
+                exp_labels: { priority: "P2", job: s.name, service: s.name, team: s.team },
+                exp_annotations: {
+                  summary: `${s.name} is not scraped at all`,
+                  description: `Prometheus has no scrape target for ${s.name}: check its ServiceMonitor selector and metrics port. Priority P2: ${ALERTS.find((a) => a.alert === "ServiceNotScraped")!.reason}.`,
+                  runbook_url: `${config.metrics.runbookBaseUrl}/service-down.md`,
+                },
+              })),
+            },
+          ],
+        },
+      ],
+    };
+    const dir = tempFiles({ "t.yaml": toYaml(test) });
+    const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status).toBe(0);
   });
 
   it("has only PromQL the parser accepts and no group-level labels", () => {
@@ -122,7 +195,7 @@ describe("metric contract and recording rules", () => {
     ]);
   });
 
-  it("uses a service's query override in its recording rules only", () => {
+  it("gives a service that overrides a query its own rules for it, and leaves it out of the fleet rule", () => {
     const base = stackConfig("dev");
     const override =
       'sum(rate(legacy_requests_total{app="{{job}}",code=~"5.."}[{{window}}])) / sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))';
@@ -131,18 +204,78 @@ describe("metric contract and recording rules", () => {
         s.name === "api" ? { ...s, queries: { errorRatio: override } } : s,
       ),
     });
-    const rules = ruleFile(config).groups;
-    const api = rules
-      .find((g) => g.name === "api.recording")!
-      .rules.find((r) => r.record === "job:http_server_request_errors:ratio_rate1h")!;
-    expect(api.expr).toBe(
-      'sum(rate(legacy_requests_total{app="api",code=~"5.."}[1h])) / sum(rate(legacy_requests_total{app="api"}[1h]))',
+    const groups = ruleFile(config).groups;
+    const own = groups.find((g) => g.name === "api.overrides")!.rules;
+    expect(own.map((r) => r.record)).toEqual(
+      SLO_WINDOWS.map((w) => `job:http_server_request_errors:ratio_rate${w}`),
     );
-    expect(api.labels).toEqual({ job: "api" });
-    const web = rules
-      .find((g) => g.name === "web.recording")!
-      .rules.find((r) => r.record === "job:http_server_request_errors:ratio_rate1h")!;
-    expect(web.expr).toContain("http_server_request_duration_seconds_count");
+    expect(own.find((r) => r.record === "job:http_server_request_errors:ratio_rate1d")).toEqual({
+      record: "job:http_server_request_errors:ratio_rate1d",
+      expr: 'sum(rate(legacy_requests_total{app="api",code=~"5.."}[1d])) / sum(rate(legacy_requests_total{app="api"}[1d]))',
+      labels: { job: "api" },
+    });
+    const fleet = groups.find((g) => g.name === "http.recording")!.rules;
+    for (const w of SLO_WINDOWS) {
+      const r = fleet.filter((x) => x.record === `job:http_server_request_errors:ratio_rate${w}`);
+      expect(r, w).toHaveLength(1);
+      expect(r[0]!.expr, w).toContain('{job!~"api"');
+      expect(r[0]!.labels, w).toBeUndefined();
+    }
+    // What api does not override stays in the fleet rule.
+    expect(fleet.find((x) => x.record === "job:http_server_requests:rate5m")!.expr).not.toContain("api");
+    expect(groups.filter((g) => g.name.endsWith(".overrides")).map((g) => g.name)).toEqual(["api.overrides"]);
+  });
+
+  it("records an overridden query once per service, from the override (promtool)", async () => {
+    const base = stackConfig("dev");
+    const config = stackConfig("dev", {
+      services: base.services.map((s) =>
+        s.name === "api"
+          ? { ...s, queries: { requestRate: 'sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))' } }
+          : s,
+      ),
+    });
+    const http = "http_server_request_duration_seconds_count";
+    // api exposes both the contract histogram (10/s) and its legacy counter (4/s); web only the histogram.
+    const input = [
+      { series: `${http}{job="api",http_response_status_code="200"}`, values: "0+600x120" },
+      { series: `legacy_requests_total{app="api"}`, values: "0+240x120" },
+      { series: `${http}{job="web",http_response_status_code="200"}`, values: "0+300x120" },
+    ];
+    const rates = ["job:http_server_requests:rate5m", "job:http_server_request_errors:ratio_rate1h"];
+    const test = {
+      rule_files: [join(tempFiles({ "rules.yaml": toYaml(ruleFile(config)) }), "rules.yaml")],
+      evaluation_interval: "1m",
+      group_eval_order: ruleFile(config).groups.map((g) => g.name),
+      tests: [
+        {
+          interval: "1m",
+          input_series: input,
+          promql_expr_test: [
+            ...rates.map((record) => ({
+              expr: `count by (job) (${record})`,
+              eval_time: "90m",
+              exp_samples: [
+                { labels: '{job="api"}', value: 1 },
+                { labels: '{job="web"}', value: 1 },
+              ],
+            })),
+            {
+              expr: rates[0],
+              eval_time: "90m",
+              exp_samples: [
+                { labels: `${rates[0]}{job="api"}`, value: 4 },
+                { labels: `${rates[0]}{job="web"}`, value: 5 },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const dir = tempFiles({ "t.yaml": toYaml(test) });
+    const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status).toBe(0);
   });
 
   it("rejects an unknown override key with a clear message", () => {
@@ -170,11 +303,15 @@ describe("metric contract and recording rules", () => {
     ).not.toThrow();
   });
 
-  it("gives workers no HTTP SLO rules", () => {
-    const rules = ruleFile(stackConfig("dev")).groups;
-    const worker = rules.find((g) => g.name === "worker.alerts")!.rules.map((r) => r.alert);
-    expect(worker).not.toContain("AvailabilitySLOFastBurn");
-    expect(worker).toContain("MemoryGrowing");
+  it("gives workers no HTTP SLO data, so no SLO alert joins them", () => {
+    const config = stackConfig("dev");
+    const data = ruleFile(config).groups.find((g) => g.name === "services.data")!.rules;
+    expect(data.find((r) => r.record === "job:service:info")!.expr).toContain('"worker"');
+    for (const r of data.filter((x) => x.record !== "job:service:info"))
+      expect(r.expr, r.record).not.toContain("worker");
+    const worker = config.services.find((s) => s.kind === "worker")!;
+    expect(alertsFor(worker).map((a) => a.alert)).not.toContain("AvailabilitySLOFastBurn");
+    expect(alertsFor(worker).map((a) => a.alert)).toContain("MemoryGrowing");
   });
 
   it("has a runbook file for every alert of the catalog, with concrete PromQL", () => {

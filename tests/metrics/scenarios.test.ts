@@ -64,6 +64,8 @@ describe("alert scenarios under promtool test rules", () => {
       expect(r.stdout + r.stderr).toContain("SUCCESS");
       expect(r.status, r.stdout + r.stderr).toBe(0);
     },
+    // Five simulated days of the slow burn take half a minute alone, minutes beside other promtool runs.
+    240_000,
   );
 
   it.concurrent("fails when an expectation is wrong (the checks are not vacuous)", async () => {

@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import { alertRulesLabelled, p1PagesPhone, routeReceivers } from "../../policy/alerts";
 import { resource, runPolicies, violationsOf } from "./harness";
 
-const rule = (alert: string, labels: Record<string, string>, annotations: Record<string, string>) =>
+const rule = (
+  alert: string,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+  expr = "up == 0",
+) =>
   resource("kubernetes:monitoring.coreos.com/v1:PrometheusRule", `rules-${alert}`, {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "PrometheusRule",
@@ -13,7 +18,7 @@ const rule = (alert: string, labels: Record<string, string>, annotations: Record
           name: "g",
           rules: [
             { record: "job:x:rate5m", expr: "1" },
-            { alert, expr: "up == 0", labels, annotations },
+            { alert, expr, labels, annotations },
           ],
         },
       ],
@@ -28,6 +33,21 @@ describe("alert-rules-labelled", () => {
       [rule("ApiDown", { priority: "P1", team: "platform" }, complete)],
     );
     expect(r.violations).toEqual([]);
+  });
+  it("takes a team joined per service with group_left from an info series, and only that", async () => {
+    const joined = "(up == 0) * on (job) group_left (service, team) job:service:info";
+    const r = await runPolicies(
+      [alertRulesLabelled],
+      [
+        rule("Joined", { priority: "P1" }, complete, joined),
+        rule("JoinedNoTeam", { priority: "P1" }, complete, "(up == 0) * on (job) group_left (service) i"),
+        rule("NoJoin", { priority: "P1" }, complete, 'up{team="web"} == 0'),
+      ],
+    );
+    expect(violationsOf(r, "alert-rules-labelled")).toEqual([
+      "alert JoinedNoTeam in rules-JoinedNoTeam: no team label",
+      "alert NoJoin in rules-NoJoin: no team label",
+    ]);
   });
   it("flags each missing label or annotation and an unknown priority", async () => {
     const r = await runPolicies(

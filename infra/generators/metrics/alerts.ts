@@ -4,6 +4,23 @@ import type { ServiceConfig } from "../../config";
 import { type MetricsInput, servesHttp } from "./settings";
 
 /**
+ * Per-service facts as recorded series (group `services.data`, infra/generators/metrics/rules.ts):
+ * one alert rule per kind reads them with `on (job)` instead of one rule per service.
+ */
+export const SERVICE_DATA = {
+  /** Value 1, labels job, service and team: the configured services and who owns each. */
+  info: "job:service:info",
+  availability: "job:slo_availability:target",
+  latencyTarget: "job:slo_latency:target",
+  windowDays: "job:slo_window:days",
+  latencyThreshold: "job:slo_latency_threshold:seconds",
+} as const;
+
+/** Gives each alert of a configured service its `service` and `team` labels; keeps the value. */
+export const ownedBy = (expr: string): string =>
+  `(${expr}) * on (job) group_left (service, team) ${SERVICE_DATA.info}`;
+
+/**
  * The SRE workbook's multi-window, multi-burn-rate pairs, stated as "share of the SLO window's
  * error budget spent within the long window". The burn rate follows from the SLO window length
  * (for 30 days: 14.4, 6, 3, 1), so a 28-day SLO gets the same budget semantics.
@@ -77,23 +94,31 @@ export interface AlertSpec {
   /** http: services that serve HTTP; service: every service; platform: once. */
   scope: AlertScope;
   for?: string;
+  /** `{{ $labels.service }}` is the service label the join on job:service:info adds. */
   summary: string;
   description: string;
-  expr(svc: ServiceConfig | undefined, config: MetricsInput): string;
+  /** One expression for every service; its result carries job, service and team. */
+  expr(config: MetricsInput): string;
 }
 
-const sel = (svc: ServiceConfig | undefined): string => `{job="${svc?.name ?? ""}"}`;
 const num = (x: number): string => String(round(x));
 
-function burnExpr(kind: "errorRatio" | "slowRatio", svc: ServiceConfig, priority: Priority): string {
-  const budget = kind === "errorRatio" ? 1 - svc.slo.availability : 1 - svc.slo.latencyTarget;
+/**
+ * Both windows of a pair above burn rate × error budget, per service: the threshold is
+ * (budget share / long-window hours) × window days × 24 × (1 − target), from the recorded targets.
+ */
+function burnExpr(kind: "errorRatio" | "slowRatio", priority: Priority): string {
+  const target = kind === "errorRatio" ? SERVICE_DATA.availability : SERVICE_DATA.latencyTarget;
   const record = kind === "errorRatio" ? RECORD.errorRatio : RECORD.slowRatio;
-  return BURN_PAIRS.filter((p) => p.priority === priority)
-    .map((p) => {
-      const threshold = num(burnRate(p, svc.slo.windowDays) * budget);
-      return `(${record(p.long)}${sel(svc)} > ${threshold} and ${record(p.short)}${sel(svc)} > ${threshold})`;
-    })
-    .join(" or ");
+  return ownedBy(
+    BURN_PAIRS.filter((p) => p.priority === priority)
+      .map((p) => {
+        // Budget share per long-window hour, times the SLO window in hours, times the budget.
+        const threshold = `${num(p.budgetSpent * 24)} / ${HOURS[p.long]} * ${SERVICE_DATA.windowDays} * (1 - ${target})`;
+        return `(${record(p.long)} > on (job) ${threshold} and on (job) ${record(p.short)} > on (job) ${threshold})`;
+      })
+      .join(" or "),
+  );
 }
 
 const pairText = (priority: Priority): string =>
@@ -116,7 +141,7 @@ function sloAlerts(kind: "Availability" | "Latency"): AlertSpec[] {
     scope: "http",
     summary: `{{ $labels.service }} is burning its ${kind.toLowerCase()} error budget (${priority})`,
     description: `The ${what} of {{ $labels.service }} is {{ $value | humanizePercentage }} over the ${pairText(priority)} windows, above ${priority === "P1" ? "the paging" : "the ticket"} burn rate of its SLO.`,
-    expr: (svc) => burnExpr(ratio, svc as ServiceConfig, priority),
+    expr: () => burnExpr(ratio, priority),
   }));
 }
 
@@ -133,7 +158,7 @@ export const ALERTS: readonly AlertSpec[] = [
     for: "2m",
     summary: "{{ $labels.service }} has no reachable instance",
     description: "Every scrape target of {{ $labels.service }} has been down for 2 minutes.",
-    expr: (svc) => `sum(up${sel(svc)}) == 0`,
+    expr: () => ownedBy("sum by (job) (up) == 0"),
   },
   {
     alert: "ServiceNotScraped",
@@ -145,7 +170,9 @@ export const ALERTS: readonly AlertSpec[] = [
     summary: "{{ $labels.service }} is not scraped at all",
     description:
       "Prometheus has no scrape target for {{ $labels.service }}: check its ServiceMonitor selector and metrics port.",
-    expr: (svc) => `absent(up${sel(svc)})`,
+    // Every configured service without any target (`absent()` would need one rule per service);
+    // joined like every other alert, so that team and service come the same way.
+    expr: () => ownedBy(`group by (job) (${SERVICE_DATA.info}) unless on (job) up`),
   },
   {
     alert: "LatencyP99High",
@@ -158,8 +185,10 @@ export const ALERTS: readonly AlertSpec[] = [
     summary: "{{ $labels.service }} p99 latency is high",
     description:
       "API latency p99 of {{ $labels.service }} is {{ $value | humanizeDuration }}, above the alert threshold, for 10 minutes.",
-    expr: (svc, config) =>
-      `${RECORD.latency("p99")}${sel(svc)} > ${num((svc as ServiceConfig).slo.latencyThresholdSeconds * config.metrics.alerts.latencyP99Factor)}`,
+    expr: (config) =>
+      ownedBy(
+        `${RECORD.latency("p99")} > on (job) ${num(config.metrics.alerts.latencyP99Factor)} * ${SERVICE_DATA.latencyThreshold}`,
+      ),
   },
   {
     alert: "LatencySLIBucketMissing",
@@ -171,8 +200,11 @@ export const ALERTS: readonly AlertSpec[] = [
     summary: "{{ $labels.service }} has no histogram bucket at its latency threshold",
     description:
       "{{ $labels.service }} serves requests but its http_server_request_duration_seconds histogram has no bucket at slo.latencyThresholdSeconds, so the latency SLO cannot be computed.",
-    expr: (svc) =>
-      `${RECORD.requestRate}${sel(svc)} > 0 unless on (job) ${RECORD.slowRatio("5m")}${sel(svc)}`,
+    // The threshold series exists for HTTP services only: workers are left out, as before.
+    expr: () =>
+      ownedBy(
+        `${RECORD.requestRate} > 0 and on (job) ${SERVICE_DATA.latencyThreshold} unless on (job) ${RECORD.slowRatio("5m")}`,
+      ),
   },
   {
     alert: "DatabaseQueriesSlow",
@@ -184,8 +216,7 @@ export const ALERTS: readonly AlertSpec[] = [
     summary: "{{ $labels.service }} database operations are slow",
     description:
       "Database operation p99 of {{ $labels.service }} is {{ $value | humanizeDuration }} for 10 minutes.",
-    expr: (svc, config) =>
-      `${RECORD.dbLatency("p99")}${sel(svc)} > ${num(config.metrics.alerts.dbP99Seconds)}`,
+    expr: (config) => ownedBy(`${RECORD.dbLatency("p99")} > ${num(config.metrics.alerts.dbP99Seconds)}`),
   },
   {
     alert: "CacheHitRatioLow",
@@ -197,8 +228,7 @@ export const ALERTS: readonly AlertSpec[] = [
     summary: "{{ $labels.service }} cache hit ratio dropped",
     description:
       "Cache hit ratio of {{ $labels.service }} is {{ $value | humanizePercentage }} for 15 minutes.",
-    expr: (svc, config) =>
-      `${RECORD.cacheHitRatio}${sel(svc)} < ${num(config.metrics.alerts.cacheHitRatioMin)}`,
+    expr: (config) => ownedBy(`${RECORD.cacheHitRatio} < ${num(config.metrics.alerts.cacheHitRatioMin)}`),
   },
   {
     alert: "BackgroundJobsSlow",
@@ -210,8 +240,7 @@ export const ALERTS: readonly AlertSpec[] = [
     summary: "{{ $labels.service }} background jobs take long",
     description:
       "Background job duration p99 of {{ $labels.service }} is {{ $value | humanizeDuration }} for 15 minutes.",
-    expr: (svc, config) =>
-      `${RECORD.jobDurationP99}${sel(svc)} > ${num(config.metrics.alerts.jobP99Seconds)}`,
+    expr: (config) => ownedBy(`${RECORD.jobDurationP99} > ${num(config.metrics.alerts.jobP99Seconds)}`),
   },
   {
     alert: "MemoryGrowing",
@@ -223,8 +252,10 @@ export const ALERTS: readonly AlertSpec[] = [
     summary: "{{ $labels.service }} memory grows steadily (possible leak)",
     description:
       "Resident memory of {{ $labels.service }} grows by {{ $value | humanizePercentage }} per hour, sustained for an hour.",
-    expr: (svc, config) =>
-      `${RECORD.memoryGrowth}${sel(svc)} * 3600 / ${RECORD.memoryBytes}${sel(svc)} > ${num(config.metrics.alerts.memoryGrowthPercentPerHour / 100)}`,
+    expr: (config) =>
+      ownedBy(
+        `${RECORD.memoryGrowth} * 3600 / ${RECORD.memoryBytes} > ${num(config.metrics.alerts.memoryGrowthPercentPerHour / 100)}`,
+      ),
   },
   {
     alert: "Watchdog",
@@ -239,6 +270,6 @@ export const ALERTS: readonly AlertSpec[] = [
   },
 ];
 
-/** The alerts a service gets, by its kind. */
+/** The alerts a service gets, by its kind (the join decides at run time; docs and tests ask here). */
 export const alertsFor = (svc: ServiceConfig): AlertSpec[] =>
   ALERTS.filter((a) => a.scope === "service" || (a.scope === "http" && servesHttp(svc)));

@@ -22,7 +22,7 @@ export const metricsConcern: Concern = {
     return [
       "## Metrics and alerting",
       "",
-      `kube-prometheus-stack ${r.chartVersion} in namespace \`${r.namespace}\`: Prometheus ×${r.prometheusReplicas} (retention ${r.retention}), Alertmanager ×${r.alertmanagerReplicas}. ${records} recording rules and ${alerts.length} alerts (${byPriority}) for ${config.services.length} services: [prometheus/rules.yaml](prometheus/rules.yaml). Every alert, its priority and why, and its runbook: [docs/alerts.md](../../docs/alerts.md).`,
+      `kube-prometheus-stack ${r.chartVersion} in namespace \`${r.namespace}\`: Prometheus ×${r.prometheusReplicas} (retention ${r.retention}), Alertmanager ×${r.alertmanagerReplicas}. ${records} recording rules and ${alerts.length} alert rules (${byPriority}), one per kind for all ${config.services.length} services: [prometheus/rules.yaml](prometheus/rules.yaml). Every alert, its priority and why, and its runbook: [docs/alerts.md](../../docs/alerts.md).`,
       "",
       "SLO burn-rate alerts (for a 30-day window):",
       "",

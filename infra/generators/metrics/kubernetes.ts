@@ -9,7 +9,7 @@ import {
   channelSecretTeamKeys,
 } from "./alertmanager";
 import { integrationKeyRef } from "../alerting/pagerduty";
-import { type RuleFile, ruleFile } from "./rules";
+import { type RuleFile, type RuleGroup, ruleFile } from "./rules";
 import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
 
 /** Label on every monitoring object this project creates (ServiceMonitors, PrometheusRules). */
@@ -141,15 +141,54 @@ export function serviceMonitor(svc: ServiceConfig, config: MetricsInput) {
   };
 }
 
-export function prometheusRule(config: MetricsInput, rules: RuleFile = ruleFile(config)) {
-  return {
-    apiVersion: "monitoring.coreos.com/v1",
-    kind: "PrometheusRule",
-    metadata: {
-      name: "observability-rules",
-      namespace: resolveMetrics(config).namespace,
-      labels: { ...PART_OF },
-    },
-    spec: rules,
-  };
+/**
+ * Bytes of one PrometheusRule's spec: half the 256 KiB that `kubectl apply`'s last-applied
+ * annotation can hold (and far from etcd's 1 MiB), so that no fleet size hits either limit.
+ */
+export const RULE_OBJECT_BUDGET = 128 * 1024;
+
+/** What a group is about: each concern gets its own objects, so a change touches few of them. */
+const concernOf = (group: string): "data" | "recording" | "alerts" =>
+  group.endsWith(".alerts") ? "alerts" : /\.data(\.\d+)?$/.test(group) ? "data" : "recording";
+
+const specBytes = (groups: RuleGroup[]): number => Buffer.byteLength(JSON.stringify({ groups }), "utf8");
+
+/**
+ * The rule groups as PrometheusRule objects: one per concern (data, recording, alerts), split
+ * further in group order wherever a concern exceeds RULE_OBJECT_BUDGET. A group is never split
+ * (Prometheus evaluates it in order); one larger than the budget is an error.
+ */
+export function prometheusRules(config: MetricsInput, rules: RuleFile = ruleFile(config)) {
+  const chunks: { concern: string; groups: RuleGroup[] }[] = [];
+  for (const concern of ["data", "recording", "alerts"] as const) {
+    let current: RuleGroup[] = [];
+    const flush = () => {
+      if (current.length > 0) chunks.push({ concern, groups: current });
+      current = [];
+    };
+    for (const g of rules.groups.filter((x) => concernOf(x.name) === concern)) {
+      if (specBytes([g]) > RULE_OBJECT_BUDGET)
+        throw new Error(
+          `rule group ${g.name} has ${specBytes([g])} bytes, over the ${RULE_OBJECT_BUDGET}-byte budget of one PrometheusRule`,
+        );
+      if (specBytes([...current, g]) > RULE_OBJECT_BUDGET) flush();
+      current.push(g);
+    }
+    flush();
+  }
+  const counts = new Map<string, number>();
+  return chunks.map(({ concern, groups }) => {
+    const n = (counts.get(concern) ?? 0) + 1;
+    counts.set(concern, n);
+    return {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      metadata: {
+        name: `observability-rules-${concern}${n > 1 ? `-${n}` : ""}`,
+        namespace: resolveMetrics(config).namespace,
+        labels: { ...PART_OF },
+      },
+      spec: { groups },
+    };
+  });
 }

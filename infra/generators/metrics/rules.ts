@@ -1,6 +1,16 @@
-import { RECORDING_RULES, recordingExpr } from "../../catalog/recording-rules";
+import {
+  fleetExpr,
+  fleetShape,
+  leRegex,
+  overTimeExpr,
+  type QueryId,
+  RECORDING_RULES,
+  type RecordingRuleSpec,
+  recordingExpr,
+  slowRateExpr,
+} from "../../catalog/recording-rules";
 import type { ServiceConfig } from "../../config";
-import { ALERTS, type AlertSpec, alertsFor } from "./alerts";
+import { ALERTS, type AlertSpec, SERVICE_DATA } from "./alerts";
 import { type MetricsInput, resolveMetrics, servesHttp } from "./settings";
 
 /** One rule in promtool's rule-file format. */
@@ -25,37 +35,84 @@ export interface RuleFile {
 export const runbookUrl = (config: MetricsInput, runbook: string): string =>
   `${config.metrics.runbookBaseUrl.replace(/\/+$/, "")}/${runbook}.md`;
 
-/** `$labels` in annotations holds the query's labels only, so the service name is written in. */
-const text = (template: string, service: string): string =>
-  template.replaceAll("{{ $labels.service }}", service);
-
-function alertRule(
-  spec: AlertSpec,
-  svc: ServiceConfig | undefined,
-  team: string,
-  config: MetricsInput,
-): PromRule {
-  const service = svc?.name;
-  const rule: PromRule = { alert: spec.alert, expr: spec.expr(svc, config) };
+/**
+ * One rule per alert kind. `team` and `service` come from the join on job:service:info in the
+ * expression (so `{{ $labels.service }}` is in the result); platform alerts carry the owner team.
+ */
+function alertRule(spec: AlertSpec, config: MetricsInput, team?: string): PromRule {
+  const rule: PromRule = { alert: spec.alert, expr: spec.expr(config) };
   if (spec.for) rule.for = spec.for;
-  rule.labels = { priority: spec.priority, team, ...(service ? { service } : {}) };
+  rule.labels = { priority: spec.priority, ...(team ? { team } : {}) };
   rule.annotations = {
-    summary: text(spec.summary, service ?? ""),
-    description: `${text(spec.description, service ?? "")} Priority ${spec.priority}: ${spec.reason}.`,
+    summary: spec.summary,
+    description: `${spec.description} Priority ${spec.priority}: ${spec.reason}.`,
     runbook_url: runbookUrl(config, spec.runbook),
   };
   return rule;
 }
 
-/** The recording rules of one service; workers skip the HTTP ones. */
-function recordingRules(svc: ServiceConfig): PromRule[] {
+const HTTP_TOPICS = new Set(["traffic", "latency", "slo"]);
+const appliesTo = (r: RecordingRuleSpec, svc: ServiceConfig): boolean =>
+  servesHttp(svc) || !HTTP_TOPICS.has(r.topic);
+
+/** Services whose override of a query the rule depends on takes them out of its fleet form. */
+const overriders = (r: RecordingRuleSpec, services: readonly ServiceConfig[]): ServiceConfig[] =>
+  services.filter((s) => (r.dependsOn ?? [r.query]).some((id: QueryId) => s.queries?.[id] !== undefined));
+
+/** Service names are DNS labels: no regex metacharacter needs escaping. */
+const alternation = (services: readonly ServiceConfig[]): string => services.map((s) => s.name).join("|");
+
+/**
+ * The latency SLI counts requests in the bucket at each service's threshold, so its raw rules are
+ * one per distinct threshold: the most common one takes every job not listed elsewhere (bytes do
+ * not grow with services on the default), the others list their services.
+ */
+function thresholdGroups(services: readonly ServiceConfig[], excluded: readonly ServiceConfig[]) {
+  const http = services.filter((s) => servesHttp(s) && !excluded.includes(s));
+  const byThreshold = new Map<number, ServiceConfig[]>();
+  for (const s of http) {
+    const t = s.slo.latencyThresholdSeconds;
+    byThreshold.set(t, [...(byThreshold.get(t) ?? []), s]);
+  }
+  const sorted = [...byThreshold.entries()].sort((a, b) => b[1].length - a[1].length || a[0] - b[0]);
+  const [main, ...rest] = sorted;
+  if (!main) return [];
+  const others = [...excluded, ...rest.flatMap(([, ss]) => ss)];
+  return [
+    { le: leRegex(main[0]), matcher: others.length ? `job!~"${alternation(others)}"` : "" },
+    ...rest.map(([t, ss]) => ({ le: leRegex(t), matcher: `job=~"${alternation(ss)}"` })),
+  ];
+}
+
+/** The fleet rule of one recording rule (none when no service needs it). */
+function fleetRules(r: RecordingRuleSpec, services: readonly ServiceConfig[]): PromRule[] {
+  const excluded = overriders(r, services);
+  const matcher = excluded.length ? `job!~"${alternation(excluded)}"` : "";
+  if (r.over) return [{ record: r.record, expr: overTimeExpr(r.over, r.window, matcher) }];
+  if (r.query === "slowRatio") {
+    // One rule, a union over the thresholds' disjoint sets of jobs: two rules recording the same
+    // name with the same labels are what promtool's lint rejects.
+    const parts = thresholdGroups(services, excluded).map((g) => {
+      const shape = fleetShape(g.matcher, r.window, r.quantile, g.le);
+      return r.slowRate ? slowRateExpr(shape) : fleetExpr("slowRatio", shape);
+    });
+    if (parts.length === 0) return [];
+    return [
+      { record: r.record, expr: parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(" or ") },
+    ];
+  }
+  return [{ record: r.record, expr: fleetExpr(r.query, fleetShape(matcher, r.window, r.quantile)) }];
+}
+
+/** A service's own rules: every rule whose fleet form leaves it out because of its overrides. */
+function overrideRules(svc: ServiceConfig): PromRule[] {
   const ctx = {
     job: svc.name,
     latencyThresholdSeconds: svc.slo.latencyThresholdSeconds,
     overrides: svc.queries,
   };
   return RECORDING_RULES.filter(
-    (r) => servesHttp(svc) || !["traffic", "latency", "slo"].includes(r.topic),
+    (r) => !r.slowRate && appliesTo(r, svc) && overriders(r, [svc]).length > 0,
   ).map((r) => ({
     record: r.record,
     expr: recordingExpr(r, ctx),
@@ -65,25 +122,82 @@ function recordingRules(svc: ServiceConfig): PromRule[] {
 }
 
 /**
- * Every rule group: per service its recording rules, then its alerts (which read the recordings),
- * and once the platform's own alerts. promtool 2.42 accepts no group-level labels, so every rule
- * carries its own.
+ * Services per data group: at most ~260 bytes a service (a 40-character name in the info union
+ * and in the four target lists, JSON-escaped), 400 services stay below the 128 KiB object budget.
+ * Up to 400 services the number of rules does not change at all.
+ */
+export const SERVICES_PER_DATA_GROUP = 400;
+
+/** `value * (the listed services)`, one term per distinct value: a few bytes per service. */
+function dataRule(record: string, services: readonly ServiceConfig[], value: (s: ServiceConfig) => number) {
+  const byValue = new Map<number, ServiceConfig[]>();
+  for (const s of services) byValue.set(value(s), [...(byValue.get(value(s)) ?? []), s]);
+  const terms = [...byValue.entries()].map(
+    ([v, ss]) => `${v} * group by (job) (${SERVICE_DATA.info}{job=~"${alternation(ss)}"})`,
+  );
+  return { record, expr: terms.join(" or ") };
+}
+
+/**
+ * The per-service facts the alerts join on: job:service:info {job, service, team} and the SLO
+ * targets of HTTP services. The targets read job:service:info recorded just before in the group.
+ */
+function dataGroup(name: string, services: readonly ServiceConfig[]): RuleGroup {
+  const byTeam = new Map<string, ServiceConfig[]>();
+  for (const s of services) byTeam.set(s.team, [...(byTeam.get(s.team) ?? []), s]);
+  const info = [...byTeam.entries()]
+    .map(
+      ([team, ss]) =>
+        `label_replace(${ss.map((s) => `label_replace(vector(1), "job", "${s.name}", "", "")`).join(" or ")}, "team", "${team}", "", "")`,
+    )
+    .join(" or ");
+  const http = services.filter(servesHttp);
+  const rules: PromRule[] = [
+    { record: SERVICE_DATA.info, expr: `label_replace(${info}, "service", "$1", "job", "(.*)")` },
+  ];
+  if (http.length > 0)
+    rules.push(
+      dataRule(SERVICE_DATA.availability, http, (s) => s.slo.availability),
+      dataRule(SERVICE_DATA.latencyTarget, http, (s) => s.slo.latencyTarget),
+      dataRule(SERVICE_DATA.windowDays, http, (s) => s.slo.windowDays),
+      dataRule(SERVICE_DATA.latencyThreshold, http, (s) => s.slo.latencyThresholdSeconds),
+    );
+  return { name, rules };
+}
+
+/**
+ * Every rule group. The number of rules does not depend on the number of services (except for
+ * overrides): the per-service facts are data (`services.data`), the recording rules evaluate all
+ * services at once (`http.recording`, `resources.recording`; the long SLO windows come from the 5m
+ * records in the same group, evaluated in order), and one alert rule per kind joins on `job`.
+ * promtool 2.42 accepts no group-level labels, so every rule carries its own.
  */
 export function ruleFile(config: MetricsInput): RuleFile {
   const { ownerTeam } = resolveMetrics(config);
+  const { services } = config;
   const groups: RuleGroup[] = [];
-  for (const svc of config.services) {
-    groups.push({ name: `${svc.name}.recording`, rules: recordingRules(svc) });
-    groups.push({
-      name: `${svc.name}.alerts`,
-      rules: alertsFor(svc).map((a) => alertRule(a, svc, svc.team, config)),
-    });
+  for (let i = 0; i * SERVICES_PER_DATA_GROUP < services.length; i++)
+    groups.push(
+      dataGroup(
+        i === 0 ? "services.data" : `services.data.${i + 1}`,
+        services.slice(i * SERVICES_PER_DATA_GROUP, (i + 1) * SERVICES_PER_DATA_GROUP),
+      ),
+    );
+  const fleet = (http: boolean) =>
+    RECORDING_RULES.filter((r) => HTTP_TOPICS.has(r.topic) === http).flatMap((r) => fleetRules(r, services));
+  groups.push({ name: "http.recording", rules: fleet(true) });
+  groups.push({ name: "resources.recording", rules: fleet(false) });
+  for (const svc of services) {
+    const own = overrideRules(svc);
+    if (own.length > 0) groups.push({ name: `${svc.name}.overrides`, rules: own });
   }
   groups.push({
+    name: "services.alerts",
+    rules: ALERTS.filter((a) => a.scope !== "platform").map((a) => alertRule(a, config)),
+  });
+  groups.push({
     name: "platform.alerts",
-    rules: ALERTS.filter((a) => a.scope === "platform").map((a) =>
-      alertRule(a, undefined, ownerTeam, config),
-    ),
+    rules: ALERTS.filter((a) => a.scope === "platform").map((a) => alertRule(a, config, ownerTeam)),
   });
   return { groups };
 }

@@ -1,0 +1,30 @@
+import type { StackConfig } from "../../infra/config";
+import { stackConfig, stackValue } from "./stack-config";
+
+/**
+ * A synthetic fleet of `n` services on top of a stack file, for size and cost checks: the stack's
+ * teams in turn, a mix of kinds (a worker in five), a few latency thresholds and SLO targets, and
+ * `overrides` services that override one query each.
+ */
+export function fleetConfig(n: number, stack = "prod", overrides = 0): StackConfig {
+  const teams = stackValue<{ name: string }[]>(stack, "teams").map((t) => t.name);
+  const thresholds = [0.5, 0.25, 1];
+  const services = Array.from({ length: n }, (_, i) => ({
+    name: `svc-${String(i).padStart(4, "0")}`,
+    team: teams[i % teams.length],
+    kind: i % 5 === 4 ? "worker" : i % 3 === 0 ? "frontend" : "backend",
+    namespace: "apps",
+    slo: {
+      latencyThresholdSeconds: thresholds[i % thresholds.length],
+      availability: i % 7 === 0 ? 0.995 : 0.999,
+    },
+    ...(i < overrides
+      ? {
+          queries: {
+            requestRate: 'sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))',
+          },
+        }
+      : {}),
+  }));
+  return stackConfig(stack, { services });
+}
