@@ -3,7 +3,7 @@ import { elasticsearchReader, Grafana } from "./components/grafana";
 import { Archive } from "./components/archive";
 import { Logging } from "./components/logging";
 import { Metrics } from "./components/metrics";
-import { Paging } from "./components/pagerduty";
+import { PagerDuty } from "./components/pagerduty";
 import { pagerdutyManaged } from "./generators/alerting/pagerduty";
 import { Frontend } from "./components/frontend";
 import { Sentry } from "./components/sentry";
@@ -29,7 +29,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
 
   // Managed PagerDuty first: every P1 route needs its team's integration key.
   const paging = pagerdutyManaged(config)
-    ? new Paging("pagerduty", { config, token: requireSecret(secrets.pagerdutyToken, "pagerdutyToken") })
+    ? new PagerDuty("pagerduty", { config, token: requireSecret(secrets.pagerdutyToken, "pagerdutyToken") })
     : undefined;
   const pagerdutyKeys = paging?.integrationKeys;
 

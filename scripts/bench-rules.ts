@@ -2,7 +2,8 @@
 // N services, as rendered and in the per-service baseline form, over synthetic history in the
 // metric contract's shape. Options (flags or env): --services 10,40 (BENCH_RULES_SERVICES),
 // --history 12h (BENCH_RULES_HISTORY), --measure 45 seconds (BENCH_RULES_MEASURE),
-// --instants 3 (BENCH_RULES_INSTANTS), --tolerance 0.02 (BENCH_RULES_TOLERANCE).
+// --instants 3 (BENCH_RULES_INSTANTS), --tolerance 0.02 (BENCH_RULES_TOLERANCE),
+// --tiled-tolerance 0.15 (BENCH_RULES_TILED_TOLERANCE) for the 30m and 1h ratios built from 5m tiles.
 import { spawn } from "node:child_process";
 import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,6 +38,10 @@ const OPTIONS = {
   measureSeconds: Number(option("measure", "BENCH_RULES_MEASURE", "45")),
   instants: Number(option("instants", "BENCH_RULES_INSTANTS", "3")),
   tolerance: Number(option("tolerance", "BENCH_RULES_TOLERANCE", "0.02")),
+  // The 30m and 1h ratios add up six or twelve 5m rates: an increment that falls between two
+  // tiles' samples is missed by both and made up by extrapolation only on average, so with sparse
+  // counters (a few errors per 5 minutes) single values scatter by several percent.
+  tiledTolerance: Number(option("tiled-tolerance", "BENCH_RULES_TILED_TOLERANCE", "0.15")),
 };
 
 const started = Date.now();
@@ -343,9 +348,12 @@ async function main(): Promise<void> {
     rows.push(
       `| ${n} | ratio flat/baseline | ${((flat.recording + flat.alerting) / (baseline.recording + baseline.alerting)).toFixed(2)} | ${(flat.evalSecondsPerCycle / baseline.evalSecondsPerCycle).toFixed(2)} | ${(flat.busySecondsPerCycle / baseline.busySecondsPerCycle).toFixed(2)} | ${(flat.cpuSecondsPerMinute / baseline.cpuSecondsPerMinute).toFixed(2)} |`,
     );
-    const a = agree(flat.values, baseline.values, OPTIONS.tolerance);
+    const tiled = (key: string) => /:ratio_rate(30m|1h)\b/.test(key);
+    const a = agree(flat.values, baseline.values, (key) =>
+      tiled(key) ? OPTIONS.tiledTolerance : OPTIONS.tolerance,
+    );
     notes.push(
-      `N=${n}: ${a.compared} recorded values compared at ${instants.length} instants; ${a.beyond} differ by more than ${(OPTIONS.tolerance * 100).toFixed(1)}%` +
+      `N=${n}: ${a.compared} recorded values compared at ${instants.length} instants; ${a.beyond} differ by more than ${(OPTIONS.tolerance * 100).toFixed(1)}% (${(OPTIONS.tiledTolerance * 100).toFixed(0)}% for the tiled 30m and 1h ratios)` +
         (a.worst.diff > 0
           ? `; largest difference ${(a.worst.diff * 100).toFixed(3)}% (${a.worst.key}: ${a.worst.flat} vs ${a.worst.baseline})`
           : "") +

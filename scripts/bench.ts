@@ -18,6 +18,7 @@ export const SDKS = [
   "@pulumi/newrelic",
   "@pulumiverse/grafana",
   "@pulumiverse/sentry",
+  "@pulumi/pagerduty",
 ];
 // Providers load their modules lazily: touching every export loads what the program can use.
 const FLOOR = `for (const m of ${JSON.stringify(SDKS)}) { const x = require(m); for (const k of Object.keys(x)) x[k]; }`;

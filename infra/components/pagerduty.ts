@@ -14,13 +14,13 @@ export interface PagingArgs {
  * Managed PagerDuty: per team the escalation policy, the service and its Events API v2
  * integration, exactly as infra/generators/alerting/pagerduty.ts plans them.
  */
-export class Paging extends pulumi.ComponentResource {
+export class PagerDuty extends pulumi.ComponentResource {
   /** Per team, the integration key its P1 alerts are sent with; secret outputs. */
   readonly integrationKeys: Record<string, pulumi.Output<string>> = {};
   readonly outputs: { services: Record<string, pulumi.Output<string>> };
 
   constructor(name: string, args: PagingArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("observability:alerting:Paging", name, {}, opts);
+    super("observability:pagerduty:PagerDuty", name, {}, opts);
     const refs: Record<string, pulumi.Input<string>> = { "secret:pagerdutyToken": args.token };
     const provider = new pagerduty.Provider(`${name}-provider`, wire(pagerdutyProviderArgs(), refs), {
       parent: this,
@@ -29,7 +29,7 @@ export class Paging extends pulumi.ComponentResource {
     for (const plan of pagerdutyPlan(args.config)) {
       // One component per team: its policy, service and integration belong together (the policy
       // pack follows a team's key to its escalation policy through them).
-      const team = new TeamPaging(`${name}-${plan.team}`, { parent: this });
+      const team = new TeamPagerDuty(`${name}-${plan.team}`, { parent: this });
       const child = { parent: team, provider };
       const policy = new pagerduty.EscalationPolicy(
         `${name}-${plan.team}-policy`,
@@ -54,9 +54,9 @@ export class Paging extends pulumi.ComponentResource {
 }
 
 /** A team's PagerDuty resources. */
-class TeamPaging extends pulumi.ComponentResource {
+class TeamPagerDuty extends pulumi.ComponentResource {
   constructor(name: string, opts: pulumi.ComponentResourceOptions) {
-    super("observability:alerting:TeamPaging", name, {}, opts);
+    super("observability:pagerduty:TeamPagerDuty", name, {}, opts);
   }
 
   done(outputs: pulumi.Inputs): void {

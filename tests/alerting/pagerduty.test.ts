@@ -144,15 +144,15 @@ describe("the PagerDuty config", () => {
   });
 });
 
-/** The Paging component under Pulumi mocks, through the real program. */
-describe.each(STACKS)("the Paging component (%s)", (stack) => {
+/** The PagerDuty component under Pulumi mocks, through the real program. */
+describe.each(STACKS)("the PagerDuty component (%s)", (stack) => {
   const r = () => rendered(stack);
 
   it("creates per team a policy, a service and an Events API v2 integration through the token's provider", () => {
     const provider = one(r(), PD.provider, "pagerduty-provider");
     expect(isSecret(provider.inputs.token)).toBe(true);
     for (const team of ["platform", "web"]) {
-      const group = `urn:pulumi:${stack}::observability::observability:alerting:Paging$observability:alerting:TeamPaging::pagerduty-${team}`;
+      const group = `urn:pulumi:${stack}::observability::observability:pagerduty:PagerDuty$observability:pagerduty:TeamPagerDuty::pagerduty-${team}`;
       const policy = one(r(), PD.policy, `pagerduty-${team}-policy`);
       const service = one(r(), PD.service, `pagerduty-${team}`);
       const integration = one(r(), PD.integration, `pagerduty-${team}-events`);

@@ -40,7 +40,7 @@ async function construct(secrets: Partial<Record<SecretKey, pulumi.Output<string
   return new Grafana("grafana", {
     config: stackConfig("dev"),
     secrets,
-    // dev manages PagerDuty: the Paging component's integration keys, per team.
+    // dev manages PagerDuty: the PagerDuty component's integration keys, per team.
     pagerdutyKeys: { platform: secret("pd-platform"), web: secret("pd-web") },
     elasticsearchPassword: secret("es-password"),
     elasticsearchCaCert: secret("es-ca"),

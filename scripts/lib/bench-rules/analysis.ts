@@ -85,8 +85,9 @@ const relDiff = (a: number, b: number) =>
 export function agree(
   flat: Map<string, number>[],
   baseline: Map<string, number>[],
-  tolerance: number,
+  tolerance: number | ((key: string) => number),
 ): Agreement {
+  const limit = typeof tolerance === "number" ? () => tolerance : tolerance;
   const result: Agreement = {
     compared: 0,
     missing: [],
@@ -110,7 +111,7 @@ export function agree(
       if (Number.isNaN(x) && Number.isNaN(y)) continue;
       result.compared++;
       const d = Number.isNaN(x) || Number.isNaN(y) ? Number.POSITIVE_INFINITY : relDiff(x, y);
-      if (d > tolerance) result.beyond++;
+      if (d > limit(key)) result.beyond++;
       if (d > result.worst.diff) result.worst = { key, flat: x, baseline: y, diff: d };
     }
   });
