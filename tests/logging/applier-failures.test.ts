@@ -71,10 +71,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 beforeEach(() => {
-  server.requests.length = 0;
-  server.store.clear();
-  server.handler = () => undefined;
-  server.responder = () => false;
+  server.reset();
   logs = [];
 });
 

@@ -23,11 +23,7 @@ beforeAll(async () => {
   url = await server.start();
 });
 afterAll(() => server.stop());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.store.clear();
-  server.handler = () => undefined;
-});
+beforeEach(() => server.reset());
 
 describe("settings applier against a loopback server", () => {
   it("applies every step once, in order, authenticated", async () => {

@@ -44,6 +44,14 @@ export class RecordingServer {
   responder: Responder = () => false;
 
   /** Listens on 127.0.0.1, on `port` if given (a test may start a server where one was refused). */
+  /** Forgets what the last test recorded and set, so each test starts from a healthy server. */
+  reset(): void {
+    this.requests.length = 0;
+    this.store.clear();
+    this.handler = () => undefined;
+    this.responder = () => false;
+  }
+
   async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];

@@ -1,5 +1,10 @@
 import { ERROR_STATUS_REGEX, METRIC_CONTRACT } from "../../../infra/catalog/metric-contract";
 import type { ServiceConfig, StackConfig } from "../../../infra/config";
+// The burn-rate pairs and the rule-file shapes are facts both forms share, not part of the frozen form.
+import type { Priority } from "../../../infra/catalog/alert-levels";
+import { SLO_WINDOWS, type SloWindow } from "../../../infra/catalog/recording-rules";
+import { BURN_PAIRS, burnRate, round } from "../../../infra/generators/metrics/alerts";
+import type { PromRule, RuleFile } from "../../../infra/generators/metrics/rules";
 
 /**
  * The per-service rule set as the project rendered it before issue 16: every service gets its own
@@ -11,29 +16,9 @@ import type { ServiceConfig, StackConfig } from "../../../infra/config";
 
 type Input = Pick<StackConfig, "metrics" | "services">;
 
-export interface BaselineRule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-export interface BaselineRuleFile {
-  groups: { name: string; rules: BaselineRule[] }[];
-}
-
-const WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
-type Window = (typeof WINDOWS)[number];
-const HOURS: Record<Window, number> = {
-  "5m": 1 / 12,
-  "30m": 0.5,
-  "1h": 1,
-  "2h": 2,
-  "6h": 6,
-  "1d": 24,
-  "3d": 72,
-};
+/** The rule-file shapes are the rendered ones: the two forms must load into one Prometheus the same way. */
+export type BaselineRule = PromRule;
+export type BaselineRuleFile = RuleFile;
 
 const http = METRIC_CONTRACT.httpServerDuration.name;
 const db = METRIC_CONTRACT.dbClientDuration.name;
@@ -70,8 +55,8 @@ interface Recording {
   http: boolean;
 }
 
-const errorRatio = (w: Window) => `job:http_server_request_errors:ratio_rate${w}`;
-const slowRatio = (w: Window) => `job:http_server_request_slow:ratio_rate${w}`;
+const errorRatio = (w: SloWindow) => `job:http_server_request_errors:ratio_rate${w}`;
+const slowRatio = (w: SloWindow) => `job:http_server_request_slow:ratio_rate${w}`;
 const R = {
   requestRate: "job:http_server_requests:rate5m",
   latency: (q: string) => `job:http_server_request_duration_seconds:${q}_5m`,
@@ -99,8 +84,8 @@ const RECORDINGS: Recording[] = [
   rec(R.jobP99, "jobQuantile", "30m", false, 0.99),
   rec(R.memoryBytes, "memoryBytes", "", false),
   rec(R.memoryGrowth, "memoryGrowth", "1h", false),
-  ...WINDOWS.map((w) => rec(errorRatio(w), "errorRatio", w, true)),
-  ...WINDOWS.map((w) => rec(slowRatio(w), "slowRatio", w, true)),
+  ...SLO_WINDOWS.map((w) => rec(errorRatio(w), "errorRatio", w, true)),
+  ...SLO_WINDOWS.map((w) => rec(slowRatio(w), "slowRatio", w, true)),
 ];
 
 function leRegex(seconds: number): string {
@@ -109,7 +94,6 @@ function leRegex(seconds: number): string {
 }
 
 const servesHttp = (svc: ServiceConfig) => svc.kind !== "worker";
-const round = (x: number): number => Number(x.toPrecision(6));
 const num = (x: number): string => String(round(x));
 const jsel = (svc?: ServiceConfig) => `{job="${svc?.name ?? ""}"}`;
 
@@ -124,38 +108,6 @@ function recordings(svc: ServiceConfig): BaselineRule[] {
     labels: { job: svc.name },
   }));
 }
-
-type Priority = "P1" | "P2" | "P3";
-const PAIRS: { long: Window; short: Window; budgetSpent: number; priority: Priority; why: string }[] = [
-  {
-    long: "1h",
-    short: "5m",
-    budgetSpent: 0.02,
-    priority: "P1",
-    why: "2% of the budget in an hour: gone in ~2 days; page",
-  },
-  {
-    long: "6h",
-    short: "30m",
-    budgetSpent: 0.05,
-    priority: "P1",
-    why: "5% of the budget in 6 hours: gone in ~5 days; page",
-  },
-  {
-    long: "1d",
-    short: "2h",
-    budgetSpent: 0.1,
-    priority: "P2",
-    why: "10% of the budget in a day: gone in ~10 days; an email ticket, handled within the hour",
-  },
-  {
-    long: "3d",
-    short: "6h",
-    budgetSpent: 0.1,
-    priority: "P3",
-    why: "10% of the budget in 3 days: the budget runs out just within the window; a Slack ticket for the working day",
-  },
-];
 
 interface Alert {
   alert: string;
@@ -172,9 +124,9 @@ interface Alert {
 function burnExpr(kind: "Availability" | "Latency", svc: ServiceConfig, priority: Priority): string {
   const budget = kind === "Availability" ? 1 - svc.slo.availability : 1 - svc.slo.latencyTarget;
   const record = kind === "Availability" ? errorRatio : slowRatio;
-  return PAIRS.filter((p) => p.priority === priority)
+  return BURN_PAIRS.filter((p) => p.priority === priority)
     .map((p) => {
-      const rate = round((p.budgetSpent * svc.slo.windowDays * 24) / HOURS[p.long]);
+      const rate = burnRate(p, svc.slo.windowDays);
       const t = num(rate * budget);
       return `(${record(p.long)}${jsel(svc)} > ${t} and ${record(p.short)}${jsel(svc)} > ${t})`;
     })
@@ -186,7 +138,7 @@ function sloAlerts(kind: "Availability" | "Latency"): Alert[] {
     kind === "Availability" ? "5xx error ratio" : "share of requests slower than the latency threshold";
   const names: Record<Priority, string> = { P1: "FastBurn", P2: "Burn", P3: "SlowBurn" };
   return (["P1", "P2", "P3"] as const).map((priority) => {
-    const pairs = PAIRS.filter((p) => p.priority === priority);
+    const pairs = BURN_PAIRS.filter((p) => p.priority === priority);
     return {
       alert: `${kind}SLO${names[priority]}`,
       priority,
