@@ -1,7 +1,7 @@
 import * as newrelic from "@pulumi/newrelic";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretKey, StackConfig } from "../config";
-import { browserAppName, newRelicResources } from "../generators/frontend";
+import { AUTHORIZATION_HEADERS, browserAppName, newRelicResources } from "../generators/frontend";
 import { integrationKeyValues } from "./pagerduty";
 import { type RefValues, secretValues, wire } from "./refs";
 
@@ -56,10 +56,10 @@ export class Frontend extends pulumi.ComponentResource {
       ...secretValues(args.secrets),
       ...integrationKeyValues(args.pagerdutyKeys),
     };
-    const opsgenieKey = args.secrets.opsgenieApiKey;
-    if (opsgenieKey) refs["secret:opsgenieAuthorization"] = pulumi.interpolate`GenieKey ${opsgenieKey}`;
-    const slackToken = args.secrets.slackBotToken;
-    if (slackToken) refs["secret:slackAuthorization"] = pulumi.interpolate`Bearer ${slackToken}`;
+    for (const [name, header] of Object.entries(AUTHORIZATION_HEADERS)) {
+      const secret = args.secrets[header.secretKey];
+      if (secret) refs[`secret:${name}`] = pulumi.interpolate`${header.scheme} ${secret}`;
+    }
     const provider = new newrelic.Provider(`${name}-provider`, wire(nr.provider, refs as RefValues), {
       parent: this,
     });

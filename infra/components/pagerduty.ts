@@ -1,10 +1,10 @@
 import * as pagerduty from "@pulumi/pagerduty";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
-import { pagerdutyPlan, pagerdutyProviderArgs } from "../generators/alerting/pagerduty";
+import { integrationKeyRef, pagerdutyPlan, pagerdutyProviderArgs } from "../generators/alerting/pagerduty";
 import { wire } from "./refs";
 
-export interface PagingArgs {
+export interface PagerDutyArgs {
   config: Pick<StackConfig, "alerting" | "teams" | "environment" | "production">;
   /** The `pagerdutyToken` secret. */
   token: pulumi.Input<string>;
@@ -19,7 +19,7 @@ export class PagerDuty extends pulumi.ComponentResource {
   readonly integrationKeys: Record<string, pulumi.Output<string>> = {};
   readonly outputs: { services: Record<string, pulumi.Output<string>> };
 
-  constructor(name: string, args: PagingArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: PagerDutyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:pagerduty:PagerDuty", name, {}, opts);
     const refs: Record<string, pulumi.Input<string>> = { "secret:pagerdutyToken": args.token };
     const provider = new pagerduty.Provider(`${name}-provider`, wire(pagerdutyProviderArgs(), refs), {
@@ -66,6 +66,4 @@ class TeamPagerDuty extends pulumi.ComponentResource {
 
 /** The integration keys as the references generators use for them. */
 export const integrationKeyValues = (keys: Record<string, pulumi.Input<string>> = {}) =>
-  Object.fromEntries(
-    Object.entries(keys).map(([team, key]) => [`secret:pagerdutyIntegrationKey:${team}`, key]),
-  );
+  Object.fromEntries(Object.entries(keys).map(([team, key]) => [integrationKeyRef(team).$ref, key]));

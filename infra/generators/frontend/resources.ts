@@ -1,7 +1,7 @@
 import type { Priority } from "../../catalog/alert-levels";
-import type { StackConfig } from "../../config";
+import type { SecretKey, StackConfig } from "../../config";
 import { integrationKeyRef } from "../alerting/pagerduty";
-import { ref, secretRef } from "../refs";
+import { type DerivedSecret, ref, secretRef } from "../refs";
 import {
   browserAppName,
   type NrRoutingSpec,
@@ -11,6 +11,17 @@ import {
 } from "./new-relic";
 
 type Cfg = Parameters<typeof newRelicConditions>[0];
+
+/**
+ * Authorization headers New Relic's webhooks send, each `<scheme> <secret>` from a config secret:
+ * the derived secret the component builds, by the name the destinations reference.
+ */
+export const AUTHORIZATION_HEADERS = {
+  opsgenieAuthorization: { scheme: "GenieKey", secretKey: "opsgenieApiKey" },
+  slackAuthorization: { scheme: "Bearer", secretKey: "slackBotToken" },
+} as const satisfies Partial<Record<DerivedSecret, { scheme: string; secretKey: SecretKey }>>;
+
+const HEADER_OF = { opsgenieHeader: "opsgenieAuthorization", slackHeader: "slackAuthorization" } as const;
 
 /** What fills a destination's credential: the channel's secret, or the header built from it. */
 function credentialArgs(
@@ -29,14 +40,10 @@ function credentialArgs(
         },
       };
     case "opsgenieHeader":
-      return {
-        ...base,
-        authCustomHeaders: [{ key: "Authorization", value: secretRef("opsgenieAuthorization") }],
-      };
     case "slackHeader":
       return {
         ...base,
-        authCustomHeaders: [{ key: "Authorization", value: secretRef("slackAuthorization") }],
+        authCustomHeaders: [{ key: "Authorization", value: secretRef(HEADER_OF[cred.use]) }],
       };
   }
 }
