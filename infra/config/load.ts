@@ -1,5 +1,5 @@
 import { PROJECT, type StackConfig, stackConfigSchema } from "./schema";
-import { ALWAYS_REQUIRED, RETIRED_SECRETS, SECRET_KEYS, type StackSecrets } from "./secrets";
+import { ALWAYS_REQUIRED, SECRET_KEYS, type StackSecrets } from "./secrets";
 
 /** Config namespaces besides ours that the stack file may hold (provider settings). */
 export const PROVIDER_NAMESPACES = ["aws", "kubernetes"] as const;
@@ -10,6 +10,39 @@ const PROVIDER_CREDENTIALS = ["aws:accessKey", "aws:secretKey", "aws:token", "ku
 /** A kubeconfig given as a path is no secret; its content (YAML or JSON) is. */
 const isCredential = (key: string, value: string): boolean =>
   key !== "kubernetes:kubeconfig" || /[\n{]|apiVersion|client-key-data|token:/.test(value);
+
+const MAINTENANCE_MOVED = "(it now mutes Alertmanager too); move it there";
+
+/**
+ * Keys this program used to read and no longer does, by their path under `observability:`, with
+ * what replaced them: a stack file that still sets one is told so rather than "unknown key", and
+ * the message never repeats the value (some were credentials).
+ */
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  // An incoming webhook posts only to the channel it was created for: per-team channels need the bot.
+  slackWebhookUrl:
+    "no longer used: a Slack incoming webhook posts only to its own channel; remove it (`pulumi config rm slackWebhookUrl`) and set the bot token with `pulumi config set --secret slackBotToken xoxb-...`",
+  // A capability URL: whoever has it can silence the dead man's switch.
+  "metrics.deadMansSwitchUrl":
+    "now a secret; remove it here and set it with `pulumi config set --secret deadMansSwitchUrl <url>`",
+  // Maintenance mutes Alertmanager as well as Grafana now: one definition under `alerting`.
+  "grafana.maintenanceWindows": `moved to alerting.maintenance.windows ${MAINTENANCE_MOVED}`,
+  "grafana.mutedPriorities": `moved to alerting.maintenance.mutedPriorities ${MAINTENANCE_MOVED}`,
+};
+
+/** Takes every retired key out of the decoded input, with one problem each. */
+function removeRetired(input: Record<string, unknown>, problems: string[]): void {
+  for (const [path, message] of Object.entries(RETIRED_KEYS)) {
+    const parts = path.split(".");
+    const last = parts.pop()!;
+    let node: unknown = input;
+    for (const p of parts)
+      node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[p] : undefined;
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, last)) continue;
+    delete (node as Record<string, unknown>)[last];
+    problems.push(`${PROJECT}:${path}: ${message}`);
+  }
+}
 
 /** Raised when the stack config is invalid; `problems` has one line per problem. */
 export class ConfigError extends Error {
@@ -52,9 +85,7 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     const sep = fullKey.indexOf(":");
     const namespace = sep < 0 ? "" : fullKey.slice(0, sep);
     const key = fullKey.slice(sep + 1);
-    if (namespace === PROJECT && Object.hasOwn(RETIRED_SECRETS, key)) {
-      problems.push(`${fullKey}: ${RETIRED_SECRETS[key]}`);
-    } else if (namespace === PROJECT) {
+    if (namespace === PROJECT) {
       input[key] = decode(value);
       if ((SECRET_KEYS as readonly string[]).includes(key) && !secretKeys.has(fullKey)) {
         problems.push(
@@ -75,30 +106,7 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
       );
     }
   }
-  const metrics = input.metrics as Record<string, unknown> | undefined;
-  if (metrics !== null && typeof metrics === "object" && "deadMansSwitchUrl" in metrics) {
-    // It moved: a capability URL is a secret now. Say so rather than "unknown key".
-    problems.push(
-      `${PROJECT}:metrics.deadMansSwitchUrl: now a secret; remove it here and set it with \`pulumi config set --secret deadMansSwitchUrl <url>\``,
-    );
-    const { deadMansSwitchUrl: _moved, ...rest } = metrics;
-    input.metrics = rest;
-  }
-  const grafana = input.grafana as Record<string, unknown> | undefined;
-  if (grafana !== null && typeof grafana === "object") {
-    // Maintenance mutes Alertmanager as well as Grafana now: one definition under `alerting`.
-    const moved = (["maintenanceWindows", "mutedPriorities"] as const).filter((k) => k in grafana);
-    for (const k of moved) {
-      const to = k === "maintenanceWindows" ? "windows" : k;
-      problems.push(
-        `${PROJECT}:grafana.${k}: moved to alerting.maintenance.${to} (it now mutes Alertmanager too); move it there`,
-      );
-    }
-    if (moved.length > 0)
-      input.grafana = Object.fromEntries(
-        Object.entries(grafana).filter(([k]) => !moved.includes(k as never)),
-      );
-  }
+  removeRetired(input, problems);
   const result = stackConfigSchema.safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {

@@ -57,13 +57,3 @@ export const SECRET_FORMAT: Readonly<Record<SecretKey, "url" | "token" | "passwo
   newrelicApiKey: "token",
   deadMansSwitchUrl: "url",
 };
-
-/**
- * Secrets this program used to read and no longer does, with what replaced them: a stack file
- * that still sets one gets a config error saying so rather than "unknown key".
- */
-export const RETIRED_SECRETS: Readonly<Record<string, string>> = {
-  // An incoming webhook posts only to the channel it was created for: per-team channels need the bot.
-  slackWebhookUrl:
-    "no longer used: a Slack incoming webhook posts only to its own channel; remove it (`pulumi config rm slackWebhookUrl`) and set the bot token with `pulumi config set --secret slackBotToken xoxb-...`",
-};
