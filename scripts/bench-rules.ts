@@ -362,6 +362,7 @@ async function main(): Promise<void> {
           ? `; ${a.missing.length} baseline values missing from the flat form, e.g. ${a.missing.slice(0, 3).join(", ")}`
           : ""),
     );
+    if (a.beyond > 0) notes.push(`N=${n}: beyond tolerance, e.g. ${a.beyondExamples.join("; ")}`);
     if (a.beyond > 0 || a.missing.length > 0) process.exitCode = 1;
     rmSync(dir, { recursive: true, force: true });
   }

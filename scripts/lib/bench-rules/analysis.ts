@@ -76,6 +76,8 @@ export interface Agreement {
   extra: number;
   worst: { key: string; flat: number; baseline: number; diff: number };
   beyond: number;
+  /** The first few values beyond tolerance, to say which. */
+  beyondExamples: string[];
 }
 
 /** Relative difference, with an absolute floor so that two near-zero values agree. */
@@ -94,6 +96,7 @@ export function agree(
     extra: 0,
     worst: { key: "", flat: 0, baseline: 0, diff: 0 },
     beyond: 0,
+    beyondExamples: [],
   };
   flat.forEach((f, i) => {
     const b = baseline[i]!;
@@ -111,7 +114,11 @@ export function agree(
       if (Number.isNaN(x) && Number.isNaN(y)) continue;
       result.compared++;
       const d = Number.isNaN(x) || Number.isNaN(y) ? Number.POSITIVE_INFINITY : relDiff(x, y);
-      if (d > limit(key)) result.beyond++;
+      if (d > limit(key)) {
+        result.beyond++;
+        if (result.beyondExamples.length < 3)
+          result.beyondExamples.push(`${key}: ${x} vs ${y} (${(d * 100).toFixed(1)}%)`);
+      }
       if (d > result.worst.diff) result.worst = { key, flat: x, baseline: y, diff: d };
     }
   });
