@@ -8,6 +8,10 @@ import { toYaml } from "../infra/artifacts";
 import { type RuleFile, ruleFile } from "../infra/generators/metrics";
 import { stackConfig } from "./lib/stack-config";
 import { EXTRA_SCENARIOS, firstFiringProbe, SCENARIOS, type Scenario } from "./lib/scenarios";
+import { FETCH_COMMAND, useProjectTools } from "./lib/tools";
+
+// The promtool of the deployed generation (`npm run tools`).
+useProjectTools();
 
 export interface DetectionTime {
   scenario: string;
@@ -47,7 +51,7 @@ export function firedAlerts(s: Scenario, rulesYaml: string, job: string, others:
       timeout: 600_000,
     });
     if (r.error)
-      throw new Error(`promtool could not run (apt-get install -y prometheus): ${r.error.message}`);
+      throw new Error(`promtool could not run (${FETCH_COMMAND}): ${r.error.message}`);
     const out = `${r.stdout}${r.stderr}`;
     if (r.status === 0) return [];
     const got = out.slice(out.indexOf("got:"));

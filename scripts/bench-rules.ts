@@ -15,6 +15,10 @@ import { benchConfig, serviceName } from "./lib/bench-rules/config";
 import { DEFAULT_SHAPE, History } from "./lib/bench-rules/history";
 import { agree, cycle, median, recordsToBackfill } from "./lib/bench-rules/analysis";
 import { killAll, Prometheus, sleep } from "./lib/bench-rules/prometheus";
+import { useProjectTools } from "./lib/tools";
+
+// Prometheus and promtool of the deployed generation (`npm run tools`).
+useProjectTools();
 
 const EVALUATION_INTERVAL_S = 15;
 

@@ -1,17 +1,17 @@
 // vitest globalSetup: runs once, before any test file. It stops the run when a tool the tests need
-// is missing, and renders every stack once for all test files to share.
+// is missing or too old, and renders every stack once for all test files to share.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { missingTools, missingToolsMessage } from "../scripts/check-tools.mjs";
 import { renderStack } from "../scripts/lib/offline";
 import { knownStacks } from "../scripts/lib/stack-file";
+import { toolProblems, toolsMessage } from "../scripts/lib/tools";
 
 export default async function setup(project: TestProject): Promise<() => void> {
   // `npm test` checked this already (pretest); a direct `vitest` run is checked here.
-  const missing = missingTools();
-  if (missing.length > 0) throw new Error(missingToolsMessage(missing));
+  const problems = toolProblems();
+  if (problems.length > 0) throw new Error(toolsMessage(problems));
 
   // One render per stack for the whole run; test files read them instead of rendering again.
   const dir = mkdtempSync(join(tmpdir(), "obs-renders-"));

@@ -8,8 +8,9 @@ import { alertmanagerConfig, maintenanceIntervals } from "../../infra/generators
 import { ruleFile } from "../../infra/generators/metrics";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { readStackFile } from "../../scripts/lib/stack-file";
-import { forAlertmanager025, runTool, tempFiles } from "../helpers/tools";
+import { runTool, tempFiles } from "../helpers/tools";
 import { render } from "../helpers/variant";
+import { toYaml } from "../../infra/artifacts";
 
 /**
  * Hostile and careless stack configs: every value the schema accepts must become something the
@@ -337,7 +338,7 @@ describe("edge values the schema accepts become what the tools accept", () => {
       services: [{ name: "api", team: long, namespace: "apps" }],
     });
     expect(`team-${long}`.length).toBeLessThanOrEqual(40);
-    const dir = tempFiles({ "am.yaml": stringify(forAlertmanager025(alertmanagerConfig(config))) });
+    const dir = tempFiles({ "am.yaml": toYaml(alertmanagerConfig(config)) });
     const r = runTool("amtool", ["check-config", join(dir, "am.yaml")]);
     expect(r.stdout + r.stderr).toContain("SUCCESS");
   });

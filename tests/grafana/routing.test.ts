@@ -10,8 +10,9 @@ import {
   type PolicyRoute,
   type PolicyTree,
 } from "../../infra/generators/grafana";
-import { forAlertmanager025, runTool, tempFiles } from "../helpers/tools";
+import { runTool, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
+import { toYaml } from "../../infra/artifacts";
 
 /**
  * Grafana routes notifications with Alertmanager's routing engine, so the generated policy tree is
@@ -105,7 +106,7 @@ describe.each(["dev", "prod"] as const)(
       ),
     });
     const am = alertmanagerConfig(config as never);
-    const amDir = tempFiles({ "am.yaml": stringify(forAlertmanager025(am)) });
+    const amDir = tempFiles({ "am.yaml": toYaml(am) });
     const grafanaDestination = (name: string): string => {
       const cp = points.find((p) => p.name === name)!;
       return cp.kind === "pagerduty" || cp.kind === "opsgenie" ? cp.kind : `${cp.kind} ${cp.address}`;

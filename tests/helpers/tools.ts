@@ -2,14 +2,14 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { missingToolsMessage } from "../../scripts/check-tools.mjs";
+import { toolsMessage } from "../../scripts/lib/tools";
 
 /** Path of a required external tool; a missing tool fails the test with how to install it. */
 export function requireTool(name: string): string {
   const found = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
   const path = found.stdout.trim();
   if (found.status !== 0 || path === "") {
-    throw new Error(missingToolsMessage([name]));
+    throw new Error(toolsMessage([`${name} not found`]));
   }
   return path;
 }
@@ -57,26 +57,4 @@ export function tempFiles(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "obs-test-"));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
-}
-
-/**
- * The one difference between what we deploy (Alertmanager 0.28, from kube-prometheus-stack) and
- * the Alertmanager 0.25 these tests run: 0.25 knows no webhook `url_file` (added in 0.26), so a
- * webhook reading its URL from a file gets that URL inline here. Everything else is checked as
- * rendered.
- */
-export function forAlertmanager025<T extends { receivers: ({ name: string } & Record<string, unknown>)[] }>(
-  config: T,
-  url: (file: string) => string = (file) => `https://secret-file.invalid${file}`,
-): T {
-  const copy = structuredClone(config);
-  for (const rcv of copy.receivers) {
-    const hooks = rcv.webhook_configs as Record<string, unknown>[] | undefined;
-    for (const hook of hooks ?? []) {
-      if (typeof hook.url_file !== "string") continue;
-      hook.url = url(hook.url_file);
-      delete hook.url_file;
-    }
-  }
-  return copy;
 }

@@ -9,12 +9,14 @@ import { stringify } from "yaml";
 import { SLACK_POST_MESSAGE } from "../../infra/generators/alerting/channels";
 import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { integrationKeyFile, pagerdutyTeams } from "../../infra/generators/alerting/pagerduty";
-import { forAlertmanager025, requireTool } from "../helpers/tools";
+import { requireTool } from "../helpers/tools";
 import { stackConfig, stackValue } from "../../scripts/lib/stack-config";
+import { toYaml } from "../../infra/artifacts";
 
 /**
- * End to end: real Alertmanager 0.25 processes on 127.0.0.1 run the rendered dev configuration and
- * deliver to a loopback HTTP server standing in for PagerDuty, email and Slack's Web API.
+ * End to end: real Alertmanager processes (the deployed generation, `npm run tools`) on 127.0.0.1 run
+ * the rendered dev configuration and deliver to a loopback HTTP server standing in for PagerDuty,
+ * email and Slack's Web API.
  *
  * What is rewritten, and why (nothing else is touched):
  * - the channel secret files live in a temp dir (the generator's `secretDir` option);
@@ -150,21 +152,13 @@ function delivered(
 
 /** Starts a real Alertmanager on a free loopback port with the given configuration. */
 async function startAlertmanager(name: string, config: AlertmanagerConfig): Promise<RunningAlertmanager> {
-  const binary = ["prometheus-alertmanager", "alertmanager"].find((b) => {
-    try {
-      requireTool(b);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  // The dead man's switch URL is read from its secret file, as Alertmanager 0.28 would.
+  // The dead man's switch URL, like every credential, is read from its secret file (`url_file`).
   const file = join(work, `${name}.yaml`);
-  writeFileSync(file, stringify(forAlertmanager025(config, (f) => readFileSync(f, "utf8"))));
+  writeFileSync(file, toYaml(config));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
-    requireTool(binary ?? "alertmanager"),
+    requireTool("alertmanager"),
     [
       `--config.file=${file}`,
       `--storage.path=${join(work, `${name}-data`)}`,

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { metricsConcern } from "../../infra/generators/metrics";
 import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { parse, stringify } from "yaml";
-import { forAlertmanager025, runTool, tempFiles } from "../helpers/tools";
+import { runTool, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
+import { toYaml } from "../../infra/artifacts";
 
 /** `amtool config routes test --verify.receivers` on the rendered configuration of each stack. */
 describe.each(["dev", "prod"] as const)("Alertmanager routes (%s)", (stack) => {
@@ -12,7 +13,7 @@ describe.each(["dev", "prod"] as const)("Alertmanager routes (%s)", (stack) => {
   const am = metricsConcern
     .artifacts(config as never)
     .find((a) => a.path === "alertmanager/alertmanager.yaml")!;
-  const dir = tempFiles({ "alertmanager.yaml": stringify(forAlertmanager025(parse(am.content))) });
+  const dir = tempFiles({ "alertmanager.yaml": am.content });
 
   const route = (receiver: string, labels: Record<string, string>) =>
     runTool("amtool", [
@@ -72,7 +73,7 @@ describe("Alertmanager routes with unmanaged PagerDuty", () => {
   const base = stackConfig("prod");
   const config = { ...base, alerting: { ...base.alerting, pagerduty: { managed: false } } };
   const am = alertmanagerConfig(config as never);
-  const dir = tempFiles({ "alertmanager.yaml": stringify(forAlertmanager025(am)) });
+  const dir = tempFiles({ "alertmanager.yaml": toYaml(am) });
 
   it.each(["platform", "web", "nobody"])("routes team %s's P1 to the shared receiver", (team) => {
     const r = runTool("amtool", [

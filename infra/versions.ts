@@ -1,0 +1,64 @@
+/**
+ * Every version the stack deploys, pinned in one place. Each pin carries a `renovate:` comment that
+ * names its source, so Renovate (renovate.json) finds it and proposes each upgrade as a pull request
+ * whose golden-render diff shows what changes; docs/upgrading.md says how to take one.
+ *
+ * `deploys` states what a chart version runs by default: the versions our rules, routing and
+ * dashboards are written and tested for. tests/versions/charts.test.ts checks each statement against
+ * the chart's own values.yaml (tests/data/charts/), and the tools the tests run are checked
+ * against it (TEST_TOOLS below, scripts/lib/tools.ts).
+ */
+
+/** kube-prometheus-stack: the Prometheus operator, Prometheus and Alertmanager. */
+export const KUBE_PROMETHEUS_STACK = {
+  chart: "kube-prometheus-stack",
+  repo: "https://prometheus-community.github.io/helm-charts",
+  // renovate: datasource=helm depName=kube-prometheus-stack registryUrl=https://prometheus-community.github.io/helm-charts
+  version: "88.5.3",
+  deploys: { prometheusOperator: "0.93.1", prometheus: "3.14.0", alertmanager: "0.34.0" },
+} as const;
+
+/** Grafana's chart, maintained in grafana-community/helm-charts since 2026 (grafana/helm-charts is archived). */
+export const GRAFANA_CHART = {
+  chart: "grafana",
+  repo: "https://grafana-community.github.io/helm-charts",
+  // renovate: datasource=helm depName=grafana registryUrl=https://grafana-community.github.io/helm-charts
+  version: "12.11.1",
+  deploys: { grafana: "13.2.0" },
+} as const;
+
+/** Elastic Cloud on Kubernetes: the operator chart, with its CRDs. */
+export const ECK_OPERATOR = {
+  chart: "eck-operator",
+  repo: "https://helm.elastic.co",
+  // renovate: datasource=helm depName=eck-operator registryUrl=https://helm.elastic.co
+  version: "3.5.0",
+} as const;
+
+/** Elasticsearch, Kibana, Logstash and Filebeat run this one version (ECK pulls the images). */
+export const ELASTIC_STACK = {
+  // renovate: datasource=docker depName=docker.elastic.co/elasticsearch/elasticsearch
+  version: "9.5.1",
+} as const;
+
+/** The settings Job's image: Node.js runs infra/components/logging-applier.mjs as it is. */
+export const APPLIER_IMAGE = {
+  repository: "node",
+  // renovate: datasource=docker depName=node versioning=docker
+  tag: "24.21.0-alpine",
+} as const;
+
+/**
+ * The oldest Prometheus and Alertmanager the tests may run. The tests run Debian's builds (scripts/
+ * lib/tools.ts fetches them), which trail the releases the chart deploys; a tool must be of the
+ * deployed major line and no older than these:
+ * - Prometheus 3.5 (the first 3.x LTS): range selectors left-open, `le`/`quantile` normalized on
+ *   scrape, `.` matching newlines, UTF-8 names; nothing in 3.6-3.14 changes what our rules compute
+ *   (docs/upgrading.md lists what we read).
+ * - Alertmanager 0.33: webhook `url_file` (0.26+), `time_intervals` (0.24+), the Slack bot token's
+ *   `credentials_file`; 0.34 adds features we do not use and renames a failure `reason` label.
+ */
+export const TEST_TOOLS = {
+  prometheus: { min: "3.5.0", deployed: KUBE_PROMETHEUS_STACK.deploys.prometheus },
+  alertmanager: { min: "0.33.0", deployed: KUBE_PROMETHEUS_STACK.deploys.alertmanager },
+} as const;

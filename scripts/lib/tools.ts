@@ -1,0 +1,283 @@
+/**
+ * The external tools the tests and benchmarks run, at the generation the stack deploys
+ * (TEST_TOOLS in infra/versions.ts). `npm run tools` (also `npm test`'s pretest and `.ci/run`)
+ * makes `.tools/bin` hold each of them: the one already on PATH when it is recent enough (a Homebrew
+ * Prometheus, say), else Debian's build, downloaded with apt-get through a source list of our own
+ * and unpacked into `.tools/debian/` (git-ignored). Nothing is installed system-wide; the machine's
+ * apt sources and state are not touched. The tests and benchmarks put `.tools/bin` first on PATH.
+ */
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { TEST_TOOLS } from "../../infra/versions";
+
+export const ROOT = resolve(__dirname, "../..");
+export const TOOLS_DIR = join(ROOT, ".tools");
+export const TOOLS_BIN = join(TOOLS_DIR, "bin");
+/** The one command that fetches the tools. */
+export const FETCH_COMMAND = "npm run tools";
+
+/** Debian's archive serves the deployed generation in sid (trixie stops at Prometheus 2.53). */
+const DEBIAN_SUITE = "sid";
+
+export interface ToolSpec {
+  /** The name the tests run it by. */
+  name: string;
+  /** Names it has elsewhere on PATH (Debian names Alertmanager its own way). */
+  aliases: string[];
+  /** Debian package and the path of the binary inside it. */
+  debianPackage: string;
+  debianBinary: string;
+  /** Which TEST_TOOLS entry its version is checked against. */
+  line: keyof typeof TEST_TOOLS;
+  /** Debian reads files from a fixed path under /usr/share that the package holds (see wrapper). */
+  debianShare?: string;
+}
+
+export const TOOLS: ToolSpec[] = [
+  {
+    name: "promtool",
+    aliases: [],
+    debianPackage: "promtool",
+    debianBinary: "usr/bin/promtool",
+    line: "prometheus",
+  },
+  {
+    name: "prometheus",
+    aliases: [],
+    debianPackage: "prometheus",
+    debianBinary: "usr/bin/prometheus",
+    line: "prometheus",
+  },
+  {
+    name: "amtool",
+    aliases: [],
+    debianPackage: "prometheus-alertmanager",
+    debianBinary: "usr/bin/amtool",
+    line: "alertmanager",
+  },
+  {
+    name: "alertmanager",
+    aliases: ["prometheus-alertmanager"],
+    debianPackage: "prometheus-alertmanager",
+    debianBinary: "usr/bin/prometheus-alertmanager",
+    line: "alertmanager",
+    // Debian's build reads its default notification templates from here instead of embedding them.
+    debianShare: "usr/share/prometheus",
+  },
+];
+
+/** `3.5.3` from `promtool, version 3.5.3+ds1 (branch: ...)`, or undefined. */
+export function parseVersion(output: string): string | undefined {
+  return /\bversion\s+v?(\d+\.\d+\.\d+)/.exec(output)?.[1];
+}
+
+const parts = (v: string) => v.split(".").map(Number) as [number, number, number];
+
+/** -1, 0 or 1 as `a` is older than, equal to or newer than `b` (major.minor.patch). */
+export function compareVersions(a: string, b: string): number {
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return 0;
+}
+
+/**
+ * Why a tool version cannot stand in for what the stack deploys, or undefined when it can: it must
+ * be of the deployed major line and no older than the minimum. Newer is accepted: Debian's suites
+ * move, and a newer tool that accepts our files is checked again when the pin moves.
+ */
+export function versionProblem(version: string, line: keyof typeof TEST_TOOLS): string | undefined {
+  const { min, deployed } = TEST_TOOLS[line];
+  const [major] = parts(deployed);
+  if (parts(version)[0] !== major) return `${version} is not of the deployed ${major}.x line (${deployed})`;
+  if (compareVersions(version, min) < 0)
+    return `${version} is older than ${min} (the stack deploys ${deployed})`;
+  return undefined;
+}
+
+/** What `<tool> --version` printed, and the version in it (undefined when it did not run). */
+export function runVersion(path: string): { version?: string; output: string } {
+  const r = spawnSync(path, ["--version"], { encoding: "utf8", timeout: 30_000 });
+  const output = `${r.stdout ?? ""}\n${r.stderr ?? ""}${r.error ? r.error.message : ""}`.trim();
+  return { version: r.status === 0 ? parseVersion(output) : undefined, output };
+}
+
+/** The version a binary prints, or undefined when it does not run. */
+export const toolVersion = (path: string): string | undefined => runVersion(path).version;
+
+/** Every executable of these names on a PATH, in PATH order. */
+function onPath(names: string[], path: string): string[] {
+  const dirs = path.split(delimiter).filter((d) => d !== "" && resolve(d) !== TOOLS_BIN);
+  return dirs.flatMap((d) => names.map((n) => join(d, n))).filter((p) => existsSync(p));
+}
+
+export interface Selected {
+  tool: ToolSpec;
+  path: string;
+  version: string;
+  source: string;
+}
+
+/** A PATH tool that may stand in for the deployed one, or undefined. */
+export function fromPath(tool: ToolSpec, path = process.env.PATH ?? ""): Selected | undefined {
+  for (const candidate of onPath([tool.name, ...tool.aliases], path)) {
+    const version = toolVersion(candidate);
+    if (version && !versionProblem(version, tool.line))
+      return { tool, path: candidate, version, source: candidate };
+  }
+  return undefined;
+}
+
+const DEBIAN_DIR = join(TOOLS_DIR, "debian");
+
+/** Unpacked Debian packages of this name, newest first: `.tools/debian/<package>_<version>/`. */
+function unpacked(pkg: string): string[] {
+  if (!existsSync(DEBIAN_DIR)) return [];
+  return readdirSync(DEBIAN_DIR)
+    .filter((d) => d.startsWith(`${pkg}_`))
+    .sort()
+    .reverse()
+    .map((d) => join(DEBIAN_DIR, d));
+}
+
+/** A tool from an unpacked Debian package that may stand in for the deployed one, or undefined. */
+export function fromCache(tool: ToolSpec): Selected | undefined {
+  for (const dir of unpacked(tool.debianPackage)) {
+    const path = join(dir, tool.debianBinary);
+    const version = existsSync(path) ? toolVersion(path) : undefined;
+    if (version && !versionProblem(version, tool.line))
+      return { tool, path, version, source: `Debian ${DEBIAN_SUITE} ${dir.split("/").pop()}` };
+  }
+  return undefined;
+}
+
+/** apt-get with a source list, package lists and cache of our own: the machine's stay untouched. */
+function apt(args: string[]): void {
+  const aptDir = join(TOOLS_DIR, "apt");
+  for (const d of ["lists/partial", "cache/archives/partial"])
+    mkdirSync(join(aptDir, d), { recursive: true });
+  writeFileSync(
+    join(aptDir, "debian.sources"),
+    [
+      "Types: deb",
+      "URIs: http://deb.debian.org/debian",
+      `Suites: ${DEBIAN_SUITE}`,
+      "Components: main",
+      "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg",
+      "",
+    ].join("\n"),
+  );
+  const options = [
+    `Dir::Etc::SourceList=${join(aptDir, "debian.sources")}`,
+    "Dir::Etc::SourceParts=/dev/null",
+    `Dir::State::Lists=${join(aptDir, "lists")}`,
+    `Dir::Cache=${join(aptDir, "cache")}`,
+    // Downloads go into our own folder; apt's unprivileged _apt user could not write there.
+    "APT::Sandbox::User=root",
+  ].flatMap((o) => ["-o", o]);
+  const r = spawnSync("apt-get", ["-qq", ...options, ...args], { cwd: aptDir, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed: ${r.error?.message ?? r.stderr}`);
+}
+
+/** Downloads and unpacks the newest Debian package of each name into `.tools/debian/`. */
+export function fetchDebian(packages: string[]): void {
+  if (spawnSync("sh", ["-c", "command -v apt-get && command -v dpkg-deb"]).status !== 0)
+    throw new Error("apt-get and dpkg-deb are needed to fetch Debian's builds (this is not a Debian system)");
+  apt(["update"]);
+  const downloads = join(TOOLS_DIR, "apt", "debs");
+  rmSync(downloads, { recursive: true, force: true });
+  mkdirSync(downloads, { recursive: true });
+  const aptDir = join(TOOLS_DIR, "apt");
+  // `download` writes into the working directory.
+  apt(["download", ...packages]);
+  for (const deb of readdirSync(aptDir).filter((f) => f.endsWith(".deb")))
+    renameSync(join(aptDir, deb), join(downloads, deb));
+  for (const deb of readdirSync(downloads)) {
+    const [pkg, version] = deb.split("_");
+    const target = join(DEBIAN_DIR, `${pkg}_${version}`);
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(target, { recursive: true });
+    const x = spawnSync("dpkg-deb", ["-x", join(downloads, deb), target], { encoding: "utf8" });
+    if (x.status !== 0) throw new Error(`dpkg-deb -x ${deb} failed: ${x.stderr}`);
+  }
+  rmSync(downloads, { recursive: true, force: true });
+}
+
+/**
+ * What `.tools/bin/<name>` runs. A Debian Alertmanager reads its default templates from
+ * /usr/share/prometheus/alertmanager, which we do not install into: it runs in a private mount
+ * namespace where the unpacked package's share folder is laid over /usr/share (an overlay that only
+ * this process sees). `exec` all the way down keeps one PID, so a test stops it by that PID.
+ */
+export function launcher(
+  selected: Selected,
+): { kind: "link"; target: string } | { kind: "script"; text: string } {
+  const share = selected.tool.debianShare;
+  const unpackedRoot = selected.path.slice(0, -selected.tool.debianBinary.length);
+  if (!share || !selected.path.endsWith(selected.tool.debianBinary) || !existsSync(join(unpackedRoot, share)))
+    return { kind: "link", target: selected.path };
+  const lower = join(unpackedRoot, "usr/share");
+  return {
+    kind: "script",
+    text: [
+      "#!/bin/sh",
+      "# Debian's Alertmanager with its /usr/share files from .tools (scripts/lib/tools.ts, launcher).",
+      `[ -e /${share}/alertmanager/default.tmpl ] && exec '${selected.path}' "$@"`,
+      // root may mount in a new mount namespace; anyone else first maps itself to root in a user namespace.
+      `if [ "$(id -u)" = 0 ]; then ns=--mount; else ns="--mount --map-root-user"; fi`,
+      `exec unshare $ns sh -c 'mount -t overlay overlay -o lowerdir=${lower}:/usr/share /usr/share && exec "$0" "$@"' '${selected.path}' "$@"`,
+      "",
+    ].join("\n"),
+  };
+}
+
+/** Points `.tools/bin/<name>` at each selected tool. */
+export function link(selected: Selected[]): void {
+  rmSync(TOOLS_BIN, { recursive: true, force: true });
+  mkdirSync(TOOLS_BIN, { recursive: true });
+  for (const s of selected) {
+    const file = join(TOOLS_BIN, s.tool.name);
+    const l = launcher(s);
+    if (l.kind === "link") symlinkSync(l.target, file);
+    else {
+      writeFileSync(file, l.text);
+      chmodSync(file, 0o755);
+    }
+  }
+}
+
+/** Puts `.tools/bin` first on this process's PATH (and so on its children's). */
+export function useProjectTools(env: NodeJS.ProcessEnv = process.env): void {
+  const rest = (env.PATH ?? "").split(delimiter).filter((d) => d !== TOOLS_BIN);
+  env.PATH = [TOOLS_BIN, ...rest].join(delimiter);
+}
+
+/** Tools in `.tools/bin` that are missing or not recent enough, with why. */
+export function toolProblems(): string[] {
+  return TOOLS.flatMap((tool) => {
+    const path = join(TOOLS_BIN, tool.name);
+    if (!existsSync(path)) return [`${tool.name}: not in .tools/bin`];
+    const { version, output } = runVersion(path);
+    if (!version)
+      return [`${tool.name}: .tools/bin/${tool.name} --version failed: ${output.split("\n").at(-1)}`];
+    const problem = versionProblem(version, tool.line);
+    return problem ? [`${tool.name}: ${problem}`] : [];
+  });
+}
+
+/** The one-line message when the tools are not ready. */
+export const toolsMessage = (problems: string[]) =>
+  `The tests run the Prometheus and Alertmanager generation the stack deploys (${problems.join("; ")}). Fetch them with: ${FETCH_COMMAND}`;
+
+/** `promtool 3.5.3 (source), ...`: which tools the tests run. */
+export const describe = (selected: Selected[]) =>
+  selected.map((s) => `${s.tool.name} ${s.version} (${s.source})`).join("\n");
