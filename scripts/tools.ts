@@ -5,6 +5,8 @@
  */
 import {
   describe,
+  fetchRenovateSchema,
+  RENOVATE_SCHEMA,
   fetchDebian,
   fromCache,
   fromPath,
@@ -40,4 +42,11 @@ if (still.length > 0) {
 }
 const ready = selected as Selected[];
 link(ready);
+try {
+  fetchRenovateSchema();
+} catch (e) {
+  console.error(toolsMessage([(e as Error).message]));
+  process.exit(1);
+}
 console.log(describe(ready));
+console.log(`Renovate's config schema ${RENOVATE_SCHEMA.version} (npm ${RENOVATE_SCHEMA.package})`);

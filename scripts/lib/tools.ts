@@ -255,23 +255,62 @@ export function link(selected: Selected[]): void {
   }
 }
 
+/**
+ * Renovate's published config schema (docs.renovatebot.com/renovate-schema.json), which the tests
+ * validate renovate.json against. It ships in Renovate's npm package; `npm pack` fetches only that
+ * package's tarball (Renovate itself needs Node 22+ and is not run here).
+ */
+export const RENOVATE_SCHEMA = {
+  package: "renovate",
+  // renovate: datasource=npm depName=renovate
+  version: "44.121.2",
+} as const;
+
+export const renovateSchemaFile = (): string =>
+  join(TOOLS_DIR, "renovate", `renovate-schema-${RENOVATE_SCHEMA.version}.json`);
+
+/** Fetches the schema once per version into `.tools/renovate/`. */
+export function fetchRenovateSchema(): void {
+  const file = renovateSchemaFile();
+  if (existsSync(file)) return;
+  const dir = join(TOOLS_DIR, "renovate");
+  mkdirSync(dir, { recursive: true });
+  const spec = `${RENOVATE_SCHEMA.package}@${RENOVATE_SCHEMA.version}`;
+  const pack = spawnSync("npm", ["pack", spec, "--silent", "--pack-destination", dir], { encoding: "utf8" });
+  const tarball = pack.stdout.trim().split("\n").at(-1) ?? "";
+  if (pack.status !== 0 || tarball === "") throw new Error(`npm pack ${spec} failed: ${pack.stderr}`);
+  const x = spawnSync("tar", ["-xzf", join(dir, tarball), "-O", "package/renovate-schema.json"], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  rmSync(join(dir, tarball), { force: true });
+  if (x.status !== 0 || !x.stdout.startsWith("{"))
+    throw new Error(`${tarball} has no renovate-schema.json: ${x.stderr}`);
+  writeFileSync(file, x.stdout);
+}
+
 /** Puts `.tools/bin` first on this process's PATH (and so on its children's). */
 export function useProjectTools(env: NodeJS.ProcessEnv = process.env): void {
   const rest = (env.PATH ?? "").split(delimiter).filter((d) => d !== TOOLS_BIN);
   env.PATH = [TOOLS_BIN, ...rest].join(delimiter);
 }
 
-/** Tools in `.tools/bin` that are missing or not recent enough, with why. */
+/** Tools in `.tools/` that are missing or not recent enough, with why. */
 export function toolProblems(): string[] {
-  return TOOLS.flatMap((tool) => {
-    const path = join(TOOLS_BIN, tool.name);
-    if (!existsSync(path)) return [`${tool.name}: not in .tools/bin`];
-    const { version, output } = runVersion(path);
-    if (!version)
-      return [`${tool.name}: .tools/bin/${tool.name} --version failed: ${output.split("\n").at(-1)}`];
-    const problem = versionProblem(version, tool.line);
-    return problem ? [`${tool.name}: ${problem}`] : [];
-  });
+  const schema = existsSync(renovateSchemaFile())
+    ? []
+    : [`Renovate's schema ${RENOVATE_SCHEMA.version}: not fetched`];
+  return schema.concat(
+    TOOLS.flatMap((tool) => {
+      const path = join(TOOLS_BIN, tool.name);
+      if (!existsSync(path)) return [`${tool.name}: not in .tools/bin`];
+      const { version, output } = runVersion(path);
+      if (!version)
+        return [`${tool.name}: .tools/bin/${tool.name} --version failed: ${output.split("\n").at(-1)}`];
+      const problem = versionProblem(version, tool.line);
+      return problem ? [`${tool.name}: ${problem}`] : [];
+    }),
+  );
 }
 
 /** The one-line message when the tools are not ready. */
