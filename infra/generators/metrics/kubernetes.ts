@@ -11,15 +11,13 @@ import {
 import { integrationKeyRef } from "../alerting/pagerduty";
 import { type RuleFile, type RuleGroup, ruleFile } from "./rules";
 import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
+import { KUBE_PROMETHEUS_STACK } from "../../versions";
 
 /** Label on every monitoring object this project creates (ServiceMonitors, PrometheusRules). */
 export const PART_OF = partOf();
 
-/** kube-prometheus-stack from the prometheus-community Helm repository. */
-export const KPS_CHART = {
-  chart: "kube-prometheus-stack",
-  repo: "https://prometheus-community.github.io/helm-charts",
-} as const;
+/** kube-prometheus-stack from the prometheus-community Helm repository (pinned in infra/versions.ts). */
+export const KPS_CHART = { chart: KUBE_PROMETHEUS_STACK.chart, repo: KUBE_PROMETHEUS_STACK.repo } as const;
 
 export const metricsNamespace = (config: MetricsInput) => ({
   metadata: { name: resolveMetrics(config).namespace, labels: managedLabels() },
