@@ -49,6 +49,19 @@ export const APPLIER_IMAGE = {
 } as const;
 
 /**
+ * kube-prometheus-stack's CRD upgrade Job (`crds.upgradeJob`) unpacks the chart's CRDs with busybox
+ * before kubectl applies them; the chart's default tag is `latest`. 1.37.0 is the newest tag known
+ * to be published as a Docker official image (Debian already packages 1.38.0): Renovate proposes
+ * the next one.
+ */
+export const CRD_UPGRADE_BUSYBOX = {
+  registry: "docker.io",
+  repository: "busybox",
+  // renovate: datasource=docker depName=busybox
+  tag: "1.37.0",
+} as const;
+
+/**
  * The oldest Prometheus and Alertmanager the tests may run. The tests run Debian's builds (scripts/
  * lib/tools.ts fetches them), which trail the releases the chart deploys; a tool must be of the
  * deployed major line and no older than these:
