@@ -50,8 +50,7 @@ export function firedAlerts(s: Scenario, rulesYaml: string, job: string, others:
       encoding: "utf8",
       timeout: 600_000,
     });
-    if (r.error)
-      throw new Error(`promtool could not run (${FETCH_COMMAND}): ${r.error.message}`);
+    if (r.error) throw new Error(`promtool could not run (${FETCH_COMMAND}): ${r.error.message}`);
     const out = `${r.stdout}${r.stderr}`;
     if (r.status === 0) return [];
     const got = out.slice(out.indexOf("got:"));
