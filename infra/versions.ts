@@ -5,8 +5,8 @@
  *
  * `deploys` states what a chart version runs by default: the versions our rules, routing and
  * dashboards are written and tested for. tests/versions/charts.test.ts checks each statement against
- * the chart's own values.yaml (tests/data/charts/), and the tools the tests run are checked
- * against it (TEST_TOOLS below, scripts/lib/tools.ts).
+ * the chart's own values.yaml and Chart.yaml (tests/data/charts/), and the tools the tests run are
+ * checked against it (TEST_TOOLS below, scripts/lib/tools.ts).
  */
 
 /** kube-prometheus-stack: the Prometheus operator, Prometheus and Alertmanager. */
@@ -50,9 +50,9 @@ export const APPLIER_IMAGE = {
 
 /**
  * kube-prometheus-stack's CRD upgrade Job (`crds.upgradeJob`) unpacks the chart's CRDs with busybox
- * before kubectl applies them; the chart's default tag is `latest`. 1.37.0 is the newest tag known
- * to be published as a Docker official image (Debian already packages 1.38.0): Renovate proposes
- * the next one.
+ * before kubectl applies them; the chart's default tag is `latest`. 1.37.0 is a published Docker
+ * official image; busybox 1.38.0 is released (Debian packages it) but its image was not confirmed
+ * when this was pinned, and a missing image would fail every chart upgrade: Renovate proposes it.
  */
 export const CRD_UPGRADE_BUSYBOX = {
   registry: "docker.io",
