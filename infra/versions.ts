@@ -5,8 +5,8 @@
  *
  * `deploys` states what a chart version runs by default: the versions our rules, routing and
  * dashboards are written and tested for. tests/versions/charts.test.ts checks each statement against
- * the chart's own values.yaml (tests/data/charts/), and the tools the tests run are checked
- * against it (TEST_TOOLS below, scripts/lib/tools.ts).
+ * the chart's own values.yaml and Chart.yaml (tests/data/charts/), and the tools the tests run are
+ * checked against it (TEST_TOOLS below, scripts/lib/tools.ts).
  */
 
 /** kube-prometheus-stack: the Prometheus operator, Prometheus and Alertmanager. */
@@ -46,6 +46,19 @@ export const APPLIER_IMAGE = {
   repository: "node",
   // renovate: datasource=docker depName=node versioning=docker
   tag: "24.21.0-alpine",
+} as const;
+
+/**
+ * kube-prometheus-stack's CRD upgrade Job (`crds.upgradeJob`) unpacks the chart's CRDs with busybox
+ * before kubectl applies them; the chart's default tag is `latest`. 1.37.0 is a published Docker
+ * official image; busybox 1.38.0 is released (Debian packages it) but its image was not confirmed
+ * when this was pinned, and a missing image would fail every chart upgrade: Renovate proposes it.
+ */
+export const CRD_UPGRADE_BUSYBOX = {
+  registry: "docker.io",
+  repository: "busybox",
+  // renovate: datasource=docker depName=busybox
+  tag: "1.37.0",
 } as const;
 
 /**

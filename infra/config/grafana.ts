@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { logsName } from "../catalog/log-schema";
+import { GRAFANA_CHART } from "../versions";
 import { byteQuantity, dnsName, fieldPath, hostname, k8sSubdomain } from "./common";
 
 /** Built-in Elasticsearch and ECK users: a role of ours must never be bound to them. */
@@ -30,10 +31,10 @@ export const grafanaSchema = z
       .meta({ description: "Namespace of the Grafana release; the component creates it." }),
     chartVersion: z
       .string()
-      .regex(/^\d+\.\d+\.\d+$/, "expected a chart version such as 8.12.1")
-      .default("8.12.1")
+      .regex(/^\d+\.\d+\.\d+$/, `expected a chart version such as ${GRAFANA_CHART.version}`)
+      .default(GRAFANA_CHART.version)
       .meta({
-        description: "Pinned version of the `grafana` chart from https://grafana.github.io/helm-charts.",
+        description: `Pinned version of the \`${GRAFANA_CHART.chart}\` chart from ${GRAFANA_CHART.repo}.`,
       }),
     hostname: hostname.optional().meta({
       description:

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RETENTION } from "../catalog/retention";
+import { ECK_OPERATOR, ELASTIC_STACK } from "../versions";
 import { dnsName, esCron, fieldPath, k8sSubdomain, labelKey } from "./common";
 
 const cpu = z.number().positive().max(64);
@@ -48,13 +49,14 @@ const workload = (
   name: string,
   replicas: string,
   defaults: { replicas: number; memoryGb: number; cpu: number },
+  memoryNote = "",
 ) =>
   z
     .strictObject({
       replicas: z.number().int().min(1).max(20).default(defaults.replicas).meta({ description: replicas }),
       memoryGb: gb
         .default(defaults.memoryGb)
-        .meta({ description: `Memory request and limit per ${name} instance, in GB.` }),
+        .meta({ description: `Memory request and limit per ${name} instance, in GB.${memoryNote}` }),
       cpu: cpu.default(defaults.cpu).meta({ description: `CPU request per ${name} instance, in cores.` }),
     })
     .prefault({});
@@ -66,6 +68,21 @@ const eckName = z
     /^[a-z]([a-z0-9-]{0,34}[a-z0-9])?$/,
     "expected a lowercase name (a-z, 0-9, '-'), at most 36 characters",
   );
+
+/**
+ * Kibana 9.4 and later runs out of memory while starting its plugins in a 1 GiB container (ECK
+ * 3.4.0 raised its own default to 2 GiB for this reason, elastic/cloud-on-k8s#9328); our memory is
+ * both request and limit, so a smaller Kibana would crash-loop instead of running as configured.
+ */
+export const KIBANA_MIN_MEMORY = { fromStack: "9.4.0", gb: 2 } as const;
+
+/** Numeric comparison of two x.y.z versions. */
+const versionAtLeast = (version: string, min: string): boolean => {
+  const a = version.split(".").map(Number);
+  const b = min.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+};
 
 /** The ELK stack on Kubernetes (ECK) and how logs are kept in it. */
 export const loggingSchema = z
@@ -79,14 +96,23 @@ export const loggingSchema = z
     }),
     stackVersion: z
       .string()
-      .regex(/^9\.\d+\.\d+$/, "expected an Elastic Stack 9.x version such as 9.1.5")
-      .default("9.1.5")
-      .meta({ description: "Elastic Stack 9.x version of Elasticsearch, Kibana, Logstash and Filebeat." }),
+      .regex(/^9\.\d+\.\d+$/, `expected an Elastic Stack 9.x version such as ${ELASTIC_STACK.version}`)
+      .default(ELASTIC_STACK.version)
+      .meta({
+        description:
+          "Elastic Stack 9.x version of Elasticsearch, Kibana, Logstash and Filebeat (ECK pulls their images). Elasticsearch cannot be downgraded: lower it only on a new cluster.",
+      }),
+    // ECK 3.0 is the first operator that runs Stack 9 (its release notes); every 3.x accepts all of 9.x.
     eckOperatorVersion: z
       .string()
-      .regex(/^\d+\.\d+\.\d+$/, "expected a chart version such as 3.1.0")
-      .default("3.1.0")
-      .meta({ description: "Pinned version of the `eck-operator` Helm chart." }),
+      .regex(
+        /^3\.\d+\.\d+$/,
+        `expected an ECK 3.x chart version such as ${ECK_OPERATOR.version}: Elastic Stack 9 runs on ECK 3 only`,
+      )
+      .default(ECK_OPERATOR.version)
+      .meta({
+        description: `Pinned version of the \`${ECK_OPERATOR.chart}\` Helm chart (${ECK_OPERATOR.repo}); a 3.x version, the ECK line that runs Elastic Stack 9.`,
+      }),
     elasticsearch: z
       .strictObject({
         masters: nodeGroup(
@@ -109,11 +135,12 @@ export const loggingSchema = z
       })
       .prefault({})
       .meta({ description: "Elasticsearch node groups and their storage and zone placement." }),
-    kibana: workload("Kibana", "Kibana instances; production needs at least 2.", {
-      replicas: 1,
-      memoryGb: 1,
-      cpu: 0.5,
-    }).meta({ description: "Kibana instances and resources." }),
+    kibana: workload(
+      "Kibana",
+      "Kibana instances; production needs at least 2.",
+      { replicas: 1, memoryGb: KIBANA_MIN_MEMORY.gb, cpu: 0.5 },
+      ` At least ${KIBANA_MIN_MEMORY.gb} from Elastic Stack ${KIBANA_MIN_MEMORY.fromStack} on, which runs out of memory while starting with less.`,
+    ).meta({ description: "Kibana instances and resources." }),
     logstash: workload("Logstash", "Logstash instances; each one's JVM heap is half its memory.", {
       replicas: 1,
       memoryGb: 2,
@@ -242,6 +269,15 @@ export const loggingSchema = z
         code: "custom",
         path: ["oidcProvider", "issuer"],
         message: `must be the ARN's provider path "${arnPath}": the role's trust conditions are keyed by it`,
+      });
+    if (
+      versionAtLeast(cfg.stackVersion, KIBANA_MIN_MEMORY.fromStack) &&
+      cfg.kibana.memoryGb < KIBANA_MIN_MEMORY.gb
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: ["kibana", "memoryGb"],
+        message: `Kibana ${cfg.stackVersion} needs at least ${KIBANA_MIN_MEMORY.gb} GB: from ${KIBANA_MIN_MEMORY.fromStack} it runs out of memory while starting with less`,
       });
     if (cfg.snapshots.minCount > cfg.snapshots.maxCount)
       ctx.addIssue({

@@ -6,6 +6,7 @@ import {
   QUERY_TEMPLATES,
   type QueryId,
 } from "../catalog/recording-rules";
+import { KUBE_PROMETHEUS_STACK } from "../versions";
 import { promqlProblems } from "./promql";
 import { byteQuantity, cpuQuantity, dnsName, k8sSubdomain, promDuration, webUrl } from "./common";
 
@@ -84,11 +85,10 @@ export const metricsSchema = z.strictObject({
   }),
   chartVersion: z
     .string()
-    .regex(/^\d+\.\d+\.\d+$/, "expected an exact chart version such as 75.8.1")
-    .default("75.8.1")
+    .regex(/^\d+\.\d+\.\d+$/, `expected an exact chart version such as ${KUBE_PROMETHEUS_STACK.version}`)
+    .default(KUBE_PROMETHEUS_STACK.version)
     .meta({
-      description:
-        "Pinned kube-prometheus-stack chart version (https://prometheus-community.github.io/helm-charts), so that an upgrade is a reviewed change.",
+      description: `Pinned kube-prometheus-stack chart version (${KUBE_PROMETHEUS_STACK.repo}), so that an upgrade is a reviewed change.`,
     }),
   ownerTeam: dnsName.optional().meta({
     description:

@@ -2,8 +2,8 @@ import type { EditorState as EditorStateType } from "@codemirror/state";
 
 /**
  * PromQL checks for query overrides, with Prometheus's own grammar and type checker (the
- * @prometheus-io packages of the Prometheus release whose promtool we test with). They are loaded
- * only when a stack has overrides, so that a render without any pays nothing for them.
+ * @prometheus-io packages of the Prometheus release the stack deploys: tests/versions/grammar.test.ts).
+ * They are loaded only when a stack has overrides, so that a render without any pays nothing for them.
  */
 interface Checker {
   create(doc: string): EditorStateType;

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { GRAFANA_CHART } from "../../infra/versions";
 import { GROUP_BY } from "../../infra/generators/metrics/alertmanager";
 import {
   ADMIN_SECRET,
@@ -50,7 +51,7 @@ describe.each(STACKS)("Grafana component (%s)", (stack) => {
       chart: "grafana",
       version: g.chartVersion,
       namespace: g.namespace,
-      repositoryOpts: { repo: "https://grafana.github.io/helm-charts" },
+      repositoryOpts: { repo: GRAFANA_CHART.repo },
     });
     expect(release.inputs.version).toMatch(/^\d+\.\d+\.\d+$/);
     const values = release.inputs.values as Record<string, { existingSecret?: string }>;

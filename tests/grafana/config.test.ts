@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../infra/config";
 import { grafanaUrl, grafanaValues, requiredPlugins } from "../../infra/generators/grafana";
+import { GRAFANA_CHART } from "../../infra/versions";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
 describe("grafana config", () => {
@@ -8,7 +9,7 @@ describe("grafana config", () => {
     const g = stackConfig("dev", { grafana: {} }).grafana;
     expect(g).toEqual({
       namespace: "grafana",
-      chartVersion: "8.12.1",
+      chartVersion: GRAFANA_CHART.version,
       ingressClassName: "nginx",
       storageSize: "10Gi",
       logs: { indexPattern: "logs-*", timeField: "@timestamp", username: "grafana-reader" },

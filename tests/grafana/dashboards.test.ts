@@ -158,7 +158,7 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
     }
   });
 
-  it("writes PromQL that parses with the lezer grammar (0.42) once Grafana variables are substituted", () => {
+  it("writes PromQL that parses with the deployed Prometheus' lezer grammar once Grafana variables are substituted", () => {
     expect(promTargets.length).toBeGreaterThan(25);
     for (const { dashboard, panel, t } of promTargets) {
       const expr = substituteVariables(t.expr!);

@@ -28,7 +28,11 @@ export interface ParsedPromql {
   metrics: string[];
 }
 
-/** Parses with the lezer grammar (0.42, as promtool 2.42): syntax errors are error nodes, not exceptions. */
+/**
+ * Parses with the lezer grammar of the deployed Prometheus (@prometheus-io/lezer-promql 0.3MM.x is
+ * Prometheus 3.MM; tests/versions/grammar.test.ts keeps them together): syntax errors are error
+ * nodes, not exceptions.
+ */
 export function parsePromql(expr: string): ParsedPromql {
   let errors = 0;
   const metrics: string[] = [];

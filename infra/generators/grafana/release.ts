@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import type { StackConfig } from "../../config";
 import { managedLabels } from "../labels";
 import { ref, secretRef } from "../refs";
+import { GRAFANA_CHART } from "../../versions";
 import { requiredPlugins } from "./datasources";
 
 /** Names of the Grafana release and the Kubernetes Secrets it reads credentials from. */
@@ -9,7 +10,8 @@ export const GRAFANA_RELEASE = "grafana";
 export const ADMIN_SECRET = "grafana-admin";
 export const SMTP_SECRET = "grafana-smtp";
 export const ADMIN_USER = "admin";
-export const GRAFANA_CHART_REPO = "https://grafana.github.io/helm-charts";
+/** Grafana's chart moved to grafana-community/helm-charts; the pin and its repository are in infra/versions.ts. */
+export const GRAFANA_CHART_REPO = GRAFANA_CHART.repo;
 
 /** Where the Pulumi provider reaches Grafana: the public host, or the in-cluster Service. */
 export function grafanaUrl(config: Pick<StackConfig, "grafana">): string {
@@ -90,7 +92,7 @@ export const smtpSecret = (config: Pick<StackConfig, "environment" | "alerting">
 /** The release; `atomic` rolls a failed upgrade back instead of leaving Grafana half upgraded. */
 export const grafanaRelease = (config: Parameters<typeof grafanaValues>[0]) => ({
   name: GRAFANA_RELEASE,
-  chart: "grafana",
+  chart: GRAFANA_CHART.chart,
   version: config.grafana.chartVersion,
   repositoryOpts: { repo: GRAFANA_CHART_REPO },
   namespace: ref("namespace"),

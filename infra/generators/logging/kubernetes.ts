@@ -9,6 +9,7 @@ import { eckNames } from "./names";
 import { settingsPlan } from "./plan";
 import { GRAFANA_READER_ROLE } from "./roles";
 import type { ApplierRetryPolicy } from "./types";
+import { APPLIER_IMAGE as APPLIER_PIN, ECK_OPERATOR } from "../../versions";
 
 /**
  * The logging stack's Kubernetes objects other than its data. `ref("namespace")` is the Namespace
@@ -17,12 +18,16 @@ import type { ApplierRetryPolicy } from "./types";
 export const LOGGING_LABELS = managedLabels(LOGGING_PART_OF);
 const NAMESPACE = ref("namespace");
 
-/** The ECK operator chart (Elastic's Helm repository); it installs the CRDs the resources need. */
+/**
+ * The ECK operator chart (Elastic's Helm repository, pinned in infra/versions.ts); it installs the
+ * CRDs the resources need. They are templates of its eck-operator-crds subchart, not files of
+ * `crds/`, so `helm upgrade` updates them with the operator.
+ */
 export const ECK_CHART = {
-  chart: "eck-operator",
-  repo: "https://helm.elastic.co",
+  chart: ECK_OPERATOR.chart,
+  repo: ECK_OPERATOR.repo,
   namespace: "elastic-system",
-};
+} as const;
 
 export function eckOperatorRelease(config: Pick<StackConfig, "logging">) {
   return {
@@ -141,7 +146,7 @@ export const filebeatResource = (config: StackConfig) => ({
 });
 
 /** Image of the settings Job: Node.js runs the applier, nothing else is needed. */
-export const APPLIER_IMAGE = "node:22.20.0-alpine";
+export const APPLIER_IMAGE = `${APPLIER_PIN.repository}:${APPLIER_PIN.tag}`;
 
 /**
  * The settings Job's patience. Elasticsearch and Kibana may take minutes to come up on a new

@@ -221,7 +221,7 @@ export function alertmanagerConfig(
       {
         name: DEAD_MANS_SWITCH,
         // A capability URL (whoever has it can silence the switch): read from the channel Secret.
-        // `url_file` needs Alertmanager 0.26+ (kube-prometheus-stack ships 0.28).
+        // `url_file` needs Alertmanager 0.26+ (the stack deploys KUBE_PROMETHEUS_STACK.deploys.alertmanager).
         webhook_configs: [
           { url_file: secretFile("deadMansSwitchUrl", opts.secretDir), send_resolved: false },
         ],

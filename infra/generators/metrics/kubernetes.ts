@@ -11,15 +11,13 @@ import {
 import { integrationKeyRef } from "../alerting/pagerduty";
 import { type RuleFile, type RuleGroup, ruleFile } from "./rules";
 import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
+import { CRD_UPGRADE_BUSYBOX, KUBE_PROMETHEUS_STACK } from "../../versions";
 
 /** Label on every monitoring object this project creates (ServiceMonitors, PrometheusRules). */
 export const PART_OF = partOf();
 
-/** kube-prometheus-stack from the prometheus-community Helm repository. */
-export const KPS_CHART = {
-  chart: "kube-prometheus-stack",
-  repo: "https://prometheus-community.github.io/helm-charts",
-} as const;
+/** kube-prometheus-stack from the prometheus-community Helm repository (pinned in infra/versions.ts). */
+export const KPS_CHART = { chart: KUBE_PROMETHEUS_STACK.chart, repo: KUBE_PROMETHEUS_STACK.repo } as const;
 
 export const metricsNamespace = (config: MetricsInput) => ({
   metadata: { name: resolveMetrics(config).namespace, labels: managedLabels() },
@@ -41,7 +39,11 @@ export function channelSecret(config: MetricsInput & Parameters<typeof channelSe
   };
 }
 
-/** The chart release, with its CRDs: the rules and monitors need them. */
+/**
+ * The chart release, with its CRDs: the rules and monitors need them. Helm installs the chart's
+ * `crds/` on the first install only; later versions' CRDs come from the chart's upgrade Job, a
+ * pre-upgrade hook (kpsValues), so the release must run hooks (Helm's default, kept here).
+ */
 export function kpsRelease(config: Parameters<typeof alertmanagerConfig>[0]) {
   return {
     name: KPS_FULLNAME,
@@ -74,6 +76,21 @@ export function kpsValues(config: MetricsInput, alertmanager: AlertmanagerConfig
   const ha = (replicas: number) => ({ enabled: replicas > 1, minAvailable: 1 });
   return {
     fullnameOverride: KPS_FULLNAME,
+    crds: {
+      // `helm upgrade` never touches CRDs, so a new chart's operator would run against the old
+      // schemas. This Job (a pre-install/pre-upgrade hook) server-side applies the CRDs of the chart
+      // version being installed before anything else of it; kubectl runs at the cluster's version.
+      upgradeJob: {
+        enabled: true,
+        image: {
+          busybox: {
+            registry: CRD_UPGRADE_BUSYBOX.registry,
+            repository: CRD_UPGRADE_BUSYBOX.repository,
+            tag: CRD_UPGRADE_BUSYBOX.tag,
+          },
+        },
+      },
+    },
     // Grafana is deployed by its own component, with its own config and secrets.
     grafana: { enabled: false },
     // The chart's bundled rules carry neither priority, team nor a runbook of ours; ours replace them.
