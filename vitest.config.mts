@@ -1,9 +1,5 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
-import { useProjectTools } from "./scripts/lib/tools.ts";
-
-// The tools of the deployed generation (`npm run tools`) come first on every test's PATH.
-useProjectTools();
 
 export default defineConfig({
   test: {

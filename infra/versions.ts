@@ -50,15 +50,14 @@ export const APPLIER_IMAGE = {
 
 /**
  * kube-prometheus-stack's CRD upgrade Job (`crds.upgradeJob`) unpacks the chart's CRDs with busybox
- * before kubectl applies them; the chart's default tag is `latest`. 1.37.0 is a published Docker
- * official image; busybox 1.38.0 is released (Debian packages it) but its image was not confirmed
- * when this was pinned, and a missing image would fail every chart upgrade: Renovate proposes it.
+ * before kubectl applies them; the chart's default tag is `latest`, which moves under a release.
+ * 1.38.0 is the busybox image the pinned grafana chart runs too (its `initChownData`).
  */
 export const CRD_UPGRADE_BUSYBOX = {
   registry: "docker.io",
   repository: "busybox",
   // renovate: datasource=docker depName=busybox
-  tag: "1.37.0",
+  tag: "1.38.0",
 } as const;
 
 /**

@@ -41,8 +41,8 @@ if (still.length > 0) {
   process.exit(1);
 }
 const ready = selected as Selected[];
-link(ready);
 try {
+  link(ready);
   fetchRenovateSchema();
 } catch (e) {
   console.error(toolsMessage([(e as Error).message]));

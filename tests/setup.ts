@@ -6,10 +6,13 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { renderStack } from "../scripts/lib/offline";
 import { knownStacks } from "../scripts/lib/stack-file";
-import { toolProblems, toolsMessage } from "../scripts/lib/tools";
+import { toolProblems, toolsMessage, useProjectTools } from "../scripts/lib/tools";
 
 export default async function setup(project: TestProject): Promise<() => void> {
   // `npm test` checked this already (pretest); a direct `vitest` run is checked here.
+  // The tools of the deployed generation (`npm run tools`) first on the PATH of every test file's
+  // process: the workers start after this and inherit it.
+  useProjectTools();
   const problems = toolProblems();
   if (problems.length > 0) throw new Error(toolsMessage(problems));
 

@@ -90,6 +90,10 @@ export const metricsSchema = z.strictObject({
     .meta({
       description: `Pinned kube-prometheus-stack chart version (${KUBE_PROMETHEUS_STACK.repo}), so that an upgrade is a reviewed change.`,
     }),
+  crdUpgradeJob: z.boolean().default(true).meta({
+    description:
+      "Whether kube-prometheus-stack's CRD upgrade Job applies the chart's CRDs before each install and upgrade (Helm never upgrades CRDs). It pulls `registry.k8s.io/kubectl` at the cluster's version (Kubernetes 1.28+) and `docker.io/busybox`; where those cannot be pulled, set false and apply the CRDs before each chart upgrade yourself (docs/upgrading.md).",
+  }),
   ownerTeam: dnsName.optional().meta({
     description:
       "Team that owns platform-wide alerts (Watchdog) and receives alerts without a known team; must be one of `teams`. Default: the first team.",

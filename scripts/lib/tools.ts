@@ -28,6 +28,7 @@ export const FETCH_COMMAND = "npm run tools";
 
 /** Debian's archive serves the deployed generation in sid (trixie stops at Prometheus 2.53). */
 const DEBIAN_SUITE = "sid";
+const DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
 export interface ToolSpec {
   /** The name the tests run it by. */
@@ -142,10 +143,10 @@ const DEBIAN_DIR = join(TOOLS_DIR, "debian");
 /** Unpacked Debian packages of this name, newest first: `.tools/debian/<package>_<version>/`. */
 function unpacked(pkg: string): string[] {
   if (!existsSync(DEBIAN_DIR)) return [];
+  const version = (d: string) => parseVersion(`version ${d.slice(pkg.length + 1)}`) ?? "0.0.0";
   return readdirSync(DEBIAN_DIR)
     .filter((d) => d.startsWith(`${pkg}_`))
-    .sort()
-    .reverse()
+    .sort((a, b) => compareVersions(version(b), version(a)))
     .map((d) => join(DEBIAN_DIR, d));
 }
 
@@ -172,7 +173,7 @@ function apt(args: string[]): void {
       "URIs: http://deb.debian.org/debian",
       `Suites: ${DEBIAN_SUITE}`,
       "Components: main",
-      "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg",
+      `Signed-By: ${DEBIAN_KEYRING}`,
       "",
     ].join("\n"),
   );
@@ -192,6 +193,10 @@ function apt(args: string[]): void {
 export function fetchDebian(packages: string[]): void {
   if (spawnSync("sh", ["-c", "command -v apt-get && command -v dpkg-deb"]).status !== 0)
     throw new Error("apt-get and dpkg-deb are needed to fetch Debian's builds (this is not a Debian system)");
+  if (!existsSync(DEBIAN_KEYRING))
+    throw new Error(
+      `${DEBIAN_KEYRING} is missing: install the debian-archive-keyring package (Ubuntu has it too)`,
+    );
   apt(["update"]);
   const downloads = join(TOOLS_DIR, "apt", "debs");
   rmSync(downloads, { recursive: true, force: true });
@@ -216,7 +221,9 @@ export function fetchDebian(packages: string[]): void {
  * What `.tools/bin/<name>` runs. A Debian Alertmanager reads its default templates from
  * /usr/share/prometheus/alertmanager, which we do not install into: it runs in a private mount
  * namespace where the unpacked package's share folder is laid over /usr/share (an overlay that only
- * this process sees). `exec` all the way down keeps one PID, so a test stops it by that PID.
+ * this process sees), always, so that templates of another installed version never mix in. That
+ * needs root with CAP_SYS_ADMIN, or unprivileged user namespaces. `exec` all the way down keeps one
+ * PID, so a test stops it by that PID.
  */
 export function launcher(
   selected: Selected,
@@ -226,12 +233,14 @@ export function launcher(
   if (!share || !selected.path.endsWith(selected.tool.debianBinary) || !existsSync(join(unpackedRoot, share)))
     return { kind: "link", target: selected.path };
   const lower = join(unpackedRoot, "usr/share");
+  // Quoted once for the shell, and unescaped in overlay's option list, where `,` and `:` separate.
+  if (/[',:\\\s]/.test(selected.path))
+    throw new Error(`${selected.path}: move the checkout to a path without quotes, commas, colons or spaces`);
   return {
     kind: "script",
     text: [
       "#!/bin/sh",
       "# Debian's Alertmanager with its /usr/share files from .tools (scripts/lib/tools.ts, launcher).",
-      `[ -e /${share}/alertmanager/default.tmpl ] && exec '${selected.path}' "$@"`,
       // root may mount in a new mount namespace; anyone else first maps itself to root in a user namespace.
       `if [ "$(id -u)" = 0 ]; then ns=--mount; else ns="--mount --map-root-user"; fi`,
       `exec unshare $ns sh -c 'mount -t overlay overlay -o lowerdir=${lower}:/usr/share /usr/share && exec "$0" "$@"' '${selected.path}' "$@"`,
@@ -305,6 +314,10 @@ export function toolProblems(): string[] {
       const path = join(TOOLS_BIN, tool.name);
       if (!existsSync(path)) return [`${tool.name}: not in .tools/bin`];
       const { version, output } = runVersion(path);
+      if (!version && /unshare|mount/.test(output))
+        return [
+          `${tool.name}: Debian's build runs in a mount namespace of its own, which this machine refuses (it needs root with CAP_SYS_ADMIN, or unprivileged user namespaces; in a container, --cap-add SYS_ADMIN): ${output.split("\n").at(-1)}`,
+        ];
       if (!version)
         return [`${tool.name}: .tools/bin/${tool.name} --version failed: ${output.split("\n").at(-1)}`];
       const problem = versionProblem(version, tool.line);

@@ -1,4 +1,6 @@
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TEST_TOOLS } from "../../infra/versions";
 import {
@@ -42,6 +44,26 @@ describe("the tool check", () => {
   it("has minimums no newer than what the stack deploys", () => {
     for (const { min, deployed } of Object.values(TEST_TOOLS))
       expect(compareVersions(min, deployed)).toBeLessThanOrEqual(0);
+  });
+
+  it("refuses a Debian Alertmanager under a path the launcher cannot quote", () => {
+    const am = TOOLS.find((t) => t.name === "alertmanager")!;
+    /** An unpacked package's layout under `dir`: the binary and the share folder it reads. */
+    const unpackedAt = (dir: string) => {
+      mkdirSync(join(dir, am.debianShare!), { recursive: true });
+      mkdirSync(dirname(join(dir, am.debianBinary)), { recursive: true });
+      writeFileSync(join(dir, am.debianBinary), "");
+      return { tool: am, path: join(dir, am.debianBinary), version: "0.33.1", source: "" };
+    };
+    const base = mkdtempSync(join(tmpdir(), "launcher-"));
+    const good = launcher(unpackedAt(join(base, "prometheus-alertmanager_0.33.1-5")));
+    expect(good.kind).toBe("script");
+    expect(good.kind === "script" && good.text).toContain(
+      `lowerdir=${join(base, "prometheus-alertmanager_0.33.1-5")}`,
+    );
+    expect(() => launcher(unpackedAt(join(base, "a,b")))).toThrow(/without quotes, commas, colons or spaces/);
+    expect(() => launcher(unpackedAt(join(base, "it's")))).toThrow(/without quotes/);
+    rmSync(base, { recursive: true, force: true });
   });
 
   it("runs a Debian Alertmanager with its share folder laid over /usr/share, and links anything else", () => {

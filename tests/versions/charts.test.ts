@@ -5,6 +5,9 @@ import {
   GRAFANA_CHART,
   KUBE_PROMETHEUS_STACK,
 } from "../../infra/versions";
+import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
+import { kpsValues } from "../../infra/generators/metrics/kubernetes";
+import { stackConfig, stackValue } from "../../scripts/lib/stack-config";
 import { ofType, rendered, STACKS } from "../helpers/render";
 import {
   at,
@@ -228,8 +231,10 @@ describe("kube-prometheus-stack upgrades its CRDs with the chart", () => {
     "%s: the chart installs its CRDs and its upgrade Job applies them on every upgrade, on a pinned image",
     (_, r) => {
       expect(r.inputs.skipCrds).toBe(false);
-      // Helm runs hooks unless told not to; the upgrade Job is one.
+      // Helm runs hooks unless told not to; the upgrade Job is one. Pulumi's Release passes
+      // disableWebhooks as Helm's DisableHooks on install and disableCRDHooks on upgrade.
       expect(r.inputs.disableWebhooks ?? false).toBe(false);
+      expect(r.inputs.disableCRDHooks ?? false).toBe(false);
       expect(at(r.values, "crds.enabled") ?? at(chartData(r.chart, r.version).values, "crds.enabled")).toBe(
         true,
       );
@@ -238,4 +243,11 @@ describe("kube-prometheus-stack upgrades its CRDs with the chart", () => {
       expect(CRD_UPGRADE_BUSYBOX.tag).toMatch(/^\d+\.\d+\.\d+$/);
     },
   );
+
+  it("leaves the CRDs to the cluster's operators when metrics.crdUpgradeJob is false", () => {
+    const config = stackConfig("prod", {
+      metrics: { ...stackValue<object>("prod", "metrics"), crdUpgradeJob: false },
+    });
+    expect(at(kpsValues(config, alertmanagerConfig(config)), "crds.upgradeJob.enabled")).toBe(false);
+  });
 });

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
+import { minimatch } from "minimatch";
 import { describe, expect, it } from "vitest";
 import { isMap, isPair, isScalar, parseDocument, visit } from "yaml";
 import * as versions from "../../infra/versions";
@@ -105,19 +106,43 @@ function managed(patterns: string[]): string[] {
   return files.filter((f) => regexes.some((r) => r.test(f)));
 }
 
-/** The regex manager's extraction: each match of each matchString, templates filling what it lacks. */
+/**
+ * Renovate compiles patterns with RE2, which has no lookaround, backreferences or atomic groups;
+ * JavaScript would accept them, so they are refused here. What is left means the same in both.
+ */
+const NOT_RE2 = /\(\?<?[=!]|\(\?>|\\[1-9]|\\k</;
+
+/** The regex manager's extraction: each match of each matchString; a template wins over a capture. */
 function extract(m: CustomManager, file: string, content: string): Dep[] {
   return m.matchStrings.flatMap((s) =>
     [...content.matchAll(new RegExp(s, "dg"))].map((x) => ({
       file,
-      depName: x.groups?.depName ?? m.depNameTemplate ?? "",
+      depName: m.depNameTemplate ?? x.groups?.depName ?? "",
       currentValue: x.groups?.currentValue ?? "",
-      datasource: x.groups?.datasource ?? m.datasourceTemplate ?? "",
-      registryUrl: x.groups?.registryUrl ?? m.registryUrlTemplate,
+      datasource: m.datasourceTemplate ?? x.groups?.datasource ?? "",
+      registryUrl: m.registryUrlTemplate ?? x.groups?.registryUrl,
       at: x.indices?.groups?.currentValue?.[0] ?? -1,
     })),
   );
 }
+
+interface PackageRule {
+  matchDepNames?: string[];
+  matchDatasources?: string[];
+  matchFileNames?: string[];
+  matchUpdateTypes?: string[];
+  groupName?: string;
+  enabled?: boolean;
+}
+
+/** The package rules that apply to a dependency, as Renovate matches names, datasources and files. */
+const rulesFor = (dep: Pick<Dep, "file" | "depName" | "datasource">): PackageRule[] =>
+  (renovate.packageRules as PackageRule[]).filter(
+    (r) =>
+      r.matchDepNames?.includes(dep.depName) &&
+      (!r.matchDatasources || r.matchDatasources.includes(dep.datasource)) &&
+      (!r.matchFileNames || r.matchFileNames.some((g) => minimatch(dep.file, g, { dot: true }))),
+  );
 
 const managers = renovate.customManagers as CustomManager[];
 const found: Dep[] = managers.flatMap((m) =>
@@ -212,6 +237,22 @@ describe("Renovate's custom managers", () => {
     },
   );
 
+  it("use only what RE2 compiles, and name sources as the code's pins do", () => {
+    for (const m of managers)
+      for (const s of [...m.matchStrings, ...m.managerFilePatterns]) expect(s, s).not.toMatch(NOT_RE2);
+    expect("(?<=x)y").toMatch(NOT_RE2);
+    // A stack's pin must come from where the default comes from.
+    const code = new Map(found.filter((d) => d.file === "infra/versions.ts").map((d) => [d.depName, d]));
+    for (const dep of found.filter((d) => d.file.startsWith("Pulumi.")))
+      expect(
+        { datasource: dep.datasource, registryUrl: dep.registryUrl },
+        `${dep.file}: ${dep.depName}`,
+      ).toEqual({
+        datasource: code.get(dep.depName)?.datasource,
+        registryUrl: code.get(dep.depName)?.registryUrl,
+      });
+  });
+
   it("miss a pin that lost its renovate comment (so the check above can fail)", () => {
     const content = read("infra/versions.ts").replace(/\/\/ renovate: .*depName=grafana .*\n/, "\n");
     const deps = managers.flatMap((m) => extract(m, "infra/versions.ts", content));
@@ -220,19 +261,26 @@ describe("Renovate's custom managers", () => {
   });
 
   it("put every pin in a group of its concern", () => {
-    const rules = renovate.packageRules as {
-      matchDepNames?: string[];
-      matchDatasources?: string[];
-      groupName?: string;
-    }[];
-    for (const dep of found.filter((d) => d.datasource !== "npm")) {
-      const group = rules.find(
-        (r) =>
-          r.groupName &&
-          r.matchDepNames?.includes(dep.depName) &&
-          (!r.matchDatasources || r.matchDatasources.includes(dep.datasource)),
-      );
-      expect(group, `${dep.file}: ${dep.depName}`).toBeDefined();
-    }
+    for (const dep of found.filter((d) => d.datasource !== "npm"))
+      expect(rulesFor(dep).find((r) => r.groupName)?.groupName, `${dep.file}: ${dep.depName}`).toBeDefined();
+  });
+
+  it("group the Elasticsearch client with the Stack, whose minor it must match", () => {
+    const client = { file: "package.json", depName: "@elastic/elasticsearch", datasource: "npm" };
+    const stack = found.find((d) => d.depName === "docker.elastic.co/elasticsearch/elasticsearch")!;
+    expect(rulesFor(client).find((r) => r.groupName)?.groupName).toBe(
+      rulesFor(stack).find((r) => r.groupName)?.groupName,
+    );
+  });
+
+  it("leave the CI container's Node.js out of the logging group and on its major", () => {
+    // Renovate's github-actions manager finds `jobs.<job>.container.image`.
+    const test = parseDocument(read(".github/workflows/test.yml")).toJS() as {
+      jobs: { test: { container: { image: string } } };
+    };
+    const [depName] = test.jobs.test.container.image.split(":");
+    const rules = rulesFor({ file: ".github/workflows/test.yml", depName: depName!, datasource: "docker" });
+    expect(rules.find((r) => r.groupName)).toBeUndefined();
+    expect(rules.find((r) => r.matchUpdateTypes?.includes("major"))?.enabled).toBe(false);
   });
 });

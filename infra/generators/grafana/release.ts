@@ -33,6 +33,10 @@ export function grafanaValues(
     admin: { existingSecret: ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
     // SQLite on a volume: one replica is the supported layout without an external database.
     replicas: 1,
+    // The volume is ReadWriteOnce: a rolling update's new pod waits for the old one's volume (on
+    // another node it never attaches), and two Grafana versions must not share one SQLite file
+    // while the new one migrates it. Stop the old pod first.
+    deploymentStrategy: { type: "Recreate" },
     persistence: { enabled: true, size: g.storageSize, type: "pvc" },
     plugins: requiredPlugins(config),
     smtp: { existingSecret: SMTP_SECRET, userKey: "user", passwordKey: "password" },

@@ -81,7 +81,10 @@ export function kpsValues(config: MetricsInput, alertmanager: AlertmanagerConfig
       // schemas. This Job (a pre-install/pre-upgrade hook) server-side applies the CRDs of the chart
       // version being installed before anything else of it; kubectl runs at the cluster's version.
       upgradeJob: {
-        enabled: true,
+        enabled: m.crdUpgradeJob,
+        // Take the fields over from Helm, which installed them (the chart's default since 88.x;
+        // stated because without it the Job cannot change a CRD Helm created).
+        forceConflicts: true,
         image: {
           busybox: {
             registry: CRD_UPGRADE_BUSYBOX.registry,
