@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { metricsConcern } from "../../infra/generators/metrics";
 import { type AlertmanagerConfig, alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { runTool, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { toYaml } from "../../infra/artifacts";

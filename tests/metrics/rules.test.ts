@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { SLACK_POST_MESSAGE } from "../../infra/generators/alerting/channels";
 import { describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { PRIORITIES } from "../../infra/catalog/alert-levels";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
 import { QUERY_TEMPLATES, RECORDING_RULES, SLO_WINDOWS } from "../../infra/catalog/recording-rules";
