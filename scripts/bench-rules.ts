@@ -3,7 +3,8 @@
 // the per-service form before issue 16), over synthetic history in the metric contract's shape. Options (flags or env): --services 10,40 (BENCH_RULES_SERVICES),
 // --history 12h (BENCH_RULES_HISTORY), --measure 45 seconds (BENCH_RULES_MEASURE),
 // --instants 3 (BENCH_RULES_INSTANTS), --tolerance 0.02 (BENCH_RULES_TOLERANCE),
-// --tiled-tolerance 0.15 (BENCH_RULES_TILED_TOLERANCE) for the 30m and 1h ratios built from 5m tiles.
+// --tiled-tolerance 0.15 (BENCH_RULES_TILED_TOLERANCE) for the 30m and 1h ratios built from 5m tiles,
+// --rule-times 0 (BENCH_RULES_RULE_TIMES): name each form's N slowest rules.
 import { spawn } from "node:child_process";
 import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,6 +48,8 @@ const OPTIONS = {
   // tiles' samples is missed by both and made up by extrapolation only on average, so with sparse
   // counters (a few errors per 5 minutes) single values scatter by several percent.
   tiledTolerance: Number(option("tiled-tolerance", "BENCH_RULES_TILED_TOLERANCE", "0.15")),
+  // How many of each form's slowest rules to name (0: none), from /api/v1/rules' evaluationTime.
+  ruleTimes: Number(option("rule-times", "BENCH_RULES_RULE_TIMES", "0")),
 };
 
 const started = Date.now();
@@ -132,7 +135,14 @@ const countRules = (f: RuleFile) => {
 interface RulesApi {
   groups: {
     name: string;
-    rules: { name: string; type: string; health: string; lastError?: string; lastEvaluation: string }[];
+    rules: {
+      name: string;
+      type: string;
+      health: string;
+      lastError?: string;
+      lastEvaluation: string;
+      evaluationTime: number;
+    }[];
   }[];
 }
 
@@ -167,12 +177,29 @@ async function measure(form: Form, instants: number[], notes: string[]): Promise
     const cpu0 = await prom.ownMetric("process_cpu_seconds_total");
     const t0 = Date.now();
     const perCycle: number[] = [];
+    const ruleTimes = new Map<string, number[]>();
     const busy: number[] = [];
     while (Date.now() - t0 < OPTIONS.measureSeconds * 1000) {
       await sleep(EVALUATION_INTERVAL_S * 1000);
       const reading = cycle(await prom.ownMetrics());
       perCycle.push(reading.sum);
       busy.push(reading.busy);
+      if (OPTIONS.ruleTimes > 0)
+        for (const [i, r] of (await prom.api<RulesApi>("/api/v1/rules")).groups
+          .flatMap((g) => g.rules)
+          .entries()) {
+          const key = `${i} ${r.name}`;
+          ruleTimes.set(key, [...(ruleTimes.get(key) ?? []), r.evaluationTime]);
+        }
+    }
+    if (OPTIONS.ruleTimes > 0) {
+      const slowest = [...ruleTimes]
+        .map(([key, times]) => [key.replace(/^\d+ /, ""), median(times)] as const)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, OPTIONS.ruleTimes);
+      notes.push(
+        `${form.name}, slowest rules (median s per evaluation): ${slowest.map(([name, t]) => `${name} ${t.toFixed(4)}`).join(", ")}`,
+      );
     }
     const cpu1 = await prom.ownMetric("process_cpu_seconds_total");
     const minutes = (Date.now() - t0) / 60000;
@@ -217,6 +244,27 @@ async function measure(form: Form, instants: number[], notes: string[]): Promise
     };
   } finally {
     await prom.stop();
+  }
+}
+
+/**
+ * The latest timestamp at or before `t` (epoch seconds) on which the backfilled records lie, read
+ * from a Prometheus over the first form's records; `t` itself when no form backfilled any.
+ */
+async function onRecordGrid(forms: Form[], t: number, work: string): Promise<number> {
+  const form = forms.find((f) => readdirSync(join(f.dir, "records")).length > 0);
+  if (!form) return t;
+  const record = recordsToBackfill(form.rules)[0]![0]!.record!;
+  const dir = join(work, "grid");
+  linkBlocks(join(form.dir, "records"), dir);
+  const prom = await Prometheus.start(dir, []);
+  try {
+    const [sample] = await prom.query(`max(timestamp(${record}))`, t);
+    if (!sample) throw new Error(`no backfilled ${record} at ${t}`);
+    return Number(sample.value[1]);
+  } finally {
+    await prom.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -297,8 +345,10 @@ async function main(): Promise<void> {
         progress(
           `N=${n} ${form.name}: backfilling ${rules.length} recorded series others read (level ${i + 1})`,
         );
-        const rulesFile = join(form.dir, `backfill-${i}.yaml`);
-        writeFileSync(rulesFile, toYaml({ groups: [{ name: `backfill-${i}`, rules }] }));
+        // One file path and group name for every level of every form: promtool evaluates a group
+        // at timestamps offset by a hash of both, so all backfilled records share one grid.
+        const rulesFile = join(work, "backfill.yaml");
+        writeFileSync(rulesFile, toYaml({ groups: [{ name: "backfill", rules }] }));
         const source = join(form.dir, `source-${i}`);
         linkBlocks(join(dir, "raw"), source);
         linkBlocks(join(form.dir, "records"), source);
@@ -324,10 +374,12 @@ async function main(): Promise<void> {
       if (levels.length === 0) notes.push(`N=${n} ${form.name}: no recording rule reads another's output`);
     }
 
+    // Instants on the backfilled records' grid: a record read at an instant (a 5m ratio dividing
+    // two 5m records) then reads samples of that very instant, as in a live evaluation.
+    const last = await onRecordGrid(forms, (end - 1) * 60, work);
     const instants = Array.from(
       { length: OPTIONS.instants },
-      (_, i) =>
-        (end - 1 - Math.floor((i * Math.min(historyMinutes, 360)) / Math.max(1, OPTIONS.instants))) * 60,
+      (_, i) => last - Math.floor((i * Math.min(historyMinutes, 360)) / Math.max(1, OPTIONS.instants)) * 60,
     );
     const results: Measured[] = [];
     for (const form of forms) {
