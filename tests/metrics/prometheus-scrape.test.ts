@@ -173,6 +173,15 @@ function exposition(svc: ServiceConfig, seconds: number): string {
 
 type Expected = number | "positive" | "absent";
 
+/** A bucket-rate record per stored `le`: the event rate times the share at each bound (absent without events). */
+function bucketRates(record: string, cdf: Cdf, events: number | undefined): Record<string, Expected> {
+  if (events === undefined) return { [record]: "absent" };
+  return Object.fromEntries([
+    ...cdf.map(([bound, share]) => [`${record}{le="${PRINT.python(bound)}"}`, events * share]),
+    [`${record}{le="+Inf"}`, events],
+  ]);
+}
+
 /**
  * What each record must hold for one service, from the printed distributions and the config;
  * rates depend on `rate()`'s extrapolation over the short history, so they are checked through
@@ -185,6 +194,17 @@ function expectations(svc: ServiceConfig, values: Map<string, number>): Record<s
   const slow = 1 - shareAt(HTTP_CDF, svc.slo.latencyThresholdSeconds);
   const onlyHttp = (x: Expected): Expected => (web ? x : "absent");
   const out: Record<string, Expected> = {
+    // The per-(job, le) helpers, under the bounds as Prometheus 3 stores them ("1.0").
+    ...bucketRates(
+      "job_le:http_server_request_duration_seconds_bucket:rate5m",
+      HTTP_CDF,
+      web ? requests : undefined,
+    ),
+    ...bucketRates(
+      "job_le:db_client_operation_duration_seconds_bucket:rate5m",
+      DB_CDF,
+      values.get("job:db_client_operations:rate5m") ?? Number.NaN,
+    ),
     "job:service:info": 1,
     "job:slo_availability:target": onlyHttp(svc.slo.availability),
     "job:slo_latency:target": onlyHttp(svc.slo.latencyTarget),
@@ -221,22 +241,35 @@ async function mismatches(prom: Prometheus, rules: RuleFile, services: ServiceCo
   const records = [
     ...new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : [])))),
   ];
-  const samples: Sample[] = await prom.query(`{__name__=~"job:.+"}`);
+  const samples: Sample[] = await prom.query(`{__name__=~"job(_le)?:.+"}`);
   const problems: string[] = [];
+  const base = (key: string) => key.replace(/\{.*/, "");
   for (const svc of services) {
     const values = new Map(
-      samples.filter((s) => s.metric.job === svc.name).map((s) => [s.metric.__name__!, Number(s.value[1])]),
+      samples
+        .filter((s) => s.metric.job === svc.name)
+        .map((s) => [
+          `${s.metric.__name__}${s.metric.le ? `{le="${s.metric.le}"}` : ""}`,
+          Number(s.value[1]),
+        ]),
     );
     const want = expectations(svc, values);
+    const at = (key: string) =>
+      `${key.replace(/\{/, `{job="${svc.name}",`).replace(/^([^{]+)$/, `$1{job="${svc.name}"}`)}`;
     for (const record of records) {
-      const expected = want[record];
-      const got = values.get(record);
-      if (expected === undefined) problems.push(`${record}: the test has no expectation for this record`);
-      else if (expected === "absent") {
-        if (got !== undefined) problems.push(`${record}{job="${svc.name}"} = ${got}, expected no series`);
-      } else if (got === undefined) problems.push(`${record}{job="${svc.name}"} is missing`);
-      else if (expected === "positive" ? !(got > 0) : !close(got, expected))
-        problems.push(`${record}{job="${svc.name}"} = ${got}, expected ${expected}`);
+      const entries = Object.entries(want).filter(([k]) => base(k) === record);
+      if (entries.length === 0) problems.push(`${record}: the test has no expectation for this record`);
+      const got = [...values].filter(([k]) => base(k) === record);
+      for (const [key, expected] of entries) {
+        const value = values.get(key);
+        if (expected === "absent") {
+          for (const [k, v] of got) problems.push(`${at(k)} = ${v}, expected no series`);
+        } else if (value === undefined) problems.push(`${at(key)} is missing`);
+        else if (expected === "positive" ? !(value > 0) : !close(value, expected))
+          problems.push(`${at(key)} = ${value}, expected ${expected}`);
+      }
+      for (const [k, v] of got)
+        if (!(k in want) && want[record] !== "absent") problems.push(`${at(k)} = ${v} is not expected`);
     }
   }
   return problems;
