@@ -1,9 +1,10 @@
 // `npm run bench:rules` (issue 16 §2): what the rule set costs a real Prometheus to evaluate, for
-// N services, as rendered and in the per-service baseline form, over synthetic history in the
-// metric contract's shape. Options (flags or env): --services 10,40 (BENCH_RULES_SERVICES),
+// N services, in three forms (as rendered, the flat form before the bucket rates were recorded,
+// the per-service form before issue 16), over synthetic history in the metric contract's shape. Options (flags or env): --services 10,40 (BENCH_RULES_SERVICES),
 // --history 12h (BENCH_RULES_HISTORY), --measure 45 seconds (BENCH_RULES_MEASURE),
 // --instants 3 (BENCH_RULES_INSTANTS), --tolerance 0.02 (BENCH_RULES_TOLERANCE),
-// --tiled-tolerance 0.15 (BENCH_RULES_TILED_TOLERANCE) for the 30m and 1h ratios built from 5m tiles.
+// --tiled-tolerance 0.15 (BENCH_RULES_TILED_TOLERANCE) for the 30m and 1h ratios built from 5m tiles,
+// --rule-times 0 (BENCH_RULES_RULE_TIMES): name each form's N slowest rules.
 import { spawn } from "node:child_process";
 import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import { toYaml } from "../infra/artifacts";
 import { type RuleFile, ruleFile } from "../infra/generators/metrics";
 import { baselineRuleFile } from "./lib/bench-rules/baseline";
+import { flatBaselineRuleFile } from "./lib/bench-rules/flat-baseline";
 import { benchConfig, serviceName } from "./lib/bench-rules/config";
 import { DEFAULT_SHAPE, History } from "./lib/bench-rules/history";
 import { agree, cycle, median, recordsToBackfill } from "./lib/bench-rules/analysis";
@@ -46,6 +48,8 @@ const OPTIONS = {
   // tiles' samples is missed by both and made up by extrapolation only on average, so with sparse
   // counters (a few errors per 5 minutes) single values scatter by several percent.
   tiledTolerance: Number(option("tiled-tolerance", "BENCH_RULES_TILED_TOLERANCE", "0.15")),
+  // How many of each form's slowest rules to name (0: none), from /api/v1/rules' evaluationTime.
+  ruleTimes: Number(option("rule-times", "BENCH_RULES_RULE_TIMES", "0")),
 };
 
 const started = Date.now();
@@ -131,7 +135,14 @@ const countRules = (f: RuleFile) => {
 interface RulesApi {
   groups: {
     name: string;
-    rules: { name: string; type: string; health: string; lastError?: string; lastEvaluation: string }[];
+    rules: {
+      name: string;
+      type: string;
+      health: string;
+      lastError?: string;
+      lastEvaluation: string;
+      evaluationTime: number;
+    }[];
   }[];
 }
 
@@ -166,12 +177,29 @@ async function measure(form: Form, instants: number[], notes: string[]): Promise
     const cpu0 = await prom.ownMetric("process_cpu_seconds_total");
     const t0 = Date.now();
     const perCycle: number[] = [];
+    const ruleTimes = new Map<string, number[]>();
     const busy: number[] = [];
     while (Date.now() - t0 < OPTIONS.measureSeconds * 1000) {
       await sleep(EVALUATION_INTERVAL_S * 1000);
       const reading = cycle(await prom.ownMetrics());
       perCycle.push(reading.sum);
       busy.push(reading.busy);
+      if (OPTIONS.ruleTimes > 0)
+        for (const [i, r] of (await prom.api<RulesApi>("/api/v1/rules")).groups
+          .flatMap((g) => g.rules)
+          .entries()) {
+          const key = `${i} ${r.name}`;
+          ruleTimes.set(key, [...(ruleTimes.get(key) ?? []), r.evaluationTime]);
+        }
+    }
+    if (OPTIONS.ruleTimes > 0) {
+      const slowest = [...ruleTimes]
+        .map(([key, times]) => [key.replace(/^\d+ /, ""), median(times)] as const)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, OPTIONS.ruleTimes);
+      notes.push(
+        `${form.name}, slowest rules (median s per evaluation): ${slowest.map(([name, t]) => `${name} ${t.toFixed(4)}`).join(", ")}`,
+      );
     }
     const cpu1 = await prom.ownMetric("process_cpu_seconds_total");
     const minutes = (Date.now() - t0) / 60000;
@@ -216,6 +244,27 @@ async function measure(form: Form, instants: number[], notes: string[]): Promise
     };
   } finally {
     await prom.stop();
+  }
+}
+
+/**
+ * The latest timestamp at or before `t` (epoch seconds) on which the backfilled records lie, read
+ * from a Prometheus over the first form's records; `t` itself when no form backfilled any.
+ */
+async function onRecordGrid(forms: Form[], t: number, work: string): Promise<number> {
+  const form = forms.find((f) => readdirSync(join(f.dir, "records")).length > 0);
+  if (!form) return t;
+  const record = recordsToBackfill(form.rules)[0]![0]!.record!;
+  const dir = join(work, "grid");
+  linkBlocks(join(form.dir, "records"), dir);
+  const prom = await Prometheus.start(dir, []);
+  try {
+    const [sample] = await prom.query(`max(timestamp(${record}))`, t);
+    if (!sample) throw new Error(`no backfilled ${record} at ${t}`);
+    return Number(sample.value[1]);
+  } finally {
+    await prom.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -280,7 +329,8 @@ async function main(): Promise<void> {
     );
 
     const forms: Form[] = [
-      { name: "flat (as rendered)", rules: ruleFile(config), dir: join(dir, "flat") },
+      { name: "as rendered", rules: ruleFile(config), dir: join(dir, "rendered") },
+      { name: "flat baseline", rules: flatBaselineRuleFile(config), dir: join(dir, "flat") },
       {
         name: "per-service baseline",
         rules: baselineRuleFile(config) as RuleFile,
@@ -295,8 +345,10 @@ async function main(): Promise<void> {
         progress(
           `N=${n} ${form.name}: backfilling ${rules.length} recorded series others read (level ${i + 1})`,
         );
-        const rulesFile = join(form.dir, `backfill-${i}.yaml`);
-        writeFileSync(rulesFile, toYaml({ groups: [{ name: `backfill-${i}`, rules }] }));
+        // One file path and group name for every level of every form: promtool evaluates a group
+        // at timestamps offset by a hash of both, so all backfilled records share one grid.
+        const rulesFile = join(work, "backfill.yaml");
+        writeFileSync(rulesFile, toYaml({ groups: [{ name: "backfill", rules }] }));
         const source = join(form.dir, `source-${i}`);
         linkBlocks(join(dir, "raw"), source);
         linkBlocks(join(form.dir, "records"), source);
@@ -322,10 +374,12 @@ async function main(): Promise<void> {
       if (levels.length === 0) notes.push(`N=${n} ${form.name}: no recording rule reads another's output`);
     }
 
+    // Instants on the backfilled records' grid: a record read at an instant (a 5m ratio dividing
+    // two 5m records) then reads samples of that very instant, as in a live evaluation.
+    const last = await onRecordGrid(forms, (end - 1) * 60, work);
     const instants = Array.from(
       { length: OPTIONS.instants },
-      (_, i) =>
-        (end - 1 - Math.floor((i * Math.min(historyMinutes, 360)) / Math.max(1, OPTIONS.instants))) * 60,
+      (_, i) => last - Math.floor((i * Math.min(historyMinutes, 360)) / Math.max(1, OPTIONS.instants)) * 60,
     );
     const results: Measured[] = [];
     for (const form of forms) {
@@ -343,31 +397,34 @@ async function main(): Promise<void> {
         `N=${n} ${form.name}: ${m.evalSecondsPerCycle.toFixed(3)} s/cycle (busy ${m.busySecondsPerCycle.toFixed(3)}), ${m.cpuSecondsPerMinute.toFixed(2)} CPU s/min`,
       );
     }
-    const [flat, baseline] = results as [Measured, Measured];
+    const [rendered, ...baselines] = results as [Measured, Measured, Measured];
     for (const [form, m] of forms.map((f, i) => [f, results[i]!] as const)) {
       rows.push(
         `| ${n} | ${form.name} | ${m.recording} + ${m.alerting} | ${m.evalSecondsPerCycle.toFixed(3)} | ${m.busySecondsPerCycle.toFixed(3)} | ${m.cpuSecondsPerMinute.toFixed(2)} |`,
       );
     }
-    rows.push(
-      `| ${n} | ratio flat/baseline | ${((flat.recording + flat.alerting) / (baseline.recording + baseline.alerting)).toFixed(2)} | ${(flat.evalSecondsPerCycle / baseline.evalSecondsPerCycle).toFixed(2)} | ${(flat.busySecondsPerCycle / baseline.busySecondsPerCycle).toFixed(2)} | ${(flat.cpuSecondsPerMinute / baseline.cpuSecondsPerMinute).toFixed(2)} |`,
-    );
     const tiled = (key: string) => /:ratio_rate(30m|1h)\b/.test(key);
-    const a = agree(flat.values, baseline.values, (key) =>
-      tiled(key) ? OPTIONS.tiledTolerance : OPTIONS.tolerance,
-    );
-    notes.push(
-      `N=${n}: ${a.compared} recorded values compared at ${instants.length} instants; ${a.beyond} differ by more than ${(OPTIONS.tolerance * 100).toFixed(1)}% (${(OPTIONS.tiledTolerance * 100).toFixed(0)}% for the tiled 30m and 1h ratios)` +
-        (a.worst.diff > 0
-          ? `; largest difference ${(a.worst.diff * 100).toFixed(3)}% (${a.worst.key}: ${a.worst.flat} vs ${a.worst.baseline})`
-          : "") +
-        (a.extra ? `; ${a.extra} values only in the flat form (its helper records)` : "") +
-        (a.missing.length
-          ? `; ${a.missing.length} baseline values missing from the flat form, e.g. ${a.missing.slice(0, 3).join(", ")}`
-          : ""),
-    );
-    if (a.beyond > 0) notes.push(`N=${n}: beyond tolerance, e.g. ${a.beyondExamples.join("; ")}`);
-    if (a.beyond > 0 || a.missing.length > 0) process.exitCode = 1;
+    for (const [i, baseline] of baselines.entries()) {
+      const name = forms[i + 1]!.name;
+      rows.push(
+        `| ${n} | ratio rendered/${name} | ${((rendered.recording + rendered.alerting) / (baseline.recording + baseline.alerting)).toFixed(2)} | ${(rendered.evalSecondsPerCycle / baseline.evalSecondsPerCycle).toFixed(2)} | ${(rendered.busySecondsPerCycle / baseline.busySecondsPerCycle).toFixed(2)} | ${(rendered.cpuSecondsPerMinute / baseline.cpuSecondsPerMinute).toFixed(2)} |`,
+      );
+      const a = agree(rendered.values, baseline.values, (key) =>
+        tiled(key) ? OPTIONS.tiledTolerance : OPTIONS.tolerance,
+      );
+      notes.push(
+        `N=${n}, against the ${name}: ${a.compared} recorded values compared at ${instants.length} instants; ${a.beyond} differ by more than ${(OPTIONS.tolerance * 100).toFixed(1)}% (${(OPTIONS.tiledTolerance * 100).toFixed(0)}% for the tiled 30m and 1h ratios)` +
+          (a.worst.diff > 0
+            ? `; largest difference ${(a.worst.diff * 100).toFixed(3)}% (${a.worst.key}: ${a.worst.rendered} vs ${a.worst.baseline})`
+            : "") +
+          (a.extra ? `; ${a.extra} values only in the rendered form (its helper records)` : "") +
+          (a.missing.length
+            ? `; ${a.missing.length} values missing from the rendered form, e.g. ${a.missing.slice(0, 3).join(", ")}`
+            : ""),
+      );
+      if (a.beyond > 0) notes.push(`N=${n}: beyond tolerance, e.g. ${a.beyondExamples.join("; ")}`);
+      if (a.beyond > 0 || a.missing.length > 0) process.exitCode = 1;
+    }
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(

@@ -187,8 +187,24 @@ export const QUERY_TEMPLATES: Readonly<Record<QueryId, QueryTemplate>> = Object.
 /** The fleet form of a query, for every service `jobMatcher` selects. */
 export const fleetExpr = (id: QueryId, shape: QueryShape): string => definition(id).build(shape);
 
-/** Slow requests per second at a latency threshold: total minus those in the threshold's bucket. */
-export const slowRateExpr = (shape: QueryShape): string => `${totalOf(shape)} - ${fastOf(shape)}`;
+/**
+ * Slow requests per second at a latency threshold, from the recorded rates: the requests minus those
+ * in the threshold's bucket. `le` is matched by a regex, whatever form the bound was stored in.
+ */
+export const slowRateExpr = (shape: QueryShape): string =>
+  `${RECORD.requestRate}${shape.sel()} - on (job) sum by (job) (${RECORD.httpBucketRates}${shape.sel(`,le=~"${shape.le}"`)})`;
+
+/** The fleet form of a quantile from recorded per-(job, le) bucket rates. */
+const quantileFrom = (bucketRates: string) => (s: QueryShape) =>
+  `histogram_quantile(${s.quantile}, ${bucketRates}${s.sel()})`;
+
+/** A histogram's event rate from its recorded bucket rates: the `+Inf` bucket counts every event. */
+const countFrom = (bucketRates: string) => (s: QueryShape) =>
+  `sum by (job) (${bucketRates}${s.sel(',le="+Inf"')})`;
+
+/** Per-(job, le) bucket rates of a histogram over the raw series: the one read of its buckets. */
+const bucketRatesOf = (metric: string) => (s: QueryShape) =>
+  `sum by (job, le) (rate(${metric}_bucket${s.sel()}[${s.window}]))`;
 
 /** Placeholders an override of each query must keep: the recording rules vary them. */
 export const QUERY_PLACEHOLDERS: Readonly<Record<QueryId, string[]>> = Object.fromEntries(
@@ -209,11 +225,22 @@ export interface RecordingRuleSpec {
   topic: RuleTopic;
   meaning: string;
   /**
-   * A window derived from two 5m records instead of rate() over the raw series
-   * (docs/design/metrics.md): `sum` is sum_over_time(numerator) / sum_over_time(denominator) over
-   * the window; `tiles` adds the 5m rates 0, 5, 10, … minutes ago, which tile the window exactly.
+   * A ratio derived from two 5m records instead of rate() over the raw series
+   * (docs/design/metrics.md): `instant` divides them as they are (the 5m window); `sum` is
+   * sum_over_time(numerator) / sum_over_time(denominator) over the window; `tiles` adds the 5m
+   * rates 0, 5, 10, … minutes ago, which lie end to end over the window.
    */
-  over?: { numerator: string; denominator: string; method: "sum" | "tiles" };
+  over?: { numerator: string; denominator: string; method: "instant" | "sum" | "tiles" };
+  /**
+   * The fleet form when it reads other records rather than the query's raw series (the per-service
+   * template of `query` stays what an override replaces).
+   */
+  fleet?: (shape: QueryShape) => string;
+  /**
+   * Recorded only as an input of other records, for every job that has the series: never left out
+   * of the fleet, never overridden.
+   */
+  helper?: boolean;
   /**
    * Query ids whose override takes a service out of this rule's fleet form (default: `query`); such
    * a service gets its own rule from its `query` template over the raw series.
@@ -237,6 +264,8 @@ const rule = (
 
 /** Record names, so that alerts and dashboards never spell them by hand. */
 export const RECORD = {
+  httpBucketRates: "job_le:http_server_request_duration_seconds_bucket:rate5m",
+  dbBucketRates: "job_le:db_client_operation_duration_seconds_bucket:rate5m",
   requestRate: "job:http_server_requests:rate5m",
   errorRate: "job:http_server_request_errors:rate5m",
   slowRate: "job:http_server_request_slow:rate5m",
@@ -271,12 +300,16 @@ function sloRule(kind: "errorRatio" | "slowRatio", w: SloWindow): RecordingRuleS
       ? `5xx error ratio over ${w} (availability SLI)`
       : `ratio of requests over the latency threshold over ${w} (latency SLI)`;
   const base = rule(RECORD[kind](w), kind, w, "slo", meaning);
-  if (!DERIVED_WINDOWS.includes(w)) return base;
   const numerator = kind === "errorRatio" ? RECORD.errorRate : RECORD.slowRate;
-  const method = TILED_WINDOWS.includes(w) ? "tiles" : "sum";
+  const method = !DERIVED_WINDOWS.includes(w) ? "instant" : TILED_WINDOWS.includes(w) ? "tiles" : "sum";
+  const how = {
+    instant: "the 5m records divided",
+    tiles: "the 5m records laid end to end",
+    sum: "a sum over time of the 5m records",
+  }[method];
   return {
     ...base,
-    meaning: `${meaning}; ${method === "tiles" ? "the 5m records laid end to end" : "a sum over time of the 5m records"}`,
+    meaning: `${meaning}; ${how}`,
     over: { numerator, denominator: RECORD.requestRate, method },
     dependsOn:
       kind === "errorRatio" ? ["errorRatio", "errorRate", "requestRate"] : ["slowRatio", "requestRate"],
@@ -284,20 +317,41 @@ function sloRule(kind: "errorRatio" | "slowRatio", w: SloWindow): RecordingRuleS
 }
 
 export const RECORDING_RULES: readonly RecordingRuleSpec[] = [
-  rule(RECORD.requestRate, "requestRate", "5m", "traffic", "request rate (req/s)"),
-  rule(RECORD.errorRate, "errorRate", "5m", "traffic", "5xx error rate (req/s)"),
+  // The raw HTTP buckets are read once: requests, the latency SLI and the quantiles read this.
+  {
+    ...rule(
+      RECORD.httpBucketRates,
+      "latencyQuantile",
+      "5m",
+      "latency",
+      "requests per second per bucket bound `le` (helper: the request rate, the latency SLI and the quantiles read it)",
+    ),
+    fleet: bucketRatesOf(http),
+    helper: true,
+  },
+  {
+    ...rule(RECORD.requestRate, "requestRate", "5m", "traffic", "request rate (req/s)"),
+    fleet: countFrom(RECORD.httpBucketRates),
+  },
+  {
+    ...rule(RECORD.errorRate, "errorRate", "5m", "traffic", "5xx error rate (req/s)"),
+    // Traffic but no 5xx is 0 per job: the recorded request rate times 0.
+    fleet: (s) => `(${errorsOf(s)} or (${RECORD.requestRate}${s.sel()} * 0))`,
+  },
   {
     ...rule(
       RECORD.slowRate,
       "slowRatio",
       "5m",
       "slo",
-      "requests over the latency threshold per second, the numerator of the long latency SLI windows (req/s)",
+      "requests over the latency threshold per second, the numerator of the latency SLI (req/s)",
     ),
     slowRate: true,
+    // The request rate it subtracts from is a record too.
+    dependsOn: ["slowRatio", "requestRate"],
   },
-  ...(["p50", "p90", "p99"] as const).map((q) =>
-    rule(
+  ...(["p50", "p90", "p99"] as const).map((q) => ({
+    ...rule(
       RECORD.latency(q),
       "latencyQuantile",
       "5m",
@@ -305,10 +359,34 @@ export const RECORDING_RULES: readonly RecordingRuleSpec[] = [
       `API latency ${q} (s)`,
       Number(q.slice(1)) / 100,
     ),
-  ),
-  rule(RECORD.dbRate, "dbRate", "5m", "database", "database operations (ops/s)"),
-  rule(RECORD.dbLatency("p50"), "dbQuantile", "5m", "database", "database operation latency p50 (s)", 0.5),
-  rule(RECORD.dbLatency("p99"), "dbQuantile", "5m", "database", "database operation latency p99 (s)", 0.99),
+    fleet: quantileFrom(RECORD.httpBucketRates),
+  })),
+  {
+    ...rule(
+      RECORD.dbBucketRates,
+      "dbQuantile",
+      "5m",
+      "database",
+      "database operations per second per bucket bound `le` (helper: the operation rate and the quantiles read it)",
+    ),
+    fleet: bucketRatesOf(db),
+    helper: true,
+  },
+  {
+    ...rule(RECORD.dbRate, "dbRate", "5m", "database", "database operations (ops/s)"),
+    fleet: countFrom(RECORD.dbBucketRates),
+  },
+  ...(["p50", "p99"] as const).map((q) => ({
+    ...rule(
+      RECORD.dbLatency(q),
+      "dbQuantile",
+      "5m",
+      "database",
+      `database operation latency ${q} (s)`,
+      Number(q.slice(1)) / 100,
+    ),
+    fleet: quantileFrom(RECORD.dbBucketRates),
+  })),
   rule(RECORD.cacheHitRatio, "cacheHitRatio", "5m", "cache", "cache hit ratio (0-1)"),
   rule(
     RECORD.cacheHitRatio1h,
@@ -351,13 +429,14 @@ function tiles(record: string, window: string): string {
   ).join(" or ")})`;
 }
 
-/** The PromQL of a window derived from 5m records, for the services `jobMatcher` selects. */
+/** The PromQL of a ratio derived from 5m records, for the services `jobMatcher` selects. */
 export function overTimeExpr(
-  over: { numerator: string; denominator: string; method: "sum" | "tiles" },
+  over: NonNullable<RecordingRuleSpec["over"]>,
   window: string,
   jobMatcher: string,
 ) {
   const sel = jobMatcher ? `{${jobMatcher}}` : "";
+  if (over.method === "instant") return `${over.numerator}${sel} / ${over.denominator}${sel}`;
   if (over.method === "tiles")
     return `${tiles(`${over.numerator}${sel}`, window)} / ${tiles(`${over.denominator}${sel}`, window)}`;
   return `sum_over_time(${over.numerator}${sel}[${window}]) / sum_over_time(${over.denominator}${sel}[${window}])`;

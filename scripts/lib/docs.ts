@@ -225,7 +225,7 @@ export function metricsDoc(): string {
     "",
     "## Recording rules",
     "",
-    "Dashboards and alerts read only these names (`level:metric:operations`, one series per service with `job`).",
+    "Dashboards and alerts read only these names (`level:metric:operations`, one series per service with `job`; the `job_le` helpers one per service and bucket bound).",
     "",
     "| Record | Query id | Window | Meaning |",
     "|---|---|---|---|",

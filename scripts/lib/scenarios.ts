@@ -36,7 +36,10 @@ export interface Expectation {
 export interface Scenario {
   name: string;
   description: string;
-  /** Sample and evaluation interval in minutes. */
+  /**
+   * Rule evaluation interval in minutes. Samples come every minute (or finer, `inputSeries`): a
+   * 5-minute rate needs two samples in its left-open range (t - 5m, t].
+   */
   interval: number;
   onsetMinute: number;
   durationMinutes: number;
@@ -104,6 +107,14 @@ function memo(f: (minute: number) => Snapshot): (minute: number) => Snapshot {
   };
 }
 
+/**
+ * Traffic that changes only every `minutes`: the snapshot of each slot's first minute holds for
+ * the whole slot.
+ */
+function held(minutes: number, f: (minute: number) => Snapshot): (minute: number) => Snapshot {
+  return (m) => f(m - (m % minutes));
+}
+
 function withBase(onset: number, change: (s: Snapshot, sinceOnset: number) => Snapshot, seed = 7) {
   const base = normal(seed);
   return memo((m) => (m >= onset ? change(base(m), m - onset) : base(m)));
@@ -143,10 +154,15 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "slow burn",
     description: "0.25% of requests fail for days: 2.5× the budget, only a ticket",
+    // Evaluated every 5 minutes: five simulated days at one evaluation a minute take minutes.
     interval: 5,
     onsetMinute: 3 * 24 * 60,
     durationMinutes: 5 * 24 * 60,
-    at: withBase(3 * 24 * 60, (s) => ({ ...s, errorRatio: 0.0025 })),
+    // The traffic of 5-minute slots, as when this scenario was sampled every 5 minutes.
+    at: held(
+      5,
+      withBase(3 * 24 * 60, (s) => ({ ...s, errorRatio: 0.0025 })),
+    ),
     expect: [{ byMinute: 24 * 60, fires: ["P3"], quiet: ["P1", "P2"] }],
   },
   {
@@ -200,6 +216,9 @@ export const EXTRA_SCENARIOS: Scenario[] = [
   },
 ];
 
+/** The scenarios' sample interval (promtool's `interval`): a snapshot per minute. */
+export const SAMPLE_SECONDS = 60;
+
 export interface InputSeries {
   series: string;
   values: string;
@@ -210,103 +229,111 @@ const labels = (job: string, extra: Record<string, string> = {}): string =>
     .map(([k, v]) => `${k}="${v}"`)
     .join(",")}}`;
 
-/** Accumulates per-minute increments into a counter's sample values. */
-function counter(samples: number, step: number, perMinute: (minute: number) => number): string {
+/**
+ * A counter's sample values, one every `stepSeconds` from minute 0: the running total of
+ * `perMinute` (increments per minute, constant within each minute), rounded as a counter is.
+ */
+function counter(samples: number, stepSeconds: number, perMinute: (minute: number) => number): string {
   const out: string[] = [];
   let total = 0;
   for (let i = 0; i < samples; i++) {
     out.push(String(Math.round(total)));
-    total += perMinute(i * step) * step;
+    // Add what each minute between this sample and the next contributes.
+    for (let t = i * stepSeconds; t < (i + 1) * stepSeconds; ) {
+      const minute = Math.floor(t / 60);
+      const until = Math.min((minute + 1) * 60, (i + 1) * stepSeconds);
+      total += (perMinute(minute) * (until - t)) / 60;
+      t = until;
+    }
   }
   return out.join(" ");
 }
 
 /**
- * promtool input series for one scenario and service `job`; `others` get only `up` so that
- * their "not scraped" alerts stay quiet.
+ * promtool input series for one scenario and service `job`, one sample every `stepSeconds` (a
+ * divisor of a minute: the snapshots are per minute); `others` get only `up` so that their "not
+ * scraped" alerts stay quiet. Histograms are printed the way client libraries print them: every
+ * label set (here each status code) has its own buckets, and its `+Inf` bucket equals its
+ * `_count`, so that a 5m rate extrapolates a bucket as it does the count.
  */
-export function inputSeries(s: Scenario, job: string, others: string[]): InputSeries[] {
-  const samples = Math.floor(s.durationMinutes / s.interval) + 1;
+export function inputSeries(
+  s: Scenario,
+  job: string,
+  others: string[],
+  stepSeconds = SAMPLE_SECONDS,
+): InputSeries[] {
+  if (60 % stepSeconds !== 0) throw new Error(`samples every ${stepSeconds}s: not a divisor of a minute`);
+  const samples = Math.floor((s.durationMinutes * 60) / stepSeconds) + 1;
   const http = METRIC_CONTRACT.httpServerDuration.name;
   const db = METRIC_CONTRACT.dbClientDuration.name;
   const cache = METRIC_CONTRACT.cacheRequests.name;
   const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
   const mem = METRIC_CONTRACT.processMemory.name;
   const perMin = (f: (x: Snapshot) => number) => (m: number) => f(s.at(m)) * 60;
-  const series: InputSeries[] = [
+  const count = (f: (x: Snapshot) => number) => counter(samples, stepSeconds, perMin(f));
+  /** A histogram's `_bucket` and `_count` series for one label set; `cdf` gives the share per bound. */
+  const histogram = (
+    name: string,
+    bounds: readonly string[],
+    extra: Record<string, string>,
+    perSecond: (x: Snapshot) => number,
+    cdf: (x: Snapshot) => number[],
+  ): InputSeries[] => [
+    ...bounds.map((le, i) => ({
+      series: `${name}_bucket${labels(job, { ...extra, le })}`,
+      values: count((x) => perSecond(x) * (cdf(x)[i] ?? 1)),
+    })),
+    { series: `${name}_count${labels(job, extra)}`, values: count(perSecond) },
+  ];
+  return [
     ...[job, ...others].map((j) => ({
       series: `up${labels(j, { instance: `${j}-0` })}`,
       values: `1x${samples - 1}`,
     })),
-    {
-      series: `${http}_count${labels(job, { http_response_status_code: "200" })}`,
-      values: counter(
-        samples,
-        s.interval,
-        perMin((x) => x.rps * (1 - x.errorRatio)),
-      ),
-    },
-    {
-      series: `${http}_count${labels(job, { http_response_status_code: "500" })}`,
-      values: counter(
-        samples,
-        s.interval,
-        perMin((x) => x.rps * x.errorRatio),
-      ),
-    },
-    ...HTTP_BUCKETS.map((le, i) => ({
-      series: `${http}_bucket${labels(job, { le })}`,
-      values: counter(
-        samples,
-        s.interval,
-        perMin((x) => x.rps * (x.latency[i] ?? 1)),
-      ),
-    })),
-    {
-      series: `${db}_count${labels(job)}`,
-      values: counter(
-        samples,
-        s.interval,
-        perMin((x) => x.rps * 2),
-      ),
-    },
-    ...DB_BUCKETS.map((le, i) => ({
-      series: `${db}_bucket${labels(job, { le })}`,
-      values: counter(
-        samples,
-        s.interval,
-        perMin((x) => x.rps * 2 * (x.db[i] ?? 1)),
-      ),
-    })),
+    ...histogram(
+      http,
+      HTTP_BUCKETS,
+      { http_response_status_code: "200" },
+      (x) => x.rps * (1 - x.errorRatio),
+      (x) => x.latency,
+    ),
+    ...histogram(
+      http,
+      HTTP_BUCKETS,
+      { http_response_status_code: "500" },
+      (x) => x.rps * x.errorRatio,
+      (x) => x.latency,
+    ),
+    ...histogram(
+      db,
+      DB_BUCKETS,
+      {},
+      (x) => x.rps * 2,
+      (x) => x.db,
+    ),
     {
       series: `${cache}${labels(job, { result: "hit" })}`,
-      values: counter(
-        samples,
-        s.interval,
-        perMin((x) => x.rps * 3 * x.cacheHitRatio),
-      ),
+      values: count((x) => x.rps * 3 * x.cacheHitRatio),
     },
     {
       series: `${cache}${labels(job, { result: "miss" })}`,
-      values: counter(
-        samples,
-        s.interval,
-        perMin((x) => x.rps * 3 * (1 - x.cacheHitRatio)),
-      ),
+      values: count((x) => x.rps * 3 * (1 - x.cacheHitRatio)),
     },
-    { series: `${jobs}_count${labels(job)}`, values: counter(samples, s.interval, () => 2) },
-    ...JOB_BUCKETS.map((le, i) => ({
-      series: `${jobs}_bucket${labels(job, { le })}`,
-      values: counter(samples, s.interval, (m) => 2 * (s.at(m).jobs[i] ?? 1)),
-    })),
+    // Two job runs a minute.
+    ...histogram(
+      jobs,
+      JOB_BUCKETS,
+      {},
+      () => 2 / 60,
+      (x) => x.jobs,
+    ),
     {
       series: `${mem}${labels(job, { instance: `${job}-0` })}`,
       values: Array.from({ length: samples }, (_, i) =>
-        String(Math.round(s.at(i * s.interval).memoryBytes)),
+        String(Math.round(s.at(Math.floor((i * stepSeconds) / 60)).memoryBytes)),
       ).join(" "),
     },
   ];
-  return series;
 }
 
 const firing = (priority: Priority) =>
@@ -346,22 +373,25 @@ export function promtoolTest(s: Scenario, job: string, others: string[]) {
   }
   return {
     name: s.name,
-    interval: minutes(s.interval),
+    interval: `${SAMPLE_SECONDS}s`,
     input_series: inputSeries(s, job, others),
     promql_expr_test: checks,
   };
 }
 
-/** A promtool query whose (deliberately unmatched) result lists, per alert, the first minute it fired. */
-export function firstFiringProbe(s: Scenario, job: string, others: string[]) {
+/**
+ * A promtool query whose (deliberately unmatched) result lists, per alert, the first minute it
+ * fired, for rules evaluated every `everyMinutes`.
+ */
+export function firstFiringProbe(s: Scenario, job: string, others: string[], everyMinutes = s.interval) {
   const end = s.durationMinutes;
   return {
     name: `${s.name} (probe)`,
-    interval: minutes(s.interval),
+    interval: `${SAMPLE_SECONDS}s`,
     input_series: inputSeries(s, job, others),
     promql_expr_test: [
       {
-        expr: `min by (alertname, priority) (min_over_time(timestamp(ALERTS{alertstate="firing",alertname!="Watchdog"})[${minutes(end)}:${minutes(s.interval)}]))`,
+        expr: `min by (alertname, priority) (min_over_time(timestamp(ALERTS{alertstate="firing",alertname!="Watchdog"})[${minutes(end)}:${minutes(everyMinutes)}]))`,
         eval_time: minutes(end),
         exp_samples: [],
       },

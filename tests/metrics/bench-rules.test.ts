@@ -2,9 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { toYaml } from "../../infra/artifacts";
 import { agree, cycle, recordsToBackfill } from "../../scripts/lib/bench-rules/analysis";
+import { baselineRuleFile } from "../../scripts/lib/bench-rules/baseline";
+import { benchConfig } from "../../scripts/lib/bench-rules/config";
+import { flatBaselineRuleFile } from "../../scripts/lib/bench-rules/flat-baseline";
 import { History } from "../../scripts/lib/bench-rules/history";
-import { runTool } from "../helpers/tools";
+import { runTool, tempFiles } from "../helpers/tools";
 
 // The pieces of `npm run bench:rules` that decide its numbers, without the 10-minute run.
 
@@ -57,6 +61,30 @@ describe("synthetic history", () => {
   });
 });
 
+describe("the frozen baselines", () => {
+  it.each([
+    ["flat", flatBaselineRuleFile],
+    ["per-service", baselineRuleFile],
+  ] as const)("%s: a rule file promtool accepts", (_name, form) => {
+    const d = tempFiles({ "rules.yaml": toYaml(form(benchConfig(10))) });
+    const r = runTool("promtool", ["check", "rules", join(d, "rules.yaml")]);
+    expect(r.stdout + r.stderr).toMatch(/SUCCESS: \d+ rules found/);
+    expect(r.status).toBe(0);
+  });
+
+  it("flat: the long windows read its 5m records (and the SLO targets the service info), which are backfilled", () => {
+    const levels = recordsToBackfill(flatBaselineRuleFile(benchConfig(10)));
+    expect(levels.map((l) => l.map((r) => r.record).sort())).toEqual([
+      [
+        "job:http_server_request_errors:rate5m",
+        "job:http_server_request_slow:rate5m",
+        "job:http_server_requests:rate5m",
+        "job:service:info",
+      ],
+    ]);
+  });
+});
+
 describe("records to backfill", () => {
   it("are the recordings other recordings read, in dependency order; quoted names do not count", () => {
     const levels = recordsToBackfill({
@@ -100,7 +128,7 @@ describe("per-cycle figures", () => {
 });
 
 describe("agreement of the forms", () => {
-  it("fails on a missing or differing value, ignores the flat form's helper records", () => {
+  it("fails on a missing or differing value, ignores the rendered form's helper records", () => {
     const baseline = [
       new Map([
         ["r a", 1],
@@ -108,14 +136,14 @@ describe("agreement of the forms", () => {
         ["q a", 5],
       ]),
     ];
-    const flat = [
+    const rendered = [
       new Map([
         ["r a", 1.005],
         ["r b", 2.2],
         ["helper a", 7],
       ]),
     ];
-    const a = agree(flat, baseline, 0.02);
+    const a = agree(rendered, baseline, 0.02);
     expect(a.compared).toBe(2);
     expect(a.beyond).toBe(1);
     expect(a.worst.key).toBe("r b");

@@ -171,7 +171,8 @@ describe("metric contract and recording rules", () => {
   it("names every recording rule level:metric:operations and reads only contract metrics", () => {
     const series = new Set(contractMetrics().flatMap(seriesNames));
     for (const r of RECORDING_RULES) {
-      expect(r.record).toMatch(/^job:[a-z_]+:[a-z0-9_]+$/);
+      // Helpers keep `le` too: level job_le.
+      expect(r.record).toMatch(r.helper ? /^job_le:[a-z_]+:[a-z0-9_]+$/ : /^job:[a-z_]+:[a-z0-9_]+$/);
       const names = [...QUERY_TEMPLATES[r.query].template.matchAll(/([a-z_]+)\{/g)].map((m) => m[1]!);
       for (const n of names) expect(series, `${r.record} reads ${n}`).toContain(n);
     }
@@ -234,12 +235,18 @@ describe("metric contract and recording rules", () => {
           : s,
       ),
     });
-    const http = "http_server_request_duration_seconds_count";
-    // api exposes both the contract histogram (10/s) and its legacy counter (4/s); web only the histogram.
+    const http = "http_server_request_duration_seconds";
+    // api exposes both the contract histogram (10/s) and its legacy counter (4/s); web only the
+    // histogram. A histogram prints its `+Inf` bucket beside `_count`: the request rate reads it.
+    const histogram = (job: string, values: string) =>
+      [`_count{job="${job}",`, `_bucket{job="${job}",le="+Inf",`].map((s) => ({
+        series: `${http}${s}http_response_status_code="200"}`,
+        values,
+      }));
     const input = [
-      { series: `${http}{job="api",http_response_status_code="200"}`, values: "0+600x120" },
+      ...histogram("api", "0+600x120"),
       { series: `legacy_requests_total{app="api"}`, values: "0+240x120" },
-      { series: `${http}{job="web",http_response_status_code="200"}`, values: "0+300x120" },
+      ...histogram("web", "0+300x120"),
     ];
     const rates = ["job:http_server_requests:rate5m", "job:http_server_request_errors:ratio_rate1h"];
     const test = {

@@ -86,22 +86,22 @@ function thresholdGroups(services: readonly ServiceConfig[], excluded: readonly 
 
 /** The fleet rule of one recording rule (none when no service needs it). */
 function fleetRules(r: RecordingRuleSpec, services: readonly ServiceConfig[]): PromRule[] {
-  const excluded = overriders(r, services);
+  const excluded = r.helper ? [] : overriders(r, services);
   const matcher = excluded.length ? `job!~"${alternation(excluded)}"` : "";
   if (r.over) return [{ record: r.record, expr: overTimeExpr(r.over, r.window, matcher) }];
-  if (r.query === "slowRatio") {
+  if (r.slowRate) {
     // One rule, a union over the thresholds' disjoint sets of jobs: two rules recording the same
     // name with the same labels are what promtool's lint rejects.
-    const parts = thresholdGroups(services, excluded).map((g) => {
-      const shape = fleetShape(g.matcher, r.window, r.quantile, g.le);
-      return r.slowRate ? slowRateExpr(shape) : fleetExpr("slowRatio", shape);
-    });
+    const parts = thresholdGroups(services, excluded).map((g) =>
+      slowRateExpr(fleetShape(g.matcher, r.window, r.quantile, g.le)),
+    );
     if (parts.length === 0) return [];
     return [
       { record: r.record, expr: parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(" or ") },
     ];
   }
-  return [{ record: r.record, expr: fleetExpr(r.query, fleetShape(matcher, r.window, r.quantile)) }];
+  const shape = fleetShape(matcher, r.window, r.quantile);
+  return [{ record: r.record, expr: r.fleet ? r.fleet(shape) : fleetExpr(r.query, shape) }];
 }
 
 /** A service's own rules: every rule whose fleet form leaves it out because of its overrides. */
@@ -112,7 +112,7 @@ function overrideRules(svc: ServiceConfig): PromRule[] {
     overrides: svc.queries,
   };
   return RECORDING_RULES.filter(
-    (r) => !r.slowRate && appliesTo(r, svc) && overriders(r, [svc]).length > 0,
+    (r) => !r.slowRate && !r.helper && appliesTo(r, svc) && overriders(r, [svc]).length > 0,
   ).map((r) => ({
     record: r.record,
     expr: recordingExpr(r, ctx),
@@ -170,7 +170,8 @@ function dataGroup(name: string, services: readonly ServiceConfig[]): RuleGroup 
  * overrides): the per-service facts are data (`services.data`), the recording rules evaluate all
  * services at once (`http.recording`, `resources.recording`; the long SLO windows come from the 5m
  * records in the same group, evaluated in order), and one alert rule per kind joins on `job`.
- * promtool 2.42 accepts no group-level labels, so every rule carries its own.
+ * Every rule carries its own labels rather than group-level `labels`: each alert rule is then
+ * complete on its own, as the policy pack and the generated docs read it.
  */
 export function ruleFile(config: MetricsInput): RuleFile {
   const { ownerTeam } = resolveMetrics(config);

@@ -70,11 +70,11 @@ export const median = (xs: number[]): number => {
 
 export interface Agreement {
   compared: number;
-  /** Values the baseline records that the flat form does not: a failure. */
+  /** Values the baseline records that the rendered form does not: a failure. */
   missing: string[];
-  /** Values only the flat form records (its helper series): not compared. */
+  /** Values only the rendered form records (its helper series): not compared. */
   extra: number;
-  worst: { key: string; flat: number; baseline: number; diff: number };
+  worst: { key: string; rendered: number; baseline: number; diff: number };
   beyond: number;
   /** The first few values beyond tolerance, to say which. */
   beyondExamples: string[];
@@ -85,7 +85,7 @@ const relDiff = (a: number, b: number) =>
   a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-9);
 
 export function agree(
-  flat: Map<string, number>[],
+  rendered: Map<string, number>[],
   baseline: Map<string, number>[],
   tolerance: number | ((key: string) => number),
 ): Agreement {
@@ -94,11 +94,11 @@ export function agree(
     compared: 0,
     missing: [],
     extra: 0,
-    worst: { key: "", flat: 0, baseline: 0, diff: 0 },
+    worst: { key: "", rendered: 0, baseline: 0, diff: 0 },
     beyond: 0,
     beyondExamples: [],
   };
-  flat.forEach((f, i) => {
+  rendered.forEach((f, i) => {
     const b = baseline[i]!;
     for (const key of new Set([...f.keys(), ...b.keys()])) {
       const x = f.get(key);
@@ -119,7 +119,7 @@ export function agree(
         if (result.beyondExamples.length < 3)
           result.beyondExamples.push(`${key}: ${x} vs ${y} (${(d * 100).toFixed(1)}%)`);
       }
-      if (d > result.worst.diff) result.worst = { key, flat: x, baseline: y, diff: d };
+      if (d > result.worst.diff) result.worst = { key, rendered: x, baseline: y, diff: d };
     }
   });
   return result;

@@ -32,7 +32,7 @@ const total = `sum(rate(${http}_count${sel()}[{{window}}]))`;
 const quantile = (metric: string) =>
   `histogram_quantile({{quantile}}, sum by (le) (rate(${metric}_bucket${sel()}[{{window}}])))`;
 
-const TEMPLATES = {
+export const TEMPLATES = {
   requestRate: total,
   errorRate: `(${errors} or vector(0))`,
   errorRatio: `(${errors} or vector(0)) / ${total}`,
@@ -45,7 +45,7 @@ const TEMPLATES = {
   memoryBytes: `sum(${mem}${sel()})`,
   memoryGrowth: `sum(deriv(${mem}${sel()}[{{window}}]))`,
 } as const;
-type QueryId = keyof typeof TEMPLATES;
+export type QueryId = keyof typeof TEMPLATES;
 
 interface Recording {
   record: string;
@@ -88,7 +88,7 @@ const RECORDINGS: Recording[] = [
   ...SLO_WINDOWS.map((w) => rec(slowRatio(w), "slowRatio", w, true)),
 ];
 
-function leRegex(seconds: number): string {
+export function leRegex(seconds: number): string {
   const s = String(seconds).replace(".", "\\\\.");
   return Number.isInteger(seconds) ? `${s}(\\\\.0+)?` : `${s}0*`;
 }
@@ -109,7 +109,7 @@ function recordings(svc: ServiceConfig): BaselineRule[] {
   }));
 }
 
-interface Alert {
+export interface Alert {
   alert: string;
   priority: Priority;
   runbook: string;
@@ -154,7 +154,8 @@ function sloAlerts(kind: "Availability" | "Latency"): Alert[] {
 
 const svcOf = (svc: ServiceConfig | undefined) => svc as ServiceConfig;
 
-const ALERTS: Alert[] = [
+/** The alerts with their texts, which the frozen flat form (flat-baseline.ts) shares. */
+export const ALERTS: Alert[] = [
   ...sloAlerts("Availability"),
   ...sloAlerts("Latency"),
   {

@@ -44,19 +44,25 @@ export class Prometheus {
   }
 
   /**
-   * Starts `prometheus` on 127.0.0.1 over `dataDir` with no scrape targets, evaluating `ruleFiles`
-   * every `evaluationInterval`. Blocks are kept at 2h (min = max block duration), so the server
-   * never compacts the backfilled blocks into larger ones while it is being measured.
+   * Starts `prometheus` on 127.0.0.1 over `dataDir`, evaluating `ruleFiles` every
+   * `evaluationInterval`, with no scrape targets unless `scrapeConfigs` names some. Blocks are kept
+   * at 2h (min = max block duration), so the server never compacts the backfilled blocks into
+   * larger ones while it is being measured.
    */
-  static async start(dataDir: string, ruleFiles: string[], evaluationInterval = "15s"): Promise<Prometheus> {
+  static async start(
+    dataDir: string,
+    ruleFiles: string[],
+    options: { evaluationInterval?: string; scrapeInterval?: string; scrapeConfigs?: unknown[] } = {},
+  ): Promise<Prometheus> {
+    const { evaluationInterval = "15s", scrapeInterval = "1m", scrapeConfigs = [] } = options;
     const port = await freePort();
     const configFile = join(dataDir, "..", `prometheus-${port}.yml`);
     writeFileSync(
       configFile,
       toYaml({
-        global: { evaluation_interval: evaluationInterval, scrape_interval: "1m" },
+        global: { evaluation_interval: evaluationInterval, scrape_interval: scrapeInterval },
         rule_files: ruleFiles,
-        scrape_configs: [],
+        scrape_configs: scrapeConfigs,
       }),
     );
     const child = spawn(
