@@ -8,7 +8,15 @@ import {
 } from "../catalog/recording-rules";
 import { KUBE_PROMETHEUS_STACK } from "../versions";
 import { promqlProblems } from "./promql";
-import { byteQuantity, cpuQuantity, dnsName, k8sSubdomain, promDuration, webUrl } from "./common";
+import {
+  byteQuantity,
+  cpuQuantity,
+  dnsName,
+  durationSeconds,
+  k8sSubdomain,
+  promDuration,
+  webUrl,
+} from "./common";
 
 const promql = z.string().min(1, "expected a PromQL template");
 
@@ -125,9 +133,18 @@ export const metricsSchema = z.strictObject({
       scrapeInterval: interval.default("30s").meta({
         description: "Scrape interval of Prometheus, also used by each ServiceMonitor; 10s to 1m.",
       }),
+      // The 30m and 1h SLI windows add 5m records looked up 5, 10, ... minutes back: only an
+      // interval that divides 5m has evaluations at those instants.
       evaluationInterval: interval
+        .refine(
+          (d) => Number.isInteger(300 / durationSeconds(d)),
+          "expected an interval that divides 5m (10s, 15s, 20s, 30s, 1m, ...)",
+        )
         .default("30s")
-        .meta({ description: "Rule evaluation interval; 10s to 1m." }),
+        .meta({
+          description:
+            "Rule evaluation interval; 10s to 1m, dividing 5m (the 30m and 1h SLI windows add 5-minute records from the evaluations 5, 10, ... minutes back).",
+        }),
       requests: resources("Prometheus", "500m", "2Gi").meta({
         description: "Resource requests of each Prometheus replica.",
       }),

@@ -212,6 +212,8 @@ const REJECTED: [string, string, Json][] = [
   ["metrics.prometheus.retention", "metrics.prometheus.retention", "1d"],
   ["metrics.prometheus.scrapeInterval", "metrics.prometheus.scrapeInterval", "5s"],
   ["metrics.prometheus.evaluationInterval", "metrics.prometheus.evaluationInterval", "10m"],
+  // 45s evaluations never land 5 minutes back, where the tiled SLI windows look.
+  ["metrics.prometheus.evaluationInterval", "metrics.prometheus.evaluationInterval", "45s"],
   ["metrics.prometheus.requests.cpu", "metrics.prometheus.requests.cpu", "500Mi"],
   ["metrics.prometheus.requests.memory", "metrics.prometheus.requests.memory", "2G"],
   ["sentry.scrubbing.sensitiveFields[0]", "sentry.scrubbing.sensitiveFields", ["credit card"]],
