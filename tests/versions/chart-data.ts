@@ -188,8 +188,9 @@ export interface Passthrough {
   /**
    * `file`: another program's configuration file (its keys are that program's, not the chart's).
    * `map`: a Kubernetes or CRD field whose default is `{}` and which the chart copies as it is.
+   * `field`: a Kubernetes field the chart copies as it is, whose default sets some of its keys.
    */
-  kind: "file" | "map";
+  kind: "file" | "map" | "field";
   why: string;
 }
 
@@ -231,6 +232,10 @@ export const PASSTHROUGH: Readonly<Record<string, Readonly<Record<string, Passth
     },
     resources: { kind: "map", why: "the Grafana container's resources, a Kubernetes ResourceRequirements" },
     podLabels: { kind: "map", why: "labels of the Grafana pod: label names are ours" },
+    deploymentStrategy: {
+      kind: "field",
+      why: "the Deployment's spec.strategy, a Kubernetes DeploymentStrategy the chart copies as it is (toYaml)",
+    },
   },
 };
 

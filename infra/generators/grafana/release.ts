@@ -35,8 +35,9 @@ export function grafanaValues(
     replicas: 1,
     // The volume is ReadWriteOnce: a rolling update's new pod waits for the old one's volume (on
     // another node it never attaches), and two Grafana versions must not share one SQLite file
-    // while the new one migrates it. Stop the old pod first.
-    deploymentStrategy: { type: "Recreate" },
+    // while the new one migrates it. Stop the old pod first. `rollingUpdate: null` removes the
+    // parameters the API server defaulted on an existing Deployment, which Recreate forbids.
+    deploymentStrategy: { type: "Recreate", rollingUpdate: null },
     persistence: { enabled: true, size: g.storageSize, type: "pvc" },
     plugins: requiredPlugins(config),
     smtp: { existingSecret: SMTP_SECRET, userKey: "user", passwordKey: "password" },
