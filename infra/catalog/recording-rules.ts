@@ -188,19 +188,17 @@ export const QUERY_TEMPLATES: Readonly<Record<QueryId, QueryTemplate>> = Object.
 export const fleetExpr = (id: QueryId, shape: QueryShape): string => definition(id).build(shape);
 
 /**
- * Slow requests per second at a latency threshold, from the recorded rates: the requests minus those
- * in the threshold's bucket. `le` is matched by a regex, whatever form the bound was stored in.
+ * Slow requests per second at a latency threshold, from the recorded bucket rates alone: the `+Inf`
+ * bucket (every request) minus the threshold's bucket. `le` is matched by a regex, whatever form the
+ * bound was stored in. A service without buckets records nothing here, and LatencySLIBucketMissing
+ * says so; its request rate still comes from the raw `_count`.
  */
 export const slowRateExpr = (shape: QueryShape): string =>
-  `${RECORD.requestRate}${shape.sel()} - on (job) sum by (job) (${RECORD.httpBucketRates}${shape.sel(`,le=~"${shape.le}"`)})`;
+  `sum by (job) (${RECORD.httpBucketRates}${shape.sel(',le="+Inf"')}) - on (job) sum by (job) (${RECORD.httpBucketRates}${shape.sel(`,le=~"${shape.le}"`)})`;
 
 /** The fleet form of a quantile from recorded per-(job, le) bucket rates. */
 const quantileFrom = (bucketRates: string) => (s: QueryShape) =>
   `histogram_quantile(${s.quantile}, ${bucketRates}${s.sel()})`;
-
-/** A histogram's event rate from its recorded bucket rates: the `+Inf` bucket counts every event. */
-const countFrom = (bucketRates: string) => (s: QueryShape) =>
-  `sum by (job) (${bucketRates}${s.sel(',le="+Inf"')})`;
 
 /** Per-(job, le) bucket rates of a histogram over the raw series: the one read of its buckets. */
 const bucketRatesOf = (metric: string) => (s: QueryShape) =>
@@ -317,26 +315,25 @@ function sloRule(kind: "errorRatio" | "slowRatio", w: SloWindow): RecordingRuleS
 }
 
 export const RECORDING_RULES: readonly RecordingRuleSpec[] = [
-  // The raw HTTP buckets are read once: requests, the latency SLI and the quantiles read this.
+  // The raw HTTP buckets are read once: the latency SLI and the quantiles read this.
   {
     ...rule(
       RECORD.httpBucketRates,
       "latencyQuantile",
       "5m",
       "latency",
-      "requests per second per bucket bound `le` (helper: the request rate, the latency SLI and the quantiles read it)",
+      "requests per second per bucket bound `le` (helper: the latency SLI and the quantiles read it)",
     ),
     fleet: bucketRatesOf(http),
     helper: true,
   },
-  {
-    ...rule(RECORD.requestRate, "requestRate", "5m", "traffic", "request rate (req/s)"),
-    fleet: countFrom(RECORD.httpBucketRates),
-  },
+  // Requests and their errors read the raw `_count`: availability must not depend on the buckets.
+  rule(RECORD.requestRate, "requestRate", "5m", "traffic", "request rate (req/s)"),
   {
     ...rule(RECORD.errorRate, "errorRate", "5m", "traffic", "5xx error rate (req/s)"),
     // Traffic but no 5xx is 0 per job: the recorded request rate times 0.
     fleet: (s) => `(${errorsOf(s)} or (${RECORD.requestRate}${s.sel()} * 0))`,
+    dependsOn: ["errorRate", "requestRate"],
   },
   {
     ...rule(
@@ -347,8 +344,6 @@ export const RECORDING_RULES: readonly RecordingRuleSpec[] = [
       "requests over the latency threshold per second, the numerator of the latency SLI (req/s)",
     ),
     slowRate: true,
-    // The request rate it subtracts from is a record too.
-    dependsOn: ["slowRatio", "requestRate"],
   },
   ...(["p50", "p90", "p99"] as const).map((q) => ({
     ...rule(
@@ -367,15 +362,12 @@ export const RECORDING_RULES: readonly RecordingRuleSpec[] = [
       "dbQuantile",
       "5m",
       "database",
-      "database operations per second per bucket bound `le` (helper: the operation rate and the quantiles read it)",
+      "database operations per second per bucket bound `le` (helper: the quantiles read it)",
     ),
     fleet: bucketRatesOf(db),
     helper: true,
   },
-  {
-    ...rule(RECORD.dbRate, "dbRate", "5m", "database", "database operations (ops/s)"),
-    fleet: countFrom(RECORD.dbBucketRates),
-  },
+  rule(RECORD.dbRate, "dbRate", "5m", "database", "database operations (ops/s)"),
   ...(["p50", "p99"] as const).map((q) => ({
     ...rule(
       RECORD.dbLatency(q),

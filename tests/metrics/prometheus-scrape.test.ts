@@ -339,7 +339,8 @@ beforeAll(async () => {
       })),
     });
   }
-}, 60_000);
+  // Two Prometheus starts, each allowed two minutes to become ready (Prometheus.start), plus a render.
+}, 300_000);
 
 afterAll(async () => {
   // Each Prometheus is stopped by the PID it was started with, also when a test failed.

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PRIORITIES } from "../../infra/catalog/alert-levels";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
-import { QUERY_TEMPLATES, RECORDING_RULES, SLO_WINDOWS } from "../../infra/catalog/recording-rules";
+import { leRegex, QUERY_TEMPLATES, RECORDING_RULES, SLO_WINDOWS } from "../../infra/catalog/recording-rules";
 import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { toYaml } from "../../infra/artifacts";
 import {
@@ -369,5 +369,85 @@ describe("Alertmanager routing (pure)", () => {
         priority: "P1",
       },
     ]);
+  });
+});
+
+describe("a service whose histogram has only _count (promtool)", () => {
+  // Availability reads the raw `_count`: a service without buckets still pages on a total outage,
+  // and the latency SLI it cannot compute is reported instead of hidden.
+  it("pages a total outage and reports the missing latency bucket", async () => {
+    const config = stackConfig("dev");
+    const count = "http_server_request_duration_seconds_count";
+    // 20 req/s succeed for 30 minutes, then every request fails for 30 minutes.
+    const ok = `0+1200x30 36000x30`;
+    const failed = `0x30 0+1200x30`;
+    const test = {
+      rule_files: [join(tempFiles({ "rules.yaml": toYaml(ruleFile(config)) }), "rules.yaml")],
+      evaluation_interval: "1m",
+      group_eval_order: ruleFile(config).groups.map((g) => g.name),
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            ...config.services.map((s) => ({
+              series: `up{job="${s.name}",instance="${s.name}-0"}`,
+              values: "1x60",
+            })),
+            { series: `${count}{job="api",http_response_status_code="200"}`, values: ok },
+            { series: `${count}{job="api",http_response_status_code="500"}`, values: failed },
+          ],
+          promql_expr_test: [
+            {
+              expr: `count by (alertname) (ALERTS{alertstate="firing",job="api",alertname=~"AvailabilitySLOFastBurn|LatencySLIBucketMissing"})`,
+              eval_time: "45m",
+              exp_samples: [
+                { labels: '{alertname="AvailabilitySLOFastBurn"}', value: 1 },
+                { labels: '{alertname="LatencySLIBucketMissing"}', value: 1 },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const dir = tempFiles({ "t.yaml": toYaml(test) });
+    const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+describe("the latency threshold's `le` regex (promtool)", () => {
+  // Prometheus 3 stores scraped bounds normalized (`1.0`); other sources keep the client's form.
+  // [threshold, forms of that bound, neighbours that must not match]
+  const CASES: [number, string[], string[]][] = [
+    [1, ["1", "1.0", "1.00"], ["10", "11", "0.1", "1.5", "1.01"]],
+    [0.5, ["0.5", "0.50"], ["0.05", "0.55", "5", "0.505"]],
+    [2.5, ["2.5", "2.50"], ["25", "2.55", "12.5"]],
+    [60, ["60", "60.0"], ["6", "600", "60.5"]],
+    [0.0001, ["0.0001", "0.00010"], ["0.001", "0.00011", "1e-04"]],
+  ];
+
+  it("matches every printed form of the bound and none of its neighbours", async () => {
+    const test = {
+      rule_files: [],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: CASES.flatMap(([t, forms, others]) =>
+            [...forms, ...others].map((le) => ({ series: `x{t="${t}",le="${le}"}`, values: "1x2" })),
+          ),
+          promql_expr_test: CASES.map(([t, forms]) => ({
+            expr: `count by (le) (x{t="${t}",le=~"${leRegex(t)}"})`,
+            eval_time: "1m",
+            exp_samples: forms.map((le) => ({ labels: `{le="${le}"}`, value: 1 })),
+          })),
+        },
+      ],
+    };
+    const dir = tempFiles({ "t.yaml": toYaml(test) });
+    const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });
