@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BURN_PAIRS, burnRate, round } from "../catalog/burn-rates";
 import { dnsName, portName, urlPath } from "./common";
 import { serviceQueryOverridesSchema } from "./metrics";
 
@@ -57,10 +58,17 @@ export const serviceSchema = z.strictObject({
         .max(0.99999)
         .default(0.999)
         .meta({ description: "Fraction of requests that must succeed (not 5xx) over the SLO window." }),
-      latencyThresholdSeconds: z.number().positive().max(60).default(0.5).meta({
-        description:
-          "Requests slower than this, in seconds, count against the latency SLO. It must be a bucket bound of the service's HTTP histogram (OpenTelemetry defaults: 0.005 … 0.1, 0.25, 0.5, 0.75, 1, 2.5 …).",
-      }),
+      latencyThresholdSeconds: z
+        .number()
+        // Prometheus stores bounds below 1e-4 in exponent form (`le="5e-05"`), which no
+        // threshold regex of ours matches: 0.1 ms is the finest threshold.
+        .min(0.0001, "must be at least 0.0001 (0.1 ms): finer bounds are stored in exponent form")
+        .max(60)
+        .default(0.5)
+        .meta({
+          description:
+            "Requests slower than this, in seconds, count against the latency SLO. It must be a bucket bound of the service's HTTP histogram (OpenTelemetry defaults: 0.005 … 0.1, 0.25, 0.5, 0.75, 1, 2.5 …), at least 0.0001.",
+        }),
       latencyTarget: z
         .number()
         .min(0.5)
@@ -71,9 +79,25 @@ export const serviceSchema = z.strictObject({
         description: "SLO window in days, over which availability and latency targets are measured.",
       }),
     })
+    .superRefine((slo, ctx) => {
+      // A burn-rate alert compares an error ratio with burnRate × (1 − target): at 1 or more it
+      // would need more than every request to fail, and could never fire.
+      for (const key of ["availability", "latencyTarget"] as const) {
+        const budget = 1 - slo[key];
+        const dead = BURN_PAIRS.find((p) => burnRate(p, slo.windowDays) * budget >= 1);
+        if (!dead) continue;
+        const rate = burnRate(dead, slo.windowDays);
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `${slo[key]} over ${slo.windowDays} days makes the ${dead.long}/${dead.short} ${dead.priority} burn threshold ${round(rate * budget)} (burn rate ${rate} × budget ${round(budget)}): the alert could never fire. Use at least ${Math.ceil((1 - 1 / rate) * 1e4) / 1e4} or a shorter windowDays.`,
+        });
+      }
+    })
     .prefault({})
     .meta({
-      description: "Service level objectives of the service; its SLO burn-rate alerts derive from them.",
+      description:
+        "Service level objectives of the service; its SLO burn-rate alerts derive from them. Each target must leave every burn-rate threshold below 100% of requests (for a 30-day window, at least 0.9306).",
     }),
   queries: serviceQueryOverridesSchema.meta({
     description:

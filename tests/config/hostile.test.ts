@@ -75,6 +75,15 @@ const REJECTED: [string, string, Json][] = [
   ["services[0].name", "services", [{ name: "kubelet", team: "platform" }]],
   ["services[0].name", "services", [{ name: "kps-operator", team: "platform" }]],
   ["services[0].namespace", "services", service({ namespace: "logging" })],
+  // SLO targets whose burn-rate thresholds reach 100% of requests: those alerts could never fire
+  ["services[0].slo.latencyTarget", "services", service({ slo: { latencyTarget: 0.9 } })],
+  ["services[0].slo.availability", "services", service({ slo: { availability: 0.97, windowDays: 90 } })],
+  // Below 1e-4 Prometheus stores `le` in exponent form (5e-05), which the threshold regex cannot meet
+  [
+    "services[0].slo.latencyThresholdSeconds",
+    "services",
+    service({ slo: { latencyThresholdSeconds: 0.00005 } }),
+  ],
   // derived identifiers over their limits
   ["teams[0].name", "teams.0.name", "a".repeat(36)],
   ["logging.clusterName", "logging.clusterName", "c".repeat(37)],
@@ -212,7 +221,7 @@ const REJECTED: [string, string, Json][] = [
   ["metrics.prometheus.retention", "metrics.prometheus.retention", "1d"],
   ["metrics.prometheus.scrapeInterval", "metrics.prometheus.scrapeInterval", "5s"],
   ["metrics.prometheus.evaluationInterval", "metrics.prometheus.evaluationInterval", "10m"],
-  // 45s evaluations never land 5 minutes back, where the tiled SLI windows look.
+  // 45s evaluations never land exactly 5 minutes back: the tiled SLI windows would overlap or leave gaps.
   ["metrics.prometheus.evaluationInterval", "metrics.prometheus.evaluationInterval", "45s"],
   ["metrics.prometheus.requests.cpu", "metrics.prometheus.requests.cpu", "500Mi"],
   ["metrics.prometheus.requests.memory", "metrics.prometheus.requests.memory", "2G"],

@@ -1,5 +1,6 @@
 import type { Priority } from "../../catalog/alert-levels";
-import { RECORD, type SloWindow } from "../../catalog/recording-rules";
+import { BURN_PAIRS, round, WINDOW_HOURS } from "../../catalog/burn-rates";
+import { RECORD } from "../../catalog/recording-rules";
 import type { ServiceConfig } from "../../config";
 import { type MetricsInput, servesHttp } from "./settings";
 
@@ -16,70 +17,11 @@ export const SERVICE_DATA = {
   latencyThreshold: "job:slo_latency_threshold:seconds",
 } as const;
 
+export { BURN_PAIRS, type BurnPair, burnRate, round } from "../../catalog/burn-rates";
+
 /** Gives each alert of a configured service its `service` and `team` labels; keeps the value. */
 export const ownedBy = (expr: string): string =>
   `(${expr}) * on (job) group_left (service, team) ${SERVICE_DATA.info}`;
-
-/**
- * The SRE workbook's multi-window, multi-burn-rate pairs, stated as "share of the SLO window's
- * error budget spent within the long window". The burn rate follows from the SLO window length
- * (for 30 days: 14.4, 6, 3, 1), so a 28-day SLO gets the same budget semantics.
- */
-export interface BurnPair {
-  long: SloWindow;
-  short: SloWindow;
-  budgetSpent: number;
-  priority: Priority;
-  why: string;
-}
-
-export const BURN_PAIRS: readonly BurnPair[] = [
-  {
-    long: "1h",
-    short: "5m",
-    budgetSpent: 0.02,
-    priority: "P1",
-    why: "2% of the budget in an hour: gone in ~2 days; page",
-  },
-  {
-    long: "6h",
-    short: "30m",
-    budgetSpent: 0.05,
-    priority: "P1",
-    why: "5% of the budget in 6 hours: gone in ~5 days; page",
-  },
-  {
-    long: "1d",
-    short: "2h",
-    budgetSpent: 0.1,
-    priority: "P2",
-    why: "10% of the budget in a day: gone in ~10 days; an email ticket, handled within the hour",
-  },
-  {
-    long: "3d",
-    short: "6h",
-    budgetSpent: 0.1,
-    priority: "P3",
-    why: "10% of the budget in 3 days: the budget runs out just within the window; a Slack ticket for the working day",
-  },
-];
-
-const HOURS: Readonly<Record<SloWindow, number>> = {
-  "5m": 1 / 12,
-  "30m": 0.5,
-  "1h": 1,
-  "2h": 2,
-  "6h": 6,
-  "1d": 24,
-  "3d": 72,
-};
-
-/** Burn rate of a pair for an SLO window of `windowDays` (14.4 for 1h at 30 days). */
-export const burnRate = (pair: BurnPair, windowDays: number): number =>
-  round((pair.budgetSpent * windowDays * 24) / HOURS[pair.long]);
-
-/** Six significant digits: enough, and no 0.014400000000000001 in rule files. */
-export const round = (x: number): number => Number(x.toPrecision(6));
 
 export type AlertScope = "http" | "service" | "platform";
 
@@ -114,7 +56,7 @@ function burnExpr(kind: "errorRatio" | "slowRatio", priority: Priority): string 
     BURN_PAIRS.filter((p) => p.priority === priority)
       .map((p) => {
         // Budget share per long-window hour, times the SLO window in hours, times the budget.
-        const threshold = `${num(p.budgetSpent * 24)} / ${HOURS[p.long]} * ${SERVICE_DATA.windowDays} * (1 - ${target})`;
+        const threshold = `${num(p.budgetSpent * 24)} / ${WINDOW_HOURS[p.long]} * ${SERVICE_DATA.windowDays} * (1 - ${target})`;
         return `(${record(p.long)} > on (job) ${threshold} and on (job) ${record(p.short)} > on (job) ${threshold})`;
       })
       .join(" or "),
