@@ -42,7 +42,7 @@ export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
   grafanaAdminPassword: "Grafana admin password, used by Grafana and its Pulumi provider",
   newrelicApiKey: "New Relic user API key (only when frontend.newRelic is enabled)",
   deadMansSwitchUrl:
-    "Dead man's switch webhook URL (e.g. a healthchecks.io ping URL) that receives the always-firing Watchdog every minute and raises the alarm when it stops; whoever has it can silence the switch",
+    "Dead man's switch webhook URL (e.g. a healthchecks.io ping URL) that receives the always-firing Watchdog every minute and raises the alarm when it stops (give it a grace of at least 3 minutes: one gap can reach about 2m15s when an Alertmanager replica dies); whoever has it can silence the switch",
 };
 
 /** How each secret's value is checked; messages never echo the value. */

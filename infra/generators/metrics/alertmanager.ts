@@ -20,6 +20,8 @@ export const secretFile = (
 /** Labels alerts are grouped and inhibited by: one notification per alert and service. */
 export const GROUP_BY = ["alertname", "service"];
 export const DEAD_MANS_SWITCH = "deadmansswitch";
+/** How often the Watchdog reaches the dead man's switch from a healthy Alertmanager. */
+export const WATCHDOG_HEARTBEAT = "1m";
 /** The `time_intervals` entry built from `alerting.maintenance.windows`. */
 export const MAINTENANCE_INTERVAL = "planned-maintenance";
 
@@ -196,13 +198,16 @@ export function alertmanagerConfig(
       group_by: GROUP_BY,
       ...timing(p3.timing),
       routes: [
-        // The dead man's switch expects a heartbeat: re-send every minute, never to people.
+        // The dead man's switch expects a heartbeat, never to people. A group is flushed every
+        // group_interval and re-sent only when more than repeat_interval has passed since the last
+        // send: with both at 1m the send lands a hair inside the interval and every other flush is
+        // skipped (a beat every 2 minutes). A repeat below the interval sends at every flush.
         {
           receiver: DEAD_MANS_SWITCH,
           matchers: ['alertname="Watchdog"'],
           group_wait: "0s",
-          group_interval: "1m",
-          repeat_interval: "1m",
+          group_interval: WATCHDOG_HEARTBEAT,
+          repeat_interval: "50s",
         },
         ...channels.map((c) => priorityRoute(c, ownerTeam, muted.has(c.priority), config)),
       ],
