@@ -119,7 +119,11 @@ export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
       JOB,
       { name: "job_name", meaning: "kind of background job (the `job` label is taken by the service)" },
       { name: "outcome", meaning: "how the run ended", values: "success | failure" },
-      { name: "le", meaning: "histogram bucket bound" },
+      {
+        name: "le",
+        meaning:
+          "histogram bucket bound; a finite bound must lie above `metrics.alerts.jobP99Seconds` (a p99 never exceeds the highest finite bound)",
+      },
     ],
     meaning: "Duration of finished background job runs: background job duration (p99).",
   },

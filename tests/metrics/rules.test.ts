@@ -451,3 +451,61 @@ describe("the latency threshold's `le` regex (promtool)", () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });
+
+describe("background jobs slower than the highest bucket (promtool)", () => {
+  // A quantile never exceeds the highest finite bound: with buckets up to 10 s a 15-minute job reads
+  // as 10 s and BackgroundJobsSlow stays quiet; the missing bucket is what fires.
+  const config = stackConfig("dev");
+  const jobs = "background_job_duration_seconds";
+  const run = async (bounds: string[]) => {
+    const series = (le: string, values: string) => ({
+      series: `${jobs}_bucket{job="worker",job_name="export",outcome="success",le="${le}"}`,
+      values,
+    });
+    // Two runs a minute, every one slower than any finite bound here: all counts land in +Inf.
+    const test = {
+      rule_files: [join(tempFiles({ "rules.yaml": toYaml(ruleFile(config)) }), "rules.yaml")],
+      evaluation_interval: "1m",
+      group_eval_order: ruleFile(config).groups.map((g) => g.name),
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            ...config.services.map((s) => ({
+              series: `up{job="${s.name}",instance="${s.name}-0"}`,
+              values: "1x90",
+            })),
+            ...bounds.map((le) => series(le, le === "+Inf" || Number(le) >= 1800 ? "0+2x90" : "0x90")),
+            { series: `${jobs}_count{job="worker",job_name="export",outcome="success"}`, values: "0+2x90" },
+          ],
+          promql_expr_test: [
+            {
+              expr: `count by (alertname) (ALERTS{alertstate="firing",job="worker",alertname=~"BackgroundJobs.*"})`,
+              eval_time: "80m",
+              exp_samples: [
+                {
+                  labels: `{alertname="${bounds.includes("1800") ? "BackgroundJobsSlow" : "BackgroundJobsBucketMissing"}"}`,
+                  value: 1,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const dir = tempFiles({ "t.yaml": toYaml(test) });
+    return runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
+  };
+
+  it.concurrent("fires BackgroundJobsBucketMissing, not BackgroundJobsSlow, when the top bucket is 10 s", async () => {
+    const r = await run(["0.5", "1", "2.5", "5", "10", "+Inf"]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it.concurrent("fires BackgroundJobsSlow, not the missing bucket, with a bucket above the threshold", async () => {
+    const r = await run(["1", "10", "60", "300", "600", "1800", "3600", "+Inf"]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});

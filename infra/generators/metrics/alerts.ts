@@ -1,6 +1,9 @@
 import type { Priority } from "../../catalog/alert-levels";
 import { BURN_PAIRS, round, WINDOW_HOURS } from "../../catalog/burn-rates";
+import { METRIC_CONTRACT } from "../../catalog/metric-contract";
 import { RECORD } from "../../catalog/recording-rules";
+
+const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
 import type { ServiceConfig } from "../../config";
 import { type MetricsInput, servesHttp } from "./settings";
 
@@ -183,6 +186,24 @@ export const ALERTS: readonly AlertSpec[] = [
     description:
       "Background job duration p99 of {{ $labels.service }} is {{ $value | humanizeDuration }} for 15 minutes.",
     expr: (config) => ownedBy(`${RECORD.jobDurationP99} > ${num(config.metrics.alerts.jobP99Seconds)}`),
+  },
+  {
+    alert: "BackgroundJobsBucketMissing",
+    priority: "P3",
+    runbook: "background-jobs",
+    reason: "a configuration fault that blinds BackgroundJobsSlow, no user impact by itself",
+    scope: "service",
+    for: "30m",
+    summary: "{{ $labels.service }} has no job duration bucket above the slow-job threshold",
+    description:
+      "The highest finite bucket of background_job_duration_seconds of {{ $labels.service }} is {{ $value | humanizeDuration }}, not above metrics.alerts.jobP99Seconds: a p99 never exceeds that bound, so BackgroundJobsSlow cannot fire.",
+    // histogram_quantile returns the highest finite bound when the rank falls in the +Inf bucket:
+    // with every finite bucket at 0 and +Inf at 1, that bound is what it returns, from the last
+    // scrape (no rate, no window), whatever the bucket layout.
+    expr: (config) =>
+      ownedBy(
+        `histogram_quantile(0.5, sum by (job, le) ((${jobs}_bucket{le!="+Inf"} * 0) or (${jobs}_bucket{le="+Inf"} * 0 + 1))) <= ${num(config.metrics.alerts.jobP99Seconds)} and on (job) sum by (job) (rate(${jobs}_count[30m])) > 0`,
+      ),
   },
   {
     alert: "MemoryGrowing",
