@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { Document, parse, Scalar, visit } from "yaml";
 import type { StackConfig } from "./config";
 
 /** A generated file in its ecosystem's own format, written by the offline render under DIR/<path>. */
@@ -19,6 +19,29 @@ export interface Concern {
 
 export const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Long PromQL stays on one line; YAML anchors would confuse reviewers of the rendered files. */
-export const toYaml = (value: unknown): string =>
-  stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+/** A one-line string that a YAML 1.1 reader (PyYAML, Go's yaml.v2) would not read back as a string. */
+function yaml11Ambiguous(text: string): boolean {
+  if (text.includes("\n")) return false;
+  try {
+    // `1:7` is 67 (base 60), `on` is true, `2026-01-01` a date under YAML 1.1; 1.2 reads strings.
+    return typeof parse(text) === "string" && typeof parse(text, { version: "1.1" }) !== "string";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Long PromQL stays on one line; YAML anchors would confuse reviewers of the rendered files.
+ * Values that YAML 1.2 reads as strings but YAML 1.1 would not (times such as `02:00`, ranges
+ * such as `1:7`, `yes`) are quoted, so every reader gets the string that was meant.
+ */
+export const toYaml = (value: unknown): string => {
+  const doc = new Document(value, { aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(key, node) {
+      if (key !== "key" && typeof node.value === "string" && yaml11Ambiguous(node.value))
+        node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+};

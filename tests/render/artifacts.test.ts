@@ -164,3 +164,14 @@ describe.each(STACKS)("rendered artifacts of %s are the deployed values", (stack
     for (const [name, args] of expected) expect(sameAsDeployed(args, one(name)), name).toEqual([]);
   });
 });
+
+describe.each(STACKS)("rendered YAML of %s", (stack) => {
+  // YAML 1.1 readers (PyYAML, Go's yaml.v2) read `1:7` as 67 and `02:00` as 120: every string
+  // that could be read as something else is quoted, so both generations read the same document.
+  it("reads the same under YAML 1.1 as under YAML 1.2", () => {
+    const files = rendered(stack).artifacts.filter((a) => /\.ya?ml$/.test(a.path));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(parse(f.content, { version: "1.1" }), f.path).toEqual(parse(f.content));
+  });
+});
+
