@@ -12,6 +12,7 @@ import {
   DEAD_MANS_SWITCH,
 } from "../../infra/generators/metrics/alertmanager";
 import { integrationKeyFile, pagerdutyTeams } from "../../infra/generators/alerting/pagerduty";
+import { notificationPolicy } from "../../infra/generators/grafana/alerting";
 import { requireTool } from "../helpers/tools";
 import { stackConfig, stackValue } from "../../scripts/lib/stack-config";
 import { toYaml } from "../../infra/artifacts";
@@ -272,11 +273,14 @@ describe("a real Alertmanager with the rendered config", () => {
     expect(w.body.routing_key).toBe("web-integration-key");
   });
 
-  it("pages a P1 without a known team with the fallback routing key", async () => {
+  it("pages a P1 without a known team through the owner team's service, as Grafana does", async () => {
     const orphan = alert("ServiceDown", "P1", "legacy", "nobody");
     await post([{ labels: orphan }]);
     const d = await waitFor("fallback P1 page", () => delivered("/pagerduty", orphan, "firing"));
-    expect(d.body.routing_key).toBe("test-routing-key");
+    // dev manages PagerDuty and its owner team is platform; Grafana's P1 policy picks P1-platform.
+    const owner = stackConfig("dev").metrics.ownerTeam;
+    expect(notificationPolicy(stackConfig("dev")).routes[0]!.contactPoint).toBe(`P1-${owner}`);
+    expect(d.body.routing_key).toBe(`${owner}-integration-key`);
   });
 
   it("emails P2 to the owning team", async () => {

@@ -32,8 +32,12 @@ describe.each(["dev", "prod"] as const)("Alertmanager routes (%s)", (stack) => {
       { alertname: "AvailabilitySLOFastBurn", priority: "P1", service: "api", team: "platform" },
     ],
     ["p1-pagerduty-web", { alertname: "ServiceDown", priority: "P1", service: "web", team: "web" }],
-    ["p1-pagerduty", { alertname: "ServiceDown", priority: "P1", service: "legacy", team: "nobody" }],
-    ["p1-pagerduty", { alertname: "ServiceDown", priority: "P1", service: "legacy" }],
+    // A P1 of no known team pages the owner team's service (metrics.ownerTeam: platform), as in Grafana.
+    [
+      "p1-pagerduty-platform",
+      { alertname: "ServiceDown", priority: "P1", service: "legacy", team: "nobody" },
+    ],
+    ["p1-pagerduty-platform", { alertname: "ServiceDown", priority: "P1", service: "legacy" }],
     ["p2-email-platform", { alertname: "MemoryGrowing", priority: "P2", service: "api", team: "platform" }],
     ["p2-email-web", { alertname: "LatencyP99High", priority: "P2", service: "web", team: "web" }],
     [

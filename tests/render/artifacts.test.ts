@@ -174,4 +174,3 @@ describe.each(STACKS)("rendered YAML of %s", (stack) => {
     for (const f of files) expect(parse(f.content, { version: "1.1" }), f.path).toEqual(parse(f.content));
   });
 });
-

@@ -19,7 +19,7 @@ function alertmanagerTargets(config: StackConfig, priority: Priority): string {
   switch (channel.kind) {
     case "pagerduty":
       if (pagerdutyManaged(config))
-        return `PagerDuty, the alert's team's service (${config.teams.map((t) => `${t.name}: ${pagerdutyServiceName(config, t.name)}`).join(", ")}), escalating after ${durationText(PAGERDUTY_TIMINGS.escalationDelayMinutes)} unacknowledged; alerts without a team use \`pagerdutyRoutingKey\``;
+        return `PagerDuty, the alert's team's service (${config.teams.map((t) => `${t.name}: ${pagerdutyServiceName(config, t.name)}`).join(", ")}), escalating after ${durationText(PAGERDUTY_TIMINGS.escalationDelayMinutes)} unacknowledged; alerts without a team page ${config.metrics.ownerTeam}'s`;
       return "PagerDuty, one routing key (`pagerdutyRoutingKey`); the team is in the alert's labels";
     case "opsgenie":
       return "Opsgenie (`opsgenieApiKey`); the team is in the alert's labels";

@@ -137,7 +137,8 @@ export function pagerdutyDocument(config: Cfg) {
       autoResolveReason: PAGERDUTY_TIMINGS.autoResolveReason,
       numLoops: PAGERDUTY_TIMINGS.numLoops,
     },
-    fallback: "alerts without a known team page with the secret pagerdutyRoutingKey",
+    fallback:
+      "alerts without a known team page the owner team's service (metrics.ownerTeam), in Alertmanager and Grafana alike",
     teams: pagerdutyPlan(config).map((p) => ({
       ...p,
       integrationKey: { ref: integrationKeyRef(p.team), alertmanagerSecretKey: integrationKeyFile(p.team) },

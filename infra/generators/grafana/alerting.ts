@@ -109,9 +109,9 @@ export function contactPoints(config: AlertingInput): ContactPointSpec[] {
 /**
  * The whole policy tree (Grafana replaces it as one object): root -> priority -> team. A priority
  * route carries that priority's timings; team routes inherit them and pick the team's contact
- * point. Alerts without a known team go where Alertmanager sends them: P1 pages (the routing key
- * is shared), P2 mails the platform's owner team (`metrics.ownerTeam`), P3 posts to the default
- * Slack channel (the fallback).
+ * point. Alerts without a known team go where Alertmanager sends them: P1 pages and P2 mails the
+ * platform's owner team (`metrics.ownerTeam`; its managed PagerDuty service, else the shared routing
+ * key), P3 posts to the default Slack channel (the fallback).
  */
 export function notificationPolicy(config: AlertingInput): PolicyTree {
   const channels = alertChannels(config);

@@ -63,6 +63,12 @@ const timing = (t: NotificationTiming) => ({
   repeat_interval: durationText(t.repeatIntervalMinutes),
 });
 
+/** The team whose managed PagerDuty service pages P1s without a known team; none without managed PagerDuty. */
+const pagerdutyFallbackTeam = (config: AlertmanagerInput): string | undefined => {
+  const { ownerTeam } = resolveMetrics(config);
+  return pagerdutyTeams(config).includes(ownerTeam) ? ownerTeam : undefined;
+};
+
 export const receiverName = (channel: AlertChannel, team?: string): string =>
   `${channel.priority.toLowerCase()}-${channel.kind}${team ? `-${team}` : ""}`;
 
@@ -71,13 +77,18 @@ function receivers(channel: AlertChannel, config: AlertmanagerInput, secretDir?:
   const base = { send_resolved: channel.sendResolved };
   switch (channel.kind) {
     case "pagerduty":
-      // The routing key pages alerts without a known team (or all, when PagerDuty is not managed
-      // here); with managed PagerDuty each team's key reaches its own service and escalation policy.
+      // With managed PagerDuty each team's key reaches its own service and escalation policy, and
+      // alerts without a known team page the owner team's (as Grafana does); otherwise the one
+      // routing key pages everything.
       return [
-        {
-          name: receiverName(channel),
-          pagerduty_configs: [{ ...base, routing_key_file: file, severity: "critical" }],
-        },
+        ...(pagerdutyFallbackTeam(config)
+          ? []
+          : [
+              {
+                name: receiverName(channel),
+                pagerduty_configs: [{ ...base, routing_key_file: file, severity: "critical" }],
+              },
+            ]),
         ...pagerdutyTeams(config).map((team) => ({
           name: receiverName(channel, team),
           pagerduty_configs: [
@@ -143,7 +154,14 @@ function priorityRoute(
     channel.kind === "email" ||
     channel.kind === "slack" ||
     (channel.kind === "pagerduty" && pagerdutyTeams(config).length > 0);
-  const fallback = channel.kind === "slack" ? "default" : channel.kind === "email" ? ownerTeam : undefined;
+  const fallback =
+    channel.kind === "slack"
+      ? "default"
+      : channel.kind === "email"
+        ? ownerTeam
+        : channel.kind === "pagerduty"
+          ? pagerdutyFallbackTeam(config)
+          : undefined;
   const route: Route = {
     receiver: receiverName(channel, fallback),
     matchers: [`priority="${channel.priority}"`],
