@@ -5,11 +5,16 @@ import { grafanaConcern } from "./generators/grafana";
 import { loggingConcern } from "./generators/logging";
 import { metricsConcern } from "./generators/metrics";
 import { frontendConcern } from "./generators/frontend";
+import { prerequisitesConcern } from "./generators/prerequisites";
 import { sentryConcern } from "./generators/sentry";
 
-/** Every concern's artifacts and summary section, in the order summary.md shows them (who is notified first). */
+/**
+ * Every concern's artifacts and summary section, in the order summary.md shows them: who is
+ * notified first, then (after the resources and secrets) what must exist before a deploy.
+ */
 export const CONCERNS: Concern[] = [
   alertingConcern,
+  prerequisitesConcern,
   archiveConcern,
   metricsConcern,
   grafanaConcern,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type LoadedConfig, parseStackConfig } from "./config";
+import { checkPrerequisites } from "./components/prerequisites";
 import { createPlatform } from "./program";
 
 // isConfigSecret is exported by the runtime but missing from its typings.
@@ -20,7 +21,13 @@ export function loadStackConfig(): LoadedConfig {
   }
 }
 
-/** The program: validate, then build every component. Returns the stack outputs. */
-export function runProgram(loaded: LoadedConfig = loadStackConfig()): ReturnType<typeof createPlatform> {
-  return createPlatform(loaded);
+/**
+ * The program: validate the config (a bad one throws here, before anything else), look up the
+ * prerequisites it can check, then build every component. Resolves to the stack outputs; a
+ * missing prerequisite rejects before any resource is registered.
+ */
+export function runProgram(
+  loaded: LoadedConfig = loadStackConfig(),
+): Promise<ReturnType<typeof createPlatform>> {
+  return checkPrerequisites(loaded.config).then(() => createPlatform(loaded));
 }

@@ -71,7 +71,10 @@ export class Grafana extends pulumi.ComponentResource {
     super("observability:grafana:Grafana", name, {}, opts);
     const { config } = args;
     const child = { parent: this };
-    const ns = new k8s.core.v1.Namespace(`${name}-ns`, grafanaNamespace(config), child);
+    // Grafana's database (users, alert state, annotations) is on the release's volume: deleting
+    // the namespace would delete the retained release's volume with it.
+    const stateful = { parent: this, protect: config.production, retainOnDelete: config.production };
+    const ns = new k8s.core.v1.Namespace(`${name}-ns`, grafanaNamespace(config), stateful);
     const refs: RefValues = {
       namespace: ns.metadata.name,
       ...secretValues(args.secrets),
@@ -83,12 +86,9 @@ export class Grafana extends pulumi.ComponentResource {
     };
     const admin = new k8s.core.v1.Secret(`${name}-admin`, wire(adminSecret(config), refs), child);
     const smtp = new k8s.core.v1.Secret(`${name}-smtp`, wire(smtpSecret(config), refs), child);
-    // Grafana's database (users, alert state, annotations) is on the release's volume.
     const release = new k8s.helm.v3.Release(`${name}-release`, wire(grafanaRelease(config), refs), {
-      parent: this,
+      ...stateful,
       dependsOn: [admin, smtp],
-      protect: config.production,
-      retainOnDelete: config.production,
     });
 
     // The provider reaches the release just deployed: its public host, or its in-cluster Service.

@@ -21,7 +21,8 @@ import * as https from "node:https";
 import { pathToFileURL } from "node:url";
 
 /**
- * One request of the plan (the generators' ApplyStep, restated so this file stands alone).
+ * One request of the plan (the generators' ApplyStep, restated so this file stands alone). A step
+ * of kind `data_stream` is a check rather than one request: see adoptStream in applyPlan.
  * @typedef {object} PlanStep
  * @property {"elasticsearch" | "kibana"} target
  * @property {string} kind
@@ -32,9 +33,25 @@ import { pathToFileURL } from "node:url";
  */
 
 /**
+ * The body of a `data_stream` step: the ILM policy and index template the stream should be under.
+ * @typedef {object} Adoption
+ * @property {string} ilm_policy
+ * @property {string} index_template
+ */
+
+/**
+ * One backing index as `GET _data_stream/<name>` lists it (Elasticsearch 8.11 and later give each
+ * its own `ilm_policy`; the stream-level `ilm_policy` and `template` are those of the template
+ * that matches now, not of the indices).
+ * @typedef {object} BackingIndex
+ * @property {string} index_name
+ * @property {string} [ilm_policy]
+ */
+
+/**
  * @typedef {object} ApplierOptions
  * @property {string} elasticsearchUrl
- * @property {string} kibanaUrl
+ * @property {string} [kibanaUrl] Needed only by a plan with Kibana steps.
  * @property {string} username
  * @property {string} password
  * @property {string[]} [ca] PEM CA bundles the servers' certificates chain to.
@@ -347,7 +364,7 @@ export function kibanaAvailable(body) {
  * that no amount of waiting fixes.
  * @param {ApplierOptions} opts
  */
-function resolveOptions(opts) {
+function resolveOptions(opts, needsKibana = true) {
   /** @type {string[]} */
   const problems = [];
   /** @type {Record<string, number>} */
@@ -366,6 +383,7 @@ function resolveOptions(opts) {
     ["elasticsearchUrl", "ES_URL"],
     ["kibanaUrl", "KIBANA_URL"],
   ])) {
+    if (k === "kibanaUrl" && !needsKibana && opts[k] === undefined) continue;
     const problem = urlProblem(opts[k]);
     if (problem) problems.push(`${k} (${env}) ${problem}`);
   }
@@ -405,15 +423,18 @@ function urlProblem(value) {
  */
 
 /**
- * Applies the steps in order. Waits for Elasticsearch (cluster health yellow or better) and, if the
- * plan has Kibana steps, for Kibana's status API; then sends each step, retrying transient
+ * Applies the steps in order. Waits for Elasticsearch (cluster health yellow or better) and,
+ * before the first Kibana step, for Kibana's status API; then sends each step, retrying transient
  * failures within the step's bounds. The first failure that retrying cannot fix throws an
  * ApplyError naming the step.
  * @param {readonly PlanStep[]} steps
  * @param {ApplierOptions} opts
  */
 export async function applyPlan(steps, opts) {
-  const cfg = resolveOptions(opts);
+  const cfg = resolveOptions(
+    opts,
+    steps.some((s) => s.target === "kibana"),
+  );
   const redact = redactor(opts.username, opts.password);
   const random = opts.random ?? Math.random;
   /** @param {string} line */
@@ -427,7 +448,7 @@ export async function applyPlan(steps, opts) {
   const urlVar = { elasticsearch: "ES_URL", kibana: "KIBANA_URL" };
   const base = {
     elasticsearch: opts.elasticsearchUrl.replace(/\/$/, ""),
-    kibana: opts.kibanaUrl.replace(/\/$/, ""),
+    kibana: (opts.kibanaUrl ?? "").replace(/\/$/, ""),
   };
 
   /**
@@ -536,33 +557,37 @@ export async function applyPlan(steps, opts) {
     }
   };
 
-  /** @param {PlanStep} step */
-  const applyStep = async (step) => {
-    const label = `${step.method} ${step.target} ${step.path} (${step.kind} ${step.name})`;
+  /**
+   * Sends one request, retrying transient failures within a step's bounds (attempts and time),
+   * and returns the answer: a 2xx, or a 404 when `notFoundOk`. The first failure that retrying
+   * cannot fix throws an ApplyError with `label`.
+   * @param {string} label
+   * @param {"elasticsearch" | "kibana"} target
+   * @param {"GET" | "PUT" | "POST"} method
+   * @param {string} path
+   * @param {unknown} body
+   * @param {{ notFoundOk?: boolean }} [options]
+   * @returns {Promise<HttpResult & { attempts: number }>}
+   */
+  const send = async (label, target, method, path, body, options = {}) => {
     /** @type {Record<string, string>} */
-    const headers = step.target === "kibana" ? { "kbn-xsrf": "observability-settings" } : {};
+    const headers = target === "kibana" ? { "kbn-xsrf": "observability-settings" } : {};
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       let reason = "";
       let status = 0;
-      let body = "";
+      let answer = "";
       /** @type {number | undefined} */
       let waitMs;
       try {
-        const res = await request(step.method, `${base[step.target]}${step.path}`, {
-          ...auth,
-          body: step.body,
-          headers,
-        });
-        const verdict = judge(label, step.target, res);
-        if (verdict.kind === "ok") {
-          say(`ok ${label}${attempt > 1 ? ` (attempt ${attempt})` : ""}`);
-          return;
-        }
+        const res = await request(method, `${base[target]}${path}`, { ...auth, body, headers });
+        if (options.notFoundOk && res.status === 404) return { ...res, attempts: attempt };
+        const verdict = judge(label, target, res);
+        if (verdict.kind === "ok") return { ...res, attempts: attempt };
         if (verdict.kind === "fail") throw verdict.error;
         ({ reason, waitMs } = verdict);
         status = res.status;
-        body = bodyPreview(redact(res.body));
+        answer = bodyPreview(redact(res.body));
       } catch (err) {
         if (err instanceof ApplyError) throw err;
         const e = err instanceof RequestError ? err : asRequestError(err);
@@ -575,7 +600,7 @@ export async function applyPlan(steps, opts) {
           label,
           status,
           `gave up after ${spent()} (STEP_MAX_ATTEMPTS ${cfg.stepMaxAttempts}); last: ${redact(reason)}`,
-          body,
+          answer,
         );
       const delay =
         waitMs === undefined
@@ -591,11 +616,107 @@ export async function applyPlan(steps, opts) {
               ? "the next retry"
               : `the server's Retry-After of ${Math.ceil(waitMs / 1000)}s`
           } would pass the step's ${cfg.stepRetryMs / 1000}s retry time (STEP_RETRY_SECONDS); last: ${redact(reason)}`,
-          body,
+          answer,
         );
       say(`retrying ${label} in ${delay}ms (attempt ${attempt + 1} of ${cfg.stepMaxAttempts}): ${reason}`);
       await sleep(delay);
     }
+  };
+
+  /** @param {PlanStep} step */
+  const stepLabel = (step) => `${step.method} ${step.target} ${step.path} (${step.kind} ${step.name})`;
+
+  /**
+   * The backing indices of a data stream, oldest first (the last is the write index), or
+   * undefined when the stream does not exist.
+   * @param {PlanStep} step
+   * @returns {Promise<BackingIndex[] | undefined>}
+   */
+  const backingIndices = async (step) => {
+    const path = `/_data_stream/${encodeURIComponent(step.name)}`;
+    const label = `GET elasticsearch ${path} (${step.kind} ${step.name})`;
+    const res = await send(label, "elasticsearch", "GET", path, undefined, { notFoundOk: true });
+    if (res.status === 404) return undefined;
+    const doc = /** @type {{ data_streams?: { name?: unknown, indices?: unknown }[] } | undefined} */ (
+      parseJson(res.body)
+    );
+    const stream = Array.isArray(doc?.data_streams)
+      ? doc.data_streams.find((d) => d?.name === step.name)
+      : undefined;
+    const indices = stream?.indices;
+    const valid =
+      Array.isArray(indices) &&
+      indices.length > 0 &&
+      indices.every(
+        (i) =>
+          typeof i?.index_name === "string" &&
+          i.index_name !== "" &&
+          (i.ilm_policy === undefined || typeof i.ilm_policy === "string"),
+      );
+    if (!valid)
+      throw new ApplyError(
+        label,
+        res.status,
+        `expected data stream ${step.name} with its backing indices, got: ${bodyPreview(redact(res.body))}`,
+      );
+    return /** @type {BackingIndex[]} */ (indices);
+  };
+
+  /**
+   * A data stream created before its index template keeps the backing indices Elasticsearch's
+   * built-in `logs` template gave it (no redaction, no routing, an ILM policy that never deletes),
+   * and an existing backing index never picks up a later template. So: when the write index is
+   * not under our policy, roll the stream over (the new write index comes from our template), then
+   * put every older backing index that is not under our policy under it, so that our retention
+   * deletes it. A stream that does not exist, or is ours throughout, is left alone.
+   * @param {PlanStep} step
+   */
+  const adoptStream = async (step) => {
+    const label = stepLabel(step);
+    const { ilm_policy: policy, index_template: template } = /** @type {Adoption} */ (step.body);
+    const before = await backingIndices(step);
+    if (before === undefined) {
+      say(`ok ${label}: no such data stream yet; its first backing index will come from ${template}`);
+      return;
+    }
+    let older = before.slice(0, -1);
+    const write = /** @type {BackingIndex} */ (before.at(-1));
+    if (write.ilm_policy !== policy) {
+      await send(label, "elasticsearch", step.method, step.path, undefined);
+      const after = (await backingIndices(step)) ?? [];
+      const now = after.at(-1);
+      if (now === undefined || now.index_name === write.index_name || now.ilm_policy !== policy)
+        throw new ApplyError(
+          label,
+          0,
+          `rolled ${step.name} over, but its write index ${now?.index_name ?? "(none)"} is under ILM policy ${JSON.stringify(now?.ilm_policy ?? null)}, not ${policy}: does index template ${template} match the stream?`,
+        );
+      say(
+        `rolled ${step.name} over from ${write.index_name} (ILM policy ${JSON.stringify(write.ilm_policy ?? null)}) to ${now.index_name} (${policy})`,
+      );
+      older = after.slice(0, -1);
+    }
+    for (const index of older.filter((i) => i.ilm_policy !== policy)) {
+      const e = encodeURIComponent(index.index_name);
+      const path = `/${e}/_settings`;
+      // ILM's documented switch: remove the old policy (and its step state), then set ours.
+      await send(`${label}: POST /${e}/_ilm/remove`, "elasticsearch", "POST", `/${e}/_ilm/remove`, undefined);
+      await send(`${label}: PUT ${path}`, "elasticsearch", "PUT", path, {
+        index: { lifecycle: { name: policy } },
+      });
+      say(
+        `${index.index_name} is under ILM policy ${policy} now (was ${JSON.stringify(index.ilm_policy ?? null)})`,
+      );
+    }
+    say(`ok ${label}`);
+  };
+
+  /** @param {PlanStep} step */
+  const applyStep = async (step) => {
+    if (step.kind === "data_stream") return adoptStream(step);
+    const label = stepLabel(step);
+    const res = await send(label, step.target, step.method, step.path, step.body);
+    say(`ok ${label}${res.attempts > 1 ? ` (attempt ${res.attempts})` : ""}`);
   };
 
   // The server-side wait stays well inside our own request deadline, so its answer arrives.
@@ -605,8 +726,15 @@ export async function applyPlan(steps, opts) {
     `/_cluster/health?wait_for_status=yellow&timeout=${healthWait}s`,
     elasticsearchHealthy,
   );
-  if (steps.some((s) => s.target === "kibana")) await waitReady("kibana", "/api/status", kibanaAvailable);
-  for (const step of steps) await applyStep(step);
+  // Kibana only when its first step comes, so that a slow Kibana holds back nothing before it.
+  let kibanaReady = false;
+  for (const step of steps) {
+    if (step.target === "kibana" && !kibanaReady) {
+      await waitReady("kibana", "/api/status", kibanaAvailable);
+      kibanaReady = true;
+    }
+    await applyStep(step);
+  }
 }
 
 /**
@@ -649,7 +777,7 @@ export function settingsFromEnv(env) {
   const password = need("ES_PASSWORD");
   const options = {
     elasticsearchUrl: need("ES_URL"),
-    kibanaUrl: need("KIBANA_URL"),
+    kibanaUrl: env.KIBANA_URL || undefined,
     username: need("ES_USERNAME"),
     password,
     ca: /** @type {string[]} */ ([]),
@@ -674,6 +802,8 @@ export function settingsFromEnv(env) {
       problems.push(`PLAN_FILE ${planFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  // Only a plan with Kibana steps talks to Kibana (the settings Job has none).
+  if (steps.some((s) => s.target === "kibana") && !options.kibanaUrl) problems.push("KIBANA_URL is not set");
   if (problems.length > 0) {
     const redact = redactor(options.username, password);
     throw new Error(redact(`the settings Job's configuration is invalid: ${problems.join("; ")}`, Infinity));
@@ -703,6 +833,15 @@ function planProblems(plan, problems) {
       typeof s.kind === "string" &&
       typeof s.name === "string";
     if (!ok) problems.push(`PLAN_FILE step ${i} is not a {target, kind, name, method, path, body} step`);
+    else if (
+      s.kind === "data_stream" &&
+      !(
+        s.target === "elasticsearch" &&
+        typeof s.body?.ilm_policy === "string" &&
+        typeof s.body?.index_template === "string"
+      )
+    )
+      problems.push(`PLAN_FILE step ${i} (data_stream) needs a body of {ilm_policy, index_template}`);
   });
   return plan;
 }

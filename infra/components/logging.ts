@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,10 +21,10 @@ import {
   logstashResource,
   logstashSpec,
   serviceAccounts,
-  settingsJob,
   snapshotBucket,
   snapshotRolePolicy,
 } from "../generators/logging";
+import { settingsJobs } from "./logging-settings";
 import { elasticsearchHttpTls } from "./logging-tls";
 import { wire } from "./refs";
 import { SecureBucket } from "./secure-bucket";
@@ -79,7 +77,8 @@ export class Logging extends pulumi.ComponentResource {
     const child = { parent: this };
     const stateful = { parent: this, protect: config.production, retainOnDelete: config.production };
 
-    const ns = new k8s.core.v1.Namespace(`${name}-ns`, loggingNamespace(config), child);
+    // Retained like Elasticsearch: deleting the namespace would delete the cluster and its volumes.
+    const ns = new k8s.core.v1.Namespace(`${name}-ns`, loggingNamespace(config), stateful);
     const namespace = ns.metadata.name;
     const operator = new k8s.helm.v3.Release(`${name}-eck-operator`, eckOperatorRelease(config), child);
 
@@ -176,32 +175,27 @@ export class Logging extends pulumi.ComponentResource {
             LOG_TYPES.map((t, i) => [t, { bucket: buckets[i] as string, kmsKeyArn: key, region: r }]),
           ) as Record<LogType, ArchiveTarget>,
       );
+    // Settings over the REST API (Basic licence), in two Jobs: the shippers start only after the
+    // templates, pipelines, ILM policies and roles are in place (a first backing index created
+    // from Elasticsearch's built-in template would keep none of them); snapshots and Kibana
+    // objects are applied beside them.
+    const jobs = settingsJobs(
+      name,
+      { config, namespace, after: { settings: [elasticsearch], extras: [elasticsearch, kibana] } },
+      this,
+    );
     const logstash = new k8s.apiextensions.CustomResource(
       `${name}-logstash`,
       {
         ...wire(logstashResource(config), { namespace }),
         spec: targets.apply((t) => logstashSpec(config, t)),
       },
-      { parent: this, dependsOn: [operator, ns, elasticsearch] },
+      { parent: this, dependsOn: [operator, ns, elasticsearch, jobs.settings] },
     );
     new k8s.apiextensions.CustomResource(`${name}-filebeat`, wire(filebeatResource(config), { namespace }), {
       parent: this,
-      dependsOn: [operator, ns, logstash],
+      dependsOn: [operator, ns, logstash, jobs.settings],
     });
-
-    // Settings over the REST API (Basic licence): a Job per version of the plan, so a change runs it again.
-    const job = settingsJob(config, applierScript());
-    const settings = new k8s.core.v1.ConfigMap(`${name}-settings`, wire(job.configMap, { namespace }), child);
-    new k8s.batch.v1.Job(
-      `${name}-settings`,
-      wire(job.job, { namespace, settingsConfigMap: settings.metadata.name }),
-      // The first run waits for the cluster to come up.
-      {
-        parent: this,
-        dependsOn: [elasticsearch, kibana, settings],
-        customTimeouts: { create: "60m", update: "60m" },
-      },
-    );
 
     this.outputs = {
       elasticsearchUrl: pulumi.output(names.elasticsearchUrl),
@@ -239,6 +233,4 @@ export class Logging extends pulumi.ComponentResource {
     return iamRole;
   }
 }
-
-/** The settings Job's script: logging-applier.mjs, mounted as it is (Node built-ins only). */
-export const applierScript = (): string => readFileSync(join(__dirname, "logging-applier.mjs"), "utf8");
+export { applierScript } from "./logging-settings";

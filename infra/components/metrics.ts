@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretKey } from "../config";
+import type { SecretKey, StackConfig } from "../config";
 import {
   type AlertmanagerInput,
   channelSecret,
@@ -14,7 +14,7 @@ import { integrationKeyValues } from "./pagerduty";
 import { secretValues, wire } from "./refs";
 
 export interface MetricsArgs {
-  config: AlertmanagerInput;
+  config: AlertmanagerInput & Pick<StackConfig, "kubernetes">;
   /** Channel credentials (Pulumi secrets); they go into a Kubernetes Secret only. */
   secrets: Partial<Record<SecretKey, pulumi.Input<string>>>;
   /** Per team, its managed PagerDuty integration key (alerting.pagerduty.managed). */

@@ -13,6 +13,9 @@ const isCredential = (key: string, value: string): boolean =>
 
 const MAINTENANCE_MOVED = "(it now mutes Alertmanager too); move it there";
 
+const STORAGE_CLASS_MOVED =
+  "moved to kubernetes.storageClassName, the one class of every volume claim (Prometheus, Alertmanager, Grafana, Elasticsearch, Logstash); move the value there. On a stack already deployed, set it to the class the existing claims use (`kubectl get pvc -A`): Elasticsearch's, Logstash's and Grafana's claims cannot change class";
+
 /**
  * Keys this program used to read and no longer does, by their path under `observability:`, with
  * what replaced them: a stack file that still sets one is told so rather than "unknown key", and
@@ -28,6 +31,9 @@ const RETIRED_KEYS: Readonly<Record<string, string>> = {
   // Maintenance mutes Alertmanager as well as Grafana now: one definition under `alerting`.
   "grafana.maintenanceWindows": `moved to alerting.maintenance.windows ${MAINTENANCE_MOVED}`,
   "grafana.mutedPriorities": `moved to alerting.maintenance.mutedPriorities ${MAINTENANCE_MOVED}`,
+  // Each concern named its own class (or none): claims on one cluster diverged, and EKS 1.30+ has no default.
+  "metrics.prometheus.storageClassName": STORAGE_CLASS_MOVED,
+  "logging.elasticsearch.storageClassName": STORAGE_CLASS_MOVED,
 };
 
 /** Takes every retired key out of the decoded input, with one problem each. */

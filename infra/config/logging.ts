@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RETENTION } from "../catalog/retention";
 import { ECK_OPERATOR, ELASTIC_STACK } from "../versions";
-import { dnsName, esCron, fieldPath, k8sSubdomain, labelKey } from "./common";
+import { dnsName, esCron, fieldPath, labelKey } from "./common";
 
 const cpu = z.number().positive().max(64);
 const gb = z.number().positive().max(1024);
@@ -125,9 +125,6 @@ export const loggingSchema = z
           "Data (and ingest) nodes; at least 1, and production needs at least 2.",
           { count: 1, memoryGb: 4, heapGb: 2, cpu: 1, storageGb: 50 },
         ).meta({ description: "The data (and ingest) nodes of Elasticsearch." }),
-        storageClassName: k8sSubdomain.optional().meta({
-          description: "StorageClass of the Elasticsearch volumes. Default: the cluster's default class.",
-        }),
         zoneTopologyKey: labelKey.default("topology.kubernetes.io/zone").meta({
           description:
             "Node label that names the zone: pods spread across its values and shard copies never share a zone.",

@@ -8,15 +8,7 @@ import {
 } from "../catalog/recording-rules";
 import { KUBE_PROMETHEUS_STACK } from "../versions";
 import { promqlProblems } from "./promql";
-import {
-  byteQuantity,
-  cpuQuantity,
-  dnsName,
-  durationSeconds,
-  k8sSubdomain,
-  promDuration,
-  webUrl,
-} from "./common";
+import { byteQuantity, cpuQuantity, dnsName, durationSeconds, promDuration, webUrl } from "./common";
 
 const promql = z.string().min(1, "expected a PromQL template");
 
@@ -126,10 +118,6 @@ export const metricsSchema = z.strictObject({
       storageSize: byteQuantity
         .default("50Gi")
         .meta({ description: "Size of the persistent volume per Prometheus replica." }),
-      storageClassName: k8sSubdomain.optional().meta({
-        description:
-          "StorageClass of the Prometheus and Alertmanager volumes. Default: the cluster's default class.",
-      }),
       scrapeInterval: interval.default("30s").meta({
         description: "Scrape interval of Prometheus, also used by each ServiceMonitor; 10s to 1m.",
       }),

@@ -4,6 +4,7 @@ import { archiveSchema } from "./archive";
 import { singleLine, token, webUrl } from "./common";
 import { frontendSchema } from "./frontend";
 import { grafanaSchema } from "./grafana";
+import { kubernetesSchema } from "./kubernetes";
 import { loggingProductionProblems, loggingSchema } from "./logging";
 import { metricsSchema } from "./metrics";
 import { ALWAYS_REQUIRED, SECRET_FORMAT, SECRET_KEYS, SECRET_MEANING, type SecretKey } from "./secrets";
@@ -51,6 +52,10 @@ const stackConfigObject = z.strictObject({
     .array(serviceSchema)
     .default([])
     .meta({ description: "The services to monitor, each with its owning team, SLOs and query overrides." }),
+  kubernetes: kubernetesSchema.meta({
+    description:
+      "The Kubernetes cluster the stack deploys to: what every concern needs of it (the StorageClass of every volume claim).",
+  }),
   alerting: alertingSchema.prefault({}).meta({
     description:
       "Where alerts are delivered: the P1 paging provider, P2 email, the P3 Slack channel, and planned maintenance.",

@@ -36,15 +36,57 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
   return state;
 }
 
-const CALLS: Record<string, Record<string, unknown>> = {
-  "aws:index/getCallerIdentity:getCallerIdentity": {
+/** Provider functions the program calls, answered as the provider would (a prerequisite: present). */
+const CALLS: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
     accountId: "123456789012",
     arn: "arn:aws:iam::123456789012:user/offline",
     userId: "OFFLINE",
-  },
-  "aws:index/getRegion:getRegion": { name: "us-east-1", region: "us-east-1", id: "us-east-1" },
-  "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" },
+  }),
+  "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
+  "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+  // An EKS cluster's provider, registered for IRSA (`eksctl utils associate-iam-oidc-provider`).
+  "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (inputs) => ({
+    arn: inputs.arn,
+    id: inputs.arn,
+    url: String(inputs.arn).replace(/^.*:oidc-provider\//, ""),
+    clientIdLists: ["sts.amazonaws.com"],
+    thumbprintLists: [],
+    tags: {},
+  }),
 };
+
+/** A looked-up Kubernetes object as the cluster would return it: present, with its name. */
+function readState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  const [, apiVersion, kind] = args.type.split(":");
+  const name = String(args.id).split("/").pop();
+  const state: Record<string, unknown> = {
+    apiVersion: apiVersion?.replace(/^core\//, ""),
+    kind,
+    metadata: { name },
+  };
+  // A class fit for the stack's zonal, growing volumes.
+  if (kind === "StorageClass")
+    Object.assign(state, {
+      provisioner: "ebs.csi.aws.com",
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+    });
+  if (kind === "IngressClass") state.spec = { controller: "k8s.io/ingress-nginx" };
+  return state;
+}
+
+/** What the mocks answer differently from a healthy cluster and account, for a test. */
+export interface MockAnswers {
+  /**
+   * Lookups that find nothing: a read Kubernetes object as `<type token>/<id>` (e.g.
+   * `kubernetes:storage.k8s.io/v1:StorageClass/gp3`), or a provider function's token. Each fails
+   * with the error its provider or the engine gives.
+   */
+  absent?: readonly string[];
+  /** Provider functions' answers that replace the default ones, by token. */
+  calls?: Readonly<Record<string, Record<string, unknown>>>;
+}
 
 interface RegisterRequest {
   getType(): string;
@@ -53,6 +95,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getDependenciesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 interface MockMonitorLike {
@@ -76,16 +119,35 @@ export async function installMockRuntime(
   stack: string,
   config: Record<string, string>,
   secretKeys: string[],
-): Promise<{ resources: RecordedResource[]; settle(): Promise<void> }> {
+  answers: MockAnswers = {},
+): Promise<{ resources: RecordedResource[]; lookups: string[]; settle(): Promise<void> }> {
+  const absent = new Set(answers.absent ?? []);
+  /** Every lookup the program made (reads and provider functions), in order. */
+  const lookups: string[] = [];
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => ({
-        // Buckets get their physical name as ID, as in AWS, so rendered references read naturally.
-        id: (args.type === "aws:s3/bucket:Bucket" && (args.inputs.bucket as string)) || `${args.name}-id`,
-        state: mockState(args),
-      }),
-      call: (args) => CALLS[args.token] ?? {},
+      newResource: (args) => {
+        // A read (`.get`) of an existing object: its ID is given.
+        if (args.id !== undefined && args.id !== "") {
+          const key = `${args.type}/${args.id}`;
+          lookups.push(key);
+          // The engine's own words when a read finds nothing.
+          if (absent.has(key)) throw new Error(`resource '${args.id}' does not exist`);
+          return { id: args.id, state: readState(args) };
+        }
+        return {
+          // Buckets get their physical name as ID, as in AWS, so rendered references read naturally.
+          id: (args.type === "aws:s3/bucket:Bucket" && (args.inputs.bucket as string)) || `${args.name}-id`,
+          state: mockState(args),
+        };
+      },
+      call: (args) => {
+        lookups.push(args.token);
+        if (absent.has(args.token))
+          throw new Error(`${args.token}: couldn't find resource ${JSON.stringify(args.inputs)}`);
+        return answers.calls?.[args.token] ?? CALLS[args.token]?.(args.inputs) ?? {};
+      },
     },
     project,
     stack,
@@ -105,12 +167,13 @@ export async function installMockRuntime(
           custom: req.getCustom(),
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
+          dependencies: req.getDependenciesList(),
           inputs: req.getObject()?.toJavaScript() ?? {},
         });
       }
       cb(err, resp);
     });
-  return { resources, settle: () => settings.waitForRPCs() };
+  return { resources, lookups, settle: () => settings.waitForRPCs() };
 }
 
 /** Resolves a (possibly nested) Output value, keeping secrets as "[secret]". */

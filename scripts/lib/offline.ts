@@ -19,7 +19,7 @@ export async function renderStack(
   // (one line per problem) before the mock engine exists.
   const { config } = parseStackConfig(file.config, new Set(file.secretKeys));
   const rt = await installMockRuntime(PROJECT, stack, file.config, file.secretKeys);
-  const rawOutputs = runProgram();
+  const rawOutputs = await runProgram();
   await rt.settle();
   const outputs = await resolveOutputs(rawOutputs);
   await rt.settle();

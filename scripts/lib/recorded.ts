@@ -13,6 +13,8 @@ export interface RecordedResource {
   custom: boolean;
   protect: boolean;
   retainOnDelete: boolean;
+  /** URNs of the resources it waits for (dependsOn and inputs from their outputs). */
+  dependencies?: string[];
   /** Inputs as the engine received them; secret values are kept wrapped until `redact`. */
   inputs: Record<string, unknown>;
 }

@@ -192,8 +192,10 @@ const REJECTED: [string, string, Json][] = [
   ["services[0].metricsPort", "services", service({ metricsPort: "a-very-long-port-name" })],
   ["services[0].metricsPath", "services", service({ metricsPath: "/metrics?format=json" })],
   ["services[0].metricsPath", "services", service({ metricsPath: "/metrics\nHost: evil" })],
-  ["metrics.prometheus.storageClassName", "metrics.prometheus.storageClassName", "Fast SSD"],
-  ["logging.elasticsearch.storageClassName", "logging.elasticsearch.storageClassName", "gp3_"],
+  ["kubernetes.storageClassName", "kubernetes.storageClassName", "Fast SSD"],
+  ["kubernetes.storageClassName", "kubernetes.storageClassName", "gp3_"],
+  ["kubernetes.storageClassName", "kubernetes.storageClassName", ""],
+  ["kubernetes.storageClassName", "kubernetes.storageClassName", `${"a".repeat(254)}`],
   ["logging.elasticsearch.zoneTopologyKey", "logging.elasticsearch.zoneTopologyKey", "zone']"],
   [
     "logging.elasticsearch.zoneTopologyKey",
@@ -277,6 +279,29 @@ describe("secrets and credentials", () => {
       "observability:grafana.maintenanceWindows: moved to alerting.maintenance.windows (it now mutes Alertmanager too); move it there",
       "observability:grafana.mutedPriorities: moved to alerting.maintenance.mutedPriorities (it now mutes Alertmanager too); move it there",
     ]);
+  });
+
+  it("points the old storage class keys at kubernetes.storageClassName, and requires it", () => {
+    const file = readStackFile("prod");
+    const logging = JSON.parse(file.config[`${PROJECT}:logging`]!) as Record<string, Record<string, Json>>;
+    (logging.elasticsearch as Record<string, Json>).storageClassName = "gp3";
+    file.config[`${PROJECT}:logging`] = JSON.stringify(logging);
+    const metrics = JSON.parse(file.config[`${PROJECT}:metrics`] ?? "{}") as Record<
+      string,
+      Record<string, Json>
+    >;
+    metrics.prometheus = { ...(metrics.prometheus ?? {}), storageClassName: "gp3" };
+    file.config[`${PROJECT}:metrics`] = JSON.stringify(metrics);
+    const found = configProblems(file.config, new Set(file.secretKeys));
+    expect(found).toHaveLength(2);
+    for (const key of ["logging.elasticsearch.storageClassName", "metrics.prometheus.storageClassName"])
+      expect(found.find((p) => p.startsWith(`observability:${key}: `))).toMatch(
+        /moved to kubernetes\.storageClassName, .*kubectl get pvc -A/,
+      );
+    delete file.config[`${PROJECT}:kubernetes`];
+    expect(configProblems(file.config, new Set(file.secretKeys))).toContainEqual(
+      expect.stringMatching(/^observability:kubernetes: missing section: set kubernetes\.storageClassName/),
+    );
   });
 
   it("refuses provider credentials in plain text and accepts them as secrets", () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { LOG_TYPES } from "../../infra/catalog/retention";
 import { archiveBucketName } from "../../infra/generators/archive";
-import { eckNames, settingsPlan, snapshotBucketName } from "../../infra/generators/logging";
+import { eckNames, SETTINGS_JOBS, settingsPlans, snapshotBucketName } from "../../infra/generators/logging";
 import type { RecordedResource } from "../../scripts/lib/recorded";
 import type { RenderResult } from "../../scripts/lib/render-files";
 import { componentResources, one, rendered, STACKS } from "../helpers/render";
@@ -107,7 +107,7 @@ describe.each(STACKS)("logging stack (%s)", (stack) => {
     });
     expect(data?.volumeClaimTemplates[0]?.spec).toMatchObject({
       resources: { requests: { storage: `${group.storageGb}Gi` } },
-      ...(l().elasticsearch.storageClassName ? { storageClassName: l().elasticsearch.storageClassName } : {}),
+      storageClassName: result.config.kubernetes.storageClassName,
     });
   });
 
@@ -141,28 +141,50 @@ describe.each(STACKS)("logging stack (%s)", (stack) => {
       expect(archive).toContain(`bucket => '${archiveBucketName(result.config, t)}'`);
   });
 
-  it("applies the generated plan with a Job that reads the password from ECK's Secret", () => {
-    const [cm] = byType("kubernetes:core/v1:ConfigMap");
-    const data = cm?.inputs.data as Record<string, string>;
-    expect(JSON.parse(data["plan.json"] ?? "")).toEqual(settingsPlan(result.config));
-    expect(data["apply.mjs"]).toContain("runFromEnv(process.env)");
-    const job = byType("kubernetes:batch/v1:Job")[0];
-    if (!job) throw new Error("no settings Job");
-    const container = (
-      job.inputs.spec as {
-        template: { spec: { containers: { image: string; env: Record<string, unknown>[] }[] } };
-      }
-    ).template.spec.containers[0];
-    expect(container?.image).toMatch(/^node:\d+\.\d+\.\d+-alpine/);
-    expect(container?.env).toContainEqual({
-      name: "ES_PASSWORD",
-      valueFrom: { secretKeyRef: { name: names().elasticUserSecret, key: "elastic" } },
-    });
-    expect(container?.env).toContainEqual({ name: "ES_URL", value: names().elasticsearchUrl });
-    // The Job's name carries the plan's hash: a changed plan is a new Job, so it runs again.
-    expect((job.inputs.metadata as { name: string }).name).toMatch(
-      new RegExp(`^${l().clusterName}-settings-[0-9a-f]{10}$`),
-    );
+  it("applies each generated plan with a Job that reads the password from ECK's Secret", () => {
+    const plans = settingsPlans(result.config);
+    for (const which of SETTINGS_JOBS) {
+      const cm = one(result, "kubernetes:core/v1:ConfigMap", `logging-${which}`);
+      const data = cm.inputs.data as Record<string, string>;
+      expect(JSON.parse(data["plan.json"] ?? "")).toEqual(plans[which]);
+      expect(data["apply.mjs"]).toContain("runFromEnv(process.env)");
+      const job = one(result, "kubernetes:batch/v1:Job", `logging-${which}`);
+      const pod = (
+        job.inputs.spec as {
+          template: {
+            spec: {
+              containers: { image: string; env: { name: string }[] }[];
+              volumes: { name: string; configMap?: { name: string } }[];
+            };
+          };
+        }
+      ).template.spec;
+      const container = pod.containers[0];
+      expect(container?.image).toMatch(/^node:\d+\.\d+\.\d+-alpine/);
+      expect(container?.env).toContainEqual({
+        name: "ES_PASSWORD",
+        valueFrom: { secretKeyRef: { name: names().elasticUserSecret, key: "elastic" } },
+      });
+      expect(container?.env).toContainEqual({ name: "ES_URL", value: names().elasticsearchUrl });
+      // Only a plan with Kibana steps is told where Kibana is (and waits for its CA Secret).
+      const kibana = plans[which].some((s) => s.target === "kibana");
+      expect(
+        container?.env.some((e) => e.name === "KIBANA_URL"),
+        which,
+      ).toBe(kibana);
+      expect(
+        pod.volumes.some((v) => v.name === "kibana-ca"),
+        which,
+      ).toBe(kibana);
+      expect(pod.volumes).toContainEqual({
+        name: "applier",
+        configMap: { name: (cm.inputs.metadata as { name: string }).name },
+      });
+      // The name carries a hash of what the Job runs: a changed plan is a new Job, so it runs again.
+      expect((job.inputs.metadata as { name: string }).name).toMatch(
+        new RegExp(`^${l().clusterName}-${which}-[0-9a-f]{10}$`),
+      );
+    }
   });
 
   it("gives S3 access through IAM roles for service accounts, never keys", () => {

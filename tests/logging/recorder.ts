@@ -30,13 +30,36 @@ export const AVAILABLE_KIBANA = {
   status: { overall: { level: "available", summary: "All services are available" } },
 };
 
+/** A backing index of a data stream, as `GET _data_stream` lists it. */
+export interface BackingIndex {
+  index_name: string;
+  ilm_policy?: string;
+}
+
+/** The ILM policy of Elasticsearch's built-in `logs` index template (priority 100, `logs-*-*`). */
+export const BUILT_IN_LOGS_POLICY = "logs";
+
+const globMatches = (pattern: string, name: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  ).test(name);
+
 /**
  * A loopback HTTP server that records every request and keeps a store of what was PUT (or POSTed
- * with overwrite) by path, the way Elasticsearch and Kibana keep named settings.
+ * with overwrite) by path, the way Elasticsearch and Kibana keep named settings. It also keeps
+ * data streams the way Elasticsearch does for what the settings Job asks of them: a rollover adds
+ * a write index under the ILM policy of the index template that matches the stream then (ours
+ * from the store, else the built-in `logs`), and the stream-level `template` and `ilm_policy` of
+ * `GET _data_stream` are the matching template's, not the indices'.
  */
 export class RecordingServer {
   readonly requests: Recorded[] = [];
   readonly store = new Map<string, unknown>();
+  /** Data streams by name: backing indices oldest first, the last the write index. */
+  readonly streams = new Map<string, BackingIndex[]>();
   private server: Server | undefined;
   /** Consulted first; return undefined to fall through to the default behaviour. */
   handler: Handler = () => undefined;
@@ -48,6 +71,7 @@ export class RecordingServer {
   reset(): void {
     this.requests.length = 0;
     this.store.clear();
+    this.streams.clear();
     this.handler = () => undefined;
     this.responder = () => false;
   }
@@ -82,7 +106,97 @@ export class RecordingServer {
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
+  /** The stored index template that matches a name, highest priority first, as Elasticsearch picks. */
+  private matchingTemplate(name: string): { name: string; policy?: string } | undefined {
+    const found = [...this.store]
+      .filter(([path]) => path.startsWith("/_index_template/"))
+      .map(([path, body]) => ({
+        name: decodeURIComponent(path.slice("/_index_template/".length)),
+        body: body as {
+          index_patterns: string[];
+          priority?: number;
+          template?: { settings?: { index?: { lifecycle?: { name?: string } } } };
+        },
+      }))
+      .filter((t) => t.body.index_patterns.some((p) => globMatches(p, name)))
+      .sort((a, b) => (b.body.priority ?? 0) - (a.body.priority ?? 0))[0];
+    return found && { name: found.name, policy: found.body.template?.settings?.index?.lifecycle?.name };
+  }
+
+  /** Answers the data stream requests of the settings Job, or undefined for any other request. */
+  private dataStreamAnswer(rec: Recorded): Answer | undefined {
+    const notFound = (name: string): Answer => ({
+      status: 404,
+      body: { error: { type: "index_not_found_exception", reason: `no such index [${name}]` }, status: 404 },
+    });
+    const get = /^\/_data_stream\/([^/?]+)$/.exec(rec.path);
+    if (rec.method === "GET" && get) {
+      const name = decodeURIComponent(get[1] as string);
+      const indices = this.streams.get(name);
+      if (!indices) return notFound(name);
+      const template = this.matchingTemplate(name) ?? { name: "logs", policy: BUILT_IN_LOGS_POLICY };
+      return {
+        status: 200,
+        body: {
+          data_streams: [
+            {
+              name,
+              timestamp_field: { name: "@timestamp" },
+              indices: indices.map((i) => ({
+                ...i,
+                index_uuid: `uuid-${i.index_name}`,
+                prefer_ilm: true,
+                managed_by: i.ilm_policy ? "Index Lifecycle Management" : "Unmanaged",
+              })),
+              generation: indices.length,
+              status: "GREEN",
+              template: template.name,
+              ...(template.policy ? { ilm_policy: template.policy } : {}),
+              hidden: false,
+              system: false,
+              prefer_ilm: true,
+            },
+          ],
+        },
+      };
+    }
+    const rollover = /^\/([^/?]+)\/_rollover$/.exec(rec.path);
+    if (rec.method === "POST" && rollover) {
+      const name = decodeURIComponent(rollover[1] as string);
+      const indices = this.streams.get(name);
+      if (!indices) return notFound(name);
+      const old = indices.at(-1)?.index_name;
+      const created = `.ds-${name}-2026.01.01-${String(indices.length + 1).padStart(6, "0")}`;
+      const policy = this.matchingTemplate(name)?.policy ?? BUILT_IN_LOGS_POLICY;
+      indices.push({ index_name: created, ilm_policy: policy });
+      return {
+        status: 200,
+        body: { acknowledged: true, old_index: old, new_index: created, rolled_over: true, dry_run: false },
+      };
+    }
+    const index = (path: string) =>
+      [...this.streams.values()].flat().find((i) => i.index_name === decodeURIComponent(path));
+    const remove = /^\/([^/?]+)\/_ilm\/remove$/.exec(rec.path);
+    if (rec.method === "POST" && remove) {
+      const i = index(remove[1] as string);
+      if (!i) return notFound(remove[1] as string);
+      delete i.ilm_policy;
+      return { status: 200, body: { has_failures: false, failed_indexes: [] } };
+    }
+    const settings = /^\/([^/?_][^/?]*)\/_settings$/.exec(rec.path);
+    if (rec.method === "PUT" && settings) {
+      const i = index(settings[1] as string);
+      if (!i) return notFound(settings[1] as string);
+      const name = (rec.body as { index?: { lifecycle?: { name?: string } } }).index?.lifecycle?.name;
+      if (name !== undefined) i.ilm_policy = name;
+      return { status: 200, body: { acknowledged: true } };
+    }
+    return undefined;
+  }
+
   private defaultAnswer(rec: Recorded): Answer {
+    const stream = this.dataStreamAnswer(rec);
+    if (stream) return stream;
     if (rec.method === "GET" && rec.path.startsWith("/_cluster/health"))
       return { status: 200, body: HEALTHY_ES };
     if (rec.method === "GET" && rec.path.endsWith("/api/status"))

@@ -79,6 +79,8 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
     expect(prom.serviceMonitorSelector).toEqual({});
     expect(prom.ruleNamespaceSelector).toEqual({});
     expect(prom.serviceMonitorNamespaceSelector).toEqual({});
+    // Monitors in the metrics namespace reach each service's namespace through namespaceSelector.
+    expect(prom.ignoreNamespaceSelectors).toBe(false);
     for (const rule of ofType(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule"))
       expect((rule.inputs.metadata as { labels: Record<string, string> }).labels).not.toHaveProperty(
         "release",
@@ -100,7 +102,7 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
     });
   });
 
-  it("creates one ServiceMonitor per service, relabelling job to the service name", () => {
+  it("creates one ServiceMonitor per service in the metrics namespace, selecting the service's namespace, relabelling job to the service name", () => {
     const monitors = ofType(result(), "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
     expect(monitors.map((m) => m.name).sort()).toEqual(
       result()
@@ -113,9 +115,11 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
         "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
         `metrics-monitor-${svc.name}`,
       ).inputs;
-      expect(m.metadata).toMatchObject({ name: svc.name, namespace: svc.namespace });
+      // The service's namespace may not exist yet: the monitor lives where the stack created one.
+      expect(m.metadata).toMatchObject({ name: svc.name, namespace: result().config.metrics.namespace });
       expect(m.spec).toMatchObject({
         selector: { matchLabels: { "app.kubernetes.io/name": svc.name } },
+        namespaceSelector: { matchNames: [svc.namespace] },
         endpoints: [
           {
             port: svc.metricsPort,

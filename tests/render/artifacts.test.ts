@@ -87,13 +87,15 @@ describe.each(STACKS)("rendered artifacts of %s are the deployed values", (stack
     }
   });
 
-  it("elasticsearch/<kind>/<name>.json: the bodies of the settings Job's plan", () => {
-    const [configMap] = inputs("kubernetes:core/v1:ConfigMap", "logging-settings");
-    const plan = JSON.parse((configMap!.data as Record<string, string>)["plan.json"]!) as {
-      kind: string;
-      name: string;
-      body: unknown;
-    }[];
+  it("elasticsearch/<kind>/<name>.json: the bodies of the settings Jobs' plans", () => {
+    const plan = ["logging-settings", "logging-extras"].flatMap((name) => {
+      const [configMap] = inputs("kubernetes:core/v1:ConfigMap", name);
+      return JSON.parse((configMap!.data as Record<string, string>)["plan.json"]!) as {
+        kind: string;
+        name: string;
+        body: unknown;
+      }[];
+    });
     const files = result.artifacts.filter((a) => a.path.startsWith("elasticsearch/"));
     expect(files.length).toBe(plan.length);
     for (const step of plan) {

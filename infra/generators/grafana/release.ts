@@ -26,7 +26,7 @@ export function grafanaUrl(config: Pick<StackConfig, "grafana">): string {
  * so that a change shows in `pulumi preview`.
  */
 export function grafanaValues(
-  config: Pick<StackConfig, "grafana" | "alerting" | "environment" | "production">,
+  config: Pick<StackConfig, "grafana" | "alerting" | "environment" | "production" | "kubernetes">,
 ): Record<string, unknown> {
   const g = config.grafana;
   return {
@@ -38,7 +38,13 @@ export function grafanaValues(
     // while the new one migrates it. Stop the old pod first. `rollingUpdate: null` removes the
     // parameters the API server defaulted on an existing Deployment, which Recreate forbids.
     deploymentStrategy: { type: "Recreate", rollingUpdate: null },
-    persistence: { enabled: true, size: g.storageSize, type: "pvc" },
+    persistence: {
+      enabled: true,
+      size: g.storageSize,
+      type: "pvc",
+      // Named, not the cluster's default (EKS 1.30+ has none, and the atomic release would roll back).
+      storageClassName: config.kubernetes.storageClassName,
+    },
     plugins: requiredPlugins(config),
     smtp: { existingSecret: SMTP_SECRET, userKey: "user", passwordKey: "password" },
     "grafana.ini": {

@@ -4,7 +4,7 @@ import { AUDIT_EVENTS, dataStreamName, LOG_FIELDS } from "../../catalog/log-sche
 import { LOG_TYPES, RETENTION } from "../../catalog/retention";
 import { archiveBucketName } from "../archive";
 import { ilmPlan } from "./ilm";
-import { settingsPlan } from "./plan";
+import { settingsPlan, settingsPlans } from "./plan";
 import { ROLE_ACCESS } from "./roles";
 import { eckNames } from "./names";
 
@@ -28,7 +28,7 @@ export const loggingConcern: Concern = {
       const p = ilmPlan(t, l);
       return `| ${t} | \`${dataStreamName(t, config.environment)}\` | ${p.rolloverDays}d | ${p.warmAfterDays === undefined ? "—" : `${p.warmAfterDays}d`} | ${p.deleteAfterDays}d | ${p.searchableDays} | \`${archiveBucketName(config, t)}\` (${RETENTION[t].period}) |`;
     });
-    const steps = settingsPlan(config);
+    const plans = settingsPlans(config);
     return [
       "## Logs (ELK)",
       "",
@@ -41,7 +41,9 @@ export const loggingConcern: Concern = {
       `Contract fields mapped: ${LOG_FIELDS.map((f) => `\`${f.name}\``).join(", ")}. Audit events: ${AUDIT_EVENTS.map((e) => `\`${e}\``).join(", ")}.`,
       `Roles: ${Object.entries(ROLE_ACCESS)
         .map(([r, a]) => `\`${r}\` (${a.logTypes.join(", ")})`)
-        .join(", ")}. ${steps.length} settings applied by the settings Job.`,
+        .join(
+          ", ",
+        )}. ${plans.settings.length} settings applied by the settings Job, which Logstash and Filebeat wait for (templates, pipelines, ILM policies, roles, and data streams created before their template rolled over), and ${plans.extras.length} by the extras Job (snapshot repository and policy, Kibana objects).`,
       "",
     ].join("\n");
   },

@@ -110,7 +110,7 @@ function nodeSet(config: StackConfig, n: NodeSetInput, zoneAware: boolean) {
         spec: {
           accessModes: ["ReadWriteOnce"],
           resources: { requests: { storage: `${n.group.storageGb}Gi` } },
-          ...(es.storageClassName ? { storageClassName: es.storageClassName } : {}),
+          storageClassName: config.kubernetes.storageClassName,
         },
       },
     ],
@@ -192,10 +192,16 @@ export function logstashSpec(config: StackConfig, targets: Record<LogType, Archi
         "queue.type": "persisted",
       },
     ],
+    // The persisted queue. ECK lets only the storage request of a claim change, so the class is
+    // named from the first deploy on.
     volumeClaimTemplates: [
       {
         metadata: { name: "logstash-data" },
-        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: "10Gi" } },
+          storageClassName: config.kubernetes.storageClassName,
+        },
       },
     ],
     podTemplate: {

@@ -6,7 +6,7 @@ import { ECK_API, elasticsearchAnnotations, elasticsearchSpec, filebeatSpec, kib
 import { httpTlsPlan } from "./http-tls";
 import { type IrsaRole, irsaServiceAccount } from "./iam";
 import { eckNames } from "./names";
-import { settingsPlan } from "./plan";
+import { type SettingsJob, settingsPlans } from "./plan";
 import { GRAFANA_READER_ROLE } from "./roles";
 import type { ApplierRetryPolicy } from "./types";
 import { APPLIER_IMAGE as APPLIER_PIN, ECK_OPERATOR } from "../../versions";
@@ -163,72 +163,86 @@ export const APPLIER_RETRY_POLICY: ApplierRetryPolicy = {
 };
 
 /**
- * The settings Job and the ConfigMap holding its plan and script. Both are named after a hash of
- * plan and script, so a changed plan is a new Job that runs again; an unchanged one is left alone.
+ * pulumi-kubernetes replaces a Job that is not complete (failed, or still running after an
+ * interrupted update) on the next `pulumi up`, instead of waiting on it again: without this, a
+ * Job that failed once, with an unchanged plan and so an unchanged name, fails every later update.
  */
-export function settingsJob(config: StackConfig, script: string) {
+export const REPLACE_UNREADY = { "pulumi.com/replaceUnready": "true" } as const;
+
+/**
+ * One settings Job (see SETTINGS_JOBS) and the ConfigMap holding its plan and the script. Both are
+ * named after a hash of plan, script and the Job's spec, so a changed plan is a new Job that runs
+ * again (and is awaited again); an unchanged one that completed is left alone, one that did not
+ * is replaced (REPLACE_UNREADY). Only a Job with Kibana steps waits for Kibana or mounts its CA.
+ */
+export function settingsJob(config: StackConfig, which: SettingsJob, script: string) {
   const names = eckNames(config);
-  const plan = JSON.stringify(settingsPlan(config), null, 2);
-  const hash = createHash("sha256").update(plan).update(script).digest("hex").slice(0, 10);
-  const name = `${names.elasticsearch}-settings-${hash}`;
-  const metadata = { name, namespace: NAMESPACE, labels: LOGGING_LABELS };
+  const steps = settingsPlans(config)[which];
+  const plan = JSON.stringify(steps, null, 2);
+  const kibana = steps.some((s) => s.target === "kibana");
   const secretFile = (volume: string, secret: string) => ({ name: volume, secret: { secretName: secret } });
-  return {
-    configMap: { metadata, data: { "plan.json": plan, "apply.mjs": script } },
-    job: {
-      metadata,
+  const spec = {
+    backoffLimit: 3,
+    activeDeadlineSeconds: 3600,
+    template: {
+      metadata: { labels: LOGGING_LABELS },
       spec: {
-        backoffLimit: 3,
-        activeDeadlineSeconds: 3600,
-        template: {
-          metadata: { labels: LOGGING_LABELS },
-          spec: {
-            restartPolicy: "Never",
-            automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 1000,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
-            containers: [
+        restartPolicy: "Never",
+        automountServiceAccountToken: false,
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        containers: [
+          {
+            name: "apply",
+            image: APPLIER_IMAGE,
+            command: ["node", "/applier/apply.mjs"],
+            env: [
+              { name: "PLAN_FILE", value: "/applier/plan.json" },
+              { name: "ES_URL", value: names.elasticsearchUrl },
+              ...(kibana ? [{ name: "KIBANA_URL", value: names.kibanaUrl }] : []),
+              { name: "ES_USERNAME", value: "elastic" },
               {
-                name: "apply",
-                image: APPLIER_IMAGE,
-                command: ["node", "/applier/apply.mjs"],
-                env: [
-                  { name: "PLAN_FILE", value: "/applier/plan.json" },
-                  { name: "ES_URL", value: names.elasticsearchUrl },
-                  { name: "KIBANA_URL", value: names.kibanaUrl },
-                  { name: "ES_USERNAME", value: "elastic" },
-                  {
-                    name: "ES_PASSWORD",
-                    valueFrom: { secretKeyRef: { name: names.elasticUserSecret, key: "elastic" } },
-                  },
-                  { name: "ES_CA_FILE", value: "/certs/es/ca.crt" },
-                  { name: "KIBANA_CA_FILE", value: "/certs/kibana/ca.crt" },
-                  ...Object.entries(APPLIER_RETRY_POLICY).map(([n, v]) => ({ name: n, value: String(v) })),
-                ],
-                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ["ALL"] },
-                },
-                volumeMounts: [
-                  { name: "applier", mountPath: "/applier", readOnly: true },
-                  { name: "es-ca", mountPath: "/certs/es", readOnly: true },
-                  { name: "kibana-ca", mountPath: "/certs/kibana", readOnly: true },
-                ],
+                name: "ES_PASSWORD",
+                valueFrom: { secretKeyRef: { name: names.elasticUserSecret, key: "elastic" } },
               },
+              { name: "ES_CA_FILE", value: "/certs/es/ca.crt" },
+              ...(kibana ? [{ name: "KIBANA_CA_FILE", value: "/certs/kibana/ca.crt" }] : []),
+              ...Object.entries(APPLIER_RETRY_POLICY).map(([n, v]) => ({ name: n, value: String(v) })),
             ],
-            volumes: [
-              { name: "applier", configMap: { name: ref("settingsConfigMap") } },
-              secretFile("es-ca", names.esCaSecret),
-              secretFile("kibana-ca", names.kibanaCaSecret),
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ["ALL"] },
+            },
+            volumeMounts: [
+              { name: "applier", mountPath: "/applier", readOnly: true },
+              { name: "es-ca", mountPath: "/certs/es", readOnly: true },
+              ...(kibana ? [{ name: "kibana-ca", mountPath: "/certs/kibana", readOnly: true }] : []),
             ],
           },
-        },
+        ],
+        volumes: [
+          { name: "applier", configMap: { name: ref("settingsConfigMap") } },
+          secretFile("es-ca", names.esCaSecret),
+          ...(kibana ? [secretFile("kibana-ca", names.kibanaCaSecret)] : []),
+        ],
       },
     },
+  };
+  const hash = createHash("sha256")
+    .update(plan)
+    .update(script)
+    .update(JSON.stringify(spec))
+    .digest("hex")
+    .slice(0, 10);
+  const name = `${names.elasticsearch}-${which}-${hash}`;
+  const metadata = { name, namespace: NAMESPACE, labels: LOGGING_LABELS };
+  return {
+    configMap: { metadata, data: { "plan.json": plan, "apply.mjs": script } },
+    job: { metadata: { ...metadata, annotations: REPLACE_UNREADY }, spec },
   };
 }

@@ -1,3 +1,4 @@
+import { dataStreamName } from "../../catalog/log-schema";
 import { LOG_TYPES } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
 import { ilmPlan, ilmPolicyBody, ilmPolicyName } from "./ilm";
@@ -13,7 +14,7 @@ import {
   SETTINGS_TEMPLATE,
   settingsComponentTemplate,
 } from "./templates";
-import type { ApplyStep } from "./types";
+import type { ApplyStep, DataStreamAdoption } from "./types";
 
 const es = (kind: ApplyStep["kind"], name: string, path: string, body: unknown): ApplyStep => ({
   target: "elasticsearch",
@@ -44,54 +45,92 @@ const dataViewStep = (id: string, body: unknown): ApplyStep => ({
 });
 
 /**
- * Every setting the cluster gets, in an order where each step's references already exist:
- * the repository before the SLM policy, component templates, ILM policies and pipelines before
- * the index templates that name them, data views before the search that uses one. Every step is a
- * create-or-replace by name, so running the plan again converges to the same state.
+ * The settings Jobs: `settings` applies what log shipping needs (the shippers start only after it
+ * completes), `extras` what it does not (backups and Kibana objects), so that neither a snapshot
+ * repository whose IAM role is still propagating nor a Kibana that is slow to start can keep the
+ * templates, pipelines and roles from being applied, or the logs from flowing.
  */
-export function settingsPlan(config: StackConfig): ApplyStep[] {
+export const SETTINGS_JOBS = ["settings", "extras"] as const;
+export type SettingsJob = (typeof SETTINGS_JOBS)[number];
+
+/**
+ * Every setting the cluster gets, per Job, in an order where each step's references already
+ * exist: component templates, ILM policies and pipelines before the index templates that name
+ * them, the index templates before the streams are brought under them, the repository before the
+ * SLM policy, data views before the search that uses one. Every step but the streams' is a
+ * create-or-replace by name, and that one is idempotent, so running a plan again converges.
+ */
+export function settingsPlans(config: StackConfig): Record<SettingsJob, ApplyStep[]> {
   const e = encodeURIComponent;
-  return [
-    es(
-      "snapshot_repository",
-      SNAPSHOT_REPOSITORY,
-      `/_snapshot/${e(SNAPSHOT_REPOSITORY)}`,
-      snapshotRepository(config),
-    ),
-    es("slm", SLM_POLICY, `/_slm/policy/${e(SLM_POLICY)}`, slmPolicy(config)),
-    es(
-      "component_template",
-      MAPPINGS_TEMPLATE,
-      `/_component_template/${e(MAPPINGS_TEMPLATE)}`,
-      mappingsComponentTemplate(),
-    ),
-    es(
-      "component_template",
-      SETTINGS_TEMPLATE,
-      `/_component_template/${e(SETTINGS_TEMPLATE)}`,
-      settingsComponentTemplate(config),
-    ),
-    ...LOG_TYPES.map((t) =>
+  return {
+    settings: [
       es(
-        "ilm",
-        ilmPolicyName(t),
-        `/_ilm/policy/${e(ilmPolicyName(t))}`,
-        ilmPolicyBody(ilmPlan(t, config.logging)),
+        "component_template",
+        MAPPINGS_TEMPLATE,
+        `/_component_template/${e(MAPPINGS_TEMPLATE)}`,
+        mappingsComponentTemplate(),
       ),
-    ),
-    es("ingest_pipeline", REDACT_PIPELINE, `/_ingest/pipeline/${e(REDACT_PIPELINE)}`, redactPipeline(config)),
-    es("ingest_pipeline", ROUTER_PIPELINE, `/_ingest/pipeline/${e(ROUTER_PIPELINE)}`, routerPipeline(config)),
-    ...LOG_TYPES.map((t) =>
       es(
-        "index_template",
-        indexTemplateName(t),
-        `/_index_template/${e(indexTemplateName(t))}`,
-        indexTemplate(t),
+        "component_template",
+        SETTINGS_TEMPLATE,
+        `/_component_template/${e(SETTINGS_TEMPLATE)}`,
+        settingsComponentTemplate(config),
       ),
-    ),
-    ...Object.entries(roles()).map(([name, body]) => es("role", name, `/_security/role/${e(name)}`, body)),
-    ...LOG_TYPES.map((t) => dataViewStep(dataViewId(t), dataView(t))),
-    dataViewStep(dataViewId("all"), allLogsDataView()),
-    savedObject("search", REQUEST_SEARCH_ID, requestIdSearch()),
-  ];
+      ...LOG_TYPES.map((t) =>
+        es(
+          "ilm",
+          ilmPolicyName(t),
+          `/_ilm/policy/${e(ilmPolicyName(t))}`,
+          ilmPolicyBody(ilmPlan(t, config.logging)),
+        ),
+      ),
+      es(
+        "ingest_pipeline",
+        REDACT_PIPELINE,
+        `/_ingest/pipeline/${e(REDACT_PIPELINE)}`,
+        redactPipeline(config),
+      ),
+      es(
+        "ingest_pipeline",
+        ROUTER_PIPELINE,
+        `/_ingest/pipeline/${e(ROUTER_PIPELINE)}`,
+        routerPipeline(config),
+      ),
+      ...LOG_TYPES.map((t) =>
+        es(
+          "index_template",
+          indexTemplateName(t),
+          `/_index_template/${e(indexTemplateName(t))}`,
+          indexTemplate(t),
+        ),
+      ),
+      ...LOG_TYPES.map((t) => {
+        const stream = dataStreamName(t, config.environment);
+        const adoption: DataStreamAdoption = {
+          ilm_policy: ilmPolicyName(t),
+          index_template: indexTemplateName(t),
+        };
+        return { ...es("data_stream", stream, `/${e(stream)}/_rollover`, adoption), method: "POST" as const };
+      }),
+      ...Object.entries(roles()).map(([name, body]) => es("role", name, `/_security/role/${e(name)}`, body)),
+    ],
+    extras: [
+      es(
+        "snapshot_repository",
+        SNAPSHOT_REPOSITORY,
+        `/_snapshot/${e(SNAPSHOT_REPOSITORY)}`,
+        snapshotRepository(config),
+      ),
+      es("slm", SLM_POLICY, `/_slm/policy/${e(SLM_POLICY)}`, slmPolicy(config)),
+      ...LOG_TYPES.map((t) => dataViewStep(dataViewId(t), dataView(t))),
+      dataViewStep(dataViewId("all"), allLogsDataView()),
+      savedObject("search", REQUEST_SEARCH_ID, requestIdSearch()),
+    ],
+  };
 }
+
+/** Every setting, both Jobs' plans in the order they are listed in SETTINGS_JOBS. */
+export const settingsPlan = (config: StackConfig): ApplyStep[] => {
+  const plans = settingsPlans(config);
+  return SETTINGS_JOBS.flatMap((j) => plans[j]);
+};

@@ -48,7 +48,11 @@ export interface KibanaDataViewBody {
   override: boolean;
 }
 
-/** What the applier does for each setting, in order. Everything is a create-or-replace by name. */
+/**
+ * What the applier does for each setting, in order. Every kind but `data_stream` is a
+ * create-or-replace by name; `data_stream` brings a stream created before its template under it
+ * (see DataStreamAdoption).
+ */
 export type SettingKind =
   | "snapshot_repository"
   | "slm"
@@ -56,6 +60,7 @@ export type SettingKind =
   | "ilm"
   | "ingest_pipeline"
   | "index_template"
+  | "data_stream"
   | "role"
   | "kibana";
 
@@ -67,6 +72,20 @@ export interface ApplyStep {
   /** Path and query, e.g. `/_ilm/policy/logs-debug`. */
   path: string;
   body: unknown;
+}
+
+/**
+ * The body of a `data_stream` step, which is a check, not a request body: if the stream `name`
+ * exists and its write index is not under `ilm_policy` (it was created before our index template,
+ * e.g. from Elasticsearch's built-in `logs` template), the applier rolls the stream over (the
+ * step's `POST /<stream>/_rollover`; the new write index comes from our template) and puts every
+ * older backing index that is not under `ilm_policy` under it. A stream that does not exist, or
+ * whose indices are all ours, is left alone, so the step is idempotent.
+ */
+export interface DataStreamAdoption {
+  ilm_policy: string;
+  /** The index template whose settings name `ilm_policy`: said in errors if a rollover did not take it. */
+  index_template: string;
 }
 
 /**

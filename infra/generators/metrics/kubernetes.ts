@@ -1,4 +1,4 @@
-import type { ServiceConfig } from "../../config";
+import type { ServiceConfig, StackConfig } from "../../config";
 import { managedLabels, partOf } from "../labels";
 import { ref, secretRef } from "../refs";
 import {
@@ -12,6 +12,9 @@ import { integrationKeyRef } from "../alerting/pagerduty";
 import { type RuleFile, type RuleGroup, ruleFile } from "./rules";
 import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
 import { CRD_UPGRADE_BUSYBOX, KUBE_PROMETHEUS_STACK } from "../../versions";
+
+/** What the chart needs of the cluster: the StorageClass of its volumes. */
+type ClusterInput = Pick<StackConfig, "kubernetes">;
 
 /** Label on every monitoring object this project creates (ServiceMonitors, PrometheusRules). */
 export const PART_OF = partOf();
@@ -44,7 +47,7 @@ export function channelSecret(config: MetricsInput & Parameters<typeof channelSe
  * `crds/` on the first install only; later versions' CRDs come from the chart's upgrade Job, a
  * pre-upgrade hook (kpsValues), so the release must run hooks (Helm's default, kept here).
  */
-export function kpsRelease(config: Parameters<typeof alertmanagerConfig>[0]) {
+export function kpsRelease(config: Parameters<typeof alertmanagerConfig>[0] & ClusterInput) {
   return {
     name: KPS_FULLNAME,
     chart: KPS_CHART.chart,
@@ -56,13 +59,10 @@ export function kpsRelease(config: Parameters<typeof alertmanagerConfig>[0]) {
   };
 }
 
-const pvc = (size: string, storageClassName?: string) => ({
+/** A claim of the stack's one StorageClass (EKS 1.30+ has no default class to fall back on). */
+const pvc = (size: string, storageClassName: string) => ({
   volumeClaimTemplate: {
-    spec: {
-      accessModes: ["ReadWriteOnce"],
-      resources: { requests: { storage: size } },
-      ...(storageClassName ? { storageClassName } : {}),
-    },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } }, storageClassName },
   },
 });
 
@@ -70,7 +70,10 @@ const pvc = (size: string, storageClassName?: string) => ({
  * kube-prometheus-stack values, built in code. Secrets never appear here: the Alertmanager
  * configuration references files of the channel Secret, which the chart mounts by name.
  */
-export function kpsValues(config: MetricsInput, alertmanager: AlertmanagerConfig): Record<string, unknown> {
+export function kpsValues(
+  config: MetricsInput & ClusterInput,
+  alertmanager: AlertmanagerConfig,
+): Record<string, unknown> {
   const r = resolveMetrics(config);
   const m = config.metrics;
   const ha = (replicas: number) => ({ enabled: replicas > 1, minAvailable: 1 });
@@ -115,9 +118,12 @@ export function kpsValues(config: MetricsInput, alertmanager: AlertmanagerConfig
         ruleNamespaceSelector: {},
         serviceMonitorSelector: {},
         serviceMonitorNamespaceSelector: {},
+        // Our ServiceMonitors live in this namespace and select their Service's namespace by
+        // namespaceSelector (serviceMonitor below); ignoring selectors would find nothing.
+        ignoreNamespaceSelectors: false,
         podAntiAffinity: r.prometheusReplicas > 1 ? "hard" : "",
         resources: { requests: { cpu: m.prometheus.requests.cpu, memory: m.prometheus.requests.memory } },
-        storageSpec: pvc(m.prometheus.storageSize, m.prometheus.storageClassName),
+        storageSpec: pvc(m.prometheus.storageSize, config.kubernetes.storageClassName),
       },
     },
     alertmanager: {
@@ -129,20 +135,25 @@ export function kpsValues(config: MetricsInput, alertmanager: AlertmanagerConfig
         secrets: [CHANNEL_SECRET_NAME],
         podAntiAffinity: r.alertmanagerReplicas > 1 ? "hard" : "",
         resources: { requests: { cpu: m.alertmanager.requests.cpu, memory: m.alertmanager.requests.memory } },
-        storage: pvc(m.alertmanager.storageSize, m.prometheus.storageClassName),
+        storage: pvc(m.alertmanager.storageSize, config.kubernetes.storageClassName),
       },
     },
   };
 }
 
-/** One ServiceMonitor per service: its Service is found by `app.kubernetes.io/name`. */
+/**
+ * One ServiceMonitor per service: its Service is found by `app.kubernetes.io/name` in the
+ * service's namespace. The monitor itself lives in the metrics namespace, which the stack creates:
+ * the service's namespace may not exist yet on a fresh cluster (the API server would refuse an
+ * object there), and Prometheus selects monitors in every namespace.
+ */
 export function serviceMonitor(svc: ServiceConfig, config: MetricsInput) {
   return {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "ServiceMonitor",
     metadata: {
       name: svc.name,
-      namespace: svc.namespace,
+      namespace: resolveMetrics(config).namespace,
       labels: { ...PART_OF, "app.kubernetes.io/name": svc.name },
     },
     spec: {

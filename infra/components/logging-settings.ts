@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config";
+import { SETTINGS_JOBS, type SettingsJob, settingsJob } from "../generators/logging";
+import { wire } from "./refs";
+
+/** The settings Jobs' script: logging-applier.mjs, mounted as it is (Node built-ins only). */
+export const applierScript = (): string => readFileSync(join(__dirname, "logging-applier.mjs"), "utf8");
+
+/**
+ * The settings Jobs (SETTINGS_JOBS), each with the ConfigMap of its plan and the script, children
+ * of `parent`. Each waits for what `after` names; pulumi-kubernetes awaits a Job's completion when
+ * it creates one (a new plan is a new Job, an unready one is replaced), so whatever depends on a
+ * Job here starts only once its settings are applied.
+ */
+export function settingsJobs(
+  name: string,
+  args: {
+    config: StackConfig;
+    namespace: pulumi.Input<string>;
+    after: Record<SettingsJob, pulumi.Resource[]>;
+  },
+  parent: pulumi.Resource,
+): Record<SettingsJob, k8s.batch.v1.Job> {
+  const script = applierScript();
+  const create = (which: SettingsJob): k8s.batch.v1.Job => {
+    const generated = settingsJob(args.config, which, script);
+    const configMap = new k8s.core.v1.ConfigMap(
+      `${name}-${which}`,
+      wire(generated.configMap, { namespace: args.namespace }),
+      { parent },
+    );
+    return new k8s.batch.v1.Job(
+      `${name}-${which}`,
+      wire(generated.job, { namespace: args.namespace, settingsConfigMap: configMap.metadata.name }),
+      // The first run waits for the cluster to come up.
+      {
+        parent,
+        dependsOn: [...args.after[which], configMap],
+        customTimeouts: { create: "60m", update: "60m" },
+      },
+    );
+  };
+  return Object.fromEntries(SETTINGS_JOBS.map((j) => [j, create(j)])) as Record<
+    SettingsJob,
+    k8s.batch.v1.Job
+  >;
+}

@@ -1,0 +1,176 @@
+import type { StackConfig } from "../../config";
+
+/**
+ * What the stack needs before its first `pulumi up` and does not create itself: cluster add-ons
+ * and AWS objects, per stack, derived from the config. Pure data: the summary and the README list
+ * them, and the program looks up each one that has a `lookup` before it creates anything
+ * (infra/components/prerequisites.ts), failing with one line per missing prerequisite.
+ */
+export interface Prerequisite {
+  /** Stable id, e.g. `storage-class`. */
+  id: string;
+  /** What must exist, with this stack's names. */
+  what: string;
+  /** Why the stack needs it, and what fails without it. */
+  why: string;
+  /** The config keys that decide it (paths under `observability:`). */
+  configKeys: readonly string[];
+  /** How a person checks it: a command, with this stack's names. */
+  howToCheck: string;
+  /** How the program checks it before creating anything; absent where it cannot. */
+  lookup?: PrerequisiteLookup;
+}
+
+/**
+ * A lookup the program can make. Another kind of lookup is one more member here and one more case
+ * in infra/components/prerequisites.ts; a Kubernetes object of any kind needs neither.
+ */
+export type PrerequisiteLookup =
+  /** A Kubernetes object, read with the cluster's API (`.get`): it must exist. */
+  | { kind: "kubernetes"; apiVersion: string; resource: string; name: string; namespace?: string }
+  /** An IAM OIDC identity provider (aws.iam.getOpenIdConnectProvider) that lists `audience`. */
+  | { kind: "aws-iam-oidc-provider"; arn: string; audience: string };
+
+/** The prerequisites one part of the stack brings, for one stack's config. */
+export type PrerequisiteSource = (config: StackConfig) => Prerequisite[];
+
+/** The class every volume claim names (kubernetes.storageClassName). */
+const storageClass: PrerequisiteSource = (config) => {
+  const sc = config.kubernetes.storageClassName;
+  return [
+    {
+      id: "storage-class",
+      what: `StorageClass \`${sc}\` and the provisioner it names (on EKS, the Amazon EBS CSI driver add-on)`,
+      why: "Every volume claim names it (Prometheus, Alertmanager, Grafana, Elasticsearch, Logstash): without it they stay Pending, and the atomic Grafana release rolls back. It should bind volumes on first use (`volumeBindingMode: WaitForFirstConsumer`, so a zonal volume follows its pod) and allow expansion (a larger size must grow an existing volume).",
+      configKeys: ["kubernetes.storageClassName"],
+      howToCheck: `\`kubectl get storageclass ${sc} -o jsonpath='{.provisioner} {.volumeBindingMode} {.allowVolumeExpansion}'\``,
+      lookup: { kind: "kubernetes", apiVersion: "storage.k8s.io/v1", resource: "StorageClass", name: sc },
+    },
+  ];
+};
+
+/** Grafana's Ingress, only with a public host name. */
+const ingressClass: PrerequisiteSource = (config) => {
+  const g = config.grafana;
+  if (!g.hostname) return [];
+  return [
+    {
+      id: "ingress-class",
+      what: `IngressClass \`${g.ingressClassName}\` and its ingress controller, running`,
+      why: `Grafana's Ingress for \`${g.hostname}\` names it: without a controller nothing serves the host, and the Grafana provider, which reaches \`https://${g.hostname}\`, fails.`,
+      configKeys: ["grafana.ingressClassName", "grafana.hostname"],
+      howToCheck: `\`kubectl get ingressclass ${g.ingressClassName} -o jsonpath='{.spec.controller}'\`, then that controller's pods`,
+      lookup: {
+        kind: "kubernetes",
+        apiVersion: "networking.k8s.io/v1",
+        resource: "IngressClass",
+        name: g.ingressClassName,
+      },
+    },
+  ];
+};
+
+/** IAM roles for service accounts (IRSA) trust the cluster's OIDC provider. */
+const oidcProvider: PrerequisiteSource = (config) => {
+  const { arn } = config.logging.oidcProvider;
+  return [
+    {
+      id: "oidc-provider",
+      what: `The EKS cluster's IAM OIDC provider \`${arn}\`, with the audience \`sts.amazonaws.com\``,
+      why: "Elasticsearch (snapshots) and Logstash (the S3 archive) assume their IAM roles through it: without it every snapshot and every archive write is refused.",
+      configKeys: ["logging.oidcProvider.arn", "logging.oidcProvider.issuer"],
+      howToCheck: `\`aws iam get-open-id-connect-provider --open-id-connect-provider-arn ${arn} --query ClientIDList\``,
+      lookup: { kind: "aws-iam-oidc-provider", arn, audience: "sts.amazonaws.com" },
+    },
+  ];
+};
+
+/** Elasticsearch memory-maps its indices. */
+const maxMapCount: PrerequisiteSource = () => [
+  {
+    id: "vm-max-map-count",
+    what: "`vm.max_map_count` of at least 262144 (Elastic recommends 1048576) on the nodes that run Elasticsearch",
+    why: "Elasticsearch memory-maps its indices: below 262144 its bootstrap check stops the node from starting.",
+    configKeys: [],
+    howToCheck:
+      "`kubectl debug node/<node> -it --image=busybox -- sysctl vm.max_map_count` on a node of each group",
+  },
+];
+
+/** Spread across zones only with dedicated masters (production). */
+const zoneLabels: PrerequisiteSource = (config) => {
+  const es = config.logging.elasticsearch;
+  if (es.masters.count === 0) return [];
+  return [
+    {
+      id: "zone-label",
+      what: `The label \`${es.zoneTopologyKey}\` on every node that may run Elasticsearch, with nodes in several zones`,
+      why: "Elasticsearch's node sets spread across its values with `DoNotSchedule`, which leaves out nodes without the label (their pods stay Pending), and shard copies are kept apart by it.",
+      configKeys: ["logging.elasticsearch.zoneTopologyKey", "logging.elasticsearch.masters.count"],
+      howToCheck: `\`kubectl get nodes -L ${es.zoneTopologyKey}\``,
+    },
+  ];
+};
+
+/** Filebeat and the node exporter use the host. */
+const privilegedPods: PrerequisiteSource = (config) => [
+  {
+    id: "privileged-pods",
+    what: `Admission that allows privileged pods in \`${config.logging.namespace}\` and \`${config.metrics.namespace}\``,
+    why: "Filebeat reads the nodes' container logs through hostPath as root, and kube-prometheus-stack's node exporter uses the host's network, process namespace and filesystem. The namespaces the stack creates carry no `pod-security.kubernetes.io` label, so the cluster's default applies (EKS enforces none), as do policy engines such as Kyverno or Gatekeeper.",
+    configKeys: ["logging.namespace", "metrics.namespace"],
+    howToCheck:
+      "the cluster's Pod Security admission defaults and policies (`kubectl get validatingadmissionpolicies,clusterpolicies,constraints` for what is installed)",
+  },
+];
+
+/** One operator of each kind: the charts install and upgrade their own CRDs. */
+const soleOperators: PrerequisiteSource = (config) => [
+  {
+    id: "sole-operators",
+    what: "No other ECK operator and no other Prometheus Operator in the cluster",
+    why: `The eck-operator chart (${config.logging.eckOperatorVersion}) installs ECK's CRDs as its own templates, so CRDs installed another way make its install fail; a second ECK or Prometheus Operator would also reconcile this stack's Elasticsearch or Prometheus.`,
+    configKeys: ["logging.eckOperatorVersion", "metrics.chartVersion"],
+    howToCheck:
+      "`kubectl get deploy,statefulset -A | grep -E 'elastic-operator|prometheus-operator'` shows nothing before the first deploy",
+  },
+];
+
+/**
+ * Every part of the stack's prerequisites, in the order they are listed. To add a concern's
+ * (cert-manager and its issuer, external-dns, the AWS Load Balancer Controller, a Route53 zone,
+ * ...), write its source above, reading the config keys that decide it, and add it here.
+ */
+export const PREREQUISITE_SOURCES: readonly PrerequisiteSource[] = [
+  storageClass,
+  ingressClass,
+  oidcProvider,
+  maxMapCount,
+  zoneLabels,
+  privilegedPods,
+  soleOperators,
+];
+
+/** This stack's prerequisites. */
+export const prerequisites = (config: StackConfig): Prerequisite[] =>
+  PREREQUISITE_SOURCES.flatMap((source) => source(config));
+
+/** A prerequisite the program looked up and did not find, and why. */
+export interface MissingPrerequisite {
+  prerequisite: Prerequisite;
+  reason: string;
+}
+
+/**
+ * The error of a run that found prerequisites missing: one line per prerequisite, naming what,
+ * the config keys that decide it and how to check it.
+ */
+export function missingPrerequisitesMessage(missing: readonly MissingPrerequisite[]): string {
+  return [
+    `${missing.length} prerequisite(s) of this stack are missing; nothing was created (see the Prerequisites section of summary.md):`,
+    ...missing.map(
+      ({ prerequisite: p, reason }) =>
+        `  - ${p.what.replace(/`/g, "")} (${p.configKeys.join(", ")}): ${reason}. Check: ${p.howToCheck.replace(/`/g, "")}`,
+    ),
+  ].join("\n");
+}

@@ -1,0 +1,119 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { PROJECT, parseStackConfig } from "../../infra/config";
+import { prerequisites } from "../../infra/generators/prerequisites";
+import { runProgram } from "../../infra/main";
+import { installMockRuntime, type MockAnswers } from "../../scripts/lib/mock-runtime";
+import { readStackFile } from "../../scripts/lib/stack-file";
+
+/**
+ * The program looks up its prerequisites before it registers anything, on Pulumi's mock runtime:
+ * the lookups answer "present" (the mocks' default) or "absent" (MockAnswers.absent), as the
+ * Kubernetes provider's read and the AWS provider's function would.
+ */
+const OIDC_CALL = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider";
+const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass/gp3";
+const INGRESS_CLASS = "kubernetes:networking.k8s.io/v1:IngressClass/nginx";
+
+/**
+ * Runs the real program of a stack with these answers: what it registered and looked up, the error
+ * it stopped with, and what it left unhandled. The SDK leaves a failed read's error unhandled on
+ * purpose, and Pulumi's language host logs each such error once (cmd/run/run.js); this stands in
+ * for that host while the program runs, so that the test sees what a person would.
+ */
+async function run(stack: "dev" | "prod", answers: MockAnswers = {}) {
+  const file = readStackFile(stack);
+  const { config } = parseStackConfig(file.config, new Set(file.secretKeys));
+  const rt = await installMockRuntime(PROJECT, stack, file.config, file.secretKeys, answers);
+  // The host reports an error object once, however many promises it rejected.
+  const unhandled = new Set<unknown>();
+  const host = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", (err) => unhandled.add(err));
+  let error: unknown;
+  try {
+    try {
+      await runProgram();
+    } catch (err) {
+      error = err;
+    }
+    await rt.settle();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    process.removeAllListeners("unhandledRejection");
+    for (const l of host) process.on("unhandledRejection", l);
+  }
+  const messages = [...unhandled].map((e) => (e instanceof Error ? e.message : String(e)));
+  return { config, error, unhandled: messages, resources: rt.resources, lookups: rt.lookups };
+}
+
+/** The lookups the stack's prerequisites name, as the mocks record them. */
+const expectedLookups = (config: Parameters<typeof prerequisites>[0]): string[] =>
+  prerequisites(config).flatMap((p) => {
+    const l = p.lookup;
+    if (!l) return [];
+    if (l.kind === "aws-iam-oidc-provider") return [OIDC_CALL];
+    const group = l.apiVersion === "v1" ? "core/v1" : l.apiVersion;
+    return [`kubernetes:${group}:${l.resource}/${l.namespace ? `${l.namespace}/` : ""}${l.name}`];
+  });
+
+describe("prerequisites are checked before anything is created", () => {
+  it("prod: with every prerequisite present, looks up exactly the stated ones, then builds the stack", async () => {
+    const r = await run("prod");
+    expect(r.error).toBeUndefined();
+    expect(r.lookups).toEqual(expect.arrayContaining(expectedLookups(r.config)));
+    expect(r.lookups).toEqual(expect.arrayContaining([STORAGE_CLASS, INGRESS_CLASS, OIDC_CALL]));
+    // Nothing but prerequisites is read from the cluster (a `.get` is a real read on a first preview).
+    expect(r.lookups.filter((l) => l.startsWith("kubernetes:")).sort()).toEqual(
+      expectedLookups(r.config)
+        .filter((l) => l.startsWith("kubernetes:"))
+        .sort(),
+    );
+    expect(r.resources.length).toBeGreaterThan(100);
+    expect(r.unhandled).toEqual([]);
+  });
+
+  it("prod: a missing StorageClass and IngressClass stop the run with one line each, before any resource", async () => {
+    const r = await run("prod", { absent: [STORAGE_CLASS, INGRESS_CLASS] });
+    expect(r.error).toBeInstanceOf(pulumi.RunError);
+    const message = (r.error as Error).message;
+    const lines = message.split("\n");
+    expect(lines[0]).toMatch(/^2 prerequisite\(s\) of this stack are missing; nothing was created/);
+    expect(lines.slice(1)).toHaveLength(2);
+    expect(lines[1]).toContain("StorageClass gp3");
+    expect(lines[1]).toContain("(kubernetes.storageClassName)");
+    expect(lines[1]).toContain("kubectl get storageclass gp3");
+    expect(lines[2]).toContain("IngressClass nginx");
+    expect(lines[2]).toContain("grafana.ingressClassName");
+    expect(r.resources).toEqual([]);
+    // What the language host logs as well: each failed read once, under a name that says what it is.
+    expect(r.unhandled.sort()).toEqual([
+      expect.stringMatching(
+        /^failed to read resource #gp3 'prerequisite: StorageClass gp3 \(kubernetes\.storageClassName\)'.*does not exist$/,
+      ),
+      expect.stringMatching(
+        /^failed to read resource #nginx 'prerequisite: IngressClass nginx \(grafana\.ingressClassName, grafana\.hostname\)'.*does not exist$/,
+      ),
+    ]);
+  });
+
+  it("dev: a missing OIDC provider is named with its ARN; dev has no Ingress, so no IngressClass is read", async () => {
+    const r = await run("dev", { absent: [OIDC_CALL] });
+    expect(r.lookups).not.toContain(INGRESS_CLASS);
+    expect(r.error).toBeInstanceOf(pulumi.RunError);
+    const message = (r.error as Error).message;
+    expect(message.split("\n")).toHaveLength(2);
+    expect(message).toContain(r.config.logging.oidcProvider.arn);
+    expect(message).toContain("logging.oidcProvider.arn");
+    expect(r.resources).toEqual([]);
+  });
+
+  it("dev: an OIDC provider without the STS audience is a missing prerequisite too", async () => {
+    const r = await run("dev", {
+      calls: { [OIDC_CALL]: { clientIdLists: ["other"], thumbprintLists: [], url: "x", tags: {} } },
+    });
+    expect(r.error).toBeInstanceOf(pulumi.RunError);
+    expect((r.error as Error).message).toContain("without sts.amazonaws.com");
+    expect(r.resources).toEqual([]);
+  });
+});
