@@ -13,7 +13,16 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
       : `arn:aws:${args.type.split(/[:/]/)[1]}:us-east-1:123456789012:${args.name}`;
     if (args.type === "aws:s3/bucket:Bucket") state.bucket ??= physical;
     if (args.type === "aws:kms/key:Key") state.keyId ??= `${args.name}-key-id`;
+    // RDS names what Pulumi auto-names; the endpoint is `address:port`, as RDS reports it.
+    if (args.type === "aws:rds/subnetGroup:SubnetGroup") state.name ??= `${args.name}-name`;
+    if (args.type === "aws:rds/instance:Instance") {
+      state.identifier ??= `${args.name}-identifier`;
+      state.address ??= `${state.identifier}.offline.us-east-1.rds.amazonaws.com`;
+      state.endpoint ??= `${state.address}:${args.inputs.port ?? 5432}`;
+    }
   }
+  // A generated value that says it is one (the real provider draws it at random; a secret output).
+  if (args.type === "random:index/randomPassword:RandomPassword") state.result ??= `mock-random-${args.name}`;
   // Sentry's numeric team id, which email actions target (the slug is not accepted there).
   if (args.type === "sentry:index/sentryTeam:SentryTeam") state.internalId ??= `${args.name}-internal-id`;
   // PagerDuty computes these; fake ones show the wiring (the key is a secret in the render).
