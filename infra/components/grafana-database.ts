@@ -3,6 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StackConfig } from "../config";
+import { subnetPlacementProblems } from "../config/grafana-database";
+import { PROJECT } from "../config/schema";
 import { databaseSecret, type GrafanaDatabaseSpec } from "../generators/grafana";
 import { wire } from "./refs";
 
@@ -41,7 +43,24 @@ export class GrafanaDatabase extends pulumi.ComponentResource {
 
     const key = new aws.kms.Key(`${name}-key`, spec.key, stateful);
     new aws.kms.Alias(`${name}-key-alias`, wire(spec.alias, { keyId: key.keyId }), child);
-    const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, spec.subnetGroup, child);
+    // The zones the config states are checked against AWS before anything is created: the subnet
+    // group (and so the instance) waits for the check, which fails `pulumi preview` too.
+    const observed = spec.subnets.map((s) =>
+      aws.ec2.getSubnetOutput({ id: s.id }, child).apply((o) => ({
+        id: s.id,
+        availabilityZone: o.availabilityZone,
+        vpcId: o.vpcId,
+      })),
+    );
+    const subnetIds = pulumi.all(observed).apply((found) => {
+      const problems = subnetPlacementProblems(spec.subnets, found);
+      if (problems.length > 0)
+        throw new pulumi.RunError(
+          problems.map((p) => `${PROJECT}:grafana.database.subnets: ${p}`).join("\n"),
+        );
+      return spec.subnetGroup.subnetIds;
+    });
+    const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { ...spec.subnetGroup, subnetIds }, child);
     const password = new random.RandomPassword(`${name}-password`, spec.password, stateful);
     const secretKey = new random.RandomPassword(`${name}-secret-key`, spec.secretKey, stateful);
     const secrets = {

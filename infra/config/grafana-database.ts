@@ -24,6 +24,47 @@ export function databaseRegionProblems(
     : [`expected subnets in the stack's region aws:region ${region}; found ${others.sort().join(", ")}`];
 }
 
+/** A subnet as AWS describes it (`aws.ec2.getSubnet`): where it really is. */
+export interface ObservedSubnet {
+  id: string;
+  availabilityZone: string;
+  vpcId: string;
+}
+
+/**
+ * What AWS says against what the config says of the database's subnets: each in the zone the
+ * config gives it (the schema's two-zone rule rests on those zones), and all in one VPC (RDS's
+ * rule for a subnet group). The program runs this on `aws.ec2.getSubnet`'s answers before it
+ * creates the subnet group, so a wrong zone fails `pulumi preview` instead of creating a
+ * database that is Multi-AZ in name only.
+ */
+export function subnetPlacementProblems(
+  configured: readonly { id: string; zone: string }[],
+  observed: readonly ObservedSubnet[],
+): string[] {
+  const problems: string[] = [];
+  for (const s of configured) {
+    const o = observed.find((x) => x.id === s.id);
+    if (!o) problems.push(`subnet ${s.id} was not found in the stack's account and region`);
+    else if (o.availabilityZone !== s.zone)
+      problems.push(`subnet ${s.id} is in ${o.availabilityZone}, not ${s.zone} as configured`);
+  }
+  const vpcs = [...new Set(observed.map((o) => o.vpcId))].sort();
+  if (vpcs.length > 1)
+    problems.push(
+      `expected the subnets of one VPC (an RDS subnet group's rule); found ${vpcs
+        .map(
+          (v) =>
+            `${v} (${observed
+              .filter((o) => o.vpcId === v)
+              .map((o) => o.id)
+              .join(", ")})`,
+        )
+        .join(", ")}`,
+    );
+  return problems;
+}
+
 const subnet = z.strictObject({
   id: ec2Id("subnet", "subnet-0123456789abcdef0").meta({ description: "The subnet's id." }),
   zone: availabilityZone.meta({

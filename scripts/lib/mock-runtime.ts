@@ -55,6 +55,25 @@ const CALLS: Record<string, Record<string, unknown>> = {
   "aws:index/getPartition:getPartition": { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" },
 };
 
+/**
+ * `aws.ec2.getSubnet` in the offline account: the subnet is where the stack's config says
+ * (grafana.database.subnets), in one VPC; a subnet the config does not name is in no known zone.
+ */
+function mockSubnet(
+  inputs: Record<string, unknown>,
+  config: Record<string, string>,
+): Record<string, unknown> {
+  const id = String(inputs.id);
+  let zone = "unknown";
+  for (const [key, value] of Object.entries(config))
+    if (key.endsWith(":grafana")) {
+      const subnets = (JSON.parse(value) as { database?: { subnets?: { id: string; zone: string }[] } })
+        .database?.subnets;
+      zone = subnets?.find((s) => s.id === id)?.zone ?? zone;
+    }
+  return { id, availabilityZone: zone, vpcId: "vpc-0offline000000000", cidrBlock: "10.0.0.0/24" };
+}
+
 interface RegisterRequest {
   getType(): string;
   getName(): string;
@@ -94,7 +113,10 @@ export async function installMockRuntime(
         id: (args.type === "aws:s3/bucket:Bucket" && (args.inputs.bucket as string)) || `${args.name}-id`,
         state: mockState(args),
       }),
-      call: (args) => CALLS[args.token] ?? {},
+      call: (args) =>
+        args.token === "aws:ec2/getSubnet:getSubnet"
+          ? mockSubnet(args.inputs, config)
+          : (CALLS[args.token] ?? {}),
     },
     project,
     stack,

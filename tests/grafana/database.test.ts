@@ -10,6 +10,7 @@ import {
   grafanaDatabase,
   databasePrerequisites,
 } from "../../infra/generators/grafana";
+import { subnetPlacementProblems } from "../../infra/config/grafana-database";
 import { isRef } from "../../infra/generators/refs";
 import { GRAFANA_DATABASE } from "../../infra/versions";
 import type { RecordedResource } from "../../scripts/lib/recorded";
@@ -229,6 +230,44 @@ describe("the database's resources, from the config", () => {
 /** Stacks by whether they configure the database; each kind is tested as such. */
 const WITH_DATABASE = STACKS.filter((s) => stackConfig(s).grafana.database !== undefined);
 const WITHOUT_DATABASE = STACKS.filter((s) => !WITH_DATABASE.includes(s));
+
+describe("the subnets' placement, checked against AWS before anything is created", () => {
+  const configured = [
+    { id: "subnet-0a1b2c3d4e5f60001", zone: "us-east-1a" },
+    { id: "subnet-0a1b2c3d4e5f60002", zone: "us-east-1b" },
+  ];
+  const vpc = "vpc-0123456789abcdef0";
+
+  it("accepts subnets where the config says, in one VPC", () => {
+    const observed = configured.map((s) => ({ id: s.id, availabilityZone: s.zone, vpcId: vpc }));
+    expect(subnetPlacementProblems(configured, observed)).toEqual([]);
+  });
+
+  it("refuses a subnet in another zone than configured: the database would be in one zone", () => {
+    const observed = configured.map((s) => ({ id: s.id, availabilityZone: "us-east-1a", vpcId: vpc }));
+    expect(subnetPlacementProblems(configured, observed)).toEqual([
+      "subnet subnet-0a1b2c3d4e5f60002 is in us-east-1a, not us-east-1b as configured",
+    ]);
+  });
+
+  it("refuses subnets of two VPCs, and a subnet AWS does not know", () => {
+    const observed = [
+      { id: configured[0]!.id, availabilityZone: "us-east-1a", vpcId: vpc },
+      { id: configured[1]!.id, availabilityZone: "us-east-1b", vpcId: "vpc-0fedcba9876543210" },
+    ];
+    expect(subnetPlacementProblems(configured, observed)).toEqual([
+      "expected the subnets of one VPC (an RDS subnet group's rule); found vpc-0123456789abcdef0 (subnet-0a1b2c3d4e5f60001), vpc-0fedcba9876543210 (subnet-0a1b2c3d4e5f60002)",
+    ]);
+    expect(subnetPlacementProblems(configured, observed.slice(0, 1))).toEqual([
+      "subnet subnet-0a1b2c3d4e5f60002 was not found in the stack's account and region",
+    ]);
+  });
+
+  it("names the subnets with their zones in the spec the component checks", () => {
+    const spec = grafanaDatabase(stackConfig("prod"))!;
+    expect(spec.subnets).toEqual(stackConfig("prod").grafana.database!.subnets);
+  });
+});
 
 describe("the stacks", () => {
   it("have production on the database, and every production stack is among them", () => {

@@ -63,6 +63,8 @@ export function grafanaDatabase(config: DatabaseInput) {
       tags,
     },
     alias: { name: `alias/observability-${config.environment}-grafana-db`, targetKeyId: ref("keyId") },
+    /** The subnets with their configured zones, which the program checks against AWS first. */
+    subnets: db.subnets.map((s) => ({ id: s.id, zone: s.zone })),
     subnetGroup: {
       description: `Grafana database (${config.environment}): ${db.subnets.map((s) => `${s.id} in ${s.zone}`).join(", ")}`,
       subnetIds: db.subnets.map((s) => s.id),
