@@ -9,6 +9,7 @@ import {
 } from "../../infra/generators/grafana";
 import { GRAFANA_CHART } from "../../infra/versions";
 import { stackConfig } from "../../scripts/lib/stack-config";
+import { renderFiles } from "../../scripts/lib/render-files";
 import { one, rendered, STACKS } from "../helpers/render";
 import { at, chartData } from "../versions/chart-data";
 
@@ -120,6 +121,25 @@ describe.each(SQLITE_STACKS)("Grafana in %s, on SQLite", (stack) => {
     for (const key of ["headlessService", "podDisruptionBudget", "affinity", "envValueFrom"])
       expect(values, key).not.toHaveProperty(key);
     expect(at(values, "grafana.ini.database")).toBeUndefined();
+  });
+});
+
+const summaryOf = (stack: (typeof STACKS)[number]) =>
+  renderFiles(rendered(stack)).find((f) => f.path === "summary.md")!.content;
+
+describe.each(STACKS)("summary.md of %s", (stack) => {
+  it("says how Grafana survives losing a pod, or that it does not", () => {
+    const summary = summaryOf(stack);
+    if (SQLITE_STACKS.includes(stack))
+      expect(summary).toMatch(/Not highly available: one replica on SQLite on a \S+ volume/);
+    else {
+      const g = rendered(stack).config.grafana;
+      expect(summary).toContain(`Highly available: ${g.replicas} replicas`);
+      expect(summary).toContain("PodDisruptionBudget");
+      expect(summary).toMatch(/Its database is PostgreSQL \d+ on Amazon RDS \(`[^`]+`, Multi-AZ over /);
+      expect(summary).toContain("deletion-protected, protected and kept on delete in Pulumi");
+      expect(summary).toContain("`ha_peers`");
+    }
   });
 });
 

@@ -142,7 +142,7 @@ export function grafanaAvailabilitySummary(
   const g = config.grafana;
   const db = grafanaDatabaseConfig(config);
   if (!db)
-    return `One replica on SQLite on a ${g.storageSize} volume (no \`grafana.database\`): losing the pod or draining its node stops dashboards and Grafana-managed alerts until it is back, and an update recreates the pod.`;
+    return `Not highly available: one replica on SQLite on a ${g.storageSize} volume (no \`grafana.database\`; production runs two replicas or more on PostgreSQL): losing the pod or draining its node stops dashboards and Grafana-managed alerts until it is back, and an update recreates the pod.`;
   const spec = grafanaDatabase(config)!;
   const zones = [...new Set(db.subnets.map((s) => s.zone))].sort();
   const guard = config.production
