@@ -27,6 +27,19 @@ export const GRAFANA_CHART = {
   deploys: { grafana: "13.2.0" },
 } as const;
 
+/**
+ * Grafana's PostgreSQL on Amazon RDS (production): the engine's major version. RDS applies minor
+ * versions itself in the maintenance window (autoMinorVersionUpgrade), so only a major is pinned;
+ * Renovate's aws-rds datasource lists the engine's versions (packageName is its filter) and the
+ * grafana group reduces them to majors (renovate.json). 15 or later: RDS requires TLS
+ * (rds.force_ssl) by default from PostgreSQL 15 on.
+ */
+export const GRAFANA_DATABASE = {
+  engine: "postgres",
+  // renovate: datasource=aws-rds depName=postgres packageName=[{"Name":"engine","Values":["postgres"]}]
+  version: "17",
+} as const;
+
 /** Elastic Cloud on Kubernetes: the operator chart, with its CRDs. */
 export const ECK_OPERATOR = {
   chart: "eck-operator",

@@ -2,26 +2,39 @@ import type { PolicyResource, StackValidationArgs, StackValidationPolicy } from 
 import { HELM_RELEASE } from "./alerts";
 import { asArray, dedupe, known, prop, S3, stackOfUrn } from "./lib";
 
-/** HA minimums of a production stack (kube-prometheus runs 2 Prometheus and 3 Alertmanager; ES needs a quorum of 3 masters). */
+/**
+ * HA minimums of a production stack (kube-prometheus runs 2 Prometheus and 3 Alertmanager; ES needs
+ * a quorum of 3 masters; Grafana 2 replicas on a shared database).
+ */
 export const PROD_MINIMUMS = {
   prometheusReplicas: 2,
   alertmanagerReplicas: 3,
   elasticsearchMasters: 3,
+  grafanaReplicas: 2,
 } as const;
 
 export const ELASTICSEARCH = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
+/** RDS: a DB instance (Multi-AZ or not), and an Aurora cluster, whose storage holds the data. */
+export const RDS_INSTANCE = "aws:rds/instance:Instance";
+export const RDS_CLUSTER = "aws:rds/cluster:Cluster";
+/** Grafana can share its state between replicas only through MySQL or PostgreSQL. */
+const SHARED_DATABASES = ["postgres", "mysql"];
 
 /** Resources whose loss loses data: they must be `protect`ed in production. */
 export const STATEFUL_TYPES = [
   ...S3.bucket,
   ...S3.objectLock,
   "aws:kms/key:Key",
+  RDS_INSTANCE,
+  RDS_CLUSTER,
   ELASTICSEARCH,
   "kubernetes:core/v1:PersistentVolumeClaim",
   "sentry:index/sentryProject:SentryProject",
 ];
 /** Helm charts whose release owns persistent volumes (Prometheus TSDB, Alertmanager silences). */
 export const STATEFUL_CHARTS = ["kube-prometheus-stack"];
+/** Grafana's release owns a volume when it runs on SQLite (`persistence.enabled`). */
+export const GRAFANA_CHART = "grafana";
 
 const productionConfig = {
   configSchema: {
@@ -45,6 +58,41 @@ function productionResources(args: StackValidationArgs): PolicyResource[] {
 }
 
 const chartOf = (r: PolicyResource): unknown => known(() => r.props.chart);
+const valuesOf = (r: PolicyResource): unknown => known(() => r.props.values);
+
+/** Whether a Helm release holds data of its own (a persistent volume of the chart). */
+function releaseHoldsData(r: PolicyResource): boolean {
+  const chart = String(chartOf(r));
+  if (STATEFUL_CHARTS.includes(chart)) return true;
+  return chart === GRAFANA_CHART && prop(prop(valuesOf(r), "persistence"), "enabled") === true;
+}
+
+/** What keeps a production Grafana release from surviving the loss of a pod, one line each. */
+export function grafanaAvailabilityProblems(values: unknown): string[] {
+  const problems: string[] = [];
+  const autoscaling = prop(values, "autoscaling");
+  const replicas =
+    prop(autoscaling, "enabled") === true ? prop(autoscaling, "minReplicas") : prop(values, "replicas");
+  if (typeof replicas !== "number" || replicas < PROD_MINIMUMS.grafanaReplicas)
+    problems.push(
+      `Grafana runs ${replicas ?? "1 (chart default)"} replica(s), production needs at least ${PROD_MINIMUMS.grafanaReplicas}`,
+    );
+  const ini = prop(values, "grafana.ini");
+  const type = prop(prop(ini, "database"), "type");
+  if (typeof type !== "string" || !SHARED_DATABASES.includes(type))
+    problems.push(
+      `Grafana's database is ${type ?? "sqlite3 (Grafana's default)"}: replicas share state only through ${SHARED_DATABASES.join(" or ")}`,
+    );
+  const peers = prop(prop(ini, "unified_alerting"), "ha_peers");
+  if (typeof peers !== "string" || peers.trim() === "")
+    problems.push(
+      "Grafana alerting has no [unified_alerting] ha_peers: every replica would send every notification",
+    );
+  const pdb = prop(values, "podDisruptionBudget");
+  if (prop(pdb, "minAvailable") === undefined && prop(pdb, "maxUnavailable") === undefined)
+    problems.push("Grafana has no PodDisruptionBudget: a node drain may evict every replica at once");
+  return problems;
+}
 
 /** Master-eligible nodes: node sets whose node.roles include master, or that leave roles unset (all roles). */
 export function masterNodes(spec: unknown): number {
@@ -58,7 +106,7 @@ export function masterNodes(spec: unknown): number {
 
 export const prodHighAvailability: StackValidationPolicy = {
   name: "prod-high-availability",
-  description: `Production runs at least ${PROD_MINIMUMS.prometheusReplicas} Prometheus and ${PROD_MINIMUMS.alertmanagerReplicas} Alertmanager replicas and ${PROD_MINIMUMS.elasticsearchMasters} Elasticsearch master-eligible nodes.`,
+  description: `Production runs at least ${PROD_MINIMUMS.prometheusReplicas} Prometheus and ${PROD_MINIMUMS.alertmanagerReplicas} Alertmanager replicas, ${PROD_MINIMUMS.elasticsearchMasters} Elasticsearch master-eligible nodes, and ${PROD_MINIMUMS.grafanaReplicas} Grafana replicas on a shared PostgreSQL or MySQL database with alerting HA peers and a PodDisruptionBudget; its RDS databases are Multi-AZ.`,
   enforcementLevel: "mandatory",
   ...productionConfig,
   validateStack: (args, reportViolation) => {
@@ -79,6 +127,13 @@ export const prodHighAvailability: StackValidationPolicy = {
             r.urn,
           );
       }
+      if (r.type === HELM_RELEASE && chartOf(r) === GRAFANA_CHART)
+        for (const p of grafanaAvailabilityProblems(valuesOf(r))) report(`${r.name}: ${p}`, r.urn);
+      if (r.type === RDS_INSTANCE && known(() => r.props.multiAz) !== true)
+        report(
+          `${r.name}: the RDS instance is not Multi-AZ (multiAz: true): losing its Availability Zone loses the database`,
+          r.urn,
+        );
       if (r.type === ELASTICSEARCH) {
         const masters = masterNodes(known(() => r.props.spec));
         if (masters < PROD_MINIMUMS.elasticsearchMasters)
@@ -94,17 +149,28 @@ export const prodHighAvailability: StackValidationPolicy = {
 export const prodStatefulProtected: StackValidationPolicy = {
   name: "prod-stateful-protected",
   description:
-    "In production every stateful resource (S3 buckets, Object Lock, KMS keys, Elasticsearch, volumes, Sentry projects, the Prometheus release) is protected against deletion.",
+    "In production every stateful resource (S3 buckets, Object Lock, KMS keys, RDS databases, Elasticsearch, volumes, Sentry projects, the Prometheus release, a Grafana release on a volume) is protected against deletion; an RDS database also has deletion protection and takes a final snapshot.",
   enforcementLevel: "mandatory",
   ...productionConfig,
   validateStack: (args, reportViolation) => {
     const report = dedupe(reportViolation);
     for (const r of productionResources(args)) {
-      const stateful =
-        STATEFUL_TYPES.includes(r.type) ||
-        (r.type === HELM_RELEASE && STATEFUL_CHARTS.includes(String(chartOf(r))));
+      const stateful = STATEFUL_TYPES.includes(r.type) || (r.type === HELM_RELEASE && releaseHoldsData(r));
       if (stateful && !r.opts.protect)
         report(`${r.type} ${r.name} holds data but is not protected (protect: true) in production`, r.urn);
+      // Pulumi's protect guards against `pulumi destroy`; these guard against everything else.
+      if (r.type === RDS_INSTANCE || r.type === RDS_CLUSTER) {
+        if (known(() => r.props.deletionProtection) !== true)
+          report(
+            `${r.type} ${r.name} has no deletion protection (deletionProtection: true) in production`,
+            r.urn,
+          );
+        if (known(() => r.props.skipFinalSnapshot) === true)
+          report(
+            `${r.type} ${r.name} skips its final snapshot (skipFinalSnapshot: true): deleting it loses its data`,
+            r.urn,
+          );
+      }
     }
   },
 };

@@ -19,6 +19,7 @@ export const SDKS = [
   "@pulumiverse/grafana",
   "@pulumiverse/sentry",
   "@pulumi/pagerduty",
+  "@pulumi/random",
 ];
 // Providers load their modules lazily: touching every export loads what the program can use.
 const FLOOR = `for (const m of ${JSON.stringify(SDKS)}) { const x = require(m); for (const k of Object.keys(x)) x[k]; }`;

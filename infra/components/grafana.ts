@@ -13,6 +13,7 @@ import {
   elasticsearchReaderPassword,
   folderArgs,
   folders,
+  grafanaDatabase,
   grafanaNamespace,
   grafanaRelease,
   grafanaUrl,
@@ -23,6 +24,7 @@ import {
   renderDashboards,
   smtpSecret,
 } from "../generators/grafana";
+import { GrafanaDatabase } from "./grafana-database";
 import { integrationKeyValues } from "./pagerduty";
 import { type RefValues, secretValues, wire } from "./refs";
 
@@ -65,14 +67,16 @@ export class Grafana extends pulumi.ComponentResource {
     namespace: string;
     dashboards: string[];
     dataSources: string[];
+    /** Grafana's RDS database, when the stack has one. */
+    database?: GrafanaDatabase["outputs"];
   };
 
   constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:grafana:Grafana", name, {}, opts);
     const { config } = args;
     const child = { parent: this };
-    // Grafana's database (users, alert state, annotations) is on the release's volume: deleting
-    // the namespace would delete the retained release's volume with it.
+    // Grafana's data is on the release's volume (SQLite) or reached through Secrets in it (the
+    // database): deleting the namespace would delete the retained release and its volume with it.
     const stateful = { parent: this, protect: config.production, retainOnDelete: config.production };
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, grafanaNamespace(config), stateful);
     const refs: RefValues = {
@@ -86,10 +90,20 @@ export class Grafana extends pulumi.ComponentResource {
     };
     const admin = new k8s.core.v1.Secret(`${name}-admin`, wire(adminSecret(config), refs), child);
     const smtp = new k8s.core.v1.Secret(`${name}-smtp`, wire(smtpSecret(config), refs), child);
-    const release = new k8s.helm.v3.Release(`${name}-release`, wire(grafanaRelease(config), refs), {
-      ...stateful,
-      dependsOn: [admin, smtp],
-    });
+    // Grafana's data (users, alert state, annotations): in its PostgreSQL database when the stack
+    // has one (production), else in SQLite on the release's volume.
+    const dbSpec = grafanaDatabase(config);
+    const database = dbSpec
+      ? new GrafanaDatabase(`${name}-database`, { config, spec: dbSpec, namespace: ns.metadata.name }, child)
+      : undefined;
+    const release = new k8s.helm.v3.Release(
+      `${name}-release`,
+      wire(grafanaRelease(config), {
+        ...refs,
+        ...(database ? { databaseEndpoint: database.outputs.endpoint } : {}),
+      }),
+      { ...stateful, dependsOn: [admin, smtp, ...(database ? [database.secret] : [])] },
+    );
 
     // The provider reaches the release just deployed: its public host, or its in-cluster Service.
     const url = pulumi.output(grafanaUrl(config));
@@ -165,6 +179,7 @@ export class Grafana extends pulumi.ComponentResource {
       namespace: config.grafana.namespace,
       dashboards: dashboards.map((d) => d.uid),
       dataSources: specs.map((s) => s.uid),
+      ...(database ? { database: database.outputs } : {}),
     };
     this.registerOutputs(this.outputs);
   }

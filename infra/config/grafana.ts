@@ -2,6 +2,11 @@ import { z } from "zod";
 import { logsName } from "../catalog/log-schema";
 import { GRAFANA_CHART } from "../versions";
 import { byteQuantity, dnsName, fieldPath, hostname, k8sSubdomain } from "./common";
+import { grafanaDatabaseSchema } from "./grafana-database";
+
+/** Grafana on SQLite: one replica on its volume of this size unless `storageSize` says otherwise. */
+export const DEFAULT_SQLITE_STORAGE = "10Gi";
+export const MAX_GRAFANA_REPLICAS = 10;
 
 /** Built-in Elasticsearch and ECK users: a role of ours must never be bound to them. */
 const RESERVED_ES_USERS = [
@@ -43,9 +48,16 @@ export const grafanaSchema = z
     ingressClassName: k8sSubdomain
       .default("nginx")
       .meta({ description: "Ingress class of Grafana's Ingress (used only with `hostname`)." }),
-    storageSize: byteQuantity.default("10Gi").meta({
+    storageSize: byteQuantity.optional().meta({
+      description: `Size of the persistent volume for Grafana's SQLite database (users, alert state, annotations); default ${DEFAULT_SQLITE_STORAGE}. Only without \`database\`, which replaces the volume.`,
+    }),
+    replicas: z.number().int().min(1).max(MAX_GRAFANA_REPLICAS).optional().meta({
       description:
-        "Size of the persistent volume for Grafana's SQLite database (users, alert state, annotations).",
+        "Grafana replicas: default 2 with `database` (spread over nodes, a PodDisruptionBudget keeping one up, alert notifications deduplicated over `ha_peers`), else 1. More than one needs `database`: SQLite on a ReadWriteOnce volume serves one pod.",
+    }),
+    database: grafanaDatabaseSchema.optional().meta({
+      description:
+        "Grafana's PostgreSQL database on Amazon RDS, created by the program (Multi-AZ, KMS-encrypted, its password generated), in place of SQLite on a volume; required in production. Unset: one replica on SQLite.",
     }),
     logs: z
       .strictObject({
@@ -71,5 +83,38 @@ export const grafanaSchema = z
         "Add a Sentry data source (plugin `grafana-sentry-datasource`) for the frontend dashboard's page loads, JavaScript errors and Web Vitals. It reads `sentry.organization` and `sentry.baseUrl`, with the secret `sentryAuthToken`.",
     }),
   })
+  .superRefine((g, ctx) => {
+    if (g.database !== undefined && g.storageSize !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["storageSize"],
+        message: "Grafana keeps its data in `database`, on no volume: remove storageSize",
+      });
+    if (g.database === undefined && (g.replicas ?? 1) > 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["replicas"],
+        message: "more than one replica needs `database`: SQLite on a ReadWriteOnce volume serves one pod",
+      });
+  })
   .prefault({});
 export type GrafanaConfig = z.infer<typeof grafanaSchema>;
+
+/** Production runs Grafana highly available: on the database, with two replicas at least. */
+export function grafanaProductionProblems(
+  grafana: GrafanaConfig,
+  production: boolean,
+): { path: string[]; message: string }[] {
+  if (!production) return [];
+  if (grafana.database === undefined)
+    return [
+      {
+        path: ["grafana", "database"],
+        message:
+          "production runs Grafana on a PostgreSQL database (set subnets and securityGroupIds), so that it survives losing a pod",
+      },
+    ];
+  if (grafana.replicas !== undefined && grafana.replicas < 2)
+    return [{ path: ["grafana", "replicas"], message: "production needs at least 2 Grafana replicas" }];
+  return [];
+}

@@ -1,3 +1,4 @@
+import { databaseRegionProblems } from "./grafana-database";
 import { PROJECT, type StackConfig, stackConfigSchema } from "./schema";
 import { ALWAYS_REQUIRED, SECRET_KEYS, type StackSecrets } from "./secrets";
 
@@ -123,6 +124,10 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
       }
     }
   }
+  // The AWS provider's region is not ours to parse, but the database's subnets must be in it.
+  if (result.success)
+    for (const p of databaseRegionProblems(result.data.grafana.database, raw["aws:region"]))
+      problems.push(`${PROJECT}:grafana.database.subnets: ${p}`);
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const config: Record<string, unknown> = { ...result.data };
   const given: Partial<Record<string, string>> = {};

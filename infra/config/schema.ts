@@ -3,7 +3,7 @@ import { alertingSchema } from "./alerting";
 import { archiveSchema } from "./archive";
 import { singleLine, token, webUrl } from "./common";
 import { frontendSchema } from "./frontend";
-import { grafanaSchema } from "./grafana";
+import { DEFAULT_SQLITE_STORAGE, grafanaProductionProblems, grafanaSchema } from "./grafana";
 import { kubernetesSchema } from "./kubernetes";
 import { loggingProductionProblems, loggingSchema } from "./logging";
 import { metricsSchema } from "./metrics";
@@ -213,6 +213,19 @@ export const stackConfigSchema = stackConfigObject
       },
     ),
   )
+  // Production's Grafana needs a grafana section that parsed.
+  .check(
+    z.superRefine(
+      (cfg: z.output<typeof stackConfigObject>, ctx) => {
+        for (const p of grafanaProductionProblems(cfg.grafana, cfg.production))
+          ctx.addIssue({ code: "custom", ...p });
+      },
+      {
+        when: (payload) =>
+          !payload.issues.some((i) => ["grafana", "production"].includes(String(i.path?.[0]))),
+      },
+    ),
+  )
   .transform(resolveDefaults);
 
 /**
@@ -220,7 +233,7 @@ export const stackConfigSchema = stackConfigObject
  * so that generators read one value and never decide a default themselves.
  */
 function resolveDefaults(cfg: z.output<typeof stackConfigObject>) {
-  const { metrics, production } = cfg;
+  const { metrics, production, grafana } = cfg;
   const nr = cfg.frontend.newRelic;
   return {
     ...cfg,
@@ -237,6 +250,12 @@ function resolveDefaults(cfg: z.output<typeof stackConfigObject>) {
         ...metrics.alertmanager,
         replicas: metrics.alertmanager.replicas ?? (production ? 3 : 1),
       },
+    },
+    grafana: {
+      ...grafana,
+      // With a database: two replicas, no volume. Without: one replica on SQLite on a volume.
+      replicas: grafana.replicas ?? (grafana.database ? 2 : 1),
+      storageSize: grafana.database ? undefined : (grafana.storageSize ?? DEFAULT_SQLITE_STORAGE),
     },
     frontend: {
       ...cfg.frontend,

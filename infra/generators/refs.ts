@@ -23,6 +23,9 @@ export type DerivedSecret =
   | "esHttpCaPem"
   /** `GenieKey <opsgenieApiKey>`: the header New Relic's webhook to Opsgenie sends. */
   | "opsgenieAuthorization"
+  /** Grafana's database password and its `secret_key`, generated once (random provider). */
+  | "grafanaDatabasePassword"
+  | "grafanaSecretKey"
   /** `Bearer <slackBotToken>`: the header New Relic's webhook to Slack's chat.postMessage sends. */
   | "slackAuthorization"
   /** A team's managed PagerDuty Events API v2 integration key (alerting.pagerduty.managed). */

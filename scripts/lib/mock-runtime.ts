@@ -13,7 +13,16 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
       : `arn:aws:${args.type.split(/[:/]/)[1]}:us-east-1:123456789012:${args.name}`;
     if (args.type === "aws:s3/bucket:Bucket") state.bucket ??= physical;
     if (args.type === "aws:kms/key:Key") state.keyId ??= `${args.name}-key-id`;
+    // RDS names what Pulumi auto-names; the endpoint is `address:port`, as RDS reports it.
+    if (args.type === "aws:rds/subnetGroup:SubnetGroup") state.name ??= `${args.name}-name`;
+    if (args.type === "aws:rds/instance:Instance") {
+      state.identifier ??= `${args.name}-identifier`;
+      state.address ??= `${state.identifier}.offline.us-east-1.rds.amazonaws.com`;
+      state.endpoint ??= `${state.address}:${args.inputs.port ?? 5432}`;
+    }
   }
+  // A generated value that says it is one (the real provider draws it at random; a secret output).
+  if (args.type === "random:index/randomPassword:RandomPassword") state.result ??= `mock-random-${args.name}`;
   // Sentry's numeric team id, which email actions target (the slug is not accepted there).
   if (args.type === "sentry:index/sentryTeam:SentryTeam") state.internalId ??= `${args.name}-internal-id`;
   // PagerDuty computes these; fake ones show the wiring (the key is a secret in the render).
@@ -88,6 +97,25 @@ export interface MockAnswers {
   calls?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
+/**
+ * `aws.ec2.getSubnet` in the offline account: the subnet is where the stack's config says
+ * (grafana.database.subnets), in one VPC; a subnet the config does not name is in no known zone.
+ */
+function mockSubnet(
+  inputs: Record<string, unknown>,
+  config: Record<string, string>,
+): Record<string, unknown> {
+  const id = String(inputs.id);
+  let zone = "unknown";
+  for (const [key, value] of Object.entries(config))
+    if (key.endsWith(":grafana")) {
+      const subnets = (JSON.parse(value) as { database?: { subnets?: { id: string; zone: string }[] } })
+        .database?.subnets;
+      zone = subnets?.find((s) => s.id === id)?.zone ?? zone;
+    }
+  return { id, availabilityZone: zone, vpcId: "vpc-0offline000000000", cidrBlock: "10.0.0.0/24" };
+}
+
 interface RegisterRequest {
   getType(): string;
   getName(): string;
@@ -146,7 +174,13 @@ export async function installMockRuntime(
         lookups.push(args.token);
         if (absent.has(args.token))
           throw new Error(`${args.token}: couldn't find resource ${JSON.stringify(args.inputs)}`);
-        return answers.calls?.[args.token] ?? CALLS[args.token]?.(args.inputs) ?? {};
+        return (
+          answers.calls?.[args.token] ??
+          (args.token === "aws:ec2/getSubnet:getSubnet"
+            ? mockSubnet(args.inputs, config)
+            : CALLS[args.token]?.(args.inputs)) ??
+          {}
+        );
       },
     },
     project,

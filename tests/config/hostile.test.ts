@@ -231,6 +231,62 @@ const REJECTED: [string, string, Json][] = [
   ["frontend.newRelic.appName", "frontend.newRelic.appName", "web\nfrontend"],
 ];
 
+const subnets = (...zones: string[]) =>
+  zones.map((zone, i) => ({ id: `subnet-0a1b2c3d4e5f600${i.toString(16).padStart(2, "0")}`, zone }));
+
+// Grafana's database and replicas, on the prod stack (which has a database): [key, path, bad value]
+const REJECTED_PROD: [string, string, Json][] = [
+  // Multi-AZ needs two zones; RDS refuses a subnet group in one zone, so the schema does first.
+  ["grafana.database.subnets", "grafana.database.subnets", subnets("us-east-1a", "us-east-1a")],
+  ["grafana.database.subnets", "grafana.database.subnets", subnets("us-east-1a")],
+  ["grafana.database.subnets", "grafana.database.subnets", subnets("us-east-1a", "eu-west-1b")],
+  ["grafana.database.subnets", "grafana.database.subnets", subnets(...Array(21).fill("us-east-1a"))],
+  [
+    "grafana.database.subnets[1].id",
+    "grafana.database.subnets",
+    [
+      { id: "subnet-0a1b2c3d4e5f60001", zone: "us-east-1a" },
+      { id: "subnet-0a1b2c3d4e5f60001", zone: "us-east-1b" },
+    ],
+  ],
+  ["grafana.database.subnets[0].id", "grafana.database.subnets.0.id", "subnet-xyz"],
+  ["grafana.database.subnets[0].id", "grafana.database.subnets.0.id", "sg-0a1b2c3d4e5f60001"],
+  ["grafana.database.subnets[0].zone", "grafana.database.subnets.0.zone", "us-east-1"],
+  ["grafana.database.subnets[0].zone", "grafana.database.subnets.0.zone", "use1-az1"],
+  ["grafana.database.subnets[0].cidr", "grafana.database.subnets.0.cidr", "10.0.0.0/24"],
+  ["grafana.database.securityGroupIds", "grafana.database.securityGroupIds", []],
+  ["grafana.database.securityGroupIds[0]", "grafana.database.securityGroupIds", ["sg-123"]],
+  [
+    "grafana.database.securityGroupIds[1]",
+    "grafana.database.securityGroupIds",
+    ["sg-0123456789abcdef0", "sg-0123456789abcdef0"],
+  ],
+  [
+    "grafana.database.securityGroupIds",
+    "grafana.database.securityGroupIds",
+    Array.from({ length: 6 }, (_, i) => `sg-0123456789abcdef${i}`),
+  ],
+  ["grafana.database.instanceClass", "grafana.database.instanceClass", "t4g.medium"],
+  ["grafana.database.instanceClass", "grafana.database.instanceClass", "db.t4g.medium; drop"],
+  ["grafana.database.allocatedStorageGb", "grafana.database.allocatedStorageGb", 10],
+  ["grafana.database.allocatedStorageGb", "grafana.database.allocatedStorageGb", 20.5],
+  ["grafana.database.allocatedStorageGb", "grafana.database.allocatedStorageGb", 70000],
+  // Storage autoscaling's ceiling must be 10% above the allocation (prod allocates 20 GiB).
+  ["grafana.database.maxAllocatedStorageGb", "grafana.database.maxAllocatedStorageGb", 21],
+  ["grafana.database.backupRetentionDays", "grafana.database.backupRetentionDays", 0],
+  ["grafana.database.backupRetentionDays", "grafana.database.backupRetentionDays", 36],
+  // The engine is pinned in infra/versions.ts, and the identifier is Pulumi's, so neither is a key.
+  ["grafana.database.engineVersion", "grafana.database.engineVersion", "16"],
+  ["grafana.database.identifier", "grafana.database.identifier", "grafana"],
+  ["grafana.replicas", "grafana.replicas", 1],
+  ["grafana.replicas", "grafana.replicas", 0],
+  ["grafana.replicas", "grafana.replicas", 11],
+  ["grafana.replicas", "grafana.replicas", 2.5],
+  ["grafana.replicas", "grafana.replicas", "2"],
+  // A volume size beside the database would mean nothing.
+  ["grafana.storageSize", "grafana.storageSize", "20Gi"],
+];
+
 describe("values the schema refuses, naming the key", () => {
   it.each(REJECTED)("%s = %j", (key, path, value) => {
     const found = problems(path, value);
@@ -239,6 +295,49 @@ describe("values the schema refuses, naming the key", () => {
       found.some((p) => p.startsWith(`${keyText(key)}:`)),
       found.join("\n"),
     ).toBe(true);
+  });
+
+  it.each(REJECTED_PROD)("prod: %s = %j", (key, path, value) => {
+    const found = problems(path, value, "prod");
+    expect(found.join("\n"), `accepted: ${JSON.stringify(value)}`).not.toBe("");
+    expect(
+      found.some((p) => p.startsWith(`${keyText(key)}:`)),
+      found.join("\n"),
+    ).toBe(true);
+  });
+
+  it("refuses several Grafana replicas without a database, and a production stack without one", () => {
+    expect(problems("grafana.replicas", 2)).toEqual([
+      expect.stringMatching(/^observability:grafana\.replicas: more than one replica needs `database`/),
+    ]);
+    const file = readStackFile("prod");
+    const grafana = JSON.parse(file.config[`${PROJECT}:grafana`]!) as Record<string, Json>;
+    delete grafana.database;
+    delete grafana.replicas;
+    file.config[`${PROJECT}:grafana`] = JSON.stringify(grafana);
+    expect(configProblems(file.config, new Set(file.secretKeys))).toEqual([
+      expect.stringMatching(
+        /^observability:grafana\.database: production runs Grafana on a PostgreSQL database/,
+      ),
+    ]);
+  });
+
+  it("refuses subnets outside the stack's aws:region", () => {
+    const file = withValue("grafana.database.subnets", subnets("eu-west-1a", "eu-west-1b"), "prod");
+    expect(configProblems(file.config, file.secretKeys)).toEqual([
+      "observability:grafana.database.subnets: expected subnets in the stack's region aws:region us-east-1; found eu-west-1",
+    ]);
+    file.config["aws:region"] = "eu-west-1";
+    expect(configProblems(file.config, file.secretKeys)).toEqual([]);
+  });
+
+  it("accepts the edges: two zones, the largest counts, the ceiling exactly 10% above", () => {
+    expect(problems("grafana.database.subnets", subnets("us-east-1a", "us-east-1b"), "prod")).toEqual([]);
+    const twenty = Array.from({ length: 20 }, (_, i) => `us-east-1${"ab"[i % 2]}`);
+    expect(problems("grafana.database.subnets", subnets(...twenty), "prod")).toEqual([]);
+    expect(problems("grafana.database.maxAllocatedStorageGb", 22, "prod")).toEqual([]);
+    expect(problems("grafana.replicas", 10, "prod")).toEqual([]);
+    expect(problems("grafana.database.backupRetentionDays", 35, "prod")).toEqual([]);
   });
 });
 

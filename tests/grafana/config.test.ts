@@ -11,6 +11,8 @@ describe("grafana config", () => {
       namespace: "grafana",
       chartVersion: GRAFANA_CHART.version,
       ingressClassName: "nginx",
+      // No database: one replica on SQLite on a volume.
+      replicas: 1,
       storageSize: "10Gi",
       logs: { indexPattern: "logs-*", timeField: "@timestamp", username: "grafana-reader" },
       sentryDataSource: true,

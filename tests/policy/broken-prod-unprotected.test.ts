@@ -12,7 +12,7 @@ describe("broken variant: prod stack rendered with production: false", () => {
     result = await runPolicies(ALL_POLICIES, withStackResource(rendered), "prod");
   });
 
-  it("fails prod-stateful-protected for buckets, Object Lock, the KMS key, Elasticsearch, Prometheus and Sentry", () => {
+  it("fails prod-stateful-protected for buckets, Object Lock, the KMS keys, the database, Elasticsearch, Prometheus and Sentry", () => {
     const flagged = mandatory(result)
       .filter((l) => l.startsWith("prod-stateful-protected:"))
       .map((l) =>
@@ -27,10 +27,17 @@ describe("broken variant: prod stack rendered with production: false", () => {
         "aws:s3/bucket:Bucket log-archive-access-logs",
         "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration log-archive-audit-object-lock",
         "aws:kms/key:Key log-archive-key",
+        "aws:kms/key:Key grafana-database-key",
+        "aws:rds/instance:Instance grafana-database",
         "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch logging-elasticsearch",
         "kubernetes:helm.sh/v3:Release metrics-kps",
         "sentry:index/sentryProject:SentryProject sentry-backend",
       ]),
+    );
+  });
+  it("fails prod-stateful-protected for the database's deletion protection too", () => {
+    expect(mandatory(result)).toContain(
+      "prod-stateful-protected: aws:rds/instance:Instance grafana-database has no deletion protection (deletionProtection: true) in production",
     );
   });
   it("reports nothing outside the prod policies", () => {

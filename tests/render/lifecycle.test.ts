@@ -84,13 +84,15 @@ describe.each(STACKS)("order and lifecycle of %s", (stack) => {
     ])
       expect(where).toMatch(expected);
     for (const [path, spec] of claims) expect(spec.storageClassName, path).toBe(sc);
-    // The Grafana chart's claim is made from `persistence`.
+    // The Grafana chart's claim is made from `persistence`; with a database (prod) it has none.
     const persistence = (
       one(result(), "kubernetes:helm.sh/v3:Release", "grafana-release").inputs.values as {
-        persistence: { enabled: boolean; type: string; storageClassName?: string };
+        persistence: { enabled: boolean; type?: string; storageClassName?: string };
       }
     ).persistence;
-    expect(persistence).toMatchObject({ enabled: true, type: "pvc", storageClassName: sc });
+    if (persistence.enabled) expect(persistence).toMatchObject({ type: "pvc", storageClassName: sc });
+    else
+      expect(result().config.grafana.database, "Grafana without a volume needs its database").toBeDefined();
   });
 
   it("starts Logstash and Filebeat only after the settings Job, which applies no optional step", () => {

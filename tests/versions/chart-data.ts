@@ -236,6 +236,18 @@ export const PASSTHROUGH: Readonly<Record<string, Readonly<Record<string, Passth
       kind: "field",
       why: "the Deployment's spec.strategy, a Kubernetes DeploymentStrategy the chart copies as it is (toYaml)",
     },
+    affinity: {
+      kind: "map",
+      why: "the pod's spec.affinity, a Kubernetes Affinity the chart copies as it is (toYaml through tpl)",
+    },
+    envValueFrom: {
+      kind: "map",
+      why: "extra env of the Grafana container: the names are ours (GF_<SECTION>_<KEY>), each value a Kubernetes EnvVarSource the chart copies",
+    },
+    podDisruptionBudget: {
+      kind: "map",
+      why: "the PodDisruptionBudget's spec: the chart reads minAvailable, maxUnavailable and unhealthyPodEvictionPolicy from it (listed in the comment below the key)",
+    },
   },
 };
 

@@ -80,6 +80,8 @@ interface Dep {
   depName: string;
   currentValue: string;
   datasource: string;
+  /** What the datasource looks up when it is not depName (aws-rds: a DescribeDBEngineVersions filter). */
+  packageName?: string;
   registryUrl?: string;
   /** Offset of the version in the file. */
   at: number;
@@ -120,6 +122,7 @@ function extract(m: CustomManager, file: string, content: string): Dep[] {
       depName: m.depNameTemplate ?? x.groups?.depName ?? "",
       currentValue: x.groups?.currentValue ?? "",
       datasource: m.datasourceTemplate ?? x.groups?.datasource ?? "",
+      packageName: x.groups?.packageName,
       registryUrl: m.registryUrlTemplate ?? x.groups?.registryUrl,
       at: x.indices?.groups?.currentValue?.[0] ?? -1,
     })),
@@ -133,6 +136,7 @@ interface PackageRule {
   matchUpdateTypes?: string[];
   groupName?: string;
   enabled?: boolean;
+  extractVersion?: string;
 }
 
 /** The package rules that apply to a dependency, as Renovate matches names, datasources and files. */
@@ -150,7 +154,14 @@ const found: Dep[] = managers.flatMap((m) =>
 );
 
 /** A pin in code: an exported object with a `version` or `tag`. */
-type Pin = { version?: string; tag?: string; chart?: string; repo?: string; repository?: string };
+type Pin = {
+  version?: string;
+  tag?: string;
+  chart?: string;
+  repo?: string;
+  repository?: string;
+  engine?: string;
+};
 const codePins = Object.entries(versions)
   .map(([name, v]) => [name, v as Pin] as const)
   .filter(([, v]) => typeof v.version === "string" || typeof v.tag === "string");
@@ -203,7 +214,11 @@ describe("Renovate's custom managers", () => {
     if (pin.chart)
       expect(dep).toMatchObject({ datasource: "helm", depName: pin.chart, registryUrl: pin.repo });
     else if (pin.repository) expect(dep).toMatchObject({ datasource: "docker", depName: pin.repository });
-    else expect(dep.datasource).toBe("docker");
+    else if (pin.engine) {
+      // aws-rds looks versions up with a DescribeDBEngineVersions filter, given as packageName.
+      expect(dep).toMatchObject({ datasource: "aws-rds", depName: pin.engine });
+      expect(JSON.parse(dep.packageName ?? "null")).toEqual([{ Name: "engine", Values: [pin.engine] }]);
+    } else expect(dep.datasource).toBe("docker");
   });
 
   it("find the Renovate schema the tests validate against", () => {
@@ -263,6 +278,25 @@ describe("Renovate's custom managers", () => {
   it("put every pin in a group of its concern", () => {
     for (const dep of found.filter((d) => d.datasource !== "npm"))
       expect(rulesFor(dep).find((r) => r.groupName)?.groupName, `${dep.file}: ${dep.depName}`).toBeDefined();
+  });
+
+  it("read the RDS engine's versions as majors, the form of its pin, in the grafana group", () => {
+    const deps = found.filter((d) => d.datasource === "aws-rds");
+    expect(deps).toHaveLength(1);
+    const dep = deps[0]!;
+    expect(dep.currentValue).toMatch(/^\d+$/);
+    const rules = rulesFor(dep);
+    const extract = rules.find((r) => r.extractVersion)?.extractVersion;
+    expect(extract, "an extractVersion for aws-rds").toBeDefined();
+    expect(extract!).not.toMatch(NOT_RE2);
+    const major = (v: string) => new RegExp(extract!).exec(v)?.groups?.version;
+    // What DescribeDBEngineVersions returns for postgres: major.minor.
+    expect(["16.9", "17.2", "17.10", "18.1"].map(major)).toEqual(["16", "17", "17", "18"]);
+    expect(major(`${dep.currentValue}.4`)).toBe(dep.currentValue);
+    const chart = found.find((d) => d.file === "infra/versions.ts" && d.depName === "grafana")!;
+    expect(rules.find((r) => r.groupName)?.groupName).toBe(
+      rulesFor(chart).find((r) => r.groupName)?.groupName,
+    );
   });
 
   it("group the Elasticsearch client with the Stack, whose minor it must match", () => {

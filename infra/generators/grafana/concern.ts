@@ -1,9 +1,10 @@
 import type { Concern } from "../../artifacts";
 import { json } from "../../artifacts";
 import { maintenanceMuteTiming } from "./alerting";
+import { grafanaAvailabilitySummary } from "./availability";
 import { renderDashboards } from "./dashboards";
 import { dataSources, defaultUpstreams } from "./datasources";
-import { grafanaUrl } from "./release";
+import { GRAFANA_RELEASE, grafanaUrl } from "./release";
 
 export const grafanaConcern: Concern = {
   name: "grafana",
@@ -24,6 +25,8 @@ export const grafanaConcern: Concern = {
       "## Grafana",
       "",
       `Grafana (chart \`grafana\` ${config.grafana.chartVersion}) in namespace \`${config.grafana.namespace}\`, managed at ${grafanaUrl(config)}. Data sources: ${sources.join(", ")}. Contact points and the notification policy route as in the table at the top.`,
+      "",
+      grafanaAvailabilitySummary(config, GRAFANA_RELEASE),
       "",
       "| Dashboard | Title | Folder |",
       "|---|---|---|",

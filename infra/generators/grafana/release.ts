@@ -3,6 +3,7 @@ import type { StackConfig } from "../../config";
 import { managedLabels } from "../labels";
 import { ref, secretRef } from "../refs";
 import { GRAFANA_CHART } from "../../versions";
+import { grafanaAvailabilityValues, grafanaIniAvailability } from "./availability";
 import { requiredPlugins } from "./datasources";
 
 /** Names of the Grafana release and the Kubernetes Secrets it reads credentials from. */
@@ -20,10 +21,11 @@ export function grafanaUrl(config: Pick<StackConfig, "grafana">): string {
 }
 
 /**
- * Helm values for the `grafana` chart. No credential appears here: the admin login and the SMTP
- * login come from Kubernetes Secrets (`admin.existingSecret`, `smtp.existingSecret`). Data sources,
- * dashboards and alerting are not provisioned through the chart: the Pulumi provider manages them,
- * so that a change shows in `pulumi preview`.
+ * Helm values for the `grafana` chart. No credential appears here: the admin login, the SMTP login
+ * and the database password come from Kubernetes Secrets (`admin.existingSecret`,
+ * `smtp.existingSecret`, `envValueFrom`). Data sources, dashboards and alerting are not
+ * provisioned through the chart: the Pulumi provider manages them, so that a change shows in
+ * `pulumi preview`.
  */
 export function grafanaValues(
   config: Pick<StackConfig, "grafana" | "alerting" | "environment" | "production" | "kubernetes">,
@@ -31,20 +33,8 @@ export function grafanaValues(
   const g = config.grafana;
   return {
     admin: { existingSecret: ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
-    // SQLite on a volume: one replica is the supported layout without an external database.
-    replicas: 1,
-    // The volume is ReadWriteOnce: a rolling update's new pod waits for the old one's volume (on
-    // another node it never attaches), and two Grafana versions must not share one SQLite file
-    // while the new one migrates it. Stop the old pod first. `rollingUpdate: null` removes the
-    // parameters the API server defaulted on an existing Deployment, which Recreate forbids.
-    deploymentStrategy: { type: "Recreate", rollingUpdate: null },
-    persistence: {
-      enabled: true,
-      size: g.storageSize,
-      type: "pvc",
-      // Named, not the cluster's default (EKS 1.30+ has none, and the atomic release would roll back).
-      storageClassName: config.kubernetes.storageClassName,
-    },
+    // Replicas, update strategy, storage, and with a database the HA objects (availability.ts).
+    ...grafanaAvailabilityValues(config, GRAFANA_RELEASE),
     plugins: requiredPlugins(config),
     smtp: { existingSecret: SMTP_SECRET, userKey: "user", passwordKey: "password" },
     "grafana.ini": {
@@ -59,7 +49,8 @@ export function grafanaValues(
         from_address: config.alerting.email.from,
         from_name: `Grafana ${config.environment}`,
       },
-      unified_alerting: { enabled: true },
+      // [database] and [unified_alerting], HA peers included (availability.ts).
+      ...grafanaIniAvailability(config, GRAFANA_RELEASE),
     },
     ingress: g.hostname
       ? {

@@ -1,4 +1,5 @@
 import type { StackConfig } from "../../config";
+import { databasePrerequisites } from "../grafana/database";
 
 /**
  * What the stack needs before its first `pulumi up` and does not create itself: cluster add-ons
@@ -149,6 +150,7 @@ export const PREREQUISITE_SOURCES: readonly PrerequisiteSource[] = [
   zoneLabels,
   privilegedPods,
   soleOperators,
+  databasePrerequisites,
 ];
 
 /** This stack's prerequisites. */
