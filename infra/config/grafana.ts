@@ -2,6 +2,12 @@ import { z } from "zod";
 import { logsName } from "../catalog/log-schema";
 import { GRAFANA_CHART } from "../versions";
 import { byteQuantity, dnsName, fieldPath, hostname, k8sSubdomain } from "./common";
+import {
+  albSchemeSchema,
+  grafanaDnsSchema,
+  grafanaEndpointProblems,
+  grafanaTlsSchema,
+} from "./grafana-endpoint";
 
 /** Built-in Elasticsearch and ECK users: a role of ours must never be bound to them. */
 const RESERVED_ES_USERS = [
@@ -38,11 +44,14 @@ export const grafanaSchema = z
       }),
     hostname: hostname.optional().meta({
       description:
-        "Public host name of Grafana: the chart's Ingress serves it and the Pulumi provider uses `https://<hostname>`. Unset: the provider uses the in-cluster Service URL, so `pulumi up` must run inside the cluster network.",
+        "Public host name of Grafana: an Ingress serves it and the Pulumi provider uses `https://<hostname>`; needs `tls` and `dns`. Unset: the provider uses the in-cluster Service URL, which resolves only inside the cluster, so `pulumi up` must run in a pod there (docs/design/grafana.md).",
     }),
     ingressClassName: k8sSubdomain
       .default("nginx")
       .meta({ description: "Ingress class of Grafana's Ingress (used only with `hostname`)." }),
+    tls: grafanaTlsSchema,
+    dns: grafanaDnsSchema,
+    albScheme: albSchemeSchema,
     storageSize: byteQuantity.default("10Gi").meta({
       description:
         "Size of the persistent volume for Grafana's SQLite database (users, alert state, annotations).",
@@ -70,6 +79,9 @@ export const grafanaSchema = z
       description:
         "Add a Sentry data source (plugin `grafana-sentry-datasource`) for the frontend dashboard's page loads, JavaScript errors and Web Vitals. It reads `sentry.organization` and `sentry.baseUrl`, with the secret `sentryAuthToken`.",
     }),
+  })
+  .superRefine((g, ctx) => {
+    for (const p of grafanaEndpointProblems(g)) ctx.addIssue({ code: "custom", ...p });
   })
   .prefault({});
 export type GrafanaConfig = z.infer<typeof grafanaSchema>;

@@ -33,8 +33,28 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
     args.type === "tls:index/locallySignedCert:LocallySignedCert"
   )
     state.certPem ??= pem("CERTIFICATE");
+  // An Ingress gets the address its controller would publish: an ALB's name for class alb, an
+  // NLB's (ingress-nginx behind one) otherwise, so the DNS record and its alias show in the render.
+  if (args.type === "kubernetes:networking.k8s.io/v1:Ingress") {
+    const spec = args.inputs.spec as { ingressClassName?: string } | undefined;
+    const hostname =
+      spec?.ingressClassName === "alb"
+        ? `${args.name}-mock-1234567890.us-east-1.elb.amazonaws.com`
+        : `${args.name}-mock-0123456789abcdef.elb.us-east-1.amazonaws.com`;
+    state.status ??= { loadBalancer: { ingress: [{ hostname }] } };
+  }
+  // A TLS Secret read from the cluster (Secret.get) carries a CA, as a private issuer's does.
+  if (args.type === "kubernetes:core/v1:Secret" && args.id !== undefined)
+    state.data ??= { "ca.crt": Buffer.from(pem("CERTIFICATE")).toString("base64") };
   return state;
 }
+
+/** The ELB hosted zones of aws.lb.getHostedZoneId: obvious fakes per load-balancer type. */
+const mockHostedZone = (inputs: Record<string, unknown>) => ({
+  id: inputs.loadBalancerType === "network" ? "ZMOCKNLBZONE" : "ZMOCKALBZONE",
+  region: inputs.region ?? "us-east-1",
+  loadBalancerType: inputs.loadBalancerType ?? "application",
+});
 
 const CALLS: Record<string, Record<string, unknown>> = {
   "aws:index/getCallerIdentity:getCallerIdentity": {
@@ -85,7 +105,10 @@ export async function installMockRuntime(
         id: (args.type === "aws:s3/bucket:Bucket" && (args.inputs.bucket as string)) || `${args.name}-id`,
         state: mockState(args),
       }),
-      call: (args) => CALLS[args.token] ?? {},
+      call: (args) =>
+        args.token === "aws:lb/getHostedZoneId:getHostedZoneId"
+          ? mockHostedZone(args.inputs)
+          : (CALLS[args.token] ?? {}),
     },
     project,
     stack,

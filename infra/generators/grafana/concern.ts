@@ -3,6 +3,7 @@ import { json } from "../../artifacts";
 import { maintenanceMuteTiming } from "./alerting";
 import { renderDashboards } from "./dashboards";
 import { dataSources, defaultUpstreams } from "./datasources";
+import { endpointSummary } from "./ingress";
 import { grafanaUrl } from "./release";
 
 export const grafanaConcern: Concern = {
@@ -24,6 +25,8 @@ export const grafanaConcern: Concern = {
       "## Grafana",
       "",
       `Grafana (chart \`grafana\` ${config.grafana.chartVersion}) in namespace \`${config.grafana.namespace}\`, managed at ${grafanaUrl(config)}. Data sources: ${sources.join(", ")}. Contact points and the notification policy route as in the table at the top.`,
+      "",
+      endpointSummary(config),
       "",
       "| Dashboard | Title | Folder |",
       "|---|---|---|",

@@ -3,4 +3,5 @@ export * from "./concern";
 export * from "./dashboards";
 export * from "./datasources";
 export * from "./folders";
+export * from "./ingress";
 export * from "./release";

@@ -55,14 +55,9 @@ export function grafanaValues(
       },
       unified_alerting: { enabled: true },
     },
-    ingress: g.hostname
-      ? {
-          enabled: true,
-          ingressClassName: g.ingressClassName,
-          hosts: [g.hostname],
-          tls: [{ secretName: "grafana-tls", hosts: [g.hostname] }],
-        }
-      : { enabled: false },
+    // The program creates the Ingress itself (ingress.ts): Pulumi then waits for its load-balancer
+    // address, which the DNS record and everything that calls Grafana depend on.
+    ingress: { enabled: false },
     resources: config.production
       ? { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }
       : { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
