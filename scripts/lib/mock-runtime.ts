@@ -73,6 +73,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getDependenciesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 interface MockMonitorLike {
@@ -128,6 +129,7 @@ export async function installMockRuntime(
           custom: req.getCustom(),
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
+          dependencies: req.getDependenciesList(),
           inputs: req.getObject()?.toJavaScript() ?? {},
         });
       }

@@ -32,11 +32,11 @@ export const EXTERNAL_DNS_PREFIXES = ["external-dns.kubernetes.io/", "external-d
 export const RECORD_TTL_SECONDS = 60;
 
 /**
- * The Grafana provider's own retries (`retries`, `retryWait`): bounded at 30 s per request for a
- * blip (a 502 while a pod restarts, a 429). Its transport retries transport errors as well as its
- * status codes (429, 5xx, 401, 412 by default, kept), but a wrong name or certificate does not heal
- * in seconds: the endpoint check waits for those, with a diagnosis. Without `retryWait` the wait
- * doubles from 2 s, so `retries: 10` made an unreachable Grafana fail after 34 minutes per request.
+ * The Grafana provider's own retries (`retries`, `retryWait` in seconds): for a blip such as a 502
+ * while a pod restarts or a 429, which its `retry_status_codes` cover (429 and 5xx by default).
+ * They are HTTP status codes: a name that does not resolve or a certificate that is not trusted
+ * has no status, and does not heal in seconds anyway. The endpoint check waits for those, and says
+ * which one failed.
  */
 export const GRAFANA_PROVIDER_RETRY = { retries: 6, retryWait: 5 } as const;
 
@@ -305,65 +305,116 @@ export function endpointCheck(config: Config): EndpointCheckSpec {
   };
 }
 
-/** A cluster add-on or account resource this stack's choices need, with how to check it is there. */
+/**
+ * How a prerequisite can be looked up before `pulumi up`: a Kubernetes object by API version,
+ * resource (plural) and name, or an IAM OIDC provider. Declared here in the shape of the
+ * prerequisites generator (generators/prerequisites), with which it is to be unified.
+ */
+export type PrerequisiteLookup =
+  | { kind: "kubernetes"; apiVersion: string; resource: string; name: string; namespace?: string }
+  | { kind: "aws-iam-oidc-provider"; arn: string; audience: string };
+
+/** Something outside this program that the stack's choices need, and how to check it is there. */
 export interface Prerequisite {
-  name: string;
-  reason: string;
-  check: string;
+  /** Stable identifier, unique in a stack's list. */
+  id: string;
+  what: string;
+  why: string;
+  /** The config keys (as in docs/configuration.md) that make this needed. */
+  configKeys: readonly string[];
+  /** A command an operator runs to check it, with what it prints when all is well. */
+  howToCheck: string;
+  lookup?: PrerequisiteLookup;
 }
 
 /**
- * What `grafana.hostname`, `grafana.tls` and `grafana.dns` need before `pulumi up`: for the list of
- * the cluster's prerequisites. Empty without a hostname (the in-cluster Service needs no add-on,
- * but `pulumi up` must then run inside the cluster).
+ * What Grafana's endpoint (`grafana.hostname`, `grafana.tls`, `grafana.dns`) needs before
+ * `pulumi up`: the ingress controller, the certificate's source, the DNS record's maker. Empty
+ * without a hostname (the in-cluster Service needs no add-on, but `pulumi up` must then run in a
+ * pod of the cluster). Pure: for the stack's list of prerequisites.
  */
-export function grafanaPrerequisites(config: Pick<StackConfig, "grafana">): Prerequisite[] {
+export function endpointPrerequisites(config: Pick<StackConfig, "grafana">): Prerequisite[] {
   const plan = endpointPlan(config);
   if (!plan.public) return [];
   const out: Prerequisite[] = [];
   const ns = config.grafana.namespace;
+  const ingressClass = (name: string): PrerequisiteLookup => ({
+    kind: "kubernetes",
+    apiVersion: "networking.k8s.io/v1",
+    resource: "ingressclasses",
+    name,
+  });
   out.push(
     plan.ingressClassName === ALB_INGRESS_CLASS
       ? {
-          name: `AWS Load Balancer Controller (IngressClass ${ALB_INGRESS_CLASS})`,
-          reason: `creates the ALB of Grafana's Ingress, with the ACM certificate, for ${plan.host}`,
-          check: `kubectl get ingressclass ${ALB_INGRESS_CLASS} && kubectl -n kube-system get deployment aws-load-balancer-controller`,
+          id: "aws-load-balancer-controller",
+          what: `AWS Load Balancer Controller, with its IngressClass ${ALB_INGRESS_CLASS}`,
+          why: `creates the ALB of Grafana's Ingress for ${plan.host}, with the ACM certificate on its HTTPS listener`,
+          configKeys: ["grafana.ingressClassName", "grafana.tls.source"],
+          howToCheck: `kubectl get ingressclass ${ALB_INGRESS_CLASS} -o jsonpath='{.spec.controller}' (ingress.k8s.aws/alb)`,
+          lookup: ingressClass(ALB_INGRESS_CLASS),
         }
       : {
-          name: `ingress controller of IngressClass ${plan.ingressClassName}`,
-          reason: `serves Grafana's Ingress for ${plan.host} with its TLS Secret`,
-          check: `kubectl get ingressclass ${plan.ingressClassName}`,
+          id: "grafana-ingress-class",
+          what: `an ingress controller serving IngressClass ${plan.ingressClassName}`,
+          why: `serves Grafana's Ingress for ${plan.host} with its TLS Secret, behind a load balancer that publishes its address in the Ingress's status`,
+          configKeys: ["grafana.ingressClassName"],
+          howToCheck: `kubectl get ingressclass ${plan.ingressClassName}`,
+          lookup: ingressClass(plan.ingressClassName),
         },
   );
   if (plan.tls.source === "cert-manager")
     out.push({
-      name: `cert-manager with ClusterIssuer ${plan.tls.clusterIssuer}`,
-      reason: `issues Grafana's certificate for ${plan.host} (Certificate ${ns}/${GRAFANA_INGRESS})`,
-      check: `kubectl get clusterissuer ${plan.tls.clusterIssuer} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' (True)`,
+      id: "cert-manager-cluster-issuer",
+      what: `cert-manager with ClusterIssuer ${plan.tls.clusterIssuer}`,
+      why: `issues Grafana's certificate for ${plan.host} (Certificate ${ns}/${GRAFANA_INGRESS}, which pulumi up awaits until Ready)`,
+      configKeys: ["grafana.tls.source", "grafana.tls.clusterIssuer"],
+      howToCheck: `kubectl get clusterissuer ${plan.tls.clusterIssuer} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' (True)`,
+      lookup: {
+        kind: "kubernetes",
+        apiVersion: "cert-manager.io/v1",
+        resource: "clusterissuers",
+        name: plan.tls.clusterIssuer,
+      },
     });
   if (plan.tls.source === "acm")
     out.push({
-      name: `ACM certificate ${plan.tls.certificateArn}`,
-      reason: `the ALB serves it for ${plan.host}`,
-      check: `aws acm describe-certificate --certificate-arn ${plan.tls.certificateArn} --query Certificate.Status (ISSUED)`,
+      id: "acm-certificate",
+      what: `ACM certificate ${plan.tls.certificateArn}`,
+      why: `the ALB serves it for ${plan.host}: it must be issued, cover the name, and be in the ALB's region`,
+      configKeys: ["grafana.tls.certificateArn"],
+      howToCheck: `aws acm describe-certificate --certificate-arn ${plan.tls.certificateArn} --query 'Certificate.[Status,SubjectAlternativeNames]' (ISSUED, with ${plan.host} or a wildcard covering it)`,
     });
   if (plan.tls.source === "secret")
     out.push({
-      name: `TLS Secret ${ns}/${plan.tls.secretName}`,
-      reason: `the ingress controller serves it for ${plan.host}; something other than this program provides it`,
-      check: `kubectl -n ${ns} get secret ${plan.tls.secretName}`,
+      id: "grafana-tls-secret",
+      what: `TLS Secret ${ns}/${plan.tls.secretName}`,
+      why: `the ingress controller serves it for ${plan.host}; something other than this program provides it, by the first pulumi up's endpoint check at the latest`,
+      configKeys: ["grafana.tls.source", "grafana.tls.secretName"],
+      howToCheck: `kubectl -n ${ns} get secret ${plan.tls.secretName} -o jsonpath='{.type}' (kubernetes.io/tls)`,
+      lookup: {
+        kind: "kubernetes",
+        apiVersion: "v1",
+        resource: "secrets",
+        name: plan.tls.secretName,
+        namespace: ns,
+      },
     });
   out.push(
     plan.dns.source === "route53"
       ? {
-          name: `Route53 hosted zone ${plan.dns.hostedZoneId}`,
-          reason: `the program creates the record of ${plan.host} in it`,
-          check: `aws route53 get-hosted-zone --id ${plan.dns.hostedZoneId} --query HostedZone.Name`,
+          id: "route53-hosted-zone",
+          what: `Route53 public hosted zone ${plan.dns.hostedZoneId}`,
+          why: `the program creates the record of ${plan.host} in it; the parent domain must delegate to its name servers`,
+          configKeys: ["grafana.dns.source", "grafana.dns.hostedZoneId"],
+          howToCheck: `aws route53 get-hosted-zone --id ${plan.dns.hostedZoneId} --query 'HostedZone.[Name,Config.PrivateZone]' (a name that ${plan.host} ends with, false)`,
         }
       : {
-          name: "external-dns",
-          reason: `creates the DNS record of ${plan.host} from the Ingress`,
-          check: "kubectl get deployments -A -l app.kubernetes.io/name=external-dns",
+          id: "external-dns",
+          what: "external-dns, watching Ingresses",
+          why: `creates the DNS record of ${plan.host} from the hostname annotation of Grafana's Ingress`,
+          configKeys: ["grafana.dns.source"],
+          howToCheck: `kubectl get deployments -A -l app.kubernetes.io/name=external-dns, and in its arguments --source=ingress and a --domain-filter covering ${plan.host}`,
         },
   );
   return out;
@@ -386,9 +437,9 @@ export function endpointSummary(config: Pick<StackConfig, "grafana">): string {
       : "external-dns, from the Ingress's annotation";
   const ca =
     plan.tls.source !== "acm" && plan.tls.privateCa ? " (the provider trusts the Secret's `ca.crt`)" : "";
-  return `Grafana is served at ${plan.url} by Ingress \`${GRAFANA_INGRESS}\` (class \`${plan.ingressClassName}\`): certificate from ${tls}${ca}; DNS by ${dns}. Before any Grafana resource, \`pulumi up\` checks that the URL resolves, presents a trusted certificate and answers ${HEALTH_PATH}. Needs: ${grafanaPrerequisites(
+  return `Grafana is served at ${plan.url} by Ingress \`${GRAFANA_INGRESS}\` (class \`${plan.ingressClassName}\`): certificate from ${tls}${ca}; DNS by ${dns}. Before any Grafana resource, \`pulumi up\` checks that the URL resolves, presents a trusted certificate and answers ${HEALTH_PATH}. Needs: ${endpointPrerequisites(
     config,
   )
-    .map((p) => p.name)
+    .map((p) => p.what)
     .join("; ")}.`;
 }
