@@ -215,7 +215,9 @@ describe("Grafana endpoint check", () => {
       dnsFailureIsFinal: false,
       budgetSeconds: 900,
     });
-    expect(prod.hints.tls).toContain("kubectl -n grafana describe certificate grafana");
+    expect(prod.hints.tls).toMatch(
+      /ACM certificate arn:aws:acm:us-east-1:\S+: it must be ISSUED and cover grafana\.acme\.example\.com/,
+    );
     expect(prod.hints.dns).toContain("Route53 zone Z04EXAMPLEACMEPROD0000");
     const dev = endpointCheck(stackConfig("dev"));
     expect(dev).toMatchObject({ dnsFailureIsFinal: true });

@@ -32,10 +32,23 @@ const HOST = "grafana.acme.example.com";
 const ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f";
 const ZONE = "Z04EXAMPLEACMEPROD0000";
 
-/** The prod stack's grafana block with some keys replaced (undefined removes one). */
+/** An nginx Ingress with a cert-manager certificate and a Route53 record: the base of variants. */
+const NGINX = {
+  ingressClassName: "nginx",
+  tls: { source: "cert-manager", clusterIssuer: "letsencrypt-prod" },
+  dns: { source: "route53", hostedZoneId: ZONE },
+};
+
+/**
+ * The prod stack's grafana block on the NGINX base, with some keys replaced (undefined removes
+ * one): independent of which example Pulumi.prod.yaml shows.
+ */
 function grafanaWith(overrides: Record<string, unknown>): Record<string, unknown> {
   const raw = readStackFile("prod").config[`${PROJECT}:grafana`];
-  const block = JSON.parse(raw ?? "{}") as Record<string, unknown>;
+  const block: Record<string, unknown> = {
+    ...(JSON.parse(raw ?? "{}") as Record<string, unknown>),
+    ...NGINX,
+  };
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) delete block[k];
     else block[k] = v;
@@ -244,7 +257,12 @@ describe("grafana endpoint generator", () => {
 
   it("lists what the certificate and DNS choices need, with how to check each", () => {
     expect(endpointPrerequisites(stackConfig("dev"))).toEqual([]);
-    const prod = endpointPrerequisites(stackConfig("prod"));
+    expect(endpointPrerequisites(stackConfig("prod")).map((p) => p.id)).toEqual([
+      "aws-load-balancer-controller",
+      "acm-certificate",
+      "route53-hosted-zone",
+    ]);
+    const prod = endpointPrerequisites(stackConfig("prod", { grafana: grafanaWith({}) }));
     expect(prod.map((p) => p.id)).toEqual([
       "grafana-ingress-class",
       "cert-manager-cluster-issuer",
@@ -297,27 +315,34 @@ function waitsFor(result: RenderResult, r: RecordedResource): Set<string> {
 }
 
 describe("Grafana provider waits for its endpoint (Pulumi mocks)", () => {
-  it("prod: the provider and every Grafana resource depend on the Ingress, Certificate, record and check", () => {
+  it("prod (ACM on an ALB, Route53 alias): the provider and every Grafana resource wait for the Ingress, record and check", () => {
     const result = rendered("prod");
+    expect(result.resources.filter((r) => r.type === T.certificate)).toEqual([]);
     const ingress = one(result, T.ingress, "grafana-ingress");
-    const certificate = one(result, T.certificate, "grafana-certificate");
+    expect(ingress.inputs.spec).toMatchObject({ ingressClassName: "alb" });
+    expect(ingress.inputs.metadata).toMatchObject({
+      annotations: {
+        "alb.ingress.kubernetes.io/certificate-arn": expect.stringMatching(/^arn:aws:acm:us-east-1:/),
+      },
+    });
     const record = one(result, T.record, "grafana-dns");
+    expect(record.inputs).toMatchObject({
+      zoneId: ZONE,
+      name: HOST,
+      type: "A",
+      aliases: [{ name: expect.stringMatching(/\.us-east-1\.elb\.amazonaws\.com$/), zoneId: "ZMOCKALBZONE" }],
+    });
     const check = one(result, T.check, "grafana-endpoint-check");
     const provider = one(result, T.provider, "grafana-provider");
-    for (const needed of [ingress, certificate, record, check])
+    for (const needed of [ingress, record, check])
       expect(provider.dependencies, needed.name).toContain(needed.urn);
     // The check runs after what it checks; the record is made from the Ingress's address.
-    expect(check.dependencies).toEqual(expect.arrayContaining([ingress.urn, certificate.urn, record.urn]));
+    expect(check.dependencies).toEqual(expect.arrayContaining([ingress.urn, record.urn]));
     expect(waitsFor(result, record)).toContain(ingress.urn);
-    expect(certificate.inputs.metadata).toMatchObject({
-      annotations: { "pulumi.com/waitFor": "condition=Ready" },
-    });
     const grafanaResources = result.resources.filter((r) => r.type.startsWith("grafana:"));
     expect(grafanaResources.length).toBeGreaterThan(20);
     for (const r of grafanaResources)
-      expect(r.dependencies, r.name).toEqual(
-        expect.arrayContaining([certificate.urn, record.urn, check.urn]),
-      );
+      expect(r.dependencies, r.name).toEqual(expect.arrayContaining([ingress.urn, record.urn, check.urn]));
   });
 
   it("dev (no hostname): no Ingress, the provider uses the in-cluster Service after the check", () => {
@@ -330,31 +355,36 @@ describe("Grafana provider waits for its endpoint (Pulumi mocks)", () => {
     expect(provider.dependencies).toContain(check.urn);
   });
 
-  describe("ACM on an ALB with a Route53 alias", () => {
+  describe("cert-manager on nginx with a Route53 alias", () => {
     let result: RenderResult;
     beforeAll(async () => {
-      result = await render("prod", {
-        grafana: grafanaWith({ ...ALB, dns: { source: "route53", hostedZoneId: ZONE } }),
-      });
+      result = await render("prod", { grafana: grafanaWith({}) });
     });
 
-    it("aliases the record to the ALB through the ELB's hosted zone, and the provider waits for it", () => {
-      expect(result.resources.filter((r) => r.type === T.certificate)).toEqual([]);
+    it("awaits the Certificate until Ready; the provider and every Grafana resource wait for it and the record", () => {
       const ingress = one(result, T.ingress, "grafana-ingress");
-      expect(ingress.inputs.metadata).toMatchObject({
-        annotations: { "alb.ingress.kubernetes.io/certificate-arn": ARN },
+      expect(ingress.inputs.spec).toMatchObject({ tls: [{ hosts: [HOST], secretName: "grafana-tls" }] });
+      const certificate = one(result, T.certificate, "grafana-certificate");
+      expect(certificate.inputs).toMatchObject({
+        metadata: { annotations: { "pulumi.com/waitFor": "condition=Ready" } },
+        spec: {
+          secretName: "grafana-tls",
+          dnsNames: [HOST],
+          issuerRef: { kind: "ClusterIssuer", name: "letsencrypt-prod" },
+        },
       });
+      // ingress-nginx behind an NLB: the alias takes the NLB's hosted zone.
       const record = one(result, T.record, "grafana-dns");
-      expect(record.inputs).toMatchObject({
-        zoneId: ZONE,
-        name: HOST,
-        type: "A",
-        aliases: [
-          { name: expect.stringMatching(/\.us-east-1\.elb\.amazonaws\.com$/), zoneId: "ZMOCKALBZONE" },
-        ],
-      });
+      expect(record.inputs).toMatchObject({ aliases: [{ zoneId: "ZMOCKNLBZONE" }] });
+      const check = one(result, T.check, "grafana-endpoint-check");
       const provider = one(result, T.provider, "grafana-provider");
-      expect(provider.dependencies).toEqual(expect.arrayContaining([ingress.urn, record.urn]));
+      for (const needed of [ingress, certificate, record, check])
+        expect(provider.dependencies, needed.name).toContain(needed.urn);
+      expect(check.dependencies).toEqual(expect.arrayContaining([certificate.urn, record.urn]));
+      for (const r of result.resources.filter((x) => x.type.startsWith("grafana:")))
+        expect(r.dependencies, r.name).toEqual(
+          expect.arrayContaining([certificate.urn, record.urn, check.urn]),
+        );
     });
   });
 
