@@ -429,7 +429,7 @@ export function endpointSummary(config: Pick<StackConfig, "grafana">): string {
     plan.tls.source === "cert-manager"
       ? `a cert-manager Certificate from ClusterIssuer \`${plan.tls.clusterIssuer}\`, awaited until Ready`
       : plan.tls.source === "acm"
-        ? `ACM certificate \`${plan.tls.certificateArn}\` on a ${plan.albScheme} ALB`
+        ? `ACM certificate \`${plan.tls.certificateArn}\` on an ${plan.albScheme} ALB`
         : `the Secret \`${plan.tls.secretName}\`, provided outside this program`;
   const dns =
     plan.dns.source === "route53"
