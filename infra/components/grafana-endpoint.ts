@@ -98,6 +98,12 @@ export function grafanaEndpoint(
   if (certificate) made.push(certificate);
 
   if (plan.public && plan.dns.source === "route53" && ingress) {
+    // An alias record needs the load balancer's canonical hosted zone. It is fixed per region and
+    // type (ALB/Classic or NLB), both readable from the address the controller publishes, and
+    // aws.lb.getHostedZoneId has that table: no lookup of the load balancer itself, which the
+    // controller (or the Service of ingress-nginx) names and tags, not this program, so that
+    // aws.lb.getLoadBalancer would have to guess it. An alias rather than a CNAME: no TTL to wait
+    // out when the ALB is recreated, and health evaluated by Route53. Other addresses: CNAME or A.
     const target = ingress.status.loadBalancer.ingress.apply((entries) => loadBalancerTarget(entries));
     const aliasZone = target.apply((t) =>
       t.kind === "alias"
