@@ -14,6 +14,7 @@ import {
   folderArgs,
   folders,
   grafanaDatabase,
+  GRAFANA_PROVIDER_RETRY,
   grafanaNamespace,
   grafanaRelease,
   grafanaUrl,
@@ -25,6 +26,7 @@ import {
   smtpSecret,
 } from "../generators/grafana";
 import { GrafanaDatabase } from "./grafana-database";
+import { grafanaEndpoint } from "./grafana-endpoint";
 import { integrationKeyValues } from "./pagerduty";
 import { type RefValues, secretValues, wire } from "./refs";
 
@@ -105,19 +107,26 @@ export class Grafana extends pulumi.ComponentResource {
       { ...stateful, dependsOn: [admin, smtp, ...(database ? [database.secret] : [])] },
     );
 
-    // The provider reaches the release just deployed: its public host, or its in-cluster Service.
+    // The provider reaches the release just deployed: its public host, or its in-cluster Service,
+    // once what makes that URL valid exists and answers (the Ingress, certificate, DNS record).
     const url = pulumi.output(grafanaUrl(config));
     const adminPassword = refs["secret:grafanaAdminPassword"];
     if (adminPassword === undefined) throw new Error("grafana: the secret grafanaAdminPassword is not wired");
+    const endpoint = grafanaEndpoint(name, { config, namespace: ns.metadata.name, release }, this);
     this.provider = new grafana.Provider(
       `${name}-provider`,
-      { url, auth: pulumi.secret(pulumi.output(adminPassword).apply(providerAuth)), retries: 10 },
-      { parent: this, dependsOn: [release] },
+      {
+        url,
+        auth: pulumi.secret(pulumi.output(adminPassword).apply(providerAuth)),
+        ...GRAFANA_PROVIDER_RETRY,
+        ...(endpoint.caCert ? { caCert: endpoint.caCert } : {}),
+      },
+      { parent: this, dependsOn: [release, ...endpoint.ready] },
     );
     const inGrafana = (extra: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
       parent: this,
       provider: this.provider,
-      dependsOn: [release, ...extra],
+      dependsOn: [release, ...endpoint.ready, ...extra],
     });
 
     const specs = dataSources(config, defaultUpstreams(config), {

@@ -3,6 +3,12 @@ import { logsName } from "../catalog/log-schema";
 import { GRAFANA_CHART } from "../versions";
 import { byteQuantity, dnsName, fieldPath, hostname, k8sSubdomain } from "./common";
 import { grafanaDatabaseSchema } from "./grafana-database";
+import {
+  albSchemeSchema,
+  grafanaDnsSchema,
+  grafanaEndpointProblems,
+  grafanaTlsSchema,
+} from "./grafana-endpoint";
 
 /** Grafana on SQLite: one replica on its volume of this size unless `storageSize` says otherwise. */
 export const DEFAULT_SQLITE_STORAGE = "10Gi";
@@ -43,11 +49,14 @@ export const grafanaSchema = z
       }),
     hostname: hostname.optional().meta({
       description:
-        "Public host name of Grafana: the chart's Ingress serves it and the Pulumi provider uses `https://<hostname>`. Unset: the provider uses the in-cluster Service URL, so `pulumi up` must run inside the cluster network.",
+        "Public host name of Grafana: an Ingress serves it and the Pulumi provider uses `https://<hostname>`; needs `tls` and `dns`. Unset: the provider uses the in-cluster Service URL, which resolves only inside the cluster, so `pulumi up` must run in a pod there (docs/design/grafana.md).",
     }),
     ingressClassName: k8sSubdomain
       .default("nginx")
       .meta({ description: "Ingress class of Grafana's Ingress (used only with `hostname`)." }),
+    tls: grafanaTlsSchema,
+    dns: grafanaDnsSchema,
+    albScheme: albSchemeSchema,
     storageSize: byteQuantity.optional().meta({
       description: `Size of the persistent volume for Grafana's SQLite database (users, alert state, annotations); default ${DEFAULT_SQLITE_STORAGE}. Only without \`database\`, which replaces the volume.`,
     }),
@@ -96,6 +105,7 @@ export const grafanaSchema = z
         path: ["replicas"],
         message: "more than one replica needs `database`: SQLite on a ReadWriteOnce volume serves one pod",
       });
+    for (const p of grafanaEndpointProblems(g)) ctx.addIssue({ code: "custom", ...p });
   })
   .prefault({});
 export type GrafanaConfig = z.infer<typeof grafanaSchema>;

@@ -1,4 +1,5 @@
 import { databaseRegionProblems } from "./grafana-database";
+import { acmRegionProblem } from "./grafana-endpoint";
 import { PROJECT, type StackConfig, stackConfigSchema } from "./schema";
 import { ALWAYS_REQUIRED, SECRET_KEYS, type StackSecrets } from "./secrets";
 
@@ -49,6 +50,18 @@ function removeRetired(input: Record<string, unknown>, problems: string[]): void
     delete (node as Record<string, unknown>)[last];
     problems.push(`${PROJECT}:${path}: ${message}`);
   }
+}
+
+/**
+ * Checks between our keys and the AWS provider's `aws:region`, which the schema does not see. A
+ * stack that takes its region from the environment instead is checked at `pulumi up`.
+ */
+function regionProblems(input: Record<string, unknown>, region: string | undefined): string[] {
+  const at = (v: unknown, key: string): unknown =>
+    v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
+  const arn = at(at(input.grafana, "tls"), "certificateArn");
+  const problem = acmRegionProblem(typeof arn === "string" ? arn : undefined, region);
+  return problem ? [`${PROJECT}:grafana.tls.certificateArn: ${problem}`] : [];
 }
 
 /** Raised when the stack config is invalid; `problems` has one line per problem. */
@@ -114,6 +127,7 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     }
   }
   removeRetired(input, problems);
+  problems.push(...regionProblems(input, raw["aws:region"]));
   const result = stackConfigSchema.safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {

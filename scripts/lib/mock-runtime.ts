@@ -42,8 +42,28 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
     args.type === "tls:index/locallySignedCert:LocallySignedCert"
   )
     state.certPem ??= pem("CERTIFICATE");
+  // An Ingress gets the address its controller would publish: an ALB's name for class alb, an
+  // NLB's (ingress-nginx behind one) otherwise, so the DNS record and its alias show in the render.
+  if (args.type === "kubernetes:networking.k8s.io/v1:Ingress") {
+    const spec = args.inputs.spec as { ingressClassName?: string } | undefined;
+    const hostname =
+      spec?.ingressClassName === "alb"
+        ? `${args.name}-mock-1234567890.us-east-1.elb.amazonaws.com`
+        : `${args.name}-mock-0123456789abcdef.elb.us-east-1.amazonaws.com`;
+    state.status ??= { loadBalancer: { ingress: [{ hostname }] } };
+  }
+  // A TLS Secret read from the cluster (Secret.get) carries a CA, as a private issuer's does.
+  if (args.type === "kubernetes:core/v1:Secret" && args.id !== undefined)
+    state.data ??= { "ca.crt": Buffer.from(pem("CERTIFICATE")).toString("base64") };
   return state;
 }
+
+/** The ELB hosted zones of aws.lb.getHostedZoneId: obvious fakes per load-balancer type. */
+const mockHostedZone = (inputs: Record<string, unknown>) => ({
+  id: inputs.loadBalancerType === "network" ? "ZMOCKNLBZONE" : "ZMOCKALBZONE",
+  region: inputs.region ?? "us-east-1",
+  loadBalancerType: inputs.loadBalancerType ?? "application",
+});
 
 /** Provider functions the program calls, answered as the provider would (a prerequisite: present). */
 const CALLS: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
@@ -54,6 +74,7 @@ const CALLS: Record<string, (inputs: Record<string, unknown>) => Record<string, 
   }),
   "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+  "aws:lb/getHostedZoneId:getHostedZoneId": mockHostedZone,
   // An EKS cluster's provider, registered for IRSA (`eksctl utils associate-iam-oidc-provider`).
   "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (inputs) => ({
     arn: inputs.arn,
@@ -162,7 +183,7 @@ export async function installMockRuntime(
           lookups.push(key);
           // The engine's own words when a read finds nothing.
           if (absent.has(key)) throw new Error(`resource '${args.id}' does not exist`);
-          return { id: args.id, state: readState(args) };
+          return { id: args.id, state: { ...readState(args), ...mockState(args) } };
         }
         return {
           // Buckets get their physical name as ID, as in AWS, so rendered references read naturally.

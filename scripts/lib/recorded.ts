@@ -13,7 +13,7 @@ export interface RecordedResource {
   custom: boolean;
   protect: boolean;
   retainOnDelete: boolean;
-  /** URNs of the resources it waits for (dependsOn and inputs from their outputs). */
+  /** URNs of the resources this one waits for (`dependsOn`, and those its inputs come from). */
   dependencies?: string[];
   /** Inputs as the engine received them; secret values are kept wrapped until `redact`. */
   inputs: Record<string, unknown>;

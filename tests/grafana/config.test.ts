@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../infra/config";
-import { grafanaUrl, grafanaValues, requiredPlugins } from "../../infra/generators/grafana";
+import { grafanaIngress, grafanaUrl, grafanaValues, requiredPlugins } from "../../infra/generators/grafana";
 import { GRAFANA_CHART } from "../../infra/versions";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
@@ -37,11 +37,14 @@ describe("grafana config", () => {
     expect(grafanaUrl(dev)).toBe("http://grafana.grafana.svc.cluster.local");
     expect(requiredPlugins(dev)).toEqual([]);
     expect(grafanaValues(dev).ingress).toEqual({ enabled: false });
+    expect(grafanaIngress(dev)).toBeUndefined();
     const prod = stackConfig("prod");
     expect(grafanaUrl(prod)).toBe(`https://${prod.grafana.hostname}`);
     expect(requiredPlugins(prod)).toEqual(["grafana-sentry-datasource"]);
+    // The program makes the Ingress itself (generators/grafana/ingress.ts), not the chart.
+    expect(grafanaIngress(prod)?.spec.rules[0]?.host).toBe(prod.grafana.hostname);
     expect(grafanaValues(prod)).toMatchObject({
-      ingress: { enabled: true, hosts: [prod.grafana.hostname] },
+      ingress: { enabled: false },
       "grafana.ini": {
         server: { root_url: `https://${prod.grafana.hostname}` },
         smtp: { host: prod.alerting.email.smarthost },

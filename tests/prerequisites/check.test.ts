@@ -13,7 +13,8 @@ import { readStackFile } from "../../scripts/lib/stack-file";
  */
 const OIDC_CALL = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider";
 const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass/gp3";
-const INGRESS_CLASS = "kubernetes:networking.k8s.io/v1:IngressClass/nginx";
+// The prod example serves Grafana through the AWS Load Balancer Controller's class.
+const INGRESS_CLASS = "kubernetes:networking.k8s.io/v1:IngressClass/alb";
 
 /**
  * Runs the real program of a stack with these answers: what it registered and looked up, the error
@@ -83,16 +84,16 @@ describe("prerequisites are checked before anything is created", () => {
     expect(lines[1]).toContain("StorageClass gp3");
     expect(lines[1]).toContain("(kubernetes.storageClassName)");
     expect(lines[1]).toContain("kubectl get storageclass gp3");
-    expect(lines[2]).toContain("IngressClass nginx");
+    expect(lines[2]).toContain("IngressClass alb");
     expect(lines[2]).toContain("grafana.ingressClassName");
     expect(r.resources).toEqual([]);
     // What the language host logs as well: each failed read once, under a name that says what it is.
     expect(r.unhandled.sort()).toEqual([
       expect.stringMatching(
-        /^failed to read resource #gp3 'prerequisite: StorageClass gp3 \(kubernetes\.storageClassName\)'.*does not exist$/,
+        /^failed to read resource #alb 'prerequisite: IngressClass alb \(grafana\.ingressClassName, grafana\.tls\.source\)'.*does not exist$/,
       ),
       expect.stringMatching(
-        /^failed to read resource #nginx 'prerequisite: IngressClass nginx \(grafana\.ingressClassName, grafana\.hostname\)'.*does not exist$/,
+        /^failed to read resource #gp3 'prerequisite: StorageClass gp3 \(kubernetes\.storageClassName\)'.*does not exist$/,
       ),
     ]);
   });

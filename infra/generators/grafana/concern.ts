@@ -4,6 +4,7 @@ import { maintenanceMuteTiming } from "./alerting";
 import { grafanaAvailabilitySummary } from "./availability";
 import { renderDashboards } from "./dashboards";
 import { dataSources, defaultUpstreams } from "./datasources";
+import { endpointSummary } from "./ingress";
 import { GRAFANA_RELEASE, grafanaUrl } from "./release";
 
 export const grafanaConcern: Concern = {
@@ -25,6 +26,8 @@ export const grafanaConcern: Concern = {
       "## Grafana",
       "",
       `Grafana (chart \`grafana\` ${config.grafana.chartVersion}) in namespace \`${config.grafana.namespace}\`, managed at ${grafanaUrl(config)}. Data sources: ${sources.join(", ")}. Contact points and the notification policy route as in the table at the top.`,
+      "",
+      endpointSummary(config),
       "",
       grafanaAvailabilitySummary(config, GRAFANA_RELEASE),
       "",

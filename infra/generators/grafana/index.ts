@@ -5,4 +5,5 @@ export * from "./dashboards";
 export * from "./database";
 export * from "./datasources";
 export * from "./folders";
+export * from "./ingress";
 export * from "./release";

@@ -30,7 +30,6 @@ export function grafanaUrl(config: Pick<StackConfig, "grafana">): string {
 export function grafanaValues(
   config: Pick<StackConfig, "grafana" | "alerting" | "environment" | "production" | "kubernetes">,
 ): Record<string, unknown> {
-  const g = config.grafana;
   return {
     admin: { existingSecret: ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
     // Replicas, update strategy, storage, and with a database the HA objects (availability.ts).
@@ -52,14 +51,9 @@ export function grafanaValues(
       // [database] and [unified_alerting], HA peers included (availability.ts).
       ...grafanaIniAvailability(config, GRAFANA_RELEASE),
     },
-    ingress: g.hostname
-      ? {
-          enabled: true,
-          ingressClassName: g.ingressClassName,
-          hosts: [g.hostname],
-          tls: [{ secretName: "grafana-tls", hosts: [g.hostname] }],
-        }
-      : { enabled: false },
+    // The program creates the Ingress itself (ingress.ts): Pulumi then waits for its load-balancer
+    // address, which the DNS record and everything that calls Grafana depend on.
+    ingress: { enabled: false },
     resources: config.production
       ? { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }
       : { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },

@@ -1,5 +1,6 @@
 import type { StackConfig } from "../../config";
 import { databasePrerequisites } from "../grafana/database";
+import { endpointPrerequisites } from "../grafana/ingress";
 
 /**
  * What the stack needs before its first `pulumi up` and does not create itself: cluster add-ons
@@ -46,27 +47,6 @@ const storageClass: PrerequisiteSource = (config) => {
       configKeys: ["kubernetes.storageClassName"],
       howToCheck: `\`kubectl get storageclass ${sc} -o jsonpath='{.provisioner} {.volumeBindingMode} {.allowVolumeExpansion}'\``,
       lookup: { kind: "kubernetes", apiVersion: "storage.k8s.io/v1", resource: "StorageClass", name: sc },
-    },
-  ];
-};
-
-/** Grafana's Ingress, only with a public host name. */
-const ingressClass: PrerequisiteSource = (config) => {
-  const g = config.grafana;
-  if (!g.hostname) return [];
-  return [
-    {
-      id: "ingress-class",
-      what: `IngressClass \`${g.ingressClassName}\` and its ingress controller, running`,
-      why: `Grafana's Ingress for \`${g.hostname}\` names it: without a controller nothing serves the host, and the Grafana provider, which reaches \`https://${g.hostname}\`, fails.`,
-      configKeys: ["grafana.ingressClassName", "grafana.hostname"],
-      howToCheck: `\`kubectl get ingressclass ${g.ingressClassName} -o jsonpath='{.spec.controller}'\`, then that controller's pods`,
-      lookup: {
-        kind: "kubernetes",
-        apiVersion: "networking.k8s.io/v1",
-        resource: "IngressClass",
-        name: g.ingressClassName,
-      },
     },
   ];
 };
@@ -138,13 +118,13 @@ const soleOperators: PrerequisiteSource = (config) => [
 ];
 
 /**
- * Every part of the stack's prerequisites, in the order they are listed. To add a concern's
- * (cert-manager and its issuer, external-dns, the AWS Load Balancer Controller, a Route53 zone,
- * ...), write its source above, reading the config keys that decide it, and add it here.
+ * Every part of the stack's prerequisites, in the order they are listed. A concern's own (Grafana's
+ * endpoint and database) come from its generator; to add one, write its source reading the config
+ * keys that decide it, and add it here.
  */
 export const PREREQUISITE_SOURCES: readonly PrerequisiteSource[] = [
   storageClass,
-  ingressClass,
+  endpointPrerequisites,
   oidcProvider,
   maxMapCount,
   zoneLabels,
