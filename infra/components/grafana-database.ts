@@ -42,7 +42,7 @@ export class GrafanaDatabase extends pulumi.ComponentResource {
     const stateful = { parent: this, protect: spec.protect, retainOnDelete: spec.protect };
 
     const key = new aws.kms.Key(`${name}-key`, spec.key, stateful);
-    new aws.kms.Alias(`${name}-key-alias`, wire(spec.alias, { keyId: key.keyId }), child);
+    new aws.kms.Alias(`${name}-key-alias`, wire(spec.alias, { keyId: key.keyId }), stateful);
     // The zones the config states are checked against AWS before anything is created: the subnet
     // group (and so the instance) waits for the check, which fails `pulumi preview` too.
     const observed = spec.subnets.map((s) =>
@@ -60,7 +60,8 @@ export class GrafanaDatabase extends pulumi.ComponentResource {
         );
       return spec.subnetGroup.subnetIds;
     });
-    const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { ...spec.subnetGroup, subnetIds }, child);
+    // Kept with the instance: RDS refuses to delete a subnet group a kept instance is in.
+    const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { ...spec.subnetGroup, subnetIds }, stateful);
     const password = new random.RandomPassword(`${name}-password`, spec.password, stateful);
     const secretKey = new random.RandomPassword(`${name}-secret-key`, spec.secretKey, stateful);
     const secrets = {
@@ -73,10 +74,11 @@ export class GrafanaDatabase extends pulumi.ComponentResource {
       wire(spec.instance, { keyArn: key.arn, subnetGroup: subnets.name, ...secrets }),
       stateful,
     );
+    // Kept with the release that reads it: a destroy must not leave the kept pods without it.
     this.secret = new k8s.core.v1.Secret(
       `${name}-credentials`,
       wire(databaseSecret(args.config), { namespace: args.namespace, ...secrets }),
-      child,
+      stateful,
     );
 
     this.outputs = {

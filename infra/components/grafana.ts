@@ -90,8 +90,9 @@ export class Grafana extends pulumi.ComponentResource {
         : { "secret:elasticsearchReaderPassword": args.elasticsearchPassword }),
       ...(args.elasticsearchCaCert === undefined ? {} : { elasticsearchCaCert: args.elasticsearchCaCert }),
     };
-    const admin = new k8s.core.v1.Secret(`${name}-admin`, wire(adminSecret(config), refs), child);
-    const smtp = new k8s.core.v1.Secret(`${name}-smtp`, wire(smtpSecret(config), refs), child);
+    // Kept with the release that reads them: a destroy must not leave the kept pods without them.
+    const admin = new k8s.core.v1.Secret(`${name}-admin`, wire(adminSecret(config), refs), stateful);
+    const smtp = new k8s.core.v1.Secret(`${name}-smtp`, wire(smtpSecret(config), refs), stateful);
     // Grafana's data (users, alert state, annotations): in its PostgreSQL database when the stack
     // has one (production), else in SQLite on the release's volume.
     const dbSpec = grafanaDatabase(config);

@@ -73,7 +73,8 @@ export function elasticsearchHttpTls(
       "secret:esHttpKeyPem": key.privateKeyPem,
       "secret:esHttpCaPem": ca.certPem,
     }),
-    child,
+    // Kept with the (retained) Elasticsearch cluster in production, whose pods mount it.
+    { ...child, protect: args.config.production, retainOnDelete: args.config.production },
   );
   // A CA certificate is public; plain, so it can be shown and compared.
   return { caCertPem: pulumi.unsecret(ca.certPem), secret };

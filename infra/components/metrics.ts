@@ -48,9 +48,8 @@ export class Metrics extends pulumi.ComponentResource {
       ...secretValues(args.secrets),
       ...integrationKeyValues(args.pagerdutyKeys),
     };
-    const secret = new k8s.core.v1.Secret(`${name}-channels`, wire(channelSecret(config), refs), {
-      parent: this,
-    });
+    // Kept with the retained release, whose Alertmanager mounts it.
+    const secret = new k8s.core.v1.Secret(`${name}-channels`, wire(channelSecret(config), refs), stateful);
     const release = new k8s.helm.v3.Release(`${name}-kps`, wire(kpsRelease(config), refs), {
       ...stateful,
       dependsOn: [secret],

@@ -11,6 +11,7 @@ import {
 } from "../../infra/components/grafana-endpoint-provider.cjs";
 import { endpointCheck } from "../../infra/generators/grafana";
 import { stackConfig } from "../../scripts/lib/stack-config";
+import { grafanaWithoutHostname } from "../helpers/variant";
 import { runTool, tempFiles } from "../helpers/tools";
 
 /**
@@ -219,7 +220,7 @@ describe("Grafana endpoint check", () => {
       /ACM certificate arn:aws:acm:us-east-1:\S+: it must be ISSUED and cover grafana\.acme\.example\.com/,
     );
     expect(prod.hints.dns).toContain("Route53 zone Z04EXAMPLEACMEPROD0000");
-    const dev = endpointCheck(stackConfig("dev"));
+    const dev = endpointCheck(stackConfig("dev", { grafana: grafanaWithoutHostname("dev") }));
     expect(dev).toMatchObject({ dnsFailureIsFinal: true });
     expect(dev.hints.dns).toMatch(
       /resolves only inside the cluster: run `pulumi up` from a pod in the cluster/,

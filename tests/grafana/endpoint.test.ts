@@ -11,7 +11,7 @@ import type { RenderResult } from "../../scripts/lib/render-files";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { readStackFile } from "../../scripts/lib/stack-file";
 import { one, rendered } from "../helpers/render";
-import { render } from "../helpers/variant";
+import { render, grafanaWithoutHostname } from "../helpers/variant";
 
 /**
  * Grafana's endpoint (issue 21, section 1): the certificate and DNS choices, and the Grafana
@@ -258,7 +258,7 @@ describe("grafana endpoint generator", () => {
   });
 
   it("lists what the certificate and DNS choices need, with how to check each", () => {
-    expect(endpointPrerequisites(stackConfig("dev"))).toEqual([]);
+    expect(endpointPrerequisites(stackConfig("dev", { grafana: grafanaWithoutHostname("dev") }))).toEqual([]);
     expect(endpointPrerequisites(stackConfig("prod")).map((p) => p.id)).toEqual([
       "aws-load-balancer-controller",
       "acm-certificate",
@@ -345,8 +345,8 @@ describe("Grafana provider waits for its endpoint (Pulumi mocks)", () => {
       expect(r.dependencies, r.name).toEqual(expect.arrayContaining([ingress.urn, record.urn, check.urn]));
   });
 
-  it("dev (no hostname): no Ingress, the provider uses the in-cluster Service after the check", () => {
-    const result = rendered("dev");
+  it("without a hostname: no Ingress, the provider uses the in-cluster Service after the check", async () => {
+    const result = await render("dev", { grafana: grafanaWithoutHostname("dev") });
     expect(result.resources.filter((r) => [T.ingress, T.certificate, T.record].includes(r.type))).toEqual([]);
     const provider = one(result, T.provider, "grafana-provider");
     expect(provider.inputs.url).toBe("http://grafana.grafana.svc.cluster.local");

@@ -16,3 +16,13 @@ export async function render(stack: Stack, overrides: Record<string, unknown> = 
   }
   return renderStack(stack, file);
 }
+
+/**
+ * A stack's raw `grafana` block without a public name (no hostname, certificate or DNS choice):
+ * Grafana reached through its in-cluster Service, as from a runner inside the cluster.
+ */
+export function grafanaWithoutHostname(stack: Stack): Record<string, unknown> {
+  const raw = readStackFile(stack).config[`${PROJECT}:grafana`];
+  const { hostname: _h, tls: _t, dns: _d, ...rest } = JSON.parse(raw ?? "{}") as Record<string, unknown>;
+  return rest;
+}

@@ -153,4 +153,18 @@ describe.each(STACKS)("order and lifecycle of %s", (stack) => {
       });
     }
   });
+  it("keeps what a retained resource reads or sits in: its Secrets and its subnet group", () => {
+    // A destroy keeps the retained resource: a Secret its pods read, or the subnet group a kept
+    // database is in (RDS refuses to delete it), must stay with it.
+    const byUrn = new Map(result().resources.map((r) => [r.urn, r]));
+    const kept = result().resources.filter((r) => r.retainOnDelete);
+    if (result().config.production)
+      expect(kept.some((r) => r.type === "aws:rds/instance:Instance")).toBe(true);
+    for (const r of kept)
+      for (const urn of r.dependencies ?? []) {
+        const d = byUrn.get(urn);
+        if (d && ["kubernetes:core/v1:Secret", "aws:rds/subnetGroup:SubnetGroup"].includes(d.type))
+          expect(d.retainOnDelete, `${r.name} is kept but ${d.name}, which it needs, is not`).toBe(true);
+      }
+  });
 });

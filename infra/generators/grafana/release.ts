@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { StackConfig } from "../../config";
+import { ALB_INGRESS_CLASS } from "../../config/grafana-endpoint";
 import { managedLabels } from "../labels";
 import { ref, secretRef } from "../refs";
 import { GRAFANA_CHART } from "../../versions";
@@ -68,7 +69,18 @@ const labels = (config: Pick<StackConfig, "environment">) => ({
 });
 
 export const grafanaNamespace = (config: Pick<StackConfig, "grafana" | "environment">) => ({
-  metadata: { name: config.grafana.namespace, labels: labels(config) },
+  metadata: {
+    name: config.grafana.namespace,
+    labels: {
+      ...labels(config),
+      // Behind an ALB with `target-type: ip`, a rolling update could stop the old pod before the ALB
+      // registers the new one: the controller's readiness gate holds each pod until its target is
+      // healthy. (No TargetGroupBinding exists at the first deploy, so no gate is injected then.)
+      ...(config.grafana.hostname && config.grafana.ingressClassName === ALB_INGRESS_CLASS
+        ? { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" }
+        : {}),
+    },
+  },
 });
 
 /** The admin login the chart reads (`admin.existingSecret`) and the provider logs in with. */
