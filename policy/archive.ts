@@ -9,6 +9,7 @@ import {
   type Transition,
 } from "../infra/generators/archive";
 import { archiveLogType, asArray, BucketIndex, bucketName, dedupe, entries, known, prop, S3 } from "./lib";
+import { isProductionStack, productionConfig } from "./prod";
 
 /** Reads one lifecycle rule back into the generator's plan shape, so the generator's checks apply. */
 function planOfRule(logType: LogType, rule: unknown): { plan?: LifecyclePlan; problems: string[] } {
@@ -104,11 +105,13 @@ export const archiveLifecycleMatchesRetention: StackValidationPolicy = {
 
 export const auditObjectLock: StackValidationPolicy = {
   name: "audit-object-lock-compliance",
-  description: `The audit-log bucket has Object Lock in COMPLIANCE mode for at least ${AUDIT_LOCK_DAYS} days (the spec's 7-year audit retention), so nobody can delete or shorten it.`,
+  description: `The audit-log bucket has Object Lock for at least ${AUDIT_LOCK_DAYS} days (the spec's 7-year audit retention): in COMPLIANCE mode in a production stack, so nobody can delete or shorten it; GOVERNANCE is accepted elsewhere, so that a dev stack can be destroyed.`,
   enforcementLevel: "mandatory",
   remediationSteps:
-    "Create the audit bucket with objectLockEnabled and a BucketObjectLockConfiguration of AUDIT_LOCK_DAYS in COMPLIANCE mode.",
+    "Create the audit bucket with objectLockEnabled and a BucketObjectLockConfiguration of AUDIT_LOCK_DAYS, in COMPLIANCE mode in production stacks.",
+  ...productionConfig,
   validateStack: (args, reportViolation) => {
+    const production = isProductionStack(args);
     const report = dedupe(reportViolation);
     const { index, archive } = archiveBuckets(args.resources);
     if (archive.length === 0) args.notApplicable("the stack has no log-archive buckets");
@@ -135,9 +138,11 @@ export const auditObjectLock: StackValidationPolicy = {
         const years = prop(retention, "years");
         const lockDays =
           typeof days === "number" ? days : typeof years === "number" ? years * 365 : undefined;
-        if (mode !== "COMPLIANCE")
+        if (mode !== "COMPLIANCE" && (production || mode !== "GOVERNANCE"))
           report(
-            `audit bucket ${name}: Object Lock mode is ${String(mode)}, expected COMPLIANCE (GOVERNANCE can be bypassed)`,
+            production
+              ? `audit bucket ${name}: Object Lock mode is ${String(mode)}, expected COMPLIANCE in a production stack (GOVERNANCE can be bypassed)`
+              : `audit bucket ${name}: Object Lock mode is ${String(mode)}, expected COMPLIANCE or GOVERNANCE`,
             lock.urn,
           );
         if (lockDays === undefined || lockDays < AUDIT_LOCK_DAYS)

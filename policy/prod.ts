@@ -36,7 +36,7 @@ export const STATEFUL_CHARTS = ["kube-prometheus-stack"];
 /** Grafana's release owns a volume when it runs on SQLite (`persistence.enabled`). */
 export const GRAFANA_CHART = "grafana";
 
-const productionConfig = {
+export const productionConfig = {
   configSchema: {
     properties: {
       productionStacks: {
@@ -49,11 +49,19 @@ const productionConfig = {
   },
 };
 
+/** The stack's name, from its resources' URNs. */
+const stackName = (args: StackValidationArgs): string =>
+  args.resources[0] ? stackOfUrn(args.resources[0].urn) : "";
+
+/** Whether the stack is held to the production rules (a policy with `productionConfig`). */
+export function isProductionStack(args: StackValidationArgs): boolean {
+  const stacks = args.getConfig<{ productionStacks?: string[] }>().productionStacks ?? ["prod", "production"];
+  return stacks.includes(stackName(args));
+}
+
 /** Applies only to production stacks (by the stack name in the URNs). */
 function productionResources(args: StackValidationArgs): PolicyResource[] {
-  const stacks = args.getConfig<{ productionStacks?: string[] }>().productionStacks ?? ["prod", "production"];
-  const stack = args.resources[0] ? stackOfUrn(args.resources[0].urn) : "";
-  if (!stacks.includes(stack)) args.notApplicable(`stack ${stack} is not a production stack`);
+  if (!isProductionStack(args)) args.notApplicable(`stack ${stackName(args)} is not a production stack`);
   return args.resources;
 }
 

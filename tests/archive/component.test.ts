@@ -50,11 +50,14 @@ describe.each(STACKS)("log archive in %s", (stack) => {
     expect(rules[0]!.status).toBe("Enabled");
   });
 
-  it("object-locks the audit bucket in COMPLIANCE mode for 7 years, with versioning", () => {
+  it("object-locks the audit bucket for 7 years, COMPLIANCE in production and GOVERNANCE elsewhere, with versioning", () => {
     const audit = bucketOf("audit");
     expect(audit.inputs.objectLockEnabled).toBe(true);
     const lock = forBucket(result, S3("bucketObjectLockConfiguration:BucketObjectLockConfiguration"), audit);
-    expect(lock.inputs.rule).toEqual({ defaultRetention: { mode: "COMPLIANCE", days: AUDIT_LOCK_DAYS } });
+    // A dev stack must stay destroyable: GOVERNANCE can be bypassed by a privileged principal.
+    const mode = result.config.production ? "COMPLIANCE" : "GOVERNANCE";
+    expect(lock.inputs.rule).toEqual({ defaultRetention: { mode, days: AUDIT_LOCK_DAYS } });
+    expect(result.config.production).toBe(stack === "prod");
     expect(AUDIT_LOCK_DAYS).toBeGreaterThanOrEqual(7 * 365);
     const versioning = forBucket(result, S3("bucketVersioning:BucketVersioning"), audit);
     expect(versioning.inputs.versioningConfiguration).toEqual({ status: "Enabled" });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { LOG_TYPES } from "../../infra/catalog/retention";
 import { archiveBucketName } from "../../infra/generators/archive";
 import { eckNames, SETTINGS_JOBS, settingsPlans, snapshotBucketName } from "../../infra/generators/logging";
+import { SNAPSHOT_NONCURRENT_DAYS } from "../../infra/generators/logging/snapshots";
 import type { RecordedResource } from "../../scripts/lib/recorded";
 import type { RenderResult } from "../../scripts/lib/render-files";
 import { componentResources, one, rendered, STACKS } from "../helpers/render";
@@ -208,8 +209,25 @@ describe.each(STACKS)("logging stack (%s)", (stack) => {
     expect(text).not.toContain("offline-placeholder");
   });
 
-  it("lets Logstash write to the archive buckets only, and keeps the snapshot bucket free of lifecycle expiry", () => {
-    expect(byType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")).toHaveLength(0);
+  it("lets Logstash write to the archive buckets only; the snapshot bucket expires only what SLM deleted", () => {
+    // SLM deletes snapshots; versioning keeps them as noncurrent versions, which go after 7 days.
+    const lifecycles = byType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+    expect(lifecycles).toHaveLength(1);
+    const rules = lifecycles[0]!.inputs.rules as Record<
+      string,
+      { days?: number } & Record<string, unknown>
+    >[];
+    // No current snapshot file ever expires here: SLM alone decides what a restore can use.
+    for (const r of rules) expect(r.expiration?.days, String(r.id)).toBeUndefined();
+    expect(
+      rules.map((r) => [r.expiration, r.noncurrentVersionExpiration, r.abortIncompleteMultipartUpload]),
+    ).toEqual([
+      [
+        { expiredObjectDeleteMarker: true },
+        { noncurrentDays: SNAPSHOT_NONCURRENT_DAYS },
+        { daysAfterInitiation: 7 },
+      ],
+    ]);
     const policy = JSON.parse(
       String(one(result, "aws:iam/rolePolicy:RolePolicy", "logging-logstash-archive-policy").inputs.policy),
     );

@@ -7,7 +7,7 @@ import {
   SENSITIVE_PATTERNS,
 } from "../../infra/catalog/log-schema";
 import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
-import { loggingConcern } from "../../infra/generators/logging";
+import { loggingConcern, snapshotBucketName } from "../../infra/generators/logging";
 import {
   DESTRUCTIVE_PRIVILEGES,
   dataViewId,
@@ -234,10 +234,13 @@ describe("settings plan and render files", () => {
     expect(new Set(plan.map((s) => `${s.kind}/${s.name}`)).size).toBe(plan.length);
   });
 
-  it("renders elasticsearch/<kind>/<name>.json for every body applied", () => {
+  it("renders elasticsearch/<kind>/<name>.json for every body applied, and the snapshot bucket's lifecycle", () => {
     const files = loggingConcern.artifacts(dev);
     expect(files.map((f) => f.path).sort()).toEqual(
-      plan.map((s) => `elasticsearch/${s.kind}/${s.name}.json`).sort(),
+      [
+        ...plan.map((s) => `elasticsearch/${s.kind}/${s.name}.json`),
+        `s3/${snapshotBucketName(dev)}-lifecycle.json`,
+      ].sort(),
     );
     for (const f of files) expect(JSON.parse(f.content)).toBeTypeOf("object");
     expect(loggingConcern.summary(prod)).toContain("3 dedicated masters + 3 data nodes");

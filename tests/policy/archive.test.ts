@@ -92,12 +92,18 @@ describe("audit-object-lock-compliance", () => {
       await run(archive({ audit: [lock("acme-audit-logs", { mode: "COMPLIANCE", years: 7 })] })),
     ).toEqual([]);
   });
-  it("flags GOVERNANCE mode, a shorter retention and a missing lock", async () => {
-    expect(
-      await run(archive({ audit: [lock("acme-audit-logs", { mode: "GOVERNANCE", days: AUDIT_LOCK_DAYS })] })),
-    ).toEqual([
-      "audit bucket acme-audit-logs: Object Lock mode is GOVERNANCE, expected COMPLIANCE (GOVERNANCE can be bypassed)",
+  it("flags GOVERNANCE mode in a production stack, accepts it elsewhere", async () => {
+    const governance = archive({
+      audit: [lock("acme-audit-logs", { mode: "GOVERNANCE", days: AUDIT_LOCK_DAYS })],
+    });
+    // The same resources as the prod stack would record them.
+    const inProd = JSON.parse(JSON.stringify(governance).replaceAll("urn:pulumi:dev::", "urn:pulumi:prod::"));
+    expect(await run(inProd)).toEqual([
+      "audit bucket acme-audit-logs: Object Lock mode is GOVERNANCE, expected COMPLIANCE in a production stack (GOVERNANCE can be bypassed)",
     ]);
+    expect(await run(governance)).toEqual([]);
+  });
+  it("flags a shorter retention and a missing lock", async () => {
     expect(
       await run(archive({ audit: [lock("acme-audit-logs", { mode: "COMPLIANCE", days: 365 })] })),
     ).toEqual([

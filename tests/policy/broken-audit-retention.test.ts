@@ -18,8 +18,11 @@ vi.mock("../../infra/components/secure-bucket", async (importOriginal) => {
       const shortened = spec.lifecycle?.map((rule) => ({ ...rule, expiration: { days: 365 } }));
       super(
         name,
-        spec.objectLockDays !== undefined && shortened
-          ? { ...args, spec: { ...spec, objectLockDays: 365, lifecycle: shortened } }
+        spec.objectLock !== undefined && shortened
+          ? {
+              ...args,
+              spec: { ...spec, objectLock: { ...spec.objectLock, days: 365 }, lifecycle: shortened },
+            }
           : args,
         opts,
       );

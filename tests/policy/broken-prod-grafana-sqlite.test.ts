@@ -32,7 +32,11 @@ describe("broken variant: prod's Grafana on SQLite (production: false, no grafan
     );
   });
 
-  it("reports nothing outside the prod policies", () => {
-    expect(result.violations.filter((v) => !v.policy.startsWith("prod-"))).toEqual([]);
+  it("reports nothing outside the prod policies but the audit lock that production: false weakens", () => {
+    expect(
+      result.violations.filter((v) => !v.policy.startsWith("prod-")).map((v) => `${v.policy}: ${v.message}`),
+    ).toEqual([
+      "audit-object-lock-compliance: audit bucket acme-obs-prod-audit-logs: Object Lock mode is GOVERNANCE, expected COMPLIANCE in a production stack (GOVERNANCE can be bypassed)",
+    ]);
   });
 });

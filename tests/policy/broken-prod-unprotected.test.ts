@@ -40,7 +40,11 @@ describe("broken variant: prod stack rendered with production: false", () => {
       "prod-stateful-protected: aws:rds/instance:Instance grafana-database has no deletion protection (deletionProtection: true) in production",
     );
   });
-  it("reports nothing outside the prod policies", () => {
-    expect(result.violations.filter((v) => !v.policy.startsWith("prod-"))).toEqual([]);
+  it("reports nothing outside the prod policies but the audit lock that production: false weakens", () => {
+    expect(
+      result.violations.filter((v) => !v.policy.startsWith("prod-")).map((v) => `${v.policy}: ${v.message}`),
+    ).toEqual([
+      "audit-object-lock-compliance: audit bucket acme-obs-prod-audit-logs: Object Lock mode is GOVERNANCE, expected COMPLIANCE in a production stack (GOVERNANCE can be bypassed)",
+    ]);
   });
 });

@@ -4,8 +4,16 @@ import type { StackConfig } from "../../config";
 import { ref } from "../refs";
 import { accessLogPlan, type LifecycleRule, lifecyclePlan, lifecycleRule } from "./lifecycle";
 
-/** Audit logs are object-locked in COMPLIANCE mode for their whole retention period. */
+/** Audit logs are object-locked for their whole retention period. */
 export const AUDIT_LOCK_DAYS = RETENTION.audit.days;
+
+/**
+ * COMPLIANCE in production: nobody, root included, can delete or shorten it. Elsewhere GOVERNANCE:
+ * the same default retention, but a principal with s3:BypassGovernanceRetention can delete, so a
+ * dev stack can be destroyed within seven years.
+ */
+export const auditLockMode = (config: Pick<StackConfig, "production">): "COMPLIANCE" | "GOVERNANCE" =>
+  config.production ? "COMPLIANCE" : "GOVERNANCE";
 
 /** Bucket names: `<archive.bucketPrefix>-<purpose>`, so every bucket of a stack shares the prefix. */
 export const bucketName = (config: Pick<StackConfig, "archive">, purpose: string): string =>
@@ -41,8 +49,8 @@ export interface SecureBucketSpec {
   /** The bucket receives S3 server access logs of this account's buckets. */
   acceptsAccessLogs: boolean;
   lifecycle?: LifecycleRule[];
-  /** Default Object Lock retention in COMPLIANCE mode: nobody, root included, can shorten it. */
-  objectLockDays?: number;
+  /** Default Object Lock retention of every new object. */
+  objectLock?: { mode: "COMPLIANCE" | "GOVERNANCE"; days: number };
   /** Protect the bucket and keep it on delete (production). */
   protect: boolean;
   tags: Record<string, string>;
@@ -65,7 +73,7 @@ export function secureBucketArgs(spec: SecureBucketSpec) {
   return {
     bucket: {
       bucket: spec.bucketName,
-      objectLockEnabled: spec.objectLockDays !== undefined,
+      objectLockEnabled: spec.objectLock !== undefined,
       // Never empty a bucket on delete; with protect off (dev) a non-empty bucket fails to delete.
       forceDestroy: false,
       tags: spec.tags,
@@ -94,12 +102,12 @@ export function secureBucketArgs(spec: SecureBucketSpec) {
       ],
     },
     objectLock:
-      spec.objectLockDays === undefined
+      spec.objectLock === undefined
         ? undefined
         : {
             bucket,
             objectLockEnabled: "Enabled",
-            rule: { defaultRetention: { mode: "COMPLIANCE", days: spec.objectLockDays } },
+            rule: { defaultRetention: { mode: spec.objectLock.mode, days: spec.objectLock.days } },
           },
     logging:
       spec.accessLogPrefix === undefined
@@ -153,7 +161,9 @@ export function archiveBuckets(
         accessLogPrefix: `${name}/`,
         acceptsAccessLogs: false,
         lifecycle: [lifecycleRule(lifecyclePlan(logType))],
-        ...(logType === "audit" ? { objectLockDays: AUDIT_LOCK_DAYS } : {}),
+        ...(logType === "audit"
+          ? { objectLock: { mode: auditLockMode(config), days: AUDIT_LOCK_DAYS } }
+          : {}),
         protect: config.production,
         tags: { ...tags, "log-type": logType },
       };

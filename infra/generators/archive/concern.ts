@@ -1,6 +1,6 @@
 import { type Concern, json } from "../../artifacts";
 import { LOG_TYPES, RETENTION } from "../../catalog/retention";
-import { AUDIT_LOCK_DAYS, archiveBucketName, archiveBuckets } from "./buckets";
+import { AUDIT_LOCK_DAYS, archiveBucketName, archiveBuckets, auditLockMode } from "./buckets";
 import { archiveCost } from "./cost";
 import { lifecyclePlan } from "./lifecycle";
 import { STORAGE_CLASSES } from "./storage-classes";
@@ -22,7 +22,7 @@ export const archiveConcern: Concern = {
       const tiers = ["STANDARD", ...plan.transitions.map((x) => `${x.storageClass} @ ${x.days}d`)].join(
         " → ",
       );
-      const lock = t === "audit" ? `COMPLIANCE ${AUDIT_LOCK_DAYS}d` : "—";
+      const lock = t === "audit" ? `${auditLockMode(config)} ${AUDIT_LOCK_DAYS}d` : "—";
       return `| ${t} | ${RETENTION[t].period} | \`${archiveBucketName(config, t)}\` | ${tiers} | ${plan.expirationDays} | ${lock} |`;
     });
     const cost = archiveCost(config.archive.dailyVolumeGb);
@@ -40,6 +40,10 @@ export const archiveConcern: Concern = {
       "| Log type | Retention | Bucket | Storage classes | Expires after (days) | Object Lock |",
       "|---|---|---|---|---|---|",
       ...rows,
+      "",
+      auditLockMode(config) === "COMPLIANCE"
+        ? "The audit bucket's lock is COMPLIANCE: nobody, root included, can delete an audit object or shorten its retention, and the bucket cannot be destroyed before its last object's lock ends."
+        : "The audit bucket's lock is GOVERNANCE (not a production stack): the same retention, but a principal with `s3:BypassGovernanceRetention` can delete objects (with the `x-amz-bypass-governance-retention` header), so this stack can be destroyed after emptying the bucket that way.",
       "",
       "Steady-state monthly storage cost (us-east-1 list prices, minimum-duration charges included):",
       "",

@@ -115,13 +115,22 @@ export interface LifecycleRule {
   /** An empty prefix: the rule covers every object. */
   filter: { prefix: "" };
   transitions: { days: number; storageClass: Transition["storageClass"] }[];
-  expiration: { days: number };
+  /**
+   * Current objects expire at an age, or (a bucket whose objects something else deletes) only the
+   * delete markers left with no version behind them are removed: S3 refuses both in one rule.
+   */
+  expiration: { days: number } | { expiredObjectDeleteMarker: true };
   noncurrentVersionExpiration: { noncurrentDays: number };
   abortIncompleteMultipartUpload: { daysAfterInitiation: number };
 }
 
+/** A rule under which current objects expire at an age: every archive bucket's. */
+export interface ExpiringLifecycleRule extends LifecycleRule {
+  expiration: { days: number };
+}
+
 /** A plan as the bucket's one lifecycle rule. */
-export function lifecycleRule(plan: RetentionPlan | LifecyclePlan): LifecycleRule {
+export function lifecycleRule(plan: RetentionPlan | LifecyclePlan): ExpiringLifecycleRule {
   const prefix = "logType" in plan ? `${plan.logType}-` : "";
   return {
     id: `${prefix}retention-${plan.expirationDays}d`,
@@ -131,5 +140,23 @@ export function lifecycleRule(plan: RetentionPlan | LifecyclePlan): LifecycleRul
     expiration: { days: plan.expirationDays },
     noncurrentVersionExpiration: { noncurrentDays: plan.noncurrentVersionDays },
     abortIncompleteMultipartUpload: { daysAfterInitiation: plan.abortIncompleteMultipartDays },
+  };
+}
+
+/**
+ * For a versioned bucket whose current objects another system deletes (Elasticsearch's SLM in the
+ * snapshot bucket): no current object ever expires here, while what that system deletes, which
+ * versioning keeps as noncurrent versions, is removed after `noncurrentDays`, with the delete
+ * markers left behind and uploads never completed. Without it every deleted file stays, billed.
+ */
+export function noncurrentOnlyRule(noncurrentDays: number): LifecycleRule {
+  return {
+    id: `noncurrent-${noncurrentDays}d`,
+    status: "Enabled",
+    filter: { prefix: "" },
+    transitions: [],
+    expiration: { expiredObjectDeleteMarker: true },
+    noncurrentVersionExpiration: { noncurrentDays },
+    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
   };
 }

@@ -7,6 +7,7 @@ import { ilmPlan } from "./ilm";
 import { settingsPlan, settingsPlans } from "./plan";
 import { ROLE_ACCESS } from "./roles";
 import { eckNames } from "./names";
+import { snapshotBucket } from "./snapshots";
 
 /** Render file of one applied setting: `elasticsearch/<kind>/<name>.json`. */
 export const settingPath = (kind: string, name: string): string =>
@@ -14,8 +15,21 @@ export const settingPath = (kind: string, name: string): string =>
 
 export const loggingConcern: Concern = {
   name: "logging",
-  artifacts: (config) =>
-    settingsPlan(config).map((s) => ({ path: settingPath(s.kind, s.name), content: json(s.body) })),
+  artifacts: (config) => {
+    const snapshots = snapshotBucket(config);
+    return [
+      ...settingsPlan(config).map((s) => ({ path: settingPath(s.kind, s.name), content: json(s.body) })),
+      // The snapshot bucket's lifecycle, beside the archive buckets' (the same file name scheme).
+      ...(snapshots.lifecycle
+        ? [
+            {
+              path: `s3/${snapshots.bucketName}-lifecycle.json`,
+              content: json({ rules: snapshots.lifecycle }),
+            },
+          ]
+        : []),
+    ];
+  },
   summary: (config) => {
     const l = config.logging;
     const es = l.elasticsearch;

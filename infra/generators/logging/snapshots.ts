@@ -1,6 +1,7 @@
 import { logsName } from "../../catalog/log-schema";
 import type { StackConfig } from "../../config";
 import { awsTags, bucketName, type SecureBucketSpec } from "../archive/buckets";
+import { noncurrentOnlyRule } from "../archive/lifecycle";
 import type { SlmPolicyBody, SnapshotRepositoryBody } from "./types";
 
 export const SNAPSHOT_REPOSITORY = "s3-snapshots";
@@ -9,9 +10,14 @@ export const SLM_POLICY = "nightly-snapshots";
 export const snapshotBucketName = (config: Pick<StackConfig, "archive">): string =>
   bucketName(config, "es-snapshots");
 
+/** Days a snapshot file SLM deleted stays as a noncurrent version: a window to undo a mistake. */
+export const SNAPSHOT_NONCURRENT_DAYS = 7;
+
 /**
- * The snapshot bucket sits beside the archive buckets, encrypted with the archive's key, but has
- * no lifecycle and no Glacier: SLM deletes old snapshots itself and restores need them at once.
+ * The snapshot bucket sits beside the archive buckets, encrypted with the archive's key. No current
+ * object expires and nothing goes to Glacier: SLM deletes old snapshots itself and restores need
+ * them at once. What SLM deletes stays as a noncurrent version (the bucket is versioned) for
+ * SNAPSHOT_NONCURRENT_DAYS, then goes, with its delete marker.
  */
 export function snapshotBucket(config: StackConfig): SecureBucketSpec {
   const name = snapshotBucketName(config);
@@ -20,6 +26,7 @@ export function snapshotBucket(config: StackConfig): SecureBucketSpec {
     kms: true,
     accessLogPrefix: `${name}/`,
     acceptsAccessLogs: false,
+    lifecycle: [noncurrentOnlyRule(SNAPSHOT_NONCURRENT_DAYS)],
     protect: config.production,
     tags: { ...awsTags(config, "logging"), purpose: "elasticsearch-snapshots" },
   };
