@@ -2,6 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { alertPolicies } from "./alerts";
 import { archivePolicies } from "./archive";
 import { bucketPolicies } from "./buckets";
+import { loggingPolicies } from "./logging";
 import { prodPolicies } from "./prod";
 import { secretPolicies } from "./secrets";
 import { sentryPolicies } from "./sentry";
@@ -10,6 +11,7 @@ import { sentryPolicies } from "./sentry";
 export const ALL_POLICIES: Policies = [
   ...archivePolicies,
   ...bucketPolicies,
+  ...loggingPolicies,
   ...alertPolicies,
   ...secretPolicies,
   ...prodPolicies,

@@ -84,6 +84,12 @@ const versionAtLeast = (version: string, min: string): boolean => {
   return true;
 };
 
+/** An Elasticsearch cron schedule that fires on every day of every month and year. */
+const runsDaily = (schedule: string): boolean => {
+  const f = schedule.trim().split(/\s+/);
+  return [f[3], f[4], f[5], f[6] ?? "*"].every((x) => x === "*" || x === "?");
+};
+
 /** The ELK stack on Kubernetes (ECK) and how logs are kept in it. */
 export const loggingSchema = z
   .strictObject({
@@ -179,12 +185,13 @@ export const loggingSchema = z
     }),
     snapshots: z
       .strictObject({
-        schedule: esCron
-          .default("0 30 1 * * ?")
-          .meta({ description: "SLM snapshot schedule (Elasticsearch cron syntax, UTC)." }),
+        schedule: esCron.default("0 30 1 * * ?").meta({
+          description:
+            "SLM snapshot schedule (Elasticsearch cron syntax, UTC); it must run every day: a log type's last snapshot is kept past its expiry until a later one succeeds.",
+        }),
         retentionDays: z.number().int().min(1).max(3650).default(30).meta({
           description:
-            "Snapshots older than this many days are deleted by SLM (keeping at least `minCount`).",
+            "Days SLM keeps cluster-state snapshots (keeping at least `minCount`), and the most it keeps a log type's snapshots: less where the type's retention leaves less room (see docs/design/logging.md).",
         }),
         minCount: z
           .number()
@@ -275,6 +282,13 @@ export const loggingSchema = z
         code: "custom",
         path: ["kibana", "memoryGb"],
         message: `Kibana ${cfg.stackVersion} needs at least ${KIBANA_MIN_MEMORY.gb} GB: from ${KIBANA_MIN_MEMORY.fromStack} it runs out of memory while starting with less`,
+      });
+    if (!runsDaily(cfg.snapshots.schedule))
+      ctx.addIssue({
+        code: "custom",
+        path: ["snapshots", "schedule"],
+        message:
+          "must run every day (day of month, month and day of week `*` or `?`): a log type's last snapshot is kept past its expiry until a later one succeeds, which the retention promise counts as at most a day",
       });
     if (cfg.snapshots.minCount > cfg.snapshots.maxCount)
       ctx.addIssue({

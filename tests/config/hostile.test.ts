@@ -210,6 +210,11 @@ const REJECTED: [string, string, Json][] = [
   ["logging.snapshots.schedule", "logging.snapshots.schedule", "* 30 1 * * ?"],
   ["logging.snapshots.schedule", "logging.snapshots.schedule", "0 30 25 * * ?"],
   ["logging.snapshots.schedule", "logging.snapshots.schedule", "@daily"],
+  // Not every day: a log type's last snapshot would outlive its expiry until the next run.
+  ["logging.snapshots.schedule", "logging.snapshots.schedule", "0 30 1 ? * MON"],
+  ["logging.snapshots.schedule", "logging.snapshots.schedule", "0 30 1 1 * ?"],
+  ["logging.snapshots.schedule", "logging.snapshots.schedule", "0 30 1 * 1-6 ?"],
+  ["logging.snapshots.schedule", "logging.snapshots.schedule", "0 30 1 * * ? 2030"],
   ["logging.redactFields[0]", "logging.redactFields", ["payment..iban"]],
   ["logging.redactFields[0]", "logging.redactFields", ["payment.iban."]],
   ["grafana.logs.username", "grafana.logs.username", "reader:x"],

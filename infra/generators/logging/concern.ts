@@ -7,7 +7,13 @@ import { ilmPlan } from "./ilm";
 import { settingsPlan, settingsPlans } from "./plan";
 import { ROLE_ACCESS } from "./roles";
 import { eckNames } from "./names";
-import { snapshotBucket } from "./snapshots";
+import { allCopyLives } from "./lifetimes";
+import {
+  SNAPSHOT_NONCURRENT_DAYS,
+  snapshotBucket,
+  snapshotPlans,
+  SLM_RETENTION_TASK_DAYS,
+} from "./snapshots";
 
 /** Render file of one applied setting: `elasticsearch/<kind>/<name>.json`. */
 export const settingPath = (kind: string, name: string): string =>
@@ -43,6 +49,15 @@ export const loggingConcern: Concern = {
       return `| ${t} | \`${dataStreamName(t, config.environment)}\` | ${p.rolloverDays}d | ${p.warmAfterDays === undefined ? "—" : `${p.warmAfterDays}d`} | ${p.deleteAfterDays}d | ${p.searchableDays} | \`${archiveBucketName(config, t)}\` (${RETENTION[t].period}) |`;
     });
     const plans = settingsPlans(config);
+    const lives = allCopyLives(config).map(
+      (c) =>
+        `| ${c.logType} | ${RETENTION[c.logType].period} (${c.retentionDays}) | ${c.elasticsearchDays} | ${c.snapshotDays ?? "not snapshotted"} | ${c.archiveDays} | **${c.longestDays}** | ${c.graceDays} |`,
+    );
+    const snapshots = snapshotPlans(config).map((p) =>
+      p.policy === undefined
+        ? `- ${p.logType}: no snapshots: ${p.reason}.`
+        : `- ${p.logType}: SLM policy \`${p.policy}\` on \`${p.indices}\`, expiring after ${p.expireAfterDays}d.`,
+    );
     return [
       "## Logs (ELK)",
       "",
@@ -51,6 +66,16 @@ export const loggingConcern: Concern = {
       "| Log type | Data stream | Rollover | Warm after rollover | Delete after rollover | Searchable days after ingest | Archive |",
       "|---|---|---|---|---|---|---|",
       ...rows,
+      "",
+      "Longest life of a line, in days from ingest, counting every copy: Elasticsearch (replicas are deleted with their index), snapshots (the last one holding the line's index, kept `expire_after`, deleted by SLM's daily retention task up to " +
+        `${SLM_RETENTION_TASK_DAYS} day later, then ${SNAPSHOT_NONCURRENT_DAYS} days a noncurrent S3 version) and the S3 archive (expiry, then its noncurrent version). Only the archive's noncurrent versions, the window to undo a deletion, may pass the retention, by at most the grace:`,
+      "",
+      "| Log type | Retention (days) | Elasticsearch | Snapshots | Archive | Longest | Grace |",
+      "|---|---|---|---|---|---|---|",
+      ...lives,
+      "",
+      `Snapshots, into \`${snapshotBucket(config).bucketName}\`: cluster state (templates, pipelines, ILM policies, roles; no log index) by \`nightly-snapshots\`, kept ${l.snapshots.retentionDays}d (at least ${l.snapshots.minCount}, at most ${l.snapshots.maxCount}); log types:`,
+      ...snapshots,
       "",
       `Contract fields mapped: ${LOG_FIELDS.map((f) => `\`${f.name}\``).join(", ")}. Audit events: ${AUDIT_EVENTS.map((e) => `\`${e}\``).join(", ")}.`,
       `Roles: ${Object.entries(ROLE_ACCESS)

@@ -13,3 +13,4 @@ export * from "./shippers";
 export * from "./snapshots";
 export * from "./templates";
 export type * from "./types";
+export * from "./lifetimes";

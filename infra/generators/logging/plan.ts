@@ -5,7 +5,7 @@ import { ilmPlan, ilmPolicyBody, ilmPolicyName } from "./ilm";
 import { allLogsDataView, dataView, dataViewId, REQUEST_SEARCH_ID, requestIdSearch } from "./kibana";
 import { REDACT_PIPELINE, ROUTER_PIPELINE, redactPipeline, routerPipeline } from "./pipeline";
 import { roles } from "./roles";
-import { SLM_POLICY, SNAPSHOT_REPOSITORY, slmPolicy, snapshotRepository } from "./snapshots";
+import { SNAPSHOT_REPOSITORY, slmPolicies, snapshotRepository } from "./snapshots";
 import {
   indexTemplate,
   indexTemplateName,
@@ -121,7 +121,7 @@ export function settingsPlans(config: StackConfig): Record<SettingsJob, ApplySte
         `/_snapshot/${e(SNAPSHOT_REPOSITORY)}`,
         snapshotRepository(config),
       ),
-      es("slm", SLM_POLICY, `/_slm/policy/${e(SLM_POLICY)}`, slmPolicy(config)),
+      ...slmPolicies(config).map(([id, body]) => es("slm", id, `/_slm/policy/${e(id)}`, body)),
       ...LOG_TYPES.map((t) => dataViewStep(dataViewId(t), dataView(t))),
       dataViewStep(dataViewId("all"), allLogsDataView()),
       savedObject("search", REQUEST_SEARCH_ID, requestIdSearch()),
