@@ -128,7 +128,7 @@ describe("New Relic alert conditions", () => {
       "P3",
     ]);
     expect(frontendConcern.summary(prod)).toContain(
-      "JavaScript errors above 5 per 100 page loads and route changes for 10 min (P2: features are broken for real users)",
+      "JavaScript errors above 5 per 100 views for 10 min (P2: features are broken for real users)",
     );
     expect(frontendConcern.summary(prod)).toContain(
       "divides `JavaScriptError` events by `BrowserInteraction`",
@@ -151,7 +151,7 @@ describe("JavaScript error rate denominator", () => {
       "SELECT filter(count(*), WHERE eventType() = 'JavaScriptError') * 100 / filter(count(*), WHERE eventType() = 'BrowserInteraction') FROM JavaScriptError, BrowserInteraction WHERE appName = 'prod-frontend'",
     );
     expect(c.nrql).not.toMatch(/\bPageView\b/);
-    expect(c.name).toContain("per 100 page loads and route changes");
+    expect(c.name).toContain("per 100 views");
   });
 
   it.each(["PRO", "LITE"])(

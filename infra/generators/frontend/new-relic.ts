@@ -21,10 +21,10 @@ const nrqlString = (s: string): string => `'${s.replace(/\\/g, "\\\\").replace(/
  */
 export const errorRateDenominator = (
   loaderType: StackConfig["frontend"]["newRelic"]["loaderType"],
-): { eventType: "BrowserInteraction" | "PageView"; label: string } =>
+): { eventType: "BrowserInteraction" | "PageView"; label: string; short: string } =>
   loaderType === "SPA"
-    ? { eventType: "BrowserInteraction", label: "page loads and route changes" }
-    : { eventType: "PageView", label: "page views" };
+    ? { eventType: "BrowserInteraction", label: "page loads and route changes", short: "views" }
+    : { eventType: "PageView", label: "page views", short: "page views" };
 
 export type NrConditionKey = "lcp" | "inp" | "cls" | "js-error-rate";
 
@@ -77,7 +77,7 @@ export function newRelicConditions(config: Cfg): NrConditionSpec[] {
     vital("cls", "Cumulative Layout Shift", "cumulativeLayoutShift", a.cls, `${a.cls}`),
     {
       key: "js-error-rate",
-      name: `[P2] ${browserAppName(config)}: JavaScript errors above ${a.jsErrorRatePercent} per 100 ${views.label}`,
+      name: `[P2] ${browserAppName(config)}: JavaScript errors above ${a.jsErrorRatePercent} per 100 ${views.short}`,
       priority: "P2",
       why: "features are broken for real users",
       nrql: `SELECT filter(count(*), WHERE eventType() = 'JavaScriptError') * 100 / filter(count(*), WHERE eventType() = '${views.eventType}') FROM JavaScriptError, ${views.eventType} WHERE appName = ${app}`,
