@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { ConfigError, PROJECT, parseStackConfig } from "../../infra/config";
 import { alertmanagerConfig, maintenanceIntervals } from "../../infra/generators/metrics/alertmanager";
 import { ruleFile } from "../../infra/generators/metrics";
 import { stackConfig } from "../../scripts/lib/stack-config";
-import { readStackFile } from "../../scripts/lib/stack-file";
+import { REPO_ROOT, readStackFile } from "../../scripts/lib/stack-file";
 import { runTool, tempFiles } from "../helpers/tools";
 import { render } from "../helpers/variant";
 import { toYaml } from "../../infra/artifacts";
@@ -599,5 +599,76 @@ describe("derived names stay within their targets' limits", () => {
     expect(seen).toBeGreaterThan(10);
     expect(seenPagerduty).toBe(3);
     expect(over).toEqual([]);
+  });
+});
+
+describe("the stack's deploy account (aws:allowedAccountIds)", () => {
+  const OIDC = "logging.oidcProvider";
+  const oidc = (account: string) => ({
+    arn: `arn:aws:iam::${account}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLEDEV0000000000000000000000`,
+    issuer: "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLEDEV0000000000000000000000",
+  });
+
+  it("keeps the examples in the accounts CI deploys them to", () => {
+    // The workflows assume roles in these accounts; a role there can trust only a provider there.
+    const workflows = ["deploy.yml", "pull-request.yml"]
+      .map((f) => readFileSync(join(REPO_ROOT, ".github", "workflows", f), "utf8"))
+      .join("\n");
+    for (const [stack, account] of [
+      ["dev", "111111111111"],
+      ["prod", "222222222222"],
+    ] as const) {
+      const file = readStackFile(stack);
+      expect(JSON.parse(file.config["aws:allowedAccountIds"]!)).toEqual([account]);
+      expect(workflows).toContain(`arn:aws:iam::${account}:role/`);
+      const { config } = parseStackConfig(file.config, new Set(file.secretKeys));
+      expect(config.logging.oidcProvider.arn).toMatch(new RegExp(`^arn:aws:iam::${account}:oidc-provider/`));
+    }
+  });
+
+  it("refuses an OIDC provider of another account, naming the key and both accounts", () => {
+    expect(problems(OIDC, oidc("123456789012"))).toEqual([
+      expect.stringMatching(
+        /^observability:logging\.oidcProvider\.arn: names account 123456789012, but the stack deploys to 111111111111 \(aws:allowedAccountIds\): an IAM role's trust policy/,
+      ),
+    ]);
+    // Another stack's account is as wrong as a made-up one.
+    expect(problems(OIDC, oidc("222222222222"))).toHaveLength(1);
+  });
+
+  it("refuses prod's ACM certificate from another account", () => {
+    const file = readStackFile("prod");
+    const grafana = JSON.parse(file.config["observability:grafana"]!);
+    grafana.tls.certificateArn = grafana.tls.certificateArn.replace("222222222222", "111111111111");
+    file.config["observability:grafana"] = JSON.stringify(grafana);
+    expect(configProblems(file.config, new Set(file.secretKeys))).toEqual([
+      expect.stringMatching(
+        /^observability:grafana\.tls\.certificateArn: names account 111111111111, but the stack deploys to 222222222222/,
+      ),
+    ]);
+  });
+
+  it("accepts any of several allowed accounts, and checks nothing when the stack states none", () => {
+    const file = withValue(OIDC, oidc("333333333333"));
+    file.config["aws:allowedAccountIds"] = JSON.stringify(["111111111111", "333333333333"]);
+    expect(configProblems(file.config, file.secretKeys)).toEqual([]);
+    delete file.config["aws:allowedAccountIds"];
+    expect(configProblems(file.config, file.secretKeys)).toEqual([]);
+  });
+
+  it.each([
+    ["an unquoted number (loses leading zeros)", [11111111111]],
+    ["an 11-digit id", ["11111111111"]],
+    ["a 13-digit id", ["1111111111111"]],
+    ["an alias", ["dev-account"]],
+    ["an empty list", []],
+    ["a bare string", "111111111111"],
+    ["an object", { dev: "111111111111" }],
+  ])("refuses aws:allowedAccountIds as %s", (_, value) => {
+    const file = readStackFile("dev");
+    file.config["aws:allowedAccountIds"] = typeof value === "string" ? value : JSON.stringify(value);
+    expect(configProblems(file.config, new Set(file.secretKeys))).toEqual([
+      expect.stringMatching(/^aws:allowedAccountIds: expected a list of 12-digit AWS account ids/),
+    ]);
   });
 });
