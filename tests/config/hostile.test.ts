@@ -468,8 +468,14 @@ describe("edge values the schema accepts become what the tools accept", () => {
     const long = `t${"x".repeat(34)}`;
     const pagerduty = { scheduleId: "PABC123" };
     const teams = [
-      { name: long, email: "t@example.com", slackChannel: `#${"c".repeat(80)}`, pagerduty },
-      { name: "web", email: "web@example.com", slackChannel: "#web", pagerduty },
+      {
+        name: long,
+        email: "t@example.com",
+        slackChannel: `#${"c".repeat(80)}`,
+        slackChannelId: "G0123456789AB",
+        pagerduty,
+      },
+      { name: "web", email: "web@example.com", slackChannel: "#web", slackChannelId: "C01234567", pagerduty },
     ];
     const config = stackConfig("dev", {
       teams,
@@ -555,6 +561,7 @@ describe("derived names stay within their targets' limits", () => {
           name: team,
           email: "t@example.com",
           slackChannel: `#${"c".repeat(80)}`,
+          slackChannelId: "G0123456789AB",
           pagerduty: { scheduleId: "PABC123", escalateToScheduleId: "PDEF456" },
         },
       ],
@@ -669,6 +676,44 @@ describe("the stack's deploy account (aws:allowedAccountIds)", () => {
     file.config["aws:allowedAccountIds"] = typeof value === "string" ? value : JSON.stringify(value);
     expect(configProblems(file.config, new Set(file.secretKeys))).toEqual([
       expect.stringMatching(/^aws:allowedAccountIds: expected a list of 12-digit AWS account ids/),
+    ]);
+  });
+});
+
+describe("teams[].slackChannelId", () => {
+  it.each(["C01234567", "G0123456789AB", "C0DEVPLAT01"])("accepts the Slack channel id %s", (id) => {
+    expect(problems("teams.0.slackChannelId", id)).toEqual([]);
+  });
+
+  it.each([
+    ["a channel name", "#platform-alerts"],
+    ["lower case", "c0123456789"],
+    ["a user id", "U0123456789"],
+    ["a DM id", "D0123456789"],
+    ["too short", "C0123456"],
+    ["too long", "C0123456789ABC"],
+    ["with a space", "C0123 456789"],
+    ["with a newline", "C0123456789\nC0123456789"],
+    ["a URL", "https://acme.slack.com/archives/C0123456789"],
+  ])("refuses %s, naming the key", (_, value) => {
+    expect(problems("teams.0.slackChannelId", value)).toEqual([
+      `${keyText("teams.0.slackChannelId")}: expected a Slack channel id such as C0123456789 (C or G and 8-12 upper-case letters or digits, from the channel's About tab)`,
+    ]);
+  });
+
+  it("refuses a number, naming the key", () => {
+    expect(problems("teams.0.slackChannelId", 123456789)).toEqual([
+      expect.stringMatching(/^observability:teams\[0\]\.slackChannelId: /),
+    ]);
+  });
+
+  it("is required: without it Sentry's Slack rules depend on an asynchronous name lookup", () => {
+    const { config, secretKeys } = withValue("teams.0.slackChannelId", null);
+    const teams = JSON.parse(config["observability:teams"]!) as Record<string, unknown>[];
+    delete teams[0]!.slackChannelId;
+    config["observability:teams"] = JSON.stringify(teams);
+    expect(configProblems(config, secretKeys)).toEqual([
+      expect.stringMatching(/^observability:teams\[0\]\.slackChannelId: /),
     ]);
   });
 });
