@@ -31,6 +31,18 @@ export const slackChannel = z
   .string()
   .regex(/^#[a-z0-9_-]{1,80}$/, "expected a Slack channel such as #team-alerts (at most 80 characters)");
 
+/**
+ * A Slack conversation id of a public (`C…`) or private (`G…`) channel, as Slack shows it under the
+ * channel's name > About. Sentry validates it against the channel name when a rule is saved, instead
+ * of looking the name up later (and never creating the rule when the lookup fails).
+ */
+export const slackChannelId = z
+  .string()
+  .regex(
+    /^[CG][A-Z0-9]{8,12}$/,
+    "expected a Slack channel id such as C0123456789 (C or G and 8-12 upper-case letters or digits, from the channel's About tab)",
+  );
+
 export const emailAddress = z.email("expected an email address");
 
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

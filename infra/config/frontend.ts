@@ -43,12 +43,10 @@ const newRelicSchema = z
           .positive()
           .default(0.25)
           .meta({ description: "p75 Cumulative Layout Shift (unitless) above this alerts (P3)." }),
-        jsErrorRatePercent: z
-          .number()
-          .positive()
-          .max(100)
-          .default(5)
-          .meta({ description: "JavaScript errors per 100 page views above this alerts (P2)." }),
+        jsErrorRatePercent: z.number().positive().max(100).default(5).meta({
+          description:
+            "JavaScript errors per 100 views above this alerts (P2); a view is a `BrowserInteraction` (page load or route change) with the SPA loader, a `PageView` otherwise.",
+        }),
       })
       .prefault({})
       .meta({

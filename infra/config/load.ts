@@ -64,6 +64,61 @@ function regionProblems(input: Record<string, unknown>, region: string | undefin
   return problem ? [`${PROJECT}:grafana.tls.certificateArn: ${problem}`] : [];
 }
 
+/** An AWS account id: twelve digits, leading zeros included. */
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** The account an ARN names (`arn:partition:service:region:account:...`), when it names one. */
+export const arnAccount = (arn: string): string | undefined => {
+  const account = arn.split(":")[4];
+  return account !== undefined && ACCOUNT_ID.test(account) ? account : undefined;
+};
+
+/**
+ * The stack's deploy account, where the config states it: the AWS provider's own
+ * `aws:allowedAccountIds` (the provider refuses credentials of any other account at `pulumi up`).
+ * ARNs of things the program's roles and load balancers use in that account must name it: an IRSA
+ * role trusts an OIDC provider of its own account only, and an ALB takes ACM certificates of its
+ * own account only. A stack that states no account is not checked here.
+ */
+function accountProblems(input: Record<string, unknown>, allowed: string | undefined): string[] {
+  if (allowed === undefined) return [];
+  let ids: unknown;
+  try {
+    ids = JSON.parse(allowed);
+  } catch {
+    ids = allowed;
+  }
+  if (
+    !Array.isArray(ids) ||
+    ids.length === 0 ||
+    !ids.every((id) => typeof id === "string" && ACCOUNT_ID.test(id))
+  )
+    return [
+      `aws:allowedAccountIds: expected a list of 12-digit AWS account ids as quoted strings, e.g. ["111111111111"] (a number loses an id's leading zeros)`,
+    ];
+  const at = (v: unknown, key: string): unknown =>
+    v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
+  const problems: string[] = [];
+  const check = (key: string, arn: unknown, why: string) => {
+    const account = typeof arn === "string" ? arnAccount(arn) : undefined;
+    if (account !== undefined && !ids.includes(account))
+      problems.push(
+        `${PROJECT}:${key}: names account ${account}, but the stack deploys to ${ids.join(", ")} (aws:allowedAccountIds): ${why}`,
+      );
+  };
+  check(
+    "logging.oidcProvider.arn",
+    at(at(input.logging, "oidcProvider"), "arn"),
+    "an IAM role's trust policy can name only an OIDC provider of the role's own account (register the cluster's issuer there with `eksctl utils associate-iam-oidc-provider`)",
+  );
+  check(
+    "grafana.tls.certificateArn",
+    at(at(input.grafana, "tls"), "certificateArn"),
+    "an ALB uses ACM certificates of its own account only",
+  );
+  return problems;
+}
+
 /** Raised when the stack config is invalid; `problems` has one line per problem. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -128,6 +183,7 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
   }
   removeRetired(input, problems);
   problems.push(...regionProblems(input, raw["aws:region"]));
+  problems.push(...accountProblems(input, raw["aws:allowedAccountIds"]));
   const result = stackConfigSchema.safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {

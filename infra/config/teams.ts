@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { emailAddress, slackChannel, teamName } from "./common";
+import { emailAddress, slackChannel, slackChannelId, teamName } from "./common";
 
 /** A PagerDuty object id (schedule, user): `P` and six upper-case letters or digits. */
 export const pagerdutyId = z
@@ -54,6 +54,10 @@ export const teamSchema = z.strictObject({
   email: emailAddress.meta({ description: "P2 (email) destination for this team's alerts." }),
   slackChannel: slackChannel.meta({
     description: "P3 Slack channel for this team's alerts, e.g. `#team-alerts`.",
+  }),
+  slackChannelId: slackChannelId.meta({
+    description:
+      "Slack id of `slackChannel` (e.g. `C0123456789`): Sentry's Slack actions send it, so Sentry checks the channel when the rule is saved. The Sentry app must be a member of the channel.",
   }),
   pagerduty: teamPagerdutySchema.optional().meta({
     description:

@@ -3,14 +3,34 @@ import { type RecordedResource, SECRET_PLACEHOLDER } from "./recorded";
 
 export * from "./recorded";
 
+/** The account the offline render "deploys" to when the stack states none (`aws:allowedAccountIds`). */
+export const OFFLINE_ACCOUNT = "123456789012";
+
+/**
+ * The offline account: the stack's deploy account when `aws:allowedAccountIds` names one, so that
+ * ARNs and `aws.getCallerIdentity` agree with the account the config's ARNs were checked against.
+ */
+export function offlineAccount(config: Record<string, string>): string {
+  try {
+    const ids = JSON.parse(config["aws:allowedAccountIds"] ?? "[]") as unknown;
+    if (Array.isArray(ids) && typeof ids[0] === "string") return ids[0];
+  } catch {
+    // Not a list: the config check reports it; the render keeps the fake account.
+  }
+  return OFFLINE_ACCOUNT;
+}
+
 /** Deterministic fake state for resources, so outputs such as ARNs and bucket names resolve. */
-function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+function mockState(
+  args: pulumi.runtime.MockResourceArgs,
+  account = OFFLINE_ACCOUNT,
+): Record<string, unknown> {
   const state: Record<string, unknown> = { ...args.inputs };
   if (args.type.startsWith("aws:")) {
     const physical = (args.inputs.bucket as string | undefined) ?? args.name;
     state.arn ??= args.type.startsWith("aws:s3/")
       ? `arn:aws:s3:::${physical}`
-      : `arn:aws:${args.type.split(/[:/]/)[1]}:us-east-1:123456789012:${args.name}`;
+      : `arn:aws:${args.type.split(/[:/]/)[1]}:us-east-1:${account}:${args.name}`;
     if (args.type === "aws:s3/bucket:Bucket") state.bucket ??= physical;
     if (args.type === "aws:kms/key:Key") state.keyId ??= `${args.name}-key-id`;
     // RDS names what Pulumi auto-names; the endpoint is `address:port`, as RDS reports it.
@@ -66,10 +86,10 @@ const mockHostedZone = (inputs: Record<string, unknown>) => ({
 });
 
 /** Provider functions the program calls, answered as the provider would (a prerequisite: present). */
-const CALLS: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
-  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
-    accountId: "123456789012",
-    arn: "arn:aws:iam::123456789012:user/offline",
+const CALLS: Record<string, (inputs: Record<string, unknown>, account: string) => Record<string, unknown>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": (_, account) => ({
+    accountId: account,
+    arn: `arn:aws:iam::${account}:user/offline`,
     userId: "OFFLINE",
   }),
   "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
@@ -173,6 +193,7 @@ export async function installMockRuntime(
   const absent = new Set(answers.absent ?? []);
   /** Every lookup the program made (reads and provider functions), in order. */
   const lookups: string[] = [];
+  const account = offlineAccount(config);
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
@@ -183,12 +204,12 @@ export async function installMockRuntime(
           lookups.push(key);
           // The engine's own words when a read finds nothing.
           if (absent.has(key)) throw new Error(`resource '${args.id}' does not exist`);
-          return { id: args.id, state: { ...readState(args), ...mockState(args) } };
+          return { id: args.id, state: { ...readState(args), ...mockState(args, account) } };
         }
         return {
           // Buckets get their physical name as ID, as in AWS, so rendered references read naturally.
           id: (args.type === "aws:s3/bucket:Bucket" && (args.inputs.bucket as string)) || `${args.name}-id`,
-          state: mockState(args),
+          state: mockState(args, account),
         };
       },
       call: (args) => {
@@ -199,7 +220,7 @@ export async function installMockRuntime(
           answers.calls?.[args.token] ??
           (args.token === "aws:ec2/getSubnet:getSubnet"
             ? mockSubnet(args.inputs, config)
-            : CALLS[args.token]?.(args.inputs)) ??
+            : CALLS[args.token]?.(args.inputs, account)) ??
           {}
         );
       },

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { ConfigError, PROJECT, parseStackConfig } from "../../infra/config";
 import { alertmanagerConfig, maintenanceIntervals } from "../../infra/generators/metrics/alertmanager";
 import { ruleFile } from "../../infra/generators/metrics";
 import { stackConfig } from "../../scripts/lib/stack-config";
-import { readStackFile } from "../../scripts/lib/stack-file";
+import { REPO_ROOT, readStackFile } from "../../scripts/lib/stack-file";
 import { runTool, tempFiles } from "../helpers/tools";
 import { render } from "../helpers/variant";
 import { toYaml } from "../../infra/artifacts";
@@ -473,8 +473,14 @@ describe("edge values the schema accepts become what the tools accept", () => {
     const long = `t${"x".repeat(34)}`;
     const pagerduty = { scheduleId: "PABC123" };
     const teams = [
-      { name: long, email: "t@example.com", slackChannel: `#${"c".repeat(80)}`, pagerduty },
-      { name: "web", email: "web@example.com", slackChannel: "#web", pagerduty },
+      {
+        name: long,
+        email: "t@example.com",
+        slackChannel: `#${"c".repeat(80)}`,
+        slackChannelId: "G0123456789AB",
+        pagerduty,
+      },
+      { name: "web", email: "web@example.com", slackChannel: "#web", slackChannelId: "C01234567", pagerduty },
     ];
     const config = stackConfig("dev", {
       teams,
@@ -560,6 +566,7 @@ describe("derived names stay within their targets' limits", () => {
           name: team,
           email: "t@example.com",
           slackChannel: `#${"c".repeat(80)}`,
+          slackChannelId: "G0123456789AB",
           pagerduty: { scheduleId: "PABC123", escalateToScheduleId: "PDEF456" },
         },
       ],
@@ -604,5 +611,114 @@ describe("derived names stay within their targets' limits", () => {
     expect(seen).toBeGreaterThan(10);
     expect(seenPagerduty).toBe(3);
     expect(over).toEqual([]);
+  });
+});
+
+describe("the stack's deploy account (aws:allowedAccountIds)", () => {
+  const OIDC = "logging.oidcProvider";
+  const oidc = (account: string) => ({
+    arn: `arn:aws:iam::${account}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLEDEV0000000000000000000000`,
+    issuer: "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLEDEV0000000000000000000000",
+  });
+
+  it("keeps the examples in the accounts CI deploys them to", () => {
+    // The workflows assume roles in these accounts; a role there can trust only a provider there.
+    const workflows = ["deploy.yml", "pull-request.yml"]
+      .map((f) => readFileSync(join(REPO_ROOT, ".github", "workflows", f), "utf8"))
+      .join("\n");
+    for (const [stack, account] of [
+      ["dev", "111111111111"],
+      ["prod", "222222222222"],
+    ] as const) {
+      const file = readStackFile(stack);
+      expect(JSON.parse(file.config["aws:allowedAccountIds"]!)).toEqual([account]);
+      expect(workflows).toContain(`arn:aws:iam::${account}:role/`);
+      const { config } = parseStackConfig(file.config, new Set(file.secretKeys));
+      expect(config.logging.oidcProvider.arn).toMatch(new RegExp(`^arn:aws:iam::${account}:oidc-provider/`));
+    }
+  });
+
+  it("refuses an OIDC provider of another account, naming the key and both accounts", () => {
+    expect(problems(OIDC, oidc("123456789012"))).toEqual([
+      expect.stringMatching(
+        /^observability:logging\.oidcProvider\.arn: names account 123456789012, but the stack deploys to 111111111111 \(aws:allowedAccountIds\): an IAM role's trust policy/,
+      ),
+    ]);
+    // Another stack's account is as wrong as a made-up one.
+    expect(problems(OIDC, oidc("222222222222"))).toHaveLength(1);
+  });
+
+  it("refuses prod's ACM certificate from another account", () => {
+    const file = readStackFile("prod");
+    const grafana = JSON.parse(file.config["observability:grafana"]!);
+    grafana.tls.certificateArn = grafana.tls.certificateArn.replace("222222222222", "111111111111");
+    file.config["observability:grafana"] = JSON.stringify(grafana);
+    expect(configProblems(file.config, new Set(file.secretKeys))).toEqual([
+      expect.stringMatching(
+        /^observability:grafana\.tls\.certificateArn: names account 111111111111, but the stack deploys to 222222222222/,
+      ),
+    ]);
+  });
+
+  it("accepts any of several allowed accounts, and checks nothing when the stack states none", () => {
+    const file = withValue(OIDC, oidc("333333333333"));
+    file.config["aws:allowedAccountIds"] = JSON.stringify(["111111111111", "333333333333"]);
+    expect(configProblems(file.config, file.secretKeys)).toEqual([]);
+    delete file.config["aws:allowedAccountIds"];
+    expect(configProblems(file.config, file.secretKeys)).toEqual([]);
+  });
+
+  it.each([
+    ["an unquoted number (loses leading zeros)", [11111111111]],
+    ["an 11-digit id", ["11111111111"]],
+    ["a 13-digit id", ["1111111111111"]],
+    ["an alias", ["dev-account"]],
+    ["an empty list", []],
+    ["a bare string", "111111111111"],
+    ["an object", { dev: "111111111111" }],
+  ])("refuses aws:allowedAccountIds as %s", (_, value) => {
+    const file = readStackFile("dev");
+    file.config["aws:allowedAccountIds"] = typeof value === "string" ? value : JSON.stringify(value);
+    expect(configProblems(file.config, new Set(file.secretKeys))).toEqual([
+      expect.stringMatching(/^aws:allowedAccountIds: expected a list of 12-digit AWS account ids/),
+    ]);
+  });
+});
+
+describe("teams[].slackChannelId", () => {
+  it.each(["C01234567", "G0123456789AB", "C0DEVPLAT01"])("accepts the Slack channel id %s", (id) => {
+    expect(problems("teams.0.slackChannelId", id)).toEqual([]);
+  });
+
+  it.each([
+    ["a channel name", "#platform-alerts"],
+    ["lower case", "c0123456789"],
+    ["a user id", "U0123456789"],
+    ["a DM id", "D0123456789"],
+    ["too short", "C0123456"],
+    ["too long", "C0123456789ABC"],
+    ["with a space", "C0123 456789"],
+    ["with a newline", "C0123456789\nC0123456789"],
+    ["a URL", "https://acme.slack.com/archives/C0123456789"],
+  ])("refuses %s, naming the key", (_, value) => {
+    expect(problems("teams.0.slackChannelId", value)).toEqual([
+      `${keyText("teams.0.slackChannelId")}: expected a Slack channel id such as C0123456789 (C or G and 8-12 upper-case letters or digits, from the channel's About tab)`,
+    ]);
+  });
+
+  it("refuses a number, naming the key", () => {
+    expect(problems("teams.0.slackChannelId", 123456789)).toEqual([
+      expect.stringMatching(/^observability:teams\[0\]\.slackChannelId: /),
+    ]);
+  });
+
+  it("is required: without it Sentry's Slack rules depend on an asynchronous name lookup", () => {
+    const { config, secretKeys } = withValue("teams.0.slackChannelId", null);
+    const teams = JSON.parse(config["observability:teams"]!) as Record<string, unknown>[];
+    delete teams[0]!.slackChannelId;
+    config["observability:teams"] = JSON.stringify(teams);
+    expect(configProblems(config, secretKeys)).toEqual([
+      expect.stringMatching(/^observability:teams\[0\]\.slackChannelId: /),
+    ]);
   });
 });

@@ -128,7 +128,50 @@ describe("New Relic alert conditions", () => {
       "P3",
     ]);
     expect(frontendConcern.summary(prod)).toContain(
-      "JavaScript errors above 5 per 100 page views for 10 min (P2: features are broken for real users)",
+      "JavaScript errors above 5 per 100 views for 10 min (P2: features are broken for real users)",
     );
+    expect(frontendConcern.summary(prod)).toContain(
+      "divides `JavaScriptError` events by `BrowserInteraction`",
+    );
+  });
+});
+
+describe("JavaScript error rate denominator", () => {
+  const errorRate = (loaderType: string) => {
+    const cfg = configOf("prod", {
+      frontend: { ...prod.frontend, newRelic: { ...prod.frontend.newRelic, loaderType } },
+    });
+    return newRelicConditions(cfg).find((c) => c.key === "js-error-rate")!;
+  };
+
+  it("divides by BrowserInteraction for the SPA loader, which records route changes only as interactions", () => {
+    expect(prod.frontend.newRelic.loaderType).toBe("SPA");
+    const c = errorRate("SPA");
+    expect(c.nrql).toBe(
+      "SELECT filter(count(*), WHERE eventType() = 'JavaScriptError') * 100 / filter(count(*), WHERE eventType() = 'BrowserInteraction') FROM JavaScriptError, BrowserInteraction WHERE appName = 'prod-frontend'",
+    );
+    expect(c.nrql).not.toMatch(/\bPageView\b/);
+    expect(c.name).toContain("per 100 views");
+  });
+
+  it.each(["PRO", "LITE"])(
+    "divides by PageView for the %s loader, which records no interactions",
+    (loader) => {
+      const c = errorRate(loader);
+      expect(c.nrql).toContain(
+        "/ filter(count(*), WHERE eventType() = 'PageView') FROM JavaScriptError, PageView ",
+      );
+      expect(c.nrql).not.toContain("BrowserInteraction");
+      expect(c.name).toContain("per 100 page views");
+    },
+  );
+
+  it("queries every event type its filters count, and nothing else", () => {
+    for (const loader of ["SPA", "PRO", "LITE"]) {
+      const { nrql } = errorRate(loader);
+      const from = nrql.match(/ FROM (.*) WHERE appName/)![1]!.split(", ");
+      const counted = [...nrql.matchAll(/eventType\(\) = '(\w+)'/g)].map((m) => m[1]);
+      expect(from).toEqual(counted);
+    }
   });
 });

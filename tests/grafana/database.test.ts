@@ -315,8 +315,8 @@ describe.each(WITH_DATABASE)("Grafana's database in the %s render", (stack) => {
     const instance = ofMine(T.instance)[0]!;
     const key = ofMine(T.key)[0]!;
     const subnets = ofMine(T.subnetGroup)[0]!;
-    // The mocks give the key its ARN and the subnet group its name; the instance carries them.
-    expect(instance.inputs.kmsKeyId).toBe(`arn:aws:kms:us-east-1:123456789012:${key.name}`);
+    // The mocks give the key its ARN (in prod's deploy account) and the subnet group its name.
+    expect(instance.inputs.kmsKeyId).toBe(`arn:aws:kms:us-east-1:222222222222:${key.name}`);
     expect(instance.inputs.dbSubnetGroupName).toBe(`${subnets.name}-name`);
     expect(isSecret(instance.inputs.password)).toBe(true);
     expect(reveal(instance.inputs.password)).toBe("mock-random-grafana-database-password");

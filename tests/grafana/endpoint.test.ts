@@ -29,7 +29,8 @@ const T = {
 };
 
 const HOST = "grafana.acme.example.com";
-const ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f";
+// In prod's deploy account (aws:allowedAccountIds): an ALB takes certificates of its own account only.
+const ARN = "arn:aws:acm:us-east-1:222222222222:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f";
 const ZONE = "Z04EXAMPLEACMEPROD0000";
 
 /** An nginx Ingress with a cert-manager certificate and a Route53 record: the base of variants. */
@@ -120,7 +121,7 @@ describe("grafana endpoint config", () => {
       ],
       [{ ...ALB, tls: { source: "acm", certificateArn: `${ARN} ` } }, /tls\.certificateArn: expected an ACM/],
       [
-        { ...ALB, tls: { source: "acm", certificateArn: ARN.replace("123456789012", "12345") } },
+        { ...ALB, tls: { source: "acm", certificateArn: ARN.replace("222222222222", "12345") } },
         /tls\.certificateArn: expected an ACM/,
       ],
       [

@@ -63,12 +63,22 @@ describe("Sentry alert actions per priority", () => {
         break;
       case "slack":
         expect(actions).toEqual([
-          { kind: "slack", workspaceId: "100001", channel: "#platform-alerts", team: "platform" },
+          {
+            kind: "slack",
+            workspaceId: "100001",
+            channel: "#platform-alerts",
+            channelId: "C0DEVPLAT01",
+            team: "platform",
+          },
         ]);
-        expect(issueAlertAction(actions[0]!, teamId)).toMatchObject({
+        // The channel's id next to its name: Sentry's SlackNotifyServiceForm then validates the
+        // pair when the rule is saved rather than looking the name up asynchronously.
+        expect(issueAlertAction(actions[0]!, teamId)).toEqual({
           id: "sentry.integrations.slack.notify_action.SlackNotifyServiceAction",
           workspace: "100001",
           channel: "#platform-alerts",
+          channel_id: "C0DEVPLAT01",
+          tags: "environment,level,release",
         });
         expect(metricAlertAction(actions[0]!, teamId)).toEqual({
           type: "slack",
@@ -96,6 +106,10 @@ describe("Sentry alert actions per priority", () => {
   it("email and Slack reach every owning team and no other", () => {
     const both = sentryActionsFor(dev, "P3", ["platform", "web"]);
     expect(both.map((a) => a.kind === "slack" && a.channel)).toEqual(["#platform-alerts", "#web-alerts"]);
+    // Each team's own channel id, from its teams[] entry.
+    expect(both.map((a) => a.kind === "slack" && a.channelId)).toEqual(
+      dev.teams.map((t) => t.slackChannelId),
+    );
     expect(sentryActionsFor(dev, "P2", ["web"]).map((a) => a.kind === "email" && a.team)).toEqual(["web"]);
   });
 });

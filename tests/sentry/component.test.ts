@@ -114,6 +114,7 @@ describe.each(STACKS)("Sentry component (%s)", (stack) => {
           id: "sentry.integrations.slack.notify_action.SlackNotifyServiceAction",
           workspace: s().integrations.slackWorkspaceId,
           channel: t.slackChannel,
+          channel_id: t.slackChannelId,
         })),
     });
     expect(one(result, T.issue, "sentry-backend-regression").inputs.actions).toMatchObject([

@@ -1,5 +1,5 @@
 import { type Concern, json } from "../../artifacts";
-import { browserAppName, newRelicConditions } from "./new-relic";
+import { browserAppName, errorRateDenominator, newRelicConditions } from "./new-relic";
 import { newRelicResources } from "./resources";
 
 export const frontendConcern: Concern = {
@@ -23,7 +23,7 @@ export const frontendConcern: Concern = {
           )
           .join(
             "; ",
-          )}. Arguments as deployed: [newrelic/alerts.json](newrelic/alerts.json); application settings in the stack output \`frontend.newRelic\` (\`jsConfig\` is secret).`,
+          )}. The error rate divides \`JavaScriptError\` events by \`${errorRateDenominator(nr.loaderType).eventType}\` events (${errorRateDenominator(nr.loaderType).label}${nr.loaderType === "SPA" ? ": the SPA loader records a route change as a `BrowserInteraction`, not a `PageView`" : ""}). Arguments as deployed: [newrelic/alerts.json](newrelic/alerts.json); application settings in the stack output \`frontend.newRelic\` (\`jsConfig\` is secret).`,
       );
     } else {
       lines.push(

@@ -13,6 +13,19 @@ export const browserAppName = (config: Pick<StackConfig, "environment" | "fronte
 /** NRQL string literal. */
 const nrqlString = (s: string): string => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
+/**
+ * The event that counts the views JavaScript errors are divided by, per loader type. The SPA
+ * loader records a `BrowserInteraction` for the initial page load and for every route change, and
+ * a `PageView` for the initial load only: a single-page app's users see many views per `PageView`,
+ * so dividing by `PageView` would inflate the rate. PRO and LITE record no interactions.
+ */
+export const errorRateDenominator = (
+  loaderType: StackConfig["frontend"]["newRelic"]["loaderType"],
+): { eventType: "BrowserInteraction" | "PageView"; label: string; short: string } =>
+  loaderType === "SPA"
+    ? { eventType: "BrowserInteraction", label: "page loads and route changes", short: "views" }
+    : { eventType: "PageView", label: "page views", short: "page views" };
+
 export type NrConditionKey = "lcp" | "inp" | "cls" | "js-error-rate";
 
 export interface NrConditionSpec {
@@ -34,11 +47,12 @@ export interface NrConditionSpec {
 /**
  * Web Vitals at the 75th percentile (how Google assesses them) and the JavaScript error rate.
  * Priorities: poor Web Vitals degrade every visit but break nothing, so P3; JavaScript errors on
- * more than a few percent of page views mean features are broken for real users, so P2.
+ * more than a few percent of views (page loads, and route changes of a single-page app) mean features are broken for real users, so P2.
  */
 export function newRelicConditions(config: Cfg): NrConditionSpec[] {
   const a = config.frontend.newRelic.alerts;
   const app = nrqlString(browserAppName(config));
+  const views = errorRateDenominator(config.frontend.newRelic.loaderType);
   const vital = (
     key: NrConditionKey,
     label: string,
@@ -63,10 +77,10 @@ export function newRelicConditions(config: Cfg): NrConditionSpec[] {
     vital("cls", "Cumulative Layout Shift", "cumulativeLayoutShift", a.cls, `${a.cls}`),
     {
       key: "js-error-rate",
-      name: `[P2] ${browserAppName(config)}: JavaScript errors above ${a.jsErrorRatePercent} per 100 page views`,
+      name: `[P2] ${browserAppName(config)}: JavaScript errors above ${a.jsErrorRatePercent} per 100 ${views.short}`,
       priority: "P2",
       why: "features are broken for real users",
-      nrql: `SELECT filter(count(*), WHERE eventType() = 'JavaScriptError') * 100 / filter(count(*), WHERE eventType() = 'PageView') FROM JavaScriptError, PageView WHERE appName = ${app}`,
+      nrql: `SELECT filter(count(*), WHERE eventType() = 'JavaScriptError') * 100 / filter(count(*), WHERE eventType() = '${views.eventType}') FROM JavaScriptError, ${views.eventType} WHERE appName = ${app}`,
       threshold: a.jsErrorRatePercent,
       display: `${a.jsErrorRatePercent}%`,
       thresholdDurationSeconds: 600,

@@ -14,7 +14,13 @@ export type SentryActionTarget =
   | { kind: "pagerduty"; integrationId: string; serviceId: string }
   | { kind: "opsgenie"; integrationId: string; teamId: string }
   | { kind: "email"; team: string; address: string }
-  | { kind: "slack"; workspaceId: string; channel: string; team: string };
+  | { kind: "slack"; workspaceId: string; channel: string; channelId: string; team: string };
+
+const teamChannelId = (config: Pick<StackConfig, "teams">, team: string): string => {
+  const t = config.teams.find((x) => x.name === team);
+  if (!t) throw new Error(`unknown team ${team}`);
+  return t.slackChannelId;
+};
 
 /** The actions of one priority for the given owning teams: the alert-level table's channel. */
 export function sentryActionsFor(
@@ -38,6 +44,7 @@ export function sentryActionsFor(
         kind: "slack",
         workspaceId: slackWorkspaceId,
         channel: d.address,
+        channelId: teamChannelId(config, d.team),
         team: d.team,
       }));
   }
@@ -72,6 +79,10 @@ export function issueAlertAction<T>(
         id: "sentry.integrations.slack.notify_action.SlackNotifyServiceAction",
         workspace: a.workspaceId,
         channel: a.channel,
+        // With the id, Sentry checks the channel when the rule is saved (and refuses a channel its
+        // app cannot see); with the name alone it looks the id up later and, if that fails, answers
+        // 202 and never creates the rule.
+        channel_id: a.channelId,
         tags: "environment,level,release",
       };
   }

@@ -16,7 +16,7 @@ export function describeAction(config: Pick<StackConfig, "sentry">, a: SentryAct
     case "email":
       return `email to Sentry team \`${sentryTeamSlug(config.sentry, a.team)}\``;
     case "slack":
-      return `Slack ${a.channel}`;
+      return `Slack ${a.channel} (\`${a.channelId}\`)`;
   }
 }
 
