@@ -19,7 +19,7 @@ export interface Concern {
 
 export const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
-/** A one-line string that a YAML 1.1 reader (PyYAML, Go's yaml.v2) would not read back as a string. */
+/** A one-line string that a YAML 1.1 reader (PyYAML, ruamel in 1.1 mode) would not read back as a string. */
 function yaml11Ambiguous(text: string): boolean {
   if (text.includes("\n")) return false;
   try {

@@ -168,7 +168,7 @@ describe.each(STACKS)("rendered artifacts of %s are the deployed values", (stack
 });
 
 describe.each(STACKS)("rendered YAML of %s", (stack) => {
-  // YAML 1.1 readers (PyYAML, Go's yaml.v2) read `1:7` as 67 and `02:00` as 120: every string
+  // YAML 1.1 readers (PyYAML) read `1:7` as 67 and `02:00` as 120 (base 60): every string
   // that could be read as something else is quoted, so both generations read the same document.
   it("reads the same under YAML 1.1 as under YAML 1.2", () => {
     const files = rendered(stack).artifacts.filter((a) => /\.ya?ml$/.test(a.path));

@@ -82,7 +82,7 @@ export const loggingConcern: Concern = {
         .map(([r, a]) => `\`${r}\` (${a.logTypes.join(", ")})`)
         .join(
           ", ",
-        )}. ${plans.settings.length} settings applied by the settings Job, which Logstash and Filebeat wait for (templates, pipelines, ILM policies, roles, and data streams created before their template rolled over), and ${plans.extras.length} by the extras Job (snapshot repository and policy, Kibana objects).`,
+        )}. ${plans.settings.length} settings applied by the settings Job, which Logstash and Filebeat wait for (templates, pipelines, ILM policies, roles, and data streams created before their template rolled over), and ${plans.extras.length} by the extras Job (snapshot repository and policies, Kibana objects).`,
       "",
     ].join("\n");
   },

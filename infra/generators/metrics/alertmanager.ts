@@ -219,13 +219,15 @@ export function alertmanagerConfig(
         // The dead man's switch expects a heartbeat, never to people. A group is flushed every
         // group_interval and re-sent only when more than repeat_interval has passed since the last
         // send: with both at 1m the send lands a hair inside the interval and every other flush is
-        // skipped (a beat every 2 minutes). A repeat below the interval sends at every flush.
+        // skipped (a beat every 2 minutes). A repeat well below the interval sends at every flush,
+        // also when a slow or retried send logs its notification late (the log is written after
+        // the send). Alertmanager warns at load that repeat_interval < group_interval: expected.
         {
           receiver: DEAD_MANS_SWITCH,
           matchers: ['alertname="Watchdog"'],
           group_wait: "0s",
           group_interval: WATCHDOG_HEARTBEAT,
-          repeat_interval: "50s",
+          repeat_interval: "30s",
         },
         ...channels.map((c) => priorityRoute(c, ownerTeam, muted.has(c.priority), config)),
       ],

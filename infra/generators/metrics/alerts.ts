@@ -196,13 +196,15 @@ export const ALERTS: readonly AlertSpec[] = [
     for: "30m",
     summary: "{{ $labels.service }} has no job duration bucket above the slow-job threshold",
     description:
-      "The highest finite bucket of background_job_duration_seconds of {{ $labels.service }} is {{ $value | humanizeDuration }}, not above metrics.alerts.jobP99Seconds: a p99 never exceeds that bound, so BackgroundJobsSlow cannot fire.",
+      "The lowest top finite bucket of background_job_duration_seconds of {{ $labels.service }} (per job_name) is {{ $value | humanizeDuration }}, not above metrics.alerts.jobP99Seconds: a p99 never exceeds that bound, so BackgroundJobsSlow cannot fire for those jobs.",
     // histogram_quantile returns the highest finite bound when the rank falls in the +Inf bucket:
     // with every finite bucket at 0 and +Inf at 1, that bound is what it returns, from the last
-    // scrape (no rate, no window), whatever the bucket layout.
+    // scrape (no rate, no window: a job that runs nightly has its layout checked all day), per
+    // job_name so that one well-bucketed job does not hide another. A histogram with no finite
+    // bucket at all (where the quantile is NaN) counts as 0, and comes first so that `or` keeps it.
     expr: (config) =>
       ownedBy(
-        `histogram_quantile(0.5, sum by (job, le) ((${jobs}_bucket{le!="+Inf"} * 0) or (${jobs}_bucket{le="+Inf"} * 0 + 1))) <= ${num(config.metrics.alerts.jobP99Seconds)} and on (job) sum by (job) (rate(${jobs}_count[30m])) > 0`,
+        `((count by (job) (${jobs}_bucket{le="+Inf"}) * 0 unless on (job) count by (job) (${jobs}_bucket{le!="+Inf"})) or min by (job) (histogram_quantile(0.5, sum by (job, job_name, le) ((${jobs}_bucket{le!="+Inf"} * 0) or (${jobs}_bucket{le="+Inf"} * 0 + 1))))) <= ${num(config.metrics.alerts.jobP99Seconds)}`,
       ),
   },
   {
