@@ -251,6 +251,18 @@ export const SHARED_NAME_SCENARIOS: Scenario[] = [
     expect: [{ byMinute: 2, fires: ["P1"], quiet: [] }],
   },
   {
+    name: "latency outage beside a same-named service",
+    description:
+      "half of the requests take 1-2.5 s while a same-named Service elsewhere serves 100x the traffic fast",
+    interval: 1,
+    onsetMinute: BASELINE,
+    durationMinutes: BASELINE + 30,
+    at: withBase(BASELINE, (s) => ({ ...s, latency: [0.1, 0.2, 0.4, 0.5, 0.6, 1, 1, 1] })),
+    twin: { namespace: "marketing", at: withBase(0, (s) => ({ ...s, rps: s.rps * 100 }), 23) },
+    ambient: ["ServiceNameShared"],
+    expect: [{ byMinute: 25, fires: ["P1"], quiet: [] }],
+  },
+  {
     name: "service down beside a same-named service",
     description: "no pod answers scrapes while a same-named Service elsewhere is up",
     interval: 1,
