@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { toYaml } from "../infra/artifacts";
 import { type RuleFile, ruleFile } from "../infra/generators/metrics";
 import { stackConfig } from "./lib/stack-config";
-import { EXTRA_SCENARIOS, firstFiringProbe, SCENARIOS, type Scenario } from "./lib/scenarios";
+import { EXTRA_SCENARIOS, firstFiringProbe, SCENARIOS, type Scenario, type Target } from "./lib/scenarios";
 import { FETCH_COMMAND, useProjectTools } from "./lib/tools";
 
 // The promtool of the deployed generation (`npm run tools`).
@@ -39,7 +39,7 @@ export const EVALUATION_MINUTES = 1;
  * the first evaluation at which it fired, in promtool's simulated time. The probe expects an empty
  * result, so promtool prints what it got: that output is the measurement.
  */
-export function firedAlerts(s: Scenario, rulesYaml: string, job: string, others: string[]): FiredAlert[] {
+export function firedAlerts(s: Scenario, rulesYaml: string, svc: Target, others: Target[]): FiredAlert[] {
   const dir = mkdtempSync(join(tmpdir(), "bench-detection-"));
   try {
     writeFileSync(join(dir, "rules.yaml"), rulesYaml);
@@ -48,7 +48,7 @@ export function firedAlerts(s: Scenario, rulesYaml: string, job: string, others:
       evaluation_interval: `${EVALUATION_MINUTES}m`,
       // Recording groups before alert groups: promtool's default order is random (±1 interval).
       group_eval_order: (parse(rulesYaml) as RuleFile).groups.map((g) => g.name),
-      tests: [firstFiringProbe(s, job, others, EVALUATION_MINUTES)],
+      tests: [firstFiringProbe(s, svc, others, EVALUATION_MINUTES)],
     };
     writeFileSync(join(dir, "test.yaml"), toYaml(test));
     const r = spawnSync("promtool", ["test", "rules", "test.yaml"], {
@@ -83,12 +83,7 @@ export async function detectionTimes(
   if (!svc) throw new Error("the dev stack has no service to simulate");
   return [...SCENARIOS, ...EXTRA_SCENARIOS].map((s) => {
     progress(s.name);
-    const fired = firedAlerts(
-      s,
-      rules,
-      svc.name,
-      rest.map((x) => x.name),
-    );
+    const fired = firedAlerts(s, rules, svc, rest);
     const first = PRIORITIES.map((p) => fired.find((f) => f.priority === p)).find((f) => f !== undefined);
     return {
       scenario: s.name,

@@ -1,8 +1,9 @@
 import { ERROR_STATUS_REGEX, METRIC_CONTRACT, type MetricId } from "./metric-contract";
 
 /**
- * Recording rules in `level:metric:operations` form; every recorded series carries `job` (one
- * per service). Each rule evaluates the whole fleet at once (`sum by (job)`); a service that
+ * Recording rules in `level:metric:operations` form; every recorded series carries `namespace` and
+ * `job` (one pair per service). Each rule evaluates the whole fleet at once (`sum by (namespace,
+ * job)`); a service that
  * overrides the underlying query (`services[].queries`) gets its own rule for that query and is
  * left out of the fleet rule. Dashboards and alerts read these names, never the raw metrics.
  */
@@ -27,12 +28,20 @@ export const QUERY_IDS = [
 ] as const;
 export type QueryId = (typeof QUERY_IDS)[number];
 
+/**
+ * The labels that identify a service's series: `job` alone is not unique in a shared cluster
+ * (prometheus-operator sets it to the Kubernetes Service's name, and another team's Service may be
+ * called `api` too), the Service's namespace with it is. Every aggregation and join keeps both.
+ */
+export const SERVICE_LABELS = "namespace, job";
+
 export interface QueryTemplate {
   id: QueryId;
   reads: MetricId[];
   meaning: string;
   /**
-   * PromQL with placeholders: {{job}} (service name), {{window}} (range), {{quantile}} (0-1),
+   * PromQL with placeholders: {{job}} (service name), {{namespace}} (the service's Kubernetes
+   * namespace), {{window}} (range), {{quantile}} (0-1),
    * {{le}} (a regex matching the `le` label of the service's latency threshold bucket).
    */
   template: string;
@@ -46,13 +55,14 @@ const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
 
 /**
  * How a query reads its series. The same query is written twice from one definition: per service
- * (the template an override replaces, `{job="{{job}}"}` and plain `sum`) and for the whole fleet
- * (`sum by (job)` over every service at once, minus the services that override it).
+ * (the template an override replaces, `{namespace="{{namespace}}",job="{{job}}"}` and plain `sum`)
+ * and for the whole fleet (`sum by (namespace, job)` over every service at once, minus the
+ * services that override it).
  */
 export interface QueryShape {
   /** The label matchers of a contract series, with `extra` matchers appended. */
   sel(extra?: string): string;
-  /** An aggregation that keeps `by` (and, for the fleet, `job`). */
+  /** An aggregation that keeps `by` (and, for the fleet, SERVICE_LABELS). */
   sum(by?: string): string;
   /** What stands in for "no matching series" where there is traffic: 0 per service. */
   zero(total: string): string;
@@ -62,7 +72,7 @@ export interface QueryShape {
 }
 
 const PER_SERVICE: QueryShape = {
-  sel: (extra = "") => `{job="{{job}}"${extra}}`,
+  sel: (extra = "") => `{namespace="{{namespace}}",job="{{job}}"${extra}}`,
   sum: (by) => (by ? `sum by (${by})` : "sum"),
   // A single service: its rate is 0, not absent, when it never failed.
   zero: () => "vector(0)",
@@ -82,8 +92,8 @@ export function fleetShape(jobMatcher: string, window: string, quantile = 0.99, 
       return m ? `{${m}}` : "";
     },
     // No space before the by-less form's "(": the templates write `${sum()}(rate(...))`.
-    sum: (by) => (by ? `sum by (job, ${by})` : "sum by (job) "),
-    // `vector(0)` has no job label: per job, "traffic but no 5xx" is the traffic times 0.
+    sum: (by) => (by ? `sum by (${SERVICE_LABELS}, ${by})` : `sum by (${SERVICE_LABELS}) `),
+    // `vector(0)` has no job label: per service, "traffic but no 5xx" is the traffic times 0.
     zero: (total) => `(${total} * 0)`,
     window,
     quantile: String(quantile),
@@ -194,15 +204,15 @@ export const fleetExpr = (id: QueryId, shape: QueryShape): string => definition(
  * says so; its request rate still comes from the raw `_count`.
  */
 export const slowRateExpr = (shape: QueryShape): string =>
-  `sum by (job) (${RECORD.httpBucketRates}${shape.sel(',le="+Inf"')}) - on (job) sum by (job) (${RECORD.httpBucketRates}${shape.sel(`,le=~"${shape.le}"`)})`;
+  `sum by (${SERVICE_LABELS}) (${RECORD.httpBucketRates}${shape.sel(',le="+Inf"')}) - on (${SERVICE_LABELS}) sum by (${SERVICE_LABELS}) (${RECORD.httpBucketRates}${shape.sel(`,le=~"${shape.le}"`)})`;
 
-/** The fleet form of a quantile from recorded per-(job, le) bucket rates. */
+/** The fleet form of a quantile from recorded per-(service, le) bucket rates. */
 const quantileFrom = (bucketRates: string) => (s: QueryShape) =>
   `histogram_quantile(${s.quantile}, ${bucketRates}${s.sel()})`;
 
-/** Per-(job, le) bucket rates of a histogram over the raw series: the one read of its buckets. */
+/** Per-(service, le) bucket rates of a histogram over the raw series: the one read of its buckets. */
 const bucketRatesOf = (metric: string) => (s: QueryShape) =>
-  `sum by (job, le) (rate(${metric}_bucket${s.sel()}[${s.window}]))`;
+  `sum by (${SERVICE_LABELS}, le) (rate(${metric}_bucket${s.sel()}[${s.window}]))`;
 
 /** Placeholders an override of each query must keep: the recording rules vary them. */
 export const QUERY_PLACEHOLDERS: Readonly<Record<QueryId, string[]>> = Object.fromEntries(
@@ -215,7 +225,10 @@ export const QUERY_PLACEHOLDERS: Readonly<Record<QueryId, string[]>> = Object.fr
 export type RuleTopic = "traffic" | "latency" | "database" | "cache" | "jobs" | "memory" | "slo";
 
 export interface RecordingRuleSpec {
-  /** `level:metric:operations`; the level is always `job` (one series per service). */
+  /**
+   * `level:metric:operations`; the level is always `job`, one series per service (labelled with
+   * SERVICE_LABELS: the name keeps the short level that dashboards and runbooks already read).
+   */
   record: string;
   query: QueryId;
   window: string;
@@ -412,11 +425,11 @@ const minutes = (w: string): number => {
  * The sum of a 5m record over a window, laid end to end: the rates now, 5m ago, 10m ago, …
  * Evaluation timestamps repeat every interval, which divides 5m, so each lookup hits a sample of
  * exactly that instant and the tiles neither overlap nor leave gaps. Each tile is labelled apart
- * so that the union keeps them all and `sum by (job)` adds what there is: a job with less history
+ * so that the union keeps them all and `sum by (namespace, job)` adds what there is: a job with less history
  * than the window gets the tiles it has.
  */
 function tiles(record: string, window: string): string {
-  return `sum by (job) (${Array.from({ length: minutes(window) / 5 }, (_, k) =>
+  return `sum by (${SERVICE_LABELS}) (${Array.from({ length: minutes(window) / 5 }, (_, k) =>
     k === 0 ? record : `label_replace(${record} offset ${5 * k}m, "tile", "${k}", "", "")`,
   ).join(" or ")})`;
 }
@@ -442,6 +455,7 @@ export function leRegex(seconds: number): string {
 
 export interface QueryContext {
   job: string;
+  namespace: string;
   latencyThresholdSeconds: number;
   /** The service's overrides by query id (templates with the same placeholders). */
   overrides?: Partial<Record<QueryId, string>>;
@@ -450,6 +464,7 @@ export interface QueryContext {
 export function fillTemplate(template: string, ctx: QueryContext, window: string, quantile?: number): string {
   return template
     .replaceAll("{{job}}", ctx.job)
+    .replaceAll("{{namespace}}", ctx.namespace)
     .replaceAll("{{window}}", window)
     .replaceAll("{{quantile}}", String(quantile ?? 0.99))
     .replaceAll("{{le}}", leRegex(ctx.latencyThresholdSeconds));

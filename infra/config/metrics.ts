@@ -21,6 +21,8 @@ function overrideProblems(id: QueryId, template: string): string[] {
   const required = ["{{job}}", ...QUERY_PLACEHOLDERS[id]];
   const allowed = new Set([
     ...required,
+    // Optional: a query that also selects by namespace is safe from same-named Services elsewhere.
+    "{{namespace}}",
     ...(QUERY_TEMPLATES[id].template.includes("{{le}}") ? ["{{le}}"] : []),
   ]);
   const problems = required
@@ -31,13 +33,13 @@ function overrideProblems(id: QueryId, template: string): string[] {
       problems.push(`unknown placeholder ${p} (this query has ${[...allowed].join(", ")})`);
   if (problems.length > 0) return problems;
   return promqlProblems(
-    fillTemplate(template, { job: "example", latencyThresholdSeconds: 0.5 }, "5m", 0.99),
+    fillTemplate(template, { job: "example", namespace: "apps", latencyThresholdSeconds: 0.5 }, "5m", 0.99),
   ).map((p) => `not valid PromQL: ${p}`);
 }
 
 /**
  * Per-service PromQL overrides, by query id (see infra/catalog/recording-rules.ts). Each value is
- * a template with the placeholders {{job}}, {{window}}, {{quantile}} and {{le}}; the recording
+ * a template with the placeholders {{job}}, {{namespace}}, {{window}}, {{quantile}} and {{le}}; the recording
  * rules that use the query take it instead of the contract's default, so alerts and dashboards
  * keep working for a service whose metrics differ.
  */

@@ -20,6 +20,8 @@ export interface Snapshot {
   /** Cumulative share of job runs at or below each JOB_BUCKETS bound. */
   jobs: number[];
   memoryBytes: number;
+  /** The scrape fails (`up` is 0 and the target reports nothing): the pods are gone. */
+  down?: boolean;
 }
 
 export const HTTP_BUCKETS = ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "+Inf"];
@@ -45,6 +47,22 @@ export interface Scenario {
   durationMinutes: number;
   at(minute: number): Snapshot;
   expect: Expectation[];
+  /**
+   * Another team's Service with the same name in another namespace, scraped from minute 0 with
+   * the same `job` (prometheus-operator's default: the Kubernetes Service's name).
+   */
+  twin?: { namespace: string; at(minute: number): Snapshot };
+  /**
+   * Alerts that the scenario's steady state fires (the twin's ServiceNameShared): they must have
+   * fired by the onset, and the other checks leave them out.
+   */
+  ambient?: string[];
+}
+
+/** Where a simulated service's series come from: its `job` and its Service's namespace. */
+export interface Target {
+  name: string;
+  namespace: string;
 }
 
 /** Deterministic noise so the tests are reproducible: a small linear congruential generator. */
@@ -216,6 +234,48 @@ export const EXTRA_SCENARIOS: Scenario[] = [
   },
 ];
 
+/**
+ * Issue 22: another namespace's Service named like ours, healthy and busy (100 times our traffic),
+ * must neither hide our outage nor dilute our SLIs; both namespaces reporting the job is a ticket.
+ */
+export const SHARED_NAME_SCENARIOS: Scenario[] = [
+  {
+    name: "total outage beside a same-named service",
+    description: "every request fails while a same-named Service elsewhere serves 100x the traffic well",
+    interval: 1,
+    onsetMinute: BASELINE,
+    durationMinutes: BASELINE + 30,
+    at: withBase(BASELINE, (s) => ({ ...s, errorRatio: 1 })),
+    twin: { namespace: "marketing", at: withBase(0, (s) => ({ ...s, rps: s.rps * 100 }), 23) },
+    ambient: ["ServiceNameShared"],
+    expect: [{ byMinute: 2, fires: ["P1"], quiet: [] }],
+  },
+  {
+    name: "latency outage beside a same-named service",
+    description:
+      "half of the requests take 1-2.5 s while a same-named Service elsewhere serves 100x the traffic fast",
+    interval: 1,
+    onsetMinute: BASELINE,
+    durationMinutes: BASELINE + 30,
+    at: withBase(BASELINE, (s) => ({ ...s, latency: [0.1, 0.2, 0.4, 0.5, 0.6, 1, 1, 1] })),
+    twin: { namespace: "marketing", at: withBase(0, (s) => ({ ...s, rps: s.rps * 100 }), 23) },
+    ambient: ["ServiceNameShared"],
+    expect: [{ byMinute: 25, fires: ["P1"], quiet: [] }],
+  },
+  {
+    name: "service down beside a same-named service",
+    description: "no pod answers scrapes while a same-named Service elsewhere is up",
+    interval: 1,
+    onsetMinute: 60,
+    durationMinutes: 60 + 30,
+    at: withBase(60, (s) => ({ ...s, down: true })),
+    twin: { namespace: "marketing", at: memo(normal(23)) },
+    ambient: ["ServiceNameShared"],
+    // ServiceDown waits 2 minutes (`for`), after the evaluation that first sees the failed scrape.
+    expect: [{ byMinute: 4, fires: ["P1"], quiet: [] }],
+  },
+];
+
 /** The scenarios' sample interval (promtool's `interval`): a snapshot per minute. */
 export const SAMPLE_SECONDS = 60;
 
@@ -224,8 +284,8 @@ export interface InputSeries {
   values: string;
 }
 
-const labels = (job: string, extra: Record<string, string> = {}): string =>
-  `{${Object.entries({ job, ...extra })
+const labels = (t: Target, extra: Record<string, string> = {}): string =>
+  `{${Object.entries({ namespace: t.namespace, job: t.name, ...extra })
     .map(([k, v]) => `${k}="${v}"`)
     .join(",")}}`;
 
@@ -233,11 +293,11 @@ const labels = (job: string, extra: Record<string, string> = {}): string =>
  * A counter's sample values, one every `stepSeconds` from minute 0: the running total of
  * `perMinute` (increments per minute, constant within each minute), rounded as a counter is.
  */
-function counter(samples: number, stepSeconds: number, perMinute: (minute: number) => number): string {
-  const out: string[] = [];
+function counter(samples: number, stepSeconds: number, perMinute: (minute: number) => number): number[] {
+  const out: number[] = [];
   let total = 0;
   for (let i = 0; i < samples; i++) {
-    out.push(String(Math.round(total)));
+    out.push(Math.round(total));
     // Add what each minute between this sample and the next contributes.
     for (let t = i * stepSeconds; t < (i + 1) * stepSeconds; ) {
       const minute = Math.floor(t / 60);
@@ -246,31 +306,54 @@ function counter(samples: number, stepSeconds: number, perMinute: (minute: numbe
       t = until;
     }
   }
-  return out.join(" ");
+  return out;
 }
 
 /**
- * promtool input series for one scenario and service `job`, one sample every `stepSeconds` (a
+ * promtool input series for one scenario and service `svc`, one sample every `stepSeconds` (a
  * divisor of a minute: the snapshots are per minute); `others` get only `up` so that their "not
- * scraped" alerts stay quiet. Histograms are printed the way client libraries print them: every
- * label set (here each status code) has its own buckets, and its `+Inf` bucket equals its
- * `_count`, so that a 5m rate extrapolates a bucket as it does the count.
+ * scraped" alerts stay quiet, and the scenario's twin gets its own traffic under the same job.
+ * Histograms are printed the way client libraries print them: every label set (here each status
+ * code) has its own buckets, and its `+Inf` bucket equals its `_count`, so that a 5m rate
+ * extrapolates a bucket as it does the count. While a snapshot is `down`, `up` is 0 and every
+ * other series has no sample.
  */
 export function inputSeries(
   s: Scenario,
-  job: string,
-  others: string[],
+  svc: Target,
+  others: Target[],
   stepSeconds = SAMPLE_SECONDS,
 ): InputSeries[] {
   if (60 % stepSeconds !== 0) throw new Error(`samples every ${stepSeconds}s: not a divisor of a minute`);
   const samples = Math.floor((s.durationMinutes * 60) / stepSeconds) + 1;
+  const twin = s.twin ? { name: svc.name, namespace: s.twin.namespace } : undefined;
+  return [
+    ...others.map((t) => ({
+      series: `up${labels(t, { instance: `${t.name}-0` })}`,
+      values: `1x${samples - 1}`,
+    })),
+    ...serviceSeries(svc, s.at, samples, stepSeconds),
+    ...(twin && s.twin ? serviceSeries(twin, s.twin.at, samples, stepSeconds) : []),
+  ];
+}
+
+/** The contract's series of one service whose traffic `at` describes. */
+function serviceSeries(
+  t: Target,
+  at: (minute: number) => Snapshot,
+  samples: number,
+  stepSeconds: number,
+): InputSeries[] {
   const http = METRIC_CONTRACT.httpServerDuration.name;
   const db = METRIC_CONTRACT.dbClientDuration.name;
   const cache = METRIC_CONTRACT.cacheRequests.name;
   const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
   const mem = METRIC_CONTRACT.processMemory.name;
-  const perMin = (f: (x: Snapshot) => number) => (m: number) => f(s.at(m)) * 60;
-  const count = (f: (x: Snapshot) => number) => counter(samples, stepSeconds, perMin(f));
+  const snapshot = (i: number) => at(Math.floor((i * stepSeconds) / 60));
+  // A failed scrape stores nothing: promtool's `_` is a missing sample.
+  const print = (values: number[]) => values.map((v, i) => (snapshot(i).down ? "_" : String(v))).join(" ");
+  const perMin = (f: (x: Snapshot) => number) => (m: number) => f(at(m)) * 60;
+  const count = (f: (x: Snapshot) => number) => print(counter(samples, stepSeconds, perMin(f)));
   /** A histogram's `_bucket` and `_count` series for one label set; `cdf` gives the share per bound. */
   const histogram = (
     name: string,
@@ -280,16 +363,19 @@ export function inputSeries(
     cdf: (x: Snapshot) => number[],
   ): InputSeries[] => [
     ...bounds.map((le, i) => ({
-      series: `${name}_bucket${labels(job, { ...extra, le })}`,
+      series: `${name}_bucket${labels(t, { ...extra, le })}`,
       values: count((x) => perSecond(x) * (cdf(x)[i] ?? 1)),
     })),
-    { series: `${name}_count${labels(job, extra)}`, values: count(perSecond) },
+    { series: `${name}_count${labels(t, extra)}`, values: count(perSecond) },
   ];
+  const indices = Array.from({ length: samples }, (_, i) => i);
   return [
-    ...[job, ...others].map((j) => ({
-      series: `up${labels(j, { instance: `${j}-0` })}`,
-      values: `1x${samples - 1}`,
-    })),
+    {
+      series: `up${labels(t, { instance: `${t.name}-0` })}`,
+      values: indices.some((i) => snapshot(i).down)
+        ? indices.map((i) => (snapshot(i).down ? "0" : "1")).join(" ")
+        : `1x${samples - 1}`,
+    },
     ...histogram(
       http,
       HTTP_BUCKETS,
@@ -312,11 +398,11 @@ export function inputSeries(
       (x) => x.db,
     ),
     {
-      series: `${cache}${labels(job, { result: "hit" })}`,
+      series: `${cache}${labels(t, { result: "hit" })}`,
       values: count((x) => x.rps * 3 * x.cacheHitRatio),
     },
     {
-      series: `${cache}${labels(job, { result: "miss" })}`,
+      series: `${cache}${labels(t, { result: "miss" })}`,
       values: count((x) => x.rps * 3 * (1 - x.cacheHitRatio)),
     },
     // Two job runs a minute.
@@ -328,44 +414,52 @@ export function inputSeries(
       (x) => x.jobs,
     ),
     {
-      series: `${mem}${labels(job, { instance: `${job}-0` })}`,
-      values: Array.from({ length: samples }, (_, i) =>
-        String(Math.round(s.at(Math.floor((i * stepSeconds) / 60)).memoryBytes)),
-      ).join(" "),
+      series: `${mem}${labels(t, { instance: `${t.name}-0` })}`,
+      values: print(indices.map((i) => Math.round(snapshot(i).memoryBytes))),
     },
   ];
 }
 
-const firing = (priority: Priority) =>
-  `ALERTS{alertstate="firing",priority="${priority}",alertname!="Watchdog"}`;
+/** Alerts no check counts: the Watchdog, and the scenario's ambient alerts (checked apart). */
+const ignored = (s: Scenario) => `alertname!~"${["Watchdog", ...(s.ambient ?? [])].join("|")}"`;
+const firing = (s: Scenario, priority: Priority) =>
+  `ALERTS{alertstate="firing",priority="${priority}",${ignored(s)}}`;
 const minutes = (m: number) => `${m}m`;
 
 /**
  * One promtool test per scenario: for every expectation, each priority in `fires` fired at some
  * point between onset and onset + byMinute, each in `quiet` never fired from the start until
- * then; before the onset nothing but the Watchdog fired.
+ * then; before the onset nothing but the Watchdog and the scenario's ambient alerts fired, and
+ * each ambient alert did.
  */
-export function promtoolTest(s: Scenario, job: string, others: string[]) {
+export function promtoolTest(s: Scenario, svc: Target, others: Target[]) {
   const checks: { expr: string; eval_time: string; exp_samples: { labels: string; value: number }[] }[] = [];
   if (s.onsetMinute > 0) {
     checks.push({
-      expr: `count(max_over_time(ALERTS{alertstate="firing",alertname!="Watchdog"}[${minutes(s.onsetMinute)}]))`,
+      expr: `count(max_over_time(ALERTS{alertstate="firing",${ignored(s)}}[${minutes(s.onsetMinute)}]))`,
       eval_time: minutes(s.onsetMinute),
       exp_samples: [],
+    });
+  }
+  for (const name of s.ambient ?? []) {
+    checks.push({
+      expr: `count(max_over_time(ALERTS{alertstate="firing",alertname="${name}"}[${minutes(s.onsetMinute)}])) > bool 0`,
+      eval_time: minutes(s.onsetMinute),
+      exp_samples: [{ labels: "{}", value: 1 }],
     });
   }
   for (const e of s.expect) {
     const t = s.onsetMinute + e.byMinute;
     for (const p of e.fires) {
       checks.push({
-        expr: `count(max_over_time(${firing(p)}[${minutes(e.byMinute)}])) > bool 0`,
+        expr: `count(max_over_time(${firing(s, p)}[${minutes(e.byMinute)}])) > bool 0`,
         eval_time: minutes(t),
         exp_samples: [{ labels: "{}", value: 1 }],
       });
     }
     for (const p of e.quiet) {
       checks.push({
-        expr: `count(max_over_time(${firing(p)}[${minutes(t)}]))`,
+        expr: `count(max_over_time(${firing(s, p)}[${minutes(t)}]))`,
         eval_time: minutes(t),
         exp_samples: [],
       });
@@ -374,7 +468,7 @@ export function promtoolTest(s: Scenario, job: string, others: string[]) {
   return {
     name: s.name,
     interval: `${SAMPLE_SECONDS}s`,
-    input_series: inputSeries(s, job, others),
+    input_series: inputSeries(s, svc, others),
     promql_expr_test: checks,
   };
 }
@@ -383,12 +477,12 @@ export function promtoolTest(s: Scenario, job: string, others: string[]) {
  * A promtool query whose (deliberately unmatched) result lists, per alert, the first minute it
  * fired, for rules evaluated every `everyMinutes`.
  */
-export function firstFiringProbe(s: Scenario, job: string, others: string[], everyMinutes = s.interval) {
+export function firstFiringProbe(s: Scenario, svc: Target, others: Target[], everyMinutes = s.interval) {
   const end = s.durationMinutes;
   return {
     name: `${s.name} (probe)`,
     interval: `${SAMPLE_SECONDS}s`,
-    input_series: inputSeries(s, job, others),
+    input_series: inputSeries(s, svc, others),
     promql_expr_test: [
       {
         expr: `min by (alertname, priority) (min_over_time(timestamp(ALERTS{alertstate="firing",alertname!="Watchdog"})[${minutes(end)}:${minutes(everyMinutes)}]))`,

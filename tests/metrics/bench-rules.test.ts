@@ -42,7 +42,7 @@ describe("synthetic history", () => {
     }
     const bucket = (le: string) =>
       bySeries.get(
-        `http_server_request_duration_seconds_bucket{job="svc-a",http_route="/api/r1",http_request_method="GET",http_response_status_code="200",instance="pod-0:9464",le="${le}"}`,
+        `http_server_request_duration_seconds_bucket{namespace="apps",job="svc-a",http_route="/api/r1",http_request_method="GET",http_response_status_code="200",instance="pod-0:9464",le="${le}"}`,
       )!;
     expect(bucket("0.25").at(-1)).toBeLessThanOrEqual(bucket("0.5").at(-1)!);
     expect(bucket("0.5").at(-1)).toBeLessThanOrEqual(bucket("+Inf").at(-1)!);

@@ -60,7 +60,8 @@ describe("rules for a 300-service fleet", () => {
     // svc-0004 and svc-0009 are workers: an HTTP query override gives them nothing to record.
     expect(own.map((g) => g.name)).toHaveLength(8);
     for (const g of own)
-      for (const r of g.rules) expect(r.labels).toEqual({ job: g.name.replace(".overrides", "") });
+      for (const r of g.rules)
+        expect(r.labels).toEqual({ namespace: "apps", job: g.name.replace(".overrides", "") });
     expect(groups.filter((g) => !g.name.endsWith(".overrides")).flatMap((g) => g.rules).length).toBe(
       rulesOf(fleet).length,
     );
@@ -90,7 +91,7 @@ describe("rules for a 300-service fleet", () => {
       tests: [
         {
           interval: "1m",
-          input_series: [{ series: 'up{job="svc-0000"}', values: "1x30" }],
+          input_series: [{ series: 'up{namespace="apps",job="svc-0000"}', values: "1x30" }],
           promql_expr_test: [
             count("job:service:info", 300),
             count("job:slo_latency_threshold:seconds", http.length),

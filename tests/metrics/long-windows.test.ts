@@ -40,8 +40,12 @@ import { runToolAsync, tempFiles } from "../helpers/tools";
  */
 const config = stackConfig("dev");
 const api = config.services.find((s) => s.name === "api")!;
-const others = config.services.filter((x) => x !== api).map((x) => x.name);
-const ctx = { job: api.name, latencyThresholdSeconds: api.slo.latencyThresholdSeconds };
+const others = config.services.filter((x) => x !== api);
+const ctx = {
+  job: api.name,
+  namespace: api.namespace,
+  latencyThresholdSeconds: api.slo.latencyThresholdSeconds,
+};
 const KINDS = [
   { name: "errors", query: "errorRatio", record: RECORD.errorRatio, target: api.slo.availability },
   { name: "slow", query: "slowRatio", record: RECORD.slowRatio, target: api.slo.latencyTarget },
@@ -85,7 +89,7 @@ function outside(s: Scenario, w: SloWindow, kind: (typeof KINDS)[number], d: str
 function distinctTraffic(scenarios: Scenario[]): Scenario[] {
   const http = METRIC_CONTRACT.httpServerDuration.name;
   const traffic = scenarios.map((s) =>
-    inputSeries(s, api.name, others, sampling(s).stepSeconds)
+    inputSeries(s, api, others, sampling(s).stepSeconds)
       .filter((x) => x.series.startsWith(http))
       .map((x) => `${x.values} `),
   );
@@ -113,7 +117,7 @@ beforeAll(() => {
           KINDS.map((k) => ({
             record: raw(k.name, w),
             expr: fillTemplate(QUERY_TEMPLATES[k.query].template, ctx, w),
-            labels: { job: api.name },
+            labels: { namespace: api.namespace, job: api.name },
           })),
         ),
       },
@@ -167,7 +171,7 @@ function agreement(s: Scenario, wrong = false) {
     tests: [
       {
         interval: `${stepSeconds}s`,
-        input_series: inputSeries(s, api.name, others, stepSeconds),
+        input_series: inputSeries(s, api, others, stepSeconds),
         promql_expr_test: checks,
       },
     ],

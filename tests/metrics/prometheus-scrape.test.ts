@@ -247,7 +247,8 @@ async function mismatches(prom: Prometheus, rules: RuleFile, services: ServiceCo
   for (const svc of services) {
     const values = new Map(
       samples
-        .filter((s) => s.metric.job === svc.name)
+        // A record of this service carries its namespace, or the alerts' joins would not find it.
+        .filter((s) => s.metric.job === svc.name && s.metric.namespace === svc.namespace)
         .map((s) => [
           `${s.metric.__name__}${s.metric.le ? `{le="${s.metric.le}"}` : ""}`,
           Number(s.value[1]),
@@ -335,7 +336,8 @@ beforeAll(async () => {
       scrapeConfigs: run.result.config.services.map((s) => ({
         job_name: s.name,
         params: { service: [s.name] },
-        static_configs: [{ targets: [`127.0.0.1:${port}`] }],
+        // prometheus-operator labels each target with its Service's namespace, as here.
+        static_configs: [{ targets: [`127.0.0.1:${port}`], labels: { namespace: s.namespace } }],
       })),
     });
   }

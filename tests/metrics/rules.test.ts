@@ -84,7 +84,7 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
         {
           interval: "1m",
           input_series: config.services.map((s) => ({
-            series: `up{job="${s.name}",instance="${s.name}-0"}`,
+            series: `up{namespace="${s.namespace}",job="${s.name}",instance="${s.name}-0"}`,
             values: "0x10",
           })),
           alert_rule_test: [
@@ -92,7 +92,13 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
               eval_time: "5m",
               alertname: "ServiceDown",
               exp_alerts: config.services.map((s) => ({
-                exp_labels: { priority: "P1", job: s.name, service: s.name, team: s.team },
+                exp_labels: {
+                  priority: "P1",
+                  namespace: s.namespace,
+                  job: s.name,
+                  service: s.name,
+                  team: s.team,
+                },
                 exp_annotations: {
                   summary: `${s.name} has no reachable instance`,
                   description: `Every scrape target of ${s.name} has been down for 2 minutes. Priority P1: ${ALERTS.find((a) => a.alert === "ServiceDown")!.reason}.`,
@@ -109,7 +115,7 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
               exp_samples: config.services
                 .filter((s) => s.kind !== "worker")
                 .map((s) => ({
-                  labels: `job:slo_latency_threshold:seconds{job="${s.name}"}`,
+                  labels: `job:slo_latency_threshold:seconds{job="${s.name}",namespace="${s.namespace}"}`,
                   value: s.slo.latencyThresholdSeconds,
                 })),
             },
@@ -124,7 +130,13 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
               eval_time: "20m",
               alertname: "ServiceNotScraped",
               exp_alerts: config.services.map((s) => ({
-                exp_labels: { priority: "P2", job: s.name, service: s.name, team: s.team },
+                exp_labels: {
+                  priority: "P2",
+                  namespace: s.namespace,
+                  job: s.name,
+                  service: s.name,
+                  team: s.team,
+                },
                 exp_annotations: {
                   summary: `${s.name} is not scraped at all`,
                   description: `Prometheus has no scrape target for ${s.name}: check its ServiceMonitor selector and metrics port. Priority P2: ${ALERTS.find((a) => a.alert === "ServiceNotScraped")!.reason}.`,
@@ -212,7 +224,7 @@ describe("metric contract and recording rules", () => {
     expect(own.find((r) => r.record === "job:http_server_request_errors:ratio_rate1d")).toEqual({
       record: "job:http_server_request_errors:ratio_rate1d",
       expr: 'sum(rate(legacy_requests_total{app="api",code=~"5.."}[1d])) / sum(rate(legacy_requests_total{app="api"}[1d]))',
-      labels: { job: "api" },
+      labels: { namespace: "apps", job: "api" },
     });
     const fleet = groups.find((g) => g.name === "http.recording")!.rules;
     for (const w of SLO_WINDOWS) {
@@ -239,10 +251,12 @@ describe("metric contract and recording rules", () => {
     // api exposes both the contract histogram (10/s) and its legacy counter (4/s); web only the
     // histogram. A histogram prints its `+Inf` bucket beside `_count`: the request rate reads it.
     const histogram = (job: string, values: string) =>
-      [`_count{job="${job}",`, `_bucket{job="${job}",le="+Inf",`].map((s) => ({
-        series: `${http}${s}http_response_status_code="200"}`,
-        values,
-      }));
+      [`_count{namespace="apps",job="${job}",`, `_bucket{namespace="apps",job="${job}",le="+Inf",`].map(
+        (s) => ({
+          series: `${http}${s}http_response_status_code="200"}`,
+          values,
+        }),
+      );
     const input = [
       ...histogram("api", "0+600x120"),
       { series: `legacy_requests_total{app="api"}`, values: "0+240x120" },
@@ -270,8 +284,8 @@ describe("metric contract and recording rules", () => {
               expr: rates[0],
               eval_time: "90m",
               exp_samples: [
-                { labels: `${rates[0]}{job="api"}`, value: 4 },
-                { labels: `${rates[0]}{job="web"}`, value: 5 },
+                { labels: `${rates[0]}{job="api",namespace="apps"}`, value: 4 },
+                { labels: `${rates[0]}{job="web",namespace="apps"}`, value: 5 },
               ],
             },
           ],
@@ -390,11 +404,14 @@ describe("a service whose histogram has only _count (promtool)", () => {
           interval: "1m",
           input_series: [
             ...config.services.map((s) => ({
-              series: `up{job="${s.name}",instance="${s.name}-0"}`,
+              series: `up{namespace="${s.namespace}",job="${s.name}",instance="${s.name}-0"}`,
               values: "1x60",
             })),
-            { series: `${count}{job="api",http_response_status_code="200"}`, values: ok },
-            { series: `${count}{job="api",http_response_status_code="500"}`, values: failed },
+            { series: `${count}{namespace="apps",job="api",http_response_status_code="200"}`, values: ok },
+            {
+              series: `${count}{namespace="apps",job="api",http_response_status_code="500"}`,
+              values: failed,
+            },
           ],
           promql_expr_test: [
             {
@@ -459,7 +476,7 @@ describe("background jobs slower than the highest bucket (promtool)", () => {
   const jobs = "background_job_duration_seconds";
   /** Each job_name's bucket bounds; runs land in the 1800 s bucket where there is one, else in +Inf. */
   const run = async (layouts: Record<string, string[]>, firing: string[]) => {
-    const labels = (name: string) => `job="worker",job_name="${name}",outcome="success"`;
+    const labels = (name: string) => `namespace="apps",job="worker",job_name="${name}",outcome="success"`;
     const input = Object.entries(layouts).flatMap(([name, bounds]) => [
       // Two runs a minute, every one slower than 10 minutes.
       ...bounds.map((le) => ({
@@ -477,7 +494,7 @@ describe("background jobs slower than the highest bucket (promtool)", () => {
           interval: "1m",
           input_series: [
             ...config.services.map((s) => ({
-              series: `up{job="${s.name}",instance="${s.name}-0"}`,
+              series: `up{namespace="${s.namespace}",job="${s.name}",instance="${s.name}-0"}`,
               values: "1x90",
             })),
             ...input,

@@ -4,15 +4,23 @@ import { toYaml } from "../../infra/artifacts";
 import { ruleFile } from "../../infra/generators/metrics";
 import { runToolAsync, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
-import { EXTRA_SCENARIOS, promtoolTest, SCENARIOS, type Scenario } from "../../scripts/lib/scenarios";
+import {
+  EXTRA_SCENARIOS,
+  promtoolTest,
+  SCENARIOS,
+  type Scenario,
+  SHARED_NAME_SCENARIOS,
+} from "../../scripts/lib/scenarios";
 
 /**
  * The scenario library through `promtool test rules` with the dev stack's rendered rules: each
  * scenario asserts which priorities fire by when after onset, which stay quiet, and that nothing
  * fires before the onset. The simulated service is `api`; the other services only report `up`.
+ * SHARED_NAME_SCENARIOS add another namespace's Service called `api` (issue 22).
  */
 const config = stackConfig("dev");
-const others = config.services.filter((s) => s.name !== "api").map((s) => s.name);
+const api = config.services.find((s) => s.name === "api")!;
+const others = config.services.filter((s) => s !== api);
 let dir: string;
 
 beforeAll(() => {
@@ -25,7 +33,7 @@ function runScenario(s: Scenario) {
     evaluation_interval: `${s.interval}m`,
     // promtool otherwise evaluates groups in random order, and an alert may read last minute's recording.
     group_eval_order: ruleFile(config).groups.map((g) => g.name),
-    tests: [promtoolTest(s, "api", others)],
+    tests: [promtoolTest(s, api, others)],
   };
   const file = `${s.name.replace(/[^a-z]+/g, "-")}.test.yaml`;
   const testDir = tempFiles({ [file]: toYaml(test) });
@@ -57,7 +65,9 @@ describe("alert scenarios under promtool test rules", () => {
   });
 
   // Each scenario is its own promtool process; they run side by side.
-  it.concurrent.each([...SCENARIOS, ...EXTRA_SCENARIOS].map((s) => [s.name, s] as const))(
+  it.concurrent.each(
+    [...SCENARIOS, ...EXTRA_SCENARIOS, ...SHARED_NAME_SCENARIOS].map((s) => [s.name, s] as const),
+  )(
     "%s",
     async (_name, s) => {
       const r = await runScenario(s);

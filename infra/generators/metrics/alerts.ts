@@ -1,7 +1,7 @@
 import type { Priority } from "../../catalog/alert-levels";
 import { BURN_PAIRS, round, WINDOW_HOURS } from "../../catalog/burn-rates";
 import { METRIC_CONTRACT } from "../../catalog/metric-contract";
-import { RECORD } from "../../catalog/recording-rules";
+import { RECORD, SERVICE_LABELS } from "../../catalog/recording-rules";
 
 const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
 import type { ServiceConfig } from "../../config";
@@ -9,10 +9,13 @@ import { type MetricsInput, servesHttp } from "./settings";
 
 /**
  * Per-service facts as recorded series (group `services.data`, infra/generators/metrics/rules.ts):
- * one alert rule per kind reads them with `on (job)` instead of one rule per service.
+ * one alert rule per kind reads them with `on (namespace, job)` instead of one rule per service.
  */
 export const SERVICE_DATA = {
-  /** Value 1, labels job, service and team: the configured services and who owns each. */
+  /**
+   * Value 1, labels namespace, job, service and team: the configured services, where their
+   * Service lives and who owns each.
+   */
   info: "job:service:info",
   availability: "job:slo_availability:target",
   latencyTarget: "job:slo_latency:target",
@@ -22,9 +25,15 @@ export const SERVICE_DATA = {
 
 export { BURN_PAIRS, type BurnPair, burnRate, round } from "../../catalog/burn-rates";
 
-/** Gives each alert of a configured service its `service` and `team` labels; keeps the value. */
+/**
+ * Gives each alert of a configured service its `service` and `team` labels; keeps the value. The
+ * join on the namespace too drops a same-named Service of another namespace.
+ */
 export const ownedBy = (expr: string): string =>
-  `(${expr}) * on (job) group_left (service, team) ${SERVICE_DATA.info}`;
+  `(${expr}) * on (${SERVICE_LABELS}) group_left (service, team) ${SERVICE_DATA.info}`;
+
+/** `on (namespace, job)`: how a service's series meet its facts and its other records. */
+const ON = `on (${SERVICE_LABELS})`;
 
 export type AlertScope = "http" | "service" | "platform";
 
@@ -60,7 +69,7 @@ function burnExpr(kind: "errorRatio" | "slowRatio", priority: Priority): string 
       .map((p) => {
         // Budget share per long-window hour, times the SLO window in hours, times the budget.
         const threshold = `${num(p.budgetSpent * 24)} / ${WINDOW_HOURS[p.long]} * ${SERVICE_DATA.windowDays} * (1 - ${target})`;
-        return `(${record(p.long)} > on (job) ${threshold} and on (job) ${record(p.short)} > on (job) ${threshold})`;
+        return `(${record(p.long)} > ${ON} ${threshold} and ${ON} ${record(p.short)} > ${ON} ${threshold})`;
       })
       .join(" or "),
   );
@@ -103,7 +112,7 @@ export const ALERTS: readonly AlertSpec[] = [
     for: "2m",
     summary: "{{ $labels.service }} has no reachable instance",
     description: "Every scrape target of {{ $labels.service }} has been down for 2 minutes.",
-    expr: () => ownedBy("sum by (job) (up) == 0"),
+    expr: () => ownedBy(`sum by (${SERVICE_LABELS}) (up) == 0`),
   },
   {
     alert: "ServiceNotScraped",
@@ -117,7 +126,25 @@ export const ALERTS: readonly AlertSpec[] = [
       "Prometheus has no scrape target for {{ $labels.service }}: check its ServiceMonitor selector and metrics port.",
     // Every configured service without any target (`absent()` would need one rule per service);
     // joined like every other alert, so that team and service come the same way.
-    expr: () => ownedBy(`group by (job) (${SERVICE_DATA.info}) unless on (job) up`),
+    expr: () => ownedBy(`group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) unless ${ON} up`),
+  },
+  {
+    alert: "ServiceNameShared",
+    priority: "P3",
+    runbook: "service-down",
+    reason:
+      "our alerts and SLOs tell the namespaces apart, but any query by `job` alone (a dashboard, an override that does not select the namespace, an ad-hoc query) mixes the two services: fix within the week, no user impact by itself",
+    scope: "service",
+    for: "15m",
+    summary: "{{ $labels.service }}'s job name is reported from {{ $value }} namespaces",
+    description:
+      'Scrape targets with job="{{ $labels.job }}" exist in {{ $value }} namespaces, not only in {{ $labels.namespace }}: another team\'s Service has the same name.',
+    // Per job, how many namespaces report it, for the configured services only; `group_left`
+    // keeps the info series' namespace, which one-to-one matching `on (job)` would drop.
+    expr: () =>
+      ownedBy(
+        `group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) * on (job) group_left () (count by (job) (group by (${SERVICE_LABELS}) (up)) > 1)`,
+      ),
   },
   {
     alert: "LatencyP99High",
@@ -132,7 +159,7 @@ export const ALERTS: readonly AlertSpec[] = [
       "API latency p99 of {{ $labels.service }} is {{ $value | humanizeDuration }}, above the alert threshold, for 10 minutes.",
     expr: (config) =>
       ownedBy(
-        `${RECORD.latency("p99")} > on (job) ${num(config.metrics.alerts.latencyP99Factor)} * ${SERVICE_DATA.latencyThreshold}`,
+        `${RECORD.latency("p99")} > ${ON} ${num(config.metrics.alerts.latencyP99Factor)} * ${SERVICE_DATA.latencyThreshold}`,
       ),
   },
   {
@@ -148,7 +175,7 @@ export const ALERTS: readonly AlertSpec[] = [
     // The threshold series exists for HTTP services only: workers are left out, as before.
     expr: () =>
       ownedBy(
-        `${RECORD.requestRate} > 0 and on (job) ${SERVICE_DATA.latencyThreshold} unless on (job) ${RECORD.slowRatio("5m")}`,
+        `${RECORD.requestRate} > 0 and ${ON} ${SERVICE_DATA.latencyThreshold} unless ${ON} ${RECORD.slowRatio("5m")}`,
       ),
   },
   {
@@ -204,7 +231,7 @@ export const ALERTS: readonly AlertSpec[] = [
     // bucket at all (where the quantile is NaN) counts as 0, and comes first so that `or` keeps it.
     expr: (config) =>
       ownedBy(
-        `((count by (job) (${jobs}_bucket{le="+Inf"}) * 0 unless on (job) count by (job) (${jobs}_bucket{le!="+Inf"})) or min by (job) (histogram_quantile(0.5, sum by (job, job_name, le) ((${jobs}_bucket{le!="+Inf"} * 0) or (${jobs}_bucket{le="+Inf"} * 0 + 1))))) <= ${num(config.metrics.alerts.jobP99Seconds)}`,
+        `((count by (${SERVICE_LABELS}) (${jobs}_bucket{le="+Inf"}) * 0 unless ${ON} count by (${SERVICE_LABELS}) (${jobs}_bucket{le!="+Inf"})) or min by (${SERVICE_LABELS}) (histogram_quantile(0.5, sum by (${SERVICE_LABELS}, job_name, le) ((${jobs}_bucket{le!="+Inf"} * 0) or (${jobs}_bucket{le="+Inf"} * 0 + 1))))) <= ${num(config.metrics.alerts.jobP99Seconds)}`,
       ),
   },
   {

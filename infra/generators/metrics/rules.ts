@@ -7,6 +7,7 @@ import {
   RECORDING_RULES,
   type RecordingRuleSpec,
   recordingExpr,
+  SERVICE_LABELS,
   slowRateExpr,
 } from "../../catalog/recording-rules";
 import type { ServiceConfig } from "../../config";
@@ -108,6 +109,7 @@ function fleetRules(r: RecordingRuleSpec, services: readonly ServiceConfig[]): P
 function overrideRules(svc: ServiceConfig): PromRule[] {
   const ctx = {
     job: svc.name,
+    namespace: svc.namespace,
     latencyThresholdSeconds: svc.slo.latencyThresholdSeconds,
     overrides: svc.queries,
   };
@@ -116,8 +118,8 @@ function overrideRules(svc: ServiceConfig): PromRule[] {
   ).map((r) => ({
     record: r.record,
     expr: recordingExpr(r, ctx),
-    // The query aggregates the job away; the label puts it back, also for overrides that never had it.
-    labels: { job: svc.name },
+    // The query aggregates the labels away; these put them back, also for overrides that never had them.
+    labels: { namespace: svc.namespace, job: svc.name },
   }));
 }
 
@@ -133,23 +135,27 @@ function dataRule(record: string, services: readonly ServiceConfig[], value: (s:
   const byValue = new Map<number, ServiceConfig[]>();
   for (const s of services) byValue.set(value(s), [...(byValue.get(value(s)) ?? []), s]);
   const terms = [...byValue.entries()].map(
-    ([v, ss]) => `${v} * group by (job) (${SERVICE_DATA.info}{job=~"${alternation(ss)}"})`,
+    ([v, ss]) => `${v} * group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}{job=~"${alternation(ss)}"})`,
   );
   return { record, expr: terms.join(" or ") };
 }
 
 /**
- * The per-service facts the alerts join on: job:service:info {job, service, team} and the SLO
- * targets of HTTP services. The targets read job:service:info recorded just before in the group.
+ * The per-service facts the alerts join on: job:service:info {namespace, job, service, team} and
+ * the SLO targets of HTTP services. The targets read job:service:info recorded just before in the
+ * group. Labels are set once per (team, namespace), so a service costs its name's bytes alone.
  */
 function dataGroup(name: string, services: readonly ServiceConfig[]): RuleGroup {
-  const byTeam = new Map<string, ServiceConfig[]>();
-  for (const s of services) byTeam.set(s.team, [...(byTeam.get(s.team) ?? []), s]);
-  const info = [...byTeam.entries()]
-    .map(
-      ([team, ss]) =>
-        `label_replace(${ss.map((s) => `label_replace(vector(1), "job", "${s.name}", "", "")`).join(" or ")}, "team", "${team}", "", "")`,
-    )
+  const byOwner = new Map<string, ServiceConfig[]>();
+  for (const s of services) {
+    const key = JSON.stringify([s.team, s.namespace]);
+    byOwner.set(key, [...(byOwner.get(key) ?? []), s]);
+  }
+  const info = [...byOwner.values()]
+    .map((ss) => {
+      const jobs = ss.map((s) => `label_replace(vector(1), "job", "${s.name}", "", "")`).join(" or ");
+      return `label_replace(label_replace(${jobs}, "namespace", "${ss[0]!.namespace}", "", ""), "team", "${ss[0]!.team}", "", "")`;
+    })
     .join(" or ");
   const http = services.filter(servesHttp);
   const rules: PromRule[] = [
@@ -169,7 +175,8 @@ function dataGroup(name: string, services: readonly ServiceConfig[]): RuleGroup 
  * Every rule group. The number of rules does not depend on the number of services (except for
  * overrides): the per-service facts are data (`services.data`), the recording rules evaluate all
  * services at once (`http.recording`, `resources.recording`; the long SLO windows come from the 5m
- * records in the same group, evaluated in order), and one alert rule per kind joins on `job`.
+ * records in the same group, evaluated in order), and one alert rule per kind joins on
+ * SERVICE_LABELS.
  * Every rule carries its own labels rather than group-level `labels`: each alert rule is then
  * complete on its own, as the policy pack and the generated docs read it.
  */

@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { METRIC_CONTRACT } from "../../../infra/catalog/metric-contract";
+import { BENCH_NAMESPACE } from "./config";
 
 /**
  * Synthetic history in the metric contract's shape, one sample per minute, written as OpenMetrics
@@ -123,7 +124,8 @@ export class History {
   }
 
   private add(name: string, pairs: Record<string, string>): number {
-    this.prefixes.push(`${name}${labels(pairs)} `);
+    // The namespace label of a target scraped through a ServiceMonitor: the rules aggregate by it.
+    this.prefixes.push(`${name}${labels({ namespace: BENCH_NAMESPACE, ...pairs })} `);
     return this.prefixes.length - 1;
   }
 
