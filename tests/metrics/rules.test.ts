@@ -9,6 +9,7 @@ import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contrac
 import { leRegex, QUERY_TEMPLATES, RECORDING_RULES, SLO_WINDOWS } from "../../infra/catalog/recording-rules";
 import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { toYaml } from "../../infra/artifacts";
+import type { StackConfig } from "../../infra/config";
 import {
   ALERTS,
   alertsFor,
@@ -20,6 +21,28 @@ import {
 import { joinedLabels } from "../../policy/alerts";
 import { runTool, runToolAsync, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
+
+/**
+ * `promtool test rules` on these test groups against a stack's rules (or `rulesYaml`, the rendered
+ * file), evaluated every minute in the rule file's group order (promtool otherwise evaluates groups
+ * in random order, and an alert may read last minute's recording): every group must pass.
+ */
+async function expectRuleTestsPass(
+  config: StackConfig,
+  tests: unknown[],
+  rulesYaml = toYaml(ruleFile(config)),
+) {
+  const test = {
+    rule_files: [join(tempFiles({ "rules.yaml": rulesYaml }), "rules.yaml")],
+    evaluation_interval: "1m",
+    group_eval_order: ruleFile(config).groups.map((g) => g.name),
+    tests,
+  };
+  const dir = tempFiles({ "t.yaml": toYaml(test) });
+  const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
+  expect(r.stdout + r.stderr).toContain("SUCCESS");
+  expect(r.status, r.stdout + r.stderr).toBe(0);
+}
 
 const REPO = join(__dirname, "..", "..");
 const STACKS = ["dev", "prod"] as const;
@@ -76,11 +99,9 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
 
   it("labels each service's alerts with the service and its owning team (promtool)", async () => {
     // Every service down: ServiceDown fires once per service, with the labels and text of that service.
-    const test = {
-      rule_files: [join(tempFiles({ "rules.yaml": files["prometheus/rules.yaml"]! }), "rules.yaml")],
-      evaluation_interval: "1m",
-      group_eval_order: ruleFile(config).groups.map((g) => g.name),
-      tests: [
+    await expectRuleTestsPass(
+      config,
+      [
         {
           interval: "1m",
           input_series: config.services.map((s) => ({
@@ -147,11 +168,8 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
           ],
         },
       ],
-    };
-    const dir = tempFiles({ "t.yaml": toYaml(test) });
-    const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
-    expect(r.stdout + r.stderr).toContain("SUCCESS");
-    expect(r.status).toBe(0);
+      files["prometheus/rules.yaml"]!,
+    );
   });
 
   it("has only PromQL the parser accepts and no group-level labels", () => {
@@ -263,39 +281,30 @@ describe("metric contract and recording rules", () => {
       ...histogram("web", "0+300x120"),
     ];
     const rates = ["job:http_server_requests:rate5m", "job:http_server_request_errors:ratio_rate1h"];
-    const test = {
-      rule_files: [join(tempFiles({ "rules.yaml": toYaml(ruleFile(config)) }), "rules.yaml")],
-      evaluation_interval: "1m",
-      group_eval_order: ruleFile(config).groups.map((g) => g.name),
-      tests: [
-        {
-          interval: "1m",
-          input_series: input,
-          promql_expr_test: [
-            ...rates.map((record) => ({
-              expr: `count by (job) (${record})`,
-              eval_time: "90m",
-              exp_samples: [
-                { labels: '{job="api"}', value: 1 },
-                { labels: '{job="web"}', value: 1 },
-              ],
-            })),
-            {
-              expr: rates[0],
-              eval_time: "90m",
-              exp_samples: [
-                { labels: `${rates[0]}{job="api",namespace="apps"}`, value: 4 },
-                { labels: `${rates[0]}{job="web",namespace="apps"}`, value: 5 },
-              ],
-            },
-          ],
-        },
-      ],
-    };
-    const dir = tempFiles({ "t.yaml": toYaml(test) });
-    const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
-    expect(r.stdout + r.stderr).toContain("SUCCESS");
-    expect(r.status).toBe(0);
+    await expectRuleTestsPass(config, [
+      {
+        interval: "1m",
+        input_series: input,
+        promql_expr_test: [
+          ...rates.map((record) => ({
+            expr: `count by (job) (${record})`,
+            eval_time: "90m",
+            exp_samples: [
+              { labels: '{job="api"}', value: 1 },
+              { labels: '{job="web"}', value: 1 },
+            ],
+          })),
+          {
+            expr: rates[0],
+            eval_time: "90m",
+            exp_samples: [
+              { labels: `${rates[0]}{job="api",namespace="apps"}`, value: 4 },
+              { labels: `${rates[0]}{job="web",namespace="apps"}`, value: 5 },
+            ],
+          },
+        ],
+      },
+    ]);
   });
 
   it("rejects an unknown override key with a clear message", () => {
@@ -395,41 +404,32 @@ describe("a service whose histogram has only _count (promtool)", () => {
     // 20 req/s succeed for 30 minutes, then every request fails for 30 minutes.
     const ok = `0+1200x30 36000x30`;
     const failed = `0x30 0+1200x30`;
-    const test = {
-      rule_files: [join(tempFiles({ "rules.yaml": toYaml(ruleFile(config)) }), "rules.yaml")],
-      evaluation_interval: "1m",
-      group_eval_order: ruleFile(config).groups.map((g) => g.name),
-      tests: [
-        {
-          interval: "1m",
-          input_series: [
-            ...config.services.map((s) => ({
-              series: `up{namespace="${s.namespace}",job="${s.name}",instance="${s.name}-0"}`,
-              values: "1x60",
-            })),
-            { series: `${count}{namespace="apps",job="api",http_response_status_code="200"}`, values: ok },
-            {
-              series: `${count}{namespace="apps",job="api",http_response_status_code="500"}`,
-              values: failed,
-            },
-          ],
-          promql_expr_test: [
-            {
-              expr: `count by (alertname) (ALERTS{alertstate="firing",job="api",alertname=~"AvailabilitySLOFastBurn|LatencySLIBucketMissing"})`,
-              eval_time: "45m",
-              exp_samples: [
-                { labels: '{alertname="AvailabilitySLOFastBurn"}', value: 1 },
-                { labels: '{alertname="LatencySLIBucketMissing"}', value: 1 },
-              ],
-            },
-          ],
-        },
-      ],
-    };
-    const dir = tempFiles({ "t.yaml": toYaml(test) });
-    const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
-    expect(r.stdout + r.stderr).toContain("SUCCESS");
-    expect(r.status, r.stdout + r.stderr).toBe(0);
+    await expectRuleTestsPass(config, [
+      {
+        interval: "1m",
+        input_series: [
+          ...config.services.map((s) => ({
+            series: `up{namespace="${s.namespace}",job="${s.name}",instance="${s.name}-0"}`,
+            values: "1x60",
+          })),
+          { series: `${count}{namespace="apps",job="api",http_response_status_code="200"}`, values: ok },
+          {
+            series: `${count}{namespace="apps",job="api",http_response_status_code="500"}`,
+            values: failed,
+          },
+        ],
+        promql_expr_test: [
+          {
+            expr: `count by (alertname) (ALERTS{alertstate="firing",job="api",alertname=~"AvailabilitySLOFastBurn|LatencySLIBucketMissing"})`,
+            eval_time: "45m",
+            exp_samples: [
+              { labels: '{alertname="AvailabilitySLOFastBurn"}', value: 1 },
+              { labels: '{alertname="LatencySLIBucketMissing"}', value: 1 },
+            ],
+          },
+        ],
+      },
+    ]);
   });
 });
 
@@ -485,34 +485,25 @@ describe("background jobs slower than the highest bucket (promtool)", () => {
       })),
       { series: `${jobs}_count{${labels(name)}}`, values: "0+2x90" },
     ]);
-    const test = {
-      rule_files: [join(tempFiles({ "rules.yaml": toYaml(ruleFile(config)) }), "rules.yaml")],
-      evaluation_interval: "1m",
-      group_eval_order: ruleFile(config).groups.map((g) => g.name),
-      tests: [
-        {
-          interval: "1m",
-          input_series: [
-            ...config.services.map((s) => ({
-              series: `up{namespace="${s.namespace}",job="${s.name}",instance="${s.name}-0"}`,
-              values: "1x90",
-            })),
-            ...input,
-          ],
-          promql_expr_test: [
-            {
-              expr: `count by (alertname) (ALERTS{alertstate="firing",job="worker",alertname=~"BackgroundJobs.*"})`,
-              eval_time: "80m",
-              exp_samples: firing.map((a) => ({ labels: `{alertname="${a}"}`, value: 1 })),
-            },
-          ],
-        },
-      ],
-    };
-    const dir = tempFiles({ "t.yaml": toYaml(test) });
-    const r = await runToolAsync("promtool", ["test", "rules", join(dir, "t.yaml")]);
-    expect(r.stdout + r.stderr).toContain("SUCCESS");
-    expect(r.status, r.stdout + r.stderr).toBe(0);
+    await expectRuleTestsPass(config, [
+      {
+        interval: "1m",
+        input_series: [
+          ...config.services.map((s) => ({
+            series: `up{namespace="${s.namespace}",job="${s.name}",instance="${s.name}-0"}`,
+            values: "1x90",
+          })),
+          ...input,
+        ],
+        promql_expr_test: [
+          {
+            expr: `count by (alertname) (ALERTS{alertstate="firing",job="worker",alertname=~"BackgroundJobs.*"})`,
+            eval_time: "80m",
+            exp_samples: firing.map((a) => ({ labels: `{alertname="${a}"}`, value: 1 })),
+          },
+        ],
+      },
+    ]);
   };
   const SHORT = ["0.5", "1", "2.5", "5", "10", "+Inf"];
   const LONG = ["1", "10", "60", "300", "600", "1800", "3600", "+Inf"];
