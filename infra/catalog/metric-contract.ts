@@ -46,6 +46,12 @@ const JOB: ContractLabel = {
   meaning: "the service name, as listed in the stack config's `services` (set by the ServiceMonitor)",
 };
 
+const NAMESPACE: ContractLabel = {
+  name: "namespace",
+  meaning:
+    "the service's Kubernetes namespace (`services[].namespace`), set by Prometheus from the ServiceMonitor's target; rules and alerts tell same-named services apart by it, so a target scraped without it (a static scrape config) is not the configured service",
+};
+
 export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
   httpServerDuration: {
     id: "httpServerDuration",
@@ -56,6 +62,7 @@ export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
     otelName: "http.server.request.duration",
     labels: [
       JOB,
+      NAMESPACE,
       {
         name: "http_response_status_code",
         meaning: "HTTP status code of the response",
@@ -80,6 +87,7 @@ export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
     otelName: "db.client.operation.duration",
     labels: [
       JOB,
+      NAMESPACE,
       { name: "db_system_name", meaning: "database system, e.g. postgresql" },
       { name: "db_operation_name", meaning: "operation, e.g. SELECT" },
       { name: "le", meaning: "histogram bucket bound" },
@@ -92,7 +100,7 @@ export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
     type: "gauge",
     unit: "bytes",
     origin: "prometheus-client",
-    labels: [JOB, { name: "instance", meaning: "scraped pod endpoint" }],
+    labels: [JOB, NAMESPACE, { name: "instance", meaning: "scraped pod endpoint" }],
     meaning:
       "Resident memory of the process (every Prometheus client's process collector): memory growth and leaks.",
   },
@@ -104,6 +112,7 @@ export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
     origin: "ours",
     labels: [
       JOB,
+      NAMESPACE,
       { name: "result", meaning: "outcome of the lookup", values: "hit | miss" },
       { name: "cache_name", meaning: "which cache (optional)" },
     ],
@@ -117,6 +126,7 @@ export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
     origin: "ours",
     labels: [
       JOB,
+      NAMESPACE,
       { name: "job_name", meaning: "kind of background job (the `job` label is taken by the service)" },
       { name: "outcome", meaning: "how the run ended", values: "success | failure" },
       {

@@ -520,3 +520,29 @@ describe("background jobs slower than the highest bucket (promtool)", () => {
   it.concurrent("counts a histogram with no finite bucket as missing it", () =>
     run({ export: ["+Inf"] }, ["BackgroundJobsBucketMissing"]));
 });
+
+describe("ServiceNameShared (promtool)", () => {
+  // Another namespace's same-named Service is flagged on our service; a target without a namespace
+  // (a static scrape config) is no namespace, and an unscraped service of ours is ServiceNotScraped's.
+  const config = stackConfig("dev");
+  const others = config.services.filter((s) => s.name !== "api");
+  const up = (labels: string) => ({ series: `up{${labels}}`, values: "1x40" });
+  const shared = (input: { series: string; values: string }[], namespaces: string[]) => ({
+    interval: "1m",
+    input_series: [...others.map((s) => up(`namespace="${s.namespace}",job="${s.name}"`)), ...input],
+    promql_expr_test: [
+      {
+        expr: 'count by (namespace, job) (ALERTS{alertname="ServiceNameShared",alertstate="firing"})',
+        eval_time: "30m",
+        exp_samples: namespaces.map((ns) => ({ labels: `{namespace="${ns}",job="api"}`, value: 1 })),
+      },
+    ],
+  });
+
+  it("fires on our namespace beside a twin, not for a static target or when ours is not scraped", () =>
+    expectRuleTestsPass(config, [
+      shared([up('namespace="apps",job="api"'), up('namespace="marketing",job="api"')], ["apps"]),
+      shared([up('namespace="apps",job="api"'), up('job="api",instance="static:9100"')], []),
+      shared([up('namespace="marketing",job="api"'), up('namespace="sales",job="api"')], []),
+    ]));
+});

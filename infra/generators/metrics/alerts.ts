@@ -139,11 +139,13 @@ export const ALERTS: readonly AlertSpec[] = [
     summary: "{{ $labels.service }}'s job name is reported from {{ $value }} namespaces",
     description:
       'Scrape targets with job="{{ $labels.job }}" exist in {{ $value }} namespaces, not only in {{ $labels.namespace }}: another team\'s Service has the same name.',
-    // Per job, how many namespaces report it, for the configured services only; `group_left`
-    // keeps the info series' namespace, which one-to-one matching `on (job)` would drop.
+    // Per job, how many namespaces report it, for the configured services that are themselves
+    // scraped in their namespace (else ServiceNotScraped says so); targets without a namespace
+    // label (static scrape configs) are not a namespace. `group_left` keeps the info series'
+    // namespace, which one-to-one matching `on (job)` would drop.
     expr: () =>
       ownedBy(
-        `group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) * on (job) group_left () (count by (job) (group by (${SERVICE_LABELS}) (up)) > 1)`,
+        `(group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) and ${ON} up) * on (job) group_left () (count by (job) (group by (${SERVICE_LABELS}) (up{namespace!=""})) > 1)`,
       ),
   },
   {
