@@ -1,8 +1,9 @@
+import { configProblems } from "../helpers/config";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../../infra/config";
+import { parseStackConfig } from "../../infra/config";
 import { readStackFile } from "../../scripts/lib/stack-file";
 
 /** The dev stack file as the runtime sees it, with edits applied to decoded values. */
@@ -25,13 +26,7 @@ function devConfigWith(edit: (cfg: Record<string, unknown>) => void): Record<str
 }
 
 function problemsOf(raw: Record<string, string>, secretKeys = readStackFile("dev").secretKeys): string[] {
-  try {
-    parseStackConfig(raw, new Set(secretKeys));
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
+  return configProblems(raw, secretKeys);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests reach into decoded config freely.

@@ -1,3 +1,4 @@
+import { configProblems } from "../helpers/config";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,17 +43,6 @@ function withValue(
     file.config[full] = JSON.stringify(root);
   }
   return { config: file.config, secretKeys: new Set(file.secretKeys) };
-}
-
-/** The config errors of a flat config map, or [] when it is accepted; any other error is thrown. */
-function configProblems(config: Record<string, string>, secretKeys: ReadonlySet<string>): string[] {
-  try {
-    parseStackConfig(config, secretKeys);
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
 }
 
 /** The problems of the dev stack with one value replaced, or [] when it is accepted. */

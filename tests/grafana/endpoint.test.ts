@@ -1,5 +1,6 @@
+import { configProblems } from "../helpers/config";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, PROJECT, parseStackConfig } from "../../infra/config";
+import { PROJECT } from "../../infra/config";
 import {
   endpointPrerequisites,
   grafanaIngress,
@@ -62,13 +63,7 @@ function problems(overrides: Record<string, unknown>, region?: string): string[]
   const file = readStackFile("prod");
   file.config[`${PROJECT}:grafana`] = JSON.stringify(grafanaWith(overrides));
   if (region !== undefined) file.config["aws:region"] = region;
-  try {
-    parseStackConfig(file.config, new Set(file.secretKeys));
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
+  return configProblems(file.config, file.secretKeys);
 }
 
 const ALB = { ingressClassName: "alb", tls: { source: "acm", certificateArn: ARN } };

@@ -1,5 +1,5 @@
+import { configProblems } from "../helpers/config";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "../../infra/config";
 import { readStackFile } from "../../scripts/lib/stack-file";
 
 /** The problems the loader reports for the dev stack with some keys replaced. */
@@ -7,13 +7,7 @@ function problems(overrides: Record<string, unknown>, dropSecrets: string[] = []
   const file = readStackFile("dev");
   for (const [k, v] of Object.entries(overrides)) file.config[`observability:${k}`] = JSON.stringify(v);
   for (const s of dropSecrets) delete file.config[`observability:${s}`];
-  try {
-    parseStackConfig(file.config, new Set(file.secretKeys));
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
+  return configProblems(file.config, file.secretKeys);
 }
 
 const sentry = JSON.parse(readStackFile("dev").config["observability:sentry"]!) as Record<string, unknown>;
