@@ -197,35 +197,27 @@ function secretsPresent(cfg: unknown, ctx: z.RefinementCtx): void {
 /** Checks run even when other keys have problems, so that one run reports every problem. */
 const always = { when: () => true };
 
+/**
+ * A production rule of one section, checked only once that section and `production` parsed (its
+ * own errors are reported instead).
+ */
+function productionCheck(
+  section: "logging" | "grafana",
+  problems: (cfg: z.output<typeof stackConfigObject>) => Iterable<{ path: PropertyKey[]; message: string }>,
+) {
+  return z.superRefine(
+    (cfg: z.output<typeof stackConfigObject>, ctx) => {
+      for (const p of problems(cfg)) ctx.addIssue({ code: "custom", ...p });
+    },
+    { when: (payload) => !payload.issues.some((i) => [section, "production"].includes(String(i.path?.[0]))) },
+  );
+}
+
 export const stackConfigSchema = stackConfigObject
   .check(z.superRefine(crossReferences, always))
   .check(z.superRefine(secretsPresent, always))
-  // Production's topology needs a logging section that parsed.
-  .check(
-    z.superRefine(
-      (cfg: z.output<typeof stackConfigObject>, ctx) => {
-        for (const p of loggingProductionProblems(cfg.logging, cfg.production))
-          ctx.addIssue({ code: "custom", ...p });
-      },
-      {
-        when: (payload) =>
-          !payload.issues.some((i) => ["logging", "production"].includes(String(i.path?.[0]))),
-      },
-    ),
-  )
-  // Production's Grafana needs a grafana section that parsed.
-  .check(
-    z.superRefine(
-      (cfg: z.output<typeof stackConfigObject>, ctx) => {
-        for (const p of grafanaProductionProblems(cfg.grafana, cfg.production))
-          ctx.addIssue({ code: "custom", ...p });
-      },
-      {
-        when: (payload) =>
-          !payload.issues.some((i) => ["grafana", "production"].includes(String(i.path?.[0]))),
-      },
-    ),
-  )
+  .check(productionCheck("logging", (cfg) => loggingProductionProblems(cfg.logging, cfg.production)))
+  .check(productionCheck("grafana", (cfg) => grafanaProductionProblems(cfg.grafana, cfg.production)))
   .transform(resolveDefaults);
 
 /**
