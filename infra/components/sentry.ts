@@ -13,7 +13,7 @@ import {
   sentryTeamArgs,
 } from "../generators/sentry";
 import { type RefValues, wire } from "./refs";
-import { SentryDataScrubbing } from "./sentry-scrubbing";
+import { SentryDataScrubbing, SentryMetricAlertRule } from "./sentry-api";
 
 export interface SentryArgs {
   config: Pick<StackConfig, "environment" | "production" | "teams" | "services" | "sentry" | "alerting">;
@@ -94,8 +94,10 @@ export class Sentry extends pulumi.ComponentResource {
     const wired = refs as RefValues;
     for (const [id, rule] of Object.entries(rules.issueAlerts))
       new sentry.SentryIssueAlert(`${name}-${id}`, wire(rule, wired), child);
+    // Through the REST provider, which sends each Slack action's channel id. A stack made before
+    // has the provider package's rules: the same `pulumi up` deletes them after creating these.
     for (const [id, rule] of Object.entries(rules.metricAlerts))
-      new sentry.SentryMetricAlert(`${name}-${id}`, wire(rule, wired), child);
+      new SentryMetricAlertRule(`${name}-${id}`, wire(rule, wired), { parent: this });
 
     this.outputs = { organization: config.sentry.organization, projects };
     this.registerOutputs(this.outputs);

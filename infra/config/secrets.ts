@@ -38,7 +38,8 @@ export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
     "PagerDuty REST API token for the PagerDuty provider (only when alerting.pagerduty.managed is on)",
   opsgenieApiKey: "Opsgenie API key for P1 pages (pagingProvider: opsgenie)",
   smtpPassword: "SMTP password for P2 email",
-  sentryAuthToken: "Sentry API token for the Sentry provider and the data-scrubbing settings",
+  sentryAuthToken:
+    "Sentry API token (scopes org:read, team:write, project:write, alerts:write) for the Sentry provider, the data-scrubbing settings and the metric alert rules",
   grafanaAdminPassword: "Grafana admin password, used by Grafana and its Pulumi provider",
   newrelicApiKey: "New Relic user API key (only when frontend.newRelic is enabled)",
   deadMansSwitchUrl:

@@ -72,19 +72,22 @@ describe("Sentry alert actions per priority", () => {
           },
         ]);
         // The channel's id next to its name: Sentry's SlackNotifyServiceForm then validates the
-        // pair when the rule is saved rather than looking the name up asynchronously.
+        // pair when the rule is saved rather than looking the name up asynchronously, and stores
+        // the name without `#`, which is therefore what is sent (no diff on every preview).
         expect(issueAlertAction(actions[0]!, teamId)).toEqual({
           id: "sentry.integrations.slack.notify_action.SlackNotifyServiceAction",
           workspace: "100001",
-          channel: "#platform-alerts",
+          channel: "platform-alerts",
           channel_id: "C0DEVPLAT01",
           tags: "environment,level,release",
         });
+        // Metric alerts too: the id (`inputChannelId`) makes Sentry save the rule at once.
         expect(metricAlertAction(actions[0]!, teamId)).toEqual({
           type: "slack",
           targetType: "specific",
-          targetIdentifier: "#platform-alerts",
+          targetIdentifier: "platform-alerts",
           integrationId: 100001,
+          inputChannelId: "C0DEVPLAT01",
         });
         break;
     }

@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScrubbingState } from "../../infra/components/sentry-scrubbing-provider.cjs";
+import type { ScrubbingState } from "../../infra/components/sentry-api-provider.cjs";
+import { alertChannels } from "../../infra/generators/alerting/channels";
 import { projectOwners, SENTRY_PROJECT_KINDS } from "../../infra/generators/sentry";
 import { isSecret } from "../../scripts/lib/recorded";
 import type { RenderResult } from "../../scripts/lib/render-files";
@@ -16,7 +17,7 @@ const T = {
   project: "sentry:index/sentryProject:SentryProject",
   key: "sentry:index/sentryKey:SentryKey",
   issue: "sentry:index/sentryIssueAlert:SentryIssueAlert",
-  metric: "sentry:index/sentryMetricAlert:SentryMetricAlert",
+  metric: "pulumi-nodejs:dynamic/sentry:MetricAlertRule",
   provider: "pulumi:providers:sentry",
   scrubbing: "pulumi-nodejs:dynamic/sentry:DataScrubbing",
 };
@@ -26,6 +27,8 @@ describe.each(STACKS)("Sentry component (%s)", (stack) => {
   let result: RenderResult;
   const s = () => result.config.sentry;
   const slug = (name: string) => `${s().slugPrefix}-${name}`;
+  /** A metric alert rule as the REST provider sends it. */
+  const ruleOf = (name: string) => one(result, T.metric, name).inputs.rule as Record<string, unknown>;
   beforeAll(() => {
     result = rendered(stack);
   });
@@ -113,7 +116,7 @@ describe.each(STACKS)("Sentry component (%s)", (stack) => {
         .map((t) => ({
           id: "sentry.integrations.slack.notify_action.SlackNotifyServiceAction",
           workspace: s().integrations.slackWorkspaceId,
-          channel: t.slackChannel,
+          channel: t.slackChannel.replace(/^#/, ""),
           channel_id: t.slackChannelId,
         })),
     });
@@ -126,7 +129,7 @@ describe.each(STACKS)("Sentry component (%s)", (stack) => {
   });
 
   it("creates metric alerts with the configured thresholds: error rate pages, slowness mails", () => {
-    const triggers = (name: string) => one(result, T.metric, name).inputs.triggers as Trigger[];
+    const triggers = (name: string) => ruleOf(name).triggers as Trigger[];
     const rate = s().backend.alerts.errorRatePercent;
     const [critical, warning] = triggers("sentry-backend-error-rate");
     const paging = s().integrations.paging;
@@ -147,7 +150,28 @@ describe.each(STACKS)("Sentry component (%s)", (stack) => {
       slow.warning,
     ]);
     // Per-stack projects: no environment filter (Sentry rejects one it has not seen yet).
-    expect(one(result, T.metric, "sentry-backend-slow-transactions").inputs.environment).toBeUndefined();
+    expect(ruleOf("sentry-backend-slow-transactions").environment).toBeUndefined();
+    // The P3 warning reaches each owning team's Slack channel by name and id; the token is secret.
+    const owners = projectOwners(result.config, "backend");
+    const slackActions = triggers("sentry-backend-slow-transactions")[1]!.actions.filter(
+      (a) => a.type === "slack",
+    );
+    expect(alertChannels(result.config).P3.kind).toBe("slack");
+    expect(slackActions).toEqual(
+      result.config.teams
+        .filter((t) => owners.includes(t.name))
+        .map((t) => ({
+          type: "slack",
+          targetType: "specific",
+          targetIdentifier: t.slackChannel.replace(/^#/, ""),
+          integrationId: Number(s().integrations.slackWorkspaceId),
+          inputChannelId: t.slackChannelId,
+        })),
+    );
+    for (const r of ofType(result, T.metric)) {
+      expect(isSecret(r.inputs.token), r.name).toBe(true);
+      expect((r.inputs.rule as { projects: unknown }).projects, r.name).toHaveLength(1);
+    }
   });
 
   it("applies data scrubbing per project with a secret token", () => {

@@ -8,7 +8,7 @@ const T = {
   team: "sentry:index/sentryTeam:SentryTeam",
   project: "sentry:index/sentryProject:SentryProject",
   issue: "sentry:index/sentryIssueAlert:SentryIssueAlert",
-  metric: "sentry:index/sentryMetricAlert:SentryMetricAlert",
+  metric: "pulumi-nodejs:dynamic/sentry:MetricAlertRule",
 };
 type Action = Record<string, unknown>;
 
@@ -52,7 +52,10 @@ describe.each(STACKS)("Sentry P2 email targets (%s)", (stack) => {
     let checked = 0;
     for (const rule of sentryMetricAlerts(result.config)) {
       const alert = one(result, T.metric, `sentry-${rule.project}-${rule.key}`);
-      const rendered = alert.inputs.triggers as { label: string; actions: Action[] }[];
+      const rendered = (alert.inputs.rule as { triggers: unknown }).triggers as {
+        label: string;
+        actions: Action[];
+      }[];
       for (const trigger of rule.triggers.filter((t) => t.priority === "P2")) {
         const actions = rendered.find((t) => t.label === trigger.label)?.actions ?? [];
         const emails = actions.filter((a) => a.type === "email");

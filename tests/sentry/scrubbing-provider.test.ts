@@ -19,7 +19,7 @@ import {
   SentryApiError,
   type ScrubbingSettings,
   type ScrubbingState,
-} from "../../infra/components/sentry-scrubbing-provider.cjs";
+} from "../../infra/components/sentry-api-provider.cjs";
 
 interface Recorded {
   method: string;

@@ -78,7 +78,7 @@ export function issueAlertAction<T>(
       return {
         id: "sentry.integrations.slack.notify_action.SlackNotifyServiceAction",
         workspace: a.workspaceId,
-        channel: a.channel,
+        channel: slackChannelName(a.channel),
         // With the id, Sentry checks the channel when the rule is saved (and refuses a channel its
         // app cannot see); with the name alone it looks the id up later and, if that fails, answers
         // 202 and never creates the rule.
@@ -88,14 +88,24 @@ export function issueAlertAction<T>(
   }
 }
 
+/**
+ * A Slack channel as Sentry stores it when given the channel id: the name without `#` (its Slack
+ * action form strips the prefix and adds none back when an id comes with the name). Sending the
+ * stored form keeps every preview from showing a change Sentry would undo.
+ */
+export const slackChannelName = (channel: string): string => channel.replace(/^#/, "");
+
+/** A metric alert trigger's action, with the field names of Sentry's alert-rule API. */
 export interface MetricTriggerAction<T> {
   type: string;
   targetType: string;
   targetIdentifier: string | T;
   integrationId?: number;
+  /** The Slack channel id: Sentry checks the channel when the rule is saved, never later. */
+  inputChannelId?: string;
 }
 
-/** An action in the shape of a SentryMetricAlert trigger. */
+/** An action in the shape of a metric alert rule's trigger (Sentry's alert-rule API). */
 export function metricAlertAction<T>(
   a: SentryActionTarget,
   teamId: (team: string) => T,
@@ -121,8 +131,9 @@ export function metricAlertAction<T>(
       return {
         type: "slack",
         targetType: "specific",
-        targetIdentifier: a.channel,
+        targetIdentifier: slackChannelName(a.channel),
         integrationId: Number(a.workspaceId),
+        inputChannelId: a.channelId,
       };
   }
 }
@@ -156,6 +167,8 @@ export interface MetricAlertSpec {
   name: string;
   why: string;
   dataset: "transactions";
+  /** 1: a performance (transaction) query, as Sentry's alert-rule API names its types. */
+  queryType: 1;
   aggregate: string;
   query: string;
   timeWindowMinutes: number;
@@ -252,6 +265,7 @@ export function sentryMetricAlerts(config: Cfg): MetricAlertSpec[] {
         name: `${p.name}: error rate`,
         why: "critical: a large share of transactions fail, an outage (P1); warning: degraded (P2)",
         dataset: "transactions",
+        queryType: 1,
         // failure_rate() is a ratio between 0 and 1 in Sentry's API; config speaks percent.
         aggregate: "failure_rate()",
         query: "",
@@ -270,6 +284,7 @@ export function sentryMetricAlerts(config: Cfg): MetricAlertSpec[] {
         name: `${p.name}: slow transactions (p95)`,
         why: "users wait but nothing is broken: P2 when critical, P3 as a warning",
         dataset: "transactions",
+        queryType: 1,
         aggregate: "p95(transaction.duration)",
         query: "",
         timeWindowMinutes: 15,

@@ -67,21 +67,32 @@ export const issueAlertArgs = (config: Pick<StackConfig, "sentry">, rule: IssueA
   actions: rule.actions.map((a) => issueAlertAction(a, teamId)),
 });
 
+/**
+ * A metric alert rule, applied through Sentry's alert-rule API by the REST dynamic provider: the
+ * provider package cannot give a Slack action its channel id (`inputChannelId`), without which
+ * Sentry looks the channel up later and may never create the rule.
+ */
 export const metricAlertArgs = (config: Pick<StackConfig, "sentry">, rule: MetricAlertSpec) => ({
+  /** Tells the REST provider which of its resources this is. */
+  kind: "metric-alert" as const,
+  baseUrl: config.sentry.baseUrl,
   organization: config.sentry.organization,
-  project: projectSlug(rule.project),
-  name: rule.name,
-  dataset: rule.dataset,
-  aggregate: rule.aggregate,
-  query: rule.query,
-  timeWindow: rule.timeWindowMinutes,
-  thresholdType: rule.thresholdType,
-  triggers: rule.triggers.map((t) => ({
-    label: t.label,
-    alertThreshold: t.threshold,
+  token: secretRef("sentryAuthToken"),
+  rule: {
+    name: rule.name,
+    dataset: rule.dataset,
+    queryType: rule.queryType,
+    aggregate: rule.aggregate,
+    query: rule.query,
+    timeWindow: rule.timeWindowMinutes,
     thresholdType: rule.thresholdType,
-    actions: t.actions.map((a) => metricAlertAction(a, teamId)),
-  })),
+    projects: [projectSlug(rule.project)],
+    triggers: rule.triggers.map((t) => ({
+      label: t.label,
+      alertThreshold: t.threshold,
+      actions: t.actions.map((a) => metricAlertAction(a, teamId)),
+    })),
+  },
 });
 
 /** Every alert rule by its resource suffix (`<project>-<key>`), as the provider takes it. */

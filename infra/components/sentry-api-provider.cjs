@@ -1,7 +1,9 @@
 // @ts-check
 /**
- * The Sentry data-scrubbing dynamic provider: create, diff, update, read and delete a project's
- * server-side scrubbing options through Sentry's REST API (the Sentry provider cannot set them).
+ * The Sentry REST dynamic provider, for what the Sentry provider package (@pulumiverse/sentry
+ * 0.0.9) cannot set: a project's server-side scrubbing options, and metric alert rules whose Slack
+ * actions carry the channel id (`inputChannelId`). Each resource's state says which it is
+ * (`kind: "metric-alert"`; scrubbing states, written before metric alerts existed, have no kind).
  *
  * Pulumi's dynamic-provider host loads this file's text as a module and calls `handler()`: the
  * component registers it as it is (no closure serialisation: what is reviewed is what runs) and
@@ -37,6 +39,50 @@
  */
 
 /** @typedef {Pick<ScrubbingState, "baseUrl" | "organization" | "project">} SentryProjectRef */
+
+/**
+ * One action of a metric alert trigger, with the field names of Sentry's alert-rule API.
+ * @typedef {object} MetricAlertAction
+ * @property {string} type slack, pagerduty, opsgenie or email
+ * @property {string} targetType specific, team or user
+ * @property {string} targetIdentifier a Slack channel name, a service or team id, a Sentry team id
+ * @property {number} [integrationId]
+ * @property {string} [inputChannelId] the Slack channel id: Sentry then checks the channel at once
+ */
+
+/**
+ * A metric alert rule as Sentry's alert-rule API takes it (POST and PUT send all of it).
+ * @typedef {object} MetricAlertRule
+ * @property {string} name
+ * @property {string} aggregate
+ * @property {string} dataset
+ * @property {number} queryType
+ * @property {string} query
+ * @property {number} timeWindow minutes
+ * @property {number} thresholdType
+ * @property {string[]} projects project slugs
+ * @property {{ label: string, alertThreshold: number, actions: MetricAlertAction[] }[]} triggers
+ */
+
+/**
+ * A metric alert resource's inputs and state; the resource id is Sentry's rule id.
+ * @typedef {object} MetricAlertState
+ * @property {"metric-alert"} kind
+ * @property {string} baseUrl
+ * @property {string} organization
+ * @property {string} token
+ * @property {MetricAlertRule} rule
+ */
+
+/**
+ * What a call is about, for its path and its error messages.
+ * @typedef {object} ApiTarget
+ * @property {string} baseUrl
+ * @property {string} path the API path, from /api/0/
+ * @property {string} what e.g. "project acme/backend"
+ * @property {"project" | "alerts"} scope the token scope family that reads or writes it
+ * @property {string} fix what to check when it does not exist
+ */
 
 /**
  * How hard one API call tries. The defaults suit an interactive `pulumi up`; tests shrink them.
@@ -168,19 +214,18 @@ function retryDelayMs(attempt, retryAfter, policy, nowMs, random) {
  * What to tell the operator about a final 4xx, beyond Sentry's own words.
  * @param {number} status
  * @param {string} method
- * @param {SentryProjectRef} ref
+ * @param {ApiTarget} target
  * @param {string} origin
  */
-function hintFor(status, method, ref, origin) {
-  const target = `${ref.organization}/${ref.project}`;
+function hintFor(status, method, target, origin) {
   if (status === 401)
     return "the auth token was refused (missing, mistyped, expired or revoked): check the Sentry token secret";
   if (status === 403)
-    return `the auth token may not ${method === "GET" ? "read" : "change"} ${target}: it needs the ${
-      method === "GET" ? "project:read" : "project:write"
-    } scope and access to organization ${ref.organization}`;
+    return `the auth token may not ${method === "GET" ? "read" : "change"} ${target.what}: it needs the ${
+      target.scope
+    }:${method === "GET" ? "read" : "write"} scope and access to its organization`;
   if (status === 404)
-    return `project ${target} does not exist at ${origin}, or the token's organization cannot see it: check the organization and project slugs`;
+    return `${target.what} does not exist at ${origin}, or the token's organization cannot see it: ${target.fix}`;
   if (status === 400) return "Sentry rejected the request";
   return "";
 }
@@ -189,7 +234,7 @@ function hintFor(status, method, ref, origin) {
  * The project document must be a JSON object carrying every field we set, with the right types:
  * an empty, null or foreign 200 must not be recorded as if the settings were applied.
  * @param {string} text
- * @returns {{ settings: ScrubbingSettings } | { problem: string }}
+ * @returns {{ value: ScrubbingSettings } | { problem: string }}
  */
 function parseProject(text) {
   if (text.trim() === "") return { problem: "an empty body instead of the project" };
@@ -216,7 +261,7 @@ function parseProject(text) {
     return { problem: `a project object without valid scrubbing fields (${wrong.join(", ")})` };
   // What Sentry answered, not what was sent: it may normalise, and the state must say what is live.
   return {
-    settings: {
+    value: {
       dataScrubber: /** @type {boolean} */ (p.dataScrubber),
       dataScrubberDefaults: /** @type {boolean} */ (p.dataScrubberDefaults),
       scrubIPAddresses: /** @type {boolean} */ (p.scrubIPAddresses),
@@ -225,6 +270,38 @@ function parseProject(text) {
     },
   };
 }
+
+/**
+ * A created or read alert rule must carry its id. Sentry answers 202 with only a task uuid when it
+ * has to look a Slack channel up later (no channel id given): that rule may never be created.
+ * @param {string} text
+ * @param {number} status
+ * @returns {{ value: { id: string } } | { problem: string }}
+ */
+function parseAlertRule(text, status) {
+  if (status === 202)
+    return {
+      problem:
+        "an accepted-for-later answer: Sentry looks the Slack channel up asynchronously and may never create the rule (give every Slack action its channel id)",
+    };
+  /** @type {unknown} */
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { problem: "a body that is not JSON instead of the alert rule" };
+  }
+  const id = doc && typeof doc === "object" ? /** @type {Record<string, unknown>} */ (doc).id : undefined;
+  if ((typeof id !== "string" || id === "") && typeof id !== "number")
+    return { problem: "an answer without the alert rule's id" };
+  return { value: { id: String(id) } };
+}
+
+/**
+ * DELETE answers 204 with no body: any 2xx will do.
+ * @returns {{ value: null }}
+ */
+const acceptAny = () => ({ value: null });
 
 /**
  * Describes a fetch rejection without its stack or request (undici may quote header values).
@@ -277,15 +354,18 @@ function createProvider(options = {}) {
   const random = options.random ?? Math.random;
 
   /**
-   * One API call: retried while the failure is transient, never redirected.
-   * @param {SentryProjectRef} ref
+   * One API call: retried while the failure is transient, never redirected. A GET or DELETE that
+   * answers 404 returns without a value; every other failure throws.
+   * @template V
+   * @param {ApiTarget} target
    * @param {string} token
-   * @param {"GET" | "PUT"} method
-   * @param {unknown} [body]
-   * @returns {Promise<{ status: number, settings?: ScrubbingSettings, text: string }>} 2xx with settings, or 404
+   * @param {"GET" | "PUT" | "POST" | "DELETE"} method
+   * @param {unknown} body
+   * @param {(text: string, status: number) => ({ value: V } | { problem: string })} parse
+   * @returns {Promise<{ status: number, value?: V, text: string }>}
    */
-  async function call(ref, token, method, body) {
-    const path = projectPath(ref);
+  async function call(target, token, method, body, parse) {
+    const { path } = target;
     /** @param {string} message @param {number | undefined} status @param {string} [text] @param {number} [attempts] */
     const fail = (message, status, text = "", attempts = 1) =>
       new SentryApiError({
@@ -300,7 +380,7 @@ function createProvider(options = {}) {
     /** @type {URL} */
     let base;
     try {
-      base = new URL(ref.baseUrl);
+      base = new URL(target.baseUrl);
     } catch {
       throw fail(`cannot be sent: baseUrl is not a URL`, undefined);
     }
@@ -312,7 +392,7 @@ function createProvider(options = {}) {
     if (!/^[\x21-\x7e]+$/.test(token))
       throw fail("cannot be sent: the auth token contains whitespace or non-ASCII characters", undefined);
 
-    const url = `${ref.baseUrl.replace(/\/+$/, "")}${path}`;
+    const url = `${target.baseUrl.replace(/\/+$/, "")}${path}`;
     /** @type {RequestInit} */
     const init = {
       method,
@@ -338,14 +418,22 @@ function createProvider(options = {}) {
       );
       /** @type {string | null} */
       let retryAfter = null;
-      // Both calls are idempotent (a GET, and a PUT of absolute values), so repeating one whose
-      // answer was lost cannot apply anything twice.
+      // GET, PUT (absolute values) and DELETE are idempotent, so repeating one whose answer was
+      // lost cannot apply anything twice. A POST is repeated only when Sentry said it did
+      // nothing (429, 503): a lost answer may hide a rule that was created.
       if (outcome.kind === "transport") {
+        if (method === "POST")
+          throw fail(
+            `got no answer (${outcome.problem}); not repeated, since Sentry may have created it: look for a duplicate of ${target.what} before the next run`,
+            undefined,
+            "",
+            attempt,
+          );
         last = { status: undefined, text: "", summary: outcome.problem };
       } else {
         const { status, text, headers } = outcome;
         if (status >= 200 && status < 300) {
-          const parsed = parseProject(text);
+          const parsed = parse(text, status);
           if ("problem" in parsed)
             throw fail(
               `answered HTTP ${status} with ${parsed.problem}: ${quote(text, token)}`,
@@ -353,7 +441,7 @@ function createProvider(options = {}) {
               text,
               attempt,
             );
-          return { status, settings: parsed.settings, text };
+          return { status, value: parsed.value, text };
         }
         if (status >= 300 && status < 400) {
           const location = headers.get("location");
@@ -372,9 +460,11 @@ function createProvider(options = {}) {
             attempt,
           );
         }
-        if (status === 404 && method === "GET") return { status, text };
-        if (status !== 429 && status < 500) {
-          const hint = hintFor(status, method, ref, base.origin);
+        if (status === 404 && (method === "GET" || method === "DELETE")) return { status, text };
+        // A POST that failed with a 500 may have created the rule: repeating it could make two.
+        const retriable = status === 429 || status === 503 || (status >= 500 && method !== "POST");
+        if (!retriable) {
+          const hint = hintFor(status, method, target, base.origin);
           throw fail(
             `failed with HTTP ${status}: ${hint ? `${hint}. Sentry said: ` : ""}${quote(text, token)}`,
             status,
@@ -404,13 +494,22 @@ function createProvider(options = {}) {
     );
   }
 
+  /** @param {SentryProjectRef} ref @returns {ApiTarget} */
+  const projectTarget = (ref) => ({
+    baseUrl: ref.baseUrl,
+    path: projectPath(ref),
+    what: `project ${ref.organization}/${ref.project}`,
+    scope: "project",
+    fix: "check the organization and project slugs",
+  });
+
   /**
    * @param {SentryProjectRef} ref
    * @param {string} token
    * @returns {Promise<ScrubbingSettings | undefined>} undefined when the project is gone (404)
    */
   async function getScrubbing(ref, token) {
-    return (await call(ref, token, "GET")).settings;
+    return (await call(projectTarget(ref), token, "GET", undefined, parseProject)).value;
   }
 
   /**
@@ -429,11 +528,13 @@ function createProvider(options = {}) {
       sensitiveFields: settings.sensitiveFields,
       safeFields: settings.safeFields,
     };
-    // call() returns without settings only for a GET 404; a PUT 404 throws.
-    return /** @type {ScrubbingSettings} */ ((await call(ref, token, "PUT", body)).settings);
+    // call() returns without a value only for a GET or DELETE 404; a PUT 404 throws.
+    return /** @type {ScrubbingSettings} */ (
+      (await call(projectTarget(ref), token, "PUT", body, parseProject)).value
+    );
   }
 
-  return {
+  const scrubbing = {
     /**
      * @param {ScrubbingState} _olds
      * @param {ScrubbingState} news
@@ -513,6 +614,130 @@ function createProvider(options = {}) {
       }
     },
   };
+
+  /**
+   * @param {Pick<MetricAlertState, "baseUrl" | "organization">} s
+   * @param {string} [id] the rule's id; none for the collection (create)
+   * @returns {ApiTarget}
+   */
+  const ruleTarget = (s, id) => ({
+    baseUrl: s.baseUrl,
+    path: `/api/0/organizations/${encodeURIComponent(s.organization)}/alert-rules/${
+      id === undefined ? "" : `${encodeURIComponent(id)}/`
+    }`,
+    what:
+      id === undefined
+        ? `a metric alert rule of ${s.organization}`
+        : `metric alert rule ${id} of ${s.organization}`,
+    scope: "alerts",
+    fix: "check the organization slug, or whether the rule was deleted in Sentry",
+  });
+
+  /** Metric alert rules: POST creates, PUT overwrites the whole rule, DELETE removes it. */
+  const metricAlerts = {
+    /**
+     * @param {MetricAlertState} _olds
+     * @param {MetricAlertState} news
+     */
+    async check(_olds, news) {
+      /** @type {{ property: string, reason: string }[]} */
+      const failures = [];
+      for (const key of [...RULE_REPLACE_ON, "token"]) {
+        const v = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (news))[key];
+        if (typeof v !== "string" || v === "") failures.push({ property: key, reason: `${key} is required` });
+      }
+      const r = /** @type {Partial<MetricAlertRule> | undefined} */ (news.rule);
+      if (typeof r?.name !== "string" || r.name === "")
+        failures.push({ property: "rule.name", reason: "rule.name is required" });
+      if (!Array.isArray(r?.projects) || r.projects.length === 0)
+        failures.push({ property: "rule.projects", reason: "expected at least one project slug" });
+      if (!Array.isArray(r?.triggers) || r.triggers.length === 0)
+        failures.push({ property: "rule.triggers", reason: "expected at least one trigger" });
+      for (const [i, t] of (Array.isArray(r?.triggers) ? r.triggers : []).entries())
+        for (const [j, a] of (Array.isArray(t?.actions) ? t.actions : []).entries())
+          if (a?.type === "slack" && (typeof a.inputChannelId !== "string" || a.inputChannelId === ""))
+            failures.push({
+              property: `rule.triggers[${i}].actions[${j}].inputChannelId`,
+              reason: "a Slack action needs the channel id, or Sentry may never create the rule",
+            });
+      return { inputs: news, failures };
+    },
+
+    /**
+     * @param {string} _id
+     * @param {MetricAlertState} olds
+     * @param {MetricAlertState} news
+     */
+    async diff(_id, olds, news) {
+      const replaces = RULE_REPLACE_ON.filter((k) => olds[k] !== news[k]);
+      const changes = replaces.length > 0 || !sameJson(olds.rule, news.rule) || olds.token !== news.token;
+      return { changes, replaces, deleteBeforeReplace: false };
+    },
+
+    /** @param {MetricAlertState} inputs */
+    async create(inputs) {
+      const created = await call(ruleTarget(inputs), inputs.token, "POST", inputs.rule, parseAlertRule);
+      return { id: /** @type {{ id: string }} */ (created.value).id, outs: inputs };
+    },
+
+    /**
+     * Confirms the rule still exists; a rule deleted in Sentry's UI answers 404 and is dropped
+     * from the state by `pulumi refresh`, so the next `pulumi up` creates it again. Sentry reads
+     * rules back in another shape (a Slack action's target becomes the channel id), so the state
+     * keeps what was sent rather than compare the two.
+     * @param {string} id
+     * @param {MetricAlertState} [props]
+     */
+    async read(id, props) {
+      if (!props) throw new Error(`cannot read Sentry metric alert rule ${id} without its state`);
+      const found = await call(ruleTarget(props, id), props.token, "GET", undefined, parseAlertRule);
+      return found.value === undefined ? { id: undefined } : { id, props };
+    },
+
+    /**
+     * @param {string} id
+     * @param {MetricAlertState} olds
+     * @param {MetricAlertState} news
+     */
+    async update(id, olds, news) {
+      if (!sameJson(olds.rule, news.rule))
+        await call(ruleTarget(news, id), news.token, "PUT", news.rule, parseAlertRule);
+      return { outs: news };
+    },
+
+    /**
+     * @param {string} id
+     * @param {MetricAlertState} props
+     */
+    async delete(id, props) {
+      // A rule already deleted in Sentry answers 404: nothing left to do.
+      await call(ruleTarget(props, id), props.token, "DELETE", undefined, acceptAny);
+    },
+  };
+
+  /** @param {unknown} props */
+  const isRule = (props) =>
+    Boolean(props) && /** @type {{ kind?: unknown }} */ (props).kind === "metric-alert";
+
+  /**
+   * One provider for both kinds: the state says which (scrubbing states have no kind).
+   * @type {import("@pulumi/pulumi").dynamic.ResourceProvider}
+   */
+  const dispatch = {
+    /** @param {any} olds @param {any} news */
+    check: (olds, news) => (isRule(news) ? metricAlerts : scrubbing).check(olds, news),
+    /** @param {string} id @param {any} olds @param {any} news */
+    diff: (id, olds, news) => (isRule(news) ? metricAlerts : scrubbing).diff(id, olds, news),
+    /** @param {any} inputs */
+    create: (inputs) => (isRule(inputs) ? metricAlerts : scrubbing).create(inputs),
+    /** @param {string} id @param {any} [props] */
+    read: (id, props) => (isRule(props) ? metricAlerts : scrubbing).read(id, props),
+    /** @param {string} id @param {any} olds @param {any} news */
+    update: (id, olds, news) => (isRule(news) ? metricAlerts : scrubbing).update(id, olds, news),
+    /** @param {string} id @param {any} props */
+    delete: (id, props) => (isRule(props) ? metricAlerts : scrubbing).delete(id, props),
+  };
+  return dispatch;
 }
 
 /**
@@ -534,6 +759,30 @@ function sameScrubbing(a, b) {
 
 /** Changing any of these is a different project: replace. */
 const REPLACE_ON = /** @type {const} */ (["baseUrl", "organization", "project"]);
+
+/** A rule belongs to its organization: another one is a new rule. */
+const RULE_REPLACE_ON = /** @type {const} */ (["baseUrl", "organization"]);
+
+/**
+ * Deep equality of plain JSON values, whatever the key order.
+ * @param {unknown} a
+ * @param {unknown} b
+ * @returns {boolean}
+ */
+function sameJson(a, b) {
+  if (Array.isArray(a) || Array.isArray(b))
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]))
+    );
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    const ra = /** @type {Record<string, unknown>} */ (a);
+    const rb = /** @type {Record<string, unknown>} */ (b);
+    return sameJson(ka, kb) && ka.every((k) => sameJson(ra[k], rb[k]));
+  }
+  return a === b;
+}
 
 const provider = createProvider();
 
