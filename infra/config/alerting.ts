@@ -14,7 +14,7 @@ export const alertingSchema = z.strictObject({
     .strictObject({
       managed: z.boolean().default(false).meta({
         description:
-          "Create per team a PagerDuty service, escalation policy and Events API v2 integration, and route each team's P1 to its own key. Needs the secret `pagerdutyToken` and `pagerduty` on every team. Off by default: a stack that brings its own PagerDuty set-up keeps it untouched and pages through `pagerdutyRoutingKey` alone.",
+          "Create per team a PagerDuty service, escalation policy and Events API v2 integration, and route each team's P1 to its own key. Needs the secret `pagerdutyToken` (instead of `pagerdutyRoutingKey`, which is then not read) and `pagerduty` on every team. Off by default: a stack that brings its own PagerDuty set-up keeps it untouched and pages through `pagerdutyRoutingKey` alone.",
       }),
     })
     .prefault({})

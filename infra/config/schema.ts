@@ -276,10 +276,10 @@ export function requiredSecrets(cfg: {
   frontend: { newRelic: { enabled: boolean } };
 }): SecretKey[] {
   const needed: SecretKey[] = [...ALWAYS_REQUIRED];
-  // The routing key stays with managed PagerDuty: the fallback for alerts without a known team.
-  needed.push(cfg.alerting.pagingProvider === "pagerduty" ? "pagerdutyRoutingKey" : "opsgenieApiKey");
-  if (cfg.alerting.pagingProvider === "pagerduty" && cfg.alerting.pagerduty.managed)
-    needed.push("pagerdutyToken");
+  // Managed PagerDuty pages through each team's own integration key, alerts without a known team
+  // through the owner team's: no routing key of the user's is read then.
+  if (cfg.alerting.pagingProvider === "opsgenie") needed.push("opsgenieApiKey");
+  else needed.push(cfg.alerting.pagerduty.managed ? "pagerdutyToken" : "pagerdutyRoutingKey");
   if (cfg.frontend.newRelic.enabled) needed.push("newrelicApiKey");
   return needed;
 }

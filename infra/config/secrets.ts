@@ -33,7 +33,7 @@ export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
   slackBotToken:
     "Slack app bot token (`xoxb-...`, scope `chat:write`) that posts P3 alerts to each team's channel with chat.postMessage; invite the app to every channel",
   pagerdutyRoutingKey:
-    "PagerDuty Events v2 routing key for P1 pages (pagingProvider: pagerduty); with alerting.pagerduty.managed, only for alerts without a known team",
+    "PagerDuty Events v2 routing key for P1 pages (pagingProvider: pagerduty, without alerting.pagerduty.managed: managed PagerDuty pages through each team's own integration key)",
   pagerdutyToken:
     "PagerDuty REST API token for the PagerDuty provider (only when alerting.pagerduty.managed is on)",
   opsgenieApiKey: "Opsgenie API key for P1 pages (pagingProvider: opsgenie)",

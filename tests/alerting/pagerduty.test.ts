@@ -183,7 +183,8 @@ describe.each(STACKS)("the PagerDuty component (%s)", (stack) => {
     const data = reveal(secret.inputs.stringData) as Record<string, string>;
     expect(data["pagerdutyIntegrationKey-platform"]).toBe("pagerduty-platform-events-integration-key");
     expect(data["pagerdutyIntegrationKey-web"]).toBe("pagerduty-web-events-integration-key");
-    // The shared key stays: the fallback for alerts without a known team.
-    expect(Object.keys(data)).toContain("pagerdutyRoutingKey");
+    // No receiver reads the shared routing key (alerts without a team page the owner team's
+    // service), so the Secret does not ask for it.
+    expect(Object.keys(data)).not.toContain("pagerdutyRoutingKey");
   });
 });

@@ -132,7 +132,20 @@ describe("stack config validation", () => {
 
   it("requires the secrets the configured channels need", () => {
     const file = readStackFile("dev");
+    const alerting = JSON.parse(file.config["observability:alerting"] as string);
+    expect(alerting).toMatchObject({ pagerduty: { managed: true } });
+    // Managed PagerDuty pages through each team's integration key: the routing key is not read.
     delete file.config["observability:pagerdutyRoutingKey"];
+    expect(problemsOf(file.config, file.secretKeys)).toEqual([]);
+    delete file.config["observability:pagerdutyToken"];
+    expect(problemsOf(file.config, file.secretKeys)).toEqual([
+      "observability:pagerdutyToken: missing secret: set it with `pulumi config set --secret pagerdutyToken <value>`",
+    ]);
+    // Without it, the one routing key pages everything.
+    file.config["observability:alerting"] = {
+      ...alerting,
+      pagerduty: { ...alerting.pagerduty, managed: false },
+    };
     expect(problemsOf(file.config, file.secretKeys)).toEqual([
       "observability:pagerdutyRoutingKey: missing secret: set it with `pulumi config set --secret pagerdutyRoutingKey <value>`",
     ]);

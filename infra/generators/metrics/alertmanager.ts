@@ -260,8 +260,13 @@ export function alertmanagerConfig(
 export const channelSecretTeamKeys = (config: AlertmanagerInput): { team: string; file: string }[] =>
   pagerdutyTeams(config).map((team) => ({ team, file: integrationKeyFile(team) }));
 
-/** The secret keys the Alertmanager configuration reads from the channel Secret. */
+/**
+ * The secret keys the Alertmanager configuration reads from the channel Secret. With managed
+ * PagerDuty no receiver reads the shared routing key (each team's key does), so it is not asked for.
+ */
 export const channelSecretKeys = (config: AlertmanagerInput): SecretKey[] => [
-  ...channelList(config).map((c) => c.secretKey),
+  ...channelList(config)
+    .filter((c) => !(c.kind === "pagerduty" && pagerdutyFallbackTeam(config)))
+    .map((c) => c.secretKey),
   "deadMansSwitchUrl",
 ];
