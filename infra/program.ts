@@ -56,6 +56,8 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
 
   return {
     environment: config.environment,
+    // The policy pack holds a stack that says it is production to the production rules.
+    production: config.production,
     sentry: errorTracking.outputs,
     frontend: frontend.outputs,
     logArchive: archive.outputs,

@@ -6,7 +6,17 @@ import type {
 } from "@pulumi/policy";
 import { parse as parseYaml } from "yaml";
 import { ALERT_LEVELS, PRIORITIES, type Priority } from "../infra/catalog/alert-levels";
-import { asArray, asRecord, dedupe, entries, known, prop, stackOfUrn } from "./lib";
+import {
+  asArray,
+  asRecord,
+  dedupe,
+  entries,
+  isProductionStack,
+  known,
+  prop,
+  productionConfig,
+  stackOfUrn,
+} from "./lib";
 
 /** Labels and annotations the spec's alerting rules require of every alert ("Set clear ownership", "Document runbooks"). */
 export const REQUIRED_LABELS = ["priority", "team"] as const;
@@ -291,25 +301,11 @@ export function escalationOfKeyFile(file: string, resources: PolicyResource[]): 
   return asArray(known(() => policy.props.rules)).length;
 }
 
-function isProductionStack(args: StackValidationArgs): boolean {
-  const stacks = args.getConfig<{ productionStacks?: string[] }>().productionStacks ?? ["prod", "production"];
-  return args.resources[0] ? stacks.includes(stackOfUrn(args.resources[0].urn)) : false;
-}
-
 export const p1PagesPhone: StackValidationPolicy = {
   name: "p1-routes-to-phone",
   description: `Every P1 alert reaches a phone-paging receiver (PagerDuty or Opsgenie) in the Alertmanager and Grafana routing trees, for every team, and every P1 Sentry issue alert pages: the spec answers P1 within ${ALERT_LEVELS.P1.responseMinutes} minutes by phone. In production every team's P1 through PagerDuty ends in an escalation policy of this stack with at least ${MIN_ESCALATION_LEVELS} levels, so an unacknowledged page reaches a second person.`,
   enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      productionStacks: {
-        type: "array",
-        items: { type: "string" },
-        default: ["prod", "production"],
-        description: "Stack names held to the production rules (the escalation check).",
-      },
-    },
-  },
+  ...productionConfig,
   validateStack: (args, reportViolation) => {
     const report = dedupe(reportViolation);
     const configs = alertmanagerConfigs(args.resources);

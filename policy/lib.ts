@@ -1,4 +1,4 @@
-import type { PolicyResource, ReportViolation } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 import { LOG_TYPES, type LogType } from "../infra/catalog/retention";
 
 /**
@@ -147,4 +147,36 @@ export function dedupe(report: ReportViolation): ReportViolation {
     seen.add(key);
     report(message, urn);
   };
+}
+
+/** The policy config that names the production stacks (policies held to the production rules). */
+export const productionConfig = {
+  configSchema: {
+    properties: {
+      productionStacks: {
+        type: "array" as const,
+        items: { type: "string" as const },
+        default: ["prod", "production"],
+        description:
+          "Stack names held to the production rules, besides every stack whose program declares itself production (its `production` stack output, the config's `observability:production`).",
+      },
+    },
+  },
+};
+
+/** The stack's name, from its resources' URNs. */
+export const stackName = (args: StackValidationArgs): string =>
+  args.resources[0] ? stackOfUrn(args.resources[0].urn) : "";
+
+/**
+ * Whether the stack is held to the production rules: its name is listed, or the program says so
+ * (the `production` stack output, on the root stack resource), so a production stack with another
+ * name (`prod-eu`) is not waved through.
+ */
+export function isProductionStack(args: StackValidationArgs): boolean {
+  const stacks = args.getConfig<{ productionStacks?: string[] }>().productionStacks ?? ["prod", "production"];
+  const declared = args.resources.some(
+    (r) => r.type === "pulumi:pulumi:Stack" && known(() => r.props.production) === true,
+  );
+  return declared || stacks.includes(stackName(args));
 }

@@ -1,6 +1,8 @@
 import type { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { HELM_RELEASE } from "./alerts";
-import { asArray, dedupe, known, prop, S3, stackOfUrn } from "./lib";
+import { asArray, dedupe, isProductionStack, known, prop, productionConfig, S3, stackName } from "./lib";
+
+export { isProductionStack, productionConfig };
 
 /**
  * HA minimums of a production stack (kube-prometheus runs 2 Prometheus and 3 Alertmanager; ES needs
@@ -35,29 +37,6 @@ export const STATEFUL_TYPES = [
 export const STATEFUL_CHARTS = ["kube-prometheus-stack"];
 /** Grafana's release owns a volume when it runs on SQLite (`persistence.enabled`). */
 export const GRAFANA_CHART = "grafana";
-
-export const productionConfig = {
-  configSchema: {
-    properties: {
-      productionStacks: {
-        type: "array" as const,
-        items: { type: "string" as const },
-        default: ["prod", "production"],
-        description: "Stack names held to the production rules.",
-      },
-    },
-  },
-};
-
-/** The stack's name, from its resources' URNs. */
-const stackName = (args: StackValidationArgs): string =>
-  args.resources[0] ? stackOfUrn(args.resources[0].urn) : "";
-
-/** Whether the stack is held to the production rules (a policy with `productionConfig`). */
-export function isProductionStack(args: StackValidationArgs): boolean {
-  const stacks = args.getConfig<{ productionStacks?: string[] }>().productionStacks ?? ["prod", "production"];
-  return stacks.includes(stackName(args));
-}
 
 /** Applies only to production stacks (by the stack name in the URNs). */
 function productionResources(args: StackValidationArgs): PolicyResource[] {

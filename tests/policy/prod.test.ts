@@ -153,6 +153,18 @@ describe("prod-high-availability", () => {
     });
     expect(violationsOf(staging, "prod-high-availability")).toHaveLength(2);
   });
+  it("applies to a stack of any name whose program declares it production (its `production` output)", async () => {
+    const root = (production: boolean) =>
+      resource("pulumi:pulumi:Stack", "observability-prod-eu", { production }, { stack: "prod-eu" });
+    const declared = await runPolicies([prodHighAvailability], [root(true), kps(1, 1, "prod-eu")], "prod-eu");
+    expect(violationsOf(declared, "prod-high-availability")).toHaveLength(2);
+    const notDeclared = await runPolicies(
+      [prodHighAvailability],
+      [root(false), kps(1, 1, "prod-eu")],
+      "prod-eu",
+    );
+    expect(notDeclared.violations).toEqual([]);
+  });
 });
 
 describe("prod-stateful-protected", () => {
