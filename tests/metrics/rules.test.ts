@@ -228,7 +228,7 @@ describe("metric contract and recording rules", () => {
   it("gives a service that overrides a query its own rules for it, and leaves it out of the fleet rule", () => {
     const base = stackConfig("dev");
     const override =
-      'sum(rate(legacy_requests_total{app="{{job}}",code=~"5.."}[{{window}}])) / sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))';
+      'sum(rate(legacy_requests_total{namespace="{{namespace}}",app="{{job}}",code=~"5.."}[{{window}}])) / sum(rate(legacy_requests_total{namespace="{{namespace}}",app="{{job}}"}[{{window}}]))';
     const config = stackConfig("dev", {
       services: base.services.map((s) =>
         s.name === "api" ? { ...s, queries: { errorRatio: override } } : s,
@@ -241,7 +241,7 @@ describe("metric contract and recording rules", () => {
     );
     expect(own.find((r) => r.record === "job:http_server_request_errors:ratio_rate1d")).toEqual({
       record: "job:http_server_request_errors:ratio_rate1d",
-      expr: 'sum(rate(legacy_requests_total{app="api",code=~"5.."}[1d])) / sum(rate(legacy_requests_total{app="api"}[1d]))',
+      expr: 'sum(rate(legacy_requests_total{namespace="apps",app="api",code=~"5.."}[1d])) / sum(rate(legacy_requests_total{namespace="apps",app="api"}[1d]))',
       labels: { namespace: "apps", job: "api" },
     });
     const fleet = groups.find((g) => g.name === "http.recording")!.rules;
@@ -261,7 +261,12 @@ describe("metric contract and recording rules", () => {
     const config = stackConfig("dev", {
       services: base.services.map((s) =>
         s.name === "api"
-          ? { ...s, queries: { requestRate: 'sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))' } }
+          ? {
+              ...s,
+              queries: {
+                requestRate: 'sum(rate(legacy_requests_total{namespace="{{namespace}}",app="{{job}}"}[{{window}}]))',
+              },
+            }
           : s,
       ),
     });
@@ -277,7 +282,7 @@ describe("metric contract and recording rules", () => {
       );
     const input = [
       ...histogram("api", "0+600x120"),
-      { series: `legacy_requests_total{app="api"}`, values: "0+240x120" },
+      { series: `legacy_requests_total{namespace="apps",app="api"}`, values: "0+240x120" },
       ...histogram("web", "0+300x120"),
     ];
     const rates = ["job:http_server_requests:rate5m", "job:http_server_request_errors:ratio_rate1h"];
@@ -327,7 +332,9 @@ describe("metric contract and recording rules", () => {
     ).toThrow(/\{\{quantile\}\}/);
     expect(() =>
       stackConfig("dev", {
-        services: [{ ...svc, queries: { memoryBytes: 'sum(process_rss{app="{{job}}"})' } }],
+        services: [
+          { ...svc, queries: { memoryBytes: 'sum(process_rss{namespace="{{namespace}}",app="{{job}}"})' } },
+        ],
       }),
     ).not.toThrow();
   });
