@@ -40,7 +40,11 @@ function overrideProblems(id: QueryId, template: string): string[] {
     fillTemplate(template, { job: "example", namespace: "apps", latencyThresholdSeconds: 0.5 }, "5m", 0.99),
   ).map((p) => `not valid PromQL: ${p}`);
   if (invalid.length > 0) return invalid;
-  const filled = fillTemplate(template, { job: JOB, namespace: NAMESPACE, latencyThresholdSeconds: 0.5 }, "5m");
+  const filled = fillTemplate(
+    template,
+    { job: JOB, namespace: NAMESPACE, latencyThresholdSeconds: 0.5 },
+    "5m",
+  );
   const selectors = selectorsOf(filled, JOB, NAMESPACE);
   if (selectors.length === 0)
     return ['expected {{job}} in a selector, such as job="{{job}}": elsewhere it selects no series'];

@@ -264,7 +264,8 @@ describe("metric contract and recording rules", () => {
           ? {
               ...s,
               queries: {
-                requestRate: 'sum(rate(legacy_requests_total{namespace="{{namespace}}",app="{{job}}"}[{{window}}]))',
+                requestRate:
+                  'sum(rate(legacy_requests_total{namespace="{{namespace}}",app="{{job}}"}[{{window}}]))',
               },
             }
           : s,
@@ -551,5 +552,51 @@ describe("ServiceNameShared (promtool)", () => {
       shared([up('namespace="apps",job="api"'), up('namespace="marketing",job="api"')], ["apps"]),
       shared([up('namespace="apps",job="api"'), up('job="api",instance="static:9100"')], []),
       shared([up('namespace="marketing",job="api"'), up('namespace="sales",job="api"')], []),
+    ]));
+});
+
+describe("RuleEvaluationFailures (promtool)", () => {
+  // A rule that fails to evaluate (a many-to-many join, an override returning several series) is
+  // only in Prometheus' log and its own counter; kube-prometheus-stack's default rules are off.
+  const config = stackConfig("dev");
+  const spec = ALERTS.find((a) => a.alert === "RuleEvaluationFailures")!;
+  const group =
+    "/etc/prometheus/rules/prometheus-kps-prometheus-rulefiles-0/monitoring-observability-rules-alerts.yaml;services.alerts";
+  const failures = (values: string) => ({
+    series: `prometheus_rule_evaluation_failures_total{namespace="monitoring",job="kps-prometheus",instance="10.0.0.1:9090",rule_group="${group}"}`,
+    values,
+  });
+  const owner = config.metrics.ownerTeam ?? config.teams[0]!.name;
+
+  it("fires P2 for the group 15 minutes after it starts failing every evaluation, not for one failure", () =>
+    expectRuleTestsPass(config, [
+      {
+        // Fails every evaluation (2 a minute at 30s) from minute 10.
+        interval: "1m",
+        input_series: [failures("0x10 2+2x30")],
+        alert_rule_test: [
+          { eval_time: "24m", alertname: "RuleEvaluationFailures", exp_alerts: [] },
+          {
+            eval_time: "30m",
+            alertname: "RuleEvaluationFailures",
+            exp_alerts: [
+              {
+                exp_labels: { priority: "P2", team: owner, rule_group: group },
+                exp_annotations: {
+                  summary: `Rule group ${group} fails to evaluate`,
+                  description: `Prometheus failed 10 evaluations of rule group ${group} in the last 5 minutes, for 15 minutes: its records and alerts are missing, and so is every alert that reads them. Priority P2: ${spec.reason}.`,
+                  runbook_url: `${config.metrics.runbookBaseUrl}/rule-evaluation.md`,
+                },
+              },
+            ],
+          },
+        ],
+      },
+      {
+        // One failed evaluation (a timeout during a restart), and a group that never fails.
+        interval: "1m",
+        input_series: [failures("0x10 1x30")],
+        alert_rule_test: [{ eval_time: "40m", alertname: "RuleEvaluationFailures", exp_alerts: [] }],
+      },
     ]));
 });

@@ -262,6 +262,23 @@ export const ALERTS: readonly AlertSpec[] = [
       "This alert always fires. If the dead man's switch stops receiving it, Prometheus or Alertmanager is broken.",
     expr: () => "vector(1)",
   },
+  {
+    alert: "RuleEvaluationFailures",
+    priority: "P2",
+    runbook: "rule-evaluation",
+    reason:
+      "a rule that fails to evaluate records or alerts nothing, and only Prometheus' log says so: the alerts that read it, pages included, are blind until it is fixed",
+    scope: "platform",
+    for: "15m",
+    summary: "Rule group {{ $labels.rule_group }} fails to evaluate",
+    description:
+      "Prometheus failed {{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} in the last 5 minutes, for 15 minutes: its records and alerts are missing, and so is every alert that reads them.",
+    // Prometheus' own counter, from its self-scrape (kube-prometheus-stack's ServiceMonitor; the
+    // chart's default rules, whose PrometheusRuleFailures would cover this, are off). Every group
+    // has it from its first evaluation, at 0. A failure that lasts one evaluation (a timeout during
+    // a restart) clears within 5 minutes, below `for`; a broken join fails every evaluation.
+    expr: () => "sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[5m])) > 0",
+  },
 ];
 
 /** The alerts a service gets, by its kind (the join decides at run time; docs and tests ask here). */

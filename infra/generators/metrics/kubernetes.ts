@@ -103,6 +103,8 @@ export function kpsValues(
     defaultRules: { create: false },
     prometheus: {
       podDisruptionBudget: ha(r.prometheusReplicas),
+      // Prometheus scrapes itself (the chart's default, stated): RuleEvaluationFailures reads its counter.
+      serviceMonitor: { selfMonitor: true },
       prometheusSpec: {
         replicas: r.prometheusReplicas,
         retention: r.retention,
