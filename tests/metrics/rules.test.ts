@@ -160,7 +160,7 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
                 },
                 exp_annotations: {
                   summary: `${s.name} is not scraped at all`,
-                  description: `Prometheus has no scrape target for ${s.name}: check its ServiceMonitor selector and metrics port. Priority P2: ${ALERTS.find((a) => a.alert === "ServiceNotScraped")!.reason}.`,
+                  description: `Prometheus has no scrape target for ${s.name} in namespace ${s.namespace}: check its ServiceMonitor selector and metrics port, and that services[].namespace is its Service's namespace. Priority P2: ${ALERTS.find((a) => a.alert === "ServiceNotScraped")!.reason}.`,
                   runbook_url: `${config.metrics.runbookBaseUrl}/service-down.md`,
                 },
               })),
@@ -529,29 +529,129 @@ describe("background jobs slower than the highest bucket (promtool)", () => {
     run({ export: ["+Inf"] }, ["BackgroundJobsBucketMissing"]));
 });
 
+/** The labels and text of one of the catalog's per-service alerts on `svc`, as promtool compares them. */
+function serviceAlert(
+  config: StackConfig,
+  alert: string,
+  svc: { name: string; namespace: string; team: string },
+  value?: string,
+) {
+  const spec = ALERTS.find((a) => a.alert === alert)!;
+  const fill = (text: string) =>
+    text
+      .replaceAll("{{ $labels.service }}", svc.name)
+      .replaceAll("{{ $labels.job }}", svc.name)
+      .replaceAll("{{ $labels.namespace }}", svc.namespace)
+      .replaceAll("{{ $value }}", value ?? "{{ $value }}");
+  return {
+    exp_labels: {
+      priority: spec.priority,
+      namespace: svc.namespace,
+      job: svc.name,
+      service: svc.name,
+      team: svc.team,
+    },
+    exp_annotations: {
+      summary: fill(spec.summary),
+      description: `${fill(spec.description)} Priority ${spec.priority}: ${spec.reason}.`,
+      runbook_url: `${config.metrics.runbookBaseUrl}/${spec.runbook}.md`,
+    },
+  };
+}
+
 describe("ServiceNameShared (promtool)", () => {
   // Another namespace's same-named Service is flagged on our service; a target without a namespace
   // (a static scrape config) is no namespace, and an unscraped service of ours is ServiceNotScraped's.
   const config = stackConfig("dev");
-  const others = config.services.filter((s) => s.name !== "api");
+  const api = config.services.find((s) => s.name === "api")!;
+  const others = config.services.filter((s) => s !== api);
   const up = (labels: string) => ({ series: `up{${labels}}`, values: "1x40" });
-  const shared = (input: { series: string; values: string }[], namespaces: string[]) => ({
+  const shared = (input: { series: string; values: string }[], namespaces: number | undefined) => ({
     interval: "1m",
     input_series: [...others.map((s) => up(`namespace="${s.namespace}",job="${s.name}"`)), ...input],
-    promql_expr_test: [
+    alert_rule_test: [
       {
-        expr: 'count by (namespace, job) (ALERTS{alertname="ServiceNameShared",alertstate="firing"})',
         eval_time: "30m",
-        exp_samples: namespaces.map((ns) => ({ labels: `{namespace="${ns}",job="api"}`, value: 1 })),
+        alertname: "ServiceNameShared",
+        // On our service, its namespace and team, with the number of namespaces in the text.
+        exp_alerts:
+          namespaces === undefined
+            ? []
+            : [serviceAlert(config, "ServiceNameShared", api, String(namespaces))],
       },
     ],
   });
 
   it("fires on our namespace beside a twin, not for a static target or when ours is not scraped", () =>
     expectRuleTestsPass(config, [
-      shared([up('namespace="apps",job="api"'), up('namespace="marketing",job="api"')], ["apps"]),
-      shared([up('namespace="apps",job="api"'), up('job="api",instance="static:9100"')], []),
-      shared([up('namespace="marketing",job="api"'), up('namespace="sales",job="api"')], []),
+      shared([up('namespace="apps",job="api"'), up('namespace="marketing",job="api"')], 2),
+      shared(
+        [
+          up('namespace="apps",job="api"'),
+          up('namespace="marketing",job="api"'),
+          up('namespace="sales",job="api"'),
+        ],
+        3,
+      ),
+      shared([up('namespace="apps",job="api"'), up('job="api",instance="static:9100"')], undefined),
+      shared([up('namespace="marketing",job="api"'), up('namespace="sales",job="api"')], undefined),
+    ]));
+});
+
+describe("ServiceScrapedWithoutNamespace (promtool)", () => {
+  // A target of our job without a namespace label (a static scrape config, additionalScrapeConfigs,
+  // a relabeling that drops it) matches no configured service: its own alert, with a runbook step,
+  // instead of ServiceNotScraped's "no scrape target".
+  const config = stackConfig("dev");
+  const api = config.services.find((s) => s.name === "api")!;
+  const others = config.services.filter((s) => s !== api);
+  const up = (labels: string) => ({ series: `up{${labels}}`, values: "1x40" });
+  const world = (input: { series: string; values: string }[], without: boolean, notScraped: boolean) => ({
+    interval: "1m",
+    input_series: [...others.map((s) => up(`namespace="${s.namespace}",job="${s.name}"`)), ...input],
+    alert_rule_test: [
+      {
+        eval_time: "30m",
+        alertname: "ServiceScrapedWithoutNamespace",
+        exp_alerts: without ? [serviceAlert(config, "ServiceScrapedWithoutNamespace", api)] : [],
+      },
+      {
+        eval_time: "30m",
+        alertname: "ServiceNotScraped",
+        exp_alerts: notScraped ? [serviceAlert(config, "ServiceNotScraped", api)] : [],
+      },
+    ],
+  });
+
+  it("tells a target without a namespace from no target, and stays quiet when ours is scraped too", () =>
+    expectRuleTestsPass(config, [
+      // Only a static target: scraped without namespace.
+      world([up('job="api",instance="10.0.0.7:8080"')], true, false),
+      // Our target and a static one beside it: nothing is missing.
+      world([up('namespace="apps",job="api"'), up('job="api",instance="10.0.0.7:8080"')], false, false),
+      // Only another namespace's api: ours is not scraped at all.
+      world([up('namespace="marketing",job="api"')], false, true),
+      // Nothing at all.
+      world([], false, true),
+    ]));
+
+  it("waits 15 minutes, like ServiceNotScraped", () =>
+    expectRuleTestsPass(config, [
+      {
+        interval: "1m",
+        input_series: [
+          ...others.map((s) => up(`namespace="${s.namespace}",job="${s.name}"`)),
+          up('job="api"'),
+        ],
+        alert_rule_test: [
+          { eval_time: "14m", alertname: "ServiceScrapedWithoutNamespace", exp_alerts: [] },
+          {
+            eval_time: "16m",
+            alertname: "ServiceScrapedWithoutNamespace",
+            exp_alerts: [serviceAlert(config, "ServiceScrapedWithoutNamespace", api)],
+          },
+        ],
+      },
     ]));
 });
 

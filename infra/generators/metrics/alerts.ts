@@ -123,10 +123,32 @@ export const ALERTS: readonly AlertSpec[] = [
     for: "15m",
     summary: "{{ $labels.service }} is not scraped at all",
     description:
-      "Prometheus has no scrape target for {{ $labels.service }}: check its ServiceMonitor selector and metrics port.",
+      "Prometheus has no scrape target for {{ $labels.service }} in namespace {{ $labels.namespace }}: check its ServiceMonitor selector and metrics port, and that services[].namespace is its Service's namespace.",
     // Every configured service without any target (`absent()` would need one rule per service);
-    // joined like every other alert, so that team and service come the same way.
-    expr: () => ownedBy(`group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) unless ${ON} up`),
+    // joined like every other alert, so that team and service come the same way. Targets of its
+    // job without a namespace label are ServiceScrapedWithoutNamespace's.
+    expr: () =>
+      ownedBy(
+        `group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) unless ${ON} up unless on (job) up{namespace=""}`,
+      ),
+  },
+  {
+    alert: "ServiceScrapedWithoutNamespace",
+    priority: "P2",
+    runbook: "service-down",
+    reason:
+      "the service is scraped, but without a namespace label its series match no configured service: every alert of it is blind, as if it were not scraped",
+    scope: "service",
+    for: "15m",
+    summary: "{{ $labels.service }} is scraped without a namespace label",
+    description:
+      'Targets with job="{{ $labels.job }}" are scraped without a `namespace` label, and none in namespace {{ $labels.namespace }}: every rule keys a service on namespace and job, so no alert or SLO of {{ $labels.service }} sees them. A static scrape config (additionalScrapeConfigs) or a relabeling that drops the label does this.',
+    // A configured service with no target in its namespace but targets of its job that have no
+    // namespace at all; ServiceNotScraped leaves exactly these out.
+    expr: () =>
+      ownedBy(
+        `group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) unless ${ON} up and on (job) up{namespace=""}`,
+      ),
   },
   {
     alert: "ServiceNameShared",
