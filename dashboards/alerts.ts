@@ -3,10 +3,17 @@ import { PromQueryFormat } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
 import { PRIORITIES } from "../infra/catalog/alert-levels";
-import { baseDashboard, type DashboardDefinition, PROMETHEUS, prom, promTimeseries } from "./common";
+import {
+  baseDashboard,
+  type DashboardDefinition,
+  firingExpr,
+  PROMETHEUS,
+  prom,
+  promTimeseries,
+} from "./common";
 
-/** Firing alerts of the selected teams and services (All also matches alerts without a job). */
-export const FIRING = 'ALERTS{alertstate="firing", team=~"$team", job=~"$service"}';
+/** Firing alerts of the selected teams and services (All also counts alerts of no service). */
+export const FIRING = firingExpr('team=~"$team"');
 
 const option = (value: string): VariableOption => ({ text: value, value, selected: false });
 
@@ -44,7 +51,9 @@ export const firingAlerts: DashboardDefinition = {
           .description(`Number of ${p} alerts firing now.`)
           .datasource(PROMETHEUS)
           .noValue("0")
-          .withTarget(prom(`count(${FIRING.replace("}", `, priority="${p}"}`)}) or vector(0)`, p).instant())
+          .withTarget(
+            prom(`count(${firingExpr(`team=~"$team", priority="${p}"`)}) or vector(0)`, p).instant(),
+          )
           .height(4)
           .span(8),
       );
@@ -74,7 +83,7 @@ export const firingAlerts: DashboardDefinition = {
           .height(10)
           .span(24)
           .withTarget(
-            prom(`sum by (alertname, priority, team, job) (${FIRING})`, "")
+            prom(`sum by (alertname, priority, team, namespace, service) (${FIRING})`, "")
               .instant()
               .format(PromQueryFormat.Table),
           ),

@@ -3,9 +3,12 @@ import { RECORD } from "../infra/catalog/recording-rules";
 import {
   baseDashboard,
   type DashboardDefinition,
+  ofServices,
+  perService,
   prom,
   promTimeseries,
   SERVICE_MATCH,
+  serviceSeries,
   servicesOfKind,
 } from "./common";
 
@@ -32,7 +35,7 @@ export const backgroundJobs: DashboardDefinition = {
         promTimeseries(
           "Background job duration p99",
           "s",
-          [prom(`max by (job) (${RECORD.jobDurationP99}{${SERVICE_MATCH}})`, "{{job}}")],
+          [prom(`max by (${perService()}) (${serviceSeries(RECORD.jobDurationP99)})`, "{{job}}")],
           "p99 duration of finished job runs over 30 minutes (jobs are rarer than requests).",
         ),
       )
@@ -42,7 +45,7 @@ export const backgroundJobs: DashboardDefinition = {
           "s",
           [0.5, 0.99].map((q) =>
             prom(
-              `histogram_quantile(${q}, sum by (job, job_name, le) (rate(${jobs}_bucket{${SERVICE_MATCH}}[$__rate_interval])))`,
+              `histogram_quantile(${q}, sum by (${perService("job_name", "le")}) (${ofServices(`rate(${jobs}_bucket{${SERVICE_MATCH}}[$__rate_interval])`)}))`,
               `{{job}} {{job_name}} p${q * 100}`,
             ),
           ),
@@ -55,7 +58,7 @@ export const backgroundJobs: DashboardDefinition = {
           "ops",
           [
             prom(
-              `sum by (job, job_name, outcome) (rate(${jobs}_count{${SERVICE_MATCH}}[$__rate_interval]))`,
+              `sum by (${perService("job_name", "outcome")}) (${ofServices(`rate(${jobs}_count{${SERVICE_MATCH}}[$__rate_interval])`)})`,
               "{{job}} {{job_name}} {{outcome}}",
             ),
           ],

@@ -4,10 +4,13 @@ import { RECORD } from "../infra/catalog/recording-rules";
 import {
   baseDashboard,
   type DashboardDefinition,
+  ofServices,
   PROMETHEUS,
+  perService,
   prom,
   promTimeseries,
   SERVICE_MATCH,
+  serviceSeries,
   servicesOfKind,
 } from "./common";
 
@@ -34,7 +37,7 @@ export const cacheHitRatio: DashboardDefinition = {
           .unit("percentunit")
           .min(0)
           .max(1)
-          .withTarget(prom(`${RECORD.cacheHitRatio}{${SERVICE_MATCH}}`, "{{job}}"))
+          .withTarget(prom(serviceSeries(RECORD.cacheHitRatio), "{{job}}"))
           .height(8)
           .span(8),
       )
@@ -43,8 +46,8 @@ export const cacheHitRatio: DashboardDefinition = {
           "Cache hit ratio",
           "percentunit",
           [
-            prom(`${RECORD.cacheHitRatio}{${SERVICE_MATCH}}`, "{{job}} 5m"),
-            prom(`${RECORD.cacheHitRatio1h}{${SERVICE_MATCH}}`, "{{job}} 1h baseline"),
+            prom(serviceSeries(RECORD.cacheHitRatio), "{{job}} 5m"),
+            prom(serviceSeries(RECORD.cacheHitRatio1h), "{{job}} 1h baseline"),
           ],
           "A 5-minute ratio falling below its 1-hour baseline means the cache stopped helping (eviction, cold start, key change).",
         ).span(16),
@@ -55,7 +58,7 @@ export const cacheHitRatio: DashboardDefinition = {
           "ops",
           [
             prom(
-              `sum by (job, cache_name, result) (rate(${cache}{${SERVICE_MATCH}}[$__rate_interval]))`,
+              `sum by (${perService("cache_name", "result")}) (${ofServices(`rate(${cache}{${SERVICE_MATCH}}[$__rate_interval])`)})`,
               "{{job}} {{cache_name}} {{result}}",
             ),
           ],

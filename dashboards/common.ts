@@ -10,8 +10,10 @@ import {
 } from "@grafana/grafana-foundation-sdk/dashboard";
 import { DataqueryBuilder as PromQuery } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
+import { SERVICE_LABELS } from "../infra/catalog/recording-rules";
 import type { ServiceConfig, StackConfig } from "../infra/config";
 import { DATASOURCE_UIDS } from "../infra/generators/grafana/datasources";
+import { SERVICE_DATA } from "../infra/generators/metrics/alerts";
 
 /** What a dashboard builder needs from the stack config. */
 export interface DashboardContext {
@@ -79,9 +81,6 @@ export function rolloutExpr(services: ServiceConfig[]): string {
   return terms.join(" or ");
 }
 
-/** Firing P1 and P2 alerts of the selected services: what happened next to each rollout. */
-export const ALERT_ANNOTATION_EXPR = `ALERTS{alertstate="firing",priority=~"P1|P2",service=~"$service"}`;
-
 function annotations(services: ServiceConfig[]): AnnotationQueryBuilder[] {
   const rollouts = new AnnotationQueryBuilder()
     .name("Deployments")
@@ -114,14 +113,51 @@ export const SENTRY: common.DataSourceRef = {
   uid: DATASOURCE_UIDS.sentry,
 };
 
-/** Every dashboard's selector: the services it shows (All matches any `job`, including none). */
+/**
+ * The first filter of every series by the service variable: cheap, but by `job` alone, which a
+ * same-named Service of another namespace also reports (prometheus-operator sets `job` to the
+ * Service's name). `ofServices` then keeps the configured services only.
+ */
 export const SERVICE_MATCH = 'job=~"$service"';
+
+/**
+ * The selected services as the stack config has them: the (namespace, job) pairs of
+ * job:service:info whose `service` the variable names (All: every configured service).
+ */
+export const selectedServices = (service = "$service"): string =>
+  `${SERVICE_DATA.info}{service=~"${service}"}`;
+
+/**
+ * `expr` restricted to the selected services, matched on namespace and job together; unbracketed,
+ * for a whole query or a function's argument.
+ */
+export const ofServices = (expr: string, service?: string): string =>
+  `${expr} and on (${SERVICE_LABELS}) ${selectedServices(service)}`;
+
+/** A recorded or contract series of the selected services. */
+export const serviceSeries = (metric: string): string => ofServices(`${metric}{${SERVICE_MATCH}}`);
+
+/** The `by` labels of an aggregation per service (namespace and job), then `extra`. */
+export const perService = (...extra: string[]): string => [SERVICE_LABELS, ...extra].join(", ");
+
+/**
+ * Firing alerts with `matchers`, of the selected services: a service's alerts carry its namespace
+ * and job (every rule joins job:service:info on both), so an alert of a same-named Service elsewhere
+ * is left out. Alerts of no service (the platform's, without `job`) count when All is selected.
+ */
+export function firingExpr(matchers = ""): string {
+  const m = matchers ? `, ${matchers}` : "";
+  return `(ALERTS{alertstate="firing"${m}} and on (${SERVICE_LABELS}) ${selectedServices()}) or ALERTS{alertstate="firing"${m}, job="", service=~"$service"}`;
+}
+
+/** Firing P1 and P2 alerts of the selected services: what happened next to each rollout. */
+export const ALERT_ANNOTATION_EXPR = firingExpr('priority=~"P1|P2"');
 
 const option = (value: string): VariableOption => ({ text: value, value, selected: false });
 
 /**
- * The service selector. For PromQL, All is the regex `.*` (short queries, and series without a
- * `job` still match); for Lucene there is no such value, so All expands to every service.
+ * The service selector. For PromQL, All is the regex `.*` (short queries; `ofServices` keeps the
+ * configured services); for Lucene there is no such value, so All expands to every service.
  */
 function serviceVariable(services: ServiceConfig[], query: "promql" | "lucene"): CustomVariableBuilder {
   const names = services.map((s) => s.name);

@@ -3,9 +3,12 @@ import { METRIC_CONTRACT } from "../infra/catalog/metric-contract";
 import {
   baseDashboard,
   type DashboardDefinition,
+  ofServices,
+  perService,
   prom,
   promTimeseries,
   SERVICE_MATCH,
+  serviceSeries,
   servicesOfKind,
 } from "./common";
 
@@ -32,7 +35,7 @@ export const databasePerformance: DashboardDefinition = {
         promTimeseries(
           "Database operations per second",
           "ops",
-          [prom(`sum by (job) (${RECORD.dbRate}{${SERVICE_MATCH}})`, "{{job}}")],
+          [prom(`sum by (${perService()}) (${serviceSeries(RECORD.dbRate)})`, "{{job}}")],
           "Database operations issued by each service.",
         ),
       )
@@ -41,7 +44,7 @@ export const databasePerformance: DashboardDefinition = {
           "Database query latency p50 / p99",
           "s",
           (["p50", "p99"] as const).map((q) =>
-            prom(`max by (job) (${RECORD.dbLatency(q)}{${SERVICE_MATCH}})`, `{{job}} ${q}`),
+            prom(`max by (${perService()}) (${serviceSeries(RECORD.dbLatency(q))})`, `{{job}} ${q}`),
           ),
           "Duration of database operations per service.",
         ),
@@ -52,7 +55,7 @@ export const databasePerformance: DashboardDefinition = {
           "s",
           [
             prom(
-              `topk(10, histogram_quantile(0.99, sum by (job, db_system_name, db_operation_name, le) (rate(${db}_bucket{${SERVICE_MATCH}}[$__rate_interval]))))`,
+              `topk(10, histogram_quantile(0.99, sum by (${perService("db_system_name", "db_operation_name", "le")}) (${ofServices(`rate(${db}_bucket{${SERVICE_MATCH}}[$__rate_interval])`)})))`,
               "{{job}} {{db_system_name}} {{db_operation_name}}",
             ),
           ],

@@ -7,11 +7,13 @@ import {
   baseDashboard,
   type DashboardContext,
   type DashboardDefinition,
+  ofServices,
   PluginQuery,
+  perService,
   prom,
   promTimeseries,
   SENTRY,
-  SERVICE_MATCH,
+  serviceSeries,
   servicesOfKind,
   timeseries,
 } from "./common";
@@ -49,12 +51,14 @@ function sentryPanel(title: string, unit: string, description: string, query: Pl
   return timeseries(title, unit, description, SENTRY).withTarget(query);
 }
 
-const backendMatch = (ctx: DashboardContext): string =>
-  `job=~"${
+/** A record of the backends the pages call (every service when there is none), by namespace and job. */
+function backendSeries(ctx: DashboardContext, record: string): string {
+  const names =
     servicesOfKind(ctx, "backend")
       .map((s) => s.name)
-      .join("|") || ".*"
-  }"`;
+      .join("|") || ".*";
+  return ofServices(`${record}{job=~"${names}"}`, names);
+}
 
 export const frontendPerformance: DashboardDefinition = {
   uid: "obs-frontend",
@@ -80,7 +84,7 @@ export const frontendPerformance: DashboardDefinition = {
           "Page load time (server render)",
           "s",
           (["p50", "p90", "p99"] as const).map((q) =>
-            prom(`max by (job) (${RECORD.latency(q)}{${SERVICE_MATCH}})`, `{{job}} ${q}`),
+            prom(`max by (${perService()}) (${serviceSeries(RECORD.latency(q))})`, `{{job}} ${q}`),
           ),
           "Time the frontend services take to render and serve a page (server side of a page load).",
         ),
@@ -90,9 +94,12 @@ export const frontendPerformance: DashboardDefinition = {
           "API call performance",
           "s",
           [
-            prom(`max by (job) (${RECORD.latency("p90")}{${backendMatch(ctx)}})`, "{{job}} p90"),
-            prom(`max by (job) (${RECORD.latency("p99")}{${backendMatch(ctx)}})`, "{{job}} p99"),
-            prom(`sum by (job) (${RECORD.errorRatio("5m")}{${backendMatch(ctx)}})`, "{{job}} 5xx ratio"),
+            prom(`max by (${perService()}) (${backendSeries(ctx, RECORD.latency("p90"))})`, "{{job}} p90"),
+            prom(`max by (${perService()}) (${backendSeries(ctx, RECORD.latency("p99"))})`, "{{job}} p99"),
+            prom(
+              `sum by (${perService()}) (${backendSeries(ctx, RECORD.errorRatio("5m"))})`,
+              "{{job}} 5xx ratio",
+            ),
           ],
           "Latency and error ratio of the backend APIs the pages call.",
         ),

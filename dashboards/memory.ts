@@ -1,6 +1,15 @@
 import { METRIC_CONTRACT } from "../infra/catalog/metric-contract";
 import { RECORD } from "../infra/catalog/recording-rules";
-import { baseDashboard, type DashboardDefinition, prom, promTimeseries, SERVICE_MATCH } from "./common";
+import {
+  baseDashboard,
+  type DashboardDefinition,
+  ofServices,
+  perService,
+  prom,
+  promTimeseries,
+  SERVICE_MATCH,
+  serviceSeries,
+} from "./common";
 
 const mem = METRIC_CONTRACT.processMemory.name;
 
@@ -30,7 +39,7 @@ export const memoryResources: DashboardDefinition = {
         promTimeseries(
           "Resident memory",
           "bytes",
-          [prom(`sum by (job) (${RECORD.memoryBytes}{${SERVICE_MATCH}})`, "{{job}}")],
+          [prom(`sum by (${perService()}) (${serviceSeries(RECORD.memoryBytes)})`, "{{job}}")],
           "Resident memory of all instances of each service.",
         ),
       )
@@ -38,7 +47,7 @@ export const memoryResources: DashboardDefinition = {
         promTimeseries(
           "Memory growth trend",
           "Bps",
-          [prom(`sum by (job) (${RECORD.memoryGrowth}{${SERVICE_MATCH}})`, "{{job}}")],
+          [prom(`sum by (${perService()}) (${serviceSeries(RECORD.memoryGrowth)})`, "{{job}}")],
           "Least-squares slope of memory over the last hour (deriv): persistently above zero is the signature of a leak.",
         ),
       )
@@ -48,10 +57,12 @@ export const memoryResources: DashboardDefinition = {
           "bytes",
           [
             prom(
-              `predict_linear(${RECORD.memoryBytes}{${SERVICE_MATCH}}[${FORECAST_FIT}], ${FORECAST_HOURS * 3600})`,
+              ofServices(
+                `predict_linear(${RECORD.memoryBytes}{${SERVICE_MATCH}}[${FORECAST_FIT}], ${FORECAST_HOURS * 3600})`,
+              ),
               `{{job}} in ${FORECAST_HOURS}h`,
             ),
-            prom(`${RECORD.memoryBytes}{${SERVICE_MATCH}}`, "{{job}} now"),
+            prom(serviceSeries(RECORD.memoryBytes), "{{job}} now"),
           ],
           `Where memory will be in ${FORECAST_HOURS} hours if the last ${FORECAST_FIT} trend continues (predict_linear).`,
         ),
@@ -60,7 +71,7 @@ export const memoryResources: DashboardDefinition = {
         promTimeseries(
           "Memory per instance",
           "bytes",
-          [prom(`${mem}{${SERVICE_MATCH}}`, "{{job}} {{instance}}")],
+          [prom(serviceSeries(mem), "{{job}} {{instance}}")],
           "One line per pod: a leak usually shows in every instance, a hot shard in one.",
         ),
       )

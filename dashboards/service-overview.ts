@@ -2,13 +2,16 @@ import { BigValueGraphMode, VizOrientation } from "@grafana/grafana-foundation-s
 import { RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { RECORD } from "../infra/catalog/recording-rules";
+import type { ServiceConfig } from "../infra/config";
 import {
   baseDashboard,
   type DashboardDefinition,
   PROMETHEUS,
+  perService,
   prom,
   promTimeseries,
   SERVICE_MATCH,
+  serviceSeries,
   servicesOfKind,
 } from "./common";
 
@@ -18,11 +21,12 @@ const QUANTILES = ["p50", "p90", "p99"] as const;
  * Remaining share of the availability error budget over the SLO window: 1 - (observed error
  * ratio / allowed error ratio). The hourly ratio averaged over the window approximates the
  * window's ratio without a 30-day range over raw histograms. One query per service, because each
- * has its own target; the second `job` matcher applies the service variable.
+ * has its own target: it names the service's namespace and job (a same-named Service elsewhere
+ * has its own series), and the second `job` matcher applies the service variable.
  */
-export function errorBudgetExpr(service: string, availability: number, windowDays: number): string {
-  const allowed = Number((1 - availability).toPrecision(6));
-  return `1 - (avg_over_time(${RECORD.errorRatio("1h")}{job="${service}", ${SERVICE_MATCH}}[${windowDays}d]) / ${allowed})`;
+export function errorBudgetExpr(s: Pick<ServiceConfig, "name" | "namespace" | "slo">): string {
+  const allowed = Number((1 - s.slo.availability).toPrecision(6));
+  return `1 - (avg_over_time(${RECORD.errorRatio("1h")}{namespace="${s.namespace}", job="${s.name}", ${SERVICE_MATCH}}[${s.slo.windowDays}d]) / ${allowed})`;
 }
 
 export const serviceOverview: DashboardDefinition = {
@@ -54,7 +58,7 @@ export const serviceOverview: DashboardDefinition = {
     services.forEach((s, i) => {
       budget.withTarget(
         prom(
-          errorBudgetExpr(s.name, s.slo.availability, s.slo.windowDays),
+          errorBudgetExpr(s),
           `${s.name} (${s.slo.availability * 100}% / ${s.slo.windowDays}d)`,
           String.fromCharCode(65 + i),
         ),
@@ -71,7 +75,7 @@ export const serviceOverview: DashboardDefinition = {
         promTimeseries(
           "Request rate",
           "reqps",
-          [prom(`sum by (job) (${RECORD.requestRate}{${SERVICE_MATCH}})`, "{{job}}")],
+          [prom(`sum by (${perService()}) (${serviceSeries(RECORD.requestRate)})`, "{{job}}")],
           "HTTP requests per second handled by each service.",
         ),
       )
@@ -80,8 +84,8 @@ export const serviceOverview: DashboardDefinition = {
           "Error rate",
           "percentunit",
           [
-            prom(`sum by (job) (${RECORD.errorRatio("5m")}{${SERVICE_MATCH}})`, "{{job}} 5xx ratio"),
-            prom(`sum by (job) (${RECORD.errorRate}{${SERVICE_MATCH}})`, "{{job}} 5xx/s"),
+            prom(`sum by (${perService()}) (${serviceSeries(RECORD.errorRatio("5m"))})`, "{{job}} 5xx ratio"),
+            prom(`sum by (${perService()}) (${serviceSeries(RECORD.errorRate)})`, "{{job}} 5xx/s"),
           ],
           "Share of requests answered with 5xx (left axis) and 5xx responses per second (right axis).",
         ).overrideByQuery("B", [
@@ -94,7 +98,9 @@ export const serviceOverview: DashboardDefinition = {
         promTimeseries(
           "Latency p50 / p90 / p99",
           "s",
-          QUANTILES.map((q) => prom(`max by (job) (${RECORD.latency(q)}{${SERVICE_MATCH}})`, `{{job}} ${q}`)),
+          QUANTILES.map((q) =>
+            prom(`max by (${perService()}) (${serviceSeries(RECORD.latency(q))})`, `{{job}} ${q}`),
+          ),
           "API response time percentiles per service (from the request-duration histogram).",
         ).span(24),
       )

@@ -7,22 +7,26 @@ import {
   type QueryId,
 } from "../catalog/recording-rules";
 import { KUBE_PROMETHEUS_STACK } from "../versions";
-import { promqlProblems } from "./promql";
+import { promqlProblems, selectorsOf } from "./promql";
 import { byteQuantity, cpuQuantity, dnsName, durationSeconds, promDuration, webUrl } from "./common";
 
 const promql = z.string().min(1, "expected a PromQL template");
 
+/** Stand-ins for {{job}} and {{namespace}} that no query contains by chance, to find them again. */
+const JOB = "zzjobplaceholderzz";
+const NAMESPACE = "zznamespaceplaceholderzz";
+
 /**
- * What is wrong with one override: a placeholder it must keep or must not use, or PromQL that
- * Prometheus would refuse once the placeholders are filled in.
+ * What is wrong with one override: a placeholder it must keep or must not use, PromQL that
+ * Prometheus would refuse once the placeholders are filled in, or a selector that picks the service
+ * by {{job}} without {{namespace}}.
  */
 function overrideProblems(id: QueryId, template: string): string[] {
-  // Without {{job}} the query would record every service's series under this one's name.
-  const required = ["{{job}}", ...QUERY_PLACEHOLDERS[id]];
+  // Without {{job}} the query would record every service's series under this one's name; without
+  // {{namespace}} beside it, a same-named Service of another namespace too (issue 22).
+  const required = ["{{job}}", "{{namespace}}", ...QUERY_PLACEHOLDERS[id]];
   const allowed = new Set([
     ...required,
-    // Optional: a query that also selects by namespace is safe from same-named Services elsewhere.
-    "{{namespace}}",
     ...(QUERY_TEMPLATES[id].template.includes("{{le}}") ? ["{{le}}"] : []),
   ]);
   const problems = required
@@ -32,14 +36,31 @@ function overrideProblems(id: QueryId, template: string): string[] {
     if (!allowed.has(p))
       problems.push(`unknown placeholder ${p} (this query has ${[...allowed].join(", ")})`);
   if (problems.length > 0) return problems;
-  return promqlProblems(
+  const invalid = promqlProblems(
     fillTemplate(template, { job: "example", namespace: "apps", latencyThresholdSeconds: 0.5 }, "5m", 0.99),
   ).map((p) => `not valid PromQL: ${p}`);
+  if (invalid.length > 0) return invalid;
+  const filled = fillTemplate(
+    template,
+    { job: JOB, namespace: NAMESPACE, latencyThresholdSeconds: 0.5 },
+    "5m",
+  );
+  const selectors = selectorsOf(filled, JOB, NAMESPACE);
+  if (selectors.length === 0)
+    return ['expected {{job}} in a selector, such as job="{{job}}": elsewhere it selects no series'];
+  const back = (text: string) => text.replaceAll(JOB, "{{job}}").replaceAll(NAMESPACE, "{{namespace}}");
+  return selectors
+    .filter((s) => !s.namespaced)
+    .map(
+      (s) =>
+        `${back(s.selector)} selects the service by {{job}} without {{namespace}}, so a Service of the same name in another namespace would be counted too: add a matcher such as namespace="{{namespace}}"`,
+    );
 }
 
 /**
  * Per-service PromQL overrides, by query id (see infra/catalog/recording-rules.ts). Each value is
- * a template with the placeholders {{job}}, {{namespace}}, {{window}}, {{quantile}} and {{le}}; the recording
+ * a template with the placeholders {{job}}, {{namespace}} (beside {{job}} in every selector),
+ * {{window}}, {{quantile}} and {{le}}; the recording
  * rules that use the query take it instead of the contract's default, so alerts and dashboards
  * keep working for a service whose metrics differ.
  */

@@ -64,3 +64,41 @@ export function promqlProblems(expr: string): string[] {
   const c = load();
   return c.problems(c.create(expr));
 }
+
+/**
+ * The vector selectors of `expr` that contain `job` (in a matcher's value or the metric name), each
+ * with whether it also has an `=` or `=~` matcher whose value is exactly `namespace`. Only called
+ * on expressions `promqlProblems` accepted.
+ */
+export function selectorsOf(
+  expr: string,
+  job: string,
+  namespace: string,
+): { selector: string; namespaced: boolean }[] {
+  const { parser } = require("@prometheus-io/lezer-promql") as typeof import("@prometheus-io/lezer-promql");
+  const out: { selector: string; namespaced: boolean }[] = [];
+  parser.parse(expr).iterate({
+    enter: (ref) => {
+      if (ref.name !== "VectorSelector") return;
+      const selector = expr.slice(ref.from, ref.to);
+      if (!selector.includes(job)) return;
+      const list = ref.node.getChild("LabelMatchers");
+      const matchers = [
+        ...(list?.getChildren("UnquotedLabelMatcher") ?? []),
+        ...(list?.getChildren("QuotedLabelMatcher") ?? []),
+      ];
+      const namespaced = matchers.some((m) => {
+        const op = m.getChild("MatchOp");
+        const value = m.getChild("StringLiteral");
+        return (
+          op !== null &&
+          value !== null &&
+          ["=", "=~"].includes(expr.slice(op.from, op.to)) &&
+          expr.slice(value.from + 1, value.to - 1) === namespace
+        );
+      });
+      out.push({ selector, namespaced });
+    },
+  });
+  return out;
+}

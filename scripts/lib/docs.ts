@@ -235,7 +235,7 @@ export function metricsDoc(): string {
     "",
     "## Query overrides",
     "",
-    "A service whose metrics differ sets `services[].queries.<id>` to a PromQL template; its recording rules keep their names and `namespace` and `job` labels, so its alerts and dashboards need no change. Placeholders: `{{job}}` (the service), `{{namespace}}` (its Kubernetes namespace; optional, it keeps a same-named Service of another namespace out), `{{window}}` (the range), `{{quantile}}` (0–1), `{{le}}` (a regex matching the latency threshold's bucket).",
+    "A service whose metrics differ sets `services[].queries.<id>` to a PromQL template; its recording rules keep their names and `namespace` and `job` labels, so its alerts and dashboards need no change. Placeholders: `{{job}}` (the service), `{{namespace}}` (its Kubernetes namespace: every selector that uses `{{job}}` must also match it, or a same-named Service of another namespace would be counted too), `{{window}}` (the range), `{{quantile}}` (0–1), `{{le}}` (a regex matching the latency threshold's bucket).",
     "",
     "| Query id | Reads | Meaning | Default template |",
     "|---|---|---|---|",

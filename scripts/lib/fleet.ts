@@ -21,7 +21,8 @@ export function fleetConfig(n: number, stack = "prod", overrides = 0): StackConf
     ...(i < overrides
       ? {
           queries: {
-            requestRate: 'sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))',
+            requestRate:
+              'sum(rate(legacy_requests_total{namespace="{{namespace}}",app="{{job}}"}[{{window}}]))',
           },
         }
       : {}),

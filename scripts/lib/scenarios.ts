@@ -1,5 +1,6 @@
 import type { Priority } from "../../infra/catalog/alert-levels";
 import { METRIC_CONTRACT } from "../../infra/catalog/metric-contract";
+import { ALERTS } from "../../infra/generators/metrics/alerts";
 
 /**
  * The scenario library: synthetic traffic of the contract metrics for one service, before and
@@ -63,6 +64,8 @@ export interface Scenario {
 export interface Target {
   name: string;
   namespace: string;
+  /** Its owner, when the checks should find it on the service's alerts. */
+  team?: string;
 }
 
 /** Deterministic noise so the tests are reproducible: a small linear congruential generator. */
@@ -442,10 +445,26 @@ export function promtoolTest(s: Scenario, svc: Target, others: Target[]) {
     });
   }
   for (const name of s.ambient ?? []) {
+    // Fired once, on our service (its namespace, job and service label), never on the twin's.
+    const labels = {
+      alertname: name,
+      priority: ALERTS.find((a) => a.alert === name)?.priority ?? "",
+      namespace: svc.namespace,
+      job: svc.name,
+      service: svc.name,
+      ...(svc.team ? { team: svc.team } : {}),
+    };
     checks.push({
-      expr: `count(max_over_time(ALERTS{alertstate="firing",alertname="${name}"}[${minutes(s.onsetMinute)}])) > bool 0`,
+      expr: `count by (${Object.keys(labels).join(", ")}) (max_over_time(ALERTS{alertstate="firing",alertname="${name}"}[${minutes(s.onsetMinute)}]))`,
       eval_time: minutes(s.onsetMinute),
-      exp_samples: [{ labels: "{}", value: 1 }],
+      exp_samples: [
+        {
+          labels: `{${Object.entries(labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(",")}}`,
+          value: 1,
+        },
+      ],
     });
   }
   for (const e of s.expect) {

@@ -54,6 +54,23 @@ function problems(path: string, value: Json, stack = "dev"): string[] {
 /** Where the error names the key: `services.0.name` -> `observability:services[0].name`. */
 const keyText = (path: string): string => `${PROJECT}:${path.replace(/\.(\d+)/g, "[$1]")}`;
 
+/** The namespace matcher every override selector that uses {{job}} needs. */
+const NS = 'namespace="{{namespace}}"';
+
+/** Overrides that have {{namespace}}, but not in every selector that picks the service by {{job}}. */
+const SELECTORS_WITHOUT_NAMESPACE = [
+  // the second selector lacks it
+  `sum(rate(x{${NS},job="{{job}}",code=~"5.."}[{{window}}])) / sum(rate(x{job="{{job}}"}[{{window}}]))`,
+  // excluded, not selected
+  `sum(rate(x{namespace!="{{namespace}}",job="{{job}}"}[{{window}}]))`,
+  // one namespace among others
+  `sum(rate(x{namespace=~"{{namespace}}|marketing",job="{{job}}"}[{{window}}]))`,
+  // {{job}} in the metric name
+  `sum(rate({{job}}_errors_total[{{window}}])) + 0 * sum(rate(x{${NS}}[{{window}}]))`,
+  // {{job}} in no selector at all: every service's series recorded under this one's name
+  `label_replace(sum(rate(x{${NS}}[{{window}}])), "job", "{{job}}", "", "")`,
+];
+
 const service = (extra: Record<string, Json>) => [
   { name: "api", team: "platform", namespace: "apps", ...extra },
 ];
@@ -83,46 +100,57 @@ const REJECTED: [string, string, Json][] = [
   ["archive.bucketPrefix", "archive.bucketPrefix", "sthree-acme"],
   ["environment", "environment", "dev-eu"],
   ["teams[0].slackChannel", "teams.0.slackChannel", `#${"s".repeat(81)}`],
-  // query overrides
+  // query overrides (each would be accepted but for its one fault: namespace and job are both there)
   [
     "services[0].queries.errorRate",
     "services",
-    service({ queries: { errorRate: 'sum(rate(x{job="{{job}}"}[{{window}}])' } }),
+    service({ queries: { errorRate: `sum(rate(x{${NS},job="{{job}}"}[{{window}}])` } }),
   ],
   [
     "services[0].queries.errorRate",
     "services",
-    service({ queries: { errorRate: "sum(rate(x[{{window}}]))" } }),
+    service({ queries: { errorRate: `sum(rate(x{${NS}}[{{window}}]))` } }),
   ],
   [
     "services[0].queries.errorRate",
     "services",
-    service({ queries: { errorRate: 'sum(rate(x{job="{{job}}",env="{{env}}"}[{{window}}]))' } }),
+    service({ queries: { errorRate: `sum(rate(x{${NS},job="{{job}}",env="{{env}}"}[{{window}}]))` } }),
   ],
   [
     "services[0].queries.errorRate",
     "services",
-    service({ queries: { errorRate: 'sum(rate(x{job="{{job}}",le=~"{{le}}"}[{{window}}]))' } }),
+    service({ queries: { errorRate: `sum(rate(x{${NS},job="{{job}}",le=~"{{le}}"}[{{window}}]))` } }),
   ],
   [
     "services[0].queries.requestRate",
     "services",
-    service({ queries: { requestRate: 'rate(x{job="{{job}}"})[{{window}}]' } }),
+    service({ queries: { requestRate: `rate(x{${NS},job="{{job}}"})[{{window}}]` } }),
   ],
   [
     "services[0].queries.memoryBytes",
     "services",
-    service({ queries: { memoryBytes: 'x{job="{{job}}"}[5m]' } }),
+    service({ queries: { memoryBytes: `x{${NS},job="{{job}}"}[5m]` } }),
   ],
   [
     "services[0].queries.latencyQuantile",
     "services",
     service({
       queries: {
-        latencyQuantile: 'histogram_quantile(0.99, sum by (le) (rate(x_bucket{job="{{job}}"}[{{window}}])))',
+        latencyQuantile: `histogram_quantile(0.99, sum by (le) (rate(x_bucket{${NS},job="{{job}}"}[{{window}}])))`,
       },
     }),
   ],
+  // {{job}} without {{namespace}}: a same-named Service of another namespace would be counted too
+  [
+    "services[0].queries.errorRate",
+    "services",
+    service({ queries: { errorRate: 'sum(rate(x{job="{{job}}"}[{{window}}]))' } }),
+  ],
+  ...SELECTORS_WITHOUT_NAMESPACE.map((q): [string, string, Json] => [
+    "services[0].queries.errorRate",
+    "services",
+    service({ queries: { errorRate: q } }),
+  ]),
   // URLs
   ["metrics.runbookBaseUrl", "metrics.runbookBaseUrl", "javascript:alert(1)"],
   ["metrics.runbookBaseUrl", "metrics.runbookBaseUrl", "file:///etc/passwd"],
@@ -443,18 +471,78 @@ describe("edge values the schema accepts become what the tools accept", () => {
           team: "platform",
           namespace: "apps",
           queries: {
-            errorRate:
-              '(sum(rate(legacy_requests_total{job="{{job}}",code=~"5.."}[{{window}}])) or vector(0))',
+            errorRate: `(sum(rate(legacy_requests_total{${NS},job="{{job}}",code=~"5.."}[{{window}}])) or vector(0))`,
+            // The namespace under another label name, by a regex of exactly that value, a quoted name.
             slowRatio:
-              '1 - sum(rate(legacy_latency_bucket{job="{{job}}",le=~"{{le}}"}[{{window}}])) / sum(rate(legacy_latency_count{job="{{job}}"}[{{window}}]))',
-            latencyQuantile:
-              'histogram_quantile({{quantile}}, sum by (le) (rate(legacy_latency_bucket{job="{{job}}"}[{{window}}])))',
+              '1 - sum(rate(legacy_latency_bucket{kubernetes_namespace=~"{{namespace}}",job="{{job}}",le=~"{{le}}"}[{{window}}])) / sum(rate(legacy_latency_count{"namespace"="{{namespace}}",job="{{job}}"}[{{window}}]))',
+            latencyQuantile: `histogram_quantile({{quantile}}, sum by (le) (rate(legacy_latency_bucket{${NS},job="{{job}}"}[{{window}}])))`,
           },
         },
       ],
     });
     const dir = tempFiles({ "rules.yaml": stringify(ruleFile(config)) });
     const r = runTool("promtool", ["check", "rules", join(dir, "rules.yaml")]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status).toBe(0);
+  });
+
+  it("an override names the selector that picks the service by {{job}} without {{namespace}}", () => {
+    expect(problems("services", service({ queries: { errorRate: SELECTORS_WITHOUT_NAMESPACE[0] } }))).toEqual(
+      [
+        'observability:services[0].queries.errorRate: x{job="{{job}}"} selects the service by {{job}} without {{namespace}}, so a Service of the same name in another namespace would be counted too: add a matcher such as namespace="{{namespace}}"',
+      ],
+    );
+    expect(problems("services", service({ queries: { errorRate: SELECTORS_WITHOUT_NAMESPACE[4] } }))).toEqual(
+      [
+        'observability:services[0].queries.errorRate: expected {{job}} in a selector, such as job="{{job}}": elsewhere it selects no series',
+      ],
+    );
+  });
+
+  it("an accepted override counts its own namespace's series only (promtool)", () => {
+    // legacy_requests_total of api in apps (4/s) and of another team's api in marketing (400/s).
+    const config = stackConfig("dev", {
+      services: stackConfig("dev").services.map((s) =>
+        s.name === "api"
+          ? {
+              ...s,
+              queries: {
+                requestRate:
+                  'sum(rate(legacy_requests_total{kubernetes_namespace="{{namespace}}",app="{{job}}"}[{{window}}]))',
+              },
+            }
+          : s,
+      ),
+    });
+    const dir = tempFiles({ "rules.yaml": toYaml(ruleFile(config)) });
+    const test = {
+      rule_files: [join(dir, "rules.yaml")],
+      evaluation_interval: "1m",
+      group_eval_order: ruleFile(config).groups.map((g) => g.name),
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            { series: 'legacy_requests_total{kubernetes_namespace="apps",app="api"}', values: "0+240x20" },
+            {
+              series: 'legacy_requests_total{kubernetes_namespace="marketing",app="api"}',
+              values: "0+24000x20",
+            },
+          ],
+          promql_expr_test: [
+            {
+              expr: 'job:http_server_requests:rate5m{job="api"}',
+              eval_time: "15m",
+              exp_samples: [
+                { labels: 'job:http_server_requests:rate5m{namespace="apps",job="api"}', value: 4 },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const t = tempFiles({ "t.yaml": toYaml(test) });
+    const r = runTool("promtool", ["test", "rules", join(t, "t.yaml")]);
     expect(r.stdout + r.stderr).toContain("SUCCESS");
     expect(r.status).toBe(0);
   });

@@ -28,6 +28,20 @@ describe("runbooks close the incident loop", () => {
     expect(new Set(ALERTS.map((a) => `${a.runbook}.md`))).toEqual(new Set(runbooks));
   });
 
+  it.each(runbooks)("%s selects a service by namespace and job together in its queries", (file) => {
+    // A query by job alone mixes in another namespace's Service of the same name (issue 22); the
+    // cross-namespace diagnostics of service-down.md keep the namespaces apart with `by (namespace`.
+    const text = readFileSync(join(RUNBOOKS, file), "utf8");
+    const lines = [...text.matchAll(/```promql\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split("\n"));
+    const byJobAlone = lines.filter(
+      (l) =>
+        !l.trimStart().startsWith("#") &&
+        !l.includes("by (namespace") &&
+        [...l.matchAll(/\{([^}]*)\}/g)].some((m) => /\bjob=/.test(m[1]!) && !/\bnamespace=/.test(m[1]!)),
+    );
+    expect(byJobAlone).toEqual([]);
+  });
+
   it.each(runbooks)(
     "%s has a title, steps, and ends with 'After the incident' linking the template",
     (file) => {

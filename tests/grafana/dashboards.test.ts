@@ -20,7 +20,8 @@ import {
 import { LOG_FIELDS } from "../../dashboards/logs";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { runTool, tempFiles } from "../helpers/tools";
-import { parsePromql, substituteVariables } from "./promql";
+import { SERVICE_DATA } from "../../infra/generators/metrics/alerts";
+import { parsePromql, serviceSelectionProblems, substituteVariables } from "./promql";
 
 interface Target {
   refId?: string;
@@ -53,7 +54,11 @@ const ALLOWED = new Set<string>([
   ...CONTRACT,
   ...PROMETHEUS_BUILTIN_SERIES,
   ...KUBE_STATE_METRICS_SERIES,
+  // The configured services' (namespace, job) pairs: what every query selects services by.
+  SERVICE_DATA.info,
 ]);
+/** Series of a service (its namespace and job) that a dashboard may read. */
+const SERVICE_SERIES = new Set<string>([...RECORDED, ...CONTRACT, ...PROMETHEUS_BUILTIN_SERIES]);
 
 describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
   const config = stackConfig(stack);
@@ -135,7 +140,7 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
     const services = config.services.filter((s) => s.kind !== "worker");
     expect(panel.targets!.length).toBe(services.length);
     for (const s of services) {
-      const t = panel.targets!.find((x) => x.expr!.includes(`job="${s.name}"`))!;
+      const t = panel.targets!.find((x) => x.expr!.includes(`namespace="${s.namespace}", job="${s.name}"`))!;
       expect(t.expr).toContain(`[${s.slo.windowDays}d]`);
       expect(t.expr).toContain(`/ ${Number((1 - s.slo.availability).toPrecision(6))})`);
     }
@@ -165,6 +170,14 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
       expect(expr, `${dashboard} / ${panel}`).not.toContain("$");
       expect(parsePromql(expr).errors, `${dashboard} / ${panel}: ${expr}`).toBe(0);
     }
+  });
+
+  it("selects each service by namespace and job together, never by job alone", () => {
+    for (const { dashboard, panel, t } of promTargets)
+      expect(
+        serviceSelectionProblems(substituteVariables(t.expr!), SERVICE_SERIES, SERVICE_DATA.info),
+        `${dashboard} / ${panel}: ${t.expr}`,
+      ).toEqual([]);
   });
 
   it("reads only recording rules and contract metrics (and Prometheus' ALERTS)", () => {
@@ -238,6 +251,24 @@ describe("the PromQL checks themselves", () => {
     expect(ALLOWED.has("nginx_requests_total")).toBe(false);
     expect(parsePromql('{__name__=~"secret.*"}').metrics).toEqual(["<selector without a metric name>"]);
     expect(() => substituteVariables("rate(x[$__unknown])")).toThrow(/unknown Grafana variable/);
+  });
+
+  it("catch a selection or an aggregation by job alone, and take the join on namespace and job", () => {
+    const series = new Set(["x", "ALERTS"]);
+    const check = (expr: string) => serviceSelectionProblems(expr, series, "job:service:info");
+    expect(check('sum by (job) (x{job=~"api"})')).toHaveLength(2);
+    expect(check('x{job="api"}')).toEqual(['x{job="api"} selects services by job alone']);
+    // The join must be on both labels, with the info series on its right.
+    expect(check('x and on (job) job:service:info{service=~"api"}')).toHaveLength(1);
+    expect(check('job:service:info{service=~"api"} and on (namespace, job) x')).toHaveLength(1);
+    expect(check('x or on (namespace, job) job:service:info{service=~"api"}')).toHaveLength(1);
+    expect(
+      check(
+        'sum by (namespace, job, le) (rate(x[5m]) and on (namespace, job) job:service:info{service=~"api"})',
+      ),
+    ).toEqual([]);
+    expect(check('x{namespace="apps", job="api"}')).toEqual([]);
+    expect(check('ALERTS{job=""} or (ALERTS and on (namespace, job) job:service:info)')).toEqual([]);
   });
 });
 

@@ -4,7 +4,9 @@ import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager"
 import { ruleFile } from "../../infra/generators/metrics";
 import { redact } from "../../scripts/lib/recorded";
 import type { RenderResult } from "../../scripts/lib/render-files";
+import { KPS_CHART } from "../../infra/generators/metrics/kubernetes";
 import { one, ofType, rendered, STACKS } from "../helpers/render";
+import { at, chartData } from "../versions/chart-data";
 
 /** The Metrics component under Pulumi mocks, through the real program, for every stack. */
 
@@ -63,6 +65,17 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
     expect(am.storage).toMatchObject({ volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"] } } });
     expect(v.prometheus!.podDisruptionBudget).toMatchObject({ enabled: want().prometheusPdb });
     expect(v.alertmanager!.podDisruptionBudget).toMatchObject({ enabled: want().alertmanagerPdb });
+  });
+
+  it("keeps each target's namespace its Service's: enforcedNamespaceLabel empty, Prometheus scraping itself", () => {
+    // What the chart does with a key we leave out is its values.yaml default.
+    const chart = chartData(KPS_CHART.chart, result().config.metrics.chartVersion).values;
+    const effective = (path: string) => at(values(result()), path) ?? at(chart, path);
+    // The chart has the key (a value under a misspelt key would be ignored): off by default.
+    expect(at(chart, "prometheus.prometheusSpec.enforcedNamespaceLabel")).toBe("");
+    expect(effective("prometheus.prometheusSpec.enforcedNamespaceLabel")).toBe("");
+    // RuleEvaluationFailures reads Prometheus' own counter.
+    expect(effective("prometheus.serviceMonitor.selfMonitor")).toBe(true);
   });
 
   it("makes Prometheus select this project's rules and monitors, not only the release's", () => {

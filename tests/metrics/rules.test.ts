@@ -160,7 +160,7 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
                 },
                 exp_annotations: {
                   summary: `${s.name} is not scraped at all`,
-                  description: `Prometheus has no scrape target for ${s.name}: check its ServiceMonitor selector and metrics port. Priority P2: ${ALERTS.find((a) => a.alert === "ServiceNotScraped")!.reason}.`,
+                  description: `Prometheus has no scrape target for ${s.name} in namespace ${s.namespace}: check its ServiceMonitor selector and metrics port, and that services[].namespace is its Service's namespace. Priority P2: ${ALERTS.find((a) => a.alert === "ServiceNotScraped")!.reason}.`,
                   runbook_url: `${config.metrics.runbookBaseUrl}/service-down.md`,
                 },
               })),
@@ -228,7 +228,7 @@ describe("metric contract and recording rules", () => {
   it("gives a service that overrides a query its own rules for it, and leaves it out of the fleet rule", () => {
     const base = stackConfig("dev");
     const override =
-      'sum(rate(legacy_requests_total{app="{{job}}",code=~"5.."}[{{window}}])) / sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))';
+      'sum(rate(legacy_requests_total{namespace="{{namespace}}",app="{{job}}",code=~"5.."}[{{window}}])) / sum(rate(legacy_requests_total{namespace="{{namespace}}",app="{{job}}"}[{{window}}]))';
     const config = stackConfig("dev", {
       services: base.services.map((s) =>
         s.name === "api" ? { ...s, queries: { errorRatio: override } } : s,
@@ -241,7 +241,7 @@ describe("metric contract and recording rules", () => {
     );
     expect(own.find((r) => r.record === "job:http_server_request_errors:ratio_rate1d")).toEqual({
       record: "job:http_server_request_errors:ratio_rate1d",
-      expr: 'sum(rate(legacy_requests_total{app="api",code=~"5.."}[1d])) / sum(rate(legacy_requests_total{app="api"}[1d]))',
+      expr: 'sum(rate(legacy_requests_total{namespace="apps",app="api",code=~"5.."}[1d])) / sum(rate(legacy_requests_total{namespace="apps",app="api"}[1d]))',
       labels: { namespace: "apps", job: "api" },
     });
     const fleet = groups.find((g) => g.name === "http.recording")!.rules;
@@ -261,7 +261,13 @@ describe("metric contract and recording rules", () => {
     const config = stackConfig("dev", {
       services: base.services.map((s) =>
         s.name === "api"
-          ? { ...s, queries: { requestRate: 'sum(rate(legacy_requests_total{app="{{job}}"}[{{window}}]))' } }
+          ? {
+              ...s,
+              queries: {
+                requestRate:
+                  'sum(rate(legacy_requests_total{namespace="{{namespace}}",app="{{job}}"}[{{window}}]))',
+              },
+            }
           : s,
       ),
     });
@@ -277,7 +283,7 @@ describe("metric contract and recording rules", () => {
       );
     const input = [
       ...histogram("api", "0+600x120"),
-      { series: `legacy_requests_total{app="api"}`, values: "0+240x120" },
+      { series: `legacy_requests_total{namespace="apps",app="api"}`, values: "0+240x120" },
       ...histogram("web", "0+300x120"),
     ];
     const rates = ["job:http_server_requests:rate5m", "job:http_server_request_errors:ratio_rate1h"];
@@ -327,7 +333,9 @@ describe("metric contract and recording rules", () => {
     ).toThrow(/\{\{quantile\}\}/);
     expect(() =>
       stackConfig("dev", {
-        services: [{ ...svc, queries: { memoryBytes: 'sum(process_rss{app="{{job}}"})' } }],
+        services: [
+          { ...svc, queries: { memoryBytes: 'sum(process_rss{namespace="{{namespace}}",app="{{job}}"})' } },
+        ],
       }),
     ).not.toThrow();
   });
@@ -521,28 +529,174 @@ describe("background jobs slower than the highest bucket (promtool)", () => {
     run({ export: ["+Inf"] }, ["BackgroundJobsBucketMissing"]));
 });
 
+/** The labels and text of one of the catalog's per-service alerts on `svc`, as promtool compares them. */
+function serviceAlert(
+  config: StackConfig,
+  alert: string,
+  svc: { name: string; namespace: string; team: string },
+  value?: string,
+) {
+  const spec = ALERTS.find((a) => a.alert === alert)!;
+  const fill = (text: string) =>
+    text
+      .replaceAll("{{ $labels.service }}", svc.name)
+      .replaceAll("{{ $labels.job }}", svc.name)
+      .replaceAll("{{ $labels.namespace }}", svc.namespace)
+      .replaceAll("{{ $value }}", value ?? "{{ $value }}");
+  return {
+    exp_labels: {
+      priority: spec.priority,
+      namespace: svc.namespace,
+      job: svc.name,
+      service: svc.name,
+      team: svc.team,
+    },
+    exp_annotations: {
+      summary: fill(spec.summary),
+      description: `${fill(spec.description)} Priority ${spec.priority}: ${spec.reason}.`,
+      runbook_url: `${config.metrics.runbookBaseUrl}/${spec.runbook}.md`,
+    },
+  };
+}
+
 describe("ServiceNameShared (promtool)", () => {
   // Another namespace's same-named Service is flagged on our service; a target without a namespace
   // (a static scrape config) is no namespace, and an unscraped service of ours is ServiceNotScraped's.
   const config = stackConfig("dev");
-  const others = config.services.filter((s) => s.name !== "api");
+  const api = config.services.find((s) => s.name === "api")!;
+  const others = config.services.filter((s) => s !== api);
   const up = (labels: string) => ({ series: `up{${labels}}`, values: "1x40" });
-  const shared = (input: { series: string; values: string }[], namespaces: string[]) => ({
+  const shared = (input: { series: string; values: string }[], namespaces: number | undefined) => ({
     interval: "1m",
     input_series: [...others.map((s) => up(`namespace="${s.namespace}",job="${s.name}"`)), ...input],
-    promql_expr_test: [
+    alert_rule_test: [
       {
-        expr: 'count by (namespace, job) (ALERTS{alertname="ServiceNameShared",alertstate="firing"})',
         eval_time: "30m",
-        exp_samples: namespaces.map((ns) => ({ labels: `{namespace="${ns}",job="api"}`, value: 1 })),
+        alertname: "ServiceNameShared",
+        // On our service, its namespace and team, with the number of namespaces in the text.
+        exp_alerts:
+          namespaces === undefined
+            ? []
+            : [serviceAlert(config, "ServiceNameShared", api, String(namespaces))],
       },
     ],
   });
 
   it("fires on our namespace beside a twin, not for a static target or when ours is not scraped", () =>
     expectRuleTestsPass(config, [
-      shared([up('namespace="apps",job="api"'), up('namespace="marketing",job="api"')], ["apps"]),
-      shared([up('namespace="apps",job="api"'), up('job="api",instance="static:9100"')], []),
-      shared([up('namespace="marketing",job="api"'), up('namespace="sales",job="api"')], []),
+      shared([up('namespace="apps",job="api"'), up('namespace="marketing",job="api"')], 2),
+      shared(
+        [
+          up('namespace="apps",job="api"'),
+          up('namespace="marketing",job="api"'),
+          up('namespace="sales",job="api"'),
+        ],
+        3,
+      ),
+      shared([up('namespace="apps",job="api"'), up('job="api",instance="static:9100"')], undefined),
+      shared([up('namespace="marketing",job="api"'), up('namespace="sales",job="api"')], undefined),
+    ]));
+});
+
+describe("ServiceScrapedWithoutNamespace (promtool)", () => {
+  // A target of our job without a namespace label (a static scrape config, additionalScrapeConfigs,
+  // a relabeling that drops it) matches no configured service: its own alert, with a runbook step,
+  // instead of ServiceNotScraped's "no scrape target".
+  const config = stackConfig("dev");
+  const api = config.services.find((s) => s.name === "api")!;
+  const others = config.services.filter((s) => s !== api);
+  const up = (labels: string) => ({ series: `up{${labels}}`, values: "1x40" });
+  const world = (input: { series: string; values: string }[], without: boolean, notScraped: boolean) => ({
+    interval: "1m",
+    input_series: [...others.map((s) => up(`namespace="${s.namespace}",job="${s.name}"`)), ...input],
+    alert_rule_test: [
+      {
+        eval_time: "30m",
+        alertname: "ServiceScrapedWithoutNamespace",
+        exp_alerts: without ? [serviceAlert(config, "ServiceScrapedWithoutNamespace", api)] : [],
+      },
+      {
+        eval_time: "30m",
+        alertname: "ServiceNotScraped",
+        exp_alerts: notScraped ? [serviceAlert(config, "ServiceNotScraped", api)] : [],
+      },
+    ],
+  });
+
+  it("tells a target without a namespace from no target, and stays quiet when ours is scraped too", () =>
+    expectRuleTestsPass(config, [
+      // Only a static target: scraped without namespace.
+      world([up('job="api",instance="10.0.0.7:8080"')], true, false),
+      // Our target and a static one beside it: nothing is missing.
+      world([up('namespace="apps",job="api"'), up('job="api",instance="10.0.0.7:8080"')], false, false),
+      // Only another namespace's api: ours is not scraped at all.
+      world([up('namespace="marketing",job="api"')], false, true),
+      // Nothing at all.
+      world([], false, true),
+    ]));
+
+  it("waits 15 minutes, like ServiceNotScraped", () =>
+    expectRuleTestsPass(config, [
+      {
+        interval: "1m",
+        input_series: [
+          ...others.map((s) => up(`namespace="${s.namespace}",job="${s.name}"`)),
+          up('job="api"'),
+        ],
+        alert_rule_test: [
+          { eval_time: "14m", alertname: "ServiceScrapedWithoutNamespace", exp_alerts: [] },
+          {
+            eval_time: "16m",
+            alertname: "ServiceScrapedWithoutNamespace",
+            exp_alerts: [serviceAlert(config, "ServiceScrapedWithoutNamespace", api)],
+          },
+        ],
+      },
+    ]));
+});
+
+describe("RuleEvaluationFailures (promtool)", () => {
+  // A rule that fails to evaluate (a many-to-many join, an override returning several series) is
+  // only in Prometheus' log and its own counter; kube-prometheus-stack's default rules are off.
+  const config = stackConfig("dev");
+  const spec = ALERTS.find((a) => a.alert === "RuleEvaluationFailures")!;
+  const group =
+    "/etc/prometheus/rules/prometheus-kps-prometheus-rulefiles-0/monitoring-observability-rules-alerts.yaml;services.alerts";
+  const failures = (values: string) => ({
+    series: `prometheus_rule_evaluation_failures_total{namespace="monitoring",job="kps-prometheus",instance="10.0.0.1:9090",rule_group="${group}"}`,
+    values,
+  });
+  const owner = config.metrics.ownerTeam ?? config.teams[0]!.name;
+
+  it("fires P2 for the group 15 minutes after it starts failing every evaluation, not for one failure", () =>
+    expectRuleTestsPass(config, [
+      {
+        // Fails every evaluation (2 a minute at 30s) from minute 10.
+        interval: "1m",
+        input_series: [failures("0x10 2+2x30")],
+        alert_rule_test: [
+          { eval_time: "24m", alertname: "RuleEvaluationFailures", exp_alerts: [] },
+          {
+            eval_time: "30m",
+            alertname: "RuleEvaluationFailures",
+            exp_alerts: [
+              {
+                exp_labels: { priority: "P2", team: owner, rule_group: group },
+                exp_annotations: {
+                  summary: `Rule group ${group} fails to evaluate`,
+                  description: `Prometheus failed 10 evaluations of rule group ${group} in the last 5 minutes, for 15 minutes: its records and alerts are missing, and so is every alert that reads them. Priority P2: ${spec.reason}.`,
+                  runbook_url: `${config.metrics.runbookBaseUrl}/rule-evaluation.md`,
+                },
+              },
+            ],
+          },
+        ],
+      },
+      {
+        // One failed evaluation (a timeout during a restart), and a group that never fails.
+        interval: "1m",
+        input_series: [failures("0x10 1x30")],
+        alert_rule_test: [{ eval_time: "40m", alertname: "RuleEvaluationFailures", exp_alerts: [] }],
+      },
     ]));
 });

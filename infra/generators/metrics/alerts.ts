@@ -123,10 +123,32 @@ export const ALERTS: readonly AlertSpec[] = [
     for: "15m",
     summary: "{{ $labels.service }} is not scraped at all",
     description:
-      "Prometheus has no scrape target for {{ $labels.service }}: check its ServiceMonitor selector and metrics port.",
+      "Prometheus has no scrape target for {{ $labels.service }} in namespace {{ $labels.namespace }}: check its ServiceMonitor selector and metrics port, and that services[].namespace is its Service's namespace.",
     // Every configured service without any target (`absent()` would need one rule per service);
-    // joined like every other alert, so that team and service come the same way.
-    expr: () => ownedBy(`group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) unless ${ON} up`),
+    // joined like every other alert, so that team and service come the same way. Targets of its
+    // job without a namespace label are ServiceScrapedWithoutNamespace's.
+    expr: () =>
+      ownedBy(
+        `group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) unless ${ON} up unless on (job) up{namespace=""}`,
+      ),
+  },
+  {
+    alert: "ServiceScrapedWithoutNamespace",
+    priority: "P2",
+    runbook: "service-down",
+    reason:
+      "the service is scraped, but without a namespace label its series match no configured service: every alert of it is blind, as if it were not scraped",
+    scope: "service",
+    for: "15m",
+    summary: "{{ $labels.service }} is scraped without a namespace label",
+    description:
+      'Targets with job="{{ $labels.job }}" are scraped without a `namespace` label, and none in namespace {{ $labels.namespace }}: every rule keys a service on namespace and job, so no alert or SLO of {{ $labels.service }} sees them. A static scrape config (additionalScrapeConfigs) or a relabeling that drops the label does this.',
+    // A configured service with no target in its namespace but targets of its job that have no
+    // namespace at all; ServiceNotScraped leaves exactly these out.
+    expr: () =>
+      ownedBy(
+        `group by (${SERVICE_LABELS}) (${SERVICE_DATA.info}) unless ${ON} up and on (job) up{namespace=""}`,
+      ),
   },
   {
     alert: "ServiceNameShared",
@@ -261,6 +283,23 @@ export const ALERTS: readonly AlertSpec[] = [
     description:
       "This alert always fires. If the dead man's switch stops receiving it, Prometheus or Alertmanager is broken.",
     expr: () => "vector(1)",
+  },
+  {
+    alert: "RuleEvaluationFailures",
+    priority: "P2",
+    runbook: "rule-evaluation",
+    reason:
+      "a rule that fails to evaluate records or alerts nothing, and only Prometheus' log says so: the alerts that read it, pages included, are blind until it is fixed",
+    scope: "platform",
+    for: "15m",
+    summary: "Rule group {{ $labels.rule_group }} fails to evaluate",
+    description:
+      "Prometheus failed {{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} in the last 5 minutes, for 15 minutes: its records and alerts are missing, and so is every alert that reads them.",
+    // Prometheus' own counter, from its self-scrape (kube-prometheus-stack's ServiceMonitor; the
+    // chart's default rules, whose PrometheusRuleFailures would cover this, are off). Every group
+    // has it from its first evaluation, at 0. A failure that lasts one evaluation (a timeout during
+    // a restart) clears within 5 minutes, below `for`; a broken join fails every evaluation.
+    expr: () => "sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[5m])) > 0",
   },
 ];
 

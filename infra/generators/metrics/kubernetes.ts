@@ -103,6 +103,8 @@ export function kpsValues(
     defaultRules: { create: false },
     prometheus: {
       podDisruptionBudget: ha(r.prometheusReplicas),
+      // Prometheus scrapes itself (the chart's default, stated): RuleEvaluationFailures reads its counter.
+      serviceMonitor: { selfMonitor: true },
       prometheusSpec: {
         replicas: r.prometheusReplicas,
         retention: r.retention,
@@ -121,6 +123,11 @@ export function kpsValues(
         // Our ServiceMonitors live in this namespace and select their Service's namespace by
         // namespaceSelector (serviceMonitor below); ignoring selectors would find nothing.
         ignoreNamespaceSelectors: false,
+        // Off (the chart's default, stated): set to `namespace`, the operator would label every
+        // target with its ServiceMonitor's namespace (this one, not the Service's) and add that
+        // namespace to every selector and record of our rules, so no service would match its
+        // configured namespace again.
+        enforcedNamespaceLabel: "",
         podAntiAffinity: r.prometheusReplicas > 1 ? "hard" : "",
         resources: { requests: { cpu: m.prometheus.requests.cpu, memory: m.prometheus.requests.memory } },
         storageSpec: pvc(m.prometheus.storageSize, config.kubernetes.storageClassName),

@@ -45,17 +45,25 @@ export class Prometheus {
 
   /**
    * Starts `prometheus` on 127.0.0.1 over `dataDir`, evaluating `ruleFiles` every
-   * `evaluationInterval`, with no scrape targets unless `scrapeConfigs` names some. Blocks are kept
-   * at 2h (min = max block duration), so the server never compacts the backfilled blocks into
-   * larger ones while it is being measured.
+   * `evaluationInterval`, with no scrape targets unless `scrapeConfigs` names some (a function gets
+   * the server's own port, to scrape itself). Blocks are kept at 2h (min = max block duration), so
+   * the server never compacts the backfilled blocks into larger ones while it is being measured.
    */
   static async start(
     dataDir: string,
     ruleFiles: string[],
-    options: { evaluationInterval?: string; scrapeInterval?: string; scrapeConfigs?: unknown[] } = {},
+    options: {
+      evaluationInterval?: string;
+      scrapeInterval?: string;
+      scrapeConfigs?: unknown[] | ((port: number) => unknown[]);
+    } = {},
   ): Promise<Prometheus> {
-    const { evaluationInterval = "15s", scrapeInterval = "1m", scrapeConfigs = [] } = options;
+    const { evaluationInterval = "15s", scrapeInterval = "1m" } = options;
     const port = await freePort();
+    const scrapeConfigs =
+      typeof options.scrapeConfigs === "function"
+        ? options.scrapeConfigs(port)
+        : (options.scrapeConfigs ?? []);
     const configFile = join(dataDir, "..", `prometheus-${port}.yml`);
     writeFileSync(
       configFile,
