@@ -298,7 +298,7 @@ function parseAlertRule(text, status) {
 }
 
 /**
- * DELETE answers 204 with no body: any 2xx will do.
+ * DELETE answers 202 (Accepted) and removes the rule in the background: any 2xx will do.
  * @returns {{ value: null }}
  */
 const acceptAny = () => ({ value: null });
@@ -710,8 +710,15 @@ function createProvider(options = {}) {
      * @param {MetricAlertState} props
      */
     async delete(id, props) {
-      // A rule already deleted in Sentry answers 404: nothing left to do.
-      await call(ruleTarget(props, id), props.token, "DELETE", undefined, acceptAny);
+      // A rule already gone answers 404, one still being removed 400 "already been deleted":
+      // either way nothing is left to do.
+      try {
+        await call(ruleTarget(props, id), props.token, "DELETE", undefined, acceptAny);
+      } catch (err) {
+        if (err instanceof SentryApiError && err.status === 400 && /already been deleted/i.test(err.body))
+          return;
+        throw err;
+      }
     },
   };
 

@@ -130,12 +130,32 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
       });
   });
   pagerdutyReferences(cfg, ctx);
+  sentryPagingTarget(cfg, ctx);
   const owner = text(field(field(cfg, "metrics"), "ownerTeam"));
   if (owner !== undefined && teams.size > 0 && !teams.has(owner))
     ctx.addIssue({
       code: "custom",
       path: ["metrics", "ownerTeam"],
       message: `unknown team "${owner}" (${known()})`,
+    });
+}
+
+/**
+ * Sentry names a PagerDuty service by its number and an Opsgenie team as `<integration id>-<team>`:
+ * the other form would be refused when the first alert rule is saved.
+ */
+function sentryPagingTarget(cfg: unknown, ctx: z.RefinementCtx): void {
+  const target = field(field(field(field(cfg, "sentry"), "integrations"), "paging"), "targetId");
+  const value = typeof target === "number" ? String(target) : text(target);
+  if (value === undefined) return;
+  const opsgenie = text(field(field(cfg, "alerting"), "pagingProvider")) === "opsgenie";
+  if (opsgenie === /^\d+$/.test(value))
+    ctx.addIssue({
+      code: "custom",
+      path: ["sentry", "integrations", "paging", "targetId"],
+      message: opsgenie
+        ? "pagingProvider is opsgenie: expected Sentry's `<integration id>-<team>` form of the Opsgenie team"
+        : "pagingProvider is pagerduty: expected the PagerDuty service's numeric id inside Sentry's integration",
     });
 }
 

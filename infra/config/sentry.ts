@@ -16,6 +16,8 @@ const sentryId = z
   .transform(String)
   .pipe(z.string().regex(/^\d+$/, `expected ${ID_HINT}`));
 
+const TARGET_HINT = "a numeric PagerDuty service id, or an Opsgenie team as `<id>-<team>`";
+
 const sampleRate = z
   .number()
   .min(0, "expected a rate between 0 and 1")
@@ -136,9 +138,17 @@ export const sentrySchema = z.strictObject({
             description:
               "Sentry's id of the PagerDuty or Opsgenie integration, whichever `alerting.pagingProvider` names.",
           }),
-          targetId: sentryId.meta({
-            description: "The PagerDuty service or Opsgenie team, by its id inside that Sentry integration.",
-          }),
+          targetId: z
+            .union([z.string(), z.number().int()], {
+              error: (iss) =>
+                iss.input === undefined ? `required: ${TARGET_HINT}` : `expected ${TARGET_HINT}`,
+            })
+            .transform(String)
+            .pipe(z.string().regex(/^\d+(-[^\s]+)?$/, `expected ${TARGET_HINT}`))
+            .meta({
+              description:
+                "The PagerDuty service or Opsgenie team inside that Sentry integration: a PagerDuty service's numeric id, or an Opsgenie team's `<integration id>-<team>` (Sentry's form).",
+            }),
         })
         .meta({ description: "The P1 paging integration: PagerDuty or Opsgenie, and the target inside it." }),
     })
@@ -146,6 +156,10 @@ export const sentrySchema = z.strictObject({
       description:
         "Organisation integrations the alert actions use. Sentry creates them through OAuth in its UI, so their ids are configured here (Settings > Integrations > the integration's URL).",
     }),
+  metricAlertDataset: z.enum(["spans", "transactions"]).default("spans").meta({
+    description:
+      "What the metric alerts query. `spans`: the span dataset (`events_analytics_platform`, transactions only), which sentry.io requires for new alerts since it retired transaction-based ones. `transactions`: the transaction dataset, for a self-hosted Sentry without the span dataset.",
+  }),
   backend: projectSchema("backend", { tracesSampleRate: 1.0, slowP95Ms: [1000, 2000] }).meta({
     description: "The backend Sentry project: SDK sampling, client-key rate limit and alert thresholds.",
   }),

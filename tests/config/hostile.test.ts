@@ -251,6 +251,10 @@ const REJECTED: [string, string, Json][] = [
   ["metrics.prometheus.requests.cpu", "metrics.prometheus.requests.cpu", "500Mi"],
   ["metrics.prometheus.requests.memory", "metrics.prometheus.requests.memory", "2G"],
   ["sentry.scrubbing.sensitiveFields[0]", "sentry.scrubbing.sensitiveFields", ["credit card"]],
+  ["sentry.metricAlertDataset", "sentry.metricAlertDataset", "generic_metrics"],
+  // dev pages through PagerDuty: Sentry names its service by number, an Opsgenie team `<id>-<team>`.
+  ["sentry.integrations.paging.targetId", "sentry.integrations.paging.targetId", "100003-ops"],
+  ["sentry.integrations.paging.targetId", "sentry.integrations.paging.targetId", "ops team"],
   ["frontend.newRelic.appName", "frontend.newRelic.appName", "web\nfrontend"],
 ];
 

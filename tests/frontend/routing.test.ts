@@ -1,3 +1,4 @@
+import { opsgenieOverrides } from "../helpers/config";
 import { describe, expect, it } from "vitest";
 import { ALERT_LEVELS, PRIORITIES } from "../../infra/catalog/alert-levels";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
@@ -61,9 +62,7 @@ describe("New Relic routing per priority", () => {
   });
 
   it("pages through Opsgenie's Alert API when the stack uses Opsgenie", () => {
-    const ops = configOf("prod", {
-      alerting: { ...prod.alerting, pagingProvider: "opsgenie", pagerduty: { managed: false } },
-    });
+    const ops = configOf("prod", opsgenieOverrides(prod));
     const r = newRelicRouting(ops, "P1");
     expect(r.destination).toEqual({
       type: "WEBHOOK",

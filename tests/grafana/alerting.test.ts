@@ -1,3 +1,4 @@
+import { opsgenieOverrides } from "../helpers/config";
 import { describe, expect, it } from "vitest";
 import { notificationTiming, PRIORITIES } from "../../infra/catalog/alert-levels";
 import { channelList } from "../../infra/generators/alerting/channels";
@@ -150,7 +151,9 @@ describe("Grafana alerting config", () => {
   });
 
   it("follows the paging provider for P1", () => {
+    const ops = opsgenieOverrides(stackConfig("dev"));
     const config = stackConfig("dev", {
+      ...ops,
       alerting: {
         pagingProvider: "opsgenie",
         email: { from: "a@example.com", smarthost: "smtp.example.com:587", username: "a" },

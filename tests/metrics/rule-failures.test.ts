@@ -11,9 +11,11 @@ import { stackConfig } from "../../scripts/lib/stack-config";
 /**
  * RuleEvaluationFailures on a real Prometheus 3.5 (`prometheus` from PATH, the deployed
  * generation): the dev stack's rules beside a rule file with a many-to-many join, Prometheus
- * scraping itself every second as kube-prometheus-stack's ServiceMonitor does. The counter the
- * alert reads must exist under that name and label, count the broken group's failures and none of
- * ours, and the alert's expression must select the broken group (pending: its `for` is 15m).
+ * scraping itself every second as kube-prometheus-stack's ServiceMonitor does. The rule files are
+ * named as the operator names them (`<namespace>-<PrometheusRule>-<uid>.yaml`): a broken group in
+ * the metrics namespace, and another team's broken group elsewhere. The counter the alert reads
+ * must exist under that name and label, count the broken groups' failures and none of ours, and the
+ * alert must select our broken group only (pending: its `for` is 15m).
  */
 
 const BROKEN = {
@@ -31,15 +33,22 @@ const BROKEN = {
   ],
 };
 
+const NS = resolveMetrics(stackConfig("dev")).namespace;
+const OURS = `${NS}-observability-rules-0a1b.yaml`;
+const BROKEN_OURS = `${NS}-extra-rules-2c3d.yaml`;
+const BROKEN_THEIRS = "marketing-campaign-rules-4e5f.yaml";
+
 let work: string;
 let prom: Prometheus | undefined;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "rule-failures-"));
   mkdirSync(join(work, "data"));
-  writeFileSync(join(work, "rules.yaml"), toYaml(ruleFile(stackConfig("dev"))));
-  writeFileSync(join(work, "broken.yaml"), toYaml(BROKEN));
-  prom = await Prometheus.start(join(work, "data"), [join(work, "rules.yaml"), join(work, "broken.yaml")], {
+  writeFileSync(join(work, OURS), toYaml(ruleFile(stackConfig("dev"))));
+  writeFileSync(join(work, BROKEN_OURS), toYaml(BROKEN));
+  writeFileSync(join(work, BROKEN_THEIRS), toYaml(BROKEN));
+  const files = [OURS, BROKEN_OURS, BROKEN_THEIRS].map((f) => join(work, f));
+  prom = await Prometheus.start(join(work, "data"), files, {
     evaluationInterval: "1s",
     scrapeInterval: "1s",
     scrapeConfigs: (port) => [
@@ -69,7 +78,7 @@ async function eventually(query: string): Promise<Sample[]> {
 }
 
 describe("RuleEvaluationFailures on Prometheus 3.5", () => {
-  it("finds the group whose join fails, and none of the stack's own", async () => {
+  it("finds the metrics namespace's group whose join fails, not another team's, and none of the stack's own", async () => {
     const pending = await eventually('ALERTS{alertname="RuleEvaluationFailures"}');
     expect(
       pending.map((s) => ({ ...s.metric })),
@@ -80,16 +89,15 @@ describe("RuleEvaluationFailures on Prometheus 3.5", () => {
         alertname: "RuleEvaluationFailures",
         alertstate: "pending",
         priority: "P2",
-        rule_group: `${join(work, "broken.yaml")};broken`,
+        rule_group: `${join(work, BROKEN_OURS)};broken`,
         team: resolveMetrics(stackConfig("dev")).ownerTeam,
       },
     ]);
     // Every group has the counter from its first evaluation; only the broken one counts failures.
     const counters = await prom!.query('prometheus_rule_evaluation_failures_total{job="kps-prometheus"}');
-    const ours = ruleFile(stackConfig("dev")).groups.map((g) => `${join(work, "rules.yaml")};${g.name}`);
-    expect(counters.map((s) => s.metric.rule_group).sort()).toEqual(
-      [...ours, `${join(work, "broken.yaml")};broken`].sort(),
-    );
+    const ours = ruleFile(stackConfig("dev")).groups.map((g) => `${join(work, OURS)};${g.name}`);
+    const broken = [BROKEN_OURS, BROKEN_THEIRS].map((f) => `${join(work, f)};broken`);
+    expect(counters.map((s) => s.metric.rule_group).sort()).toEqual([...ours, ...broken].sort());
     for (const s of counters)
       if (s.metric.rule_group!.endsWith(";broken")) expect(Number(s.value[1])).toBeGreaterThan(0);
       else expect(Number(s.value[1]), s.metric.rule_group).toBe(0);

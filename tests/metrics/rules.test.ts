@@ -1,3 +1,4 @@
+import { opsgenieOverrides } from "../helpers/config";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
@@ -387,11 +388,7 @@ describe("Alertmanager routing (pure)", () => {
 
   it("pages through Opsgenie when the stack chooses it", () => {
     const base = stackConfig("dev");
-    const am = alertmanagerConfig(
-      stackConfig("dev", {
-        alerting: { ...base.alerting, pagingProvider: "opsgenie", pagerduty: { managed: false } },
-      }),
-    );
+    const am = alertmanagerConfig(stackConfig("dev", opsgenieOverrides(base)));
     const p1 = am.receivers.find((r) => r.name === "p1-opsgenie")!;
     expect(p1.opsgenie_configs).toEqual([
       {

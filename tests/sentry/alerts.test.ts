@@ -1,3 +1,4 @@
+import { opsgenieOverrides } from "../helpers/config";
 import { describe, expect, it } from "vitest";
 import { ALERT_LEVELS, PRIORITIES } from "../../infra/catalog/alert-levels";
 import { parseStackConfig, type StackConfig } from "../../infra/config";
@@ -21,9 +22,8 @@ function configOf(stack: "dev" | "prod", overrides: Record<string, unknown> = {}
 }
 
 const dev = configOf("dev");
-const opsgenie = configOf("dev", {
-  alerting: { ...dev.alerting, pagingProvider: "opsgenie", pagerduty: { managed: false } },
-});
+// Sentry names an Opsgenie team `<integration id>-<team>` (its OpsgenieIntegration).
+const opsgenie = configOf("dev", opsgenieOverrides(dev));
 const teamId = (team: string) => `id-of-${team}`;
 
 describe("Sentry alert actions per priority", () => {
@@ -99,7 +99,7 @@ describe("Sentry alert actions per priority", () => {
     expect(issueAlertAction(a!, teamId)).toEqual({
       id: "sentry.integrations.opsgenie.notify_action.OpsgenieNotifyTeamAction",
       account: "100002",
-      team: "100003",
+      team: "100003-ops",
     });
     expect(metricAlertAction(a!, teamId)).toMatchObject({ type: "opsgenie", integrationId: 100002 });
     // P2 and P3 do not depend on the paging provider.
@@ -157,7 +157,12 @@ describe("Sentry alert rules", () => {
       ["warning", prod.sentry.backend.alerts.errorRatePercent.warning / 100, "P2"],
     ]);
     const slow = metric.find((r) => r.key === "slow-transactions" && r.project === "frontend")!;
-    expect(slow.aggregate).toBe("p95(transaction.duration)");
+    expect(slow.aggregate).toBe("p95(span.duration)");
+    // A self-hosted Sentry without the span dataset keeps the transaction dataset and its field.
+    const selfHosted = configOf("dev", { sentry: { ...dev.sentry, metricAlertDataset: "transactions" } });
+    expect(
+      sentryMetricAlerts(selfHosted).map((r) => [r.key, r.dataset, r.query, r.eventTypes, r.aggregate]),
+    ).toContainEqual(["slow-transactions", "transactions", "", undefined, "p95(transaction.duration)"]);
     expect(slow.triggers.map((t) => [t.label, t.threshold, t.priority])).toEqual([
       ["critical", 6000, "P2"],
       ["warning", 3000, "P3"],

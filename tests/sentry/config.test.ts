@@ -55,7 +55,7 @@ describe("sentry and frontend config", () => {
       }),
     ).toEqual([
       "observability:sentry.integrations.slackWorkspaceId: expected a numeric Sentry id, as shown in the integration's settings",
-      "observability:sentry.integrations.paging.targetId: required: a numeric Sentry id, as shown in the integration's settings",
+      "observability:sentry.integrations.paging.targetId: required: a numeric PagerDuty service id, or an Opsgenie team as `<id>-<team>`",
     ]);
   });
 });

@@ -196,6 +196,30 @@ describe("Sentry metric alert rules through the REST provider", () => {
     ]);
   });
 
+  it("a rule Sentry is still deleting (400 'already been deleted') does not fail a destroy", async () => {
+    script.push(answer(400, { detail: "This rule has already been deleted" }));
+    await quick().delete!("42", state());
+    script.push(answer(400, { detail: "Invalid" }));
+    await failure(quick().delete!("42", state()));
+  });
+
+  it("a 400 quotes Sentry's reason, e.g. a dataset the organisation no longer takes", async () => {
+    const reason = "Creation of transaction-based alerts is disabled, as we migrate to the span dataset.";
+    script.push(answer(400, { nonFieldErrors: [reason] }));
+    const err = await failure(quick().create!(state()));
+    expect(err.message).toContain("Sentry rejected the request");
+    expect(err.message).toContain(reason);
+  });
+
+  it("the rendered rule asks the span dataset for transactions only (sentry.io refuses new transaction-based alerts)", () => {
+    expect(state().rule).toMatchObject({
+      dataset: "events_analytics_platform",
+      eventTypes: ["trace_item_span"],
+      query: "is_transaction:true",
+      aggregate: "p95(span.duration)",
+    });
+  });
+
   it("403 names the alerts scope; errors never quote the token", async () => {
     script.push(answer(403, { detail: `You do not have permission (token ${TOKEN})` }));
     const err = await failure(quick().create!(state()));

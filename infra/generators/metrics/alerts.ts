@@ -5,7 +5,7 @@ import { RECORD, SERVICE_LABELS } from "../../catalog/recording-rules";
 
 const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
 import type { ServiceConfig } from "../../config";
-import { type MetricsInput, servesHttp } from "./settings";
+import { type MetricsInput, resolveMetrics, servesHttp } from "./settings";
 
 /**
  * Per-service facts as recorded series (group `services.data`, infra/generators/metrics/rules.ts):
@@ -289,7 +289,7 @@ export const ALERTS: readonly AlertSpec[] = [
     priority: "P2",
     runbook: "rule-evaluation",
     reason:
-      "a rule that fails to evaluate records or alerts nothing, and only Prometheus' log says so: the alerts that read it, pages included, are blind until it is fixed",
+      "a rule of this stack that fails to evaluate records or alerts nothing, and only Prometheus' log says so: the alerts that read it, pages included, are blind until it is fixed",
     scope: "platform",
     for: "15m",
     summary: "Rule group {{ $labels.rule_group }} fails to evaluate",
@@ -299,7 +299,10 @@ export const ALERTS: readonly AlertSpec[] = [
     // chart's default rules, whose PrometheusRuleFailures would cover this, are off). Every group
     // has it from its first evaluation, at 0. A failure that lasts one evaluation (a timeout during
     // a restart) clears within 5 minutes, below `for`; a broken join fails every evaluation.
-    expr: () => "sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[5m])) > 0",
+    // Only the metrics namespace's rule files (the operator names each `<namespace>-<name>-<uid>
+    // .yaml`): Prometheus also loads other teams' PrometheusRules, whose failures are theirs.
+    expr: (config) =>
+      `sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total{rule_group=~".*/${resolveMetrics(config).namespace}-[^/;]*;.*"}[5m])) > 0`,
   },
 ];
 

@@ -166,9 +166,11 @@ export interface MetricAlertSpec {
   project: SentryProjectKind;
   name: string;
   why: string;
-  dataset: "transactions";
+  dataset: SentryAlertDataset["dataset"];
   /** 1: a performance (transaction) query, as Sentry's alert-rule API names its types. */
   queryType: 1;
+  /** The event types the rule reads; the span dataset takes spans. */
+  eventTypes?: string[];
   aggregate: string;
   query: string;
   timeWindowMinutes: number;
@@ -245,7 +247,38 @@ export function sentryIssueAlerts(config: Cfg): IssueAlertSpec[] {
   });
 }
 
+/**
+ * What a metric alert queries, by `sentry.metricAlertDataset`. sentry.io refuses new
+ * transaction-based alerts (it asks for span-based ones, dataset `events_analytics_platform`, with
+ * `is_transaction:true`): a span whose `is_transaction` is true is a transaction, so the same
+ * rules read the same events. A self-hosted Sentry without the span dataset keeps `transactions`.
+ */
+export interface SentryAlertDataset {
+  dataset: "events_analytics_platform" | "transactions";
+  eventTypes?: string[];
+  /** Only transactions, whatever else the dataset holds. */
+  query: string;
+  durationField: "span.duration" | "transaction.duration";
+}
+
+export const sentryAlertDataset = (sentry: Pick<Cfg["sentry"], "metricAlertDataset">): SentryAlertDataset =>
+  sentry.metricAlertDataset === "spans"
+    ? {
+        dataset: "events_analytics_platform",
+        eventTypes: ["trace_item_span"],
+        query: "is_transaction:true",
+        durationField: "span.duration",
+      }
+    : { dataset: "transactions", query: "", durationField: "transaction.duration" };
+
 export function sentryMetricAlerts(config: Cfg): MetricAlertSpec[] {
+  const source = sentryAlertDataset(config.sentry);
+  const on = {
+    dataset: source.dataset,
+    queryType: 1 as const,
+    ...(source.eventTypes ? { eventTypes: source.eventTypes } : {}),
+    query: source.query,
+  };
   return sentryProjects(config).flatMap((p): MetricAlertSpec[] => {
     const a = config.sentry[p.kind].alerts;
     const trigger = (
@@ -264,11 +297,9 @@ export function sentryMetricAlerts(config: Cfg): MetricAlertSpec[] {
         project: p.kind,
         name: `${p.name}: error rate`,
         why: "critical: a large share of transactions fail, an outage (P1); warning: degraded (P2)",
-        dataset: "transactions",
-        queryType: 1,
+        ...on,
         // failure_rate() is a ratio between 0 and 1 in Sentry's API; config speaks percent.
         aggregate: "failure_rate()",
-        query: "",
         timeWindowMinutes: 5,
         thresholdType: 0,
         unit: "%",
@@ -283,10 +314,8 @@ export function sentryMetricAlerts(config: Cfg): MetricAlertSpec[] {
         project: p.kind,
         name: `${p.name}: slow transactions (p95)`,
         why: "users wait but nothing is broken: P2 when critical, P3 as a warning",
-        dataset: "transactions",
-        queryType: 1,
-        aggregate: "p95(transaction.duration)",
-        query: "",
+        ...on,
+        aggregate: `p95(${source.durationField})`,
         timeWindowMinutes: 15,
         thresholdType: 0,
         unit: "ms",

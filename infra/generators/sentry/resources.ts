@@ -82,6 +82,7 @@ export const metricAlertArgs = (config: Pick<StackConfig, "sentry">, rule: Metri
     name: rule.name,
     dataset: rule.dataset,
     queryType: rule.queryType,
+    ...(rule.eventTypes ? { eventTypes: rule.eventTypes } : {}),
     aggregate: rule.aggregate,
     query: rule.query,
     timeWindow: rule.timeWindowMinutes,
