@@ -47,6 +47,8 @@ export interface AlertSpec {
   reason: string;
   /** http: services that serve HTTP; service: every service; platform: once. */
   scope: AlertScope;
+  /** Platform alerts: the part of the platform they watch, their `component` label (application alerts have `service`). */
+  component?: string;
   for?: string;
   /** `{{ $labels.service }}` is the service label the join on job:service:info adds. */
   summary: string;
@@ -257,6 +259,7 @@ export const ALERTS: readonly AlertSpec[] = [
     runbook: "watchdog",
     reason: "always fires; routed only to the dead man's switch, which alarms when it stops arriving",
     scope: "platform",
+    component: "alerting-pipeline",
     summary: "The alerting pipeline is alive",
     description:
       "This alert always fires. If the dead man's switch stops receiving it, Prometheus or Alertmanager is broken.",
