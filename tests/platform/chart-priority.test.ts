@@ -36,7 +36,10 @@ const release = ofType(rendered("dev"), "kubernetes:helm.sh/v3:Release").find(
 const values = release.inputs.values as {
   prometheus: { prometheusSpec: { additionalAlertRelabelConfigs: AlertRelabelConfig[] } };
 };
-const chart = renderChartRules(values as unknown as Record<string, unknown>, { namespace });
+const chart = renderChartRules(values as unknown as Record<string, unknown>, {
+  namespace,
+  version: release.inputs.version as string,
+});
 const am = rendered("dev").artifacts.find((f) => f.path === "alertmanager/alertmanager.yaml")!;
 
 /** Alerts Prometheus posted, by alertname and severity (the last copy of each). */

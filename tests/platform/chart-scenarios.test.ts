@@ -23,7 +23,10 @@ const { namespace } = resolveMetrics(config);
 const release = ofType(rendered("dev"), "kubernetes:helm.sh/v3:Release").find(
   (r) => r.inputs.chart === CHART,
 )!;
-const chart = renderChartRules(release.inputs.values as Record<string, unknown>, { namespace });
+const chart = renderChartRules(release.inputs.values as Record<string, unknown>, {
+  namespace,
+  version: release.inputs.version as string,
+});
 const evalSeconds = durationSeconds(config.metrics.prometheus.evaluationInterval);
 
 const priorityOf = (alert: string, severity: string) =>
