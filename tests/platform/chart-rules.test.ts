@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { toYaml } from "../../infra/artifacts";
+import { alertRules } from "../../infra/generators/metrics/rules";
 import { resolveMetrics } from "../../infra/generators/metrics/settings";
 import {
   CHART_GROUPS,
@@ -162,6 +163,11 @@ describe.each(STACKS)("the chart's rules with the values %s renders", (stack) =>
     expect(renderedKeys(chart.alerts)).toEqual(new Set(enabledChartAlerts().map(key)));
   });
 
+  it("leave one Watchdog, ours, for the dead man's switch", () => {
+    expect(alertRules(config).filter((r) => r.alert === "Watchdog")).toHaveLength(1);
+    expect(chart.alerts.filter((a) => a.alert === "Watchdog" || a.alert === "InfoInhibitor")).toEqual([]);
+  });
+
   it("carry our team, the group's component and runbook, and the chart's own severity", () => {
     for (const a of chart.alerts) {
       const row = enabledChartAlerts().find((r) => r.alert === a.alert && r.severity === severityOf(a))!;
@@ -180,6 +186,14 @@ describe.each(STACKS)("the chart's rules with the values %s renders", (stack) =>
     const dir = tempFiles({ "rules.yaml": toYaml({ groups: chart.groups }) });
     const r = runTool("promtool", ["check", "rules", join(dir, "rules.yaml")]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it("turn on only recording groups whose records an enabled alert reads", () => {
+    const read = new Set(chart.alerts.flatMap((a) => parsePromql(a.expr).metrics));
+    const groupsRead = new Set(chart.rules.filter((r) => r.record && read.has(r.record)).map((r) => r.group));
+    const recordingOnly = chart.groups.filter((g) => g.rules.every((r) => r.record)).map((g) => g.name);
+    expect(recordingOnly.length).toBeGreaterThan(0);
+    for (const g of recordingOnly) expect(groupsRead.has(g), `${g} is on but no alert reads it`).toBe(true);
   });
 
   it("record every recorded series an enabled alert reads", () => {

@@ -54,7 +54,7 @@ const p2 = (reason: string) => row("P2", reason);
 const p3 = (reason: string) => row("P3", reason);
 const off = (reason: string) => row("off", reason);
 
-/** Recording rules only: on where an enabled alert or the chart's records need them. */
+/** Recording rules only: on where an enabled alert reads them. */
 const recording = (on: boolean, why: string): ChartGroup => ({ on, why, alerts: {} });
 
 /** Every alert of a group that is off, with the group's reason. */
@@ -62,6 +62,9 @@ const allOff = (reason: string, alerts: Record<string, ChartSeverity[]>) =>
   Object.fromEntries(
     Object.entries(alerts).map(([a, sev]) => [a, Object.fromEntries(sev.map((s) => [s, off(reason)]))]),
   );
+
+const DASHBOARDS_ONLY =
+  "records for the chart's own Grafana dashboards, which this stack does not deploy; no enabled alert reads them";
 
 const MANAGED =
   "EKS runs it inside the managed control plane, with no pod in kube-system for the chart's monitor to scrape, and keeps it running itself";
@@ -519,21 +522,21 @@ export const CHART_GROUPS = {
   kubeApiserverHistogram: recording(false, "records API server latency quantiles nothing of ours reads"),
   kubeSchedulerRecording: recording(false, `${MANAGED}: nothing to record`),
   windows: recording(false, "the cluster's nodes are Linux; the chart's Windows exporter is off"),
-  k8sContainerCpuUsageSecondsTotal: recording(true, "per-pod CPU records the resources alerts read"),
-  k8sContainerMemoryCache: recording(true, "per-pod memory records the resources alerts read"),
-  k8sContainerMemoryRss: recording(true, "per-pod memory records the resources alerts read"),
-  k8sContainerMemorySwap: recording(true, "per-pod memory records the resources alerts read"),
-  k8sContainerMemoryWorkingSetBytes: recording(true, "per-pod memory records the resources alerts read"),
+  k8sContainerCpuUsageSecondsTotal: recording(false, DASHBOARDS_ONLY),
+  k8sContainerMemoryCache: recording(false, DASHBOARDS_ONLY),
+  k8sContainerMemoryRss: recording(false, DASHBOARDS_ONLY),
+  k8sContainerMemorySwap: recording(false, DASHBOARDS_ONLY),
+  k8sContainerMemoryWorkingSetBytes: recording(false, DASHBOARDS_ONLY),
+  k8sPodOwner: recording(false, DASHBOARDS_ONLY),
+  kubePrometheusGeneral: recording(false, DASHBOARDS_ONLY),
+  kubePrometheusNodeRecording: recording(false, DASHBOARDS_ONLY),
+  node: recording(false, DASHBOARDS_ONLY),
+  nodeExporterRecording: recording(false, DASHBOARDS_ONLY),
   k8sContainerResource: recording(
     true,
-    "requests and limits per namespace, which the overcommit alerts read",
+    "requests and limits per namespace, which KubeCPUOvercommit and KubeMemoryOvercommit read",
   ),
-  k8sPodOwner: recording(true, "pod-to-workload records the apps alerts and dashboards join on"),
   kubelet: recording(true, "the kubelet's PLEG quantiles, which KubeletPlegDurationHigh reads"),
-  kubePrometheusGeneral: recording(true, "target counts per job, cheap and read by dashboards"),
-  kubePrometheusNodeRecording: recording(true, "node CPU records the resources alerts read"),
-  node: recording(true, "node CPU and memory records the resources alerts read"),
-  nodeExporterRecording: recording(true, "node-exporter's records the node alerts read"),
 } as const satisfies Record<string, ChartGroup>;
 
 export type ChartGroupKey = keyof typeof CHART_GROUPS;
