@@ -6,6 +6,7 @@ import type {
 } from "@pulumi/policy";
 import { parse as parseYaml } from "yaml";
 import { ALERT_LEVELS, PRIORITIES, type Priority } from "../infra/catalog/alert-levels";
+import { CHART_GROUPS, type MANAGED_CONTROL_PLANE } from "../infra/generators/platform/chart-rules";
 import {
   asArray,
   asRecord,
@@ -18,7 +19,11 @@ import {
   stackOfUrn,
 } from "./lib";
 
-/** Labels and annotations the spec's alerting rules require of every alert ("Set clear ownership", "Document runbooks"). */
+/**
+ * Labels and annotations the spec's alerting rules require of every alert ("Set clear ownership",
+ * "Document runbooks"); an alert without `service` (static or joined) names its platform
+ * `component` instead.
+ */
 export const REQUIRED_LABELS = ["priority", "team"] as const;
 export const REQUIRED_ANNOTATIONS = ["summary", "runbook_url"] as const;
 
@@ -71,10 +76,87 @@ function alertsOf(type: string, props: Record<string, unknown>): AlertDefinition
       annotations: asRecord(prop(r, "annotations")),
     }));
   if (type === HELM_RELEASE) {
-    const extra = prop(prop(props, "values"), "additionalPrometheusRulesMap");
-    return entries(extra).flatMap(([, v]) => fromGroups(prop(v, "groups")));
+    const values = prop(props, "values");
+    const extra = prop(values, "additionalPrometheusRulesMap");
+    return [
+      ...entries(extra).flatMap(([, v]) => fromGroups(prop(v, "groups"))),
+      ...chartDefaultAlerts(values),
+    ];
   }
   return [];
+}
+
+/** The scrape component some of the chart's rule groups also need (`<key>.enabled`). */
+const GROUP_GATES: Record<string, keyof typeof MANAGED_CONTROL_PLANE> = {
+  etcd: "kubeEtcd",
+  kubeControllerManager: "kubeControllerManager",
+  kubeSchedulerAlerting: "kubeScheduler",
+  kubeProxy: "kubeProxy",
+};
+
+/**
+ * One `replace` step of Prometheus's relabelling (the only action that adds labels; others are
+ * left out, which can only leave a label missing): the source labels joined by the separator must
+ * match the whole regex; the target gets the replacement with `$1`-style groups expanded.
+ */
+export function relabel(labels: Record<string, string>, configs: unknown[]): Record<string, string> {
+  const out = { ...labels };
+  for (const c of configs) {
+    if ((prop(c, "action") ?? "replace") !== "replace") continue;
+    const target = prop(c, "target_label");
+    if (typeof target !== "string") continue;
+    const value = asArray(prop(c, "source_labels"))
+      .map((l) => out[String(l)] ?? "")
+      .join(String(prop(c, "separator") ?? ";"));
+    const m = new RegExp(`^(?:${String(prop(c, "regex") ?? "(.*)")})$`, "s").exec(value);
+    if (!m) continue;
+    const result = String(prop(c, "replacement") ?? "$1").replace(
+      /\$\{?(\w+)\}?/g,
+      (_, g: string) => m[Number(g)] ?? "",
+    );
+    if (result === "") delete out[target];
+    else out[target] = result;
+  }
+  return out;
+}
+
+/**
+ * kube-prometheus-stack's default alerts as a release's values configure them: each alert of the
+ * chart (infra/generators/platform/chart-rules.ts lists them at the pinned version) whose group is
+ * on and which is not disabled, with the labels the chart gives it (`severity`,
+ * `additionalRuleLabels`, the group's `additionalRuleGroupLabels`), then Prometheus's alert
+ * relabelling (`prometheusSpec.additionalAlertRelabelConfigs`), which is how alerts reach
+ * Alertmanager. The chart writes a summary and a runbook_url on every one of them.
+ */
+function chartDefaultAlerts(values: unknown): AlertDefinition[] {
+  const rules = prop(values, "defaultRules");
+  if (rules === undefined || prop(rules, "create") === false) return [];
+  const relabelling = asArray(
+    prop(prop(prop(values, "prometheus"), "prometheusSpec"), "additionalAlertRelabelConfigs"),
+  );
+  const common = asRecord(prop(rules, "additionalRuleLabels"));
+  return Object.entries(CHART_GROUPS).flatMap(([group, g]) => {
+    const gate = GROUP_GATES[group];
+    if (prop(prop(rules, "rules"), group) === false) return [];
+    if (gate && prop(prop(values, gate), "enabled") === false) return [];
+    const groupLabels = asRecord(prop(prop(rules, "additionalRuleGroupLabels"), group));
+    return Object.entries(g.alerts).flatMap(([alert, bySeverity]) =>
+      prop(prop(rules, "disabled"), alert) === true
+        ? []
+        : Object.keys(bySeverity).map((severity) => {
+            const labels = Object.fromEntries(
+              Object.entries({ ...common, ...groupLabels }).map(([k, v]) => [k, String(v)]),
+            );
+            const sent = relabel({ ...labels, alertname: alert, severity }, relabelling);
+            delete sent.alertname;
+            return {
+              name: `${alert} (kube-prometheus-stack, ${severity})`,
+              labels: sent,
+              annotations: { summary: "(the chart's)", runbook_url: "(the chart's)" },
+            };
+          }),
+    );
+  });
 }
 
 /** What an alert lacks, as readable phrases. */
@@ -85,9 +167,10 @@ export function alertProblems(a: AlertDefinition): string[] {
   else if (!(PRIORITIES as readonly unknown[]).includes(priority))
     problems.push(`priority "${String(priority)}" is not one of ${PRIORITIES.join(", ")}`);
   const joined = joinedLabels(a.expr);
+  const has = (l: string) => (typeof a.labels[l] === "string" && a.labels[l] !== "") || joined.has(l);
   for (const l of REQUIRED_LABELS.filter((x) => x !== "priority"))
-    if ((typeof a.labels[l] !== "string" || a.labels[l] === "") && !joined.has(l))
-      problems.push(`no ${l} label`);
+    if (!has(l)) problems.push(`no ${l} label`);
+  if (!has("service") && !has("component")) problems.push("no service or component label");
   for (const n of REQUIRED_ANNOTATIONS)
     if (typeof a.annotations[n] !== "string" || a.annotations[n] === "") problems.push(`no ${n} annotation`);
   return problems;
@@ -96,10 +179,10 @@ export function alertProblems(a: AlertDefinition): string[] {
 export const alertRulesLabelled: ResourceValidationPolicy = {
   name: "alert-rules-labelled",
   description:
-    "Every alerting rule carries the labels priority (P1-P3) and team (static, or joined per service with `group_left (team)` from an info series), and the annotations summary and runbook_url: without them an alert is misrouted or reaches someone who cannot act on it.",
+    "Every alerting rule carries the labels priority (P1-P3), team (static, or joined per service with `group_left (team)` from an info series) and service (likewise) or, for the platform's own parts, component, and the annotations summary and runbook_url: without them an alert is misrouted or reaches someone who cannot act on it. kube-prometheus-stack's default alerts are checked as the release's values configure them: the chart's labels per rule and group, then Prometheus's alert relabelling.",
   enforcementLevel: "mandatory",
   remediationSteps:
-    "Generate rules through infra/generators/metrics, which sets priority, team, summary and runbook_url.",
+    "Generate rules through infra/generators/metrics, which sets priority, team, service or component, summary and runbook_url; give the chart's default alerts their labels in infra/generators/platform/chart-rules.ts.",
   validateResource: (args, reportViolation) => {
     const alerts = known(() => alertsOf(args.type, args.props)) ?? [];
     for (const a of alerts) {

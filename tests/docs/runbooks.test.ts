@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ALERTS } from "../../infra/generators/metrics/alerts";
+import { enabledChartAlerts } from "../../infra/generators/platform/chart-values";
 import { postmortemForm, postmortemSections } from "../../scripts/lib/docs";
 import { REPO_ROOT } from "../../scripts/lib/stack-file";
 import { parse } from "yaml";
@@ -25,7 +26,13 @@ describe("runbooks close the incident loop", () => {
       expect(existsSync(path), `${a.alert}: runbooks/${a.runbook}.md`).toBe(true);
       expect(readFileSync(path, "utf8"), `runbooks/${a.runbook}.md names ${a.alert}`).toContain(a.alert);
     }
-    expect(new Set(ALERTS.map((a) => `${a.runbook}.md`))).toEqual(new Set(runbooks));
+    const chart = enabledChartAlerts();
+    for (const a of chart) {
+      const path = join(RUNBOOKS, `${a.runbook}.md`);
+      expect(existsSync(path), `${a.alert}: runbooks/${a.runbook}.md`).toBe(true);
+      expect(readFileSync(path, "utf8"), `runbooks/${a.runbook}.md names ${a.alert}`).toContain(a.alert);
+    }
+    expect(new Set([...ALERTS, ...chart].map((a) => `${a.runbook}.md`))).toEqual(new Set(runbooks));
   });
 
   it.each(runbooks)("%s selects a service by namespace and job together in its queries", (file) => {

@@ -338,6 +338,38 @@ describe("a real Alertmanager with the rendered config", () => {
     expect(p2.status.inhibitedBy.length).toBe(1);
   });
 
+  it("lets a P1 of a platform component quiet that component's lower priorities only", async () => {
+    // kube-prometheus-stack's alerts as Prometheus sends them: the target's `service` (the kubelet's
+    // for both), our team, component and priority.
+    const chart = (alertname: string, severity: string, priority: string, component: string) => ({
+      alertname,
+      severity,
+      priority,
+      component,
+      team: "platform",
+      service: "kps-kubelet",
+      namespace: "monitoring",
+    });
+    const page = chart("KubePersistentVolumeFillingUp", "critical", "P1", "volumes");
+    const sameComponent = chart("KubePersistentVolumeInodesFillingUp", "warning", "P3", "volumes");
+    const otherComponent = chart("KubeletPodStartUpLatencyHigh", "warning", "P3", "kubernetes");
+    await post([{ labels: page }]);
+    await waitFor("volume page", () => delivered("/pagerduty", page, "firing"));
+    await post([{ labels: sameComponent }, { labels: otherComponent }]);
+    await waitFor("P3 of another component", () => delivered("/slack", otherComponent, "firing"));
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(delivered("/slack", sameComponent, "firing")).toBeUndefined();
+    const status = (await (
+      await fetch(`${amUrl}/api/v2/alerts?filter=service%3D%22kps-kubelet%22`)
+    ).json()) as {
+      labels: Record<string, string>;
+      status: { inhibitedBy: string[] };
+    }[];
+    const inhibited = (name: string) => status.find((a) => a.labels.alertname === name)!.status.inhibitedBy;
+    expect(inhibited("KubePersistentVolumeInodesFillingUp")).toHaveLength(1);
+    expect(inhibited("KubeletPodStartUpLatencyHigh")).toEqual([]);
+  });
+
   it("sends resolved notices on every channel", async () => {
     const p1 = alert("AvailabilitySLOFastBurn", "P1", "api", "platform");
     const p2 = alert("LatencyP99High", "P2", "web", "web");

@@ -47,6 +47,18 @@ describe.each(["dev", "prod"] as const)("Alertmanager routes (%s)", (stack) => {
     ["p3-slack-web", { alertname: "DatabaseQueriesSlow", priority: "P3", service: "web", team: "web" }],
     ["p3-slack-default", { alertname: "Unowned", priority: "P3", team: "nobody" }],
     ["deadmansswitch", { alertname: "Watchdog", priority: "P3", team: "platform" }],
+    // kube-prometheus-stack's alerts with the labels they reach Alertmanager with: the chart's
+    // severity and the target's service, our team, component and (relabelled) priority.
+    ...(
+      [
+        ["p1-pagerduty-platform", "KubePersistentVolumeFillingUp", "critical", "P1"],
+        ["p2-email-platform", "KubePersistentVolumeErrors", "critical", "P2"],
+        ["p3-slack-platform", "KubePersistentVolumeFillingUp", "warning", "P3"],
+      ] as const
+    ).map(([receiver, alertname, severity, priority]): [string, Record<string, string>] => [
+      receiver,
+      { alertname, severity, priority, team: "platform", component: "volumes", service: "kps-kubelet" },
+    ]),
     ["p3-slack-default", { alertname: "NoPriority" }],
   ];
 

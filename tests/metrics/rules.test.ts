@@ -374,7 +374,7 @@ describe("Alertmanager routing (pure)", () => {
       {
         source_matchers: ['priority="P1"'],
         target_matchers: ['priority=~"P2|P3"', 'alertname!="Watchdog"'],
-        equal: ["service"],
+        equal: ["service", "component"],
       },
     ]);
     for (const r of am.receivers.filter((x) => x.name !== "deadmansswitch")) {
@@ -654,7 +654,7 @@ describe("ServiceScrapedWithoutNamespace (promtool)", () => {
 
 describe("RuleEvaluationFailures (promtool)", () => {
   // A rule that fails to evaluate (a many-to-many join, an override returning several series) is
-  // only in Prometheus' log and its own counter; kube-prometheus-stack's default rules are off.
+  // only in Prometheus' log and its own counter; the chart's PrometheusRuleFailures is off for it.
   const config = stackConfig("dev");
   const spec = ALERTS.find((a) => a.alert === "RuleEvaluationFailures")!;
   const group =
@@ -665,7 +665,7 @@ describe("RuleEvaluationFailures (promtool)", () => {
   });
   const owner = config.metrics.ownerTeam ?? config.teams[0]!.name;
 
-  it("fires P2 for the group 15 minutes after it starts failing every evaluation, not for one failure", () =>
+  it("fires P1 for the group 15 minutes after it starts failing every evaluation, not for one failure", () =>
     expectRuleTestsPass(config, [
       {
         // Fails every evaluation (2 a minute at 30s) from minute 10.
@@ -678,10 +678,10 @@ describe("RuleEvaluationFailures (promtool)", () => {
             alertname: "RuleEvaluationFailures",
             exp_alerts: [
               {
-                exp_labels: { priority: "P2", team: owner, rule_group: group },
+                exp_labels: { priority: "P1", team: owner, component: "prometheus", rule_group: group },
                 exp_annotations: {
                   summary: `Rule group ${group} fails to evaluate`,
-                  description: `Prometheus failed 10 evaluations of rule group ${group} in the last 5 minutes, for 15 minutes: its records and alerts are missing, and so is every alert that reads them. Priority P2: ${spec.reason}.`,
+                  description: `Prometheus failed 10 evaluations of rule group ${group} in the last 5 minutes, for 15 minutes: its records and alerts are missing, and so is every alert that reads them. Priority P1: ${spec.reason}.`,
                   runbook_url: `${config.metrics.runbookBaseUrl}/rule-evaluation.md`,
                 },
               },

@@ -1,6 +1,10 @@
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { alertRulesLabelled, p1PagesPhone, routeReceivers } from "../../policy/alerts";
+import { alertRulesLabelled, p1PagesPhone, relabel, routeReceivers } from "../../policy/alerts";
+import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
+import { kpsValues } from "../../infra/generators/metrics/kubernetes";
+import { enabledChartAlerts, priorityRelabelling } from "../../infra/generators/platform/chart-values";
+import { stackConfig } from "../../scripts/lib/stack-config";
 import { resource, runPolicies, violationsOf } from "./harness";
 
 const rule = (
@@ -27,12 +31,28 @@ const rule = (
 const complete = { summary: "api is down", runbook_url: "https://example.com/runbooks/down.md" };
 
 describe("alert-rules-labelled", () => {
-  it("passes an alert with priority, team, summary and runbook_url (recording rules are not alerts)", async () => {
+  it("passes an alert with priority, team, service or component, summary and runbook_url (recording rules are not alerts)", async () => {
     const r = await runPolicies(
       [alertRulesLabelled],
-      [rule("ApiDown", { priority: "P1", team: "platform" }, complete)],
+      [
+        rule("ApiDown", { priority: "P1", team: "platform", service: "api" }, complete),
+        rule("VolumeFull", { priority: "P1", team: "platform", component: "volumes" }, complete),
+      ],
     );
     expect(r.violations).toEqual([]);
+  });
+  it("asks an alert without a service, static or joined, for the platform component it watches", async () => {
+    const r = await runPolicies(
+      [alertRulesLabelled],
+      [
+        rule("Nobody", { priority: "P3", team: "platform" }, complete),
+        rule("EmptyComponent", { priority: "P3", team: "platform", component: "" }, complete),
+      ],
+    );
+    expect(violationsOf(r, "alert-rules-labelled")).toEqual([
+      "alert Nobody in rules-Nobody: no service or component label",
+      "alert EmptyComponent in rules-EmptyComponent: no service or component label",
+    ]);
   });
   it("takes a team joined per service with group_left from an info series, and only that", async () => {
     const joined = "(up == 0) * on (job) group_left (service, team) job:service:info";
@@ -46,28 +66,28 @@ describe("alert-rules-labelled", () => {
     );
     expect(violationsOf(r, "alert-rules-labelled")).toEqual([
       "alert JoinedNoTeam in rules-JoinedNoTeam: no team label",
-      "alert NoJoin in rules-NoJoin: no team label",
+      "alert NoJoin in rules-NoJoin: no team label, no service or component label",
     ]);
   });
   it("flags each missing label or annotation and an unknown priority", async () => {
     const r = await runPolicies(
       [alertRulesLabelled],
       [
-        rule("NoRunbook", { priority: "P2", team: "web" }, { summary: "s" }),
-        rule("Sev1", { priority: "critical", team: "web" }, complete),
+        rule("NoRunbook", { priority: "P2", team: "web", service: "web" }, { summary: "s" }),
+        rule("Sev1", { priority: "critical", team: "web", service: "web" }, complete),
         rule("Bare", {}, {}),
       ],
     );
     expect(violationsOf(r, "alert-rules-labelled")).toEqual([
       "alert NoRunbook in rules-NoRunbook: no runbook_url annotation",
       'alert Sev1 in rules-Sev1: priority "critical" is not one of P1, P2, P3',
-      "alert Bare in rules-Bare: no priority label, no team label, no summary annotation, no runbook_url annotation",
+      "alert Bare in rules-Bare: no priority label, no team label, no service or component label, no summary annotation, no runbook_url annotation",
     ]);
     expect(r.violations.every((v) => v.enforcementLevel === "mandatory")).toBe(true);
   });
   it("checks Grafana rule groups and rules in Helm values too", async () => {
     const grafana = resource("grafana:alerting/ruleGroup:RuleGroup", "rg", {
-      rules: [{ name: "Slow", labels: { priority: "P3" }, annotations: complete }],
+      rules: [{ name: "Slow", labels: { priority: "P3", service: "api" }, annotations: complete }],
     });
     const helm = resource("kubernetes:helm.sh/v3:Release", "kps", {
       chart: "kube-prometheus-stack",
@@ -75,7 +95,10 @@ describe("alert-rules-labelled", () => {
         additionalPrometheusRulesMap: {
           extra: {
             groups: [
-              { name: "x", rules: [{ alert: "Extra", expr: "1", labels: { priority: "P1", team: "t" } }] },
+              {
+                name: "x",
+                rules: [{ alert: "Extra", expr: "1", labels: { priority: "P1", team: "t", component: "c" } }],
+              },
             ],
           },
         },
@@ -87,6 +110,76 @@ describe("alert-rules-labelled", () => {
       "alert Slow in rg: no team label",
       "alert Extra in kps: no summary annotation, no runbook_url annotation",
     ]);
+  });
+});
+
+describe("alert-rules-labelled on kube-prometheus-stack's default alerts", () => {
+  const config = stackConfig("dev");
+  /** The program's values, with the parts these tests change typed. */
+  type Values = Record<string, unknown> & {
+    defaultRules: {
+      rules: Record<string, boolean>;
+      disabled: Record<string, boolean>;
+      additionalRuleGroupLabels: Record<string, unknown>;
+    };
+    prometheus: { prometheusSpec: { additionalAlertRelabelConfigs: unknown[] } };
+  };
+  const values = () => kpsValues(config as never, alertmanagerConfig(config as never)) as Values;
+  const release = (v: Record<string, unknown>) =>
+    resource("kubernetes:helm.sh/v3:Release", "kps", { chart: "kube-prometheus-stack", values: v });
+  const check = async (v: Record<string, unknown>) =>
+    violationsOf(await runPolicies([alertRulesLabelled], [release(v)]), "alert-rules-labelled");
+
+  it("accepts the chart's rules as the program configures them", async () => {
+    expect(await check(values())).toEqual([]);
+  });
+
+  it("checks each enabled group's labels: a group without its component fails, alone", async () => {
+    const v = values();
+    delete v.defaultRules.additionalRuleGroupLabels.kubernetesStorage;
+    const found = await check(v);
+    const storage = enabledChartAlerts().filter((a) => a.group === "kubernetesStorage");
+    expect(found).toHaveLength(storage.length);
+    expect(found).toContain(
+      "alert KubePersistentVolumeFillingUp (kube-prometheus-stack, critical) in kps: no service or component label",
+    );
+  });
+
+  it("takes the priority from Prometheus's alert relabelling, and fails every alert without it", async () => {
+    const v = values();
+    v.prometheus.prometheusSpec.additionalAlertRelabelConfigs = [];
+    const found = await check(v);
+    expect(found).toHaveLength(enabledChartAlerts().length);
+    expect(found.every((m) => m.endsWith(": no priority label"))).toBe(true);
+  });
+
+  it("checks the chart's defaults when nothing is configured, and nothing of a group or alert that is off", async () => {
+    const bare = await check({ defaultRules: { create: true } });
+    expect(bare.length).toBeGreaterThan(150);
+    expect(bare).toContain(
+      "alert TargetDown (kube-prometheus-stack, warning) in kps: no priority label, no team label, no service or component label",
+    );
+    expect(await check({ defaultRules: { create: false } })).toEqual([]);
+    const v = values();
+    v.defaultRules.rules.kubernetesStorage = false;
+    v.defaultRules.disabled.TargetDown = true;
+    v.defaultRules.additionalRuleGroupLabels = {};
+    expect((await check(v)).some((m) => /KubePersistentVolume|TargetDown/.test(m))).toBe(false);
+  });
+
+  it("relabels as Prometheus does: the first matching rule sets the priority, an alert's own is kept", () => {
+    const configs = priorityRelabelling();
+    expect(
+      relabel({ alertname: "KubePersistentVolumeFillingUp", severity: "critical" }, configs).priority,
+    ).toBe("P1");
+    expect(
+      relabel({ alertname: "KubePersistentVolumeFillingUp", severity: "warning" }, configs).priority,
+    ).toBe("P3");
+    expect(relabel({ alertname: "ServiceDown", priority: "P1", severity: "warning" }, configs).priority).toBe(
+      "P1",
+    );
+    expect(relabel({ alertname: "SomethingNew", severity: "critical" }, configs).priority).toBe("P2");
+    expect(relabel({ alertname: "NoSeverity" }, configs).priority).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { CHART_GROUPS } from "../../infra/generators/platform/chart-rules";
 
 /**
  * The Helm charts' own files, committed under tests/data/charts/<chart>/<version>/ (values.yaml and
@@ -200,6 +201,28 @@ export interface Passthrough {
  */
 export const PASSTHROUGH: Readonly<Record<string, Readonly<Record<string, Passthrough>>>> = {
   "kube-prometheus-stack": {
+    "defaultRules.disabled": {
+      kind: "map",
+      why: "names of the chart's default alerts; tests/platform/chart-rules.test.ts checks each against the chart's rule templates",
+    },
+    "defaultRules.additionalRuleLabels": {
+      kind: "map",
+      why: "labels the chart adds to every default alert: label names are ours",
+    },
+    ...Object.fromEntries(
+      Object.entries(CHART_GROUPS)
+        .filter(([, g]) => "component" in g)
+        .flatMap(([key]) => [
+          [
+            `defaultRules.additionalRuleGroupLabels.${key}`,
+            { kind: "map", why: "labels the chart adds to that rule group's alerts: label names are ours" },
+          ],
+          [
+            `defaultRules.additionalRuleGroupAnnotations.${key}`,
+            { kind: "map", why: "annotations the chart adds to that rule group's alerts, replacing its own" },
+          ],
+        ]),
+    ),
     "alertmanager.config": {
       kind: "file",
       why: "Alertmanager's configuration file: the chart writes it as it is into the Secret Alertmanager reads",

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { isMap, isPair, isScalar, parseDocument, visit } from "yaml";
 import * as versions from "../../infra/versions";
 import { knownStacks, REPO_ROOT } from "../../scripts/lib/stack-file";
-import { RENOVATE_SCHEMA, renovateSchemaFile } from "../../scripts/lib/tools";
+import { HELM, RENOVATE_SCHEMA, renovateSchemaFile } from "../../scripts/lib/tools";
 
 /**
  * renovate.json against Renovate's published schema (fetched by `npm run tools`), and its custom
@@ -221,18 +221,23 @@ describe("Renovate's custom managers", () => {
     } else expect(dep.datasource).toBe("docker");
   });
 
-  it("find the Renovate schema the tests validate against", () => {
+  it("find the Renovate schema and the Helm package the tests use", () => {
     expect(found.filter((d) => d.file === "scripts/lib/tools.ts")).toEqual([
       expect.objectContaining({
         datasource: "npm",
         depName: "renovate",
         currentValue: RENOVATE_SCHEMA.version,
       }),
+      expect.objectContaining({
+        datasource: "npm",
+        depName: HELM.package,
+        currentValue: HELM.version,
+      }),
     ]);
   });
 
   it("find nothing but those pins, each once", () => {
-    const expected = codePins.length + 1 + knownStacks().reduce((n, s) => n + stackPins(s).length, 0);
+    const expected = codePins.length + 2 + knownStacks().reduce((n, s) => n + stackPins(s).length, 0);
     expect(found).toHaveLength(expected);
   });
 

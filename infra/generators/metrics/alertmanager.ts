@@ -236,10 +236,13 @@ export function alertmanagerConfig(
       ? { time_intervals: [{ name: MAINTENANCE_INTERVAL, time_intervals: intervals }] }
       : {}),
     inhibit_rules: [
+      // A P1 quiets the lower priorities of the same service, or of the same platform component:
+      // a label both lack counts as equal, so `component` keeps one part of the platform from
+      // quieting another's alerts (and application alerts, which have no component).
       {
         source_matchers: ['priority="P1"'],
         target_matchers: ['priority=~"P2|P3"', 'alertname!="Watchdog"'],
-        equal: ["service"],
+        equal: ["service", "component"],
       },
     ],
     receivers: [

@@ -47,6 +47,8 @@ export interface AlertSpec {
   reason: string;
   /** http: services that serve HTTP; service: every service; platform: once. */
   scope: AlertScope;
+  /** Platform alerts: the part of the platform they watch, their `component` label (application alerts have `service`). */
+  component?: string;
   for?: string;
   /** `{{ $labels.service }}` is the service label the join on job:service:info adds. */
   summary: string;
@@ -279,6 +281,7 @@ export const ALERTS: readonly AlertSpec[] = [
     runbook: "watchdog",
     reason: "always fires; routed only to the dead man's switch, which alarms when it stops arriving",
     scope: "platform",
+    component: "alerting-pipeline",
     summary: "The alerting pipeline is alive",
     description:
       "This alert always fires. If the dead man's switch stops receiving it, Prometheus or Alertmanager is broken.",
@@ -286,17 +289,18 @@ export const ALERTS: readonly AlertSpec[] = [
   },
   {
     alert: "RuleEvaluationFailures",
-    priority: "P2",
+    priority: "P1",
+    component: "prometheus",
     runbook: "rule-evaluation",
     reason:
-      "a rule of this stack that fails to evaluate records or alerts nothing, and only Prometheus' log says so: the alerts that read it, pages included, are blind until it is fixed",
+      "a rule of this stack that fails to evaluate records or alerts nothing, and only Prometheus' log says so: the alerts that read it, pages included, are blind until it is fixed: the platform cannot alert, so it pages",
     scope: "platform",
     for: "15m",
     summary: "Rule group {{ $labels.rule_group }} fails to evaluate",
     description:
       "Prometheus failed {{ $value | humanize }} evaluations of rule group {{ $labels.rule_group }} in the last 5 minutes, for 15 minutes: its records and alerts are missing, and so is every alert that reads them.",
-    // Prometheus' own counter, from its self-scrape (kube-prometheus-stack's ServiceMonitor; the
-    // chart's default rules, whose PrometheusRuleFailures would cover this, are off). Every group
+    // Prometheus' own counter, from its self-scrape (kube-prometheus-stack's ServiceMonitor). The
+    // chart's PrometheusRuleFailures is off in favour of this one (infra/generators/platform/chart-rules.ts). Every group
     // has it from its first evaluation, at 0. A failure that lasts one evaluation (a timeout during
     // a restart) clears within 5 minutes, below `for`; a broken join fails every evaluation.
     // Only the metrics namespace's rule files (the operator names each `<namespace>-<name>-<uid>

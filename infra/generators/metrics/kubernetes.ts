@@ -12,6 +12,8 @@ import { integrationKeyRef } from "../alerting/pagerduty";
 import { type RuleFile, type RuleGroup, ruleFile } from "./rules";
 import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
 import { CRD_UPGRADE_BUSYBOX, KUBE_PROMETHEUS_STACK } from "../../versions";
+import { MANAGED_CONTROL_PLANE } from "../platform/chart-rules";
+import { defaultRulesValues, priorityRelabelling } from "../platform/chart-values";
 
 /** What the chart needs of the cluster: the StorageClass of its volumes. */
 type ClusterInput = Pick<StackConfig, "kubernetes">;
@@ -99,8 +101,11 @@ export function kpsValues(
     },
     // Grafana is deployed by its own component, with its own config and secrets.
     grafana: { enabled: false },
-    // The chart's bundled rules carry neither priority, team nor a runbook of ours; ours replace them.
-    defaultRules: { create: false },
+    // The chart's rules for Kubernetes and the monitoring stack, with our team, component and
+    // runbook per group (infra/generators/platform/chart-rules.ts says which and why).
+    defaultRules: defaultRulesValues(config),
+    // The control plane EKS manages: nothing there to scrape (reasons in MANAGED_CONTROL_PLANE).
+    ...Object.fromEntries(Object.keys(MANAGED_CONTROL_PLANE).map((k) => [k, { enabled: false }])),
     prometheus: {
       podDisruptionBudget: ha(r.prometheusReplicas),
       // Prometheus scrapes itself (the chart's default, stated): RuleEvaluationFailures reads its counter.
@@ -111,6 +116,9 @@ export function kpsValues(
         scrapeInterval: m.prometheus.scrapeInterval,
         evaluationInterval: m.prometheus.evaluationInterval,
         externalLabels: { environment: config.environment },
+        // The chart's alerts get their priority here, by name and severity: the chart has no
+        // per-alert label (chart-values.ts). Alerts that bring a priority pass unchanged.
+        additionalAlertRelabelConfigs: priorityRelabelling(),
         // Without these the chart selects only objects labelled with its release name: ours would be ignored.
         ruleSelectorNilUsesHelmValues: false,
         serviceMonitorSelectorNilUsesHelmValues: false,

@@ -43,7 +43,11 @@ export const runbookUrl = (config: MetricsInput, runbook: string): string =>
 function alertRule(spec: AlertSpec, config: MetricsInput, team?: string): PromRule {
   const rule: PromRule = { alert: spec.alert, expr: spec.expr(config) };
   if (spec.for) rule.for = spec.for;
-  rule.labels = { priority: spec.priority, ...(team ? { team } : {}) };
+  rule.labels = {
+    priority: spec.priority,
+    ...(team ? { team } : {}),
+    ...(spec.component ? { component: spec.component } : {}),
+  };
   rule.annotations = {
     summary: spec.summary,
     description: `${spec.description} Priority ${spec.priority}: ${spec.reason}.`,

@@ -56,6 +56,12 @@ export class Prometheus {
       evaluationInterval?: string;
       scrapeInterval?: string;
       scrapeConfigs?: unknown[] | ((port: number) => unknown[]);
+      /** Labels of this server (`global.external_labels`), as the operator sets them. */
+      externalLabels?: Record<string, string>;
+      /** The `alerting` section: where alerts go, and their relabelling on the way. */
+      alerting?: unknown;
+      /** More command-line flags. */
+      flags?: string[];
     } = {},
   ): Promise<Prometheus> {
     const { evaluationInterval = "15s", scrapeInterval = "1m" } = options;
@@ -68,9 +74,14 @@ export class Prometheus {
     writeFileSync(
       configFile,
       toYaml({
-        global: { evaluation_interval: evaluationInterval, scrape_interval: scrapeInterval },
+        global: {
+          evaluation_interval: evaluationInterval,
+          scrape_interval: scrapeInterval,
+          ...(options.externalLabels ? { external_labels: options.externalLabels } : {}),
+        },
         rule_files: ruleFiles,
         scrape_configs: scrapeConfigs,
+        ...(options.alerting ? { alerting: options.alerting } : {}),
       }),
     );
     const child = spawn(
@@ -83,6 +94,7 @@ export class Prometheus {
         "--storage.tsdb.max-block-duration=2h",
         "--storage.tsdb.retention.time=30d",
         "--log.level=warn",
+        ...(options.flags ?? []),
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );

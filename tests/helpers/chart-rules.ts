@@ -1,0 +1,128 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cpSync } from "node:fs";
+import { parseAllDocuments, stringify } from "yaml";
+import { KUBE_PROMETHEUS_STACK } from "../../infra/versions";
+import { KPS_FULLNAME } from "../../infra/generators/metrics/settings";
+import type { RuleGroup } from "../../infra/generators/metrics/rules";
+import { chartData, chartDir } from "../versions/chart-data";
+import { runTool } from "./tools";
+
+/**
+ * kube-prometheus-stack's own rule templates, rendered by the real Helm (`npm run tools`) with the
+ * values our program sets. The chart's files are committed verbatim under
+ * tests/data/charts/kube-prometheus-stack/<version>/ (templates/_helpers.tpl and
+ * templates/prometheus/rules-1.14/, listed with their git blob ids in templates.sources, beside the
+ * chart's values.yaml and Chart.yaml). The one substitution: the Chart.yaml handed to Helm has no
+ * `dependencies`, whose subcharts (CRDs, kube-state-metrics, node-exporter, Grafana) are not
+ * committed; no rule template reads them.
+ */
+
+export const CHART = KUBE_PROMETHEUS_STACK.chart;
+/** EKS's current Kubernetes minor: the rule templates only ask for 1.14 or later. */
+export const KUBE_VERSION = "1.33.0";
+
+export const templatesDir = (version: string = KUBE_PROMETHEUS_STACK.version): string =>
+  join(chartDir(CHART, version), "templates");
+export const rulesDir = (version?: string): string => join(templatesDir(version), "prometheus", "rules-1.14");
+
+export interface RenderedRule {
+  /** metadata.name of the PrometheusRule the chart renders. */
+  object: string;
+  group: string;
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface ChartRender {
+  groups: RuleGroup[];
+  rules: RenderedRule[];
+  alerts: RenderedRule[];
+}
+
+/** `helm template` of the committed rule templates with `values`, as the release's namespace. */
+export function renderChartRules(
+  values: Record<string, unknown>,
+  opts: { version?: string; namespace?: string } = {},
+): ChartRender {
+  const version = opts.version ?? KUBE_PROMETHEUS_STACK.version;
+  const data = chartData(CHART, version);
+  const dir = mkdtempSync(join(tmpdir(), "obs-chart-"));
+  try {
+    const { dependencies: _subcharts, ...chartYaml } = data.chartYaml as Record<string, unknown>;
+    writeFileSync(join(dir, "Chart.yaml"), stringify(chartYaml));
+    writeFileSync(
+      join(dir, "values.yaml"),
+      readFileSync(join(chartDir(CHART, version), "values.yaml"), "utf8"),
+    );
+    cpSync(templatesDir(version), join(dir, "templates"), { recursive: true });
+    writeFileSync(join(dir, "ours.json"), JSON.stringify(values));
+    const r = runTool("helm", [
+      "template",
+      KPS_FULLNAME,
+      dir,
+      `--namespace=${opts.namespace ?? "monitoring"}`,
+      `--kube-version=${KUBE_VERSION}`,
+      `--values=${join(dir, "ours.json")}`,
+    ]);
+    if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr}`);
+    const groups: RuleGroup[] = [];
+    const rules: RenderedRule[] = [];
+    for (const doc of parseAllDocuments(r.stdout)) {
+      if (doc.errors.length > 0) throw new Error(`helm rendered invalid YAML: ${doc.errors[0]!.message}`);
+      const o = doc.toJS() as {
+        kind?: string;
+        metadata: { name: string };
+        spec: { groups: RuleGroup[] };
+      } | null;
+      if (o?.kind !== "PrometheusRule") continue;
+      for (const g of o.spec.groups) {
+        groups.push(g);
+        for (const rule of g.rules)
+          rules.push({
+            object: o.metadata.name,
+            group: g.name,
+            ...rule,
+            labels: rule.labels ?? {},
+            annotations: rule.annotations ?? {},
+          });
+      }
+    }
+    return { groups, rules, alerts: rules.filter((x) => x.alert) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The `defaultRules.rules.<key>` switches the rule templates read, per template file. */
+export function templateSwitches(version?: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const f of readdirSync(rulesDir(version))) {
+    const text = readFileSync(join(rulesDir(version), f), "utf8");
+    out.set(f, [...new Set([...text.matchAll(/\.Values\.defaultRules\.rules\.(\w+)/g)].map((m) => m[1]!))]);
+  }
+  return out;
+}
+
+/**
+ * Values that turn on every rule template: each switch the templates read, and the scrape
+ * components some of them also require. What the chart ships, whatever its defaults.
+ */
+export function everythingOn(version?: string): Record<string, unknown> {
+  const keys = [...new Set([...templateSwitches(version).values()].flat())];
+  return {
+    defaultRules: { create: true, rules: Object.fromEntries(keys.map((k) => [k, true])) },
+    kubeEtcd: { enabled: true },
+    kubeControllerManager: { enabled: true },
+    kubeScheduler: { enabled: true },
+    kubeProxy: { enabled: true },
+    kubeApiServer: { enabled: true },
+    kubelet: { enabled: true },
+    windowsMonitoring: { enabled: true },
+  };
+}
