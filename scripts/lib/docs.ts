@@ -18,7 +18,9 @@ import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contrac
 import { QUERY_IDS, QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog/recording-rules";
 import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { PROJECT, PROVIDER_NAMESPACES, SECRET_KEYS, stackConfigSchema } from "../../infra/config";
+import { LOG_SILENCE } from "../../infra/generators/grafana/log-silence";
 import { ALERTS, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
+import { PLATFORM_ALERTS } from "../../infra/generators/platform/rules";
 import { ALL_POLICIES } from "../../policy/policies";
 import { REPO_ROOT } from "./stack-file";
 
@@ -168,11 +170,11 @@ export function alertsDoc(): string {
   };
   return [
     HEADER(
-      "the alert catalog (infra/generators/metrics/alerts.ts) and the alert levels (infra/catalog/alert-levels.ts)",
+      "the alert catalogs (infra/generators/metrics/alerts.ts, infra/generators/platform/, infra/generators/grafana/log-silence.ts) and the alert levels (infra/catalog/alert-levels.ts)",
     ),
     "# Alerts",
     "",
-    "Every alert carries the labels `priority`, `team` (the service's owner; platform alerts: `metrics.ownerTeam`) and `service`, and the annotations `summary`, `description` (which says why the priority) and `runbook_url` (`<metrics.runbookBaseUrl>/<runbook>.md`).",
+    "Every alert carries the labels `priority`, `team` (the service's owner; platform alerts: `metrics.ownerTeam`) and `service` (the platform's own parts: `component`), and the annotations `summary`, `description` (which says why the priority) and `runbook_url` (`<metrics.runbookBaseUrl>/<runbook>.md`).",
     "",
     "## Alert levels",
     "",
@@ -201,6 +203,18 @@ export function alertsDoc(): string {
     ...ALERTS.map(
       (a) =>
         `| ${code(a.alert)} | ${a.priority} | ${a.for ?? "—"} | ${scope[a.scope]} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
+    ),
+    `| ${code(LOG_SILENCE.alert)} | ${LOG_SILENCE.priority} | ${LOG_SILENCE.for} | each service (Grafana-managed, on the Elasticsearch data source) | [${LOG_SILENCE.runbook}](../runbooks/${LOG_SILENCE.runbook}.md) | ${cell(LOG_SILENCE.reason)} |`,
+    "",
+    "## The platform's own parts",
+    "",
+    'Labelled `component` instead of `service`, and `team` the platform\'s owner team (`metrics.ownerTeam`); routed by priority and team like every other alert. "Fires within" is the latest it fires after the fault, with the default 30s scrape and evaluation intervals (tested with promtool where a scenario exists: tests/platform/).',
+    "",
+    "| Alert | Component | Priority | For | Fires within | Runbook | Why this priority |",
+    "|---|---|---|---|---|---|---|",
+    ...PLATFORM_ALERTS.map(
+      (a) =>
+        `| ${code(a.alert)} | ${a.component} | ${a.priority} | ${a.for ?? "—"} | ${a.firesWithin} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
     ),
     "",
   ].join("\n");
