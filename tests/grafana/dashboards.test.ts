@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -18,6 +19,8 @@ import {
   renderDashboards,
 } from "../../infra/generators/grafana";
 import { LOG_FIELDS } from "../../dashboards/logs";
+import { ELASTICSEARCH_EXPORTER_SERIES } from "../../dashboards/logging-pipeline";
+import { FILEBEAT_METRICS } from "../../infra/generators/platform/filebeat";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { runTool, tempFiles } from "../helpers/tools";
 import { parsePromql, substituteVariables } from "./promql";
@@ -48,11 +51,24 @@ interface Model {
 
 const RECORDED = new Set(RECORDING_RULES.map((r) => r.record));
 const CONTRACT = new Set(contractMetrics().flatMap(seriesNames));
+/**
+ * The "Logging pipeline" dashboard reads the platform's exporters: Logstash's (the exporter's own
+ * metric list at the pinned tag), Filebeat's (our json_exporter module) and Elasticsearch's
+ * (tests/platform/metric-names.test.ts checks each source).
+ */
+const PLATFORM_SERIES = [
+  ...readFileSync(join(__dirname, "../data/exporters/logstash-exporter/v1.9.1/metric_names.txt"), "utf8")
+    .split("\n")
+    .filter(Boolean),
+  ...FILEBEAT_METRICS.map((m) => m.name),
+  ...ELASTICSEARCH_EXPORTER_SERIES,
+];
 const ALLOWED = new Set<string>([
   ...RECORDED,
   ...CONTRACT,
   ...PROMETHEUS_BUILTIN_SERIES,
   ...KUBE_STATE_METRICS_SERIES,
+  ...PLATFORM_SERIES,
 ]);
 
 describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
@@ -76,6 +92,7 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
       "obs-background-jobs",
       "obs-memory",
       "obs-logs",
+      "obs-logging-pipeline",
       "obs-frontend",
       "obs-alerts",
     ]);
@@ -167,7 +184,7 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
     }
   });
 
-  it("reads only recording rules and contract metrics (and Prometheus' ALERTS)", () => {
+  it("reads only recording rules, contract metrics, the platform's exporters (and Prometheus' ALERTS)", () => {
     const read = new Set<string>();
     for (const { dashboard, panel, t } of promTargets) {
       const { metrics } = parsePromql(substituteVariables(t.expr!));

@@ -18,7 +18,7 @@ import {
  * DaemonSet, so the endpoint stays on localhost, and turns `/stats` into the metrics of the module
  * below (trustpilot's beat-exporter has not changed since 2020). The JSON shape is libbeat's
  * monitoring registry: `libbeat.output.events.*` (libbeat/outputs/metrics.go),
- * `libbeat.pipeline.events.*` (libbeat/publisher/pipeline/monitoring.go), `filebeat.harvester.*`.
+ * `libbeat.pipeline.events.*` (libbeat/publisher/pipeline/monitoring.go).
  */
 
 export const FILEBEAT_HTTP_PORT = 5066;
@@ -84,12 +84,6 @@ export const FILEBEAT_METRICS: readonly JsonMetric[] = [
     name: "filebeat_pipeline_events_active",
     path: "{.libbeat.pipeline.events.active}",
     help: "Events in the pipeline, not yet acknowledged: the node's backlog.",
-    valuetype: "gauge",
-  },
-  {
-    name: "filebeat_harvester_open_files",
-    path: "{.filebeat.harvester.open_files}",
-    help: "Log files Filebeat has open.",
     valuetype: "gauge",
   },
 ];
@@ -158,7 +152,7 @@ export const FILEBEAT_ALERTS: PlatformAlertSpec[] = [
     reason:
       "one node's logs wait in its files: nothing is lost until kubelet rotates them away (10 MiB × 5 per container by default), so act within the hour",
     for: "5m",
-    firesWithin: "20m",
+    firesWithin: "21m",
     summary: "Filebeat on node {{ $labels.node }} ships nothing",
     description:
       "Filebeat on {{ $labels.node }} has events waiting but Logstash acknowledged none in 15 minutes, or its stats cannot be read, or the DaemonSet has pods that are not available.",

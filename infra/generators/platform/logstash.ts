@@ -95,16 +95,19 @@ export const LOGSTASH_ALERTS: PlatformAlertSpec[] = [
     priority: "P1",
     runbook: "logstash",
     reason:
-      "events arrive but none leave: logs stop reaching Elasticsearch and the audit archive, and once the queues are full Filebeat stops shipping on every node",
+      "events arrive but none leave: logs stop reaching Elasticsearch, and Filebeat stops shipping on every node once it cannot hand them over",
     for: "5m",
     firesWithin: "11m",
     summary: "Logstash pipeline {{ $labels.pipeline }} on {{ $labels.pod }} emits no events",
     description:
       "Pipeline {{ $labels.pipeline }} on {{ $labels.pod }} has taken in events (or its inputs are blocked, or its queue holds events) but sent none out for 10 minutes.",
     // A stalled memory-queue pipeline blocks its inputs too (`in` stops as well): inputs blocked on a
-    // full queue (backpressure) or a queue that holds events count as demand, not only `in`.
-    expr: (c) =>
-      `(sum by (${BY}) (increase(logstash_stats_pipeline_events_out${sel(c)}[5m])) == 0) and on (${BY}) ((sum by (${BY}) (increase(logstash_stats_pipeline_events_in${sel(c)}[5m])) > 0) or (max by (${BY}) (logstash_stats_pipeline_flow_queue_backpressure_current${sel(c)}) > 0) or (max by (${BY}) (logstash_stats_pipeline_queue_events_count${sel(c)}) > 0))`,
+    // full queue (backpressure) or a queue that holds events count as demand, not only `in`. The
+    // archive pipeline has its own alert (ArchiveOutputFailing): one page per cause.
+    expr: (c) => {
+      const s = sel(c, `,pipeline!="${LOGSTASH_PIPELINES.archive}"`);
+      return `(sum by (${BY}) (increase(logstash_stats_pipeline_events_out${s}[5m])) == 0) and on (${BY}) ((sum by (${BY}) (increase(logstash_stats_pipeline_events_in${s}[5m])) > 0) or (max by (${BY}) (logstash_stats_pipeline_flow_queue_backpressure_current${s}) > 0) or (max by (${BY}) (logstash_stats_pipeline_queue_events_count${s}) > 0))`;
+    },
   },
   {
     alert: "LogstashQueueFilling",
@@ -131,12 +134,12 @@ export const LOGSTASH_ALERTS: PlatformAlertSpec[] = [
   {
     alert: "ArchiveOutputFailing",
     component: "logstash",
-    priority: "P2",
+    priority: "P1",
     runbook: "logstash",
     reason:
-      "the S3 archive is the 7-year audit record: not a P3. The persisted queue still holds the lines durably, and when it fills the stall pages (P1): fix within the hour",
-    for: "10m",
-    firesWithin: "20m after the S3 output blocks",
+      "the S3 archive is the 7-year audit record and nothing is being written to it; its persisted queue holds the lines only until it is full (1 GiB: well under an hour at production volumes), then ingestion into Elasticsearch stops too",
+    for: "5m",
+    firesWithin: "16m after the S3 output blocks",
     summary: "The S3 archive output on {{ $labels.pod }} writes nothing while the archive queue holds events",
     description:
       "The archive pipeline's S3 outputs on {{ $labels.pod }} have sent no event out in 10 minutes while its persisted queue holds events. The S3 output retries failed uploads forever and logs `Uploading failed, retrying`; once its upload threads are busy the pipeline's workers wait on the upload.",
