@@ -271,3 +271,26 @@ describe("platform alert scenarios (promtool, dev)", () => {
       expect(PLATFORM_ALERTS.find((a) => a.alert === alert)!.firesWithin).toMatch(new RegExp(`^${minutes}m`));
   });
 });
+
+describe("edge values the schema accepts become platform rules the tools accept", () => {
+  it("the longest names of the logging cluster, its namespace, Grafana's and the services", async () => {
+    const { readStackFile } = await import("../../scripts/lib/stack-file.js");
+    const section = (key: string) =>
+      JSON.parse(readStackFile("dev").config[`observability:${key}`]!) as Record<string, unknown>;
+    const long = (n: number, first = "z") => `${first}${"9-".repeat(n).slice(0, n - 2)}z`;
+    const edge = stackConfig("dev", {
+      logging: { ...section("logging"), clusterName: long(36), namespace: long(40) },
+      grafana: { ...section("grafana"), namespace: long(40) },
+      services: [{ name: long(40), team: "platform", namespace: long(40, "y") }],
+    });
+    const dir = tempFiles({ "rules.yaml": toYaml(platformRuleFile(edge)) });
+    const r = runTool("promtool", ["check", "rules", join(dir, "rules.yaml")]);
+    expect(r.stdout + r.stderr).toMatch(/SUCCESS/);
+    expect(r.status).toBe(0);
+    // The settings Jobs' names are matched exactly, whatever the cluster is called.
+    const failed = platformRuleFile(edge)
+      .groups.flatMap((g) => g.rules)
+      .find((x) => x.alert === "LoggingSettingsJobFailed")!;
+    expect(failed.expr).toContain(`job_name=~"${long(36)}-(settings|extras)-[0-9a-f]{10}"`);
+  });
+});
