@@ -49,7 +49,8 @@ export function logstashExporter(config: PlatformInput) {
         { name: "SSL_CERT_FILE", value: `${API_CA_DIR}/ca.crt` },
       ],
       ports: [{ name: "metrics", containerPort: LOGSTASH_EXPORTER_PORT, protocol: "TCP" }],
-      readinessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 30 },
+      // No readiness probe: a sidecar's readiness is the pod's, and the Beats Service would drop
+      // a working Logstash whenever its exporter is not ready.
       resources: EXPORTER_RESOURCES,
       securityContext: EXPORTER_SECURITY_CONTEXT,
       volumeMounts: [{ name: API_CA_VOLUME, mountPath: API_CA_DIR, readOnly: true }],
