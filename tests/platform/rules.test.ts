@@ -294,3 +294,14 @@ describe("edge values the schema accepts become platform rules the tools accept"
     expect(failed.expr).toContain(`job_name=~"${long(36)}-(settings|extras)-[0-9a-f]{10}"`);
   });
 });
+
+describe("the platform's scrape jobs", () => {
+  it("are reserved: no configured service may take one of their `job` names", async () => {
+    const { RESERVED_JOBS } = await import("../../infra/config/services.js");
+    const { PLATFORM_JOBS } = await import("../../infra/generators/platform/index.js");
+    for (const job of Object.values(PLATFORM_JOBS)) expect(RESERVED_JOBS).toContain(job);
+    expect(() => stackConfig("dev", { services: [{ name: "kibana", team: "platform" }] })).toThrow(
+      /services\[0\]\.name: expected a name that is not a job of the platform itself/,
+    );
+  });
+});
