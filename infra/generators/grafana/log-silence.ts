@@ -36,7 +36,11 @@ function data(refId: string, datasourceUid: string, model: Record<string, unknow
   };
 }
 
-/** Lines in the window, counted per minute with empty minutes as 0 (Grafana's date histogram). */
+/**
+ * Lines in the window, counted per minute. Grafana's Elasticsearch back end sends a date histogram
+ * with `extended_bounds` of the query's range and `min_doc_count` 0 (pkg/tsdb/elasticsearch,
+ * addDateHistogramAgg), so a silent service gets a series of zeros, not "no data".
+ */
 const esCount = (refId: string, query: string, seconds: number) =>
   data(
     refId,
