@@ -10,15 +10,16 @@ import type { RuleFile } from "../../infra/generators/metrics/rules";
 import { toYaml } from "../../infra/artifacts";
 import { parsePromql } from "../grafana/promql";
 import { rendered } from "../helpers/render";
-import { requireTool, tempFiles } from "../helpers/tools";
+import { requireTool, runToolAsync, tempFiles } from "../helpers/tools";
 
 /**
  * The real blackbox exporter (Debian's build of the deployed release) with the rendered module
  * config, probing a loopback stand-in of Kibana's /api/status over TLS verified against a CA of
  * the test's own, and the real Prometheus scraping it the way prometheus-operator turns our Probe
  * into a scrape config, evaluating the rendered platform rules: Kibana answering 503 makes
- * KibanaUnavailable pending with our labels. (Its 5 minutes of `for` are promtool's to show:
- * tests/platform/rules.test.ts.) Every metric the Kibana rule reads must be one the exporter emits.
+ * KibanaUnavailable pending with our labels; promtool then plays the rest of its 5 minutes of `for`
+ * on the series exactly as they were scraped, and the alert fires with them. Every metric the
+ * Kibana rule reads must be one the exporter emits.
  */
 
 const r = rendered("dev");
@@ -188,6 +189,58 @@ describe("the Kibana probe with the real blackbox exporter and Prometheus", () =
       component: "kibana",
     });
     expect(await query(`probe_http_status_code{job="${PLATFORM_JOBS.kibana}"} == 503`)).toHaveLength(1);
-    expect(await query(`probe_success{job="${PLATFORM_JOBS.kibana}"} == 0`)).toHaveLength(1);
+    const failing = await query(`probe_success{job="${PLATFORM_JOBS.kibana}"} == 0`);
+    expect(failing).toHaveLength(1);
+
+    // The rest of the 5 minutes in promtool's simulated time, on the series exactly as the real
+    // exporter and Prometheus labelled them: 10 minutes healthy, then the 503's values.
+    const down = failing[0];
+    const scraped = await query(`up{job="${PLATFORM_JOBS.kibana}"}`);
+    const labels = (m: Record<string, string>) =>
+      `${m.__name__}{${Object.entries(m)
+        .filter(([k]) => k !== "__name__")
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(",")}}`;
+    const test = {
+      rule_files: [
+        join(tempFiles({ "rules.yaml": artifact("prometheus/platform-rules.yaml") }), "rules.yaml"),
+      ],
+      evaluation_interval: "30s",
+      tests: [
+        {
+          interval: "30s",
+          input_series: [
+            { series: labels(down!.metric), values: `1x20 ${down!.value[1]}x20` },
+            ...scraped.map((u) => ({ series: labels(u.metric), values: `${u.value[1]}x40` })),
+          ],
+          alert_rule_test: [
+            { eval_time: "14m", alertname: "KibanaUnavailable", exp_alerts: [] },
+            {
+              eval_time: "16m",
+              alertname: "KibanaUnavailable",
+              exp_alerts: [
+                {
+                  exp_labels: {
+                    priority: "P2",
+                    team: r.config.metrics.ownerTeam,
+                    component: "kibana",
+                    instance: down!.metric.instance!,
+                  },
+                  // Its annotations template no label: they are the rule's as written.
+                  exp_annotations: rule.annotations,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const result = await runToolAsync("promtool", [
+      "test",
+      "rules",
+      join(tempFiles({ "t.yaml": toYaml(test) }), "t.yaml"),
+    ]);
+    expect(result.stdout + result.stderr).toContain("SUCCESS");
+    expect(result.status, result.stdout + result.stderr).toBe(0);
   });
 });
