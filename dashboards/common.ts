@@ -21,6 +21,8 @@ export interface DashboardContext {
   services: ServiceConfig[];
   teams: string[];
   logs: { indexPattern: string; timeField: string };
+  /** Where the logging pipeline runs: its exporters' series carry this namespace. */
+  loggingNamespace: string;
   /** Whether the Sentry data source exists (frontend page loads, JS errors, Web Vitals). */
   sentry: boolean;
 }
@@ -28,6 +30,7 @@ export interface DashboardContext {
 export const dashboardContext = (config: StackConfig): DashboardContext => ({
   environment: config.environment,
   services: config.services,
+  loggingNamespace: config.logging.namespace,
   teams: config.teams.map((t) => t.name),
   logs: { indexPattern: config.grafana.logs.indexPattern, timeField: config.grafana.logs.timeField },
   sentry: config.grafana.sentryDataSource,

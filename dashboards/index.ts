@@ -4,6 +4,7 @@ import { cacheHitRatio } from "./cache";
 import type { DashboardDefinition } from "./common";
 import { databasePerformance } from "./database";
 import { frontendPerformance } from "./frontend";
+import { loggingPipeline } from "./logging-pipeline";
 import { logsOverview } from "./logs";
 import { memoryResources } from "./memory";
 import { serviceOverview } from "./service-overview";
@@ -18,6 +19,7 @@ export const DASHBOARDS: readonly DashboardDefinition[] = [
   backgroundJobs,
   memoryResources,
   logsOverview,
+  loggingPipeline,
   frontendPerformance,
   firingAlerts,
 ];

@@ -4,6 +4,7 @@ import { Archive } from "./components/archive";
 import { Logging } from "./components/logging";
 import { Metrics } from "./components/metrics";
 import { PagerDuty } from "./components/pagerduty";
+import { PlatformMonitoring } from "./components/platform";
 import { pagerdutyManaged } from "./generators/alerting/pagerduty";
 import { Frontend } from "./components/frontend";
 import { Sentry } from "./components/sentry";
@@ -49,6 +50,13 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     pagerdutyKeys,
     elasticsearchPassword: esReader.password,
     elasticsearchCaCert: logging.outputs.elasticsearchCaCert,
+  });
+
+  // The logging pipeline, its operator and Grafana watched by Prometheus, with the platform's labels.
+  new PlatformMonitoring("platform", {
+    config,
+    metricsRelease: metrics.release,
+    loggingNamespace: logging.outputs.namespace,
   });
 
   const errorTracking = new Sentry("sentry", { config, authToken: secrets.sentryAuthToken });

@@ -74,6 +74,31 @@ export const CRD_UPGRADE_BUSYBOX = {
 } as const;
 
 /**
+ * The logging pipeline's exporters (infra/generators/platform/): each project's official image.
+ * Logstash: kuskoman/logstash-exporter's stable v1 line (v2 is still pre-release), a sidecar that
+ * reads Logstash's monitoring API on localhost:9600 and serves /metrics on 9198.
+ */
+export const LOGSTASH_EXPORTER = {
+  repository: "docker.io/kuskoman/logstash-exporter",
+  // renovate: datasource=docker depName=docker.io/kuskoman/logstash-exporter
+  tag: "v1.9.1",
+} as const;
+
+/** Filebeat's `/stats` (JSON only) as Prometheus metrics: prometheus-community's json_exporter. */
+export const JSON_EXPORTER = {
+  repository: "quay.io/prometheuscommunity/json-exporter",
+  // renovate: datasource=docker depName=quay.io/prometheuscommunity/json-exporter
+  tag: "v0.7.0",
+} as const;
+
+/** Kibana has no Prometheus endpoint: the blackbox exporter probes its `/api/status`. */
+export const BLACKBOX_EXPORTER = {
+  repository: "quay.io/prometheus/blackbox-exporter",
+  // renovate: datasource=docker depName=quay.io/prometheus/blackbox-exporter
+  tag: "v0.28.0",
+} as const;
+
+/**
  * The oldest Prometheus and Alertmanager the tests may run. The tests run Debian's builds (scripts/
  * lib/tools.ts fetches them), which trail the releases the chart deploys; a tool must be of the
  * deployed major line and no older than these:
@@ -82,8 +107,11 @@ export const CRD_UPGRADE_BUSYBOX = {
  *   (docs/upgrading.md lists what we read).
  * - Alertmanager 0.33: webhook `url_file` (0.26+), `time_intervals` (0.24+), the Slack bot token's
  *   `credentials_file`; 0.34 adds features we do not use and renames a failure `reason` label.
+ * - The blackbox exporter: the deployed release itself (Debian sid has 0.28.0).
  */
 export const TEST_TOOLS = {
   prometheus: { min: "3.5.0", deployed: KUBE_PROMETHEUS_STACK.deploys.prometheus },
   alertmanager: { min: "0.33.0", deployed: KUBE_PROMETHEUS_STACK.deploys.alertmanager },
+  /** The blackbox exporter probes Kibana with the rendered module in a test (Debian's 0.28). */
+  blackboxExporter: { min: "0.28.0", deployed: BLACKBOX_EXPORTER.tag.slice(1) },
 } as const;

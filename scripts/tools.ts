@@ -31,7 +31,7 @@ if (missing.length > 0) {
   } catch (e) {
     console.error(
       toolsMessage([(e as Error).message]),
-      "\nOn macOS or another distribution, install Prometheus and Alertmanager (for example `brew install prometheus alertmanager`) at the versions in infra/versions.ts (TEST_TOOLS), then run it again.",
+      "\nOn macOS or another distribution, install Prometheus, Alertmanager and the blackbox exporter (for example `brew install prometheus alertmanager blackbox_exporter`) at the versions in infra/versions.ts (TEST_TOOLS), then run it again.",
     );
     process.exit(1);
   }

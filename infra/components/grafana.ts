@@ -18,6 +18,7 @@ import {
   grafanaNamespace,
   grafanaRelease,
   grafanaUrl,
+  logSilenceRuleGroups,
   maintenanceMuteTiming,
   notificationPolicy,
   notificationPolicyArgs,
@@ -178,11 +179,21 @@ export class Grafana extends pulumi.ComponentResource {
     const muteResources = mute
       ? [new grafana.alerting.MuteTiming(`${name}-mute-maintenance`, mute, inGrafana())]
       : [];
-    new grafana.alerting.NotificationPolicy(
+    const policy = new grafana.alerting.NotificationPolicy(
       `${name}-policy`,
       notificationPolicyArgs(notificationPolicy(config)),
       inGrafana([...contactPointResources, ...muteResources]),
     );
+    // A service that stops logging while it runs: one rule group per team, in its folder.
+    for (const g of logSilenceRuleGroups(config)) {
+      const folder = folderResources.get(g.folderUid);
+      if (!folder) throw new Error(`grafana: rule group for unknown folder ${g.folderUid}`);
+      new grafana.alerting.RuleGroup(
+        `${name}-rules-${g.folderUid}`,
+        wire(g.args, { [`folder:${g.folderUid}`]: folder.uid }),
+        inGrafana([folder, policy, ...dataSourceResources]),
+      );
+    }
 
     this.outputs = {
       url,

@@ -24,6 +24,7 @@ import {
   snapshotBucket,
   snapshotRolePolicy,
 } from "../generators/logging";
+import { jsonExporterConfigMap } from "../generators/platform";
 import { settingsJobs } from "./logging-settings";
 import { elasticsearchHttpTls } from "./logging-tls";
 import { wire } from "./refs";
@@ -192,9 +193,15 @@ export class Logging extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [operator, ns, elasticsearch, jobs.settings] },
     );
+    // The json_exporter module the metrics sidecar of every Filebeat pod reads.
+    const statsModule = new k8s.core.v1.ConfigMap(
+      `${name}-filebeat-json-exporter`,
+      wire(jsonExporterConfigMap(config), { namespace }),
+      child,
+    );
     new k8s.apiextensions.CustomResource(`${name}-filebeat`, wire(filebeatResource(config), { namespace }), {
       parent: this,
-      dependsOn: [operator, ns, logstash, jobs.settings],
+      dependsOn: [operator, ns, logstash, jobs.settings, statsModule],
     });
 
     this.outputs = {

@@ -28,6 +28,8 @@ export interface MetricsArgs {
  */
 export class Metrics extends pulumi.ComponentResource {
   readonly outputs: { namespace: string; prometheusUrl: string; alertmanagerUrl: string };
+  /** The kube-prometheus-stack release: monitors and rules of other components wait for its CRDs. */
+  readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
     // The alias keeps the URNs of stacks created under the type's earlier name.
@@ -54,6 +56,7 @@ export class Metrics extends pulumi.ComponentResource {
       ...stateful,
       dependsOn: [secret],
     });
+    this.release = release;
     const afterChart = { parent: this, dependsOn: [release] };
     // The rules in objects of bounded size, per concern (data, recording, alerts).
     for (const rule of prometheusRules(config))

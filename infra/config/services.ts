@@ -23,6 +23,11 @@ export const RESERVED_JOBS = [
   "alertmanager",
   "prometheus-operator",
   "grafana",
+  // The platform's own parts (infra/generators/platform/types.ts, PLATFORM_JOBS).
+  "logstash",
+  "filebeat",
+  "kibana",
+  "eck-operator",
 ] as const;
 const RESERVED_JOB_PREFIXES = ["kps-"];
 

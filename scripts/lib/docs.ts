@@ -18,6 +18,7 @@ import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contrac
 import { QUERY_IDS, QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog/recording-rules";
 import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { PROJECT, PROVIDER_NAMESPACES, SECRET_KEYS, stackConfigSchema } from "../../infra/config";
+import { LOG_SILENCE } from "../../infra/generators/grafana/log-silence";
 import { ALERTS, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
 import {
   CHART_GROUPS,
@@ -26,6 +27,7 @@ import {
   SEVERITY_FALLBACK,
 } from "../../infra/generators/platform/chart-rules";
 import { chartAlerts } from "../../infra/generators/platform/chart-values";
+import { PLATFORM_ALERTS } from "../../infra/generators/platform/rules";
 import { KUBE_PROMETHEUS_STACK } from "../../infra/versions";
 import { ALL_POLICIES } from "../../policy/policies";
 import { REPO_ROOT } from "./stack-file";
@@ -176,7 +178,7 @@ export function alertsDoc(): string {
   };
   return [
     HEADER(
-      "the alert catalog (infra/generators/metrics/alerts.ts), kube-prometheus-stack's rules as we run them (infra/generators/platform/chart-rules.ts) and the alert levels (infra/catalog/alert-levels.ts)",
+      "the alert catalogs (infra/generators/metrics/alerts.ts, infra/generators/platform/, infra/generators/grafana/log-silence.ts), kube-prometheus-stack's rules as we run them (infra/generators/platform/chart-rules.ts) and the alert levels (infra/catalog/alert-levels.ts)",
     ),
     "# Alerts",
     "",
@@ -209,6 +211,18 @@ export function alertsDoc(): string {
     ...ALERTS.map(
       (a) =>
         `| ${code(a.alert)} | ${a.priority} | ${a.for ?? "—"} | ${scope[a.scope]} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
+    ),
+    `| ${code(LOG_SILENCE.alert)} | ${LOG_SILENCE.priority} | ${LOG_SILENCE.for} | each service (Grafana-managed, on the Elasticsearch data source) | [${LOG_SILENCE.runbook}](../runbooks/${LOG_SILENCE.runbook}.md) | ${cell(LOG_SILENCE.reason)} |`,
+    "",
+    "## The platform's own parts",
+    "",
+    'Labelled `component` instead of `service`, and `team` the platform\'s owner team (`metrics.ownerTeam`); routed by priority and team like every other alert. "Fires within" is the latest it fires after the fault, with the default 30s scrape and evaluation intervals (tested with promtool where a scenario exists: tests/platform/).',
+    "",
+    "| Alert | Component | Priority | For | Fires within | Runbook | Why this priority |",
+    "|---|---|---|---|---|---|---|",
+    ...PLATFORM_ALERTS.map(
+      (a) =>
+        `| ${code(a.alert)} | ${a.component} | ${a.priority} | ${a.for ?? "—"} | ${a.firesWithin} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
     ),
     "",
     ...chartAlertsSection(),

@@ -75,6 +75,14 @@ export const TOOLS: ToolSpec[] = [
     // Debian's build reads its default notification templates from here instead of embedding them.
     debianShare: "usr/share/prometheus",
   },
+  {
+    // Probes a loopback Kibana stand-in with the rendered module (tests/platform/kibana-probe.test.ts).
+    name: "blackbox_exporter",
+    aliases: ["prometheus-blackbox-exporter"],
+    debianPackage: "prometheus-blackbox-exporter",
+    debianBinary: "usr/bin/prometheus-blackbox-exporter",
+    line: "blackboxExporter",
+  },
 ];
 
 /** `3.5.3` from `promtool, version 3.5.3+ds1 (branch: ...)`, or undefined. */
@@ -401,7 +409,7 @@ export function toolProblems(): string[] {
 
 /** The one-line message when the tools are not ready. */
 export const toolsMessage = (problems: string[]) =>
-  `The tests run the Prometheus and Alertmanager generation the stack deploys, and Helm (${problems.join("; ")}). Fetch them with: ${FETCH_COMMAND}`;
+  `The tests run the Prometheus, Alertmanager and exporter generation the stack deploys, and Helm (${problems.join("; ")}). Fetch them with: ${FETCH_COMMAND}`;
 
 /** `promtool 3.5.3 (source), ...`: which tools the tests run. */
 export const describe = (selected: Selected[]) =>

@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LOG_SILENCE } from "../../infra/generators/grafana/log-silence";
 import { ALERTS } from "../../infra/generators/metrics/alerts";
 import { enabledChartAlerts } from "../../infra/generators/platform/chart-values";
+import { PLATFORM_ALERTS } from "../../infra/generators/platform/rules";
 import { postmortemForm, postmortemSections } from "../../scripts/lib/docs";
 import { REPO_ROOT } from "../../scripts/lib/stack-file";
 import { parse } from "yaml";
@@ -21,7 +23,9 @@ const sections = (text: string): string[] =>
 
 describe("runbooks close the incident loop", () => {
   it("exist for every alert and name the alerts that link to them", () => {
-    for (const a of ALERTS) {
+    // Application alerts, the platform's own (by component) and the Grafana-managed one.
+    const all = [...ALERTS, ...PLATFORM_ALERTS, LOG_SILENCE];
+    for (const a of all) {
       const path = join(RUNBOOKS, `${a.runbook}.md`);
       expect(existsSync(path), `${a.alert}: runbooks/${a.runbook}.md`).toBe(true);
       expect(readFileSync(path, "utf8"), `runbooks/${a.runbook}.md names ${a.alert}`).toContain(a.alert);
@@ -32,7 +36,7 @@ describe("runbooks close the incident loop", () => {
       expect(existsSync(path), `${a.alert}: runbooks/${a.runbook}.md`).toBe(true);
       expect(readFileSync(path, "utf8"), `runbooks/${a.runbook}.md names ${a.alert}`).toContain(a.alert);
     }
-    expect(new Set([...ALERTS, ...chart].map((a) => `${a.runbook}.md`))).toEqual(new Set(runbooks));
+    expect(new Set([...all, ...chart].map((a) => `${a.runbook}.md`))).toEqual(new Set(runbooks));
   });
 
   it.each(runbooks)("%s selects a service by namespace and job together in its queries", (file) => {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -18,6 +19,8 @@ import {
   renderDashboards,
 } from "../../infra/generators/grafana";
 import { LOG_FIELDS } from "../../dashboards/logs";
+import { ELASTICSEARCH_EXPORTER_SERIES } from "../../dashboards/logging-pipeline";
+import { FILEBEAT_METRICS } from "../../infra/generators/platform/filebeat";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { runTool, tempFiles } from "../helpers/tools";
 import { SERVICE_DATA } from "../../infra/generators/metrics/alerts";
@@ -49,6 +52,18 @@ interface Model {
 
 const RECORDED = new Set(RECORDING_RULES.map((r) => r.record));
 const CONTRACT = new Set(contractMetrics().flatMap(seriesNames));
+/**
+ * The "Logging pipeline" dashboard reads the platform's exporters: Logstash's (the exporter's own
+ * metric list at the pinned tag), Filebeat's (our json_exporter module) and Elasticsearch's
+ * (tests/platform/metric-names.test.ts checks each source).
+ */
+const PLATFORM_SERIES = [
+  ...readFileSync(join(__dirname, "../data/exporters/logstash-exporter/v1.9.1/metric_names.txt"), "utf8")
+    .split("\n")
+    .filter(Boolean),
+  ...FILEBEAT_METRICS.map((m) => m.name),
+  ...ELASTICSEARCH_EXPORTER_SERIES,
+];
 const ALLOWED = new Set<string>([
   ...RECORDED,
   ...CONTRACT,
@@ -56,6 +71,7 @@ const ALLOWED = new Set<string>([
   ...KUBE_STATE_METRICS_SERIES,
   // The configured services' (namespace, job) pairs: what every query selects services by.
   SERVICE_DATA.info,
+  ...PLATFORM_SERIES,
 ]);
 /** Series of a service (its namespace and job) that a dashboard may read. */
 const SERVICE_SERIES = new Set<string>([...RECORDED, ...CONTRACT, ...PROMETHEUS_BUILTIN_SERIES]);
@@ -81,6 +97,7 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
       "obs-background-jobs",
       "obs-memory",
       "obs-logs",
+      "obs-logging-pipeline",
       "obs-frontend",
       "obs-alerts",
     ]);
@@ -180,7 +197,7 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
       ).toEqual([]);
   });
 
-  it("reads only recording rules and contract metrics (and Prometheus' ALERTS)", () => {
+  it("reads only recording rules, contract metrics, the platform's exporters (and Prometheus' ALERTS)", () => {
     const read = new Set<string>();
     for (const { dashboard, panel, t } of promTargets) {
       const { metrics } = parsePromql(substituteVariables(t.expr!));

@@ -114,6 +114,9 @@ export function serviceSelectionProblems(expr: string, serviceSeries: Set<string
         const names = (l: string) => m.some((x) => x.name === l && x.op === "=" && x.value !== "");
         if (names("namespace") && names("job")) return;
         if (name === "ALERTS" && m.some((x) => x.name === "job" && x.op === "=" && x.value === "")) return;
+        // The platform's own alerts (labelled `component`, never `service`) are no service's.
+        if (name === "ALERTS" && m.some((x) => x.name === "component" && x.op === "!=" && x.value === ""))
+          return;
         if (!joinedToInfo(n)) problems.push(`${expr.slice(n.from, n.to)} selects services by job alone`);
       }
       if (n.name === "AggregateModifier" && n.getChild("By")) {

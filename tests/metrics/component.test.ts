@@ -92,6 +92,14 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
     expect(prom.serviceMonitorSelector).toEqual({});
     expect(prom.ruleNamespaceSelector).toEqual({});
     expect(prom.serviceMonitorNamespaceSelector).toEqual({});
+    // The platform's PodMonitors and Probe live in this namespace and select other namespaces.
+    for (const k of [
+      "podMonitorSelector",
+      "podMonitorNamespaceSelector",
+      "probeSelector",
+      "probeNamespaceSelector",
+    ])
+      expect(prom[k], k).toEqual({});
     // Monitors in the metrics namespace reach each service's namespace through namespaceSelector.
     expect(prom.ignoreNamespaceSelectors).toBe(false);
     for (const rule of ofType(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule"))
@@ -116,7 +124,10 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
   });
 
   it("creates one ServiceMonitor per service in the metrics namespace, selecting the service's namespace, relabelling job to the service name", () => {
-    const monitors = ofType(result(), "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+    // The platform's own monitors are the PlatformMonitoring component's (tests/platform/).
+    const monitors = ofType(result(), "kubernetes:monitoring.coreos.com/v1:ServiceMonitor").filter((m) =>
+      m.name.startsWith("metrics-"),
+    );
     expect(monitors.map((m) => m.name).sort()).toEqual(
       result()
         .config.services.map((s) => `metrics-monitor-${s.name}`)
@@ -146,7 +157,9 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
 
   it("deploys the same rules the render writes to prometheus/rules.yaml", () => {
     // Split by concern (data, recording, alerts), in order: together, the whole rule file.
-    const rules = ofType(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    const rules = ofType(result(), "kubernetes:monitoring.coreos.com/v1:PrometheusRule").filter((r) =>
+      r.name.startsWith("metrics-"),
+    );
     expect(rules.map((r) => r.name)).toEqual([
       "metrics-rules-data",
       "metrics-rules-recording",

@@ -62,11 +62,32 @@ describe.each(STACKS)("rendered artifacts of %s are the deployed values", (stack
     }
   });
 
-  it("prometheus/rules.yaml: the groups of the PrometheusRules, in order", () => {
-    const rules = inputs("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+  it("prometheus/rules.yaml: the groups of the Metrics component's PrometheusRules, in order", () => {
+    const rules = result.resources
+      .filter(
+        (r) =>
+          r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.name.startsWith("metrics-"),
+      )
+      .map((r) => redact(r.inputs) as RecordedResource["inputs"]);
     expect(rules.length).toBeGreaterThan(0);
     const groups = rules.flatMap((r) => (r.spec as { groups: unknown[] }).groups);
     expect(sameAsDeployed(parse(artifact("prometheus/rules.yaml")), { groups })).toEqual([]);
+  });
+
+  it("prometheus/platform-rules.yaml: the platform's PrometheusRule", () => {
+    const [rule] = inputs("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "platform-rules");
+    expect(sameAsDeployed(parse(artifact("prometheus/platform-rules.yaml")), rule!.spec)).toEqual([]);
+  });
+
+  it("exporters/*: the modules the blackbox exporter and Filebeat's json_exporter read", () => {
+    const [blackbox] = inputs("kubernetes:core/v1:ConfigMap", "platform-blackbox-config");
+    expect((blackbox!.data as Record<string, string>)["blackbox.yml"]).toBe(
+      artifact("exporters/blackbox.yml"),
+    );
+    const [stats] = inputs("kubernetes:core/v1:ConfigMap", "logging-filebeat-json-exporter");
+    expect((stats!.data as Record<string, string>)["config.yml"]).toBe(
+      artifact("exporters/json-exporter.yml"),
+    );
   });
 
   it("alertmanager/alertmanager.yaml: the Alertmanager config in the chart's values", () => {

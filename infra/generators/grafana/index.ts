@@ -6,4 +6,5 @@ export * from "./database";
 export * from "./datasources";
 export * from "./folders";
 export * from "./ingress";
+export * from "./log-silence";
 export * from "./release";

@@ -2,6 +2,8 @@ import type { LogType } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
 import { LOGGING_PART_OF, partOf } from "../labels";
 import { eckNames, LOGSTASH_ES_REF } from "./names";
+import { filebeatExporter } from "../platform/filebeat";
+import { LOGSTASH_PIPELINES, logstashExporter } from "../platform/logstash";
 import {
   type ArchiveTarget,
   filebeatConfig,
@@ -169,11 +171,14 @@ export function logstashSpec(config: StackConfig, targets: Record<LogType, Archi
   const ls = config.logging.logstash;
   const names = eckNames(config);
   const heap = `${mb(ls.memoryGb / 2)}m`;
+  // The metrics sidecar (infra/generators/platform/logstash.ts) and the API Service it needs.
+  const exporter = logstashExporter(config);
   return {
     version: config.logging.stackVersion,
     count: ls.replicas,
     elasticsearchRefs: [{ name: names.elasticsearch, clusterName: LOGSTASH_ES_REF }],
     services: [
+      exporter.apiService,
       {
         name: "beats",
         service: {
@@ -185,9 +190,15 @@ export function logstashSpec(config: StackConfig, targets: Record<LogType, Archi
       },
     ],
     pipelines: [
-      { "pipeline.id": "ingest", "config.string": logstashIngestPipeline(config) },
       {
-        "pipeline.id": "archive",
+        "pipeline.id": LOGSTASH_PIPELINES.ingest,
+        "config.string": logstashIngestPipeline(config),
+        // Documents Elasticsearch refuses (400, 404) are kept on the data volume instead of logged
+        // and dropped; their archive copy has left through the pipeline output already.
+        "dead_letter_queue.enable": true,
+      },
+      {
+        "pipeline.id": LOGSTASH_PIPELINES.archive,
         "config.string": logstashArchivePipeline(config, targets),
         "queue.type": "persisted",
       },
@@ -213,7 +224,9 @@ export function logstashSpec(config: StackConfig, targets: Record<LogType, Archi
             resources: resources(ls.memoryGb, ls.cpu),
             env: [{ name: "LS_JAVA_OPTS", value: `-Xms${heap} -Xmx${heap}` }],
           },
+          exporter.container,
         ],
+        volumes: [exporter.volume],
       },
     },
   };
@@ -221,6 +234,8 @@ export function logstashSpec(config: StackConfig, targets: Record<LogType, Archi
 
 export function filebeatSpec(config: StackConfig) {
   const names = eckNames(config);
+  // json_exporter beside Filebeat turns its /stats into metrics (infra/generators/platform/filebeat.ts).
+  const exporter = filebeatExporter(config);
   const hostPath = (name: string, path: string) => ({ name, hostPath: { path } });
   return {
     type: "filebeat",
@@ -244,11 +259,13 @@ export function filebeatSpec(config: StackConfig) {
                 { name: "varlibdockercontainers", mountPath: "/var/lib/docker/containers", readOnly: true },
               ],
             },
+            exporter.container,
           ],
           volumes: [
             hostPath("varlogcontainers", "/var/log/containers"),
             hostPath("varlogpods", "/var/log/pods"),
             hostPath("varlibdockercontainers", "/var/lib/docker/containers"),
+            exporter.volume,
           ],
         },
       },

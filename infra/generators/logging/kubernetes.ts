@@ -10,6 +10,7 @@ import { type SettingsJob, settingsPlans } from "./plan";
 import { GRAFANA_READER_ROLE } from "./roles";
 import type { ApplierRetryPolicy } from "./types";
 import { APPLIER_IMAGE as APPLIER_PIN, ECK_OPERATOR } from "../../versions";
+import { ECK_OPERATOR_NAMESPACE, eckOperatorMetricsValues } from "../platform/eck-operator";
 
 /**
  * The logging stack's Kubernetes objects other than its data. `ref("namespace")` is the Namespace
@@ -26,7 +27,7 @@ const NAMESPACE = ref("namespace");
 export const ECK_CHART = {
   chart: ECK_OPERATOR.chart,
   repo: ECK_OPERATOR.repo,
-  namespace: "elastic-system",
+  namespace: ECK_OPERATOR_NAMESPACE,
 } as const;
 
 export function eckOperatorRelease(config: Pick<StackConfig, "logging">) {
@@ -37,7 +38,8 @@ export function eckOperatorRelease(config: Pick<StackConfig, "logging">) {
     repositoryOpts: { repo: ECK_CHART.repo },
     namespace: ECK_CHART.namespace,
     createNamespace: true,
-    values: { installCRDs: true },
+    // The operator's metrics port, which the platform's PodMonitor scrapes (infra/generators/platform).
+    values: { installCRDs: true, ...eckOperatorMetricsValues() },
   };
 }
 

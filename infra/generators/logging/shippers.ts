@@ -4,6 +4,8 @@ import type { StackConfig } from "../../config";
 import { sensitiveFields } from "./pipeline";
 import { eckNames, LOGSTASH_ES_REF } from "./names";
 import { ENTRY_LOG_TYPE } from "./templates";
+import { FILEBEAT_HTTP_SETTINGS } from "../platform/filebeat";
+import { archiveOutputId } from "../platform/logstash";
 
 /** An environment variable ECK sets on Logstash for the referenced cluster, as Logstash expands it. */
 const ref = (suffix: string): string => `\${${LOGSTASH_ES_REF.toUpperCase()}_ES_${suffix}}`;
@@ -74,6 +76,8 @@ export function logstashArchivePipeline(
     const target = targets[t];
     return [
       "    s3 {",
+      // A stable id: the exporter's `plugin_id` label names the log type's output.
+      `      id => ${q(archiveOutputId(t))}`,
       `      region => ${q(target.region)}`,
       `      bucket => ${q(target.bucket)}`,
       `      prefix => ${q(`${config.environment}/%{+YYYY}/%{+MM}/%{+dd}/`)}`,
@@ -145,5 +149,7 @@ export function filebeatConfig(config: StackConfig): Record<string, unknown> {
       },
     ],
     "output.logstash": { hosts: [eckNames(config).logstashBeatsHost] },
+    // The stats endpoint the json_exporter sidecar reads (infra/generators/platform/filebeat.ts).
+    ...FILEBEAT_HTTP_SETTINGS,
   };
 }

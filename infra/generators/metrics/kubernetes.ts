@@ -128,6 +128,11 @@ export function kpsValues(
         ruleNamespaceSelector: {},
         serviceMonitorSelector: {},
         serviceMonitorNamespaceSelector: {},
+        // The platform's PodMonitors (exporter sidecars, the ECK operator) and Probe (Kibana).
+        podMonitorSelector: {},
+        podMonitorNamespaceSelector: {},
+        probeSelector: {},
+        probeNamespaceSelector: {},
         // Our ServiceMonitors live in this namespace and select their Service's namespace by
         // namespaceSelector (serviceMonitor below); ignoring selectors would find nothing.
         ignoreNamespaceSelectors: false,

@@ -1,8 +1,13 @@
-import type { Concern } from "../../artifacts";
+import { type Concern, toYaml } from "../../artifacts";
 import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import { ALERTS } from "../metrics/alerts";
 import { resolveMetrics } from "../metrics/settings";
 import { chartAlerts, enabledChartAlerts } from "./chart-values";
+import { jsonExporterConfig } from "./filebeat";
+import { blackboxConfigYaml } from "./kibana";
+import { platformMonitors } from "./kubernetes";
+import { PLATFORM_ALERTS, platformRuleFile } from "./rules";
+import { COMPONENTS } from "./types";
 
 /** One alert that watches a part of the platform, as summary.md lists it. */
 interface Watcher {
@@ -14,12 +19,21 @@ interface Watcher {
   severity?: string;
 }
 
-/** Every alert on the platform's own parts: ours (scope platform) and kube-prometheus-stack's. */
+/**
+ * Every alert on the platform's own parts: ours (the metrics catalog's platform alerts and the
+ * logging pipeline's, infra/generators/platform/rules.ts) and kube-prometheus-stack's.
+ */
 export function platformWatchers(): Watcher[] {
   const ours = ALERTS.filter((a) => a.scope === "platform" && a.component).map((a) => ({
     alert: a.alert,
     priority: a.priority,
     component: a.component as string,
+    runbook: a.runbook,
+  }));
+  const pipeline = PLATFORM_ALERTS.map((a) => ({
+    alert: a.alert,
+    priority: a.priority,
+    component: a.component,
     runbook: a.runbook,
   }));
   const chart = enabledChartAlerts().map((a) => ({
@@ -29,22 +43,37 @@ export function platformWatchers(): Watcher[] {
     runbook: a.runbook as string,
     severity: a.severity,
   }));
-  return [...ours, ...chart];
+  return [...ours, ...pipeline, ...chart];
 }
+
+/** How each part of the logging pipeline and Grafana is scraped, for the summary. */
+const SCRAPED_BY: Record<(typeof COMPONENTS)[number], string> = {
+  logstash: "logstash-exporter sidecar (PodMonitor `logstash`)",
+  filebeat: "json_exporter sidecar on `/stats` (PodMonitor `filebeat`) and kube-state-metrics",
+  kibana: "blackbox exporter on `/api/status` (Probe `kibana`)",
+  "eck-operator": "its metrics port (PodMonitor `eck-operator`)",
+  "logging-settings": "kube-state-metrics (`kube_job_failed`)",
+  grafana: "its /metrics (ServiceMonitor `grafana`)",
+};
 
 export const platformConcern: Concern = {
   name: "platform",
-  artifacts: () => [],
+  artifacts: (config) => [
+    { path: "prometheus/platform-rules.yaml", content: toYaml(platformRuleFile(config)) },
+    { path: "exporters/blackbox.yml", content: blackboxConfigYaml() },
+    { path: "exporters/json-exporter.yml", content: toYaml(jsonExporterConfig()) },
+  ],
   summary: (config) => {
     const watchers = platformWatchers();
     const off = chartAlerts().filter((a) => a.priority === "off").length;
     const count = (list: Watcher[]) =>
       PRIORITIES.map((p) => `${list.filter((w) => w.priority === p).length} ${p}`).join(", ");
     const components = [...new Set(watchers.map((w) => w.component))].sort();
+    const metrics = resolveMetrics(config);
     return [
       "## The platform watches itself",
       "",
-      `${watchers.length} alerts watch the platform's own parts (${count(watchers)}), all owned by team \`${resolveMetrics(config).ownerTeam}\`: kube-prometheus-stack's rules with our \`team\`, \`component\` and runbook, and \`priority\` from Prometheus's alert relabelling (${off} of the chart's alerts are off, each with its reason in [docs/alerts.md](../../docs/alerts.md)).`,
+      `${watchers.length} alerts watch the platform's own parts (${count(watchers)}), all owned by team \`${metrics.ownerTeam}\` and labelled with the \`component\` they watch: kube-prometheus-stack's rules with our \`team\`, \`component\` and runbook, and \`priority\` from Prometheus's alert relabelling (${off} of the chart's alerts are off, each with its reason in [docs/alerts.md](../../docs/alerts.md)); the logging pipeline's and Grafana's in [prometheus/platform-rules.yaml](prometheus/platform-rules.yaml).`,
       "",
       "| Component | Alerts | Runbook | Watched by |",
       "|---|---|---|---|",
@@ -60,6 +89,12 @@ export const platformConcern: Concern = {
         });
         return `| \`${c}\` | ${count(list)} | ${runbooks.map((r) => `[${r}](../../runbooks/${r}.md)`).join(", ")} | ${names.join(", ")} |`;
       }),
+      "",
+      `The logging pipeline and Grafana are scraped by ${platformMonitors(config).length} monitors in \`${metrics.namespace}\`; exporter modules in [exporters/](exporters/). A service that stops logging while it runs is a Grafana-managed rule per service (its team, \`service\`).`,
+      "",
+      "| Component | Scraped by |",
+      "|---|---|",
+      ...COMPONENTS.map((c) => `| \`${c}\` | ${SCRAPED_BY[c]} |`),
       "",
     ].join("\n");
   },

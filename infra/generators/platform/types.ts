@@ -1,0 +1,70 @@
+import type { Priority } from "../../catalog/alert-levels";
+import type { StackConfig } from "../../config";
+
+/** What the platform's self-monitoring reads of the stack config. */
+export type PlatformInput = Pick<
+  StackConfig,
+  "metrics" | "logging" | "grafana" | "teams" | "services" | "environment" | "production"
+>;
+
+/**
+ * The platform's own parts that are watched, in the order docs and the summary list them. An alert
+ * of a part carries `component` where an application alert carries `service`.
+ */
+export const COMPONENTS = [
+  "logstash",
+  "filebeat",
+  "kibana",
+  "eck-operator",
+  "logging-settings",
+  "grafana",
+] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+/** One alert on a part of the platform: labels priority, team (metrics.ownerTeam) and component. */
+export interface PlatformAlertSpec {
+  alert: string;
+  component: Component;
+  priority: Priority;
+  /** Runbook file stem: runbooks/<runbook>.md. */
+  runbook: string;
+  /** Why this priority: in docs/alerts.md and in the alert's description. */
+  reason: string;
+  for?: string;
+  summary: string;
+  description: string;
+  /** How long after the fault it fires at the latest, with the default scrape and evaluation intervals. */
+  firesWithin: string;
+  expr(config: PlatformInput): string;
+}
+
+/**
+ * The `job` label of each scrape of the platform's parts: monitors relabel `job` to these, so that
+ * rules, dashboards and runbooks name them the same way whatever the Kubernetes objects are called.
+ */
+export const PLATFORM_JOBS = {
+  logstash: "logstash",
+  filebeat: "filebeat",
+  kibana: "kibana",
+  eckOperator: "eck-operator",
+  grafana: "grafana",
+} as const;
+
+/** A relabeling that sets `job`, as the application ServiceMonitors do. */
+export const jobRelabeling = (job: string) => ({ action: "replace", targetLabel: "job", replacement: job });
+
+/** Container security settings of every exporter the platform adds: no root, nothing writable. */
+export const EXPORTER_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  // `nobody`, the user each exporter image declares; the Filebeat pod itself runs as root.
+  runAsUser: 65534,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+} as const;
+
+/** Requests and limit of a small exporter. */
+export const EXPORTER_RESOURCES = {
+  requests: { cpu: "10m", memory: "32Mi" },
+  limits: { memory: "64Mi" },
+} as const;

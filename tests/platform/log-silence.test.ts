@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { LOG_FIELDS } from "../../infra/catalog/log-schema";
+import {
+  contactPointName,
+  dataSources,
+  defaultUpstreams,
+  LOG_SILENCE,
+  logSilenceRuleGroups,
+  notificationPolicy,
+  notificationPolicyArgs,
+  teamFolderUid,
+} from "../../infra/generators/grafana";
+import { alertProblems, alertRulesLabelled, routeReceivers } from "../../policy/alerts";
+import { parsePromql } from "../grafana/promql";
+import { componentResources, ofType, one, rendered, STACKS } from "../helpers/render";
+import { runPolicies, violationsOf } from "../policy/harness";
+
+/**
+ * A service that stops sending logs while it runs: one Grafana-managed rule per service, in its
+ * team's folder, labelled like the service's Prometheus alerts, so the one notification policy
+ * routes it to that team's P2 channel; its queries and expressions refer to what exists.
+ */
+
+interface Data {
+  refId: string;
+  datasourceUid: string;
+  model: string;
+}
+
+describe.each(STACKS)("ServiceLogsSilent (%s)", (stack) => {
+  const r = rendered(stack);
+  const config = r.config;
+  const groups = logSilenceRuleGroups(config);
+
+  it("has one rule per configured service, in its team's folder, labelled for routing", () => {
+    const rules = groups.flatMap((g) => g.args.rules.map((rule) => ({ folder: g.folderUid, rule })));
+    expect(rules.map((x) => x.rule.labels.service).sort()).toEqual(config.services.map((s) => s.name).sort());
+    for (const s of config.services) {
+      const { folder, rule } = rules.find((x) => x.rule.labels.service === s.name)!;
+      expect(folder).toBe(teamFolderUid(s.team));
+      expect(rule.labels).toEqual({ priority: LOG_SILENCE.priority, team: s.team, service: s.name });
+      expect(rule.annotations.description).toContain(
+        `Priority ${LOG_SILENCE.priority}: ${LOG_SILENCE.reason}.`,
+      );
+      expect(rule.annotations.runbook_url).toBe(`${config.metrics.runbookBaseUrl}/${LOG_SILENCE.runbook}.md`);
+      expect(alertProblems({ name: rule.name, labels: rule.labels, annotations: rule.annotations })).toEqual(
+        [],
+      );
+      // The notification policy takes it to the service's team at P2.
+      expect(routeReceivers(notificationPolicyArgs(notificationPolicy(config)), rule.labels)).toEqual([
+        contactPointName(LOG_SILENCE.priority, s.team),
+      ]);
+    }
+  });
+
+  it("reads the service's lines by the log contract's field, and its scrape targets, in expressions that resolve", () => {
+    const uids = new Set(dataSources(config, defaultUpstreams(config)).map((d) => d.uid));
+    const service = LOG_FIELDS.find((f) => f.name === "service")!;
+    expect(service.required).toBe(true);
+    for (const g of groups)
+      for (const rule of g.args.rules) {
+        const datas = rule.datas as Data[];
+        const refs = new Set(datas.map((d) => d.refId));
+        expect(refs.has(rule.condition), rule.name).toBe(true);
+        for (const d of datas) {
+          const model = JSON.parse(d.model) as Record<string, unknown>;
+          expect(model.refId).toBe(d.refId);
+          if (d.datasourceUid === "__expr__") {
+            // Every $REF of a math expression, and a reduce's input, is another query of the rule.
+            const used = [
+              ...String(model.expression).matchAll(/\$(\w+)/g),
+              ...(model.type === "reduce" ? [["", String(model.expression)]] : []),
+            ].map((m) => m[1]!);
+            for (const u of used) expect(refs.has(u), `${rule.name}: ${u}`).toBe(true);
+          } else expect(uids.has(d.datasourceUid), d.datasourceUid).toBe(true);
+          if (typeof model.expr === "string") expect(parsePromql(model.expr).errors).toBe(0);
+        }
+        const lines = JSON.parse(datas.find((d) => d.refId === "LINES")!.model) as { query: string };
+        expect(lines.query).toBe(`${service.name}:"${rule.labels.service}"`);
+        expect(JSON.parse(datas.find((d) => d.refId === "SILENT")!.model)).toMatchObject({
+          type: "math",
+          expression: "$LINES_SUM == 0 && $UP_NOW > 0 && $ALL_SUM > 0",
+        });
+      }
+  });
+
+  it("is deployed as one RuleGroup per team, after the folders and the notification policy", async () => {
+    const resources = ofType(r, "grafana:alerting/ruleGroup:RuleGroup");
+    expect(resources.map((x) => x.name).sort()).toEqual(
+      groups.map((g) => `grafana-rules-${g.folderUid}`).sort(),
+    );
+    const policy = one(r, "grafana:alerting/notificationPolicy:NotificationPolicy", "grafana-policy");
+    const grafana = componentResources(r, "observability:grafana:Grafana").map((x) => x.urn);
+    for (const res of resources) {
+      expect(res.dependencies).toContain(policy.urn);
+      expect(grafana).toContain(res.urn);
+    }
+    // The policy pack's alert-rules-labelled accepts them as deployed, and would report a rule without its team.
+    expect(violationsOf(await runPolicies([alertRulesLabelled], resources), "alert-rules-labelled")).toEqual(
+      [],
+    );
+    const broken = structuredClone(resources[0]!);
+    delete (broken.inputs.rules as { labels: Record<string, string> }[])[0]!.labels.team;
+    expect(violationsOf(await runPolicies([alertRulesLabelled], [broken]), "alert-rules-labelled")).toEqual([
+      expect.stringMatching(/no team label/),
+    ]);
+  });
+});
