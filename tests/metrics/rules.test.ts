@@ -365,7 +365,7 @@ describe("Alertmanager routing (pure)", () => {
       {
         source_matchers: ['priority="P1"'],
         target_matchers: ['priority=~"P2|P3"', 'alertname!="Watchdog"'],
-        equal: ["service"],
+        equal: ["service", "component"],
       },
     ]);
     for (const r of am.receivers.filter((x) => x.name !== "deadmansswitch")) {
