@@ -75,6 +75,14 @@ export const TOOLS: ToolSpec[] = [
     // Debian's build reads its default notification templates from here instead of embedding them.
     debianShare: "usr/share/prometheus",
   },
+  {
+    // The name of the upstream binary; Debian's is prometheus-elasticsearch-exporter.
+    name: "elasticsearch_exporter",
+    aliases: ["prometheus-elasticsearch-exporter"],
+    debianPackage: "prometheus-elasticsearch-exporter",
+    debianBinary: "usr/bin/prometheus-elasticsearch-exporter",
+    line: "elasticsearchExporter",
+  },
 ];
 
 /** `3.5.3` from `promtool, version 3.5.3+ds1 (branch: ...)`, or undefined. */
@@ -328,7 +336,7 @@ export function toolProblems(): string[] {
 
 /** The one-line message when the tools are not ready. */
 export const toolsMessage = (problems: string[]) =>
-  `The tests run the Prometheus and Alertmanager generation the stack deploys (${problems.join("; ")}). Fetch them with: ${FETCH_COMMAND}`;
+  `The tests run the Prometheus, Alertmanager and Elasticsearch exporter generation the stack deploys (${problems.join("; ")}). Fetch them with: ${FETCH_COMMAND}`;
 
 /** `promtool 3.5.3 (source), ...`: which tools the tests run. */
 export const describe = (selected: Selected[]) =>
