@@ -4,6 +4,7 @@ import { archiveConcern } from "./generators/archive";
 import { grafanaConcern } from "./generators/grafana";
 import { loggingConcern } from "./generators/logging";
 import { metricsConcern } from "./generators/metrics";
+import { platformConcern } from "./generators/platform";
 import { frontendConcern } from "./generators/frontend";
 import { prerequisitesConcern } from "./generators/prerequisites";
 import { sentryConcern } from "./generators/sentry";
@@ -17,6 +18,7 @@ export const CONCERNS: Concern[] = [
   prerequisitesConcern,
   archiveConcern,
   metricsConcern,
+  platformConcern,
   grafanaConcern,
   loggingConcern,
   sentryConcern,

@@ -19,6 +19,7 @@ import { QUERY_IDS, QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog
 import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { PROJECT, PROVIDER_NAMESPACES, SECRET_KEYS, stackConfigSchema } from "../../infra/config";
 import { ALERTS, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
+import { PLATFORM_COMPONENTS } from "../../infra/generators/platform";
 import { ALL_POLICIES } from "../../policy/policies";
 import { REPO_ROOT } from "./stack-file";
 
@@ -172,7 +173,7 @@ export function alertsDoc(): string {
     ),
     "# Alerts",
     "",
-    "Every alert carries the labels `priority`, `team` (the service's owner; platform alerts: `metrics.ownerTeam`) and `service`, and the annotations `summary`, `description` (which says why the priority) and `runbook_url` (`<metrics.runbookBaseUrl>/<runbook>.md`).",
+    "Every alert carries the labels `priority`, `team` (the service's owner; platform alerts: `metrics.ownerTeam`) and `service` (an alert on one of the platform's own components: `component`), and the annotations `summary`, `description` (which says why the priority) and `runbook_url` (`<metrics.runbookBaseUrl>/<runbook>.md`).",
     "",
     "## Alert levels",
     "",
@@ -201,6 +202,19 @@ export function alertsDoc(): string {
     ...ALERTS.map(
       (a) =>
         `| ${code(a.alert)} | ${a.priority} | ${a.for ?? "—"} | ${scope[a.scope]} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
+    ),
+    "",
+    "## Platform components",
+    "",
+    "The platform's own parts, each watched by its exporter (summary.md of each render says which), with a rule group per component in `prometheus/rules.yaml`. A P1 inhibits the P2 and P3 alerts of its own component only.",
+    "",
+    "| Alert | Component | Priority | For | Runbook | Why this priority |",
+    "|---|---|---|---|---|---|",
+    ...PLATFORM_COMPONENTS.flatMap((c) =>
+      c.alerts.map(
+        (a) =>
+          `| ${code(a.alert)} | ${code(c.component)} | ${a.priority} | ${a.for ?? "—"} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
+      ),
     ),
     "",
   ].join("\n");

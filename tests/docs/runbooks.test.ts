@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ALERTS } from "../../infra/generators/metrics/alerts";
+import { PLATFORM_ALERTS } from "../../infra/generators/platform";
 import { postmortemForm, postmortemSections } from "../../scripts/lib/docs";
 import { REPO_ROOT } from "../../scripts/lib/stack-file";
 import { parse } from "yaml";
@@ -20,12 +21,13 @@ const sections = (text: string): string[] =>
 
 describe("runbooks close the incident loop", () => {
   it("exist for every alert and name the alerts that link to them", () => {
-    for (const a of ALERTS) {
+    const all = [...ALERTS, ...PLATFORM_ALERTS];
+    for (const a of all) {
       const path = join(RUNBOOKS, `${a.runbook}.md`);
       expect(existsSync(path), `${a.alert}: runbooks/${a.runbook}.md`).toBe(true);
       expect(readFileSync(path, "utf8"), `runbooks/${a.runbook}.md names ${a.alert}`).toContain(a.alert);
     }
-    expect(new Set(ALERTS.map((a) => `${a.runbook}.md`))).toEqual(new Set(runbooks));
+    expect(new Set(all.map((a) => `${a.runbook}.md`))).toEqual(new Set(runbooks));
   });
 
   it.each(runbooks)(

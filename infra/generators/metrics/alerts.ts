@@ -47,6 +47,8 @@ export interface AlertSpec {
   reason: string;
   /** http: services that serve HTTP; service: every service; platform: once. */
   scope: AlertScope;
+  /** The platform component it watches (its `component` label), for alerts not about a service. */
+  component?: string;
   for?: string;
   /** `{{ $labels.service }}` is the service label the join on job:service:info adds. */
   summary: string;
