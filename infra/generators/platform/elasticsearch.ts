@@ -159,8 +159,9 @@ const sel = (config: ExporterInput, ...more: string[]): string =>
 
 /**
  * Elasticsearch's default `cluster.routing.allocation.disk.watermark.flood_stage.max_headroom`
- * (100GB, binary units) when the flood stage is not set: on disks above 2 TB the flood stage keeps
- * 100 GiB free rather than 5%. The platform sets no watermark, so the defaults hold.
+ * (100GB, binary units) while none of the low, high and flood-stage watermarks is set (DiskThreshold-
+ * Settings): on disks above 2 TB the flood stage keeps 100 GiB free rather than 5%. The platform
+ * sets no watermark, so the defaults hold.
  */
 export const FLOOD_STAGE_MAX_HEADROOM_BYTES = 100 * 1024 ** 3;
 /** Elasticsearch's default flood stage, used when the cluster reports no ratio (see keepFree). */
