@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { elasticsearchReader, Grafana } from "./components/grafana";
 import { Archive } from "./components/archive";
+import { ElasticsearchExporter } from "./components/elasticsearch-exporter";
 import { Logging } from "./components/logging";
 import { Metrics } from "./components/metrics";
 import { PagerDuty } from "./components/pagerduty";
@@ -41,6 +42,14 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
   // The reader's password derives from the admin password.
   const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword);
   const logging = new Logging("logging", { config, archive: archive.outputs, grafanaReader: esReader });
+
+  // The platform watching its own parts: the exporter starts once its role is applied.
+  new ElasticsearchExporter("elasticsearch-exporter", {
+    config,
+    namespace: logging.outputs.namespace,
+    settings: logging.settingsJob,
+    crds: metrics,
+  });
 
   // The logging stack issues Elasticsearch's HTTP certificate from its own CA, known before the
   // cluster exists, so Grafana verifies TLS against it without waiting for ECK.

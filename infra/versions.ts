@@ -99,19 +99,35 @@ export const BLACKBOX_EXPORTER = {
 } as const;
 
 /**
- * The oldest Prometheus and Alertmanager the tests may run. The tests run Debian's builds (scripts/
- * lib/tools.ts fetches them), which trail the releases the chart deploys; a tool must be of the
- * deployed major line and no older than these:
+ * prometheus-community's Elasticsearch exporter, its official image (quay.io, published by the
+ * project's release workflow with the git tag as image tag). 1.10 renamed `--es.ilm` and
+ * `--es.data_stream` to `--collector.ilm` and `--collector.data-stream` (1.9: `--collector.slm`,
+ * 1.7: `--collector.snapshots`); the flags we pass are checked against the real binary's `--help`.
+ */
+export const ELASTICSEARCH_EXPORTER = {
+  repository: "quay.io/prometheuscommunity/elasticsearch-exporter",
+  // renovate: datasource=docker depName=quay.io/prometheuscommunity/elasticsearch-exporter
+  tag: "v1.11.0",
+} as const;
+
+/**
+ * The oldest Prometheus, Alertmanager and exporters the tests may run. The tests run
+ * Debian's builds (scripts/lib/tools.ts fetches them), which trail the releases we deploy; a tool
+ * must be of the deployed major line and no older than these:
  * - Prometheus 3.5 (the first 3.x LTS): range selectors left-open, `le`/`quantile` normalized on
  *   scrape, `.` matching newlines, UTF-8 names; nothing in 3.6-3.14 changes what our rules compute
  *   (docs/upgrading.md lists what we read).
  * - Alertmanager 0.33: webhook `url_file` (0.26+), `time_intervals` (0.24+), the Slack bot token's
  *   `credentials_file`; 0.34 adds features we do not use and renames a failure `reason` label.
  * - The blackbox exporter: the deployed release itself (Debian sid has 0.28.0).
+ * - The Elasticsearch exporter 1.10 (Debian sid's): the first with the `--collector.ilm` and
+ *   `--collector.data-stream` flags we pass; 1.11 renames no flag and no metric our rules read
+ *   (it adds a `node` label to `elasticsearch_nodes_roles` and new metrics).
  */
 export const TEST_TOOLS = {
   prometheus: { min: "3.5.0", deployed: KUBE_PROMETHEUS_STACK.deploys.prometheus },
   alertmanager: { min: "0.33.0", deployed: KUBE_PROMETHEUS_STACK.deploys.alertmanager },
   /** The blackbox exporter probes Kibana with the rendered module in a test (Debian's 0.28). */
   blackboxExporter: { min: "0.28.0", deployed: BLACKBOX_EXPORTER.tag.slice(1) },
+  elasticsearchExporter: { min: "1.10.0", deployed: ELASTICSEARCH_EXPORTER.tag.replace(/^v/, "") },
 } as const;

@@ -1,7 +1,7 @@
 /**
- * `npm run tools`: makes `.tools/bin` hold the promtool, Prometheus, amtool and Alertmanager the
- * tests run, of the generation the stack deploys (scripts/lib/tools.ts says from where). Cached:
- * a second run downloads nothing. `npm test` runs it first; `.ci/run` too.
+ * `npm run tools`: makes `.tools/bin` hold the promtool, Prometheus, amtool, Alertmanager and
+ * Elasticsearch exporter the tests run, of the generation the stack deploys (scripts/lib/tools.ts
+ * says from where). Cached: a second run downloads nothing. `npm test` runs it first; `.ci/run` too.
  */
 import {
   describe,
@@ -31,7 +31,7 @@ if (missing.length > 0) {
   } catch (e) {
     console.error(
       toolsMessage([(e as Error).message]),
-      "\nOn macOS or another distribution, install Prometheus, Alertmanager and the blackbox exporter (for example `brew install prometheus alertmanager blackbox_exporter`) at the versions in infra/versions.ts (TEST_TOOLS), then run it again.",
+      "\nOn macOS or another distribution, install Prometheus, Alertmanager, the blackbox exporter and the Elasticsearch exporter (for example `brew install prometheus alertmanager blackbox_exporter elasticsearch_exporter`) at the versions in infra/versions.ts (TEST_TOOLS), then run it again.",
     );
     process.exit(1);
   }

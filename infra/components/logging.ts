@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { LOG_TYPES, type LogType } from "../catalog/retention";
 import type { StackConfig } from "../config";
 import { awsTags } from "../generators/archive";
@@ -20,6 +21,8 @@ import {
   loggingNamespace,
   logstashResource,
   logstashSpec,
+  MONITORING_PASSWORD,
+  monitoringUserSecret,
   serviceAccounts,
   snapshotBucket,
   snapshotRolePolicy,
@@ -52,6 +55,8 @@ export interface LoggingArgs {
  * templates, pipelines, snapshot policy, roles and Kibana objects over the REST APIs.
  */
 export class Logging extends pulumi.ComponentResource {
+  /** The Job that applies templates, pipelines, ILM policies and roles (the exporter's too). */
+  readonly settingsJob: k8s.batch.v1.Job;
   readonly outputs: {
     elasticsearchUrl: pulumi.Output<string>;
     kibanaUrl: pulumi.Output<string>;
@@ -140,7 +145,22 @@ export class Logging extends pulumi.ComponentResource {
       child,
     );
 
-    const fileRealm: string[] = [];
+    // The Elasticsearch exporter's user (infra/generators/platform/elasticsearch.ts), in the file
+    // realm beside Grafana's reader; its role comes with the settings Job's roles.
+    const exporterPassword = new random.RandomPassword(
+      `${name}-exporter-password`,
+      MONITORING_PASSWORD,
+      child,
+    );
+    new k8s.core.v1.Secret(
+      `${name}-exporter-user`,
+      wire(monitoringUserSecret(config), {
+        namespace,
+        "secret:elasticsearchExporterPassword": pulumi.secret(exporterPassword.result),
+      }),
+      child,
+    );
+    const fileRealm: string[] = [names.exporterUserSecret];
     if (args.grafanaReader) {
       new k8s.core.v1.Secret(
         `${name}-grafana-reader`,
@@ -185,6 +205,7 @@ export class Logging extends pulumi.ComponentResource {
       { config, namespace, after: { settings: [elasticsearch], extras: [elasticsearch, kibana] } },
       this,
     );
+    this.settingsJob = jobs.settings;
     const logstash = new k8s.apiextensions.CustomResource(
       `${name}-logstash`,
       {

@@ -17,6 +17,8 @@ export const secretRef = (name: SecretKey | DerivedSecret): Ref => ref(`secret:$
 /** Secrets the program derives from config secrets rather than reading from config. */
 export type DerivedSecret =
   | "elasticsearchReaderPassword"
+  /** The Elasticsearch exporter's password, generated once (random provider). */
+  | "elasticsearchExporterPassword"
   /** Elasticsearch's HTTP certificate, its key and its CA, issued by the program (tls provider). */
   | "esHttpCertPem"
   | "esHttpKeyPem"

@@ -29,6 +29,7 @@ import {
 import { chartAlerts } from "../../infra/generators/platform/chart-values";
 import { PLATFORM_ALERTS } from "../../infra/generators/platform/rules";
 import { KUBE_PROMETHEUS_STACK } from "../../infra/versions";
+import { PLATFORM_COMPONENTS } from "../../infra/generators/platform/components";
 import { ALL_POLICIES } from "../../policy/policies";
 import { REPO_ROOT } from "./stack-file";
 
@@ -213,6 +214,19 @@ export function alertsDoc(): string {
         `| ${code(a.alert)} | ${a.priority} | ${a.for ?? "—"} | ${scope[a.scope]} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
     ),
     `| ${code(LOG_SILENCE.alert)} | ${LOG_SILENCE.priority} | ${LOG_SILENCE.for} | each service (Grafana-managed, on the Elasticsearch data source) | [${LOG_SILENCE.runbook}](../runbooks/${LOG_SILENCE.runbook}.md) | ${cell(LOG_SILENCE.reason)} |`,
+    "",
+    "## Elasticsearch",
+    "",
+    "Watched by its exporter, with a rule group per component in `prometheus/rules.yaml`. Like every platform alert it carries `component`; a P1 inhibits the P2 and P3 alerts of its own component only.",
+    "",
+    "| Alert | Component | Priority | For | Runbook | Why this priority |",
+    "|---|---|---|---|---|---|",
+    ...PLATFORM_COMPONENTS.flatMap((c) =>
+      c.alerts.map(
+        (a) =>
+          `| ${code(a.alert)} | ${code(c.component)} | ${a.priority} | ${a.for ?? "—"} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
+      ),
+    ),
     "",
     "## The platform's own parts",
     "",

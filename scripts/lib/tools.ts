@@ -83,6 +83,14 @@ export const TOOLS: ToolSpec[] = [
     debianBinary: "usr/bin/prometheus-blackbox-exporter",
     line: "blackboxExporter",
   },
+  {
+    // The name of the upstream binary; Debian's is prometheus-elasticsearch-exporter.
+    name: "elasticsearch_exporter",
+    aliases: ["prometheus-elasticsearch-exporter"],
+    debianPackage: "prometheus-elasticsearch-exporter",
+    debianBinary: "usr/bin/prometheus-elasticsearch-exporter",
+    line: "elasticsearchExporter",
+  },
 ];
 
 /** `3.5.3` from `promtool, version 3.5.3+ds1 (branch: ...)`, or undefined. */

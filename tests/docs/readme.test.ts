@@ -6,6 +6,7 @@ import { stackConfigSchema } from "../../infra/config";
 import { contractMetrics } from "../../infra/catalog/metric-contract";
 import { QUERY_IDS } from "../../infra/catalog/recording-rules";
 import { ALERTS } from "../../infra/generators/metrics";
+import { COMPONENT_ALERTS } from "../../infra/generators/platform";
 import { ALL_POLICIES } from "../../policy/policies";
 import { REPO_ROOT } from "../../scripts/lib/stack-file";
 
@@ -91,6 +92,8 @@ describe("generated reference", () => {
     for (const id of QUERY_IDS) expect(metrics).toContain(`| \`${id}\` |`);
     const alerts = read("docs/alerts.md");
     for (const a of ALERTS) expect(alerts).toContain(`| \`${a.alert}\` | ${a.priority} |`);
+    for (const a of COMPONENT_ALERTS)
+      expect(alerts).toContain(`| \`${a.alert}\` | \`${a.component}\` | ${a.priority} |`);
     const policies = read("docs/policies.md");
     for (const p of ALL_POLICIES) expect(policies).toContain(`| \`${p.name}\` | ${p.enforcementLevel} |`);
     expect(new Set(ALL_POLICIES.map((p) => p.name)).size).toBe(ALL_POLICIES.length);

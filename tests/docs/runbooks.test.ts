@@ -5,6 +5,7 @@ import { LOG_SILENCE } from "../../infra/generators/grafana/log-silence";
 import { ALERTS } from "../../infra/generators/metrics/alerts";
 import { enabledChartAlerts } from "../../infra/generators/platform/chart-values";
 import { PLATFORM_ALERTS } from "../../infra/generators/platform/rules";
+import { COMPONENT_ALERTS } from "../../infra/generators/platform/components";
 import { postmortemForm, postmortemSections } from "../../scripts/lib/docs";
 import { REPO_ROOT } from "../../scripts/lib/stack-file";
 import { parse } from "yaml";
@@ -24,7 +25,7 @@ const sections = (text: string): string[] =>
 describe("runbooks close the incident loop", () => {
   it("exist for every alert and name the alerts that link to them", () => {
     // Application alerts, the platform's own (by component) and the Grafana-managed one.
-    const all = [...ALERTS, ...PLATFORM_ALERTS, LOG_SILENCE];
+    const all = [...ALERTS, ...COMPONENT_ALERTS, ...PLATFORM_ALERTS, LOG_SILENCE];
     for (const a of all) {
       const path = join(RUNBOOKS, `${a.runbook}.md`);
       expect(existsSync(path), `${a.alert}: runbooks/${a.runbook}.md`).toBe(true);

@@ -55,7 +55,8 @@ describe("logging stack with a Grafana reader", () => {
   it("adds the Secret to Elasticsearch's file realm and nowhere else in plain text", () => {
     const es = resources.find((r) => r.type === "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch");
     expect((es?.inputs.spec as { auth?: unknown } | undefined)?.auth).toEqual({
-      fileRealm: [{ secretName: "logs-grafana-reader" }],
+      // The Elasticsearch exporter's user is always there (infra/generators/platform).
+      fileRealm: [{ secretName: "logs-exporter-user" }, { secretName: "logs-grafana-reader" }],
     });
     expect(JSON.stringify(resources.map((r) => redact(r.inputs)))).not.toContain("reader-password-value");
   });

@@ -10,6 +10,7 @@ import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { loggingConcern, snapshotBucketName } from "../../infra/generators/logging";
 import {
   DESTRUCTIVE_PRIVILEGES,
+  MONITORING_ROLE,
   dataViewId,
   durationDays,
   ilmPlan,
@@ -183,21 +184,35 @@ describe("audit trail access", () => {
   const all = roles();
 
   it("lets only the auditor read the audit stream", () => {
+    // `read` is the index privilege that returns documents; the exporter's role holds only
+    // statistics (monitor, view_index_metadata) on every stream.
     const readers = Object.entries(all)
       .filter(([, r]) =>
-        (r.indices ?? []).some((i) => [i.names].flat().some((n) => n.startsWith("logs-audit"))),
+        (r.indices ?? []).some(
+          (i) =>
+            [i.names].flat().some((n) => n.startsWith("logs-audit")) &&
+            i.privileges.some((p) => ["read", "all"].includes(p)),
+        ),
       )
       .map(([name]) => name);
     expect(readers).toEqual(["auditor"]);
     expect(ROLE_ACCESS.auditor?.logTypes).toEqual(["audit"]);
+    expect(all[MONITORING_ROLE]?.indices?.flatMap((i) => i.privileges).sort()).toEqual([
+      "monitor",
+      "view_index_metadata",
+    ]);
   });
 
   it("gives no role a privilege that deletes or rewrites log lines", () => {
-    for (const r of Object.values(all)) {
+    for (const [name, r] of Object.entries(all)) {
       for (const i of r.indices ?? [])
         for (const p of i.privileges) expect(DESTRUCTIVE_PRIVILEGES).not.toContain(p);
       for (const a of r.applications ?? []) for (const p of a.privileges) expect(p).toMatch(/\.read$/);
-      expect(r.cluster ?? []).toEqual([]);
+      // Readers hold no cluster privilege; the exporter reads cluster statistics only (no manage_*).
+      if (name === MONITORING_ROLE)
+        for (const p of r.cluster ?? [])
+          expect(p).toMatch(/^(monitor|monitor_snapshot|read_slm|cluster:admin\/slm\/stats)$/);
+      else expect(r.cluster ?? []).toEqual([]);
     }
   });
 });

@@ -370,6 +370,34 @@ describe("a real Alertmanager with the rendered config", () => {
     expect(inhibited("KubeletPodStartUpLatencyHigh")).toEqual([]);
   });
 
+  it("lets a platform P1 inhibit its own component's lesser alerts, not another component's or a service's", async () => {
+    // Platform alerts carry `component` and no `service`: by `service` alone they would all be "equal".
+    const platform = (alertname: string, priority: string, component: string) => ({
+      alertname,
+      priority,
+      component,
+      team: "platform",
+    });
+    const page = platform("ElasticsearchClusterRed", "P1", "elasticsearch");
+    const sameP3 = platform("ElasticsearchUnassignedShards", "P3", "elasticsearch");
+    const otherP2 = platform("KubePersistentVolumeFillingUp", "P2", "kubernetes");
+    const serviceP2 = alert("MemoryGrowing", "P2", "ledger", "platform");
+    const mentions = (path: string, name: string) =>
+      deliveries.find((d) => d.path === path && JSON.stringify(d.body).includes(name));
+    await post([{ labels: page }]);
+    await waitFor("platform page", () => mentions("/pagerduty", page.alertname));
+    await post([{ labels: sameP3 }, { labels: otherP2 }, { labels: serviceP2 }]);
+    await waitFor("another component's P2", () => mentions("/email/p2-email-platform", otherP2.alertname));
+    await waitFor("a service's P2", () => delivered("/email/p2-email-platform", serviceP2, "firing"));
+    // Give the inhibited one the same chance to arrive: several group intervals.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(mentions("/slack", sameP3.alertname)).toBeUndefined();
+    const status = (await (
+      await fetch(`${amUrl}/api/v2/alerts?filter=component%3D%22elasticsearch%22`)
+    ).json()) as { labels: Record<string, string>; status: { inhibitedBy: string[] } }[];
+    expect(status.find((a) => a.labels.alertname === sameP3.alertname)?.status.inhibitedBy.length).toBe(1);
+  });
+
   it("sends resolved notices on every channel", async () => {
     const p1 = alert("AvailabilitySLOFastBurn", "P1", "api", "platform");
     const p2 = alert("LatencyP99High", "P2", "web", "web");

@@ -124,9 +124,9 @@ describe.each(STACKS)("Metrics (%s)", (stack) => {
   });
 
   it("creates one ServiceMonitor per service in the metrics namespace, selecting the service's namespace, relabelling job to the service name", () => {
-    // The platform's own monitors are the PlatformMonitoring component's (tests/platform/).
+    // The platform's own exporters have theirs (tests/platform/); these are the services'.
     const monitors = ofType(result(), "kubernetes:monitoring.coreos.com/v1:ServiceMonitor").filter((m) =>
-      m.name.startsWith("metrics-"),
+      m.name.startsWith("metrics-monitor-"),
     );
     expect(monitors.map((m) => m.name).sort()).toEqual(
       result()

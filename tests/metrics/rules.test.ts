@@ -19,6 +19,7 @@ import {
   metricsConcern,
   ruleFile,
 } from "../../infra/generators/metrics";
+import { COMPONENT_ALERTS } from "../../infra/generators/platform";
 import { joinedLabels } from "../../policy/alerts";
 import { runTool, runToolAsync, tempFiles } from "../helpers/tools";
 import { stackConfig } from "../../scripts/lib/stack-config";
@@ -80,11 +81,20 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
   it("gives every alert priority, team, summary, description and an existing runbook", () => {
     const rules = parse(files["prometheus/rules.yaml"]!) as ReturnType<typeof ruleFile>;
     const alerts = rules.groups.flatMap((g) => g.rules.filter((r) => r.alert));
-    // One rule per alert kind, whatever the number of services.
-    expect(alerts.map((a) => a.alert).sort()).toEqual(ALERTS.map((a) => a.alert).sort());
+    // One rule per alert kind, whatever the number of services; the platform's components' too.
+    expect(alerts.map((a) => a.alert).sort()).toEqual(
+      [...ALERTS, ...COMPONENT_ALERTS].map((a) => a.alert).sort(),
+    );
     const teams = config.teams.map((t) => t.name);
     for (const a of alerts) {
       expect(PRIORITIES, a.alert).toContain(a.labels?.priority);
+      // A platform component's alert names it where a service's alert has `service`.
+      const platform = COMPONENT_ALERTS.find((p) => p.alert === a.alert);
+      if (platform)
+        expect(a.labels, a.alert).toMatchObject({
+          component: platform.component,
+          team: config.metrics.ownerTeam,
+        });
       // Per-service alerts take team and service from the join on job:service:info.
       if (a.labels?.team === undefined)
         expect(joinedLabels(a.expr), a.alert).toEqual(new Set(["service", "team"]));

@@ -39,6 +39,13 @@ describe("the tool check", () => {
     // Debian bookworm's Alertmanager, which the tests ran before: no webhook `url_file`.
     expect(versionProblem("0.25.0", "alertmanager")).toMatch(/older than 0\.33\.0/);
     expect(versionProblem("0.33.1", "alertmanager")).toBeUndefined();
+    // Before 1.10 the ILM and data stream collectors had other flags (`--es.ilm`, `--es.data_stream`).
+    expect(versionProblem("1.9.0", "elasticsearchExporter")).toMatch(/older than 1\.10\.0/);
+    expect(versionProblem("1.10.0", "elasticsearchExporter")).toBeUndefined();
+    expect(versionProblem("2.0.0", "elasticsearchExporter")).toMatch(/not of the deployed 1\.x line/);
+    expect(
+      parseVersion("elasticsearch_exporter, version 1.10.0 (branch: debian/sid, revision: 1.10.0-1)"),
+    ).toBe("1.10.0");
   });
 
   it("has minimums no newer than what the stack deploys", () => {

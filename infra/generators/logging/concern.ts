@@ -5,7 +5,7 @@ import { LOG_TYPES, RETENTION } from "../../catalog/retention";
 import { archiveBucketName } from "../archive";
 import { ilmPlan } from "./ilm";
 import { settingsPlan, settingsPlans } from "./plan";
-import { ROLE_ACCESS } from "./roles";
+import { MONITORING_ROLE, ROLE_ACCESS } from "./roles";
 import { eckNames } from "./names";
 import { allCopyLives } from "./lifetimes";
 import {
@@ -82,7 +82,7 @@ export const loggingConcern: Concern = {
         .map(([r, a]) => `\`${r}\` (${a.logTypes.join(", ")})`)
         .join(
           ", ",
-        )}. ${plans.settings.length} settings applied by the settings Job, which Logstash and Filebeat wait for (templates, pipelines, ILM policies, roles, and data streams created before their template rolled over), and ${plans.extras.length} by the extras Job (snapshot repository and policies, Kibana objects).`,
+        )}, \`${MONITORING_ROLE}\` (the exporter's: statistics of every stream, no document). ${plans.settings.length} settings applied by the settings Job, which Logstash and Filebeat wait for (templates, pipelines, ILM policies, roles, and data streams created before their template rolled over), and ${plans.extras.length} by the extras Job (snapshot repository and policies, Kibana objects).`,
       "",
     ].join("\n");
   },

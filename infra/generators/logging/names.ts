@@ -22,6 +22,8 @@ export function eckNames(config: Pick<StackConfig, "logging">) {
     filebeatServiceAccount: `${name}-filebeat`,
     /** basic-auth Secret of Grafana's read-only user (ECK's file realm). */
     grafanaReaderSecret: `${name}-grafana-reader`,
+    /** basic-auth Secret of the Elasticsearch exporter's user (ECK's file realm); the exporter reads it too. */
+    exporterUserSecret: `${name}-exporter-user`,
   };
 }
 

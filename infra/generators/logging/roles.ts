@@ -1,5 +1,5 @@
 import { dataStreamPattern } from "../../catalog/log-schema";
-import type { LogType } from "../../catalog/retention";
+import { LOG_TYPES, type LogType } from "../../catalog/retention";
 import { MANAGED_BY_META } from "../labels";
 import type { RoleBody } from "./types";
 
@@ -69,5 +69,84 @@ export const DESTRUCTIVE_PRIVILEGES = [
   "manage_ilm",
 ];
 
-export const roles = (): Record<string, RoleBody> =>
-  Object.fromEntries(Object.keys(ROLE_ACCESS).map((n) => [n, role(n)]));
+/** The role of the Elasticsearch exporter's file-realm user (infra/generators/platform/elasticsearch.ts). */
+export const MONITORING_ROLE = "elasticsearch-exporter";
+
+/**
+ * Each request the exporter's collectors make (`--es.all` and the collectors it runs), the
+ * action Elasticsearch authorizes it as, and the least privilege that grants that action
+ * (Elasticsearch's ClusterPrivilegeResolver and IndexPrivilege). The role holds exactly these:
+ * `read_slm` grants both ILM's and SLM's status; SLM's stats have no read privilege, only
+ * `manage_slm` (which edits policies and stops ILM), so the role names that one action instead.
+ * Nothing here reads a document: `monitor` and `view_index_metadata` see index statistics and
+ * settings, not lines.
+ */
+export const MONITORING_ACCESS: readonly {
+  path: string;
+  action: string;
+  scope: "cluster" | "indices";
+  privilege: string;
+}[] = [
+  { path: "/", action: "cluster:monitor/main", scope: "cluster", privilege: "monitor" },
+  { path: "/_cluster/health", action: "cluster:monitor/health", scope: "cluster", privilege: "monitor" },
+  { path: "/_nodes/stats", action: "cluster:monitor/nodes/stats", scope: "cluster", privilege: "monitor" },
+  { path: "/_cluster/settings", action: "cluster:monitor/settings", scope: "cluster", privilege: "monitor" },
+  {
+    path: "/_snapshot",
+    action: "cluster:admin/repository/get",
+    scope: "cluster",
+    privilege: "monitor_snapshot",
+  },
+  {
+    path: "/_snapshot/{repository}/_all",
+    action: "cluster:admin/snapshot/get",
+    scope: "cluster",
+    privilege: "monitor_snapshot",
+  },
+  {
+    path: "/_ilm/status",
+    action: "cluster:admin/ilm/operation_mode/get",
+    scope: "cluster",
+    privilege: "read_slm",
+  },
+  { path: "/_slm/status", action: "cluster:admin/slm/status", scope: "cluster", privilege: "read_slm" },
+  {
+    path: "/_slm/stats",
+    action: "cluster:admin/slm/stats",
+    scope: "cluster",
+    privilege: "cluster:admin/slm/stats",
+  },
+  {
+    path: "/_all/_ilm/explain",
+    action: "indices:admin/ilm/explain",
+    scope: "indices",
+    privilege: "view_index_metadata",
+  },
+  {
+    path: "/_data_stream/*/_stats",
+    action: "indices:monitor/data_stream/stats",
+    scope: "indices",
+    privilege: "monitor",
+  },
+];
+
+const unique = (xs: string[]): string[] => [...new Set(xs)];
+
+/** The exporter's role: MONITORING_ACCESS's privileges, on every log data stream. */
+export function monitoringRole(): RoleBody {
+  const of = (scope: "cluster" | "indices") =>
+    unique(MONITORING_ACCESS.filter((a) => a.scope === scope).map((a) => a.privilege));
+  return {
+    description: "The Elasticsearch exporter: cluster, node, snapshot, ILM and data stream statistics",
+    cluster: of("cluster"),
+    indices: [{ names: LOG_TYPES.map(dataStreamPattern), privileges: of("indices") }],
+    applications: [],
+    metadata: { managed_by: MANAGED_BY_META },
+  };
+}
+
+/** Every role the settings Job applies: the readers of ROLE_ACCESS and the exporter's. */
+export const roles = (): Record<string, RoleBody> => ({
+  ...Object.fromEntries(Object.keys(ROLE_ACCESS).map((n) => [n, role(n)])),
+  [MONITORING_ROLE]: monitoringRole(),
+});

@@ -17,8 +17,10 @@ export const secretFile = (
   dir = `/etc/alertmanager/secrets/${CHANNEL_SECRET_NAME}`,
 ): string => `${dir}/${key}`;
 
-/** Labels alerts are grouped and inhibited by: one notification per alert and service. */
+/** Labels alerts are grouped by: one notification per alert and service. */
 export const GROUP_BY = ["alertname", "service"];
+/** What a P1 and the alerts it inhibits share: the service, or the platform component. */
+export const INHIBIT_EQUAL = ["service", "component"];
 export const DEAD_MANS_SWITCH = "deadmansswitch";
 /** How often the Watchdog reaches the dead man's switch from a healthy Alertmanager. */
 export const WATCHDOG_HEARTBEAT = "1m";
@@ -242,7 +244,10 @@ export function alertmanagerConfig(
       {
         source_matchers: ['priority="P1"'],
         target_matchers: ['priority=~"P2|P3"', 'alertname!="Watchdog"'],
-        equal: ["service", "component"],
+        // Alertmanager counts a label both alerts lack as equal: by `service` alone, a platform P1
+        // (no service) would silence every other platform alert. A P1 silences its own service's
+        // or its own component's lesser alerts only.
+        equal: INHIBIT_EQUAL,
       },
     ],
     receivers: [

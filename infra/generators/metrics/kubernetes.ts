@@ -73,7 +73,7 @@ const pvc = (size: string, storageClassName: string) => ({
  * configuration references files of the channel Secret, which the chart mounts by name.
  */
 export function kpsValues(
-  config: MetricsInput & ClusterInput,
+  config: Pick<StackConfig, "metrics" | "environment"> & ClusterInput,
   alertmanager: AlertmanagerConfig,
 ): Record<string, unknown> {
   const r = resolveMetrics(config);

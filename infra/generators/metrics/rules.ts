@@ -11,6 +11,7 @@ import {
   slowRateExpr,
 } from "../../catalog/recording-rules";
 import type { ServiceConfig } from "../../config";
+import { PLATFORM_COMPONENTS } from "../platform/components";
 import { ALERTS, type AlertSpec, SERVICE_DATA } from "./alerts";
 import { type MetricsInput, resolveMetrics, servesHttp } from "./settings";
 
@@ -33,12 +34,13 @@ export interface RuleFile {
   groups: RuleGroup[];
 }
 
-export const runbookUrl = (config: MetricsInput, runbook: string): string =>
+export const runbookUrl = (config: Pick<MetricsInput, "metrics">, runbook: string): string =>
   `${config.metrics.runbookBaseUrl.replace(/\/+$/, "")}/${runbook}.md`;
 
 /**
  * One rule per alert kind. `team` and `service` come from the join on job:service:info in the
- * expression (so `{{ $labels.service }}` is in the result); platform alerts carry the owner team.
+ * expression (so `{{ $labels.service }}` is in the result); platform alerts carry the owner team,
+ * and those about a component of the platform its name in `component`.
  */
 function alertRule(spec: AlertSpec, config: MetricsInput, team?: string): PromRule {
   const rule: PromRule = { alert: spec.alert, expr: spec.expr(config) };
@@ -211,6 +213,12 @@ export function ruleFile(config: MetricsInput): RuleFile {
     name: "platform.alerts",
     rules: ALERTS.filter((a) => a.scope === "platform").map((a) => alertRule(a, config, ownerTeam)),
   });
+  // The platform's own components, a group each (infra/generators/platform).
+  for (const c of PLATFORM_COMPONENTS)
+    groups.push({
+      name: `${c.component}.alerts`,
+      rules: c.alerts.map((a) => alertRule(a, config, ownerTeam)),
+    });
   return { groups };
 }
 

@@ -1,6 +1,10 @@
 import type { ServiceConfig, StackConfig } from "../../config";
 
-export type MetricsInput = Pick<StackConfig, "metrics" | "production" | "teams" | "services" | "environment">;
+/** `logging`: where the platform alerts find the logging stack's exporters (infra/generators/platform). */
+export type MetricsInput = Pick<
+  StackConfig,
+  "metrics" | "production" | "teams" | "services" | "environment" | "logging"
+>;
 
 /** Metrics settings as generators read them (the schema resolved the production-dependent defaults). */
 export interface ResolvedMetrics {
@@ -18,7 +22,7 @@ export interface ResolvedMetrics {
 /** The chart's resources are named from this, so URLs and selectors are predictable. */
 export const KPS_FULLNAME = "kps";
 
-export function resolveMetrics(config: MetricsInput): ResolvedMetrics {
+export function resolveMetrics(config: Pick<StackConfig, "metrics">): ResolvedMetrics {
   const m = config.metrics;
   return {
     namespace: m.namespace,

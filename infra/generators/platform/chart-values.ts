@@ -90,7 +90,7 @@ export function tableProblems(): string[] {
 }
 
 /** The `defaultRules` values: groups, disabled alerts, and the labels and runbook of each group. */
-export function defaultRulesValues(config: MetricsInput): Record<string, unknown> {
+export function defaultRulesValues(config: Pick<MetricsInput, "metrics">): Record<string, unknown> {
   const on = groups().filter(([, g]) => g.on && g.component);
   const disabled = chartAlerts()
     .filter((a) => a.priority === "off" && CHART_GROUPS[a.group].on)

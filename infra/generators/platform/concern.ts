@@ -3,6 +3,7 @@ import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import { ALERTS } from "../metrics/alerts";
 import { resolveMetrics } from "../metrics/settings";
 import { chartAlerts, enabledChartAlerts } from "./chart-values";
+import { COMPONENT_ALERTS, PLATFORM_COMPONENTS } from "./components";
 import { jsonExporterConfig } from "./filebeat";
 import { blackboxConfigYaml } from "./kibana";
 import { platformMonitors } from "./kubernetes";
@@ -30,7 +31,7 @@ export function platformWatchers(): Watcher[] {
     component: a.component as string,
     runbook: a.runbook,
   }));
-  const pipeline = PLATFORM_ALERTS.map((a) => ({
+  const pipeline = [...COMPONENT_ALERTS, ...PLATFORM_ALERTS].map((a) => ({
     alert: a.alert,
     priority: a.priority,
     component: a.component,
@@ -73,7 +74,7 @@ export const platformConcern: Concern = {
     return [
       "## The platform watches itself",
       "",
-      `${watchers.length} alerts watch the platform's own parts (${count(watchers)}), all owned by team \`${metrics.ownerTeam}\` and labelled with the \`component\` they watch: kube-prometheus-stack's rules with our \`team\`, \`component\` and runbook, and \`priority\` from Prometheus's alert relabelling (${off} of the chart's alerts are off, each with its reason in [docs/alerts.md](../../docs/alerts.md)); the logging pipeline's and Grafana's in [prometheus/platform-rules.yaml](prometheus/platform-rules.yaml).`,
+      `${watchers.length} alerts watch the platform's own parts (${count(watchers)}), all owned by team \`${metrics.ownerTeam}\` and labelled with the \`component\` they watch: kube-prometheus-stack's rules with our \`team\`, \`component\` and runbook, and \`priority\` from Prometheus's alert relabelling (${off} of the chart's alerts are off, each with its reason in [docs/alerts.md](../../docs/alerts.md)); Elasticsearch's in [prometheus/rules.yaml](prometheus/rules.yaml), the rest of the logging pipeline's and Grafana's in [prometheus/platform-rules.yaml](prometheus/platform-rules.yaml).`,
       "",
       "| Component | Alerts | Runbook | Watched by |",
       "|---|---|---|---|",
@@ -90,10 +91,11 @@ export const platformConcern: Concern = {
         return `| \`${c}\` | ${count(list)} | ${runbooks.map((r) => `[${r}](../../runbooks/${r}.md)`).join(", ")} | ${names.join(", ")} |`;
       }),
       "",
-      `The logging pipeline and Grafana are scraped by ${platformMonitors(config).length} monitors in \`${metrics.namespace}\`; exporter modules in [exporters/](exporters/). A service that stops logging while it runs is a Grafana-managed rule per service (its team, \`service\`).`,
+      `Elasticsearch is scraped by its exporter, the rest of the logging pipeline and Grafana by ${platformMonitors(config).length} monitors in \`${metrics.namespace}\`; exporter modules in [exporters/](exporters/). A service that stops logging while it runs is a Grafana-managed rule per service (its team, \`service\`).`,
       "",
       "| Component | Scraped by |",
       "|---|---|",
+      ...PLATFORM_COMPONENTS.map((c) => `| \`${c.component}\` | ${c.watchedBy(config)} |`),
       ...COMPONENTS.map((c) => `| \`${c}\` | ${SCRAPED_BY[c]} |`),
       "",
     ].join("\n");

@@ -11,3 +11,5 @@ export * from "./rules";
 export * from "./types";
 export * from "./chart-rules";
 export * from "./chart-values";
+export * from "./components";
+export * from "./elasticsearch";

@@ -1,5 +1,6 @@
 import type { Priority } from "../../catalog/alert-levels";
 import type { StackConfig } from "../../config";
+import type { AlertSpec } from "../metrics/alerts";
 
 /** What the platform's self-monitoring reads of the stack config. */
 export type PlatformInput = Pick<
@@ -68,3 +69,18 @@ export const EXPORTER_RESOURCES = {
   requests: { cpu: "10m", memory: "32Mi" },
   limits: { memory: "64Mi" },
 } as const;
+
+/**
+ * An alert of the metrics catalog's kind on one of the platform's components (Elasticsearch): a
+ * rule group `<component>.alerts` in prometheus/rules.yaml, with `component` where an application's
+ * alert has `service`.
+ */
+export type ComponentAlertSpec = AlertSpec & { component: string; scope: "platform" };
+
+/** One watched part of the platform whose alerts join the application rule file. */
+export interface PlatformComponent {
+  component: string;
+  /** What scrapes or probes it, for summary.md. */
+  watchedBy(config: StackConfig): string;
+  alerts: readonly ComponentAlertSpec[];
+}
