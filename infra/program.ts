@@ -66,6 +66,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     config,
     metricsRelease: metrics.release,
     loggingNamespace: logging.outputs.namespace,
+    logging,
   });
 
   const errorTracking = new Sentry("sentry", { config, authToken: secrets.sentryAuthToken });

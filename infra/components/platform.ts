@@ -10,6 +10,12 @@ export interface PlatformMonitoringArgs {
   metricsRelease: pulumi.Resource;
   /** The logging namespace (Logging.outputs.namespace), where the blackbox exporter runs. */
   loggingNamespace: pulumi.Input<string>;
+  /**
+   * The logging stack (its component): the rules and the probe start once Logstash, Filebeat and
+   * Kibana exist, so a first `pulumi up` does not page for parts still being created, and the
+   * blackbox exporter mounts Kibana's CA only once ECK can publish it.
+   */
+  logging: pulumi.Resource;
 }
 
 /**
@@ -22,7 +28,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:platform:PlatformMonitoring", name, {}, opts);
     const { config } = args;
-    const afterChart = { parent: this, dependsOn: [args.metricsRelease] };
+    const afterChart = { parent: this, dependsOn: [args.metricsRelease, args.logging] };
 
     const rule = platformPrometheusRule(config);
     new k8s.apiextensions.CustomResource(`${name}-rules`, rule, afterChart);
@@ -37,6 +43,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
     const blackbox = blackboxObjects(config);
     const configMap = new k8s.core.v1.ConfigMap(`${name}-blackbox-config`, wire(blackbox.configMap, refs), {
       parent: this,
+      dependsOn: [args.logging],
     });
     new k8s.apps.v1.Deployment(`${name}-blackbox`, wire(blackbox.deployment, refs), {
       parent: this,

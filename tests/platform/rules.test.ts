@@ -178,7 +178,8 @@ function scenarios() {
   nodeSilent[FB("filebeat_output_events_acked_total", "node-a")] = grows(150, FAULT * 2, N - FAULT * 2);
   nodeSilent[FB("filebeat_pipeline_events_active", "node-a")] = `20+0x${FAULT * 2} 20+50x${N - FAULT * 2}`;
   const kibanaDown = healthy();
-  kibanaDown[`probe_success{job="kibana",namespace="monitoring",instance="kibana"}`] = `1x${FAULT * 2} 0x${N - FAULT * 2}`;
+  kibanaDown[`probe_success{job="kibana",namespace="monitoring",instance="kibana"}`] =
+    `1x${FAULT * 2} 0x${N - FAULT * 2}`;
   const jobFailed = healthy();
   const job = `${eckNames(config).elasticsearch}-settings-0123456789`;
   jobFailed[`kube_job_failed{namespace="${NS}",job_name="${job}",condition="true"}`] =

@@ -168,18 +168,26 @@ describe("alert-rules-labelled on kube-prometheus-stack's default alerts", () =>
   });
 
   it("relabels as Prometheus does: the first matching rule sets the priority, an alert's own is kept", () => {
-    const configs = priorityRelabelling();
+    const config = stackConfig("dev");
+    const configs = priorityRelabelling(config);
+    const team = config.metrics.ownerTeam;
     expect(
-      relabel({ alertname: "KubePersistentVolumeFillingUp", severity: "critical" }, configs).priority,
+      relabel({ alertname: "KubePersistentVolumeFillingUp", severity: "critical", team }, configs).priority,
     ).toBe("P1");
     expect(
-      relabel({ alertname: "KubePersistentVolumeFillingUp", severity: "warning" }, configs).priority,
+      relabel({ alertname: "KubePersistentVolumeFillingUp", severity: "warning", team }, configs).priority,
     ).toBe("P3");
-    expect(relabel({ alertname: "ServiceDown", priority: "P1", severity: "warning" }, configs).priority).toBe(
-      "P1",
-    );
-    expect(relabel({ alertname: "SomethingNew", severity: "critical" }, configs).priority).toBe("P2");
-    expect(relabel({ alertname: "NoSeverity" }, configs).priority).toBeUndefined();
+    expect(
+      relabel({ alertname: "ServiceDown", priority: "P1", severity: "warning", team }, configs).priority,
+    ).toBe("P1");
+    expect(relabel({ alertname: "SomethingNew", severity: "critical", team }, configs).priority).toBe("P2");
+    expect(relabel({ alertname: "NoSeverity", team }, configs).priority).toBeUndefined();
+    // Another team's rule, evaluated by this Prometheus too, keeps its alerts as written.
+    expect(
+      relabel({ alertname: "KubePodCrashLooping", severity: "critical", team: "marketing" }, configs)
+        .priority,
+    ).toBeUndefined();
+    expect(relabel({ alertname: "SomethingNew", severity: "critical" }, configs).priority).toBeUndefined();
   });
 });
 

@@ -72,9 +72,10 @@ export function logSilenceRule(config: MetricsInput, svc: ServiceConfig) {
     name: `${LOG_SILENCE.alert} ${svc.name}`,
     for: LOG_SILENCE.for,
     condition: "SILENT",
-    // No answer from Elasticsearch is the data source's problem, which GrafanaRuleEvaluationFailures reports.
+    // No answer from Elasticsearch is the data source's problem, which GrafanaRuleEvaluationFailures
+    // reports once: "Error" would send every service's team a DatasourceError with this rule's labels.
     noDataState: "OK",
-    execErrState: "Error",
+    execErrState: "KeepLast",
     labels: { priority: LOG_SILENCE.priority, team: svc.team, service: svc.name },
     annotations: {
       summary: `${svc.name} sends no logs while it runs`,

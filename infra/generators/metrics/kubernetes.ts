@@ -118,7 +118,7 @@ export function kpsValues(
         externalLabels: { environment: config.environment },
         // The chart's alerts get their priority here, by name and severity: the chart has no
         // per-alert label (chart-values.ts). Alerts that bring a priority pass unchanged.
-        additionalAlertRelabelConfigs: priorityRelabelling(),
+        additionalAlertRelabelConfigs: priorityRelabelling(config),
         // Without these the chart selects only objects labelled with its release name: ours would be ignored.
         ruleSelectorNilUsesHelmValues: false,
         serviceMonitorSelectorNilUsesHelmValues: false,

@@ -121,11 +121,14 @@ export interface AlertRelabelConfig {
  * Prometheus's alert relabelling that gives each of the chart's alerts its priority: the first
  * matching rule sets `priority`, and every rule requires it to be empty, so alerts that carry
  * their own (ours, and every alert of infra/generators) pass unchanged. Rules by name and severity
- * first, then the severity fallback for alerts the table does not know.
+ * first, then the severity fallback for alerts the table does not know. Every rule also requires
+ * the owner team that the chart's rules carry (`additionalRuleLabels`): another team's
+ * PrometheusRule, which this Prometheus also evaluates, keeps its alerts as its authors wrote them.
  */
-export function priorityRelabelling(): AlertRelabelConfig[] {
+export function priorityRelabelling(config: Pick<MetricsInput, "metrics">): AlertRelabelConfig[] {
+  const owner = resolveMetrics(config).ownerTeam;
   const rule = (regex: string, priority: Priority, source: string[]): AlertRelabelConfig => ({
-    source_labels: ["priority", ...source],
+    source_labels: ["priority", "team", ...source],
     separator: ";",
     regex,
     target_label: "priority",
@@ -141,12 +144,12 @@ export function priorityRelabelling(): AlertRelabelConfig[] {
         ),
       ].sort();
       return names.length > 0
-        ? [rule(`;(${names.join("|")});${severity}`, priority, ["alertname", "severity"])]
+        ? [rule(`;${owner};(${names.join("|")});${severity}`, priority, ["alertname", "severity"])]
         : [];
     }),
   );
   const fallback = (Object.entries(SEVERITY_FALLBACK) as [ChartSeverity, { priority: ChartPriority }][]).map(
-    ([severity, r]) => rule(`;${severity}`, r.priority as Priority, ["severity"]),
+    ([severity, r]) => rule(`;${owner};${severity}`, r.priority as Priority, ["severity"]),
   );
   return [...byName, ...fallback];
 }
