@@ -14,7 +14,7 @@ import { integrationKeyValues } from "./pagerduty";
 import { secretValues, wire } from "./refs";
 
 export interface MetricsArgs {
-  config: AlertmanagerInput & Pick<StackConfig, "kubernetes" | "logging">;
+  config: AlertmanagerInput & Pick<StackConfig, "kubernetes" | "logging" | "grafana">;
   /** Channel credentials (Pulumi secrets); they go into a Kubernetes Secret only. */
   secrets: Partial<Record<SecretKey, pulumi.Input<string>>>;
   /** Per team, its managed PagerDuty integration key (alerting.pagerduty.managed). */

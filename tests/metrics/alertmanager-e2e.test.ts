@@ -338,10 +338,10 @@ describe("a real Alertmanager with the rendered config", () => {
     expect(p2.status.inhibitedBy.length).toBe(1);
   });
 
-  it("lets a P1 of a platform component quiet that component's lower priorities only", async () => {
+  it("lets a P1 of a platform component quiet the lower priorities of that object only", async () => {
     // kube-prometheus-stack's alerts as Prometheus sends them: the target's `service` (the kubelet's
-    // for both), our team, component and priority.
-    const chart = (alertname: string, severity: string, priority: string, component: string) => ({
+    // for all), our team, component and priority, and the volume they are about.
+    const chart = (alertname: string, severity: string, priority: string, component: string, pvc = "") => ({
       alertname,
       severity,
       priority,
@@ -349,14 +349,23 @@ describe("a real Alertmanager with the rendered config", () => {
       team: "platform",
       service: "kps-kubelet",
       namespace: "monitoring",
+      ...(pvc ? { persistentvolumeclaim: pvc } : {}),
     });
-    const page = chart("KubePersistentVolumeFillingUp", "critical", "P1", "volumes");
-    const sameComponent = chart("KubePersistentVolumeInodesFillingUp", "warning", "P3", "volumes");
+    const page = chart("KubePersistentVolumeFillingUp", "critical", "P1", "volumes", "prometheus-db-0");
+    const sameComponent = chart(
+      "KubePersistentVolumeInodesFillingUp",
+      "warning",
+      "P3",
+      "volumes",
+      "prometheus-db-0",
+    );
+    const otherVolume = chart("KubePersistentVolumeErrors", "warning", "P3", "volumes", "alertmanager-db-0");
     const otherComponent = chart("KubeletPodStartUpLatencyHigh", "warning", "P3", "kubernetes");
     await post([{ labels: page }]);
     await waitFor("volume page", () => delivered("/pagerduty", page, "firing"));
-    await post([{ labels: sameComponent }, { labels: otherComponent }]);
+    await post([{ labels: sameComponent }, { labels: otherComponent }, { labels: otherVolume }]);
     await waitFor("P3 of another component", () => delivered("/slack", otherComponent, "firing"));
+    await waitFor("P3 of another volume", () => delivered("/slack", otherVolume, "firing"));
     await new Promise((r) => setTimeout(r, 4000));
     expect(delivered("/slack", sameComponent, "firing")).toBeUndefined();
     const status = (await (

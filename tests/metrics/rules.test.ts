@@ -380,11 +380,18 @@ describe("Alertmanager routing (pure)", () => {
     expect(p1).toMatchObject({ matchers: ['priority="P1"'], repeat_interval: "15m" });
     expect(p2).toMatchObject({ matchers: ['priority="P2"'], repeat_interval: "1h" });
     expect(p3).toMatchObject({ matchers: ['priority="P3"'], repeat_interval: "4h" });
+    // A service's P1 quiets its own lesser alerts; a platform P1 those of the same object of
+    // its component (tests/metrics/alertmanager-e2e.test.ts shows both on a real Alertmanager).
     expect(am.inhibit_rules).toEqual([
       {
-        source_matchers: ['priority="P1"'],
-        target_matchers: ['priority=~"P2|P3"', 'alertname!="Watchdog"'],
-        equal: ["service", "component"],
+        source_matchers: ['priority="P1"', 'component=""'],
+        target_matchers: ['priority=~"P2|P3"', 'component=""', 'alertname!="Watchdog"'],
+        equal: ["namespace", "service"],
+      },
+      {
+        source_matchers: ['priority="P1"', 'component!=""'],
+        target_matchers: ['priority=~"P2|P3"', 'component!=""', 'alertname!="Watchdog"'],
+        equal: ["component", "namespace", "service", "pod", "persistentvolumeclaim", "node"],
       },
     ]);
     for (const r of am.receivers.filter((x) => x.name !== "deadmansswitch")) {

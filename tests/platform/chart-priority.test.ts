@@ -44,7 +44,10 @@ const am = rendered("dev").artifacts.find((f) => f.path === "alertmanager/alertm
 
 /** Alerts Prometheus posted, by alertname and severity (the last copy of each). */
 const received = new Map<string, Record<string, string>>();
-const keyOf = (l: Record<string, string>) => `${l.alertname}/${l.severity ?? ""}`;
+const keyOf = (l: Record<string, string>) =>
+  `${l.alertname}/${l.severity ?? ""}${l.namespace && l.namespace !== namespace ? `@${l.namespace}` : ""}`;
+/** An application's namespace of the dev stack (not one of the platform's). */
+const APP_NAMESPACE = config.services[0]!.namespace;
 let sink: Server;
 let prometheus: Prometheus | undefined;
 let work: string;
@@ -80,7 +83,15 @@ beforeAll(async () => {
     groups: [
       {
         name: "fixtures",
-        rules: [...chart.alerts, ...ours].map((a) => ({
+        rules: [
+          // The chart's alerts about the platform: the objects they name are in its namespace.
+          ...chart.alerts.map((a) => ({ ...a, labels: { ...a.labels, namespace } })),
+          // A volume of an application filling up: the table's P1 is for the platform's volumes.
+          ...chart.alerts
+            .filter((a) => a.alert === "KubePersistentVolumeFillingUp" && a.labels.severity === "critical")
+            .map((a) => ({ ...a, labels: { ...a.labels, namespace: APP_NAMESPACE } })),
+          ...ours,
+        ].map((a) => ({
           alert: a.alert,
           expr: "vector(1)",
           labels: a.labels,
@@ -114,7 +125,7 @@ afterAll(async () => {
 
 describe("the chart's alerts on their way to Alertmanager (a real Prometheus)", () => {
   it("each get the table's priority by name and severity, and keep the chart's labels and ours", () => {
-    expect(received.size, prometheus?.recentLog()).toBe(chart.alerts.length + ours.length);
+    expect(received.size, prometheus?.recentLog()).toBe(chart.alerts.length + 1 + ours.length);
     for (const a of enabledChartAlerts()) {
       const got = received.get(`${a.alert}/${a.severity}`);
       expect(got, `${a.alert} ${a.severity}`).toMatchObject({
@@ -132,6 +143,11 @@ describe("the chart's alerts on their way to Alertmanager (a real Prometheus)", 
     expect(received.get("SomethingNewCritical/critical")?.priority).toBe("P2");
     expect(received.get("SomethingNewWarning/warning")?.priority).toBe("P3");
     expect(received.get("NoSeverityNoPriority/")).not.toHaveProperty("priority");
+  });
+
+  it("page (P1) only for the platform's own volumes: an application's falls back to P2", () => {
+    expect(received.get("KubePersistentVolumeFillingUp/critical")?.priority).toBe("P1");
+    expect(received.get(`KubePersistentVolumeFillingUp/critical@${APP_NAMESPACE}`)?.priority).toBe("P2");
   });
 
   it("reach the owner team's receiver of their priority in the rendered Alertmanager configuration", () => {

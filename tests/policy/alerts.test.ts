@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { alertRulesLabelled, p1PagesPhone, relabel, routeReceivers } from "../../policy/alerts";
 import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
 import { kpsValues } from "../../infra/generators/metrics/kubernetes";
-import { enabledChartAlerts, priorityRelabelling } from "../../infra/generators/platform/chart-values";
+import {
+  enabledChartAlerts,
+  priorityRelabelling,
+  teamRelabelling,
+} from "../../infra/generators/platform/chart-values";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { resource, runPolicies, violationsOf } from "./harness";
 
@@ -171,9 +175,18 @@ describe("alert-rules-labelled on kube-prometheus-stack's default alerts", () =>
     const config = stackConfig("dev");
     const configs = priorityRelabelling(config);
     const team = config.metrics.ownerTeam;
+    const namespace = config.metrics.namespace;
     expect(
-      relabel({ alertname: "KubePersistentVolumeFillingUp", severity: "critical", team }, configs).priority,
+      relabel({ alertname: "KubePersistentVolumeFillingUp", severity: "critical", team, namespace }, configs)
+        .priority,
     ).toBe("P1");
+    // An application's volume: the table's P1 is the platform's; the fallback makes it P2.
+    expect(
+      relabel(
+        { alertname: "KubePersistentVolumeFillingUp", severity: "critical", team, namespace: "apps" },
+        configs,
+      ).priority,
+    ).toBe("P2");
     expect(
       relabel({ alertname: "KubePersistentVolumeFillingUp", severity: "warning", team }, configs).priority,
     ).toBe("P3");
@@ -188,6 +201,31 @@ describe("alert-rules-labelled on kube-prometheus-stack's default alerts", () =>
         .priority,
     ).toBeUndefined();
     expect(relabel({ alertname: "SomethingNew", severity: "critical" }, configs).priority).toBeUndefined();
+  });
+
+  it("gives the chart's alerts about an application's namespace to the team whose services live there", () => {
+    const base = stackConfig("dev");
+    const owner = base.metrics.ownerTeam;
+    const other = base.teams.find((t) => t.name !== owner)!.name;
+    const config = {
+      ...base,
+      services: [
+        { ...base.services[0]!, name: "shop", namespace: "shop", team: other },
+        { ...base.services[0]!, name: "a", namespace: "shared", team: other },
+        { ...base.services[0]!, name: "b", namespace: "shared", team: owner },
+      ],
+    };
+    const configs = [...priorityRelabelling(config), ...teamRelabelling(config)];
+    const crash = (namespace: string) =>
+      relabel({ alertname: "KubePodCrashLooping", severity: "warning", team: owner, namespace }, configs);
+    expect(crash("shop")).toMatchObject({ team: other, priority: "P3" });
+    // A namespace several teams share, and the platform's own, stay with the owner team.
+    expect(crash("shared").team).toBe(owner);
+    expect(crash(base.metrics.namespace).team).toBe(owner);
+    // An application alert keeps the team its rule joined.
+    expect(
+      relabel({ alertname: "ServiceDown", priority: "P1", team: other, namespace: "shop" }, configs).team,
+    ).toBe(other);
   });
 });
 

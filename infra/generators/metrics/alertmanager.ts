@@ -19,8 +19,16 @@ export const secretFile = (
 
 /** Labels alerts are grouped by: one notification per alert and service. */
 export const GROUP_BY = ["alertname", "service"];
-/** What a P1 and the alerts it inhibits share: the service, or the platform component. */
-export const INHIBIT_EQUAL = ["service", "component"];
+/**
+ * What a P1 and a lesser alert must share for the P1 to quiet it. Alertmanager counts a label both
+ * alerts lack as equal, so each rule names every label that tells two failures apart: a service
+ * is its namespace and name; a platform component's failure is one object of it (a pod, a volume,
+ * a node), so one volume's page does not quiet another volume's warning.
+ */
+export const INHIBIT_EQUAL = {
+  service: ["namespace", "service"],
+  component: ["component", "namespace", "service", "pod", "persistentvolumeclaim", "node"],
+} as const;
 export const DEAD_MANS_SWITCH = "deadmansswitch";
 /** How often the Watchdog reaches the dead man's switch from a healthy Alertmanager. */
 export const WATCHDOG_HEARTBEAT = "1m";
@@ -238,16 +246,17 @@ export function alertmanagerConfig(
       ? { time_intervals: [{ name: MAINTENANCE_INTERVAL, time_intervals: intervals }] }
       : {}),
     inhibit_rules: [
-      // A P1 quiets the lower priorities of the same service, or of the same platform component:
-      // a label both lack counts as equal, so `component` keeps one part of the platform from
-      // quieting another's alerts (and application alerts, which have no component).
+      // A P1 quiets the lower priorities of the same service (application alerts: no component)...
       {
-        source_matchers: ['priority="P1"'],
-        target_matchers: ['priority=~"P2|P3"', 'alertname!="Watchdog"'],
-        // Alertmanager counts a label both alerts lack as equal: by `service` alone, a platform P1
-        // (no service) would silence every other platform alert. A P1 silences its own service's
-        // or its own component's lesser alerts only.
-        equal: INHIBIT_EQUAL,
+        source_matchers: ['priority="P1"', 'component=""'],
+        target_matchers: ['priority=~"P2|P3"', 'component=""', 'alertname!="Watchdog"'],
+        equal: [...INHIBIT_EQUAL.service],
+      },
+      // ...or of the same object of the same platform component.
+      {
+        source_matchers: ['priority="P1"', 'component!=""'],
+        target_matchers: ['priority=~"P2|P3"', 'component!=""', 'alertname!="Watchdog"'],
+        equal: [...INHIBIT_EQUAL.component],
       },
     ],
     receivers: [

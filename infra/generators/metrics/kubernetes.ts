@@ -13,7 +13,7 @@ import { type RuleFile, type RuleGroup, ruleFile } from "./rules";
 import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
 import { CRD_UPGRADE_BUSYBOX, KUBE_PROMETHEUS_STACK } from "../../versions";
 import { MANAGED_CONTROL_PLANE } from "../platform/chart-rules";
-import { defaultRulesValues, priorityRelabelling } from "../platform/chart-values";
+import { defaultRulesValues, alertRelabelling } from "../platform/chart-values";
 
 /** What the chart needs of the cluster: the StorageClass of its volumes. */
 type ClusterInput = Pick<StackConfig, "kubernetes">;
@@ -49,7 +49,9 @@ export function channelSecret(config: MetricsInput & Parameters<typeof channelSe
  * `crds/` on the first install only; later versions' CRDs come from the chart's upgrade Job, a
  * pre-upgrade hook (kpsValues), so the release must run hooks (Helm's default, kept here).
  */
-export function kpsRelease(config: Parameters<typeof alertmanagerConfig>[0] & ClusterInput) {
+export function kpsRelease(
+  config: Parameters<typeof alertmanagerConfig>[0] & ClusterInput & Pick<StackConfig, "logging" | "grafana">,
+) {
   return {
     name: KPS_FULLNAME,
     chart: KPS_CHART.chart,
@@ -73,7 +75,7 @@ const pvc = (size: string, storageClassName: string) => ({
  * configuration references files of the channel Secret, which the chart mounts by name.
  */
 export function kpsValues(
-  config: Pick<StackConfig, "metrics" | "environment"> & ClusterInput,
+  config: Pick<StackConfig, "metrics" | "environment" | "logging" | "grafana" | "services"> & ClusterInput,
   alertmanager: AlertmanagerConfig,
 ): Record<string, unknown> {
   const r = resolveMetrics(config);
@@ -118,7 +120,7 @@ export function kpsValues(
         externalLabels: { environment: config.environment },
         // The chart's alerts get their priority here, by name and severity: the chart has no
         // per-alert label (chart-values.ts). Alerts that bring a priority pass unchanged.
-        additionalAlertRelabelConfigs: priorityRelabelling(config),
+        additionalAlertRelabelConfigs: alertRelabelling(config),
         // Without these the chart selects only objects labelled with its release name: ours would be ignored.
         ruleSelectorNilUsesHelmValues: false,
         serviceMonitorSelectorNilUsesHelmValues: false,

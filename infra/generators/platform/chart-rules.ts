@@ -67,7 +67,7 @@ const DASHBOARDS_ONLY =
   "records for the chart's own Grafana dashboards, which this stack does not deploy; no enabled alert reads them";
 
 const MANAGED =
-  "EKS runs it inside the managed control plane, with no pod in kube-system for the chart's monitor to scrape, and keeps it running itself";
+  "EKS runs it inside the managed control plane, with no pod in kube-system for the chart's monitor to find, and keeps it running itself (EKS 1.28+ serves some of its metrics through its own metrics.eks.amazonaws.com endpoint, which the chart's monitors do not read)";
 
 /**
  * `defaultRules.rules.<key>` → our settings, for every key the chart's rule templates read at the

@@ -1,6 +1,8 @@
 import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import { runbookUrl } from "../metrics/rules";
+import type { StackConfig } from "../../config";
 import { type MetricsInput, resolveMetrics } from "../metrics/settings";
+import { ECK_OPERATOR_NAMESPACE } from "./eck-operator";
 import {
   CHART_GROUPS,
   type ChartGroup,
@@ -117,6 +119,21 @@ export interface AlertRelabelConfig {
   action: "replace";
 }
 
+/** What the chart's alert relabelling reads of the stack config. */
+export type RelabelInput = Pick<StackConfig, "metrics" | "logging" | "grafana" | "services">;
+
+/** Where the platform runs: a P1 of the chart's table is a page only about these namespaces' objects. */
+export function platformNamespaces(config: Omit<RelabelInput, "services">): string[] {
+  return [
+    ...new Set([
+      resolveMetrics(config).namespace,
+      config.logging.namespace,
+      config.grafana.namespace,
+      ECK_OPERATOR_NAMESPACE,
+    ]),
+  ];
+}
+
 /**
  * Prometheus's alert relabelling that gives each of the chart's alerts its priority: the first
  * matching rule sets `priority`, and every rule requires it to be empty, so alerts that carry
@@ -124,9 +141,12 @@ export interface AlertRelabelConfig {
  * first, then the severity fallback for alerts the table does not know. Every rule also requires
  * the owner team that the chart's rules carry (`additionalRuleLabels`): another team's
  * PrometheusRule, which this Prometheus also evaluates, keeps its alerts as its authors wrote them.
+ * The table's P1s (the platform losing data or unable to alert) page only for objects in the
+ * platform's namespaces: an application's volume filling up falls to the fallback (P2), its team's.
  */
-export function priorityRelabelling(config: Pick<MetricsInput, "metrics">): AlertRelabelConfig[] {
+export function priorityRelabelling(config: Omit<RelabelInput, "services">): AlertRelabelConfig[] {
   const owner = resolveMetrics(config).ownerTeam;
+  const platform = platformNamespaces(config).join("|");
   const rule = (regex: string, priority: Priority, source: string[]): AlertRelabelConfig => ({
     source_labels: ["priority", "team", ...source],
     separator: ";",
@@ -143,8 +163,15 @@ export function priorityRelabelling(config: Pick<MetricsInput, "metrics">): Aler
           alerts.filter((a) => a.priority === priority && a.severity === severity).map((a) => a.alert),
         ),
       ].sort();
+      const where = priority === "P1" ? `(${platform})` : ".*";
       return names.length > 0
-        ? [rule(`;${owner};(${names.join("|")});${severity}`, priority, ["alertname", "severity"])]
+        ? [
+            rule(`;${owner};(${names.join("|")});${severity};${where}`, priority, [
+              "alertname",
+              "severity",
+              "namespace",
+            ]),
+          ]
         : [];
     }),
   );
@@ -153,3 +180,32 @@ export function priorityRelabelling(config: Pick<MetricsInput, "metrics">): Aler
   );
   return [...byName, ...fallback];
 }
+
+/**
+ * After the priority: the chart's alerts about an application namespace go to the team whose
+ * services live there (`services[].namespace`), not the platform's owner team. A namespace shared
+ * by several teams' services keeps the owner team, who can tell which service it is.
+ */
+export function teamRelabelling(config: RelabelInput): AlertRelabelConfig[] {
+  const owner = resolveMetrics(config).ownerTeam;
+  const platform = new Set(platformNamespaces(config));
+  const teams = new Map<string, Set<string>>();
+  for (const s of config.services) teams.set(s.namespace, (teams.get(s.namespace) ?? new Set()).add(s.team));
+  return [...teams]
+    .filter(([ns, t]) => t.size === 1 && !platform.has(ns) && !t.has(owner))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([ns, t]) => ({
+      source_labels: ["team", "namespace"],
+      separator: ";",
+      regex: `${owner};${ns}`,
+      target_label: "team",
+      replacement: [...t][0] as string,
+      action: "replace" as const,
+    }));
+}
+
+/** The whole alert relabelling: priorities first (they read the owner team), then teams. */
+export const alertRelabelling = (config: RelabelInput): AlertRelabelConfig[] => [
+  ...priorityRelabelling(config),
+  ...teamRelabelling(config),
+];
