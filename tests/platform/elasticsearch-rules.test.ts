@@ -440,6 +440,48 @@ describe("Elasticsearch alerts under promtool", () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
+  it.concurrent("a first deploy, before the exporter is ever scraped, raises no ElasticsearchExporterDown", async () => {
+    // The rules exist before Elasticsearch has booted; an exporter gone after it was scraped does
+    // raise it (the "exporter down" incident, where its series stop).
+    const r = await promtool([
+      {
+        name: "first deploy",
+        interval: "1m",
+        input_series: [{ series: 'up{job="some-other-job"}', values: "1x60" }],
+        alert_rule_test: [{ eval_time: "60m", alertname: "ElasticsearchExporterDown", exp_alerts: [] }],
+      },
+      {
+        // Scraped for 30 minutes, then its target is gone: stale 5 minutes later, firing 10 after.
+        name: "exporter gone after it was scraped",
+        interval: "1m",
+        input_series: [{ series: text("up", TARGET), values: `1x30 ${"_ ".repeat(30).trim()}` }],
+        promql_expr_test: [
+          { expr: firing("ElasticsearchExporterDown"), eval_time: "44m", exp_samples: [] },
+          {
+            expr: firing("ElasticsearchExporterDown"),
+            eval_time: "47m",
+            exp_samples: [
+              {
+                labels: text("ALERTS", {
+                  alertname: "ElasticsearchExporterDown",
+                  alertstate: "firing",
+                  component: COMPONENT,
+                  job: TARGET.job,
+                  namespace: TARGET.namespace,
+                  priority: "P2",
+                  team,
+                }),
+                value: 1,
+              },
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(r.stdout + r.stderr).toContain("SUCCESS");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
   it.concurrent("a red cluster pages (P1) within 6 minutes: 5 of `for`, one scrape and evaluation", async () => {
     expect(rule("ElasticsearchClusterRed")).toMatchObject({ priority: "P1", for: "5m" });
     const red = INCIDENTS.find((i) => i.alert === "ElasticsearchClusterRed")!;

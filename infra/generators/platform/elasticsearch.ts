@@ -276,8 +276,10 @@ export const ELASTICSEARCH_ALERTS: readonly ComponentAlertSpec[] = [
     for: "10m",
     summary: "The Elasticsearch exporter is not scraped",
     description:
-      "Prometheus has not scraped the Elasticsearch exporter in namespace {{ $labels.namespace }} for 10 minutes (its target is down or missing).",
-    expr: (c) => `up${sel(c)} == 0 or absent(up${sel(c)})`,
+      "Prometheus has not scraped the Elasticsearch exporter in namespace {{ $labels.namespace }} for 10 minutes (its target is down, or gone after it was scraped in the last week).",
+    // Missing only once it has been scraped (within a week): on a first deploy the rules exist
+    // before Elasticsearch has booted and the exporter started, which is no reason to page.
+    expr: (c) => `up${sel(c)} == 0 or (absent(up${sel(c)}) unless on () absent_over_time(up${sel(c)}[7d]))`,
   }),
   alert({
     alert: "ElasticsearchUnassignedShards",
