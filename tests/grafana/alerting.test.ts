@@ -115,12 +115,19 @@ describe.each(["dev", "prod"] as const)("Grafana alerting (%s)", (stack) => {
       for (const child of amRoute.routes ?? [])
         expect(child.mute_time_intervals ?? [], p).toEqual(route.muteTimings);
     }
-    // The root and the Watchdog are never muted.
-    expect(am.route.routes!.filter((r) => !r.matchers?.some((m) => m.startsWith("priority=")))).toEqual(
-      am.route.routes!.filter(
-        (r) => r.mute_time_intervals === undefined && r.matchers?.includes('alertname="Watchdog"'),
-      ),
+    // The root and the Watchdog are never muted; the email copy of an undeliverable channel is
+    // muted with P1.
+    const others = am.route.routes!.filter((r) => !r.matchers?.some((m) => m.startsWith("priority=")));
+    expect(
+      others.find((r) => r.matchers?.includes('alertname="Watchdog"'))?.mute_time_intervals,
+    ).toBeUndefined();
+    const undeliverable = others.find((r) =>
+      r.matchers?.includes('alertname="AlertmanagerClusterFailedToSendAlerts"'),
+    )!;
+    expect(undeliverable.mute_time_intervals ?? []).toEqual(
+      am.route.routes!.find((r) => r.matchers?.includes('priority="P1"'))!.mute_time_intervals ?? [],
     );
+    expect(others).toHaveLength(2);
   });
 
   it("mutes the configured priorities during the maintenance windows", () => {

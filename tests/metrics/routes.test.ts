@@ -60,6 +60,18 @@ describe.each(["dev", "prod"] as const)("Alertmanager routes (%s)", (stack) => {
       { alertname, severity, priority, team: "platform", component: "volumes", service: "kps-kubelet" },
     ]),
     ["p3-slack-default", { alertname: "NoPriority" }],
+    // A channel that cannot deliver: by email first, then the page (which may be what fails).
+    [
+      "p2-email-platform,p1-pagerduty-platform",
+      {
+        alertname: "AlertmanagerClusterFailedToSendAlerts",
+        severity: "critical",
+        priority: "P1",
+        team: "platform",
+        component: "alertmanager",
+        integration: "pagerduty",
+      },
+    ],
   ];
 
   it.each(cases)("routes to %s: %j", (receiver, labels) => {

@@ -372,11 +372,16 @@ describe("metric contract and recording rules", () => {
 });
 
 describe("Alertmanager routing (pure)", () => {
-  it("sends Watchdog first, then one route per priority with the alert-level timings", () => {
+  it("sends Watchdog first, an undeliverable channel also by email, then one route per priority with the alert-level timings", () => {
     const am = alertmanagerConfig(stackConfig("prod"));
     expect(am.route.group_by).toEqual(["alertname", "service"]);
-    const [watchdog, p1, p2, p3] = am.route.routes!;
+    const [watchdog, undeliverable, p1, p2, p3] = am.route.routes!;
     expect(watchdog).toMatchObject({ receiver: "deadmansswitch", matchers: ['alertname="Watchdog"'] });
+    expect(undeliverable).toMatchObject({
+      matchers: ['alertname="AlertmanagerClusterFailedToSendAlerts"'],
+      receiver: "p2-email-platform",
+      continue: true,
+    });
     expect(p1).toMatchObject({ matchers: ['priority="P1"'], repeat_interval: "15m" });
     expect(p2).toMatchObject({ matchers: ['priority="P2"'], repeat_interval: "1h" });
     expect(p3).toMatchObject({ matchers: ['priority="P3"'], repeat_interval: "4h" });

@@ -30,6 +30,8 @@ export const INHIBIT_EQUAL = {
   component: ["component", "namespace", "service", "pod", "persistentvolumeclaim", "node"],
 } as const;
 export const DEAD_MANS_SWITCH = "deadmansswitch";
+/** kube-prometheus-stack's alert for a channel no Alertmanager replica can deliver to. */
+export const UNDELIVERABLE_ALERT = "AlertmanagerClusterFailedToSendAlerts";
 /** How often the Watchdog reaches the dead man's switch from a healthy Alertmanager. */
 export const WATCHDOG_HEARTBEAT = "1m";
 /** The `time_intervals` entry built from `alerting.maintenance.windows`. */
@@ -215,7 +217,7 @@ export function alertmanagerConfig(
 ): AlertmanagerConfig {
   const { ownerTeam } = resolveMetrics(config);
   const channels = channelList(config);
-  const { P3: p3 } = alertChannels(config);
+  const { P2: p2, P3: p3 } = alertChannels(config);
   const intervals = maintenanceIntervals(config);
   const muted = new Set(intervals.length > 0 ? config.alerting.maintenance.mutedPriorities : []);
   return {
@@ -238,6 +240,16 @@ export function alertmanagerConfig(
           group_wait: "0s",
           group_interval: WATCHDOG_HEARTBEAT,
           repeat_interval: "30s",
+        },
+        // A channel that no Alertmanager delivers to is a P1 paged through that channel, which may
+        // be the one failing: the owner team also gets it by email, then the page is tried.
+        {
+          receiver: receiverName(p2, ownerTeam),
+          matchers: [`alertname="${UNDELIVERABLE_ALERT}"`],
+          ...timing(p2.timing),
+          // Muted when its P1 is: maintenance is when a channel is expected to fail.
+          ...(muted.has("P1") ? { mute_time_intervals: [MAINTENANCE_INTERVAL] } : {}),
+          continue: true,
         },
         ...channels.map((c) => priorityRoute(c, ownerTeam, muted.has(c.priority), config)),
       ],
