@@ -235,7 +235,7 @@ describe.each(STACKS)("the exporter's Elasticsearch user (%s)", (stack) => {
     );
     expect(step?.body).toEqual(roles()[MONITORING_ROLE]);
     const role = roles()[MONITORING_ROLE]!;
-    expect(role.cluster).toEqual(["monitor", "monitor_snapshot", "read_slm", "cluster:admin/slm/stats"]);
+    expect(role.cluster).toEqual(["monitor", "read_slm", "cluster:admin/slm/stats"]);
     expect(role.indices).toEqual([
       { names: LOG_TYPES.map((t) => `logs-${t}-*`), privileges: ["view_index_metadata", "monitor"] },
     ]);

@@ -92,18 +92,6 @@ export const MONITORING_ACCESS: readonly {
   { path: "/_nodes/stats", action: "cluster:monitor/nodes/stats", scope: "cluster", privilege: "monitor" },
   { path: "/_cluster/settings", action: "cluster:monitor/settings", scope: "cluster", privilege: "monitor" },
   {
-    path: "/_snapshot",
-    action: "cluster:admin/repository/get",
-    scope: "cluster",
-    privilege: "monitor_snapshot",
-  },
-  {
-    path: "/_snapshot/{repository}/_all",
-    action: "cluster:admin/snapshot/get",
-    scope: "cluster",
-    privilege: "monitor_snapshot",
-  },
-  {
     path: "/_ilm/status",
     action: "cluster:admin/ilm/operation_mode/get",
     scope: "cluster",

@@ -26,11 +26,12 @@ const NOBODY = 65534;
 
 /**
  * The collectors we turn on beside the default ones (cluster health, nodes, cluster info), by their
- * flag names at the pinned release: cluster settings for the disk watermarks, ILM, SLM, snapshots
- * and data streams. 1.10 renamed `--es.ilm` and `--es.data_stream`; 1.9 `--es.slm`; 1.7
- * `--es.snapshots`; 1.6 `--es.cluster_settings`.
+ * flag names at the pinned release: cluster settings for the disk watermarks, ILM, SLM and data
+ * streams. 1.10 renamed `--es.ilm` and `--es.data_stream`; 1.9 `--es.slm`; 1.6
+ * `--es.cluster_settings`. Not the snapshots collector: SLM's stats already count failed snapshots,
+ * and it would list every snapshot of every repository (read from S3) at each scrape.
  */
-export const EXPORTER_COLLECTORS = ["clustersettings", "ilm", "slm", "snapshots", "data-stream"] as const;
+export const EXPORTER_COLLECTORS = ["clustersettings", "ilm", "slm", "data-stream"] as const;
 
 type ExporterInput = Pick<StackConfig, "logging" | "metrics">;
 
