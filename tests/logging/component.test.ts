@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { LOG_TYPES } from "../../infra/catalog/retention";
+import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { archiveBucketName } from "../../infra/generators/archive";
 import { eckNames, SETTINGS_JOBS, settingsPlans, snapshotBucketName } from "../../infra/generators/logging";
 import { SNAPSHOT_NONCURRENT_DAYS } from "../../infra/generators/logging/snapshots";
@@ -140,6 +140,20 @@ describe.each(STACKS)("logging stack (%s)", (stack) => {
     const archive = spec.pipelines.find((p) => p["pipeline.id"] === "archive")?.["config.string"] ?? "";
     for (const t of LOG_TYPES)
       expect(archive).toContain(`bucket => '${archiveBucketName(result.config, t)}'`);
+  });
+
+  it("keeps refused documents in the dead-letter queue no longer than the shortest retention", () => {
+    const spec = one(result, "kubernetes:logstash.k8s.elastic.co/v1alpha1:Logstash", "logging-logstash")
+      .inputs.spec as { pipelines: Record<string, unknown>[] };
+    const withDlq = spec.pipelines.filter((p) => p["dead_letter_queue.enable"] === true);
+    expect(withDlq.length).toBeGreaterThan(0);
+    const shortest = Math.min(...LOG_TYPES.map((t) => RETENTION[t].days));
+    for (const p of withDlq) {
+      // Logstash's age: a number and a unit (d, h, m, s, ms); days here.
+      const age = /^(\d+)d$/.exec(String(p["dead_letter_queue.retain.age"]));
+      expect(age, String(p["pipeline.id"])).not.toBeNull();
+      expect(Number(age![1])).toBeLessThanOrEqual(shortest);
+    }
   });
 
   it("applies each generated plan with a Job that reads the password from ECK's Secret", () => {

@@ -1,4 +1,4 @@
-import type { LogType } from "../../catalog/retention";
+import { type LogType, RETENTION } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
 import { LOGGING_PART_OF, partOf } from "../labels";
 import { eckNames, LOGSTASH_ES_REF } from "./names";
@@ -19,6 +19,9 @@ export const ECK_API = {
   beat: { apiVersion: "beat.k8s.elastic.co/v1beta1", kind: "Beat" },
   logstash: { apiVersion: "logstash.k8s.elastic.co/v1alpha1", kind: "Logstash" },
 } as const;
+
+/** Days Logstash keeps documents Elasticsearch refused: the shortest log retention (debug). */
+export const DLQ_RETAIN_DAYS = Math.min(...Object.values(RETENTION).map((r) => r.days));
 
 const mb = (gb: number): number => Math.round(gb * 1024);
 const resources = (memoryGb: number, cpu: number) => ({
@@ -196,6 +199,10 @@ export function logstashSpec(config: StackConfig, targets: Record<LogType, Archi
         // Documents Elasticsearch refuses (400, 404) are kept on the data volume instead of logged
         // and dropped; their archive copy has left through the pipeline output already.
         "dead_letter_queue.enable": true,
+        // Kept as long as the shortest retention (debug, 7 days): enough to look into and replay,
+        // and no refused line outlives its type's retention (a per-pipeline setting of Logstash's
+        // PIPELINE_SETTINGS_WHITE_LIST).
+        "dead_letter_queue.retain.age": `${DLQ_RETAIN_DAYS}d`,
       },
       {
         "pipeline.id": LOGSTASH_PIPELINES.archive,
