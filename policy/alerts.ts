@@ -1,23 +1,8 @@
-import type {
-  PolicyResource,
-  ResourceValidationPolicy,
-  StackValidationArgs,
-  StackValidationPolicy,
-} from "@pulumi/policy";
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { parse as parseYaml } from "yaml";
 import { ALERT_LEVELS, PRIORITIES, type Priority } from "../infra/catalog/alert-levels";
 import { CHART_GROUPS, type MANAGED_CONTROL_PLANE } from "../infra/generators/platform/chart-rules";
-import {
-  asArray,
-  asRecord,
-  dedupe,
-  entries,
-  isProductionStack,
-  known,
-  prop,
-  productionConfig,
-  stackOfUrn,
-} from "./lib";
+import { asArray, asRecord, dedupe, entries, isProductionStack, known, prop, productionConfig } from "./lib";
 
 /**
  * Labels and annotations the spec's alerting rules require of every alert ("Set clear ownership",

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   createProvider,
@@ -12,7 +11,7 @@ import {
 import { endpointCheck } from "../../infra/generators/grafana";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { grafanaWithoutHostname } from "../helpers/variant";
-import { runTool, tempFiles } from "../helpers/tools";
+import { selfSignedCert, tempFiles } from "../helpers/tools";
 
 /**
  * The endpoint check against real servers on loopback: plain http, and https with a certificate
@@ -65,31 +64,8 @@ async function listen(server: Server): Promise<number> {
 
 let cert: { key: string; pem: string };
 beforeAll(() => {
-  const dir = tempFiles({});
-  const r = runTool("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    `/CN=${HOST}`,
-    "-addext",
-    `subjectAltName=DNS:${HOST}`,
-    "-keyout",
-    join(dir, "key.pem"),
-    "-out",
-    join(dir, "cert.pem"),
-  ]);
-  expect(r.status, r.stderr).toBe(0);
-  cert = {
-    key: readFileSync(join(dir, "key.pem"), "utf8"),
-    pem: readFileSync(join(dir, "cert.pem"), "utf8"),
-  };
+  const files = selfSignedCert(tempFiles({}), HOST, `DNS:${HOST}`);
+  cert = { key: readFileSync(files.key, "utf8"), pem: readFileSync(files.cert, "utf8") };
 });
 
 describe("Grafana endpoint check", () => {

@@ -58,3 +58,33 @@ export function tempFiles(files: Record<string, string>): string {
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }
+
+/**
+ * A self-signed P-256 certificate for a loopback stand-in, valid one day: its own CA. `san` is
+ * the subjectAltName (`DNS:<host>` or `IP:127.0.0.1`). Returns the paths of the key and the cert.
+ */
+export function selfSignedCert(dir: string, subject: string, san: string): { key: string; cert: string } {
+  const key = join(dir, "key.pem");
+  const cert = join(dir, "cert.pem");
+  const r = runTool("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    `/CN=${subject}`,
+    "-addext",
+    `subjectAltName=${san}`,
+    "-keyout",
+    key,
+    "-out",
+    cert,
+  ]);
+  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+  return { key, cert };
+}

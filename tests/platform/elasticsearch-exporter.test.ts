@@ -13,7 +13,7 @@ import { freePort, Prometheus, type Sample, sleep } from "../../scripts/lib/benc
 import type { RenderResult } from "../../scripts/lib/render-files";
 import { parsePromql } from "../grafana/promql";
 import { one, rendered } from "../helpers/render";
-import { requireTool, runTool } from "../helpers/tools";
+import { requireTool, runTool, selfSignedCert } from "../helpers/tools";
 import { type ClusterState, ElasticsearchStandIn, INCIDENT, backingIndex } from "./es-stand-in";
 
 /**
@@ -170,37 +170,15 @@ beforeAll(async () => {
   rules = file.groups.flatMap((g) => g.rules).filter((r) => r.alert && r.labels?.component === COMPONENT);
 
   // The stand-in's certificate, for 127.0.0.1, self-signed: it is its own CA.
-  const ssl = runTool("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=elasticsearch stand-in",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    join(work, "key.pem"),
-    "-out",
-    join(work, "ca.crt"),
-  ]);
-  if (ssl.status !== 0) throw new Error(`openssl: ${ssl.stderr}`);
+  const tls = selfSignedCert(work, "elasticsearch stand-in", "IP:127.0.0.1");
   standIn = new ElasticsearchStandIn(result.config, LOGIN);
-  server = createServer(
-    { key: readFileSync(join(work, "key.pem")), cert: readFileSync(join(work, "ca.crt")) },
-    standIn.handle,
-  );
+  server = createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, standIn.handle);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const esPort = (server.address() as AddressInfo).port;
 
   const port = await freePort();
   exporterUrl = `http://127.0.0.1:${port}`;
-  const { args } = loopbackArgs(`https://127.0.0.1:${esPort}`, join(work, "ca.crt"), `127.0.0.1:${port}`);
+  const { args } = loopbackArgs(`https://127.0.0.1:${esPort}`, tls.cert, `127.0.0.1:${port}`);
   exporter = spawn(requireTool("elasticsearch_exporter"), args, {
     env: { PATH: process.env.PATH ?? "", ...loopbackEnv() },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,5 @@
 import { podMonitor } from "./monitors";
-import { PLATFORM_JOBS, type PlatformAlertSpec, type PlatformInput } from "./types";
+import { PLATFORM_JOBS, type PlatformAlertSpec, type PlatformInput, partSelector } from "./types";
 
 /**
  * The ECK operator: its metrics port is off by default (eck-operator chart, `config.metrics.port`
@@ -29,7 +29,7 @@ export const eckOperatorMonitor = (config: PlatformInput) =>
   });
 
 // With the namespace: another team's Service named like ours must not stand in for it (issue 22).
-const sel = `{job="${PLATFORM_JOBS.eckOperator}",namespace="${ECK_OPERATOR_NAMESPACE}"}`;
+const sel = partSelector(PLATFORM_JOBS.eckOperator, ECK_OPERATOR_NAMESPACE);
 
 export const ECK_OPERATOR_ALERTS: PlatformAlertSpec[] = [
   {

@@ -10,6 +10,7 @@ import {
   PLATFORM_JOBS,
   type PlatformAlertSpec,
   type PlatformInput,
+  partSelector,
 } from "./types";
 
 /**
@@ -139,8 +140,7 @@ export const filebeatMonitor = (config: PlatformInput) =>
 /** ECK names the DaemonSet of a Beat `<name>-beat-<type>`. */
 export const filebeatDaemonSet = (config: PlatformInput) => `${eckNames(config).filebeat}-beat-filebeat`;
 
-const sel = (config: PlatformInput) =>
-  `{job="${PLATFORM_JOBS.filebeat}",namespace="${config.logging.namespace}"}`;
+const sel = (config: PlatformInput) => partSelector(PLATFORM_JOBS.filebeat, config.logging.namespace);
 const BY = "namespace, pod, node";
 
 export const FILEBEAT_ALERTS: PlatformAlertSpec[] = [

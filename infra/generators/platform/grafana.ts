@@ -1,6 +1,6 @@
 import { GRAFANA_RELEASE } from "../grafana/release";
 import { serviceMonitor } from "./monitors";
-import { PLATFORM_JOBS, type PlatformAlertSpec, type PlatformInput } from "./types";
+import { PLATFORM_JOBS, type PlatformAlertSpec, type PlatformInput, partSelector } from "./types";
 
 /**
  * Grafana serves /metrics without authentication by default (`[metrics] enabled`); the grafana
@@ -21,7 +21,7 @@ export const grafanaMonitor = (config: PlatformInput) =>
     port: "service",
   });
 
-const sel = (c: PlatformInput) => `{job="${PLATFORM_JOBS.grafana}",namespace="${c.grafana.namespace}"}`;
+const sel = (c: PlatformInput) => partSelector(PLATFORM_JOBS.grafana, c.grafana.namespace);
 
 export const GRAFANA_ALERTS: PlatformAlertSpec[] = [
   {

@@ -12,6 +12,7 @@ import {
   PLATFORM_JOBS,
   type PlatformAlertSpec,
   type PlatformInput,
+  partSelector,
 } from "./types";
 
 /**
@@ -133,8 +134,7 @@ export const kibanaProbe = (config: PlatformInput) =>
   });
 
 /** The Probe's series carry the Probe's namespace (the metrics namespace), as the operator labels them. */
-const sel = (c: PlatformInput) =>
-  `{job="${PLATFORM_JOBS.kibana}",namespace="${resolveMetrics(c).namespace}"}`;
+const sel = (c: PlatformInput) => partSelector(PLATFORM_JOBS.kibana, resolveMetrics(c).namespace);
 
 export const KIBANA_ALERTS: PlatformAlertSpec[] = [
   {

@@ -7,6 +7,7 @@ import {
   PLATFORM_JOBS,
   type PlatformAlertSpec,
   type PlatformInput,
+  partSelector,
 } from "./types";
 
 /**
@@ -71,7 +72,7 @@ export const logstashMonitor = (config: PlatformInput) =>
   });
 
 const sel = (config: PlatformInput, extra = "") =>
-  `{job="${PLATFORM_JOBS.logstash}",namespace="${config.logging.namespace}"${extra}}`;
+  partSelector(PLATFORM_JOBS.logstash, config.logging.namespace, extra);
 const BY = "namespace, pod, pipeline";
 
 export const LOGSTASH_ALERTS: PlatformAlertSpec[] = [

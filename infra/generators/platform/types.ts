@@ -51,6 +51,13 @@ export const PLATFORM_JOBS = {
   grafana: "grafana",
 } as const;
 
+/**
+ * A part's series: its job in its namespace, so that another team's Service of the same name
+ * stays out (issue 22). `extra` adds matchers (`,pipeline="archive"`).
+ */
+export const partSelector = (job: string, namespace: string, extra = ""): string =>
+  `{job="${job}",namespace="${namespace}"${extra}}`;
+
 /** A relabeling that sets `job`, as the application ServiceMonitors do. */
 export const jobRelabeling = (job: string) => ({ action: "replace", targetLabel: "job", replacement: job });
 
