@@ -131,3 +131,15 @@ export const TEST_TOOLS = {
   blackboxExporter: { min: "0.28.0", deployed: BLACKBOX_EXPORTER.tag.slice(1) },
   elasticsearchExporter: { min: "1.10.0", deployed: ELASTICSEARCH_EXPORTER.tag.replace(/^v/, "") },
 } as const;
+
+/**
+ * Thanos (sidecar, Query, Query Frontend, Store Gateway, Compactor), its official image. The
+ * operator also needs the version itself (`spec.thanos.version`) to choose the sidecar's flags and
+ * whether Prometheus keeps compacting locally. Its flags are checked against the release's own
+ * flag reference (tests/data/thanos/).
+ */
+export const THANOS = {
+  repository: "quay.io/thanos/thanos",
+  // renovate: datasource=docker depName=quay.io/thanos/thanos
+  tag: "v0.42.4",
+} as const;

@@ -9,6 +9,7 @@ import { loggingProductionProblems, loggingSchema } from "./logging";
 import { metricsSchema } from "./metrics";
 import { ALWAYS_REQUIRED, SECRET_FORMAT, SECRET_KEYS, SECRET_MEANING, type SecretKey } from "./secrets";
 import { sentrySchema } from "./sentry";
+import { thanosSchema } from "./thanos";
 import { serviceSchema } from "./services";
 import { type TeamConfig, teamSchema } from "./teams";
 
@@ -66,6 +67,10 @@ const stackConfigObject = z.strictObject({
   metrics: metricsSchema.meta({
     description:
       "Metrics and alerting: kube-prometheus-stack (Prometheus, Alertmanager) and alert thresholds.",
+  }),
+  thanos: thanosSchema.meta({
+    description:
+      "Thanos on the metrics bucket: long-term metrics per the retention of each resolution, and one deduplicated view of the Prometheus replicas for Grafana.",
   }),
   grafana: grafanaSchema.meta({
     description: "Grafana: its Helm release, the provider's endpoint and data sources.",
@@ -261,6 +266,20 @@ function resolveDefaults(cfg: z.output<typeof stackConfigObject>) {
       alertmanager: {
         ...metrics.alertmanager,
         replicas: metrics.alertmanager.replicas ?? (production ? 3 : 1),
+      },
+    },
+    thanos: {
+      ...cfg.thanos,
+      bucketName: `${cfg.archive.bucketPrefix}-metrics`,
+      // Production: two of each reader, so a node's loss or a rollout leaves queries answered.
+      query: { ...cfg.thanos.query, replicas: cfg.thanos.query.replicas ?? (production ? 2 : 1) },
+      queryFrontend: {
+        ...cfg.thanos.queryFrontend,
+        replicas: cfg.thanos.queryFrontend.replicas ?? (production ? 2 : 1),
+      },
+      storeGateway: {
+        ...cfg.thanos.storeGateway,
+        replicas: cfg.thanos.storeGateway.replicas ?? (production ? 2 : 1),
       },
     },
     grafana: {
