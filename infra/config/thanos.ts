@@ -102,11 +102,9 @@ export const thanosSchema = z
       .strictObject({
         replicas: replicas("Store Gateway"),
         requests: requests("Store Gateway", "200m", "1Gi"),
-        storageSize: byteQuantity
-          .default("20Gi")
-          .meta({
-            description: "Volume per Store Gateway replica, for index headers (a cache of the bucket).",
-          }),
+        storageSize: byteQuantity.default("20Gi").meta({
+          description: "Volume per Store Gateway replica, for index headers (a cache of the bucket).",
+        }),
       })
       .prefault({})
       .meta({ description: "Store Gateway: serves the bucket's blocks to Thanos Query." }),
