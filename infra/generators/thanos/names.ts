@@ -1,5 +1,5 @@
 import type { StackConfig } from "../../config";
-import { resolveMetrics } from "../metrics/settings";
+import { KPS_FULLNAME, resolveMetrics } from "../metrics/settings";
 
 /**
  * Names every part of the Thanos concern agrees on: Kubernetes objects, the `job` label of their
@@ -41,3 +41,13 @@ export function thanosNames(config: Pick<StackConfig, "metrics">) {
     queryUrl: http("query"),
   };
 }
+
+/**
+ * The ServiceAccount of each part that touches the bucket, which its IAM role trusts. The sidecar
+ * runs in the Prometheus pods, so it is Prometheus's account (the chart names it `<fullname>-prometheus`).
+ */
+export const BUCKET_USER_ACCOUNTS: Readonly<Record<BucketUser, string>> = {
+  sidecar: `${KPS_FULLNAME}-prometheus`,
+  storeGateway: THANOS_PARTS.storeGateway,
+  compactor: THANOS_PARTS.compactor,
+};
