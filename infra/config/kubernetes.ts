@@ -2,6 +2,43 @@ import { z } from "zod";
 import { k8sSubdomain } from "./common";
 
 /**
+ * The EKS cluster's IAM OIDC provider: every IAM role for a service account (IRSA) of the stack
+ * trusts it (Elasticsearch's snapshots, Logstash's archive, the Thanos parts on the metrics bucket).
+ */
+export const oidcProviderSchema = z
+  .strictObject(
+    {
+      arn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "expected an IAM OIDC provider ARN")
+        .meta({ description: "ARN of the EKS cluster's IAM OIDC provider." }),
+      issuer: z
+        .string()
+        .regex(/^[a-z0-9.-]+\/[A-Za-z0-9/._-]+$/, "expected the issuer host/path without https://")
+        .meta({
+          description:
+            "Issuer URL of the OIDC provider without `https://`, e.g. `oidc.eks.us-east-1.amazonaws.com/id/ABC123`.",
+        }),
+    },
+    {
+      error: (issue) =>
+        issue.input === undefined
+          ? "missing: set kubernetes.oidcProvider to the cluster's IAM OIDC provider, its arn and issuer (`aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer`)"
+          : undefined,
+    },
+  )
+  .superRefine((p, ctx) => {
+    const arnPath = /:oidc-provider\/(.+)$/.exec(p.arn)?.[1];
+    if (arnPath !== undefined && arnPath !== p.issuer)
+      ctx.addIssue({
+        code: "custom",
+        path: ["issuer"],
+        message: `must be the ARN's provider path "${arnPath}": the role's trust conditions are keyed by it`,
+      });
+  });
+export type OidcProvider = z.infer<typeof oidcProviderSchema>;
+
+/**
  * What the stack needs of the Kubernetes cluster it deploys to, read by every concern. The class
  * is required, not left to the cluster's default: EKS clusters created on 1.30 or later have no
  * default StorageClass, so claims without one stay Pending; and a claim's class cannot change
@@ -14,11 +51,15 @@ export const kubernetesSchema = z.strictObject(
       description:
         "StorageClass of every volume claim the stack makes: Prometheus, Alertmanager, Grafana, Elasticsearch and Logstash. It must exist before the first `pulumi up` (the program checks). A claim's class cannot change once created: on a stack already deployed, set the class its claims use (`kubectl get pvc -A`).",
     }),
+    oidcProvider: oidcProviderSchema.meta({
+      description:
+        "The EKS cluster's IAM OIDC provider, which every IAM role for a service account trusts (Elasticsearch's snapshots, Logstash's S3 archive, the Thanos sidecar, Store Gateway and Compactor on the metrics bucket). It must exist in the stack's account (`eksctl utils associate-iam-oidc-provider`).",
+    }),
   },
   {
     error: (issue) =>
       issue.input === undefined
-        ? "missing section: set kubernetes.storageClassName to the StorageClass every volume claim uses (`kubectl get storageclass`), e.g. gp3"
+        ? "missing section: set kubernetes.storageClassName to the StorageClass every volume claim uses (`kubectl get storageclass`), e.g. gp3, and kubernetes.oidcProvider to the cluster's IAM OIDC provider"
         : undefined,
   },
 );

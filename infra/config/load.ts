@@ -36,6 +36,9 @@ const RETIRED_KEYS: Readonly<Record<string, string>> = {
   // Each concern named its own class (or none): claims on one cluster diverged, and EKS 1.30+ has no default.
   "metrics.prometheus.storageClassName": STORAGE_CLASS_MOVED,
   "logging.elasticsearch.storageClassName": STORAGE_CLASS_MOVED,
+  // A cluster fact every IAM role for a service account trusts, not the logging stack's alone.
+  "logging.oidcProvider":
+    "moved to kubernetes.oidcProvider (the cluster's IAM OIDC provider, which the Thanos roles trust too); move the same arn and issuer there",
 };
 
 /** Takes every retired key out of the decoded input, with one problem each. */
@@ -107,8 +110,8 @@ function accountProblems(input: Record<string, unknown>, allowed: string | undef
       );
   };
   check(
-    "logging.oidcProvider.arn",
-    at(at(input.logging, "oidcProvider"), "arn"),
+    "kubernetes.oidcProvider.arn",
+    at(at(input.kubernetes, "oidcProvider"), "arn"),
     "an IAM role's trust policy can name only an OIDC provider of the role's own account (register the cluster's issuer there with `eksctl utils associate-iam-oidc-provider`)",
   );
   check(

@@ -213,24 +213,6 @@ export const loggingSchema = z
         description:
           "Scheduled Elasticsearch snapshots to an S3 bucket, by snapshot lifecycle management (SLM).",
       }),
-    oidcProvider: z
-      .strictObject({
-        arn: z
-          .string()
-          .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "expected an IAM OIDC provider ARN")
-          .meta({ description: "ARN of the EKS cluster's IAM OIDC provider." }),
-        issuer: z
-          .string()
-          .regex(/^[a-z0-9.-]+\/[A-Za-z0-9/._-]+$/, "expected the issuer host/path without https://")
-          .meta({
-            description:
-              "Issuer URL of the OIDC provider without `https://`, e.g. `oidc.eks.us-east-1.amazonaws.com/id/ABC123`.",
-          }),
-      })
-      .meta({
-        description:
-          "The EKS cluster's IAM OIDC provider, for IAM roles of service accounts (S3 archive and snapshots).",
-      }),
   })
   .superRefine((cfg, ctx) => {
     const es = cfg.elasticsearch;
@@ -266,13 +248,6 @@ export const loggingSchema = z
         code: "custom",
         path: ["rolloverMaxAgeDays"],
         message: `must be less than the shortest retention (${RETENTION.debug.days} days)`,
-      });
-    const arnPath = /:oidc-provider\/(.+)$/.exec(cfg.oidcProvider.arn)?.[1];
-    if (arnPath !== undefined && arnPath !== cfg.oidcProvider.issuer)
-      ctx.addIssue({
-        code: "custom",
-        path: ["oidcProvider", "issuer"],
-        message: `must be the ARN's provider path "${arnPath}": the role's trust conditions are keyed by it`,
       });
     if (
       versionAtLeast(cfg.stackVersion, KIBANA_MIN_MEMORY.fromStack) &&

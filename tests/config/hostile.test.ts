@@ -242,7 +242,23 @@ const REJECTED: [string, string, Json][] = [
   ["alerting.email.username", "alerting.email.username", "alerts\r\nRCPT TO:<x@evil.example>"],
   ["alerting.email.smarthost", "alerting.email.smarthost", "smtp..example.com:587"],
   ["alerting.email.smarthost", "alerting.email.smarthost", "smtp.example.com:99999"],
-  ["logging.oidcProvider.issuer", "logging.oidcProvider.issuer", "oidc.eks.us-east-1.amazonaws.com/id/OTHER"],
+  [
+    "kubernetes.oidcProvider.issuer",
+    "kubernetes.oidcProvider.issuer",
+    "oidc.eks.us-east-1.amazonaws.com/id/OTHER",
+  ],
+  [
+    "kubernetes.oidcProvider.issuer",
+    "kubernetes.oidcProvider.issuer",
+    "https://oidc.eks.us-east-1.amazonaws.com/id/X",
+  ],
+  [
+    "kubernetes.oidcProvider.arn",
+    "kubernetes.oidcProvider.arn",
+    "arn:aws:iam::111111111111:role/not-a-provider",
+  ],
+  ["kubernetes.oidcProvider.arn", "kubernetes.oidcProvider.arn", "arn:aws:iam::1111:oidc-provider/x/y"],
+  ["kubernetes.oidcProvider.extra", "kubernetes.oidcProvider.extra", "x"],
   ["metrics.prometheus.retention", "metrics.prometheus.retention", "1d"],
   ["metrics.prometheus.scrapeInterval", "metrics.prometheus.scrapeInterval", "5s"],
   ["metrics.prometheus.evaluationInterval", "metrics.prometheus.evaluationInterval", "10m"],
@@ -431,6 +447,23 @@ describe("secrets and credentials", () => {
     expect(configProblems(file.config, new Set(file.secretKeys))).toContainEqual(
       expect.stringMatching(/^observability:kubernetes: missing section: set kubernetes\.storageClassName/),
     );
+  });
+
+  it("points the old logging.oidcProvider at kubernetes.oidcProvider, without echoing it, and requires the new key", () => {
+    const file = readStackFile("dev");
+    const kubernetes = JSON.parse(file.config[`${PROJECT}:kubernetes`]!) as Record<string, Json>;
+    const logging = JSON.parse(file.config[`${PROJECT}:logging`]!) as Record<string, Json>;
+    // The stack file as it was before the move: the provider under logging, none under kubernetes.
+    logging.oidcProvider = kubernetes.oidcProvider as Json;
+    delete kubernetes.oidcProvider;
+    file.config[`${PROJECT}:logging`] = JSON.stringify(logging);
+    file.config[`${PROJECT}:kubernetes`] = JSON.stringify(kubernetes);
+    const found = configProblems(file.config, new Set(file.secretKeys));
+    expect(found).toEqual([
+      "observability:logging.oidcProvider: moved to kubernetes.oidcProvider (the cluster's IAM OIDC provider, which the Thanos roles trust too); move the same arn and issuer there",
+      expect.stringMatching(/^observability:kubernetes\.oidcProvider: missing: set kubernetes\.oidcProvider/),
+    ]);
+    expect(found.join("\n")).not.toContain("EXAMPLEDEV");
   });
 
   it("refuses provider credentials in plain text and accepts them as secrets", () => {
@@ -697,7 +730,7 @@ describe("derived names stay within their targets' limits", () => {
 });
 
 describe("the stack's deploy account (aws:allowedAccountIds)", () => {
-  const OIDC = "logging.oidcProvider";
+  const OIDC = "kubernetes.oidcProvider";
   const oidc = (account: string) => ({
     arn: `arn:aws:iam::${account}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLEDEV0000000000000000000000`,
     issuer: "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLEDEV0000000000000000000000",
@@ -716,14 +749,16 @@ describe("the stack's deploy account (aws:allowedAccountIds)", () => {
       expect(JSON.parse(file.config["aws:allowedAccountIds"]!)).toEqual([account]);
       expect(workflows).toContain(`arn:aws:iam::${account}:role/`);
       const { config } = parseStackConfig(file.config, new Set(file.secretKeys));
-      expect(config.logging.oidcProvider.arn).toMatch(new RegExp(`^arn:aws:iam::${account}:oidc-provider/`));
+      expect(config.kubernetes.oidcProvider.arn).toMatch(
+        new RegExp(`^arn:aws:iam::${account}:oidc-provider/`),
+      );
     }
   });
 
   it("refuses an OIDC provider of another account, naming the key and both accounts", () => {
     expect(problems(OIDC, oidc("123456789012"))).toEqual([
       expect.stringMatching(
-        /^observability:logging\.oidcProvider\.arn: names account 123456789012, but the stack deploys to 111111111111 \(aws:allowedAccountIds\): an IAM role's trust policy/,
+        /^observability:kubernetes\.oidcProvider\.arn: names account 123456789012, but the stack deploys to 111111111111 \(aws:allowedAccountIds\): an IAM role's trust policy/,
       ),
     ]);
     // Another stack's account is as wrong as a made-up one.

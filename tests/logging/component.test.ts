@@ -215,8 +215,8 @@ describe.each(STACKS)("logging stack (%s)", (stack) => {
       String(one(result, "aws:iam/role:Role", "logging-es-snapshots").inputs.assumeRolePolicy),
     );
     expect(trust.Statement[0].Condition.StringEquals).toEqual({
-      [`${l().oidcProvider.issuer}:sub`]: `system:serviceaccount:${l().namespace}:${names().esServiceAccount}`,
-      [`${l().oidcProvider.issuer}:aud`]: "sts.amazonaws.com",
+      [`${result.config.kubernetes.oidcProvider.issuer}:sub`]: `system:serviceaccount:${l().namespace}:${names().esServiceAccount}`,
+      [`${result.config.kubernetes.oidcProvider.issuer}:aud`]: "sts.amazonaws.com",
     });
     const text = JSON.stringify(mine.map((r) => r.inputs));
     expect(text).not.toMatch(/AKIA[0-9A-Z]{16}|aws_secret_access_key|secret_key/i);

@@ -104,8 +104,8 @@ describe("prerequisites are checked before anything is created", () => {
     expect(r.error).toBeInstanceOf(pulumi.RunError);
     const message = (r.error as Error).message;
     expect(message.split("\n")).toHaveLength(2);
-    expect(message).toContain(r.config.logging.oidcProvider.arn);
-    expect(message).toContain("logging.oidcProvider.arn");
+    expect(message).toContain(r.config.kubernetes.oidcProvider.arn);
+    expect(message).toContain("kubernetes.oidcProvider.arn");
     expect(r.resources).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import type { StackConfig } from "../../config";
+import { type ServiceAccountRef, serviceAccountRoleDescription, serviceAccountTrustPolicy } from "../iam";
 import { eckNames } from "./names";
 
 /**
@@ -13,33 +14,21 @@ export type IrsaRole = "es-snapshots" | "logstash-archive";
 export const irsaServiceAccount = (config: Pick<StackConfig, "logging">, role: IrsaRole): string =>
   role === "es-snapshots" ? eckNames(config).esServiceAccount : eckNames(config).logstashServiceAccount;
 
+/** The service account that assumes each role, in the logging namespace. */
+const irsaAccount = (config: Pick<StackConfig, "logging">, role: IrsaRole): ServiceAccountRef => ({
+  namespace: config.logging.namespace,
+  name: irsaServiceAccount(config, role),
+});
+
 /** The trust policy: only `system:serviceaccount:<namespace>:<account>`, through the cluster's OIDC provider. */
-export function irsaTrustPolicy(
-  config: Pick<StackConfig, "logging">,
+export const irsaTrustPolicy = (
+  config: Pick<StackConfig, "logging" | "kubernetes">,
   role: IrsaRole,
-): aws.iam.PolicyDocument {
-  const { arn, issuer } = config.logging.oidcProvider;
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Federated: arn },
-        Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: {
-          StringEquals: {
-            [`${issuer}:sub`]: `system:serviceaccount:${config.logging.namespace}:${irsaServiceAccount(config, role)}`,
-            [`${issuer}:aud`]: "sts.amazonaws.com",
-          },
-        },
-      },
-    ],
-  };
-}
+): aws.iam.PolicyDocument => serviceAccountTrustPolicy(config, irsaAccount(config, role));
 
 /** The role's description as IAM shows it. */
 export const irsaDescription = (config: Pick<StackConfig, "logging">, role: IrsaRole): string =>
-  `IRSA role of ${config.logging.namespace}/${irsaServiceAccount(config, role)}`;
+  serviceAccountRoleDescription(irsaAccount(config, role));
 
 /** Use of the archive's customer-managed key, which encrypts every bucket these roles touch. */
 const kmsUse = (kmsKeyArn: string): aws.iam.PolicyStatement => ({

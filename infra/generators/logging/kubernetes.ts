@@ -4,6 +4,7 @@ import { LOGGING_PART_OF, managedLabels } from "../labels";
 import { ref, secretRef } from "../refs";
 import { ECK_API, elasticsearchAnnotations, elasticsearchSpec, filebeatSpec, kibanaSpec } from "./eck";
 import { httpTlsPlan } from "./http-tls";
+import { ROLE_ARN_ANNOTATION } from "../iam";
 import { type IrsaRole, irsaServiceAccount } from "./iam";
 import { eckNames } from "./names";
 import { type SettingsJob, settingsPlans } from "./plan";
@@ -57,7 +58,7 @@ export function serviceAccounts(config: Pick<StackConfig, "logging">) {
       name,
       namespace: NAMESPACE,
       labels: LOGGING_LABELS,
-      ...(role ? { annotations: { "eks.amazonaws.com/role-arn": ref(`role:${role}`) } } : {}),
+      ...(role ? { annotations: { [ROLE_ARN_ANNOTATION]: ref(`role:${role}`) } } : {}),
     },
   });
   const names = eckNames(config);

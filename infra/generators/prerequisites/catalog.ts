@@ -53,13 +53,13 @@ const storageClass: PrerequisiteSource = (config) => {
 
 /** IAM roles for service accounts (IRSA) trust the cluster's OIDC provider. */
 const oidcProvider: PrerequisiteSource = (config) => {
-  const { arn } = config.logging.oidcProvider;
+  const { arn } = config.kubernetes.oidcProvider;
   return [
     {
       id: "oidc-provider",
       what: `The EKS cluster's IAM OIDC provider \`${arn}\`, with the audience \`sts.amazonaws.com\``,
-      why: "Elasticsearch (snapshots) and Logstash (the S3 archive) assume their IAM roles through it: without it every snapshot and every archive write is refused.",
-      configKeys: ["logging.oidcProvider.arn", "logging.oidcProvider.issuer"],
+      why: "Elasticsearch (snapshots), Logstash (the S3 archive) and the Thanos sidecar, Store Gateway and Compactor (the metrics bucket) assume their IAM roles through it: without it every snapshot, archive write and block upload is refused.",
+      configKeys: ["kubernetes.oidcProvider.arn", "kubernetes.oidcProvider.issuer"],
       howToCheck: `\`aws iam get-open-id-connect-provider --open-id-connect-provider-arn ${arn} --query ClientIDList\``,
       lookup: { kind: "aws-iam-oidc-provider", arn, audience: "sts.amazonaws.com" },
     },
