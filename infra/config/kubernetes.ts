@@ -51,6 +51,16 @@ export const kubernetesSchema = z.strictObject(
       description:
         "StorageClass of every volume claim the stack makes: Prometheus, Alertmanager, Grafana, Elasticsearch and Logstash. It must exist before the first `pulumi up` (the program checks). A claim's class cannot change once created: on a stack already deployed, set the class its claims use (`kubectl get pvc -A`).",
     }),
+    clusterName: z
+      .string()
+      .regex(
+        /^[0-9A-Za-z][0-9A-Za-z_-]{0,99}$/,
+        "expected the EKS cluster's name: 1 to 100 letters, digits, - and _, starting with a letter or digit",
+      )
+      .meta({
+        description:
+          "Name of the EKS cluster (`aws eks list-clusters`), the one CI deploys to. Prometheus puts it in the `cluster` external label of every series it ships to Thanos and every block in the metrics bucket: choose it once, since blocks of another value are another series to Thanos.",
+      }),
     oidcProvider: oidcProviderSchema.meta({
       description:
         "The EKS cluster's IAM OIDC provider, which every IAM role for a service account trusts (Elasticsearch's snapshots, Logstash's S3 archive, the Thanos sidecar, Store Gateway and Compactor on the metrics bucket). It must exist in the stack's account (`eksctl utils associate-iam-oidc-provider`).",
@@ -59,7 +69,7 @@ export const kubernetesSchema = z.strictObject(
   {
     error: (issue) =>
       issue.input === undefined
-        ? "missing section: set kubernetes.storageClassName to the StorageClass every volume claim uses (`kubectl get storageclass`), e.g. gp3, and kubernetes.oidcProvider to the cluster's IAM OIDC provider"
+        ? "missing section: set kubernetes.storageClassName to the StorageClass every volume claim uses (`kubectl get storageclass`), e.g. gp3, kubernetes.clusterName to the EKS cluster's name and kubernetes.oidcProvider to its IAM OIDC provider"
         : undefined,
   },
 );

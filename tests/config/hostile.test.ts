@@ -242,6 +242,11 @@ const REJECTED: [string, string, Json][] = [
   ["alerting.email.username", "alerting.email.username", "alerts\r\nRCPT TO:<x@evil.example>"],
   ["alerting.email.smarthost", "alerting.email.smarthost", "smtp..example.com:587"],
   ["alerting.email.smarthost", "alerting.email.smarthost", "smtp.example.com:99999"],
+  ["kubernetes.clusterName", "kubernetes.clusterName", "observability dev"],
+  ["kubernetes.clusterName", "kubernetes.clusterName", "-observability"],
+  ["kubernetes.clusterName", "kubernetes.clusterName", "{{ .Release.Name }}"],
+  ["kubernetes.clusterName", "kubernetes.clusterName", "a".repeat(101)],
+  ["kubernetes.clusterName", "kubernetes.clusterName", ""],
   [
     "kubernetes.oidcProvider.issuer",
     "kubernetes.oidcProvider.issuer",
@@ -749,6 +754,8 @@ describe("the stack's deploy account (aws:allowedAccountIds)", () => {
       expect(JSON.parse(file.config["aws:allowedAccountIds"]!)).toEqual([account]);
       expect(workflows).toContain(`arn:aws:iam::${account}:role/`);
       const { config } = parseStackConfig(file.config, new Set(file.secretKeys));
+      // The cluster CI deploys to is the one the `cluster` label names.
+      expect(workflows).toContain(`eks-cluster: ${config.kubernetes.clusterName}`);
       expect(config.kubernetes.oidcProvider.arn).toMatch(
         new RegExp(`^arn:aws:iam::${account}:oidc-provider/`),
       );
