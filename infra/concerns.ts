@@ -8,6 +8,7 @@ import { platformConcern } from "./generators/platform";
 import { frontendConcern } from "./generators/frontend";
 import { prerequisitesConcern } from "./generators/prerequisites";
 import { sentryConcern } from "./generators/sentry";
+import { thanosConcern } from "./generators/thanos";
 
 /**
  * Every concern's artifacts and summary section, in the order summary.md shows them: who is
@@ -18,6 +19,7 @@ export const CONCERNS: Concern[] = [
   prerequisitesConcern,
   archiveConcern,
   metricsConcern,
+  thanosConcern,
   platformConcern,
   grafanaConcern,
   loggingConcern,

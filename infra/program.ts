@@ -9,6 +9,7 @@ import { PlatformMonitoring } from "./components/platform";
 import { pagerdutyManaged } from "./generators/alerting/pagerduty";
 import { Frontend } from "./components/frontend";
 import { Sentry } from "./components/sentry";
+import { ThanosBucket } from "./components/thanos-bucket";
 import type { LoadedConfig, StackSecrets } from "./config";
 
 /** Secret config values as Pulumi secrets: the same keys, each marked secret. */
@@ -35,9 +36,22 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     : undefined;
   const pagerdutyKeys = paging?.integrationKeys;
 
-  const metrics = new Metrics("metrics", { config, secrets, pagerdutyKeys });
-
   const archive = new Archive("log-archive", { config });
+
+  // The metrics bucket (the archive's key, its access-log bucket) and the IAM roles of the Thanos
+  // parts that touch it; the sidecars' role goes to Prometheus's ServiceAccount.
+  const thanosBucket = new ThanosBucket("thanos", { config, archive: archive.outputs });
+  const metrics = new Metrics("metrics", {
+    config,
+    secrets,
+    pagerdutyKeys,
+    thanos: {
+      bucketName: thanosBucket.outputs.bucketName,
+      region: thanosBucket.outputs.region,
+      kmsKeyArn: archive.outputs.kmsKeyArn,
+      sidecarRoleArn: thanosBucket.outputs.roleArns.sidecar,
+    },
+  });
 
   // The reader's password derives from the admin password.
   const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword);
@@ -81,6 +95,11 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     logArchive: archive.outputs,
     logging: logging.outputs,
     metrics: metrics.outputs,
+    thanosBucket: {
+      bucketName: thanosBucket.outputs.bucketName,
+      bucketArn: thanosBucket.outputs.bucketArn,
+      roleArns: thanosBucket.outputs.roleArns,
+    },
     ...(paging ? { pagerduty: paging.outputs } : {}),
     grafana: grafanaStack.outputs,
   };

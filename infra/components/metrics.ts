@@ -10,15 +10,24 @@ import {
   resolveMetrics,
   serviceMonitor,
 } from "../generators/metrics";
+import { objstoreConfig, objstoreSecret, s3Endpoint } from "../generators/thanos";
+import { toYaml } from "../artifacts";
 import { integrationKeyValues } from "./pagerduty";
 import { secretValues, wire } from "./refs";
 
 export interface MetricsArgs {
-  config: AlertmanagerInput & Pick<StackConfig, "kubernetes" | "logging" | "grafana">;
+  config: AlertmanagerInput & Pick<StackConfig, "kubernetes" | "logging" | "grafana" | "thanos">;
   /** Channel credentials (Pulumi secrets); they go into a Kubernetes Secret only. */
   secrets: Partial<Record<SecretKey, pulumi.Input<string>>>;
   /** Per team, its managed PagerDuty integration key (alerting.pagerduty.managed). */
   pagerdutyKeys?: Record<string, pulumi.Input<string>>;
+  /** The metrics bucket the Thanos sidecars ship blocks to (ThanosBucket), and their IAM role. */
+  thanos: {
+    bucketName: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    kmsKeyArn: pulumi.Input<string>;
+    sidecarRoleArn: pulumi.Input<string>;
+  };
 }
 
 /**
@@ -45,16 +54,34 @@ export class Metrics extends pulumi.ComponentResource {
     const stateful = { parent: this, protect: config.production, retainOnDelete: config.production };
 
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, metricsNamespace(config), stateful);
+    const t = args.thanos;
     const refs = {
       namespace: ns.metadata.name,
       ...secretValues(args.secrets),
       ...integrationKeyValues(args.pagerdutyKeys),
+      thanosSidecarRoleArn: t.sidecarRoleArn,
     };
     // Kept with the retained release, whose Alertmanager mounts it.
     const secret = new k8s.core.v1.Secret(`${name}-channels`, wire(channelSecret(config), refs), stateful);
+    // The sidecars' objstore config (no credential), before the release whose pods read it.
+    const objstoreYaml = pulumi
+      .output(
+        wire(objstoreConfig(), {
+          bucket: t.bucketName,
+          region: t.region,
+          s3Endpoint: pulumi.output(t.region).apply(s3Endpoint),
+          kmsKeyArn: t.kmsKeyArn,
+        }),
+      )
+      .apply(toYaml);
+    const objstore = new k8s.core.v1.Secret(
+      `${name}-thanos-objstore`,
+      wire(objstoreSecret(), { ...refs, objstoreYaml }),
+      stateful,
+    );
     const release = new k8s.helm.v3.Release(`${name}-kps`, wire(kpsRelease(config), refs), {
       ...stateful,
-      dependsOn: [secret],
+      dependsOn: [secret, objstore],
     });
     this.release = release;
     const afterChart = { parent: this, dependsOn: [release] };

@@ -13,7 +13,7 @@ import { runTool } from "./tools";
  * kube-prometheus-stack's own rule templates, rendered by the real Helm (`npm run tools`) with the
  * values our program sets. The chart's files are committed verbatim under
  * tests/data/charts/kube-prometheus-stack/<version>/ (templates/_helpers.tpl and
- * templates/prometheus/rules-1.14/, listed with their git blob ids in templates.sources, beside the
+ * templates/prometheus/rules-1.14/, and the Prometheus resource's and the Thanos sidecar's templates, listed with their git blob ids in templates.sources, beside the
  * chart's values.yaml and Chart.yaml). The one substitution: the Chart.yaml handed to Helm has no
  * `dependencies`, whose subcharts (CRDs, kube-state-metrics, node-exporter, Grafana) are not
  * committed; no rule template reads them.
@@ -45,11 +45,15 @@ export interface ChartRender {
   alerts: RenderedRule[];
 }
 
-/** `helm template` of the committed rule templates with `values`, as the release's namespace. */
-export function renderChartRules(
+/**
+ * `helm template` of the committed templates with `values`, as the release's namespace: every
+ * object the chart renders from them (the rule templates, and the Prometheus resource, its
+ * ServiceAccount and the Thanos sidecar's Service and ServiceMonitor).
+ */
+export function renderChartObjects(
   values: Record<string, unknown>,
   opts: { version?: string; namespace?: string } = {},
-): ChartRender {
+): Record<string, unknown>[] {
   const version = opts.version ?? KUBE_PROMETHEUS_STACK.version;
   const data = chartData(CHART, version);
   const dir = mkdtempSync(join(tmpdir(), "obs-chart-"));
@@ -71,32 +75,39 @@ export function renderChartRules(
       `--values=${join(dir, "ours.json")}`,
     ]);
     if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr}`);
-    const groups: RuleGroup[] = [];
-    const rules: RenderedRule[] = [];
-    for (const doc of parseAllDocuments(r.stdout)) {
+    return parseAllDocuments(r.stdout).flatMap((doc) => {
       if (doc.errors.length > 0) throw new Error(`helm rendered invalid YAML: ${doc.errors[0]!.message}`);
-      const o = doc.toJS() as {
-        kind?: string;
-        metadata: { name: string };
-        spec: { groups: RuleGroup[] };
-      } | null;
-      if (o?.kind !== "PrometheusRule") continue;
-      for (const g of o.spec.groups) {
-        groups.push(g);
-        for (const rule of g.rules)
-          rules.push({
-            object: o.metadata.name,
-            group: g.name,
-            ...rule,
-            labels: rule.labels ?? {},
-            annotations: rule.annotations ?? {},
-          });
-      }
-    }
-    return { groups, rules, alerts: rules.filter((x) => x.alert) };
+      const o = doc.toJS() as Record<string, unknown> | null;
+      return o ? [o] : [];
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The chart's rules, rendered by `helm template` of the committed templates with `values`. */
+export function renderChartRules(
+  values: Record<string, unknown>,
+  opts: { version?: string; namespace?: string } = {},
+): ChartRender {
+  const groups: RuleGroup[] = [];
+  const rules: RenderedRule[] = [];
+  for (const doc of renderChartObjects(values, opts)) {
+    const o = doc as { kind?: string; metadata: { name: string }; spec: { groups: RuleGroup[] } };
+    if (o.kind !== "PrometheusRule") continue;
+    for (const g of o.spec.groups) {
+      groups.push(g);
+      for (const rule of g.rules)
+        rules.push({
+          object: o.metadata.name,
+          group: g.name,
+          ...rule,
+          labels: rule.labels ?? {},
+          annotations: rule.annotations ?? {},
+        });
+    }
+  }
+  return { groups, rules, alerts: rules.filter((x) => x.alert) };
 }
 
 /** The `defaultRules.rules.<key>` switches the rule templates read, per template file. */

@@ -239,6 +239,14 @@ export const PASSTHROUGH: Readonly<Record<string, Readonly<Record<string, Passth
       kind: "map",
       why: "the Prometheus resource's spec.externalLabels: label names are ours",
     },
+    "prometheus.prometheusSpec.thanos": {
+      kind: "field",
+      why: "the Prometheus resource's spec.thanos (the operator's ThanosSpec): the chart renders `image` and `objectStorageConfig.existingSecret` (as a SecretKeySelector) and copies every other key as it is; tests/thanos/sidecar.test.ts renders the chart's template with our values and checks the result",
+    },
+    "prometheus.serviceAccount.annotations": {
+      kind: "map",
+      why: "annotations of Prometheus's ServiceAccount: names are ours (EKS's `eks.amazonaws.com/role-arn` for the Thanos sidecar's IAM role)",
+    },
     "prometheus.prometheusSpec.resources": {
       kind: "map",
       why: "the Prometheus resource's spec.resources, a Kubernetes ResourceRequirements",

@@ -14,6 +14,12 @@ import { KPS_FULLNAME, type MetricsInput, resolveMetrics } from "./settings";
 import { CRD_UPGRADE_BUSYBOX, KUBE_PROMETHEUS_STACK } from "../../versions";
 import { MANAGED_CONTROL_PLANE } from "../platform/chart-rules";
 import { defaultRulesValues, alertRelabelling } from "../platform/chart-values";
+import {
+  externalLabels,
+  REPLICA_LABEL_VALUES,
+  sidecarPrometheusValues,
+  sidecarSpec,
+} from "../thanos/sidecar";
 
 /** What the chart needs of the cluster: the StorageClass of its volumes. */
 type ClusterInput = Pick<StackConfig, "kubernetes">;
@@ -109,6 +115,8 @@ export function kpsValues(
     // The control plane EKS manages: nothing there to scrape (reasons in MANAGED_CONTROL_PLANE).
     ...Object.fromEntries(Object.keys(MANAGED_CONTROL_PLANE).map((k) => [k, { enabled: false }])),
     prometheus: {
+      // The Thanos sidecar's role, Service and scrape (infra/generators/thanos/sidecar.ts).
+      ...sidecarPrometheusValues(),
       podDisruptionBudget: ha(r.prometheusReplicas),
       // Prometheus scrapes itself (the chart's default, stated): RuleEvaluationFailures reads its counter.
       serviceMonitor: { selfMonitor: true },
@@ -117,7 +125,10 @@ export function kpsValues(
         retention: r.retention,
         scrapeInterval: m.prometheus.scrapeInterval,
         evaluationInterval: m.prometheus.evaluationInterval,
-        externalLabels: { environment: config.environment },
+        externalLabels: externalLabels(config),
+        ...REPLICA_LABEL_VALUES,
+        // The Thanos sidecar, shipping every block to the metrics bucket; compaction mode in sidecar.ts.
+        thanos: sidecarSpec(),
         // The chart's alerts get their priority here, by name and severity: the chart has no
         // per-alert label (chart-values.ts). Alerts that bring a priority pass unchanged.
         additionalAlertRelabelConfigs: alertRelabelling(config),
