@@ -3,6 +3,7 @@ import { alertPolicies } from "./alerts";
 import { archivePolicies } from "./archive";
 import { bucketPolicies } from "./buckets";
 import { loggingPolicies } from "./logging";
+import { metricsBucketPolicies } from "./metrics-bucket";
 import { prodPolicies } from "./prod";
 import { secretPolicies } from "./secrets";
 import { sentryPolicies } from "./sentry";
@@ -11,6 +12,7 @@ import { sentryPolicies } from "./sentry";
 export const ALL_POLICIES: Policies = [
   ...archivePolicies,
   ...bucketPolicies,
+  ...metricsBucketPolicies,
   ...loggingPolicies,
   ...alertPolicies,
   ...secretPolicies,

@@ -23,7 +23,8 @@ const requests = (name: string, cpu: string, memory: string) =>
         .default(memory)
         .meta({ description: `${name} memory request, as a Kubernetes quantity.` }),
     })
-    .prefault({});
+    .prefault({})
+    .meta({ description: `${name} resource requests: what the scheduler reserves for each replica.` });
 
 const replicas = (what: string) =>
   z

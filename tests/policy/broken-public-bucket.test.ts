@@ -31,7 +31,10 @@ describe("broken variant: buckets open to public policies", () => {
     expect(lines).toContain(
       "s3-public-access-blocked: bucket acme-obs-dev-audit-logs: public access block leaves blockPublicPolicy, restrictPublicBuckets off",
     );
-    expect(lines.filter((l) => l.startsWith("s3-public-access-blocked:"))).toHaveLength(6);
+    expect(lines).toContain(
+      "s3-public-access-blocked: bucket acme-obs-dev-metrics: public access block leaves blockPublicPolicy, restrictPublicBuckets off",
+    );
+    expect(lines.filter((l) => l.startsWith("s3-public-access-blocked:"))).toHaveLength(7);
   });
   it("fails no other policy", () => {
     expect(result.violations.filter((v) => v.policy !== "s3-public-access-blocked")).toEqual([]);
