@@ -44,9 +44,8 @@ describe.each(STACKS)("ThanosBucket (%s)", (stack) => {
       versioningConfiguration: { status: "Enabled" },
     });
     const key = one(r, "aws:kms/key:Key", "log-archive-key");
-    const enc = forBucket(
-      "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    ).inputs as { rules: { applyServerSideEncryptionByDefault: Record<string, string> }[] };
+    const enc = forBucket("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+      .inputs as { rules: { applyServerSideEncryptionByDefault: Record<string, string> }[] };
     expect(enc.rules[0]!.applyServerSideEncryptionByDefault).toEqual({
       sseAlgorithm: "aws:kms",
       kmsMasterKeyId: expect.stringMatching(/^arn:aws:kms:/),
@@ -86,40 +85,45 @@ describe.each(STACKS)("ThanosBucket (%s)", (stack) => {
     expect(forBucket("bucketVersioning:BucketVersioning").protect).toBe(r.config.production);
   });
 
-  it.each(BUCKET_USERS)("gives %s a role only its ServiceAccount assumes, allowed only its actions", (user) => {
-    const role = one(r, "aws:iam/role:Role", `thanos-${bucketUserRoleName(user)}`);
-    const trust = JSON.parse(String(role.inputs.assumeRolePolicy));
-    const { issuer, arn } = r.config.kubernetes.oidcProvider;
-    expect(trust.Statement).toEqual([
-      {
-        Effect: "Allow",
-        Principal: { Federated: arn },
-        Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: {
-          StringEquals: {
-            [`${issuer}:sub`]: `system:serviceaccount:${r.config.metrics.namespace}:${BUCKET_USER_ACCOUNTS[user]}`,
-            [`${issuer}:aud`]: "sts.amazonaws.com",
+  it.each(BUCKET_USERS)(
+    "gives %s a role only its ServiceAccount assumes, allowed only its actions",
+    (user) => {
+      const role = one(r, "aws:iam/role:Role", `thanos-${bucketUserRoleName(user)}`);
+      const trust = JSON.parse(String(role.inputs.assumeRolePolicy));
+      const { issuer, arn } = r.config.kubernetes.oidcProvider;
+      expect(trust.Statement).toEqual([
+        {
+          Effect: "Allow",
+          Principal: { Federated: arn },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: {
+            StringEquals: {
+              [`${issuer}:sub`]: `system:serviceaccount:${r.config.metrics.namespace}:${BUCKET_USER_ACCOUNTS[user]}`,
+              [`${issuer}:aud`]: "sts.amazonaws.com",
+            },
           },
         },
-      },
-    ]);
-    const policy = JSON.parse(
-      String(one(r, "aws:iam/rolePolicy:RolePolicy", `thanos-${bucketUserRoleName(user)}-policy`).inputs.policy),
-    ) as { Statement: { Action: string[]; Resource: string[]; Condition?: unknown }[] };
-    const bucketArn = `arn:aws:s3:::${r.config.thanos.bucketName}`;
-    const a = BUCKET_ACCESS[user];
-    expect(policy.Statement.map((s) => [s.Action, s.Resource])).toEqual([
-      [a.bucket, [bucketArn]],
-      [a.objects, [`${bucketArn}/*`]],
-      [a.kms, [expect.stringMatching(/^arn:aws:kms:/)]],
-    ]);
-    // The archive's key serves the log buckets too: its use is bound to this bucket.
-    expect(policy.Statement[2]!.Condition).toEqual({
-      StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
-    });
-    // No wildcard action, nothing beyond the bucket and the key.
-    expect(JSON.stringify(policy)).not.toMatch(/"(s3|kms):\*"|"\*"/);
-  });
+      ]);
+      const policy = JSON.parse(
+        String(
+          one(r, "aws:iam/rolePolicy:RolePolicy", `thanos-${bucketUserRoleName(user)}-policy`).inputs.policy,
+        ),
+      ) as { Statement: { Action: string[]; Resource: string[]; Condition?: unknown }[] };
+      const bucketArn = `arn:aws:s3:::${r.config.thanos.bucketName}`;
+      const a = BUCKET_ACCESS[user];
+      expect(policy.Statement.map((s) => [s.Action, s.Resource])).toEqual([
+        [a.bucket, [bucketArn]],
+        [a.objects, [`${bucketArn}/*`]],
+        [a.kms, [expect.stringMatching(/^arn:aws:kms:/)]],
+      ]);
+      // The archive's key serves the log buckets too: its use is bound to this bucket.
+      expect(policy.Statement[2]!.Condition).toEqual({
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
+      });
+      // No wildcard action, nothing beyond the bucket and the key.
+      expect(JSON.stringify(policy)).not.toMatch(/"(s3|kms):\*"|"\*"/);
+    },
+  );
 
   it("lets only the Compactor delete, and nobody delete a version", () => {
     const deleters = BUCKET_USERS.filter((u) => BUCKET_ACCESS[u].objects.includes("s3:DeleteObject"));
