@@ -236,7 +236,7 @@ export function alertsDoc(): string {
     "|---|---|---|---|---|---|---|",
     ...PLATFORM_ALERTS.map(
       (a) =>
-        `| $code(a.alert)| $a.component| $a.priority| $a.for ?? "—"| $a.firesWithin| [$a.runbook](../runbooks/$a.runbook.md) | $cell(a.reason)|`,
+        `| ${code(a.alert)} | ${a.component} | ${a.priority} | ${a.for ?? "—"} | ${a.firesWithin} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
     ),
     "",
     ...chartAlertsSection(),
