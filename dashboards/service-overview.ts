@@ -10,6 +10,7 @@ import {
   perService,
   prom,
   promTimeseries,
+  ofServices,
   SERVICE_MATCH,
   serviceSeries,
   servicesOfKind,
@@ -29,6 +30,38 @@ export function errorBudgetExpr(s: Pick<ServiceConfig, "name" | "namespace" | "s
   return `1 - (avg_over_time(${RECORD.errorRatio("1h")}{namespace="${s.namespace}", job="${s.name}", ${SERVICE_MATCH}}[${s.slo.windowDays}d]) / ${allowed})`;
 }
 
+/**
+ * The Trends row: 90 days, one point per week. Each panel's minimum interval makes Grafana's step a
+ * week, and Query Frontend's auto-downsampling then reads the bucket's 1-hour data (it allows a
+ * source resolution of step / 5: thanos pkg/queryfrontend/queryrange_codec.go and pkg/api/query/v1.go
+ * at v0.42.4). The queries read recorded 5-minute rates, gauges of the rules' output, whose
+ * downsampled aggregates keep their average: a week's average of a rate is the week's rate, and a
+ * ratio of two such averages the week's error ratio weighted by traffic.
+ */
+export const TRENDS = { range: "90d", step: "1w" } as const;
+
+const weekly = (metric: string, by = perService()) =>
+  `sum by (${by}) (avg_over_time(${metric}{${SERVICE_MATCH}}[${TRENDS.step}]))`;
+
+/** Weekly average of a recorded per-service rate, of the selected services. */
+export const weeklyRateExpr = (metric: string): string => ofServices(weekly(metric));
+
+/** The week's error ratio: errors per second over requests per second, both averaged over the week. */
+export const weeklyErrorRatioExpr = (): string =>
+  ofServices(`${weekly(RECORD.errorRate)} / ${weekly(RECORD.requestRate)}`);
+
+/** The week's p99 from the recorded bucket rates averaged over the week (not an average of p99s). */
+export const weeklyP99Expr = (): string =>
+  ofServices(`histogram_quantile(0.99, ${weekly(RECORD.httpBucketRates, perService("le"))})`);
+
+/** The longest SLO window of the services shown, in days: the budget's trend covers it whole. */
+const longestWindowDays = (services: Pick<ServiceConfig, "slo">[]) =>
+  Math.max(1, ...services.map((s) => s.slo.windowDays));
+
+function trendPanel(title: string, unit: string, queries: ReturnType<typeof prom>[], description: string) {
+  return promTimeseries(title, unit, queries, description).timeFrom(TRENDS.range).interval(TRENDS.step);
+}
+
 export const serviceOverview: DashboardDefinition = {
   uid: "obs-service-overview",
   title: "Service overview (RED)",
@@ -39,6 +72,10 @@ export const serviceOverview: DashboardDefinition = {
     "Error rate",
     "Latency p50 / p90 / p99",
     "SLO error budget remaining",
+    "Weekly request rate (90 days)",
+    "Weekly error ratio (90 days)",
+    "Weekly latency p99 (90 days)",
+    "SLO error budget over the window",
   ],
   build(ctx) {
     const services = this.services(ctx);
@@ -64,48 +101,92 @@ export const serviceOverview: DashboardDefinition = {
         ),
       );
     });
-    return baseDashboard(
-      this,
-      ctx,
-      services,
-      "Request rate, errors and duration per service, and what is left of each SLO's error budget.",
-    )
-      .withRow(new RowBuilder("Traffic and errors"))
-      .withPanel(
-        promTimeseries(
-          "Request rate",
-          "reqps",
-          [prom(`sum by (${perService()}) (${serviceSeries(RECORD.requestRate)})`, "{{job}}")],
-          "HTTP requests per second handled by each service.",
-        ),
+    return (
+      baseDashboard(
+        this,
+        ctx,
+        services,
+        "Request rate, errors and duration per service, and what is left of each SLO's error budget.",
       )
-      .withPanel(
-        promTimeseries(
-          "Error rate",
-          "percentunit",
-          [
-            prom(`sum by (${perService()}) (${serviceSeries(RECORD.errorRatio("5m"))})`, "{{job}} 5xx ratio"),
-            prom(`sum by (${perService()}) (${serviceSeries(RECORD.errorRate)})`, "{{job}} 5xx/s"),
-          ],
-          "Share of requests answered with 5xx (left axis) and 5xx responses per second (right axis).",
-        ).overrideByQuery("B", [
-          { id: "unit", value: "reqps" },
-          { id: "custom.axisPlacement", value: "right" },
-        ]),
-      )
-      .withRow(new RowBuilder("Latency"))
-      .withPanel(
-        promTimeseries(
-          "Latency p50 / p90 / p99",
-          "s",
-          QUANTILES.map((q) =>
-            prom(`max by (${perService()}) (${serviceSeries(RECORD.latency(q))})`, `{{job}} ${q}`),
+        .withRow(new RowBuilder("Traffic and errors"))
+        .withPanel(
+          promTimeseries(
+            "Request rate",
+            "reqps",
+            [prom(`sum by (${perService()}) (${serviceSeries(RECORD.requestRate)})`, "{{job}}")],
+            "HTTP requests per second handled by each service.",
           ),
-          "API response time percentiles per service (from the request-duration histogram).",
-        ).span(24),
-      )
-      .withRow(new RowBuilder("SLO"))
-      .withPanel(budget)
-      .build();
+        )
+        .withPanel(
+          promTimeseries(
+            "Error rate",
+            "percentunit",
+            [
+              prom(
+                `sum by (${perService()}) (${serviceSeries(RECORD.errorRatio("5m"))})`,
+                "{{job}} 5xx ratio",
+              ),
+              prom(`sum by (${perService()}) (${serviceSeries(RECORD.errorRate)})`, "{{job}} 5xx/s"),
+            ],
+            "Share of requests answered with 5xx (left axis) and 5xx responses per second (right axis).",
+          ).overrideByQuery("B", [
+            { id: "unit", value: "reqps" },
+            { id: "custom.axisPlacement", value: "right" },
+          ]),
+        )
+        .withRow(new RowBuilder("Latency"))
+        .withPanel(
+          promTimeseries(
+            "Latency p50 / p90 / p99",
+            "s",
+            QUANTILES.map((q) =>
+              prom(`max by (${perService()}) (${serviceSeries(RECORD.latency(q))})`, `{{job}} ${q}`),
+            ),
+            "API response time percentiles per service (from the request-duration histogram).",
+          ).span(24),
+        )
+        .withRow(new RowBuilder("SLO"))
+        .withPanel(budget)
+        // Longer than one Prometheus keeps: read through Thanos from the metrics bucket.
+        .withRow(new RowBuilder("Trends"))
+        .withPanel(
+          trendPanel(
+            "Weekly request rate (90 days)",
+            "reqps",
+            [prom(weeklyRateExpr(RECORD.requestRate), "{{job}}")],
+            "Requests per second of each service, averaged over each week of the last 90 days.",
+          ),
+        )
+        .withPanel(
+          trendPanel(
+            "Weekly error ratio (90 days)",
+            "percentunit",
+            [prom(weeklyErrorRatioExpr(), "{{job}}")],
+            "Share of each week's requests answered with 5xx, over the last 90 days.",
+          ),
+        )
+        .withPanel(
+          trendPanel(
+            "Weekly latency p99 (90 days)",
+            "s",
+            [prom(weeklyP99Expr(), "{{job}} p99")],
+            "99th percentile response time of each week's requests, over the last 90 days.",
+          ),
+        )
+        .withPanel(
+          // One point every 6 hours: each reads the whole window of hourly ratios (1-hour data).
+          promTimeseries(
+            "SLO error budget over the window",
+            "percentunit",
+            services.map((s) =>
+              prom(errorBudgetExpr(s), `${s.name} (${s.slo.availability * 100}% / ${s.slo.windowDays}d)`),
+            ),
+            "Share of each service's error budget left at each point of its SLO window (1 = untouched, below 0 = SLO missed).",
+          )
+            .timeFrom(`${longestWindowDays(services)}d`)
+            .interval("6h"),
+        )
+        .build()
+    );
   },
 };

@@ -230,7 +230,7 @@ export function alertsDoc(): string {
     "",
     "## The platform's own parts",
     "",
-    'Labelled `component` instead of `service`, and `team` the platform\'s owner team (`metrics.ownerTeam`); routed by priority and team like every other alert. "Fires within" is the latest it fires after the fault, with the default 30s scrape and evaluation intervals (tested with promtool where a scenario exists: tests/platform/).',
+    'Labelled `component` instead of `service`, and `team` the platform\'s owner team (`metrics.ownerTeam`); routed by priority and team like every other alert. "Fires within" is the latest it fires after the fault, with the default 30s scrape and evaluation intervals (tested with promtool where a scenario exists: tests/platform/, tests/thanos/ for Thanos).',
     "",
     "| Alert | Component | Priority | For | Fires within | Runbook | Why this priority |",
     "|---|---|---|---|---|---|---|",

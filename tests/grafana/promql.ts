@@ -71,6 +71,18 @@ function matchers(selector: Node, expr: string): { name: string; op: string; val
   return out;
 }
 
+/** Every vector selector of a query: its metric name ("" without one) and its label matchers. */
+export function vectorSelectors(expr: string): { name: string; matchers: ReturnType<typeof matchers> }[] {
+  const out: { name: string; matchers: ReturnType<typeof matchers> }[] = [];
+  parser.parse(expr).iterate({
+    enter: (ref) => {
+      if (ref.name !== "VectorSelector") return;
+      out.push({ name: selectorName(ref.node, expr), matchers: matchers(ref.node, expr) });
+    },
+  });
+  return out;
+}
+
 const selectorName = (selector: Node, expr: string): string => {
   const id = selector.getChild("Identifier");
   return id ? expr.slice(id.from, id.to) : "";

@@ -15,6 +15,7 @@ import { alertProblems } from "../../policy/alerts";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { rendered, STACKS } from "../helpers/render";
 import { runTool, runToolAsync, tempFiles } from "../helpers/tools";
+import { thanosHealthy } from "../thanos/series";
 
 /**
  * The platform's rules as rendered (prometheus/platform-rules.yaml): promtool accepts them, every
@@ -118,6 +119,8 @@ function healthy(): Record<string, string> {
     [`kube_job_failed{namespace="${NS}",job_name="${settingsJob}",condition="false"}`]: `1x${N}`,
     [`up{job="grafana",namespace="${config.grafana.namespace}",pod="grafana-0"}`]: `1x${N}`,
     [`grafana_alerting_rule_evaluation_failures_total{job="grafana",namespace="${config.grafana.namespace}",pod="grafana-0"}`]: `0x${N}`,
+    // Thanos's parts (their faults: tests/thanos/alerts.test.ts).
+    ...thanosHealthy(N),
   };
 }
 

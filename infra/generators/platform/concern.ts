@@ -8,6 +8,7 @@ import { jsonExporterConfig } from "./filebeat";
 import { blackboxConfigYaml } from "./kibana";
 import { platformMonitors } from "./kubernetes";
 import { PLATFORM_ALERTS, platformRuleFile } from "./rules";
+import { THANOS_PARTS, type ThanosPart } from "../thanos/names";
 import { COMPONENTS } from "./types";
 
 /** One alert that watches a part of the platform, as summary.md lists it. */
@@ -47,7 +48,18 @@ export function platformWatchers(): Watcher[] {
   return [...ours, ...pipeline, ...chart];
 }
 
-/** How each part of the logging pipeline and Grafana is scraped, for the summary. */
+const thanosScrapes = () => {
+  const via = (part: ThanosPart) =>
+    part === "sidecar" ? "its /metrics in each Prometheus pod" : "its /metrics";
+  return Object.fromEntries(
+    (Object.keys(THANOS_PARTS) as ThanosPart[]).map((p) => [
+      THANOS_PARTS[p],
+      `${via(p)} (job \`${THANOS_PARTS[p]}\`)`,
+    ]),
+  ) as Record<(typeof THANOS_PARTS)[ThanosPart], string>;
+};
+
+/** How each part of the logging pipeline, Grafana and Thanos is scraped, for the summary. */
 const SCRAPED_BY: Record<(typeof COMPONENTS)[number], string> = {
   logstash: "logstash-exporter sidecar (PodMonitor `logstash`)",
   filebeat: "json_exporter sidecar on `/stats` (PodMonitor `filebeat`) and kube-state-metrics",
@@ -55,6 +67,8 @@ const SCRAPED_BY: Record<(typeof COMPONENTS)[number], string> = {
   "eck-operator": "its metrics port (PodMonitor `eck-operator`)",
   "logging-settings": "kube-state-metrics (`kube_job_failed`)",
   grafana: "its /metrics (ServiceMonitor `grafana`)",
+  // The Thanos parts' monitors are created with them (infra/generators/thanos/); `job` is the part.
+  ...thanosScrapes(),
 };
 
 export const platformConcern: Concern = {
@@ -74,7 +88,7 @@ export const platformConcern: Concern = {
     return [
       "## The platform watches itself",
       "",
-      `${watchers.length} alerts watch the platform's own parts (${count(watchers)}), all owned by team \`${metrics.ownerTeam}\` and labelled with the \`component\` they watch: kube-prometheus-stack's rules with our \`team\`, \`component\` and runbook, and \`priority\` from Prometheus's alert relabelling (${off} of the chart's alerts are off, each with its reason in [docs/alerts.md](../../docs/alerts.md)); Elasticsearch's in [prometheus/rules.yaml](prometheus/rules.yaml), the rest of the logging pipeline's and Grafana's in [prometheus/platform-rules.yaml](prometheus/platform-rules.yaml).`,
+      `${watchers.length} alerts watch the platform's own parts (${count(watchers)}), all owned by team \`${metrics.ownerTeam}\` and labelled with the \`component\` they watch: kube-prometheus-stack's rules with our \`team\`, \`component\` and runbook, and \`priority\` from Prometheus's alert relabelling (${off} of the chart's alerts are off, each with its reason in [docs/alerts.md](../../docs/alerts.md)); Elasticsearch's in [prometheus/rules.yaml](prometheus/rules.yaml), the rest of the logging pipeline's, Grafana's and Thanos's in [prometheus/platform-rules.yaml](prometheus/platform-rules.yaml).`,
       "",
       "| Component | Alerts | Runbook | Watched by |",
       "|---|---|---|---|",
@@ -91,7 +105,7 @@ export const platformConcern: Concern = {
         return `| \`${c}\` | ${count(list)} | ${runbooks.map((r) => `[${r}](../../runbooks/${r}.md)`).join(", ")} | ${names.join(", ")} |`;
       }),
       "",
-      `Elasticsearch is scraped by its exporter, the rest of the logging pipeline and Grafana by ${platformMonitors(config).length} monitors in \`${metrics.namespace}\`; exporter modules in [exporters/](exporters/). A service that stops logging while it runs is a Grafana-managed rule per service (its team, \`service\`).`,
+      `Elasticsearch is scraped by its exporter, the rest of the logging pipeline and Grafana by ${platformMonitors(config).length} monitors in \`${metrics.namespace}\`, Thanos's parts by the monitors created with them; exporter modules in [exporters/](exporters/). A service that stops logging while it runs is a Grafana-managed rule per service (its team, \`service\`).`,
       "",
       "| Component | Scraped by |",
       "|---|---|",

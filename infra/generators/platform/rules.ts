@@ -6,9 +6,10 @@ import { GRAFANA_ALERTS } from "./grafana";
 import { KIBANA_ALERTS } from "./kibana";
 import { LOGGING_SETTINGS_ALERTS } from "./logging-settings";
 import { LOGSTASH_ALERTS } from "./logstash";
+import { THANOS_ALERTS } from "../thanos/alerts";
 import { COMPONENTS, type PlatformAlertSpec, type PlatformInput } from "./types";
 
-/** Every alert on the platform's own parts, in COMPONENTS order. docs/alerts.md and the summary read it. */
+/** Every alert on the platform's own parts (Thanos's included), in COMPONENTS order. docs/alerts.md and the summary read it. */
 export const PLATFORM_ALERTS: readonly PlatformAlertSpec[] = [
   ...LOGSTASH_ALERTS,
   ...FILEBEAT_ALERTS,
@@ -16,6 +17,7 @@ export const PLATFORM_ALERTS: readonly PlatformAlertSpec[] = [
   ...ECK_OPERATOR_ALERTS,
   ...LOGGING_SETTINGS_ALERTS,
   ...GRAFANA_ALERTS,
+  ...THANOS_ALERTS,
 ];
 
 /**

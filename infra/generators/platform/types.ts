@@ -1,6 +1,7 @@
 import type { Priority } from "../../catalog/alert-levels";
 import type { StackConfig } from "../../config";
 import type { AlertSpec } from "../metrics/alerts";
+import { THANOS_PARTS } from "../thanos/names";
 
 /** What the platform's self-monitoring reads of the stack config. */
 export type PlatformInput = Pick<
@@ -19,6 +20,12 @@ export const COMPONENTS = [
   "eck-operator",
   "logging-settings",
   "grafana",
+  // Thanos's parts by their job (infra/generators/thanos/alerts.ts), from Grafana's side inwards.
+  THANOS_PARTS.queryFrontend,
+  THANOS_PARTS.query,
+  THANOS_PARTS.storeGateway,
+  THANOS_PARTS.sidecar,
+  THANOS_PARTS.compactor,
 ] as const;
 export type Component = (typeof COMPONENTS)[number];
 
