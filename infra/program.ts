@@ -9,6 +9,7 @@ import { PlatformMonitoring } from "./components/platform";
 import { pagerdutyManaged } from "./generators/alerting/pagerduty";
 import { Frontend } from "./components/frontend";
 import { Sentry } from "./components/sentry";
+import { Thanos } from "./components/thanos";
 import type { LoadedConfig, StackSecrets } from "./config";
 
 /** Secret config values as Pulumi secrets: the same keys, each marked secret. */
@@ -36,6 +37,11 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
   const pagerdutyKeys = paging?.integrationKeys;
 
   const metrics = new Metrics("metrics", { config, secrets, pagerdutyKeys });
+
+  // Thanos's query path and Compactor on the metrics bucket, beside the Prometheus sidecars; Grafana
+  // reads its Query Frontend. TODO(i24 merge): pass the bucket users' IAM roles (the storage
+  // branch's `roleArns`) here; without them the ServiceAccounts are not annotated.
+  const thanos = new Thanos("thanos", { config, metricsRelease: metrics.release, roleArns: {} });
 
   const archive = new Archive("log-archive", { config });
 
@@ -81,6 +87,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     logArchive: archive.outputs,
     logging: logging.outputs,
     metrics: metrics.outputs,
+    thanos: thanos.outputs,
     ...(paging ? { pagerduty: paging.outputs } : {}),
     grafana: grafanaStack.outputs,
   };
