@@ -83,7 +83,7 @@ function argProblems(reference: Map<string, Flag>, arg: string): string[] {
   return problems;
 }
 
-const valueOf = (run: Run, name: string): string | undefined =>
+const flagValue = (run: Run, name: string): string | undefined =>
   run.args.map(parseArg).find((a) => a?.name === name)?.value;
 
 describe("Thanos's own files (tests/data/thanos/)", () => {
@@ -155,7 +155,7 @@ describe.each(STACKS)("Thanos flags in %s", (stack) => {
   });
 
   it("gives Query an endpoint SD config Thanos's EndpointConfig takes", () => {
-    const value = valueOf(run("query"), "endpoint.sd-config");
+    const value = flagValue(run("query"), "endpoint.sd-config");
     expect(value).toBeDefined();
     const validate = new Ajv({ allErrors: true }).compile(
       goStructSchema("cmd/thanos/endpointset.go", "EndpointConfig"),
@@ -175,7 +175,7 @@ describe.each(STACKS)("Thanos flags in %s", (stack) => {
   });
 
   it("gives the Query Frontend an in-memory response cache Thanos's config types take", () => {
-    const value = valueOf(run("query-frontend"), "query-range.response-cache-config");
+    const value = flagValue(run("query-frontend"), "query-range.response-cache-config");
     const file = "pkg/queryfrontend/config.go";
     const provider = new Ajv({ allErrors: true }).compile(goStructSchema(file, "CacheProviderConfig"));
     const inMemory = new Ajv({ allErrors: true }).compile(
@@ -192,16 +192,18 @@ describe.each(STACKS)("Thanos flags in %s", (stack) => {
     expect(inMemory({ max_size: "1GB", validity: "1d" })).toBe(false);
     expect(provider({ type: "FIFO", config: {} })).toBe(false);
     // A response cache needs a split interval above 0 (the flag's help).
-    expect(durationSeconds(valueOf(run("query-frontend"), "query-range.split-interval")!)).toBeGreaterThan(0);
+    expect(durationSeconds(flagValue(run("query-frontend"), "query-range.split-interval")!)).toBeGreaterThan(
+      0,
+    );
   });
 
   it("points the Query Frontend at Query and turns on downsampled reads", () => {
-    expect(valueOf(run("query-frontend"), "query-frontend.downstream-url")).toBe(
+    expect(flagValue(run("query-frontend"), "query-frontend.downstream-url")).toBe(
       `http://thanos-query.${result.config.metrics.namespace}.svc:10902`,
     );
     expect(run("query-frontend").args).toContain("--query-range.request-downsampled");
     expect(run("query").args).toContain("--query.auto-downsampling");
-    expect(valueOf(run("query"), "query.replica-label")).toBe("prometheus_replica");
+    expect(flagValue(run("query"), "query.replica-label")).toBe("prometheus_replica");
   });
 
   it("keeps each resolution at least as long as the Compactor requires (compact.go)", () => {
@@ -217,19 +219,19 @@ describe.each(STACKS)("Thanos flags in %s", (stack) => {
     expect(durationSeconds(DOWNSAMPLING_AGES.oneHour)).toBe(fiveMin);
     const compact = run("compact");
     expect(compact.args).not.toContain("--downsampling.disable");
-    expect(durationSeconds(valueOf(compact, "retention.resolution-raw")!)).toBeGreaterThanOrEqual(rawMin);
-    expect(durationSeconds(valueOf(compact, "retention.resolution-5m")!)).toBeGreaterThanOrEqual(fiveMin);
-    expect(durationSeconds(valueOf(compact, "retention.resolution-1h")!)).toBeGreaterThan(0);
-    expect(valueOf(compact, "retention.resolution-raw")).toBe(result.config.thanos.retention.raw);
-    expect(valueOf(compact, "retention.resolution-5m")).toBe(result.config.thanos.retention.fiveMinutes);
-    expect(valueOf(compact, "retention.resolution-1h")).toBe(result.config.thanos.retention.oneHour);
+    expect(durationSeconds(flagValue(compact, "retention.resolution-raw")!)).toBeGreaterThanOrEqual(rawMin);
+    expect(durationSeconds(flagValue(compact, "retention.resolution-5m")!)).toBeGreaterThanOrEqual(fiveMin);
+    expect(durationSeconds(flagValue(compact, "retention.resolution-1h")!)).toBeGreaterThan(0);
+    expect(flagValue(compact, "retention.resolution-raw")).toBe(result.config.thanos.retention.raw);
+    expect(flagValue(compact, "retention.resolution-5m")).toBe(result.config.thanos.retention.fiveMinutes);
+    expect(flagValue(compact, "retention.resolution-1h")).toBe(result.config.thanos.retention.oneHour);
     expect(compact.args).toContain("--wait");
   });
 
   it("has the Store Gateway ignore deletion marks after half the Compactor's delete delay", () => {
-    const deleteDelay = valueOf(run("compact"), "delete-delay")!;
+    const deleteDelay = flagValue(run("compact"), "delete-delay")!;
     expect(deleteDelay).toBe(result.config.thanos.deleteDelay);
-    const ignore = valueOf(run("store"), "ignore-deletion-marks-delay")!;
+    const ignore = flagValue(run("store"), "ignore-deletion-marks-delay")!;
     expect(durationSeconds(ignore) * 2).toBe(durationSeconds(deleteDelay));
     // The store's help states the rule.
     expect(flagReference("store").get("ignore-deletion-marks-delay")!.help).toMatch(/\(delete-delay\)\/2/);
