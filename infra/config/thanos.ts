@@ -23,7 +23,8 @@ const requests = (name: string, cpu: string, memory: string) =>
         .default(memory)
         .meta({ description: `${name} memory request, as a Kubernetes quantity.` }),
     })
-    .prefault({});
+    .prefault({})
+    .meta({ description: `${name} resource requests; its memory limit is twice the memory request.` });
 
 const replicas = (what: string) =>
   z
