@@ -9,6 +9,7 @@ import { PlatformMonitoring } from "./components/platform";
 import { pagerdutyManaged } from "./generators/alerting/pagerduty";
 import { Frontend } from "./components/frontend";
 import { Sentry } from "./components/sentry";
+import { Thanos } from "./components/thanos";
 import { ThanosBucket } from "./components/thanos-bucket";
 import type { LoadedConfig, StackSecrets } from "./config";
 
@@ -50,6 +51,17 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
       region: thanosBucket.outputs.region,
       kmsKeyArn: archive.outputs.kmsKeyArn,
       sidecarRoleArn: thanosBucket.outputs.roleArns.sidecar,
+    },
+  });
+
+  // Thanos's query path and Compactor on the metrics bucket, beside the Prometheus sidecars; Grafana
+  // reads its Query Frontend. The Store Gateway and the Compactor reach the bucket through their roles.
+  const thanos = new Thanos("thanos", {
+    config,
+    metricsRelease: metrics.release,
+    roleArns: {
+      storeGateway: thanosBucket.outputs.roleArns.storeGateway,
+      compactor: thanosBucket.outputs.roleArns.compactor,
     },
   });
 
@@ -95,7 +107,8 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     logArchive: archive.outputs,
     logging: logging.outputs,
     metrics: metrics.outputs,
-    thanosBucket: {
+    thanos: {
+      ...thanos.outputs,
       bucketName: thanosBucket.outputs.bucketName,
       bucketArn: thanosBucket.outputs.bucketArn,
       roleArns: thanosBucket.outputs.roleArns,

@@ -7,6 +7,7 @@ import { metricsBucketPolicies } from "./metrics-bucket";
 import { prodPolicies } from "./prod";
 import { secretPolicies } from "./secrets";
 import { sentryPolicies } from "./sentry";
+import { thanosPolicies } from "./thanos";
 
 /** Every policy of the pack, in the order the README's table lists them. */
 export const ALL_POLICIES: Policies = [
@@ -16,6 +17,7 @@ export const ALL_POLICIES: Policies = [
   ...loggingPolicies,
   ...alertPolicies,
   ...secretPolicies,
+  ...thanosPolicies,
   ...prodPolicies,
   ...sentryPolicies,
 ];

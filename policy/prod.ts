@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { HELM_RELEASE } from "./alerts";
 import { asArray, dedupe, isProductionStack, known, prop, productionConfig, S3, stackName } from "./lib";
+import { hasDisruptionBudget, STATEFUL_SET, thanosWorkloads } from "./thanos";
 
 export { isProductionStack, productionConfig };
 
@@ -13,7 +14,12 @@ export const PROD_MINIMUMS = {
   alertmanagerReplicas: 3,
   elasticsearchMasters: 3,
   grafanaReplicas: 2,
+  /** Thanos Query, Query Frontend and Store Gateway: each answers every Grafana query. */
+  thanosReaderReplicas: 2,
 } as const;
+
+/** The Thanos parts on Grafana's query path, by subcommand. */
+export const THANOS_READERS = ["query", "query-frontend", "store"] as const;
 
 export const ELASTICSEARCH = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
 /** RDS: a DB instance (Multi-AZ or not), and an Aurora cluster, whose storage holds the data. */
@@ -46,6 +52,16 @@ function productionResources(args: StackValidationArgs): PolicyResource[] {
 
 const chartOf = (r: PolicyResource): unknown => known(() => r.props.chart);
 const valuesOf = (r: PolicyResource): unknown => known(() => r.props.values);
+
+/** A StatefulSet that claims volumes (Thanos's Store Gateway and Compactor): deleting it by mistake loses them. */
+const claimsVolumes = (r: PolicyResource): boolean =>
+  r.type === STATEFUL_SET &&
+  asArray(
+    prop(
+      known(() => r.props.spec),
+      "volumeClaimTemplates",
+    ),
+  ).length > 0;
 
 /** Whether a Helm release holds data of its own (a persistent volume of the chart). */
 function releaseHoldsData(r: PolicyResource): boolean {
@@ -93,12 +109,26 @@ export function masterNodes(spec: unknown): number {
 
 export const prodHighAvailability: StackValidationPolicy = {
   name: "prod-high-availability",
-  description: `Production runs at least ${PROD_MINIMUMS.prometheusReplicas} Prometheus and ${PROD_MINIMUMS.alertmanagerReplicas} Alertmanager replicas, ${PROD_MINIMUMS.elasticsearchMasters} Elasticsearch master-eligible nodes, and ${PROD_MINIMUMS.grafanaReplicas} Grafana replicas on a shared PostgreSQL or MySQL database with alerting HA peers and a PodDisruptionBudget; its RDS databases are Multi-AZ.`,
+  description: `Production runs at least ${PROD_MINIMUMS.prometheusReplicas} Prometheus and ${PROD_MINIMUMS.alertmanagerReplicas} Alertmanager replicas, ${PROD_MINIMUMS.elasticsearchMasters} Elasticsearch master-eligible nodes, ${PROD_MINIMUMS.grafanaReplicas} Grafana replicas on a shared PostgreSQL or MySQL database with alerting HA peers and a PodDisruptionBudget, and ${PROD_MINIMUMS.thanosReaderReplicas} replicas of Thanos Query, Query Frontend and Store Gateway each with a PodDisruptionBudget; its RDS databases are Multi-AZ.`,
   enforcementLevel: "mandatory",
   ...productionConfig,
   validateStack: (args, reportViolation) => {
     const report = dedupe(reportViolation);
-    for (const r of productionResources(args)) {
+    const resources = productionResources(args);
+    for (const w of thanosWorkloads(resources)) {
+      if (!(THANOS_READERS as readonly string[]).includes(w.component)) continue;
+      if (w.replicas < PROD_MINIMUMS.thanosReaderReplicas)
+        report(
+          `${w.resource.name}: Thanos ${w.component} runs ${w.replicas} replica(s), production needs at least ${PROD_MINIMUMS.thanosReaderReplicas}: Grafana's every query goes through it`,
+          w.resource.urn,
+        );
+      if (!hasDisruptionBudget(w, resources))
+        report(
+          `${w.resource.name}: Thanos ${w.component} has no PodDisruptionBudget keeping a replica up: a node drain may evict every replica at once`,
+          w.resource.urn,
+        );
+    }
+    for (const r of resources) {
       if (r.type === HELM_RELEASE && chartOf(r) === "kube-prometheus-stack") {
         const values = known(() => r.props.values);
         const prom = prop(prop(prop(values, "prometheus"), "prometheusSpec"), "replicas");
@@ -136,13 +166,16 @@ export const prodHighAvailability: StackValidationPolicy = {
 export const prodStatefulProtected: StackValidationPolicy = {
   name: "prod-stateful-protected",
   description:
-    "In production every stateful resource (S3 buckets, Object Lock, KMS keys, RDS databases, Elasticsearch, volumes, Sentry projects, the Prometheus release, a Grafana release on a volume) is protected against deletion; an RDS database also has deletion protection and takes a final snapshot.",
+    "In production every stateful resource (S3 buckets, Object Lock, KMS keys, RDS databases, Elasticsearch, volumes, StatefulSets that claim volumes such as Thanos's Store Gateway and Compactor, Sentry projects, the Prometheus release, a Grafana release on a volume) is protected against deletion; an RDS database also has deletion protection and takes a final snapshot.",
   enforcementLevel: "mandatory",
   ...productionConfig,
   validateStack: (args, reportViolation) => {
     const report = dedupe(reportViolation);
     for (const r of productionResources(args)) {
-      const stateful = STATEFUL_TYPES.includes(r.type) || (r.type === HELM_RELEASE && releaseHoldsData(r));
+      const stateful =
+        STATEFUL_TYPES.includes(r.type) ||
+        claimsVolumes(r) ||
+        (r.type === HELM_RELEASE && releaseHoldsData(r));
       if (stateful && !r.opts.protect)
         report(`${r.type} ${r.name} holds data but is not protected (protect: true) in production`, r.urn);
       // Pulumi's protect guards against `pulumi destroy`; these guard against everything else.

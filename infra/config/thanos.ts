@@ -24,7 +24,7 @@ const requests = (name: string, cpu: string, memory: string) =>
         .meta({ description: `${name} memory request, as a Kubernetes quantity.` }),
     })
     .prefault({})
-    .meta({ description: `${name} resource requests: what the scheduler reserves for each replica.` });
+    .meta({ description: `${name} resource requests; its memory limit is twice the memory request.` });
 
 const replicas = (what: string) =>
   z

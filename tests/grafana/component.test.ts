@@ -91,14 +91,20 @@ describe.each(STACKS)("Grafana component (%s)", (stack) => {
     expect(Object.keys(ds).sort()).toEqual(["alertmanager", "elasticsearch-logs", "prometheus", "sentry"]);
     const outputs = result.outputs as {
       metrics: { prometheusUrl: string; alertmanagerUrl: string };
+      thanos: { queryFrontendUrl: string };
       logging: { elasticsearchUrl: string };
     };
-    expect(ds.prometheus!.url).toBe(outputs.metrics.prometheusUrl);
+    // The default data source reads Thanos's Query Frontend (deduplicated, long-term), never one
+    // Prometheus replica through its Service.
+    expect(ds.prometheus!.url).toBe(outputs.thanos.queryFrontendUrl);
+    expect(ds.prometheus!.url).not.toBe(outputs.metrics.prometheusUrl);
+    expect(ds.prometheus!.isDefault).toBe(true);
+    expect(JSON.parse(ds.prometheus!.jsonDataEncoded as string)).toMatchObject({ prometheusType: "Thanos" });
     expect(ds.alertmanager!.url).toBe(outputs.metrics.alertmanagerUrl);
     expect(ds["elasticsearch-logs"]!.url).toBe(outputs.logging.elasticsearchUrl);
     // The generator's defaults (summary, standalone use) name the same Services.
     expect(defaultUpstreams(result.config)).toEqual({
-      prometheusUrl: outputs.metrics.prometheusUrl,
+      prometheusUrl: outputs.thanos.queryFrontendUrl,
       alertmanagerUrl: outputs.metrics.alertmanagerUrl,
       elasticsearchUrl: outputs.logging.elasticsearchUrl,
     });

@@ -12,7 +12,7 @@ describe("broken variant: prod stack rendered with production: false", () => {
     result = await runPolicies(ALL_POLICIES, withStackResource(rendered), "prod");
   });
 
-  it("fails prod-stateful-protected for buckets, Object Lock, the KMS keys, the database, Elasticsearch, Prometheus and Sentry", () => {
+  it("fails prod-stateful-protected for buckets, Object Lock, the KMS keys, the database, Elasticsearch, Prometheus, Thanos's volumes and Sentry", () => {
     const flagged = mandatory(result)
       .filter((l) => l.startsWith("prod-stateful-protected:"))
       .map((l) =>
@@ -31,6 +31,8 @@ describe("broken variant: prod stack rendered with production: false", () => {
         "aws:rds/instance:Instance grafana-database",
         "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch logging-elasticsearch",
         "kubernetes:helm.sh/v3:Release metrics-kps",
+        "kubernetes:apps/v1:StatefulSet thanos-store",
+        "kubernetes:apps/v1:StatefulSet thanos-compact",
         "sentry:index/sentryProject:SentryProject sentry-backend",
       ]),
     );

@@ -1,149 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  BUCKET_ACCESS,
-  BUCKET_USER_ACCOUNTS,
-  BUCKET_USERS,
-  bucketUserRoleName,
-  METRICS_BUCKET_PURPOSE,
-  METRICS_NONCURRENT_DAYS,
-} from "../../infra/generators/thanos";
-import type { RecordedResource } from "../../scripts/lib/recorded";
-import type { RenderResult } from "../../scripts/lib/render-files";
-import { componentResources, one, ofType, rendered, STACKS } from "../helpers/render";
+import { PROJECT } from "../../infra/config";
+import { BUCKET_USER_ACCOUNTS, THANOS_PARTS } from "../../infra/generators/thanos/names";
+import { installMockRuntime, type RecordedResource } from "../../scripts/lib/mock-runtime";
+import { stackConfig } from "../../scripts/lib/stack-config";
+import { readStackFile } from "../../scripts/lib/stack-file";
 
-/** The ThanosBucket component under Pulumi mocks, through the real program, for every stack. */
+/**
+ * The Thanos component alone on Pulumi's mock runtime, in the production stack: once with the
+ * bucket users' IAM roles (an ARN known now and one still an output), once without any.
+ */
 
-const S3 = (r: string) => `aws:s3/${r}`;
+const STORE_ROLE = "arn:aws:iam::123456789012:role/thanos-store";
+const COMPACT_ROLE = "arn:aws:iam::123456789012:role/thanos-compact";
 
-describe.each(STACKS)("ThanosBucket (%s)", (stack) => {
-  let r: RenderResult;
-  let mine: RecordedResource[];
-  let bucket: RecordedResource;
-  beforeAll(() => {
-    r = rendered(stack);
-    mine = componentResources(r, "observability:thanos:ThanosBucket");
-    bucket = one(r, S3("bucket:Bucket"), "thanos-bucket");
+let resources: RecordedResource[];
+const SA = "kubernetes:core/v1:ServiceAccount";
+const STS = "kubernetes:apps/v1:StatefulSet";
+
+beforeAll(async () => {
+  const file = readStackFile("prod");
+  const rt = await installMockRuntime(PROJECT, "prod", file.config, file.secretKeys);
+  const { Thanos } = await import("../../infra/components/thanos.js");
+  const config = stackConfig("prod");
+  // Stands in for kube-prometheus-stack's release: only its ordering matters here.
+  class ReleaseStandIn extends pulumi.CustomResource {}
+  const release = new ReleaseStandIn("test:index:Release", "kps", {});
+  const withRoles = new Thanos("irsa", {
+    config,
+    metricsRelease: release,
+    roleArns: { storeGateway: STORE_ROLE, compactor: pulumi.output(COMPACT_ROLE) },
   });
-  const forBucket = (type: string) => {
-    const found = ofType(r, S3(type)).filter((x) => x.inputs.bucket === bucket.inputs.bucket);
-    expect(found, type).toHaveLength(1);
-    return found[0]!;
-  };
-
-  it("creates one bucket named thanos.bucketName, tagged as the metrics bucket", () => {
-    expect(mine.filter((x) => x.type === S3("bucket:Bucket"))).toHaveLength(1);
-    expect(bucket.inputs).toMatchObject({
-      bucket: r.config.thanos.bucketName,
-      forceDestroy: false,
-      tags: { component: "thanos", purpose: METRICS_BUCKET_PURPOSE, environment: r.config.environment },
-    });
-  });
-
-  it("versions it, encrypts it with the archive's key, denies plain HTTP and logs access into the archive's log bucket", () => {
-    expect(forBucket("bucketVersioning:BucketVersioning").inputs).toMatchObject({
-      versioningConfiguration: { status: "Enabled" },
-    });
-    const key = one(r, "aws:kms/key:Key", "log-archive-key");
-    const enc = forBucket("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
-      .inputs as { rules: { applyServerSideEncryptionByDefault: Record<string, string> }[] };
-    expect(enc.rules[0]!.applyServerSideEncryptionByDefault).toEqual({
-      sseAlgorithm: "aws:kms",
-      kmsMasterKeyId: expect.stringMatching(/^arn:aws:kms:/),
-    });
-    expect(key).toBeDefined();
-    const policy = JSON.parse(String(forBucket("bucketPolicy:BucketPolicy").inputs.policy));
-    expect(policy.Statement[0]).toMatchObject({
-      Effect: "Deny",
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    });
-    expect(forBucket("bucketLogging:BucketLogging").inputs).toMatchObject({
-      targetBucket: `${r.config.archive.bucketPrefix}-access-logs`,
-      targetPrefix: `${r.config.thanos.bucketName}/`,
-    });
-  });
-
-  it("expires no current object: only noncurrent versions, delete markers and incomplete uploads", () => {
-    const lifecycle = forBucket("bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs as {
-      rules: Record<string, unknown>[];
-    };
-    expect(lifecycle.rules).toEqual([
-      expect.objectContaining({
-        status: "Enabled",
-        transitions: [],
-        expiration: { expiredObjectDeleteMarker: true },
-        noncurrentVersionExpiration: { noncurrentDays: METRICS_NONCURRENT_DAYS },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-      }),
-    ]);
-    const file = r.artifacts.find((a) => a.path === `s3/${r.config.thanos.bucketName}-lifecycle.json`);
-    expect(JSON.parse(file!.content)).toEqual({ rules: lifecycle.rules });
-  });
-
-  it("protects and keeps the bucket in production only", () => {
-    expect(bucket.protect).toBe(r.config.production);
-    expect(bucket.retainOnDelete).toBe(r.config.production);
-    expect(forBucket("bucketVersioning:BucketVersioning").protect).toBe(r.config.production);
-  });
-
-  it.each(BUCKET_USERS)(
-    "gives %s a role only its ServiceAccount assumes, allowed only its actions",
-    (user) => {
-      const role = one(r, "aws:iam/role:Role", `thanos-${bucketUserRoleName(user)}`);
-      const trust = JSON.parse(String(role.inputs.assumeRolePolicy));
-      const { issuer, arn } = r.config.kubernetes.oidcProvider;
-      expect(trust.Statement).toEqual([
-        {
-          Effect: "Allow",
-          Principal: { Federated: arn },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              [`${issuer}:sub`]: `system:serviceaccount:${r.config.metrics.namespace}:${BUCKET_USER_ACCOUNTS[user]}`,
-              [`${issuer}:aud`]: "sts.amazonaws.com",
-            },
-          },
-        },
-      ]);
-      const policy = JSON.parse(
-        String(
-          one(r, "aws:iam/rolePolicy:RolePolicy", `thanos-${bucketUserRoleName(user)}-policy`).inputs.policy,
-        ),
-      ) as { Statement: { Action: string[]; Resource: string[]; Condition?: unknown }[] };
-      const bucketArn = `arn:aws:s3:::${r.config.thanos.bucketName}`;
-      const a = BUCKET_ACCESS[user];
-      expect(policy.Statement.map((s) => [s.Action, s.Resource])).toEqual([
-        [a.bucket, [bucketArn]],
-        [a.objects, [`${bucketArn}/*`]],
-        [a.kms, [expect.stringMatching(/^arn:aws:kms:/)]],
-      ]);
-      // The archive's key serves the log buckets too: its use is bound to this bucket.
-      expect(policy.Statement[2]!.Condition).toEqual({
-        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
-      });
-      // No wildcard action, nothing beyond the bucket and the key.
-      expect(JSON.stringify(policy)).not.toMatch(/"(s3|kms):\*"|"\*"/);
-    },
+  const without = new Thanos("plain", { config, metricsRelease: release, roleArns: {} });
+  await Promise.all(
+    [withRoles, without].map((t) => new Promise((resolve) => pulumi.output(t.outputs).apply(resolve))),
   );
+  await rt.settle();
+  resources = rt.resources;
+});
 
-  it("lets only the Compactor delete, and nobody delete a version", () => {
-    const deleters = BUCKET_USERS.filter((u) => BUCKET_ACCESS[u].objects.includes("s3:DeleteObject"));
-    expect(deleters).toEqual(["compactor"]);
-    expect(BUCKET_ACCESS.storeGateway.objects).toEqual(["s3:GetObject"]);
-    expect(BUCKET_ACCESS.storeGateway.kms).toEqual(["kms:Decrypt"]);
-    for (const u of BUCKET_USERS) expect(BUCKET_ACCESS[u].objects).not.toContain("s3:DeleteObjectVersion");
+const of = (component: string, type: string) =>
+  resources.filter((r) => r.type === type && r.parent?.endsWith(`::${component}`));
+const account = (component: string, name: string) => {
+  const found = of(component, SA).filter((r) => (r.inputs.metadata as { name: string }).name === name);
+  expect(found, `${component} ${name}`).toHaveLength(1);
+  return found[0]!.inputs as {
+    metadata: { annotations?: Record<string, string> };
+    automountServiceAccountToken: boolean;
+  };
+};
+
+describe("Thanos component", () => {
+  it("annotates the Store Gateway's and Compactor's accounts with the IAM roles given", () => {
+    expect(account("irsa", BUCKET_USER_ACCOUNTS.storeGateway).metadata.annotations).toEqual({
+      "eks.amazonaws.com/role-arn": STORE_ROLE,
+    });
+    expect(account("irsa", BUCKET_USER_ACCOUNTS.compactor).metadata.annotations).toEqual({
+      "eks.amazonaws.com/role-arn": COMPACT_ROLE,
+    });
+    // The others touch no bucket and call no API: no role, no token.
+    for (const part of [THANOS_PARTS.query, THANOS_PARTS.queryFrontend]) {
+      expect(account("irsa", part).metadata.annotations ?? {}).toEqual({});
+      expect(account("irsa", part).automountServiceAccountToken).toBe(false);
+    }
+    expect(account("irsa", BUCKET_USER_ACCOUNTS.storeGateway).automountServiceAccountToken).toBe(true);
   });
 
-  it("exports the bucket and each role's ARN for the Thanos parts' ServiceAccounts", () => {
-    const out = (r.outputs as Record<string, { bucketName: string; roleArns: Record<string, string> }>)
-      .thanosBucket!;
-    expect(out.bucketName).toBe(r.config.thanos.bucketName);
-    expect(Object.keys(out.roleArns).sort()).toEqual([...BUCKET_USERS].sort());
+  it("annotates no account when no role is given", () => {
+    for (const part of Object.values(THANOS_PARTS).filter((p) => p !== THANOS_PARTS.sidecar))
+      expect(account("plain", part).metadata.annotations ?? {}, part).toEqual({});
   });
 
-  it("creates the objstore Secret before the kube-prometheus-stack release that mounts it", () => {
-    const release = one(r, "kubernetes:helm.sh/v3:Release", "metrics-kps");
-    const secret = one(r, "kubernetes:core/v1:Secret", "metrics-thanos-objstore");
-    expect(release.dependencies ?? []).toContain(secret.urn);
-    expect(secret.protect).toBe(r.config.production);
+  it("creates the same objects either way, the StatefulSets protected and retained in production", () => {
+    const kinds = (c: string) =>
+      resources
+        .filter((r) => r.parent?.endsWith(`::${c}`))
+        .map((r) => `${r.type} ${(r.inputs.metadata as { name: string }).name}`)
+        .sort();
+    expect(kinds("irsa")).toEqual(kinds("plain"));
+    expect(kinds("plain")).toHaveLength(19);
+    for (const c of ["irsa", "plain"]) {
+      const sets = of(c, STS);
+      expect(sets.map((s) => (s.inputs.metadata as { name: string }).name).sort()).toEqual([
+        THANOS_PARTS.compactor,
+        THANOS_PARTS.storeGateway,
+      ]);
+      for (const s of sets) expect([s.protect, s.retainOnDelete], s.name).toEqual([true, true]);
+    }
+  });
+
+  it("creates everything after kube-prometheus-stack's release", () => {
+    const release = resources.find((r) => r.type === "test:index:Release")!;
+    for (const r of resources.filter((x) => x.custom && x.parent?.endsWith("::plain")))
+      expect(r.dependencies, r.name).toContain(release.urn);
   });
 });

@@ -2,6 +2,7 @@ import type { StackConfig } from "../../config";
 import { type Ref, ref, secretRef } from "../refs";
 import { eckNames } from "../logging/names";
 import { resolveMetrics } from "../metrics/settings";
+import { thanosNames } from "../thanos/names";
 
 /**
  * Grafana data sources as pure data. Secret values are never part of a spec: `secure` names the
@@ -32,20 +33,26 @@ export interface DataSourceSpec {
 
 /** In-cluster URLs of the backends Grafana reads. */
 export interface Upstreams {
+  /**
+   * The Prometheus API behind the default `prometheus` data source: Thanos's Query Frontend, the
+   * one deduplicated view of every Prometheus replica and of the bucket's long-term data.
+   */
   prometheusUrl: string;
   alertmanagerUrl: string;
   elasticsearchUrl: string;
 }
 
 /**
- * The in-cluster URLs the metrics and logging stacks' own naming gives (kube-prometheus-stack's
- * Services, the ECK cluster's HTTP Service). The program passes the components' outputs, which are
- * the same URLs; these serve the summary and a Grafana built without those components.
+ * The in-cluster URLs the metrics, Thanos and logging stacks' own naming gives (the Query
+ * Frontend's and kube-prometheus-stack's Services, the ECK cluster's HTTP Service), the same URLs
+ * the components export. Not Prometheus's own Service: with two replicas behind it successive
+ * queries land on different replicas and graphs change from refresh to refresh
+ * (prometheus-operator#2203), and it holds only Prometheus's retention.
  */
 export function defaultUpstreams(config: StackConfig): Upstreams {
   const metrics = resolveMetrics(config);
   return {
-    prometheusUrl: metrics.prometheusUrl,
+    prometheusUrl: thanosNames(config).queryFrontendUrl,
     alertmanagerUrl: metrics.alertmanagerUrl,
     elasticsearchUrl: eckNames(config).elasticsearchUrl,
   };
@@ -72,8 +79,10 @@ export function dataSources(
       url: upstreams.prometheusUrl,
       isDefault: true,
       // POST keeps long generated queries out of URLs; 30s matches the scrape interval so that
-      // $__rate_interval covers at least four samples.
-      jsonData: { httpMethod: "POST", timeInterval: "30s", prometheusType: "Prometheus" },
+      // $__rate_interval covers at least four samples. `Thanos` is one of the Prometheus data
+      // source's flavours (Grafana's PromApplication); with no version set Grafana assumes none
+      // of the version-gated API features and queries as for plain Prometheus.
+      jsonData: { httpMethod: "POST", timeInterval: "30s", prometheusType: "Thanos" },
       secure: {},
     },
     {

@@ -1,0 +1,96 @@
+import { THANOS_PARTS } from "./names";
+import {
+  DATA_DIR,
+  GRPC_PORT,
+  grpcAddress,
+  HTTP_PORT,
+  httpAddress,
+  ignoreDeletionMarksDelay,
+  LOG_ARGS,
+  metadata,
+  OBJSTORE_ENV,
+  objstoreArg,
+  podDisruptionBudget,
+  podSpec,
+  probes,
+  resources,
+  selectorLabels,
+  service,
+  type ThanosInput,
+} from "./workload";
+
+/**
+ * The Store Gateway: serves the bucket's blocks to Thanos Query over the StoreAPI. A StatefulSet
+ * with a volume per replica for the index headers it builds from the bucket (a cache: a new
+ * volume is rebuilt from the bucket, at the cost of a slow first start), behind a headless
+ * Service so that Query finds each replica by DNS SRV.
+ */
+
+export const DATA_VOLUME = "data";
+
+export function storeArgs(config: ThanosInput): string[] {
+  return [
+    "store",
+    grpcAddress,
+    httpAddress,
+    ...LOG_ARGS,
+    `--data-dir=${DATA_DIR}`,
+    objstoreArg,
+    `--ignore-deletion-marks-delay=${ignoreDeletionMarksDelay(config)}`,
+  ];
+}
+
+export function storeStatefulSet(config: ThanosInput) {
+  const s = config.thanos.storeGateway;
+  return {
+    metadata: metadata(config, "storeGateway"),
+    spec: {
+      replicas: s.replicas,
+      serviceName: THANOS_PARTS.storeGateway,
+      selector: { matchLabels: selectorLabels("storeGateway") },
+      // Replicas start together: each serves the whole bucket on its own.
+      podManagementPolicy: "Parallel",
+      updateStrategy: { type: "RollingUpdate" },
+      // Volumes stay when the set is deleted or scaled down (Kubernetes's default, stated).
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+      template: {
+        metadata: { labels: metadata(config, "storeGateway").labels },
+        spec: {
+          // IRSA: the token is what its IAM role trusts.
+          automountServiceAccountToken: true,
+          ...podSpec(
+            "storeGateway",
+            {
+              args: storeArgs(config),
+              env: [OBJSTORE_ENV],
+              ports: [GRPC_PORT, HTTP_PORT],
+              // Loading index headers of a large bucket takes minutes: more room before a restart.
+              ...probes(8),
+              resources: resources(s.requests),
+              volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_DIR }],
+            },
+            { replicas: s.replicas },
+          ),
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: DATA_VOLUME, labels: metadata(config, "storeGateway").labels },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: config.kubernetes.storageClassName,
+            resources: { requests: { storage: s.storageSize } },
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function storeObjects(config: ThanosInput) {
+  return {
+    statefulSet: storeStatefulSet(config),
+    service: service(config, "storeGateway", { grpc: true, headless: true }),
+    podDisruptionBudget: podDisruptionBudget(config, "storeGateway", config.thanos.storeGateway.replicas),
+  };
+}
