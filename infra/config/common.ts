@@ -132,6 +132,14 @@ export const byteQuantity = z
   .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi)$/, "expected a size with a binary unit such as 512Mi or 50Gi")
   .refine((q) => Number.parseFloat(q) > 0, "expected more than zero");
 
+/** Mebibytes in a byte quantity such as 512Mi (Kubernetes) or 256MB (Thanos, whose units are base 2). */
+export const mebibytes = (q: string): number => {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|KB|MB|GB)$/.exec(q);
+  if (!m) return Number.NaN;
+  const unit = m[2]!.replace("B", "i") as "Ki" | "Mi" | "Gi" | "Ti" | "Pi";
+  return Number(m[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 ** 2, Pi: 1024 ** 3 }[unit];
+};
+
 const DURATION_UNITS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 } as const;
 
 /** Seconds in a Prometheus duration of one unit such as 30s or 15d. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { byteQuantity, cpuQuantity, durationSeconds, promDuration } from "./common";
+import { byteQuantity, cpuQuantity, durationSeconds, mebibytes, promDuration } from "./common";
 
 /**
  * Thanos on the metrics bucket: long-term storage of every Prometheus replica's blocks and one
@@ -88,14 +88,28 @@ export const thanosSchema = z
     queryFrontend: z
       .strictObject({
         replicas: replicas("Query Frontend"),
-        requests: requests("Query Frontend", "100m", "256Mi"),
+        requests: requests("Query Frontend", "100m", "512Mi"),
         cacheMaxSize: z
           .string()
           .regex(/^[1-9]\d*(KB|MB|GB)$/, "expected a size such as 256MB (KB, MB or GB)")
           .default("256MB")
-          .meta({ description: "Size of each Query Frontend's in-memory response cache." }),
+          .meta({
+            description:
+              "Size of each Query Frontend's in-memory response cache; at most half of its memory request (Thanos reads MB as MiB).",
+          }),
       })
       .prefault({})
+      .superRefine((f, ctx) => {
+        // The cache lives in the process beside the responses being split and merged.
+        const cache = mebibytes(f.cacheMaxSize);
+        const request = mebibytes(f.requests.memory);
+        if (cache > request / 2)
+          ctx.addIssue({
+            code: "custom",
+            path: ["cacheMaxSize"],
+            message: `expected at most half of requests.memory (${f.requests.memory}): the cache shares the pod's memory with the queries it splits`,
+          });
+      })
       .meta({
         description: "Query Frontend: range splitting and a response cache; Grafana's default data source.",
       }),
@@ -104,7 +118,8 @@ export const thanosSchema = z
         replicas: replicas("Store Gateway"),
         requests: requests("Store Gateway", "200m", "1Gi"),
         storageSize: byteQuantity.default("20Gi").meta({
-          description: "Volume per Store Gateway replica, for index headers (a cache of the bucket).",
+          description:
+            "Volume per Store Gateway replica, for index headers (a cache of the bucket). Fixed once created: a StatefulSet's claim templates cannot change (docs/upgrading.md says how to grow it).",
         }),
       })
       .prefault({})
@@ -114,7 +129,7 @@ export const thanosSchema = z
         requests: requests("Compactor", "500m", "2Gi"),
         storageSize: byteQuantity.default("100Gi").meta({
           description:
-            "The Compactor's scratch volume: it downloads the blocks it compacts, so it needs room for the largest group of blocks (about the largest two weeks of raw data).",
+            "The Compactor's scratch volume: it downloads the blocks it compacts, so it needs room for the largest group of blocks (about the largest two weeks of raw data). Fixed once created, like the Store Gateway's.",
         }),
       })
       .prefault({})

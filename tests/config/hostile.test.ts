@@ -277,6 +277,23 @@ const REJECTED: [string, string, Json][] = [
   ["sentry.integrations.paging.targetId", "sentry.integrations.paging.targetId", "100003-ops"],
   ["sentry.integrations.paging.targetId", "sentry.integrations.paging.targetId", "ops team"],
   ["frontend.newRelic.appName", "frontend.newRelic.appName", "web\nfrontend"],
+  // The Compactor refuses to start with raw data kept less than 40h or 5-minute data less than 10d.
+  ["thanos.retention.raw", "thanos.retention.raw", "39h"],
+  ["thanos.retention.fiveMinutes", "thanos.retention.fiveMinutes", "9d"],
+  ["thanos.retention.raw", "thanos.retention.raw", "30 days"],
+  // Coarser data kept for less time than finer data: a zoom-out would find holes.
+  ["thanos.retention.fiveMinutes", "thanos.retention.fiveMinutes", "20d"],
+  ["thanos.retention.oneHour", "thanos.retention.oneHour", "300d"],
+  ["thanos.deleteDelay", "thanos.deleteDelay", "1h"],
+  ["thanos.query.replicas", "thanos.query.replicas", 0],
+  ["thanos.storeGateway.replicas", "thanos.storeGateway.replicas", 1.5],
+  ["thanos.storeGateway.storageSize", "thanos.storeGateway.storageSize", "20G"],
+  ["thanos.queryFrontend.cacheMaxSize", "thanos.queryFrontend.cacheMaxSize", "256 MB"],
+  ["thanos.queryFrontend.cacheMaxSize", "thanos.queryFrontend.cacheMaxSize", "0MB"],
+  // Over half of the default 512Mi request.
+  ["thanos.queryFrontend.cacheMaxSize", "thanos.queryFrontend.cacheMaxSize", "1GB"],
+  // Exactly one Compactor per bucket: there is no key to run more.
+  ["thanos.compactor.replicas", "thanos.compactor.replicas", 2],
 ];
 
 const subnets = (...zones: string[]) =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { THANOS_PARTS, THANOS_PORTS } from "../../infra/generators/thanos/names";
+import { mebibytes } from "../../infra/config/common";
 import { THANOS } from "../../infra/versions";
 import type { RecordedResource } from "../../scripts/lib/recorded";
 import { componentResources, rendered, STACKS } from "../helpers/render";
@@ -96,6 +97,42 @@ describe.each(STACKS)("Thanos objects (%s)", (stack) => {
         },
       ]);
     }
+  });
+
+  it("keeps the fields that replace a StatefulSet free of anything an upgrade changes", () => {
+    // Pulumi replaces a StatefulSet on a change to these (and the API server refuses it), and
+    // production protects both: a Thanos upgrade must leave them as they are.
+    for (const part of ["storeGateway", "compactor"] as const) {
+      const w = byKind("apps/v1:StatefulSet", THANOS_PARTS[part])!.inputs as {
+        spec: Record<string, unknown> & { template: unknown };
+      };
+      const { volumeClaimTemplates, serviceName, selector, podManagementPolicy } = w.spec;
+      expect(
+        JSON.stringify({ volumeClaimTemplates, serviceName, selector, podManagementPolicy }),
+      ).not.toContain(THANOS.tag);
+      // The pods do carry the version: the check above is not vacuous.
+      expect(JSON.stringify(w.spec.template)).toContain(THANOS.tag);
+    }
+  });
+
+  it("sizes the Store Gateway's chunk pool and index cache within its memory limit", () => {
+    const store = workload("apps/v1:StatefulSet", THANOS_PARTS.storeGateway).spec.template.spec
+      .containers[0]!;
+    const args = (store as unknown as { args: string[] }).args;
+    const mb = (flag: string) =>
+      Number(/=(\d+)MB$/.exec(args.find((a) => a.startsWith(`--${flag}=`)) ?? "")?.[1]);
+    const limit = mebibytes((store.resources as unknown as { limits: { memory: string } }).limits.memory);
+    expect(mb("chunk-pool-size")).toBeGreaterThan(0);
+    expect(mb("index-cache-size")).toBeGreaterThan(0);
+    expect(mb("chunk-pool-size") + mb("index-cache-size")).toBeLessThan(limit / 2);
+    for (const part of parts)
+      expect(
+        (
+          workload(part.type, THANOS_PARTS[part.part]).spec.template.spec.containers[0] as unknown as {
+            args: string[];
+          }
+        ).args,
+      ).toContain("--enable-auto-gomemlimit");
   });
 
   it("serves Query and the Store Gateway on gRPC and HTTP, the Store Gateway headless for DNS SRV", () => {

@@ -1,5 +1,6 @@
 import { THANOS_PARTS } from "./names";
 import {
+  claimLabels,
   DATA_DIR,
   HTTP_PORT,
   httpAddress,
@@ -59,8 +60,10 @@ export function compactorStatefulSet(config: ThanosInput) {
       serviceName: THANOS_PARTS.compactor,
       selector: { matchLabels: selectorLabels("compactor") },
       // A StatefulSet, not a Deployment: its rolling update deletes the old pod before it starts
-      // the new one, where a Deployment's surge would run two Compactors for a while.
-      podManagementPolicy: "OrderedReady",
+      // the new one, where a Deployment's surge would run two Compactors for a while. Parallel:
+      // never two pods of one ordinal either way, and a rollout to a pod that never gets ready
+      // can be rolled back without deleting the pod by hand (as OrderedReady needs).
+      podManagementPolicy: "Parallel",
       updateStrategy: { type: "RollingUpdate" },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
       template: {
@@ -84,7 +87,7 @@ export function compactorStatefulSet(config: ThanosInput) {
       },
       volumeClaimTemplates: [
         {
-          metadata: { name: DATA_VOLUME, labels: metadata(config, "compactor").labels },
+          metadata: { name: DATA_VOLUME, labels: claimLabels("compactor") },
           spec: {
             accessModes: ["ReadWriteOnce"],
             storageClassName: config.kubernetes.storageClassName,

@@ -1,5 +1,7 @@
+import { mebibytes } from "../../config/common";
 import { THANOS_PARTS } from "./names";
 import {
+  claimLabels,
   DATA_DIR,
   GRPC_PORT,
   grpcAddress,
@@ -37,6 +39,10 @@ export function storeArgs(config: ThanosInput): string[] {
     `--data-dir=${DATA_DIR}`,
     objstoreArg,
     `--ignore-deletion-marks-delay=${ignoreDeletionMarksDelay(config)}`,
+    // Thanos's defaults (a 2GB chunk pool, a 250MB index cache) exceed a small pod's limit: sized
+    // from the memory request instead, within the limit of twice the request. Thanos reads MB as MiB.
+    `--chunk-pool-size=${Math.floor(mebibytes(config.thanos.storeGateway.requests.memory) / 2)}MB`,
+    `--index-cache-size=${Math.floor(mebibytes(config.thanos.storeGateway.requests.memory) / 4)}MB`,
   ];
 }
 
@@ -75,7 +81,7 @@ export function storeStatefulSet(config: ThanosInput) {
       },
       volumeClaimTemplates: [
         {
-          metadata: { name: DATA_VOLUME, labels: metadata(config, "storeGateway").labels },
+          metadata: { name: DATA_VOLUME, labels: claimLabels("storeGateway") },
           spec: {
             accessModes: ["ReadWriteOnce"],
             storageClassName: config.kubernetes.storageClassName,

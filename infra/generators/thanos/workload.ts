@@ -38,13 +38,22 @@ export const partLabels = (part: WorkloadPart) => ({
   "app.kubernetes.io/version": THANOS.tag,
 });
 
+/**
+ * Labels of a StatefulSet's volume claim template: nothing that changes on an upgrade (the
+ * version), since any change to the templates replaces the StatefulSet, which production protects.
+ */
+export const claimLabels = (part: WorkloadPart) => ({ ...managedLabels(), ...selectorLabels(part) });
+
 export const metadata = (config: ThanosInput, part: WorkloadPart) => ({
   name: THANOS_PARTS[part],
   namespace: thanosNames(config).namespace,
   labels: partLabels(part),
 });
 
-/** The image's user `nobody`; numeric, so that the kubelet can check runAsNonRoot. */
+/**
+ * `nobody`, as kube-thanos runs every part (the image itself declares user 1001): numeric, so that
+ * the kubelet can check runAsNonRoot; the binary is executable by everyone.
+ */
 const NOBODY = 65534;
 
 /** No root, no privilege, nothing writable but the data volume (kube-thanos's settings). */
@@ -70,7 +79,12 @@ export const GRPC_PORT = { name: "grpc", containerPort: THANOS_PORTS.grpc, proto
 /** Listen addresses: Thanos's defaults, stated so that the ports above cannot drift from them. */
 export const httpAddress = `--http-address=0.0.0.0:${THANOS_PORTS.http}`;
 export const grpcAddress = `--grpc-address=0.0.0.0:${THANOS_PORTS.grpc}`;
-export const LOG_ARGS = ["--log.level=info", "--log.format=logfmt"] as const;
+/**
+ * Logging, and the Go runtime's soft memory limit at 90% of the container's limit (Thanos reads it
+ * from the cgroup): the garbage collector works harder near the limit instead of the pod being
+ * killed for memory. Off by default in Thanos.
+ */
+export const LOG_ARGS = ["--log.level=info", "--log.format=logfmt", "--enable-auto-gomemlimit"] as const;
 
 /**
  * Liveness on /-/healthy, readiness on /-/ready (Thanos's HTTP server; kube-thanos's thresholds):
