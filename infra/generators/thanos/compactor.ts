@@ -1,6 +1,7 @@
 import { THANOS_PARTS } from "./names";
 import {
-  claimLabels,
+  DATA_VOLUME,
+  dataClaim,
   DATA_DIR,
   HTTP_PORT,
   httpAddress,
@@ -31,8 +32,6 @@ import {
 
 /** Exactly one, never from config. */
 export const COMPACTOR_REPLICAS = 1;
-
-export const DATA_VOLUME = "data";
 
 export function compactorArgs(config: ThanosInput): string[] {
   const r = config.thanos.retention;
@@ -85,16 +84,7 @@ export function compactorStatefulSet(config: ThanosInput) {
           ),
         },
       },
-      volumeClaimTemplates: [
-        {
-          metadata: { name: DATA_VOLUME, labels: claimLabels("compactor") },
-          spec: {
-            accessModes: ["ReadWriteOnce"],
-            storageClassName: config.kubernetes.storageClassName,
-            resources: { requests: { storage: c.storageSize } },
-          },
-        },
-      ],
+      volumeClaimTemplates: [dataClaim(config, "compactor", c.storageSize)],
     },
   };
 }

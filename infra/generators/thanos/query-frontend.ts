@@ -1,15 +1,11 @@
 import { stringify } from "yaml";
 import { thanosNames } from "./names";
 import {
+  statelessDeployment,
   HTTP_PORT,
   httpAddress,
   LOG_ARGS,
-  metadata,
   podDisruptionBudget,
-  podSpec,
-  probes,
-  resources,
-  selectorLabels,
   service,
   type ThanosInput,
 } from "./workload";
@@ -63,31 +59,12 @@ export function queryFrontendArgs(config: ThanosInput): string[] {
 
 export function queryFrontendDeployment(config: ThanosInput) {
   const f = config.thanos.queryFrontend;
-  return {
-    metadata: metadata(config, "queryFrontend"),
-    spec: {
-      replicas: f.replicas,
-      selector: { matchLabels: selectorLabels("queryFrontend") },
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
-      template: {
-        metadata: { labels: metadata(config, "queryFrontend").labels },
-        spec: {
-          // It calls no Kubernetes API.
-          automountServiceAccountToken: false,
-          ...podSpec(
-            "queryFrontend",
-            {
-              args: queryFrontendArgs(config),
-              ports: [HTTP_PORT],
-              ...probes(),
-              resources: resources(f.requests),
-            },
-            { replicas: f.replicas },
-          ),
-        },
-      },
-    },
-  };
+  return statelessDeployment(config, "queryFrontend", {
+    replicas: f.replicas,
+    args: queryFrontendArgs(config),
+    ports: [HTTP_PORT],
+    requests: f.requests,
+  });
 }
 
 export function queryFrontendObjects(config: ThanosInput) {

@@ -1,17 +1,13 @@
 import { stringify } from "yaml";
 import { REPLICA_LABEL, THANOS_PARTS, thanosNames } from "./names";
 import {
+  statelessDeployment,
   GRPC_PORT,
   grpcAddress,
   HTTP_PORT,
   httpAddress,
   LOG_ARGS,
-  metadata,
   podDisruptionBudget,
-  podSpec,
-  probes,
-  resources,
-  selectorLabels,
   service,
   type ThanosInput,
 } from "./workload";
@@ -80,32 +76,12 @@ export function queryArgs(config: ThanosInput): string[] {
 
 export function queryDeployment(config: ThanosInput) {
   const q = config.thanos.query;
-  return {
-    metadata: metadata(config, "query"),
-    spec: {
-      replicas: q.replicas,
-      selector: { matchLabels: selectorLabels("query") },
-      // One pod at a time, no surge: required anti-affinity needs no spare node.
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
-      template: {
-        metadata: { labels: metadata(config, "query").labels },
-        spec: {
-          // It calls no Kubernetes API.
-          automountServiceAccountToken: false,
-          ...podSpec(
-            "query",
-            {
-              args: queryArgs(config),
-              ports: [GRPC_PORT, HTTP_PORT],
-              ...probes(),
-              resources: resources(q.requests),
-            },
-            { replicas: q.replicas },
-          ),
-        },
-      },
-    },
-  };
+  return statelessDeployment(config, "query", {
+    replicas: q.replicas,
+    args: queryArgs(config),
+    ports: [GRPC_PORT, HTTP_PORT],
+    requests: q.requests,
+  });
 }
 
 export function queryObjects(config: ThanosInput) {

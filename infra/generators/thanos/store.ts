@@ -1,7 +1,8 @@
 import { mebibytes } from "../../config/common";
 import { THANOS_PARTS } from "./names";
 import {
-  claimLabels,
+  DATA_VOLUME,
+  dataClaim,
   DATA_DIR,
   GRPC_PORT,
   grpcAddress,
@@ -27,8 +28,6 @@ import {
  * volume is rebuilt from the bucket, at the cost of a slow first start), behind a headless
  * Service so that Query finds each replica by DNS SRV.
  */
-
-export const DATA_VOLUME = "data";
 
 export function storeArgs(config: ThanosInput): string[] {
   return [
@@ -79,16 +78,7 @@ export function storeStatefulSet(config: ThanosInput) {
           ),
         },
       },
-      volumeClaimTemplates: [
-        {
-          metadata: { name: DATA_VOLUME, labels: claimLabels("storeGateway") },
-          spec: {
-            accessModes: ["ReadWriteOnce"],
-            storageClassName: config.kubernetes.storageClassName,
-            resources: { requests: { storage: s.storageSize } },
-          },
-        },
-      ],
+      volumeClaimTemplates: [dataClaim(config, "storeGateway", s.storageSize)],
     },
   };
 }

@@ -129,6 +129,8 @@ export const objstoreArg = "--objstore.config=$(OBJSTORE_CONFIG)";
 
 /** Where the data volume is mounted (the Store Gateway's index-header cache, the Compactor's scratch). */
 export const DATA_DIR = "/var/thanos/data";
+/** The name of that volume (and of its claims, `data-<pod>`). */
+export const DATA_VOLUME = "data";
 
 /** Never two replicas on one node: losing a node must leave one serving. */
 export const antiAffinity = (part: WorkloadPart) => ({
@@ -246,3 +248,51 @@ export function formatDuration(seconds: number): string {
  */
 export const ignoreDeletionMarksDelay = (config: Pick<StackConfig, "thanos">): string =>
   formatDuration(durationSeconds(config.thanos.deleteDelay) / 2);
+
+/**
+ * The data volume of a StatefulSet's pods, of the stack's class. Its labels change on no upgrade:
+ * any change to a claim template replaces the StatefulSet (claimLabels).
+ */
+export const dataClaim = (config: ThanosInput, part: WorkloadPart, size: string) => ({
+  metadata: { name: DATA_VOLUME, labels: claimLabels(part) },
+  spec: {
+    accessModes: ["ReadWriteOnce"],
+    storageClassName: config.kubernetes.storageClassName,
+    resources: { requests: { storage: size } },
+  },
+});
+
+/**
+ * Query and Query Frontend: stateless, no Kubernetes API calls. One pod at a time and no surge, so
+ * that required anti-affinity needs no spare node.
+ */
+export function statelessDeployment(
+  config: ThanosInput,
+  part: "query" | "queryFrontend",
+  c: {
+    replicas: number;
+    args: string[];
+    ports: { name: string; containerPort: number; protocol: string }[];
+    requests: { cpu: string; memory: string };
+  },
+) {
+  return {
+    metadata: metadata(config, part),
+    spec: {
+      replicas: c.replicas,
+      selector: { matchLabels: selectorLabels(part) },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+      template: {
+        metadata: { labels: metadata(config, part).labels },
+        spec: {
+          automountServiceAccountToken: false,
+          ...podSpec(
+            part,
+            { args: c.args, ports: c.ports, ...probes(), resources: resources(c.requests) },
+            { replicas: c.replicas },
+          ),
+        },
+      },
+    },
+  };
+}
