@@ -59,26 +59,32 @@ const pulumiCalls = (f: string) =>
   Object.entries(
     wf(f).jobs as Record<
       string,
-      { uses?: string; with?: Record<string, unknown>; needs?: string; permissions?: Record<string, string> }
+      {
+        uses?: string;
+        with?: Record<string, unknown>;
+        needs?: string;
+        if?: string;
+        permissions?: Record<string, string>;
+        concurrency?: unknown;
+      }
     >,
   ).filter(([, j]) => j.uses === "./.github/workflows/pulumi.yml");
 
 describe("pull requests", () => {
   const pr = wf("pull-request.yml");
-  it("run on pull requests: tests first, then a preview of dev and prod", () => {
+  it("run on pull requests: tests first, then a preview of dev and of prod, a newer push replacing an older one", () => {
     expect(Object.keys(pr.on)).toEqual(["pull_request"]);
     expect(pr.jobs.test.uses).toBe("./.github/workflows/test.yml");
-    expect(pr.jobs.preview.needs).toBe("test");
-    expect(pr.jobs.preview.with.command).toBe("preview");
-    expect(pr.jobs.preview.strategy.matrix.include.map((m: { stack: string }) => m.stack)).toEqual([
-      "dev",
-      "prod",
+    const previews = pulumiCalls("pull-request.yml");
+    expect(previews.map(([name, job]) => [name, job.with?.stack, job.with?.command])).toEqual([
+      ["preview-dev", "dev", "preview"],
+      ["preview-prod", "prod", "preview"],
     ]);
-    expect(pr.jobs.preview.permissions).toEqual({
-      contents: "read",
-      "id-token": "write",
-      "pull-requests": "write",
-    });
+    for (const [name, job] of previews) {
+      expect(job.needs).toBe("test");
+      expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+      expect(job.concurrency).toEqual({ group: `${name}-${gh("github.ref")}`, "cancel-in-progress": true });
+    }
   });
   it("comment the changed rendered files, after the tests checked rendered/ is current", () => {
     const job = pr.jobs["rendered-diff"];
@@ -115,11 +121,10 @@ describe("deploys", () => {
     expect(calls.prod?.with).toMatchObject({ command: "up", stack: "prod", environment: "production" });
     expect(calls.prod?.needs).toBe("dev");
   });
-  it("never overlap on one stack", () => {
-    expect(deploy.concurrency).toEqual({ group: "deploy-main", "cancel-in-progress": false });
-    const c = wf("pulumi.yml").jobs.pulumi.concurrency;
-    expect(c.group).toContain("inputs.stack");
-    expect(c["cancel-in-progress"]).toBe(gh("inputs.command == 'preview'"));
+  it("deploy only from main: the branch condition on each deploy job (tests/ci/security.test.ts checks every rule)", () => {
+    expect(deploy.on.push.branches).toEqual(["main"]);
+    for (const [name, job] of pulumiCalls("deploy.yml"))
+      expect(job.if, name).toBe("github.ref == 'refs/heads/main'");
   });
 });
 
