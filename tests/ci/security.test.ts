@@ -202,6 +202,28 @@ describe("each rule catches the door it closes (the workflows, edited)", () => {
     ]);
   });
 
+  it("a destroy from any branch, a queue inside the shared workflow", () => {
+    expect(
+      violations(
+        variant("deploy.yml", (s) =>
+          s
+            .replace(/(prod:[\s\S]*?)command: up/, "$1command: destroy")
+            .replace(/(prod:[\s\S]*?)\n {4}if: github\.ref == 'refs\/heads\/main'/, "$1"),
+        ),
+        prod,
+      ),
+    ).toEqual([
+      "deploy.yml prod > pulumi: deploys without the condition github.ref == 'refs/heads/main' (got none)",
+    ]);
+    for (const edit of [
+      (s: string) => s.replace("\njobs:", "\nconcurrency:\n  group: pulumi\n\njobs:"),
+      (s: string) => s.replace(/(\n {2}pulumi:\n)/, "$1    concurrency: pulumi\n"),
+    ])
+      expect(violations(variant("pulumi.yml", edit), prod)).toEqual([
+        expect.stringMatching(/^pulumi\.yml: a concurrency group in the shared workflow/),
+      ]);
+  });
+
   it("permissions beyond what a job uses", () => {
     // id-token for a job that exchanges nothing (the rendered-diff job runs the branch's code).
     expect(

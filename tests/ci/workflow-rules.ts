@@ -181,7 +181,8 @@ export function violations(wfs: Workflows, prod: Prod): string[] {
     } else if (j.environment === PROD_PREVIEW_ENVIRONMENT) {
       out.push(`${at}: uses ${PROD_PREVIEW_ENVIRONMENT} outside pull requests`);
     }
-    if (j.command === "up") {
+    // Anything but a preview changes a stack: up, destroy, refresh, import.
+    if (j.command !== undefined && j.command !== "preview") {
       if (branch) continue; // reported above
       if (j.caller.if !== DEPLOY_BRANCH_CONDITION)
         out.push(
@@ -197,6 +198,19 @@ export function violations(wfs: Workflows, prod: Prod): string[] {
           `${j.workflow}: a workflow-wide concurrency group (${JSON.stringify(wfs[j.workflow].concurrency)}) holds every stack's deploy behind a waiting one`,
         );
     }
+  }
+  // A group inside the shared workflow would queue every stack's runs together, whatever the
+  // callers' groups say: dev waiting behind a prod approval again.
+  for (const [file, w] of Object.entries(wfs)) {
+    if (!triggersOf(w).every((t) => t === "workflow_call")) continue;
+    const groups = [
+      w.concurrency,
+      ...Object.values(w.jobs ?? {}).map((job) => (job as { concurrency?: unknown }).concurrency),
+    ];
+    for (const c of groups.filter((g) => g !== undefined))
+      out.push(
+        `${file}: a concurrency group in the shared workflow (${JSON.stringify(c)}) queues every stack together`,
+      );
   }
   return [...new Set(out)];
 }
