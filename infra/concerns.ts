@@ -4,6 +4,7 @@ import { archiveConcern } from "./generators/archive";
 import { grafanaConcern } from "./generators/grafana";
 import { loggingConcern } from "./generators/logging";
 import { metricsConcern } from "./generators/metrics";
+import { networkPoliciesConcern } from "./generators/network-policies";
 import { platformConcern } from "./generators/platform";
 import { frontendConcern } from "./generators/frontend";
 import { prerequisitesConcern } from "./generators/prerequisites";
@@ -20,6 +21,7 @@ export const CONCERNS: Concern[] = [
   archiveConcern,
   metricsConcern,
   thanosConcern,
+  networkPoliciesConcern,
   platformConcern,
   grafanaConcern,
   loggingConcern,

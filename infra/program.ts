@@ -4,6 +4,7 @@ import { Archive } from "./components/archive";
 import { ElasticsearchExporter } from "./components/elasticsearch-exporter";
 import { Logging } from "./components/logging";
 import { Metrics } from "./components/metrics";
+import { NetworkPolicies } from "./components/network-policies";
 import { PagerDuty } from "./components/pagerduty";
 import { PlatformMonitoring } from "./components/platform";
 import { pagerdutyManaged } from "./generators/alerting/pagerduty";
@@ -64,6 +65,10 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
       compactor: thanosBucket.outputs.roleArns.compactor,
     },
   });
+
+  // Ingress into the metrics namespace only from the platform's flows, once the namespace (and
+  // the Thanos parts the policies select) exist.
+  new NetworkPolicies("network-policies", { config, namespaces: [metrics, thanos] });
 
   // The reader's password derives from the admin password.
   const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword);

@@ -4,6 +4,7 @@ import { archivePolicies } from "./archive";
 import { bucketPolicies } from "./buckets";
 import { loggingPolicies } from "./logging";
 import { metricsBucketPolicies } from "./metrics-bucket";
+import { networkPolicies } from "./network";
 import { prodPolicies } from "./prod";
 import { secretPolicies } from "./secrets";
 import { sentryPolicies } from "./sentry";
@@ -19,5 +20,6 @@ export const ALL_POLICIES: Policies = [
   ...secretPolicies,
   ...thanosPolicies,
   ...prodPolicies,
+  ...networkPolicies,
   ...sentryPolicies,
 ];

@@ -65,6 +65,10 @@ export const kubernetesSchema = z.strictObject(
       description:
         "The EKS cluster's IAM OIDC provider, which every IAM role for a service account trusts (Elasticsearch's snapshots, Logstash's S3 archive, the Thanos sidecar, Store Gateway and Compactor on the metrics bucket). It must exist in the stack's account (`eksctl utils associate-iam-oidc-provider`).",
     }),
+    networkPolicies: z.boolean().default(true).meta({
+      description:
+        "Whether the metrics namespace (Prometheus, Alertmanager, Thanos) gets NetworkPolicies: deny all ingress, then allow only the flows the platform needs (docs/design/network-policies.md). They need a CNI that enforces them; on EKS the VPC CNI does only with its network policy agent on (`enableNetworkPolicy`). Turn off only for a cluster whose CNI ignores them: summary.md then warns that any pod can reach Prometheus and Alertmanager. Production stacks must keep them on (policy pack).",
+    }),
   },
   {
     error: (issue) =>

@@ -94,6 +94,11 @@ const REJECTED: [string, string, Json][] = [
   // derived identifiers over their limits
   ["teams[0].name", "teams.0.name", "a".repeat(36)],
   ["logging.clusterName", "logging.clusterName", "c".repeat(37)],
+  // a switch written as text or a number: "false" would otherwise read as on (a non-empty string)
+  ["kubernetes.networkPolicies", "kubernetes.networkPolicies", "false"],
+  ["kubernetes.networkPolicies", "kubernetes.networkPolicies", "yes"],
+  ["kubernetes.networkPolicies", "kubernetes.networkPolicies", 0],
+  ["kubernetes.networkPolicies", "kubernetes.networkPolicies", null],
   ["sentry.organization", "sentry.organization", "o".repeat(51)],
   ["sentry.organization", "sentry.organization", "12345"],
   ["archive.bucketPrefix", "archive.bucketPrefix", "xn--acme"],

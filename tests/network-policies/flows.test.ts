@@ -1,0 +1,272 @@
+import { describe, expect, it } from "vitest";
+import { flows, policedNamespaces } from "../../infra/generators/network-policies";
+import { type RenderResult, renderFiles } from "../../scripts/lib/render-files";
+import { PROJECT } from "../../infra/config";
+import { readStackFile } from "../../scripts/lib/stack-file";
+import { render } from "../helpers/variant";
+import { ofType, rendered, STACKS } from "../helpers/render";
+import { allowed, matches, type Pod, type Policy, type Port } from "./evaluator";
+import { type Json, release, type ServiceModel, stackPods, stackServices } from "./pods";
+
+/**
+ * The rendered NetworkPolicies against what the platform needs, both ways. The needs come from the
+ * render itself (the URLs Grafana and Thanos use, the ServiceMonitors and PodMonitors Prometheus
+ * follows, the chart's own monitors and alerting), the allowed pairs from evaluating the rendered
+ * policies over the stack's pods; the flow table must be exactly what the policies allow.
+ */
+
+const key = (src: Pod, dst: Pod, p: Port) => `${src.id} -> ${dst.id}:${p.port}/${p.protocol}`;
+
+/** The API server: not a pod, in no namespace the policies name. */
+const API_SERVER: Pod = { id: "api-server", namespace: "", labels: {}, ports: [] };
+
+function setup(result: RenderResult) {
+  const policies = ofType(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map(
+    (r) => r.inputs as unknown as Policy,
+  );
+  const pods = stackPods(result);
+  const services = stackServices(result);
+  const policed = new Set(
+    policies
+      .filter((p) => Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress)
+      .map((p) => p.metadata.namespace),
+  );
+  const sources = [...pods, API_SERVER];
+  const targets = pods.filter((p) => policed.has(p.namespace));
+  const podsOf = (ns: string, selector: Record<string, string>) => {
+    const found = pods.filter((p) => p.namespace === ns && matches({ matchLabels: selector }, p.labels));
+    if (found.length === 0) throw new Error(`no pod in ${ns} matches ${JSON.stringify(selector)}`);
+    return found;
+  };
+  /** A pod's container port by number or name. */
+  const portOf = (pod: Pod, target: number | string, protocol = "TCP") => {
+    const p = pod.ports.find(
+      (x) => (typeof target === "number" ? x.port === target : x.name === target) && x.protocol === protocol,
+    );
+    if (!p) throw new Error(`${pod.id} has no ${protocol} port ${target}`);
+    return p;
+  };
+  const service = (ns: string, name: string): ServiceModel => {
+    const s = services.find((x) => x.namespace === ns && x.name === name);
+    if (!s) throw new Error(`no Service ${ns}/${name}`);
+    return s;
+  };
+  /** `http(s)://<svc>.<ns>.svc[...]:<port>` or `dnssrv+_<port name>._tcp.<svc>.<ns>.svc...`: the pods and ports behind it. */
+  const behind = (address: string): [Pod, Port][] => {
+    const srv = /^dnssrv\+_([a-z0-9-]+)\._tcp\.([a-z0-9-]+)\.([a-z0-9-]+)\.svc/.exec(address);
+    const url = /^[a-z]+:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc[a-z.]*:(\d+)/.exec(address);
+    if (!srv && !url) return [];
+    // Only the policed namespaces' Services matter (and only they are all rendered or modelled).
+    if (!policed.has((srv ? srv[3] : url![2])!)) return [];
+    const s = srv ? service(srv[3]!, srv[2]!) : service(url![2]!, url![1]!);
+    const sp = s.ports.find((p) => (srv ? p.name === srv[1] : p.port === Number(url![3])));
+    if (!sp) throw new Error(`Service ${s.namespace}/${s.name} has no port for ${address}`);
+    return podsOf(s.namespace, s.selector).map((pod) => [pod, portOf(pod, sp.targetPort)]);
+  };
+  return { policies, pods, services, policed, sources, targets, podsOf, portOf, behind };
+}
+
+/** Every flow the platform needs into a policed namespace, derived from the render. */
+function needs(result: RenderResult, s: ReturnType<typeof setup>): Set<string> {
+  const out = new Set<string>();
+  const add = (srcs: Pod[], pairs: [Pod, Port][]) => {
+    for (const src of srcs)
+      for (const [dst, p] of pairs) if (s.policed.has(dst.namespace)) out.add(key(src, dst, p));
+  };
+  const kps = release(result, "kube-prometheus-stack").inputs as Json;
+  const grafana = release(result, "grafana").inputs as Json;
+  const prometheus = s.podsOf(kps.namespace, { "app.kubernetes.io/name": "prometheus" });
+  const alertmanager = s.podsOf(kps.namespace, { "app.kubernetes.io/name": "alertmanager" });
+  const grafanaPods = s.podsOf(grafana.namespace, { "app.kubernetes.io/instance": grafana.name });
+
+  // Grafana's data sources.
+  for (const ds of ofType(result, "grafana:oss/dataSource:DataSource"))
+    add(grafanaPods, s.behind((ds.inputs as Json).url));
+  // Thanos: the Query Frontend's downstream, Query's StoreAPI endpoints.
+  for (const pod of s.pods)
+    for (const arg of pod.id.startsWith(`${kps.namespace}/thanos`) ? argsOf(result, pod.id) : []) {
+      const downstream = /^--query-frontend\.downstream-url=(.+)$/.exec(arg)?.[1];
+      if (downstream) add([pod], s.behind(downstream));
+      for (const m of arg.matchAll(/address: (dnssrv\+\S+)/g)) add([pod], s.behind(m[1]!));
+    }
+  // The rendered ServiceMonitors and PodMonitors.
+  for (const r of ofType(result, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor")) {
+    const i = r.inputs as Json;
+    for (const ns of i.spec.namespaceSelector?.matchNames ?? [i.metadata.namespace])
+      for (const svc of s.services.filter(
+        (x) => x.namespace === ns && matches({ matchLabels: i.spec.selector.matchLabels }, x.selector),
+      ))
+        for (const ep of i.spec.endpoints) {
+          const sp = svc.ports.find((p) => p.name === ep.port)!;
+          add(
+            prometheus,
+            s.podsOf(ns, svc.selector).map((pod) => [pod, s.portOf(pod, sp.targetPort)]),
+          );
+        }
+  }
+  for (const r of ofType(result, "kubernetes:monitoring.coreos.com/v1:PodMonitor")) {
+    const i = r.inputs as Json;
+    for (const ns of i.spec.namespaceSelector?.matchNames ?? [i.metadata.namespace])
+      if (s.policed.has(ns))
+        for (const ep of i.spec.podMetricsEndpoints)
+          add(
+            prometheus,
+            s.podsOf(ns, i.spec.selector.matchLabels).map((pod) => [pod, s.portOf(pod, ep.port)]),
+          );
+  }
+  // The chart's own monitors (selfMonitor on by default), the sidecar's, and alerting.
+  const ksm = s.podsOf(kps.namespace, { "app.kubernetes.io/name": "kube-state-metrics" });
+  const operator = s.podsOf(kps.namespace, { app: "kube-prometheus-stack-operator" });
+  const scrape = (pods: Pod[], ports: string[]) =>
+    add(
+      prometheus,
+      pods.flatMap((pod) => ports.map((n) => [pod, s.portOf(pod, n)] as [Pod, Port])),
+    );
+  scrape(prometheus, [
+    "web",
+    "reloader-web",
+    ...(kps.values.prometheus?.thanosServiceMonitor?.enabled ? ["http"] : []),
+  ]);
+  scrape(alertmanager, ["web", "reloader-web"]);
+  scrape(operator, ["https"]);
+  scrape(ksm, ["http"]);
+  add(prometheus, s.behind(`http://${alertmanager[0]!.labels.alertmanager}.${kps.namespace}.svc:9093`));
+  // Alertmanager's cluster: each replica gossips with the others.
+  add(
+    alertmanager,
+    alertmanager.flatMap(
+      (pod) =>
+        [
+          [pod, s.portOf(pod, "mesh-tcp")],
+          [pod, s.portOf(pod, "mesh-udp", "UDP")],
+        ] as [Pod, Port][],
+    ),
+  );
+  // The API server calls the operator's admission webhook.
+  add(
+    [API_SERVER],
+    operator.map((pod) => [pod, s.portOf(pod, "https")]),
+  );
+  return out;
+}
+
+function argsOf(result: RenderResult, id: string): string[] {
+  const [ns, name] = id.split("/");
+  const w = result.resources.find(
+    (r) =>
+      (r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:StatefulSet") &&
+      (r.inputs as Json).metadata.name === name &&
+      (r.inputs as Json).metadata.namespace === ns,
+  );
+  return ((w?.inputs as Json | undefined)?.spec.template.spec.containers ?? []).flatMap(
+    (c: Json) => c.args ?? [],
+  );
+}
+
+describe.each(STACKS)("network policies of %s", (stack) => {
+  const result = () => rendered(stack);
+  const s = () => setup(result());
+  let cached: Set<string> | undefined;
+  const allowedSet = () => {
+    if (cached) return cached;
+    const out = new Set<string>();
+    const { policies, sources, targets } = s();
+    for (const dst of targets)
+      for (const p of dst.ports)
+        for (const src of sources) if (allowed(policies, src, dst, p)) out.add(key(src, dst, p));
+    return out;
+  };
+
+  it("deny ingress by default in every namespace the table polices, the metrics namespace among them", () => {
+    const kps = release(result(), "kube-prometheus-stack").inputs as Json;
+    expect([...s().policed].sort()).toEqual([...policedNamespaces(result().config)].sort());
+    expect(s().policed).toContain(kps.namespace);
+  });
+
+  it("allow every flow the platform needs (from the render's URLs, monitors and charts)", () => {
+    const missing = [...needs(result(), s())].filter((n) => !allowedSet().has(n));
+    expect(missing).toEqual([]);
+  });
+
+  it("allow exactly the flow table, and every flow of it reaches a real pod's port", () => {
+    const { sources, targets } = s();
+    const fromTable = new Set<string>();
+    for (const f of flows(result().config)) {
+      const srcs =
+        "anywhere" in f.from
+          ? sources
+          : sources.filter(
+              (p) =>
+                p.namespace === (f.from as { pods: { namespace: string } }).pods.namespace &&
+                matches(
+                  {
+                    matchLabels: { ...(f.from as { pods: { labels: Record<string, string> } }).pods.labels },
+                  },
+                  p.labels,
+                ),
+            );
+      const dsts = targets.filter(
+        (p) => p.namespace === f.to.namespace && matches({ matchLabels: { ...f.to.labels } }, p.labels),
+      );
+      expect(srcs.length, `${f.name}: sources`).toBeGreaterThan(0);
+      expect(dsts.length, `${f.name}: destinations`).toBeGreaterThan(0);
+      for (const fp of f.ports) {
+        const hits = dsts.flatMap((d) =>
+          d.ports.filter((p) => p.port === fp.port && p.protocol === fp.protocol).map((p) => [d, p] as const),
+        );
+        expect(hits.length, `${f.name}: nothing listens on ${fp.port}/${fp.protocol}`).toBeGreaterThan(0);
+        for (const src of srcs) for (const [d, p] of hits) fromTable.add(key(src, d, p));
+      }
+    }
+    const allowedNow = allowedSet();
+    expect([...allowedNow].filter((k) => !fromTable.has(k))).toEqual([]);
+    expect([...fromTable].filter((k) => !allowedNow.has(k))).toEqual([]);
+    // And nothing the platform does not need but the webhook port, open to the API server's unknown addresses.
+    const needed = needs(result(), s());
+    const extra = [...allowedNow].filter((k) => !needed.has(k) && !k.endsWith(":10250/TCP"));
+    expect(extra).toEqual([]);
+  });
+
+  it("deny an application pod Alertmanager and Prometheus, and Grafana what it does not read", () => {
+    const { policies, pods } = s();
+    const find = (id: string) => pods.find((p) => p.id.endsWith(id))!;
+    const app = pods.find((p) => p.id.endsWith("/application"))!;
+    expect(s().policed.has(app.namespace)).toBe(false);
+    const am = find("/alertmanager");
+    const prom = find("/prometheus");
+    const grafana = find("/grafana");
+    const frontend = find("/thanos-query-frontend");
+    const port = (pod: Pod, n: number, proto = "TCP") =>
+      pod.ports.find((p) => p.port === n && p.protocol === proto)!;
+    expect(allowed(policies, app, am, port(am, 9093))).toBe(false);
+    expect(allowed(policies, app, am, port(am, 9094))).toBe(false);
+    expect(allowed(policies, app, prom, port(prom, 9090))).toBe(false);
+    expect(allowed(policies, app, prom, port(prom, 10901))).toBe(false);
+    expect(allowed(policies, app, frontend, port(frontend, 10902))).toBe(false);
+    expect(allowed(policies, grafana, prom, port(prom, 9090))).toBe(false);
+    expect(allowed(policies, grafana, am, port(am, 9094, "UDP"))).toBe(false);
+    // The same pairs the other way round are the platform's own.
+    expect(allowed(policies, grafana, am, port(am, 9093))).toBe(true);
+    expect(allowed(policies, prom, am, port(am, 9093))).toBe(true);
+  });
+});
+
+describe("kubernetes.networkPolicies off", () => {
+  it("renders no NetworkPolicy and warns in summary.md that Prometheus and Alertmanager are open", async () => {
+    const base = rendered("dev").config.kubernetes;
+    const off = await render("dev", { kubernetes: { ...readStackKubernetes(), networkPolicies: false } });
+    expect(base.networkPolicies).toBe(true);
+    expect(ofType(off, "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toEqual([]);
+    const summary = renderFiles(off).find((f) => f.path === "summary.md")!.content;
+    const section = summary.slice(summary.indexOf("## Network policies"));
+    expect(section).toMatch(/^> \*\*Warning:\*\* `kubernetes\.networkPolicies` is off/m);
+    expect(section).toContain("create silences in Alertmanager");
+    const on = renderFiles(rendered("dev")).find((f) => f.path === "summary.md")!.content;
+    expect(on).not.toContain("`kubernetes.networkPolicies` is off");
+  });
+});
+
+/** The dev stack file's raw `kubernetes` block. */
+function readStackKubernetes(): Record<string, unknown> {
+  return JSON.parse(readStackFile("dev").config[`${PROJECT}:kubernetes`] ?? "{}") as Record<string, unknown>;
+}
