@@ -66,10 +66,6 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     },
   });
 
-  // Ingress into the metrics namespace only from the platform's flows, once the namespace (and
-  // the Thanos parts the policies select) exist.
-  new NetworkPolicies("network-policies", { config, namespaces: [metrics, thanos] });
-
   // The reader's password derives from the admin password.
   const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword);
   const logging = new Logging("logging", { config, archive: archive.outputs, grafanaReader: esReader });
@@ -91,6 +87,11 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     elasticsearchPassword: esReader.password,
     elasticsearchCaCert: logging.outputs.elasticsearchCaCert,
   });
+
+  // Ingress into the metrics, logging and Grafana namespaces only from the platform's flows, once
+  // the namespaces (and the pods the policies select) exist: the settings Jobs' first run is not
+  // held up by a policy that lands before its allow rules.
+  new NetworkPolicies("network-policies", { config, namespaces: [metrics, thanos, logging, grafanaStack] });
 
   // The logging pipeline, its operator and Grafana watched by Prometheus, with the platform's labels.
   new PlatformMonitoring("platform", {

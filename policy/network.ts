@@ -3,6 +3,7 @@ import { HELM_RELEASE } from "./alerts";
 import { asArray, dedupe, isProductionStack, known, prop, productionConfig, stackName } from "./lib";
 
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const ELASTICSEARCH = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
 
 /** A policy that selects every pod of its namespace for ingress and lets nothing in. */
 export function deniesAllIngress(r: PolicyResource): boolean {
@@ -24,36 +25,80 @@ const namespaceOf = (r: PolicyResource): unknown =>
     "namespace",
   );
 
+interface Policed {
+  namespace: string;
+  /** The resource that puts the namespace's workloads there, for the violation's URN. */
+  resource: PolicyResource;
+  what: string;
+  risk: string;
+}
+
 /**
  * The namespaces production must police, from the stack's own resources: where
  * kube-prometheus-stack runs Prometheus and Alertmanager (which has no authentication: any pod that
- * reaches it can create silences).
+ * reaches it can create silences), where ECK runs Elasticsearch (its HTTP and transport ports hold
+ * every log, the audit stream included), and where the grafana chart runs Grafana (its alerting
+ * gossip shares notification state between replicas).
  */
-function policedNamespaces(resources: PolicyResource[]): { namespace: string; release: PolicyResource }[] {
-  return resources.flatMap((r) => {
+function policedNamespaces(resources: PolicyResource[]): Policed[] {
+  return resources.flatMap((r): Policed[] => {
+    const chart = r.type === HELM_RELEASE ? known(() => r.props.chart) : undefined;
     const ns =
-      r.type === HELM_RELEASE && known(() => r.props.chart) === "kube-prometheus-stack"
+      chart !== undefined
         ? known(() => r.props.namespace)
-        : undefined;
-    return typeof ns === "string" ? [{ namespace: ns, release: r }] : [];
+        : r.type === ELASTICSEARCH
+          ? prop(
+              known(() => r.props.metadata),
+              "namespace",
+            )
+          : undefined;
+    if (typeof ns !== "string") return [];
+    if (chart === "kube-prometheus-stack")
+      return [
+        {
+          namespace: ns,
+          resource: r,
+          what: "Prometheus, Alertmanager",
+          risk: "any pod in the cluster can query Prometheus and create silences in Alertmanager",
+        },
+      ];
+    if (chart === "grafana")
+      return [
+        {
+          namespace: ns,
+          resource: r,
+          what: "Grafana",
+          risk: "any pod in the cluster can reach Grafana's alerting gossip and every port Grafana opens",
+        },
+      ];
+    if (r.type === ELASTICSEARCH)
+      return [
+        {
+          namespace: ns,
+          resource: r,
+          what: "Elasticsearch, Kibana, Logstash",
+          risk: "any pod in the cluster can reach Elasticsearch's HTTP and transport ports, Kibana and Logstash's inputs",
+        },
+      ];
+    return [];
   });
 }
 
 export const prodNetworkPolicies: StackValidationPolicy = {
   name: "prod-network-policies",
   description:
-    "In production the metrics namespace (Prometheus, Alertmanager, Thanos) has a NetworkPolicy that denies all ingress but the platform's flows (`kubernetes.networkPolicies` on): otherwise any pod in the cluster can query Prometheus and silence every alert through Alertmanager.",
+    "In production the metrics namespace (Prometheus, Alertmanager, Thanos), the logging namespace (Elasticsearch, Kibana, Logstash) and Grafana's each have a NetworkPolicy that denies all ingress but the platform's flows (`kubernetes.networkPolicies` on): otherwise any pod in the cluster can query Prometheus, silence every alert through Alertmanager and reach Elasticsearch.",
   enforcementLevel: "mandatory",
   ...productionConfig,
   validateStack: (args, reportViolation) => {
     if (!isProductionStack(args)) args.notApplicable(`stack ${stackName(args)} is not a production stack`);
     const report = dedupe(reportViolation);
     const denied = new Set(args.resources.filter(deniesAllIngress).map(namespaceOf));
-    for (const { namespace, release } of policedNamespaces(args.resources))
+    for (const { namespace, resource, what, risk } of policedNamespaces(args.resources))
       if (!denied.has(namespace))
         report(
-          `namespace ${namespace} (Prometheus, Alertmanager) has no default-deny ingress NetworkPolicy: any pod in the cluster can query Prometheus and create silences in Alertmanager; set kubernetes.networkPolicies to true`,
-          release.urn,
+          `namespace ${namespace} (${what}) has no default-deny ingress NetworkPolicy: ${risk}; set kubernetes.networkPolicies to true`,
+          resource.urn,
         );
   },
 };

@@ -4,7 +4,7 @@ import type { StackConfig } from "../config";
 import { networkPolicies } from "../generators/network-policies";
 
 export interface NetworkPoliciesArgs {
-  config: Pick<StackConfig, "metrics" | "grafana" | "kubernetes">;
+  config: StackConfig;
   /** The components that create the policed namespaces: the policies go in after them. */
   namespaces: pulumi.Resource[];
 }

@@ -114,6 +114,61 @@ function needs(result: RenderResult, s: ReturnType<typeof setup>): Set<string> {
             s.podsOf(ns, i.spec.selector.matchLabels).map((pod) => [pod, s.portOf(pod, ep.port)]),
           );
   }
+  // The rendered Probes: Prometheus calls the prober, the prober calls each target.
+  for (const r of ofType(result, "kubernetes:monitoring.coreos.com/v1:Probe")) {
+    const i = r.inputs as Json;
+    const prober = s.behind(`http://${i.spec.prober.url}`);
+    add(prometheus, prober);
+    for (const target of i.spec.targets?.staticConfig?.static ?? [])
+      add(
+        prober.map(([pod]) => pod),
+        s.behind(target),
+      );
+  }
+  // The program's own workloads: every in-cluster URL in their arguments and environment.
+  for (const pod of s.pods)
+    for (const text of urlsOf(result, pod.id))
+      for (const m of text.matchAll(/[a-z]+:\/\/[a-z0-9.-]+:\d+/g)) add([pod], s.behind(m[0]));
+  // ECK: what its resources are wired to, and the operator managing each Elasticsearch.
+  const eck = (kind: string) =>
+    result.resources
+      .filter((r) => r.type.endsWith(`:${kind}`) && r.type.includes(".k8s.elastic.co/"))
+      .map((r) => r.inputs as Json);
+  const esHttp = (name: string, ns: string) => s.behind(`https://${name}-es-http.${ns}.svc:9200`);
+  const eckOperator = release(result, "eck-operator").inputs as Json;
+  const operatorPods = s.podsOf(eckOperator.namespace, { "app.kubernetes.io/instance": eckOperator.name });
+  for (const es of eck("Elasticsearch")) {
+    const ns = es.metadata.namespace;
+    const nodes = s.podsOf(ns, { "elasticsearch.k8s.elastic.co/cluster-name": es.metadata.name });
+    add(
+      nodes,
+      nodes.map((pod) => [pod, s.portOf(pod, "transport")] as [Pod, Port]),
+    );
+    add(operatorPods, esHttp(es.metadata.name, ns));
+  }
+  for (const kb of eck("Kibana"))
+    if (kb.spec.elasticsearchRef)
+      add(
+        s.podsOf(kb.metadata.namespace, { "kibana.k8s.elastic.co/name": kb.metadata.name }),
+        esHttp(kb.spec.elasticsearchRef.name, kb.spec.elasticsearchRef.namespace ?? kb.metadata.namespace),
+      );
+  for (const ls of eck("Logstash"))
+    for (const ref of ls.spec.elasticsearchRefs ?? [])
+      add(
+        s.podsOf(ls.metadata.namespace, { "logstash.k8s.elastic.co/name": ls.metadata.name }),
+        esHttp(ref.name, ref.namespace ?? ls.metadata.namespace),
+      );
+  for (const beat of eck("Beat"))
+    for (const host of beat.spec.config?.["output.logstash"]?.hosts ?? [])
+      add(
+        s.podsOf(beat.metadata.namespace, { "beat.k8s.elastic.co/name": beat.metadata.name }),
+        s.behind(`tcp://${host}`),
+      );
+  // Grafana's replicas gossip alerting state when highly available (ha_listen_address set).
+  const grafanaGossip = grafanaPods.flatMap((pod) =>
+    pod.ports.filter((p) => p.name?.startsWith("gossip-")).map((p) => [pod, p] as [Pod, Port]),
+  );
+  add(grafanaPods, grafanaGossip);
   // The chart's own monitors (selfMonitor on by default), the sidecar's, and alerting.
   const ksm = s.podsOf(kps.namespace, { "app.kubernetes.io/name": "kube-state-metrics" });
   const operator = s.podsOf(kps.namespace, { app: "kube-prometheus-stack-operator" });
@@ -150,6 +205,27 @@ function needs(result: RenderResult, s: ReturnType<typeof setup>): Set<string> {
   return out;
 }
 
+/** A program workload's container arguments and environment values (where its in-cluster URLs are). */
+function urlsOf(result: RenderResult, id: string): string[] {
+  const [ns, name] = id.split("/");
+  const w = result.resources.find(
+    (r) =>
+      WORKLOAD_TYPES.includes(r.type) &&
+      (r.inputs as Json).metadata.name === name &&
+      (r.inputs as Json).metadata.namespace === ns,
+  );
+  return ((w?.inputs as Json | undefined)?.spec.template.spec.containers ?? []).flatMap((c: Json) => [
+    ...(c.args ?? []),
+    ...(c.env ?? []).map((e: Json) => e.value ?? ""),
+  ]);
+}
+
+const WORKLOAD_TYPES = [
+  "kubernetes:apps/v1:Deployment",
+  "kubernetes:apps/v1:StatefulSet",
+  "kubernetes:batch/v1:Job",
+];
+
 function argsOf(result: RenderResult, id: string): string[] {
   const [ns, name] = id.split("/");
   const w = result.resources.find(
@@ -177,10 +253,14 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     return out;
   };
 
-  it("deny ingress by default in every namespace the table polices, the metrics namespace among them", () => {
+  it("deny ingress by default in every namespace the table polices: the metrics, logging and Grafana namespaces", () => {
     const kps = release(result(), "kube-prometheus-stack").inputs as Json;
+    const grafana = release(result(), "grafana").inputs as Json;
+    const es = ofType(result(), "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch").map(
+      (r) => (r.inputs as Json).metadata.namespace,
+    );
     expect([...s().policed].sort()).toEqual([...policedNamespaces(result().config)].sort());
-    expect(s().policed).toContain(kps.namespace);
+    expect([...s().policed].sort()).toEqual([...new Set([kps.namespace, grafana.namespace, ...es])].sort());
   });
 
   it("allow every flow the platform needs (from the render's URLs, monitors and charts)", () => {
@@ -221,9 +301,15 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     const allowedNow = allowedSet();
     expect([...allowedNow].filter((k) => !fromTable.has(k))).toEqual([]);
     expect([...fromTable].filter((k) => !allowedNow.has(k))).toEqual([]);
-    // And nothing the platform does not need but the webhook port, open to the API server's unknown addresses.
+    // And nothing the platform does not need but two ports open to sources no config names: the
+    // operator's webhook (the API server's addresses) and Grafana's HTTP port (the ALB's addresses,
+    // an ingress controller's namespace, wherever `pulumi up` runs); Grafana authenticates.
     const needed = needs(result(), s());
-    const extra = [...allowedNow].filter((k) => !needed.has(k) && !k.endsWith(":10250/TCP"));
+    const grafana = s().pods.find((p) => p.id.endsWith("/grafana"))!;
+    const grafanaHttp = `-> ${grafana.id}:${grafana.ports.find((p) => p.name === "grafana")!.port}/TCP`;
+    const extra = [...allowedNow].filter(
+      (k) => !needed.has(k) && !k.endsWith(":10250/TCP") && !k.endsWith(grafanaHttp),
+    );
     expect(extra).toEqual([]);
   });
 
@@ -248,6 +334,57 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     // The same pairs the other way round are the platform's own.
     expect(allowed(policies, grafana, am, port(am, 9093))).toBe(true);
     expect(allowed(policies, prom, am, port(am, 9093))).toBe(true);
+  });
+
+  it("deny an application pod Elasticsearch, Kibana, Logstash and Grafana's gossip, and Grafana Elasticsearch's transport", () => {
+    const { policies, pods } = s();
+    const app = pods.find((p) => p.id.endsWith("/application"))!;
+    const grafana = pods.find((p) => p.id.endsWith("/grafana"))!;
+    const logging = result().config.logging.namespace;
+    const es = pods.filter(
+      (p) => p.namespace === logging && p.labels["common.k8s.elastic.co/type"] === "elasticsearch",
+    );
+    const kibana = pods.find((p) => p.id === `${logging}/kibana`)!;
+    const logstash = pods.find((p) => p.id === `${logging}/logstash`)!;
+    const filebeat = pods.find((p) => p.id === `${logging}/filebeat`)!;
+    const jobs = pods.filter((p) => p.labels["app.kubernetes.io/name"] === "logging-settings");
+    const port = (pod: Pod, n: number, proto: "TCP" | "UDP" = "TCP"): Port =>
+      pod.ports.find((p) => p.port === n && p.protocol === proto) ?? { port: n, protocol: proto };
+    expect(es.length).toBeGreaterThan(0);
+    expect(jobs.map((j) => j.labels["app.kubernetes.io/component"]).sort()).toEqual(["extras", "settings"]);
+    for (const node of es) {
+      expect(allowed(policies, app, node, port(node, 9200))).toBe(false);
+      expect(allowed(policies, app, node, port(node, 9300))).toBe(false);
+      expect(allowed(policies, grafana, node, port(node, 9300))).toBe(false);
+      expect(allowed(policies, filebeat, node, port(node, 9200))).toBe(false);
+      // Its real clients do reach it.
+      expect(allowed(policies, grafana, node, port(node, 9200))).toBe(true);
+      for (const job of jobs) expect(allowed(policies, job, node, port(node, 9200))).toBe(true);
+    }
+    expect(allowed(policies, app, kibana, port(kibana, 5601))).toBe(false);
+    expect(allowed(policies, app, logstash, port(logstash, 5044))).toBe(false);
+    expect(allowed(policies, app, logstash, port(logstash, 9600))).toBe(false);
+    expect(allowed(policies, filebeat, logstash, port(logstash, 5044))).toBe(true);
+    // Only the Job with Kibana steps reaches Kibana.
+    for (const job of jobs)
+      expect(allowed(policies, job, kibana, port(kibana, 5601))).toBe(
+        job.labels["app.kubernetes.io/component"] === "extras",
+      );
+    // Grafana's gossip port is denied to all but Grafana, whether or not it runs highly available.
+    for (const proto of ["TCP", "UDP"] as const) {
+      expect(allowed(policies, app, grafana, port(grafana, 9094, proto))).toBe(false);
+      expect(allowed(policies, es[0]!, grafana, port(grafana, 9094, proto))).toBe(false);
+    }
+  });
+
+  it("let Grafana's replicas gossip exactly when it runs highly available", () => {
+    const { policies, pods } = s();
+    const grafana = pods.find((p) => p.id.endsWith("/grafana"))!;
+    const gossip = grafana.ports.filter((p) => p.name?.startsWith("gossip-"));
+    const ha = (release(result(), "grafana").inputs as Json).values.replicas > 1;
+    expect(gossip.length > 0).toBe(ha);
+    for (const p of gossip) expect(allowed(policies, grafana, grafana, p)).toBe(true);
+    expect(allowed(policies, grafana, grafana, { port: 9094, protocol: "TCP" })).toBe(ha);
   });
 });
 

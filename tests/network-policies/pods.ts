@@ -156,6 +156,119 @@ function grafanaPods(result: RenderResult): Pod[] {
   ];
 }
 
+const ofKind = (result: RenderResult, kind: string): Json[] =>
+  result.resources
+    .filter(
+      (r) =>
+        r.type.startsWith("kubernetes:") &&
+        r.type.endsWith(`:${kind}`) &&
+        r.type.includes(".k8s.elastic.co/"),
+    )
+    .map((r) => r.inputs as Json);
+
+const podTemplatePorts = (template: Json | undefined): Port[] => containerPorts(template?.spec ?? {});
+
+/**
+ * The pods ECK makes from the rendered Elasticsearch, Kibana, Logstash and Beat resources, per its
+ * source (elastic/cloud-on-k8s): the identity labels `common.k8s.elastic.co/type` and
+ * `elasticsearch.k8s.elastic.co/cluster-name` / `kibana.k8s.elastic.co/name` /
+ * `logstash.k8s.elastic.co/name` / `beat.k8s.elastic.co/name`, merged with the podTemplate's labels;
+ * the default container ports (pkg/controller/elasticsearch/nodespec/podspec.go: `https` 9200 with
+ * TLS and `transport` 9300; pkg/controller/kibana/pod.go: `https` 5601; pkg/controller/logstash/pod.go:
+ * `http` 9600), the podTemplate's own containers' ports (the exporter sidecars), and for Logstash
+ * the target ports of its `services` (the pipeline's inputs listen there).
+ */
+function eckPods(result: RenderResult): Pod[] {
+  const pods: Pod[] = [];
+  for (const es of ofKind(result, "Elasticsearch"))
+    for (const set of es.spec.nodeSets as Json[])
+      pods.push({
+        id: `${es.metadata.namespace}/elasticsearch-${set.name}`,
+        namespace: es.metadata.namespace,
+        labels: {
+          ...(set.podTemplate?.metadata?.labels ?? {}),
+          "common.k8s.elastic.co/type": "elasticsearch",
+          "elasticsearch.k8s.elastic.co/cluster-name": es.metadata.name,
+          "elasticsearch.k8s.elastic.co/statefulset-name": `${es.metadata.name}-es-${set.name}`,
+        },
+        ports: [
+          {
+            name: es.spec.http?.tls?.selfSignedCertificate?.disabled ? "http" : "https",
+            port: 9200,
+            protocol: "TCP",
+          },
+          { name: "transport", port: 9300, protocol: "TCP" },
+          ...podTemplatePorts(set.podTemplate),
+        ],
+      });
+  for (const kb of ofKind(result, "Kibana"))
+    pods.push({
+      id: `${kb.metadata.namespace}/kibana`,
+      namespace: kb.metadata.namespace,
+      labels: {
+        ...(kb.spec.podTemplate?.metadata?.labels ?? {}),
+        "common.k8s.elastic.co/type": "kibana",
+        "kibana.k8s.elastic.co/name": kb.metadata.name,
+      },
+      ports: [{ name: "https", port: 5601, protocol: "TCP" }, ...podTemplatePorts(kb.spec.podTemplate)],
+    });
+  for (const ls of ofKind(result, "Logstash"))
+    pods.push({
+      id: `${ls.metadata.namespace}/logstash`,
+      namespace: ls.metadata.namespace,
+      labels: {
+        ...(ls.spec.podTemplate?.metadata?.labels ?? {}),
+        "common.k8s.elastic.co/type": "logstash",
+        "logstash.k8s.elastic.co/name": ls.metadata.name,
+        "logstash.k8s.elastic.co/statefulset-name": `${ls.metadata.name}-ls`,
+      },
+      ports: [
+        { name: "http", port: 9600, protocol: "TCP" },
+        ...((ls.spec.services ?? []) as Json[]).flatMap((svc) =>
+          ((svc.service?.spec?.ports ?? []) as Json[]).map((p) => ({
+            name: p.name,
+            port: p.targetPort ?? p.port,
+            protocol: p.protocol ?? "TCP",
+          })),
+        ),
+        ...podTemplatePorts(ls.spec.podTemplate),
+      ],
+    });
+  for (const beat of ofKind(result, "Beat")) {
+    const template = beat.spec.daemonSet?.podTemplate ?? beat.spec.deployment?.podTemplate;
+    pods.push({
+      id: `${beat.metadata.namespace}/${beat.spec.type}`,
+      namespace: beat.metadata.namespace,
+      labels: {
+        ...(template?.metadata?.labels ?? {}),
+        "common.k8s.elastic.co/type": "beat",
+        "beat.k8s.elastic.co/name": beat.metadata.name,
+      },
+      ports: podTemplatePorts(template),
+    });
+  }
+  return pods;
+}
+
+/** The ECK operator's pod: the eck-operator chart's selector labels (`eck-operator.selectorLabels`: name and instance `elastic-operator`). */
+function eckOperatorPods(result: RenderResult): Pod[] {
+  const r = release(result, "eck-operator").inputs;
+  return [
+    {
+      id: `${r.namespace}/elastic-operator`,
+      namespace: r.namespace,
+      labels: {
+        "app.kubernetes.io/name": "elastic-operator",
+        "app.kubernetes.io/instance": r.name,
+      },
+      ports: [
+        { name: "https-webhook", port: 9443, protocol: "TCP" },
+        { name: "metrics", port: Number(r.values.config?.metrics?.port ?? 0), protocol: "TCP" },
+      ],
+    },
+  ];
+}
+
 /** An application pod: the first configured service's, as its rendered ServiceMonitor selects it. */
 export function applicationPod(result: RenderResult): Pod {
   const svc = result.config.services[0];
@@ -175,7 +288,14 @@ export function applicationPod(result: RenderResult): Pod {
 }
 
 export function stackPods(result: RenderResult): Pod[] {
-  return [...workloadPods(result), ...kpsPods(result), ...grafanaPods(result), applicationPod(result)];
+  return [
+    ...workloadPods(result),
+    ...kpsPods(result),
+    ...grafanaPods(result),
+    ...eckPods(result),
+    ...eckOperatorPods(result),
+    applicationPod(result),
+  ];
 }
 
 /**
@@ -205,8 +325,73 @@ export function stackServices(result: RenderResult): ServiceModel[] {
   const kps = kpsPods(result);
   const am = kps[1]!;
   const r = release(result, "kube-prometheus-stack").inputs;
+  const g = release(result, "grafana").inputs;
+  const grafanaValues = chartFile("grafana", g.version, "values.yaml") as Json;
+  const [grafana] = grafanaPods(result);
+  const eckService = (
+    kind: string,
+    suffix: string,
+    labels: (cr: Json) => Record<string, string>,
+    ports: ServiceModel["ports"],
+  ) =>
+    ofKind(result, kind).map((cr) => ({
+      namespace: cr.metadata.namespace as string,
+      name: `${cr.metadata.name}-${suffix}`,
+      selector: labels(cr),
+      ports,
+    }));
+  const logstashServices = ofKind(result, "Logstash").flatMap((ls) =>
+    ((ls.spec.services ?? []) as Json[])
+      .filter((svc) => svc.service?.spec?.ports)
+      .map((svc) => ({
+        namespace: ls.metadata.namespace as string,
+        name: `${ls.metadata.name}-ls-${svc.name}`,
+        selector: {
+          "common.k8s.elastic.co/type": "logstash",
+          "logstash.k8s.elastic.co/name": ls.metadata.name,
+        },
+        ports: (svc.service.spec.ports as Json[]).map((p) => ({
+          name: p.name,
+          port: p.port,
+          targetPort: p.targetPort ?? p.port,
+        })),
+      })),
+  );
   return [
     ...own,
+    // The grafana chart's Service: `<fullname>`, port `service.portName` (default `service`) to `service.targetPort`.
+    {
+      namespace: g.namespace,
+      name: g.name,
+      selector: {
+        "app.kubernetes.io/name": grafana!.labels["app.kubernetes.io/name"]!,
+        "app.kubernetes.io/instance": g.name,
+      },
+      ports: [
+        {
+          name: g.values.service?.portName ?? grafanaValues.service.portName ?? "service",
+          port: g.values.service?.port ?? grafanaValues.service.port,
+          targetPort: g.values.service?.targetPort ?? grafanaValues.service.targetPort,
+        },
+      ],
+    },
+    // ECK's Services: `<name>-es-http` (9200), `<name>-kb-http` (5601), and Logstash's `<name>-ls-<service>`.
+    ...eckService(
+      "Elasticsearch",
+      "es-http",
+      (cr) => ({
+        "common.k8s.elastic.co/type": "elasticsearch",
+        "elasticsearch.k8s.elastic.co/cluster-name": cr.metadata.name,
+      }),
+      [{ name: "https", port: 9200, targetPort: 9200 }],
+    ),
+    ...eckService(
+      "Kibana",
+      "kb-http",
+      (cr) => ({ "common.k8s.elastic.co/type": "kibana", "kibana.k8s.elastic.co/name": cr.metadata.name }),
+      [{ name: "https", port: 5601, targetPort: 5601 }],
+    ),
+    ...logstashServices,
     {
       namespace: r.namespace,
       name: am.labels.alertmanager!,

@@ -23,10 +23,32 @@ describe("broken variant: prod stack rendered with kubernetes.networkPolicies: f
     expect(policy(r)).toEqual([]);
   });
 
-  it("fails prod-network-policies for the metrics namespace", () => {
-    expect(policy(off)).toEqual([
+  it("fails prod-network-policies for the metrics, logging and Grafana namespaces", () => {
+    expect([...policy(off)].sort()).toEqual([
+      "prod-network-policies: namespace grafana (Grafana) has no default-deny ingress NetworkPolicy: any pod in the cluster can reach Grafana's alerting gossip and every port Grafana opens; set kubernetes.networkPolicies to true",
+      "prod-network-policies: namespace logging (Elasticsearch, Kibana, Logstash) has no default-deny ingress NetworkPolicy: any pod in the cluster can reach Elasticsearch's HTTP and transport ports, Kibana and Logstash's inputs; set kubernetes.networkPolicies to true",
       "prod-network-policies: namespace monitoring (Prometheus, Alertmanager) has no default-deny ingress NetworkPolicy: any pod in the cluster can query Prometheus and create silences in Alertmanager; set kubernetes.networkPolicies to true",
     ]);
+  });
+
+  it("fails for each namespace whose default-deny alone is missing, and for no other", async () => {
+    const render = rendered("prod");
+    for (const ns of ["monitoring", "logging", "grafana"]) {
+      const resources = render.resources.filter(
+        (r) =>
+          !(
+            r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" &&
+            r.name.endsWith("default-deny-ingress") &&
+            (r.inputs.metadata as { namespace: string }).namespace === ns
+          ),
+      );
+      expect(resources.length, ns).toBe(render.resources.length - 1);
+      const r = await runPolicies(ALL_POLICIES, withStackResource({ ...render, resources }), "prod");
+      expect(
+        policy(r).map((l) => /namespace (\S+)/.exec(l)?.[1]),
+        ns,
+      ).toEqual([ns]);
+    }
   });
 
   it("does not count a policy that lets something in as default-deny", async () => {
@@ -42,7 +64,7 @@ describe("broken variant: prod stack rendered with kubernetes.networkPolicies: f
       return opened;
     });
     const r = await runPolicies(ALL_POLICIES, withStackResource({ ...render, resources }), "prod");
-    expect(policy(r)).toHaveLength(1);
+    expect(policy(r)).toHaveLength(3);
   });
 
   it("does not apply to the dev stack", async () => {

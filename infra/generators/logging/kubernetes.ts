@@ -18,6 +18,17 @@ import { ECK_OPERATOR_NAMESPACE, eckOperatorMetricsValues } from "../platform/ec
  * the component creates: referring to it makes every object wait for it.
  */
 export const LOGGING_LABELS = managedLabels(LOGGING_PART_OF);
+/**
+ * What the settings Jobs' pods carry besides LOGGING_LABELS: a name common to both, by which a
+ * NetworkPolicy lets them reach Elasticsearch, and the Job (SETTINGS_JOBS) as the component, by
+ * which only a Job with Kibana steps reaches Kibana (infra/generators/network-policies/).
+ */
+export const SETTINGS_POD_NAME = "logging-settings";
+export const settingsPodLabels = (which: SettingsJob) => ({
+  ...LOGGING_LABELS,
+  "app.kubernetes.io/name": SETTINGS_POD_NAME,
+  "app.kubernetes.io/component": which,
+});
 const NAMESPACE = ref("namespace");
 
 /**
@@ -222,7 +233,7 @@ export function settingsJob(config: StackConfig, which: SettingsJob, script: str
     backoffLimit: 3,
     activeDeadlineSeconds: 3600,
     template: {
-      metadata: { labels: LOGGING_LABELS },
+      metadata: { labels: settingsPodLabels(which) },
       spec: {
         restartPolicy: "Never",
         automountServiceAccountToken: false,

@@ -1,17 +1,29 @@
 import type { StackConfig } from "../../config";
+import { ALB_INGRESS_CLASS } from "../../config/grafana-endpoint";
+import { GOSSIP_PORT, grafanaHighlyAvailable } from "../grafana/availability";
+import { SETTINGS_POD_NAME } from "../logging/kubernetes";
+import { eckNames } from "../logging/names";
+import { SETTINGS_JOBS, settingsPlans } from "../logging/plan";
 import { KPS_FULLNAME, resolveMetrics } from "../metrics/settings";
+import { ECK_OPERATOR_NAMESPACE, ECK_OPERATOR_SELECTOR } from "../platform/eck-operator";
+import { EXPORTER_NAME, EXPORTER_PORT } from "../platform/elasticsearch";
+import { JSON_EXPORTER_PORT } from "../platform/filebeat";
+import { BLACKBOX_NAME, BLACKBOX_PORT } from "../platform/kibana";
+import { LOGSTASH_EXPORTER_PORT } from "../platform/logstash";
 import { THANOS_PARTS, THANOS_PORTS } from "../thanos/names";
 
 /**
  * The one table of the network flows the platform needs into the namespaces it polices. Every
  * NetworkPolicy is rendered from it (policies.ts); summary.md and the tests read it too.
  *
- * Covered so far: the metrics namespace (Prometheus, Alertmanager, the operator,
- * kube-state-metrics and Thanos). Node-exporter runs on the host network, which NetworkPolicies
- * do not govern; the kubelet's probes come from the node, which they always allow.
+ * Covered: the metrics namespace (Prometheus, Alertmanager, the operator, kube-state-metrics and
+ * Thanos), the logging namespace (Elasticsearch, Kibana, Logstash, Filebeat, the settings Jobs and
+ * the exporters) and Grafana's. Node-exporter runs on the host network, which NetworkPolicies do
+ * not govern; the kubelet's probes come from the node, which they always allow.
  */
 
-export type FlowInput = Pick<StackConfig, "metrics" | "grafana" | "kubernetes">;
+/** The whole config: which settings Job reaches Kibana follows from the Jobs' plans. */
+export type FlowInput = StackConfig;
 
 /** Pods of one namespace, by the labels the real pods carry. */
 export interface Pods {
@@ -51,11 +63,27 @@ export const PORTS = {
   operator: 10250,
   // kube-state-metrics chart: service.port / the container's `http`.
   kubeStateMetrics: 8080,
+  // ECK (pkg/controller/{elasticsearch,kibana}/network/ports.go): HTTP, transport, Kibana.
+  elasticsearch: 9200,
+  elasticsearchTransport: 9300,
+  kibana: 5601,
+  // The Logstash pipeline's `beats` input, behind the Logstash resource's `beats` Service.
+  logstashBeats: 5044,
+  // grafana chart: service.targetPort; the alerting gossip of infra/generators/grafana/availability.ts.
+  grafana: 3000,
+  grafanaGossip: GOSSIP_PORT,
+  // The exporters of infra/generators/platform/.
+  elasticsearchExporter: EXPORTER_PORT.port,
+  blackbox: BLACKBOX_PORT,
+  logstashExporter: LOGSTASH_EXPORTER_PORT,
+  filebeatExporter: JSON_EXPORTER_PORT,
 } as const;
 
 /** The pods of each part, by the labels their charts and operators put on them. */
 export function platformPods(config: FlowInput) {
   const ns = resolveMetrics(config).namespace;
+  const log = config.logging.namespace;
+  const eck = eckNames(config);
   const thanos = (part: keyof typeof THANOS_PARTS, what: string): Pods => ({
     namespace: ns,
     labels: { "app.kubernetes.io/name": THANOS_PARTS[part] },
@@ -97,11 +125,45 @@ export function platformPods(config: FlowInput) {
       labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "grafana" },
       what: "Grafana",
     },
+    // ECK labels each resource's pods with its name (elasticsearch.k8s.elastic.co/cluster-name,
+    // kibana.k8s.elastic.co/name, logstash.k8s.elastic.co/name, beat.k8s.elastic.co/name).
+    elasticsearch: {
+      namespace: log,
+      labels: { "elasticsearch.k8s.elastic.co/cluster-name": eck.elasticsearch },
+      what: "Elasticsearch",
+    },
+    kibana: { namespace: log, labels: { "kibana.k8s.elastic.co/name": eck.kibana }, what: "Kibana" },
+    logstash: { namespace: log, labels: { "logstash.k8s.elastic.co/name": eck.logstash }, what: "Logstash" },
+    filebeat: { namespace: log, labels: { "beat.k8s.elastic.co/name": eck.filebeat }, what: "Filebeat" },
+    settingsJobs: {
+      namespace: log,
+      labels: { "app.kubernetes.io/name": SETTINGS_POD_NAME },
+      what: "the logging settings Jobs",
+    },
+    elasticsearchExporter: {
+      namespace: log,
+      labels: { "app.kubernetes.io/name": EXPORTER_NAME },
+      what: "the Elasticsearch exporter",
+    },
+    blackbox: {
+      namespace: log,
+      labels: { "app.kubernetes.io/name": BLACKBOX_NAME },
+      what: "the blackbox exporter",
+    },
+    eckOperator: {
+      namespace: ECK_OPERATOR_NAMESPACE,
+      labels: ECK_OPERATOR_SELECTOR,
+      what: "the ECK operator",
+    },
   } satisfies Record<string, Pods>;
 }
 
 /** The namespaces whose ingress is denied but for the flows below. */
-export const policedNamespaces = (config: FlowInput): string[] => [resolveMetrics(config).namespace];
+export const policedNamespaces = (config: FlowInput): string[] => [
+  resolveMetrics(config).namespace,
+  config.logging.namespace,
+  config.grafana.namespace,
+];
 
 export function flows(config: FlowInput): Flow[] {
   const p = platformPods(config);
@@ -188,5 +250,126 @@ export function flows(config: FlowInput): Flow[] {
       ports: tcp(PORTS.operator),
       why: "the API server validates PrometheusRules and Alertmanager configs through the operator's admission webhook",
     },
+    ...loggingFlows(config, p, scrape),
+    ...grafanaFlows(config, p),
+  ];
+}
+
+type PlatformPods = ReturnType<typeof platformPods>;
+
+/** The logging namespace: the pipeline, Elasticsearch's HTTP port for its few clients, the exporters. */
+function loggingFlows(
+  config: FlowInput,
+  p: PlatformPods,
+  scrape: (name: string, to: Pods, ports: FlowPort[], extra?: string) => Flow,
+): Flow[] {
+  const toElasticsearch = (name: string, from: Pods, why: string): Flow => ({
+    name: `${name}-to-elasticsearch`,
+    from: { pods: from },
+    to: p.elasticsearch,
+    ports: tcp(PORTS.elasticsearch),
+    why,
+  });
+  const plans = settingsPlans(config);
+  // Only a Job whose plan has Kibana steps calls Kibana (logging/kubernetes.ts, settingsJob).
+  const kibanaJobs = SETTINGS_JOBS.filter((j) => plans[j].some((step) => step.target === "kibana"));
+  return [
+    {
+      name: "filebeat-to-logstash",
+      from: { pods: p.filebeat },
+      to: p.logstash,
+      ports: tcp(PORTS.logstashBeats),
+      why: "Filebeat ships every node's container logs to Logstash's beats input",
+    },
+    toElasticsearch("logstash", p.logstash, "Logstash writes the log data streams"),
+    toElasticsearch("kibana", p.kibana, "Kibana stores its saved objects and runs its searches"),
+    toElasticsearch(
+      "grafana",
+      p.grafana,
+      "Grafana's Elasticsearch data source (the read-only `grafana-reader`)",
+    ),
+    toElasticsearch(
+      "settings",
+      p.settingsJobs,
+      "the settings Jobs apply templates, ILM policies, pipelines, roles and snapshots",
+    ),
+    toElasticsearch(
+      "exporter",
+      p.elasticsearchExporter,
+      "the Elasticsearch exporter reads cluster, ILM and SLM stats",
+    ),
+    toElasticsearch(
+      "eck-operator",
+      p.eckOperator,
+      "the ECK operator manages the cluster through its API (settings, shard allocation during upgrades, licence, users)",
+    ),
+    {
+      name: "elasticsearch-transport",
+      from: { pods: p.elasticsearch },
+      to: p.elasticsearch,
+      ports: tcp(PORTS.elasticsearchTransport),
+      why: "Elasticsearch nodes talk to each other over the transport port (cluster state, replication, recovery)",
+    },
+    ...kibanaJobs.map(
+      (job): Flow => ({
+        name: `${job}-job-to-kibana`,
+        from: {
+          pods: {
+            ...p.settingsJobs,
+            labels: { ...p.settingsJobs.labels, "app.kubernetes.io/component": job },
+            what: `the ${job} Job`,
+          },
+        },
+        to: p.kibana,
+        ports: tcp(PORTS.kibana),
+        why: `the ${job} Job creates Kibana's data views and saved searches through its API`,
+      }),
+    ),
+    {
+      name: "blackbox-to-kibana",
+      from: { pods: p.blackbox },
+      to: p.kibana,
+      ports: tcp(PORTS.kibana),
+      why: "the blackbox exporter probes Kibana's /api/status for Prometheus",
+    },
+    scrape("elasticsearch-exporter", p.elasticsearchExporter, tcp(PORTS.elasticsearchExporter)),
+    scrape("blackbox", p.blackbox, tcp(PORTS.blackbox), ", which probes Kibana"),
+    scrape("logstash", p.logstash, tcp(PORTS.logstashExporter), "'s exporter sidecar"),
+    scrape("filebeat", p.filebeat, tcp(PORTS.filebeatExporter), "'s JSON exporter sidecar"),
+  ];
+}
+
+/** Grafana's namespace: its HTTP port, and the alerting gossip between replicas when highly available. */
+function grafanaFlows(config: FlowInput, p: PlatformPods): Flow[] {
+  const g = config.grafana;
+  const through = !g.hostname
+    ? "the in-cluster Service: the Pulumi provider calls it from wherever `pulumi up` runs in the cluster (docs/design/grafana.md), a namespace no config holds"
+    : g.ingressClassName === ALB_INGRESS_CLASS
+      ? "its Ingress: the ALB (`target-type: ip`) sends from its own addresses in the VPC, not from a pod, and its security group decides who reaches it"
+      : `its Ingress: the \`${g.ingressClassName}\` controller runs in a namespace no config holds`;
+  return [
+    {
+      name: "grafana-http",
+      from: {
+        anywhere: `people reach Grafana through ${through}; Grafana authenticates every request (no anonymous access)`,
+      },
+      to: p.grafana,
+      ports: tcp(PORTS.grafana),
+      why: "Grafana's web UI and API, through its Service (Prometheus scrapes /metrics on the same port)",
+    },
+    ...(grafanaHighlyAvailable(config)
+      ? [
+          {
+            name: "grafana-gossip",
+            from: { pods: p.grafana },
+            to: p.grafana,
+            ports: [
+              { port: PORTS.grafanaGossip, protocol: "TCP" },
+              { port: PORTS.grafanaGossip, protocol: "UDP" },
+            ] as FlowPort[],
+            why: "Grafana replicas gossip alerting state (memberlist, TCP and UDP) so that each notification goes out once",
+          },
+        ]
+      : []),
   ];
 }

@@ -34,7 +34,7 @@ export const networkPoliciesConcern: Concern = {
       return [
         "## Network policies",
         "",
-        `> **Warning:** \`kubernetes.networkPolicies\` is off: no NetworkPolicy guards ${namespaces}. Any pod in the cluster can query Prometheus and create silences in Alertmanager, which has no authentication. Turn it on once the cluster's CNI enforces NetworkPolicies (EKS: the VPC CNI's \`enableNetworkPolicy\`).`,
+        `> **Warning:** \`kubernetes.networkPolicies\` is off: no NetworkPolicy guards ${namespaces}. Any pod in the cluster can query Prometheus, create silences in Alertmanager (which has no authentication) and reach Elasticsearch's HTTP and transport ports. Turn it on once the cluster's CNI enforces NetworkPolicies (EKS: the VPC CNI's \`enableNetworkPolicy\`).`,
         "",
       ].join("\n");
     return [

@@ -16,15 +16,17 @@ export const ECK_OPERATOR_NAMESPACE = "elastic-system";
 export const eckOperatorMetricsValues = () => ({ config: { metrics: { port: ECK_METRICS_PORT } } });
 
 /** The chart's selector labels: its name and instance are both `elastic-operator` (nameOverride, release). */
+export const ECK_OPERATOR_SELECTOR = {
+  "app.kubernetes.io/name": "elastic-operator",
+  "app.kubernetes.io/instance": "elastic-operator",
+} as const;
+
 export const eckOperatorMonitor = (config: PlatformInput) =>
   podMonitor(config, {
     name: "eck-operator",
     job: PLATFORM_JOBS.eckOperator,
     namespace: ECK_OPERATOR_NAMESPACE,
-    selector: {
-      "app.kubernetes.io/name": "elastic-operator",
-      "app.kubernetes.io/instance": "elastic-operator",
-    },
+    selector: { ...ECK_OPERATOR_SELECTOR },
     port: "metrics",
   });
 
