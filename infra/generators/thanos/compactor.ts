@@ -1,18 +1,11 @@
-import { THANOS_PARTS } from "./names";
 import {
-  DATA_VOLUME,
-  dataClaim,
+  bucketStatefulSet,
   DATA_DIR,
   HTTP_PORT,
   httpAddress,
   LOG_ARGS,
-  metadata,
-  OBJSTORE_ENV,
   objstoreArg,
-  podSpec,
   probes,
-  resources,
-  selectorLabels,
   service,
   type ThanosInput,
 } from "./workload";
@@ -52,41 +45,16 @@ export function compactorArgs(config: ThanosInput): string[] {
 
 export function compactorStatefulSet(config: ThanosInput) {
   const c = config.thanos.compactor;
-  return {
-    metadata: metadata(config, "compactor"),
-    spec: {
-      replicas: COMPACTOR_REPLICAS,
-      serviceName: THANOS_PARTS.compactor,
-      selector: { matchLabels: selectorLabels("compactor") },
-      // A StatefulSet, not a Deployment: its rolling update deletes the old pod before it starts
-      // the new one, where a Deployment's surge would run two Compactors for a while. Parallel:
-      // never two pods of one ordinal either way, and a rollout to a pod that never gets ready
-      // can be rolled back without deleting the pod by hand (as OrderedReady needs).
-      podManagementPolicy: "Parallel",
-      updateStrategy: { type: "RollingUpdate" },
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-      template: {
-        metadata: { labels: metadata(config, "compactor").labels },
-        spec: {
-          // IRSA: the token is what its IAM role trusts.
-          automountServiceAccountToken: true,
-          ...podSpec(
-            "compactor",
-            {
-              args: compactorArgs(config),
-              env: [OBJSTORE_ENV],
-              ports: [HTTP_PORT],
-              ...probes(),
-              resources: resources(c.requests),
-              volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_DIR }],
-            },
-            { replicas: COMPACTOR_REPLICAS },
-          ),
-        },
-      },
-      volumeClaimTemplates: [dataClaim(config, "compactor", c.storageSize)],
-    },
-  };
+  // A StatefulSet, not a Deployment: its rolling update deletes the old pod before it starts the
+  // new one, where a Deployment's surge would run two Compactors for a while.
+  return bucketStatefulSet(config, "compactor", {
+    replicas: COMPACTOR_REPLICAS,
+    args: compactorArgs(config),
+    ports: [HTTP_PORT],
+    probes: probes(),
+    requests: c.requests,
+    storageSize: c.storageSize,
+  });
 }
 
 export function compactorObjects(config: ThanosInput) {

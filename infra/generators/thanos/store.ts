@@ -1,8 +1,6 @@
 import { mebibytes } from "../../config/common";
-import { THANOS_PARTS } from "./names";
 import {
-  DATA_VOLUME,
-  dataClaim,
+  bucketStatefulSet,
   DATA_DIR,
   GRPC_PORT,
   grpcAddress,
@@ -10,14 +8,9 @@ import {
   httpAddress,
   ignoreDeletionMarksDelay,
   LOG_ARGS,
-  metadata,
-  OBJSTORE_ENV,
   objstoreArg,
   podDisruptionBudget,
-  podSpec,
   probes,
-  resources,
-  selectorLabels,
   service,
   type ThanosInput,
 } from "./workload";
@@ -47,40 +40,15 @@ export function storeArgs(config: ThanosInput): string[] {
 
 export function storeStatefulSet(config: ThanosInput) {
   const s = config.thanos.storeGateway;
-  return {
-    metadata: metadata(config, "storeGateway"),
-    spec: {
-      replicas: s.replicas,
-      serviceName: THANOS_PARTS.storeGateway,
-      selector: { matchLabels: selectorLabels("storeGateway") },
-      // Replicas start together: each serves the whole bucket on its own.
-      podManagementPolicy: "Parallel",
-      updateStrategy: { type: "RollingUpdate" },
-      // Volumes stay when the set is deleted or scaled down (Kubernetes's default, stated).
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-      template: {
-        metadata: { labels: metadata(config, "storeGateway").labels },
-        spec: {
-          // IRSA: the token is what its IAM role trusts.
-          automountServiceAccountToken: true,
-          ...podSpec(
-            "storeGateway",
-            {
-              args: storeArgs(config),
-              env: [OBJSTORE_ENV],
-              ports: [GRPC_PORT, HTTP_PORT],
-              // Loading index headers of a large bucket takes minutes: more room before a restart.
-              ...probes(8),
-              resources: resources(s.requests),
-              volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_DIR }],
-            },
-            { replicas: s.replicas },
-          ),
-        },
-      },
-      volumeClaimTemplates: [dataClaim(config, "storeGateway", s.storageSize)],
-    },
-  };
+  return bucketStatefulSet(config, "storeGateway", {
+    replicas: s.replicas,
+    args: storeArgs(config),
+    ports: [GRPC_PORT, HTTP_PORT],
+    // Loading index headers of a large bucket takes minutes: more room before a restart.
+    probes: probes(8),
+    requests: s.requests,
+    storageSize: s.storageSize,
+  });
 }
 
 export function storeObjects(config: ThanosInput) {

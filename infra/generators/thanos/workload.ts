@@ -296,3 +296,55 @@ export function statelessDeployment(
     },
   };
 }
+
+/**
+ * The Store Gateway and the Compactor: a StatefulSet of pods that read the bucket through their
+ * IAM role (the objstore config from the Secret) and keep a data volume. Parallel pod management:
+ * replicas start together, and a rollout to a pod that never gets ready can be rolled back without
+ * deleting the pod by hand (as OrderedReady needs); a StatefulSet never runs two pods of one
+ * ordinal either way. Volumes stay when the set is deleted or scaled down (the default, stated).
+ */
+export function bucketStatefulSet(
+  config: ThanosInput,
+  part: "storeGateway" | "compactor",
+  c: {
+    replicas: number;
+    args: string[];
+    ports: { name: string; containerPort: number; protocol: string }[];
+    probes: ReturnType<typeof probes>;
+    requests: { cpu: string; memory: string };
+    storageSize: string;
+  },
+) {
+  return {
+    metadata: metadata(config, part),
+    spec: {
+      replicas: c.replicas,
+      serviceName: THANOS_PARTS[part],
+      selector: { matchLabels: selectorLabels(part) },
+      podManagementPolicy: "Parallel",
+      updateStrategy: { type: "RollingUpdate" },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+      template: {
+        metadata: { labels: metadata(config, part).labels },
+        spec: {
+          // IRSA: the token is what its IAM role trusts.
+          automountServiceAccountToken: true,
+          ...podSpec(
+            part,
+            {
+              args: c.args,
+              env: [OBJSTORE_ENV],
+              ports: c.ports,
+              ...c.probes,
+              resources: resources(c.requests),
+              volumeMounts: [{ name: DATA_VOLUME, mountPath: DATA_DIR }],
+            },
+            { replicas: c.replicas },
+          ),
+        },
+      },
+      volumeClaimTemplates: [dataClaim(config, part, c.storageSize)],
+    },
+  };
+}
