@@ -31,6 +31,7 @@ import { jsonExporterConfigMap } from "../generators/platform";
 import { settingsJobs } from "./logging-settings";
 import { elasticsearchHttpTls } from "./logging-tls";
 import { wire } from "./refs";
+import { irsaRole } from "./irsa-role";
 import { SecureBucket } from "./secure-bucket";
 
 export interface LoggingArgs {
@@ -99,18 +100,26 @@ export class Logging extends pulumi.ComponentResource {
     );
     const kmsKeyArn = pulumi.output(args.archive.kmsKeyArn);
     const archiveArns = pulumi.all(LOG_TYPES.map((t) => pulumi.output(args.archive.buckets[t].arn)));
+    // Each role trusts only its ServiceAccount (iam.ts); the policies name the buckets and the key.
+    const role = (r: IrsaRole, policy: pulumi.Output<aws.iam.PolicyDocument>) =>
+      irsaRole(
+        `${name}-${r}`,
+        {
+          description: irsaDescription(config, r),
+          trustPolicy: irsaTrustPolicy(config, r),
+          policy,
+          tags: awsTags(config, "logging"),
+        },
+        this,
+      );
     const roles: Record<IrsaRole, aws.iam.Role> = {
-      "es-snapshots": this.irsaRole(
-        `${name}-es-snapshots`,
-        config,
+      "es-snapshots": role(
         "es-snapshots",
         pulumi
           .all([snapshots.arn, kmsKeyArn])
           .apply(([bucketArn, key]) => snapshotRolePolicy({ bucketArn, kmsKeyArn: key })),
       ),
-      "logstash-archive": this.irsaRole(
-        `${name}-logstash-archive`,
-        config,
+      "logstash-archive": role(
         "logstash-archive",
         pulumi
           .all([archiveArns, kmsKeyArn])
@@ -238,27 +247,5 @@ export class Logging extends pulumi.ComponentResource {
   }
 
   /** An IAM role only one Kubernetes service account can assume (IRSA), with its inline policy. */
-  private irsaRole(
-    name: string,
-    config: StackConfig,
-    role: IrsaRole,
-    policy: pulumi.Output<aws.iam.PolicyDocument>,
-  ): aws.iam.Role {
-    const iamRole = new aws.iam.Role(
-      name,
-      {
-        description: irsaDescription(config, role),
-        assumeRolePolicy: JSON.stringify(irsaTrustPolicy(config, role)),
-        tags: awsTags(config, "logging"),
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicy(
-      `${name}-policy`,
-      { role: iamRole.id, policy: policy.apply((p) => JSON.stringify(p)) },
-      { parent: this },
-    );
-    return iamRole;
-  }
 }
 export { applierScript } from "./logging-settings";

@@ -11,6 +11,7 @@ import {
   bucketUserTrustPolicy,
   metricsBucket,
 } from "../generators/thanos";
+import { irsaRole } from "./irsa-role";
 import { SecureBucket } from "./secure-bucket";
 
 export interface ThanosBucketArgs {
@@ -51,26 +52,17 @@ export class ThanosBucket extends pulumi.ComponentResource {
     );
     const roleArns = Object.fromEntries(
       BUCKET_USERS.map((user) => {
-        const role = new aws.iam.Role(
+        const role = irsaRole(
           `${name}-${bucketUserRoleName(user)}`,
           {
             description: bucketUserDescription(config, user),
-            assumeRolePolicy: JSON.stringify(bucketUserTrustPolicy(config, user)),
-            tags: awsTags(config, "thanos"),
-          },
-          child,
-        );
-        new aws.iam.RolePolicy(
-          `${name}-${bucketUserRoleName(user)}-policy`,
-          {
-            role: role.id,
+            trustPolicy: bucketUserTrustPolicy(config, user),
             policy: pulumi
               .all([bucket.arn, args.archive.kmsKeyArn])
-              .apply(([bucketArn, kmsKeyArn]) =>
-                JSON.stringify(bucketUserPolicy(user, { bucketArn, kmsKeyArn })),
-              ),
+              .apply(([bucketArn, kmsKeyArn]) => bucketUserPolicy(user, { bucketArn, kmsKeyArn })),
+            tags: awsTags(config, "thanos"),
           },
-          child,
+          this,
         );
         return [user, role.arn];
       }),

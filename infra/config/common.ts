@@ -132,6 +132,17 @@ export const byteQuantity = z
   .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi)$/, "expected a size with a binary unit such as 512Mi or 50Gi")
   .refine((q) => Number.parseFloat(q) > 0, "expected more than zero");
 
+/** Resource requests of one workload (CPU and memory, with defaults); `name` names it in the descriptions. */
+export const resourceRequests = (name: string, cpu: string, memory: string) =>
+  z
+    .strictObject({
+      cpu: cpuQuantity.default(cpu).meta({ description: `${name} CPU request, as a Kubernetes quantity.` }),
+      memory: byteQuantity
+        .default(memory)
+        .meta({ description: `${name} memory request, as a Kubernetes quantity.` }),
+    })
+    .prefault({});
+
 /** Mebibytes in a byte quantity such as 512Mi (Kubernetes) or 256MB (Thanos, whose units are base 2). */
 export const mebibytes = (q: string): number => {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|KB|MB|GB)$/.exec(q);

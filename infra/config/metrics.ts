@@ -8,7 +8,7 @@ import {
 } from "../catalog/recording-rules";
 import { KUBE_PROMETHEUS_STACK } from "../versions";
 import { promqlProblems, selectorsOf } from "./promql";
-import { byteQuantity, cpuQuantity, dnsName, durationSeconds, promDuration, webUrl } from "./common";
+import { byteQuantity, dnsName, durationSeconds, promDuration, resourceRequests, webUrl } from "./common";
 
 const promql = z.string().min(1, "expected a PromQL template");
 
@@ -90,17 +90,6 @@ export const serviceQueryOverridesSchema = z
  */
 const interval = promDuration("10s", "1m");
 
-/** Resource requests of one workload; `name` names it in the field descriptions. */
-const resources = (name: string, cpu: string, memory: string) =>
-  z
-    .strictObject({
-      cpu: cpuQuantity.default(cpu).meta({ description: `${name} CPU request, as a Kubernetes quantity.` }),
-      memory: byteQuantity
-        .default(memory)
-        .meta({ description: `${name} memory request, as a Kubernetes quantity.` }),
-    })
-    .prefault({});
-
 /** Prometheus and Alertmanager settings. Replicas and retention left unset follow `production`. */
 export const metricsSchema = z.strictObject({
   namespace: dnsName.default("monitoring").meta({
@@ -156,7 +145,7 @@ export const metricsSchema = z.strictObject({
           description:
             "Rule evaluation interval; 10s to 1m, dividing 5m (the 30m and 1h SLI windows add 5-minute records from the evaluations 5, 10, ... minutes back).",
         }),
-      requests: resources("Prometheus", "500m", "2Gi").meta({
+      requests: resourceRequests("Prometheus", "500m", "2Gi").meta({
         description: "Resource requests of each Prometheus replica.",
       }),
     })
@@ -171,7 +160,7 @@ export const metricsSchema = z.strictObject({
       storageSize: byteQuantity.default("2Gi").meta({
         description: "Size of the persistent volume per Alertmanager replica (silences, notification log).",
       }),
-      requests: resources("Alertmanager", "50m", "128Mi").meta({
+      requests: resourceRequests("Alertmanager", "50m", "128Mi").meta({
         description: "Resource requests of each Alertmanager replica.",
       }),
     })

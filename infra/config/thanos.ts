@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { byteQuantity, cpuQuantity, durationSeconds, mebibytes, promDuration } from "./common";
+import { byteQuantity, durationSeconds, mebibytes, promDuration, resourceRequests } from "./common";
 
 /**
  * Thanos on the metrics bucket: long-term storage of every Prometheus replica's blocks and one
@@ -16,15 +16,9 @@ export const DOWNSAMPLING_AGES = {
 } as const;
 
 const requests = (name: string, cpu: string, memory: string) =>
-  z
-    .strictObject({
-      cpu: cpuQuantity.default(cpu).meta({ description: `${name} CPU request, as a Kubernetes quantity.` }),
-      memory: byteQuantity
-        .default(memory)
-        .meta({ description: `${name} memory request, as a Kubernetes quantity.` }),
-    })
-    .prefault({})
-    .meta({ description: `${name} resource requests; its memory limit is twice the memory request.` });
+  resourceRequests(name, cpu, memory).meta({
+    description: `${name} resource requests; its memory limit is twice the memory request.`,
+  });
 
 const replicas = (what: string) =>
   z
