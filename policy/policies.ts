@@ -2,6 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { alertPolicies } from "./alerts";
 import { archivePolicies } from "./archive";
 import { bucketPolicies } from "./buckets";
+import { grafanaAccessPolicies } from "./grafana-access";
 import { loggingPolicies } from "./logging";
 import { metricsBucketPolicies } from "./metrics-bucket";
 import { networkPolicies } from "./network";
@@ -21,5 +22,6 @@ export const ALL_POLICIES: Policies = [
   ...thanosPolicies,
   ...prodPolicies,
   ...networkPolicies,
+  ...grafanaAccessPolicies,
   ...sentryPolicies,
 ];

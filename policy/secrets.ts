@@ -28,6 +28,8 @@ const CREDENTIAL_VALUES: [RegExp, string][] = [
  * method (`api_url` of a Slack receiver using a bot token, which goes in a header from a file).
  */
 const PUBLIC_ENDPOINT = /^https:\/\/slack\.com\/api\/[A-Za-z]+\.[A-Za-z.]+$/;
+/** A grafana.ini section of a sign-in provider (`auth.generic_oauth`, `auth.okta`, ...). */
+const GRAFANA_AUTH_SECTION = /^auth\.[a-z_]+$/;
 /** A URL carrying user:password. */
 const USERINFO_URL = /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
 /** Defaults that ship with the charts this platform uses; a Secret holding one is as good as public. */
@@ -85,8 +87,13 @@ export function plaintextCredentials(value: unknown, path: string): string[] {
       if (isSecretField(envName) && envValue !== "" && !REFERENCE_VALUE.test(envValue))
         found.push(`${at} (${envName}): credential in plaintext`);
     }
-    for (const [k, x] of entries(v))
-      if (!(k === "value" && typeof envName === "string")) visit(x, `${at}.${k}`, k);
+    for (const [k, x] of entries(v)) {
+      if (k === "value" && typeof envName === "string") continue;
+      // A Grafana sign-in section's api_url is the identity provider's public userinfo endpoint.
+      if (k === "api_url" && GRAFANA_AUTH_SECTION.test(key) && typeof x === "string" && !USERINFO_URL.test(x))
+        continue;
+      visit(x, `${at}.${k}`, k);
+    }
   };
   visit(value, path, "");
   return found;

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
 import type { SecretKey, StackConfig } from "../config";
 import {
@@ -22,10 +23,13 @@ import {
   maintenanceMuteTiming,
   notificationPolicy,
   notificationPolicyArgs,
-  providerAuth,
+  oauthSecret,
+  oauthSecretChecksum,
+  grafanaSecretKey,
   renderDashboards,
   smtpSecret,
 } from "../generators/grafana";
+import { providerToken, teamsAndFolderPermissions } from "./grafana-access";
 import { GrafanaDatabase } from "./grafana-database";
 import { grafanaEndpoint } from "./grafana-endpoint";
 import { integrationKeyValues } from "./pagerduty";
@@ -94,6 +98,7 @@ export class Grafana extends pulumi.ComponentResource {
     // Kept with the release that reads them: a destroy must not leave the kept pods without them.
     const admin = new k8s.core.v1.Secret(`${name}-admin`, wire(adminSecret(config), refs), stateful);
     const smtp = new k8s.core.v1.Secret(`${name}-smtp`, wire(smtpSecret(config), refs), stateful);
+    const sso = this.singleSignOn(name, config, refs, stateful);
     // Grafana's data (users, alert state, annotations): in its PostgreSQL database when the stack
     // has one (production), else in SQLite on the release's volume.
     const dbSpec = grafanaDatabase(config);
@@ -104,9 +109,10 @@ export class Grafana extends pulumi.ComponentResource {
       `${name}-release`,
       wire(grafanaRelease(config), {
         ...refs,
+        ...sso.refs,
         ...(database ? { databaseEndpoint: database.outputs.endpoint } : {}),
       }),
-      { ...stateful, dependsOn: [admin, smtp, ...(database ? [database.secret] : [])] },
+      { ...stateful, dependsOn: [admin, smtp, ...sso.secrets, ...(database ? [database.secret] : [])] },
     );
 
     // The provider reaches the release just deployed: its public host, or its in-cluster Service,
@@ -115,15 +121,19 @@ export class Grafana extends pulumi.ComponentResource {
     const adminPassword = refs["secret:grafanaAdminPassword"];
     if (adminPassword === undefined) throw new Error("grafana: the secret grafanaAdminPassword is not wired");
     const endpoint = grafanaEndpoint(name, { config, namespace: ns.metadata.name, release }, this);
+    const ready = [release, ...endpoint.ready];
+    // The admin login mints the service-account token; the provider works with the token. Same
+    // resource and name as when it logged in as admin: only its `auth` input changed.
+    const token = providerToken(name, { url, adminPassword, caCert: endpoint.caCert, ready }, this);
     this.provider = new grafana.Provider(
       `${name}-provider`,
       {
         url,
-        auth: pulumi.secret(pulumi.output(adminPassword).apply(providerAuth)),
+        auth: token.key,
         ...GRAFANA_PROVIDER_RETRY,
         ...(endpoint.caCert ? { caCert: endpoint.caCert } : {}),
       },
-      { parent: this, dependsOn: [release, ...endpoint.ready] },
+      { parent: this, dependsOn: ready },
     );
     const inGrafana = (extra: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
       parent: this,
@@ -156,6 +166,7 @@ export class Grafana extends pulumi.ComponentResource {
         new grafana.oss.Folder(`${name}-folder-${f.uid}`, folderArgs(f), inGrafana()),
       ]),
     );
+    teamsAndFolderPermissions(name, config, folderResources, inGrafana);
     const dashboards = renderDashboards(config);
     for (const d of dashboards) {
       const folder = folderResources.get(d.folderUid);
@@ -203,5 +214,33 @@ export class Grafana extends pulumi.ComponentResource {
       ...(database ? { database: database.outputs } : {}),
     };
     this.registerOutputs(this.outputs);
+  }
+
+  /**
+   * Single sign-on's Secrets and the values the release wires from them: the client secret, its
+   * hash for the pods' annotation, and on SQLite a generated `secret_key` (access.ts).
+   */
+  private singleSignOn(
+    name: string,
+    config: StackConfig,
+    refs: RefValues,
+    opts: pulumi.CustomResourceOptions,
+  ): { secrets: k8s.core.v1.Secret[]; refs: RefValues } {
+    const spec = oauthSecret(config);
+    if (!spec) return { secrets: [], refs: {} };
+    const clientSecret = refs["secret:grafanaOidcClientSecret"];
+    if (clientSecret === undefined)
+      throw new Error("grafana: the secret grafanaOidcClientSecret is not wired");
+    const key = grafanaSecretKey(config);
+    const generated = key ? new random.RandomPassword(`${name}-secret-key`, key.password, opts) : undefined;
+    const values: RefValues = {
+      ...refs,
+      // A hash, not the secret: shown in the release's values, it rolls the pods when the secret changes.
+      grafanaOauthChecksum: pulumi.unsecret(pulumi.output(clientSecret).apply(oauthSecretChecksum)),
+      ...(generated ? { "secret:grafanaSecretKey": pulumi.secret(generated.result) } : {}),
+    };
+    const secrets = [new k8s.core.v1.Secret(`${name}-oauth`, wire(spec, values), opts)];
+    if (key) secrets.push(new k8s.core.v1.Secret(`${name}-secret-key`, wire(key.secret, values), opts));
+    return { secrets, refs: { grafanaOauthChecksum: values.grafanaOauthChecksum! } };
   }
 }

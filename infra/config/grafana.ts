@@ -2,6 +2,7 @@ import { z } from "zod";
 import { logsName } from "../catalog/log-schema";
 import { GRAFANA_CHART } from "../versions";
 import { byteQuantity, dnsName, fieldPath, hostname, k8sSubdomain } from "./common";
+import { grafanaAuthProductionProblems, grafanaAuthSchema } from "./grafana-auth";
 import { grafanaDatabaseSchema } from "./grafana-database";
 import {
   albSchemeSchema,
@@ -87,6 +88,7 @@ export const grafanaSchema = z
         description:
           "The Elasticsearch logs data source: data-stream pattern and fields of the structured log schema.",
       }),
+    auth: grafanaAuthSchema,
     sentryDataSource: z.boolean().default(true).meta({
       description:
         "Add a Sentry data source (plugin `grafana-sentry-datasource`) for the frontend dashboard's page loads, JavaScript errors and Web Vitals. It reads `sentry.organization` and `sentry.baseUrl`, with the secret `sentryAuthToken`.",
@@ -110,12 +112,16 @@ export const grafanaSchema = z
   .prefault({});
 export type GrafanaConfig = z.infer<typeof grafanaSchema>;
 
-/** Production runs Grafana highly available: on the database, with two replicas at least. */
+/**
+ * Production runs Grafana highly available (on the database, with two replicas at least) and signs
+ * people in through single sign-on only.
+ */
 export function grafanaProductionProblems(
   grafana: GrafanaConfig,
   production: boolean,
 ): { path: string[]; message: string }[] {
   if (!production) return [];
+  const access = grafanaAuthProductionProblems(grafana.auth, production);
   if (grafana.database === undefined)
     return [
       {
@@ -123,8 +129,12 @@ export function grafanaProductionProblems(
         message:
           "production runs Grafana on a PostgreSQL database (set subnets and securityGroupIds), so that it survives losing a pod",
       },
+      ...access,
     ];
   if (grafana.replicas !== undefined && grafana.replicas < 2)
-    return [{ path: ["grafana", "replicas"], message: "production needs at least 2 Grafana replicas" }];
-  return [];
+    return [
+      { path: ["grafana", "replicas"], message: "production needs at least 2 Grafana replicas" },
+      ...access,
+    ];
+  return access;
 }

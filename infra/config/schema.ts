@@ -4,6 +4,7 @@ import { archiveSchema } from "./archive";
 import { singleLine, token, webUrl } from "./common";
 import { frontendSchema } from "./frontend";
 import { DEFAULT_SQLITE_STORAGE, grafanaProductionProblems, grafanaSchema } from "./grafana";
+import { loginFormEnabled } from "./grafana-auth";
 import { kubernetesSchema } from "./kubernetes";
 import { loggingProductionProblems, loggingSchema } from "./logging";
 import { metricsSchema } from "./metrics";
@@ -207,9 +208,11 @@ function secretsPresent(cfg: unknown, ctx: z.RefinementCtx): void {
     text(field(field(cfg, "alerting"), "pagingProvider")) === "opsgenie" ? "opsgenie" : "pagerduty";
   const newRelic = field(field(field(cfg, "frontend"), "newRelic"), "enabled") === true;
   const managed = field(field(field(cfg, "alerting"), "pagerduty"), "managed") === true;
+  const oidc = field(field(field(cfg, "grafana"), "auth"), "oidc");
   for (const key of requiredSecrets({
     alerting: { pagingProvider: paging, pagerduty: { managed } },
     frontend: { newRelic: { enabled: newRelic } },
+    grafana: { auth: { oidc: oidc === undefined ? undefined : {} } },
   }))
     if (field(cfg, key) === undefined)
       ctx.addIssue({
@@ -287,6 +290,8 @@ function resolveDefaults(cfg: z.output<typeof stackConfigObject>) {
       // With a database: two replicas, no volume. Without: one replica on SQLite on a volume.
       replicas: grafana.replicas ?? (grafana.database ? 2 : 1),
       storageSize: grafana.database ? undefined : (grafana.storageSize ?? DEFAULT_SQLITE_STORAGE),
+      // The form goes with single sign-on (production requires both).
+      auth: { ...grafana.auth, loginForm: loginFormEnabled(grafana.auth) },
     },
     frontend: {
       ...cfg.frontend,
@@ -313,6 +318,7 @@ export type StackConfig = Omit<ParsedStackConfig, SecretKey>;
 export function requiredSecrets(cfg: {
   alerting: { pagingProvider: "pagerduty" | "opsgenie"; pagerduty: { managed: boolean } };
   frontend: { newRelic: { enabled: boolean } };
+  grafana: { auth: { oidc?: object } };
 }): SecretKey[] {
   const needed: SecretKey[] = [...ALWAYS_REQUIRED];
   // Managed PagerDuty pages through each team's own integration key, alerts without a known team
@@ -320,5 +326,6 @@ export function requiredSecrets(cfg: {
   if (cfg.alerting.pagingProvider === "opsgenie") needed.push("opsgenieApiKey");
   else needed.push(cfg.alerting.pagerduty.managed ? "pagerdutyToken" : "pagerdutyRoutingKey");
   if (cfg.frontend.newRelic.enabled) needed.push("newrelicApiKey");
+  if (cfg.grafana.auth.oidc !== undefined) needed.push("grafanaOidcClientSecret");
   return needed;
 }

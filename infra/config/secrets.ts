@@ -11,6 +11,7 @@ export const SECRET_KEYS = [
   "smtpPassword",
   "sentryAuthToken",
   "grafanaAdminPassword",
+  "grafanaOidcClientSecret",
   "newrelicApiKey",
   "deadMansSwitchUrl",
 ] as const;
@@ -40,7 +41,10 @@ export const SECRET_MEANING: Readonly<Record<SecretKey, string>> = {
   smtpPassword: "SMTP password for P2 email",
   sentryAuthToken:
     "Sentry API token (scopes org:read, team:write, project:write, alerts:write) for the Sentry provider, the data-scrubbing settings and the metric alert rules",
-  grafanaAdminPassword: "Grafana admin password, used by Grafana and its Pulumi provider",
+  grafanaAdminPassword:
+    "Grafana admin password: the break-glass account, and the login the program mints its service-account token with (set it before the first deploy: Grafana applies it only when it creates the admin, see docs/design/grafana.md#break-glass)",
+  grafanaOidcClientSecret:
+    "OAuth client secret of Grafana at the identity provider (only with grafana.auth.oidc); it reaches Grafana through the Kubernetes Secret grafana-oauth",
   newrelicApiKey: "New Relic user API key (only when frontend.newRelic is enabled)",
   deadMansSwitchUrl:
     "Dead man's switch webhook URL (e.g. a healthchecks.io ping URL) that receives the always-firing Watchdog every minute and raises the alarm when it stops (give it a grace of at least 3 minutes: one gap can reach about 2m15s when an Alertmanager replica dies); whoever has it can silence the switch",
@@ -55,6 +59,7 @@ export const SECRET_FORMAT: Readonly<Record<SecretKey, "url" | "token" | "passwo
   smtpPassword: "password",
   sentryAuthToken: "token",
   grafanaAdminPassword: "password",
+  grafanaOidcClientSecret: "token",
   newrelicApiKey: "token",
   deadMansSwitchUrl: "url",
 };

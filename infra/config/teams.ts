@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { emailAddress, slackChannel, slackChannelId, teamName } from "./common";
+import { teamGrafanaSchema } from "./grafana-auth";
 
 /** A PagerDuty object id (schedule, user): `P` and six upper-case letters or digits. */
 export const pagerdutyId = z
@@ -46,7 +47,7 @@ export const teamPagerdutySchema = z
   });
 export type TeamPagerdutyConfig = z.infer<typeof teamPagerdutySchema>;
 
-/** An owning team: the `team` label of its alerts, its Grafana folder, its Sentry team. */
+/** An owning team: the `team` label of its alerts, its Grafana team and folder, its Sentry team. */
 export const teamSchema = z.strictObject({
   name: teamName.meta({
     description: "Team name: the `team` label of its alerts, its Grafana folder and its Sentry team.",
@@ -62,6 +63,10 @@ export const teamSchema = z.strictObject({
   pagerduty: teamPagerdutySchema.optional().meta({
     description:
       "Who this team's PagerDuty escalation policy pages; required for every team when `alerting.pagerduty.managed` is on.",
+  }),
+  grafana: teamGrafanaSchema.optional().meta({
+    description:
+      "The team's Grafana team, which edits the team's folder (`team-<name>`) and reads the others: its members and administrators by email.",
   }),
 });
 export type TeamConfig = z.infer<typeof teamSchema>;

@@ -43,6 +43,9 @@ function mockState(
   }
   // A generated value that says it is one (the real provider draws it at random; a secret output).
   if (args.type === "random:index/randomPassword:RandomPassword") state.result ??= `mock-random-${args.name}`;
+  // Grafana mints the service-account token (a secret output): a fake one shows the provider's wiring.
+  if (args.type === "grafana:oss/serviceAccountRotatingToken:ServiceAccountRotatingToken")
+    state.key ??= `mock-token-${args.name}`;
   // Sentry's numeric team id, which email actions target (the slug is not accepted there).
   if (args.type === "sentry:index/sentryTeam:SentryTeam") state.internalId ??= `${args.name}-internal-id`;
   // PagerDuty computes these; fake ones show the wiring (the key is a secret in the render).

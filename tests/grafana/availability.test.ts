@@ -5,6 +5,7 @@ import {
   databaseSecret,
   GOSSIP_PORT,
   GRAFANA_RELEASE,
+  grafanaAuthEnv,
   grafanaValues,
 } from "../../infra/generators/grafana";
 import { GRAFANA_CHART } from "../../infra/versions";
@@ -56,15 +57,20 @@ describe.each(HA_STACKS)("Grafana in %s survives losing a pod", (stack) => {
     expect(db).toMatchObject({ type: "postgres", ssl_mode: "require", name: "grafana", user: "grafana" });
     // The password is not in grafana.ini (a ConfigMap): it comes from the Secret, as an env override.
     expect(db).not.toHaveProperty("password");
+    // One map with single sign-on's entry (access.ts), whose secret_key is the database's here.
     expect(values.envValueFrom).toEqual({
       GF_DATABASE_PASSWORD: { secretKeyRef: { name: DATABASE_SECRET, key: DATABASE_SECRET_KEYS.password } },
       GF_SECURITY_SECRET_KEY: {
         secretKeyRef: { name: DATABASE_SECRET, key: DATABASE_SECRET_KEYS.secretKey },
       },
+      ...grafanaAuthEnv(config),
     });
     // The keys Grafana reads are the keys the Secret holds.
     const secretKeys = Object.keys(databaseSecret(config).stringData).sort();
-    const referenced = Object.values(values.envValueFrom as Record<string, { secretKeyRef: { key: string } }>)
+    const referenced = Object.values(
+      values.envValueFrom as Record<string, { secretKeyRef: { key: string; name: string } }>,
+    )
+      .filter((v) => v.secretKeyRef.name === DATABASE_SECRET)
       .map((v) => v.secretKeyRef.key)
       .sort();
     expect(referenced).toEqual(secretKeys);

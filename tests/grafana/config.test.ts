@@ -15,6 +15,8 @@ describe("grafana config", () => {
       replicas: 1,
       storageSize: "10Gi",
       logs: { indexPattern: "logs-*", timeField: "@timestamp", username: "grafana-reader" },
+      // No single sign-on: the login form stays.
+      auth: { loginForm: true },
       sentryDataSource: true,
     });
   });

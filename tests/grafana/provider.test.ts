@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SecretKey } from "../../infra/config";
-import { redact } from "../../scripts/lib/recorded";
+import { redact, reveal } from "../../scripts/lib/recorded";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
 /**
@@ -57,7 +57,16 @@ const ALL_SECRETS = () => ({
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks(
-    { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: () => ({}) },
+    {
+      newResource: (args) => ({
+        id: `${args.name}-id`,
+        // Grafana mints the token; its key is a secret output.
+        state: args.type.endsWith("ServiceAccountRotatingToken")
+          ? { ...args.inputs, key: `${SECRET_TEXT}token` }
+          : args.inputs,
+      }),
+      call: () => ({}),
+    },
     "observability",
     "dev",
     false,
@@ -81,19 +90,54 @@ beforeAll(async () => {
   await settings.waitForRPCs();
 });
 
+/** The service account and its token: the only resources of the bootstrap (admin) provider. */
+const BOOTSTRAPPED = [
+  "grafana:oss/serviceAccount:ServiceAccount",
+  "grafana:oss/serviceAccountRotatingToken:ServiceAccountRotatingToken",
+];
+
 describe("Grafana component wiring", () => {
   it("creates every Grafana resource through the provider built from the release, after the release", () => {
     const release = registrations.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!;
-    const provider = registrations.find((r) => r.type === "pulumi:providers:grafana")!;
-    expect(provider.dependencies).toContain(release.urn);
+    const provider = registrations.find(
+      (r) => r.type === "pulumi:providers:grafana" && r.name === "grafana-provider",
+    )!;
+    const bootstrap = registrations.find(
+      (r) => r.type === "pulumi:providers:grafana" && r.name === "grafana-bootstrap-provider",
+    )!;
+    expect(registrations.filter((r) => r.type === "pulumi:providers:grafana")).toHaveLength(2);
+    for (const p of [provider, bootstrap]) expect(p.dependencies, p.name).toContain(release.urn);
     const grafanaResources = registrations.filter((r) => r.type.startsWith("grafana:"));
     expect(grafanaResources.length).toBeGreaterThan(20);
     for (const r of grafanaResources) {
-      expect(r.provider.startsWith(`${provider.urn}::`), `${r.type} ${r.name} uses ${r.provider}`).toBe(true);
+      const via = BOOTSTRAPPED.includes(r.type) ? bootstrap : provider;
+      expect(r.provider.startsWith(`${via.urn}::`), `${r.type} ${r.name} uses ${r.provider}`).toBe(true);
       expect(r.dependencies, `${r.type} ${r.name}`).toContain(release.urn);
     }
+    expect(grafanaResources.filter((r) => BOOTSTRAPPED.includes(r.type)).map((r) => r.type)).toEqual(
+      BOOTSTRAPPED,
+    );
     for (const r of registrations.filter((x) => x.type.startsWith("kubernetes:")))
       expect(r.provider).not.toContain("providers:grafana");
+  });
+
+  it("logs the main provider in with the service account's token, the bootstrap one with the admin login", () => {
+    const provider = registrations.find((r) => r.name === "grafana-provider")!;
+    const bootstrap = registrations.find((r) => r.name === "grafana-bootstrap-provider")!;
+    const token = registrations.find((r) => r.type === BOOTSTRAPPED[1])!;
+    const account = registrations.find((r) => r.type === BOOTSTRAPPED[0])!;
+    expect(provider.dependencies).toContain(token.urn);
+    expect(reveal(provider.inputs.auth)).toBe(`${SECRET_TEXT}token`);
+    expect(reveal(bootstrap.inputs.auth)).toBe(`admin:${SECRET_TEXT}admin`);
+    for (const p of [provider, bootstrap]) expect(redact(p.inputs.auth), p.name).toBe("[secret]");
+    expect(account.inputs).toMatchObject({ name: "pulumi", role: "Admin" });
+    expect(token.dependencies).toContain(account.urn);
+    expect(token.inputs).toMatchObject({
+      serviceAccountId: `${account.name}-id`,
+      secondsToLive: 90 * 86_400,
+      earlyRotationWindowSeconds: 30 * 86_400,
+      deleteOnDestroy: true,
+    });
   });
 
   it("creates the policy after the contact points and the mute timing it names", () => {

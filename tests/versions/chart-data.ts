@@ -263,6 +263,10 @@ export const PASSTHROUGH: Readonly<Record<string, Readonly<Record<string, Passth
     },
     resources: { kind: "map", why: "the Grafana container's resources, a Kubernetes ResourceRequirements" },
     podLabels: { kind: "map", why: "labels of the Grafana pod: label names are ours" },
+    podAnnotations: {
+      kind: "map",
+      why: "annotations of the Grafana pod template (deployment.yaml copies them with toYaml): names are ours (the OAuth client secret's checksum)",
+    },
     deploymentStrategy: {
       kind: "field",
       why: "the Deployment's spec.strategy, a Kubernetes DeploymentStrategy the chart copies as it is (toYaml)",

@@ -1,5 +1,6 @@
 import type { Concern } from "../../artifacts";
 import { json } from "../../artifacts";
+import { grafanaAccess, grafanaAccessSummary } from "./access";
 import { maintenanceMuteTiming } from "./alerting";
 import { grafanaAvailabilitySummary } from "./availability";
 import { renderDashboards } from "./dashboards";
@@ -9,11 +10,14 @@ import { GRAFANA_RELEASE, grafanaUrl } from "./release";
 
 export const grafanaConcern: Concern = {
   name: "grafana",
-  artifacts: (config) =>
-    renderDashboards(config).map((d) => ({
+  artifacts: (config) => [
+    ...renderDashboards(config).map((d) => ({
       path: `grafana/dashboards/${d.uid}.json`,
       content: json(d.model),
     })),
+    // Sign-in, teams, folder permissions and the provider's service account, as the component creates them.
+    { path: "grafana/access.json", content: json(grafanaAccess(config)) },
+  ],
   summary: (config) => {
     const dashboards = renderDashboards(config).map(
       (d) => `| [\`${d.uid}\`](grafana/dashboards/${d.uid}.json) | ${d.title} | \`${d.folderUid}\` |`,
@@ -30,6 +34,8 @@ export const grafanaConcern: Concern = {
       endpointSummary(config),
       "",
       grafanaAvailabilitySummary(config, GRAFANA_RELEASE),
+      "",
+      grafanaAccessSummary(config),
       "",
       "| Dashboard | Title | Folder |",
       "|---|---|---|",

@@ -35,7 +35,7 @@ export const grafanaDatabaseConfig = (config: Pick<StackConfig, "grafana">) => c
 export const databaseMajor = (): number => Number(GRAFANA_DATABASE.version.split(".")[0]);
 
 /** Generated secrets: alphanumeric only, so that no quoting of any consumer (ini, URL, env) can bite. */
-const generated = (length: number) => ({
+export const generated = (length: number) => ({
   length,
   special: false,
   upper: true,

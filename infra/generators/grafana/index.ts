@@ -1,3 +1,4 @@
+export * from "./access";
 export * from "./alerting";
 export * from "./availability";
 export * from "./concern";

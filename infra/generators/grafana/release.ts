@@ -4,6 +4,7 @@ import { ALB_INGRESS_CLASS } from "../../config/grafana-endpoint";
 import { managedLabels } from "../labels";
 import { ref, secretRef } from "../refs";
 import { GRAFANA_CHART } from "../../versions";
+import { grafanaAuthEnv, grafanaAuthIni, grafanaAuthPodAnnotations } from "./access";
 import { grafanaAvailabilityValues, grafanaIniAvailability } from "./availability";
 import { requiredPlugins } from "./datasources";
 
@@ -22,27 +23,35 @@ export function grafanaUrl(config: Pick<StackConfig, "grafana">): string {
 }
 
 /**
- * Helm values for the `grafana` chart. No credential appears here: the admin login, the SMTP login
- * and the database password come from Kubernetes Secrets (`admin.existingSecret`,
- * `smtp.existingSecret`, `envValueFrom`). Data sources, dashboards and alerting are not
+ * Helm values for the `grafana` chart. No credential appears here: the admin login, the SMTP login,
+ * the database password and the OAuth client secret come from Kubernetes Secrets
+ * (`admin.existingSecret`, `smtp.existingSecret`, `envValueFrom`). Data sources, dashboards and alerting are not
  * provisioned through the chart: the Pulumi provider manages them, so that a change shows in
  * `pulumi preview`.
  */
 export function grafanaValues(
   config: Pick<StackConfig, "grafana" | "alerting" | "environment" | "production" | "kubernetes">,
 ): Record<string, unknown> {
+  const availability = grafanaAvailabilityValues(config, GRAFANA_RELEASE);
+  // One envValueFrom map: the database's password and secret_key, and single sign-on's secret.
+  const env = mergeDisjoint(
+    (availability.envValueFrom ?? {}) as Record<string, unknown>,
+    grafanaAuthEnv(config),
+  );
+  const annotations = grafanaAuthPodAnnotations(config);
   return {
     admin: { existingSecret: ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
     // Replicas, update strategy, storage, and with a database the HA objects (availability.ts).
-    ...grafanaAvailabilityValues(config, GRAFANA_RELEASE),
+    ...availability,
+    ...(Object.keys(env).length > 0 ? { envValueFrom: env } : {}),
     plugins: requiredPlugins(config),
     smtp: { existingSecret: SMTP_SECRET, userKey: "user", passwordKey: "password" },
     "grafana.ini": {
       server: { root_url: grafanaUrl(config) },
       analytics: { reporting_enabled: false, check_for_updates: false },
       users: { allow_sign_up: false },
-      auth: { disable_login_form: false },
-      "auth.anonymous": { enabled: false },
+      // [auth], [auth.basic], [auth.anonymous], [sso_settings] and single sign-on (access.ts).
+      ...grafanaAuthIni(config),
       smtp: {
         enabled: true,
         host: config.alerting.email.smarthost,
@@ -59,7 +68,15 @@ export function grafanaValues(
       ? { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } }
       : { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
     podLabels: { environment: config.environment },
+    ...(Object.keys(annotations).length > 0 ? { podAnnotations: annotations } : {}),
   };
+}
+
+/** Two maps of env entries that must not name one variable twice (the second would silently win). */
+function mergeDisjoint(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const both = Object.keys(a).filter((k) => k in b);
+  if (both.length > 0) throw new Error(`grafana: ${both.join(", ")} set twice in envValueFrom`);
+  return { ...a, ...b };
 }
 
 /** Labels of the Grafana namespace and its Secrets. */
