@@ -10,12 +10,12 @@ import { emailAddress, hostname, webUrl } from "./common";
  * `'` and `\` would end or escape it. None of these characters is accepted.
  */
 
-/** A group name of the identity provider as it appears in the groups claim. */
+/** A group name of the identity provider as it appears in the groups claim (Keycloak's full paths start with '/'). */
 export const idpGroup = z
   .string()
   .regex(
-    /^[A-Za-z0-9](?:[A-Za-z0-9 ._:/@=+-]{0,126}[A-Za-z0-9._:/@=+-])?$/,
-    "expected a group name of letters, digits, space and . _ : / @ = + - (at most 128, starting with a letter or digit, no trailing space; no quotes, braces, '#' or ';')",
+    /^[A-Za-z0-9/](?:[A-Za-z0-9 ._:/@=+-]{0,126}[A-Za-z0-9._:/@=+-])?$/,
+    "expected a group name of letters, digits, space and . _ : / @ = + - (at most 128, starting with a letter, a digit or '/', no trailing space; no quotes, braces, '#' or ';')",
   );
 
 /** A claim path: dot-separated JMESPath identifiers such as `groups` or `realm_access.roles`. */

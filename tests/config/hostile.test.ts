@@ -71,6 +71,16 @@ const SELECTORS_WITHOUT_NAMESPACE = [
   `label_replace(sum(rate(x{${NS}}[{{window}}])), "job", "{{job}}", "", "")`,
 ];
 
+/** The prod stack's grafana.auth.oidc with some keys replaced (undefined removes one): for the dev stack. */
+function oidc(extra: Record<string, Json>): Json {
+  const grafana = JSON.parse(readStackFile("prod").config[`${PROJECT}:grafana`]!) as {
+    auth: { oidc: Record<string, Json> };
+  };
+  const out: Record<string, Json> = { ...grafana.auth.oidc, ...extra };
+  for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
+  return out;
+}
+
 const service = (extra: Record<string, Json>) => [
   { name: "api", team: "platform", namespace: "apps", ...extra },
 ];
@@ -299,6 +309,91 @@ const REJECTED: [string, string, Json][] = [
   ["thanos.queryFrontend.cacheMaxSize", "thanos.queryFrontend.cacheMaxSize", "1GB"],
   // Exactly one Compactor per bucket: there is no key to run more.
   ["thanos.compactor.replicas", "thanos.compactor.replicas", 2],
+  // Grafana sign-in. Group names sit in a JMESPath literal, an ini line and Helm's tpl: a quote ends
+  // the literal, braces run as a template, a newline starts an ini key, '#' and ';' end the value.
+  ...(
+    [
+      "it's",
+      "a{{ .Release.Name }}",
+      "g\n[auth]\ndisable_login_form = false",
+      "g\\x",
+      "g#x",
+      "g;x",
+      '"g"',
+      " g",
+      "g ",
+      "",
+      "g".repeat(129),
+    ] as string[]
+  ).map((g): [string, string, Json] => [
+    "grafana.auth.oidc.roles.admin[0]",
+    "grafana.auth.oidc",
+    oidc({ roles: { admin: [g] } }),
+  ]),
+  ["grafana.auth.oidc.roles", "grafana.auth.oidc", oidc({ roles: { admin: [], editor: [], viewer: [] } })],
+  ["grafana.auth.oidc.roles", "grafana.auth.oidc", oidc({ roles: {} })],
+  [
+    "grafana.auth.oidc.roles.viewer[0]",
+    "grafana.auth.oidc",
+    oidc({ roles: { admin: ["ops"], viewer: ["ops"] } }),
+  ],
+  ["grafana.auth.oidc.roles.admin", "grafana.auth.oidc", oidc({ roles: { admin: ["ops", "ops"] } })],
+  ["grafana.auth.oidc.roles.owner", "grafana.auth.oidc", oidc({ roles: { owner: ["ops"] } })],
+  ["grafana.auth.oidc.authUrl", "grafana.auth.oidc", oidc({ authUrl: "http://sso.acme.example.com/auth" })],
+  ["grafana.auth.oidc.authUrl", "grafana.auth.oidc", oidc({ authUrl: "https://u:p@sso.acme.example.com/a" })],
+  ["grafana.auth.oidc.authUrl", "grafana.auth.oidc", oidc({ authUrl: "https://sso.acme.example.com/a;b" })],
+  ["grafana.auth.oidc.authUrl", "grafana.auth.oidc", oidc({ authUrl: "https://sso/{{ .Values }}" })],
+  ["grafana.auth.oidc.authUrl", "grafana.auth.oidc", oidc({ authUrl: "https://sso.acme.example.com/a#x" })],
+  ["grafana.auth.oidc.tokenUrl", "grafana.auth.oidc", oidc({ tokenUrl: "ftp://sso.acme.example.com/token" })],
+  ["grafana.auth.oidc.apiUrl", "grafana.auth.oidc", oidc({ apiUrl: "sso.acme.example.com/userinfo" })],
+  ["grafana.auth.oidc.apiUrl", "grafana.auth.oidc", oidc({ apiUrl: undefined })],
+  [
+    "grafana.auth.oidc.signoutRedirectUrl",
+    "grafana.auth.oidc",
+    oidc({ signoutRedirectUrl: "http://x.example/" }),
+  ],
+  // The generic OAuth client has no discovery: an issuer alone is not a key.
+  [
+    "grafana.auth.oidc.issuer",
+    "grafana.auth.oidc",
+    oidc({ issuer: "https://sso.acme.example.com/realms/acme" }),
+  ],
+  ["grafana.auth.oidc.clientId", "grafana.auth.oidc", oidc({ clientId: "grafana prod" })],
+  ["grafana.auth.oidc.clientId", "grafana.auth.oidc", oidc({ clientId: "{{ .Values.x }}" })],
+  ["grafana.auth.oidc.clientId", "grafana.auth.oidc", oidc({ clientId: "grafana#prod" })],
+  // The secret is a Pulumi secret, never a plain key of the block.
+  ["grafana.auth.oidc.clientSecret", "grafana.auth.oidc", oidc({ clientSecret: "s3cr3t" })],
+  ["grafana.auth.oidc.groupsClaim", "grafana.auth.oidc", oidc({ groupsClaim: "groups[*]" })],
+  ["grafana.auth.oidc.groupsClaim", "grafana.auth.oidc", oidc({ groupsClaim: "cognito:groups" })],
+  ["grafana.auth.oidc.groupsClaim", "grafana.auth.oidc", oidc({ groupsClaim: "groups || 'Admin'" })],
+  ["grafana.auth.oidc.loginClaim", "grafana.auth.oidc", oidc({ loginClaim: "preferred username" })],
+  ["grafana.auth.oidc.scopes", "grafana.auth.oidc", oidc({ scopes: ["openid", "profile"] })],
+  ["grafana.auth.oidc.scopes", "grafana.auth.oidc", oidc({ scopes: ["openid", "email", "email"] })],
+  ["grafana.auth.oidc.scopes[2]", "grafana.auth.oidc", oidc({ scopes: ["openid", "email", "a b"] })],
+  ["grafana.auth.oidc.name", "grafana.auth.oidc", oidc({ name: "SSO {{ x }}" })],
+  [
+    "grafana.auth.oidc.allowedDomains[0]",
+    "grafana.auth.oidc",
+    oidc({ allowedDomains: ["*.acme.example.com"] }),
+  ],
+  // A switch written as text: "false" would otherwise read as on.
+  ["grafana.auth.loginForm", "grafana.auth.loginForm", "false"],
+  // Without single sign-on, the form is the only way into the UI.
+  ["grafana.auth.loginForm", "grafana.auth", { loginForm: false }],
+  ["teams[0].grafana.members[0]", "teams.0.grafana", { members: ["not-an-email"] }],
+  [
+    "teams[0].grafana.members",
+    "teams.0.grafana",
+    { members: ["ann@acme.example.com", "Ann@acme.example.com"] },
+  ],
+  [
+    "teams[0].grafana.admins[0]",
+    "teams.0.grafana",
+    { members: ["ann@acme.example.com"], admins: ["ann@acme.example.com"] },
+  ],
+  // Team sync from IdP groups is Grafana Enterprise's; this program deploys Grafana OSS.
+  ["teams[0].grafana.groups", "teams.0.grafana", { groups: ["platform-team"] }],
+  ["teams[0].grafana.role", "teams.0.grafana", { role: "Editor" }],
 ];
 
 const subnets = (...zones: string[]) =>
@@ -355,6 +450,10 @@ const REJECTED_PROD: [string, string, Json][] = [
   ["grafana.replicas", "grafana.replicas", "2"],
   // A volume size beside the database would mean nothing.
   ["grafana.storageSize", "grafana.storageSize", "20Gi"],
+  // Production signs in through single sign-on only, with the form off.
+  ["grafana.auth.loginForm", "grafana.auth.loginForm", true],
+  ["grafana.auth.loginForm", "grafana.auth", { loginForm: false }],
+  ["grafana.auth.oidc", "grafana.auth", {}],
 ];
 
 describe("values the schema refuses, naming the key", () => {
@@ -402,6 +501,35 @@ describe("values the schema refuses, naming the key", () => {
     expect(configProblems(file.config, file.secretKeys)).toEqual([
       expect.stringMatching(/^observability:grafana\.tls\.certificateArn: the certificate is in us-east-1/),
     ]);
+  });
+
+  it("accepts single sign-on on the dev stack, every character a group name may have, and needs its secret then", () => {
+    const names = ["Grafana Admins", "ops.team_1", "urn:acme:grafana", "/platform/sre", "a@b=c+d-e", "9"];
+    expect(problems("grafana.auth.oidc", oidc({ roles: { admin: names } }))).toEqual([]);
+    expect(problems("grafana.auth.oidc", oidc({ groupsClaim: "realm_access.roles" }))).toEqual([]);
+    expect(
+      problems("teams.0.grafana", { members: ["ann@acme.example.com"], admins: ["bo@acme.example.com"] }),
+    ).toEqual([]);
+    const file = withValue("grafana.auth.oidc", oidc({}));
+    delete file.config[`${PROJECT}:grafanaOidcClientSecret`];
+    expect(configProblems(file.config, file.secretKeys)).toEqual([
+      "observability:grafanaOidcClientSecret: missing secret: set it with `pulumi config set --secret grafanaOidcClientSecret <value>`",
+    ]);
+    // Without single sign-on the secret is not needed.
+    const dev = readStackFile("dev");
+    delete dev.config[`${PROJECT}:grafanaOidcClientSecret`];
+    expect(configProblems(dev.config, new Set(dev.secretKeys))).toEqual([]);
+  });
+
+  it("refuses the client secret in plain text, without repeating it", () => {
+    const file = readStackFile("prod");
+    file.config[`${PROJECT}:grafanaOidcClientSecret`] = "plain-client-secret-value";
+    const text = configProblems(
+      file.config,
+      new Set(file.secretKeys.filter((k) => k !== `${PROJECT}:grafanaOidcClientSecret`)),
+    ).join("\n");
+    expect(text).toContain("observability:grafanaOidcClientSecret: must be a secret");
+    expect(text).not.toContain("plain-client-secret-value");
   });
 
   it("accepts the edges: two zones, the largest counts, the ceiling exactly 10% above", () => {

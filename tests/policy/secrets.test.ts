@@ -93,6 +93,26 @@ describe("no-plaintext-secrets", () => {
       "ls.spec.pipelines[0].config.string (password): credential in plaintext",
     ]);
   });
+  it("takes a Grafana sign-in section's api_url for the public userinfo endpoint it is, and nothing else", async () => {
+    const release = (oauth: Record<string, unknown>) =>
+      resource("kubernetes:helm.sh/v3:Release", "grafana", {
+        values: { "grafana.ini": { "auth.generic_oauth": oauth } },
+      });
+    const userinfo = "https://sso.example.com/realms/acme/protocol/openid-connect/userinfo";
+    expect(await run(release({ api_url: userinfo }))).toEqual([]);
+    expect(
+      await run(release({ api_url: "https://id:pw@sso.example.com/userinfo", client_secret: "s3cret" })),
+    ).toEqual([
+      "grafana.values.grafana.ini.auth.generic_oauth.api_url: URL with an embedded password",
+      "grafana.values.grafana.ini.auth.generic_oauth.client_secret: credential in plaintext",
+    ]);
+    // Outside a sign-in section, api_url stays a credential field (Alertmanager's Slack webhook).
+    const other = resource("kubernetes:helm.sh/v3:Release", "am", {
+      values: { receiver: { api_url: userinfo } },
+    });
+    expect(await run(other)).toEqual(["am.values.receiver.api_url: credential in plaintext"]);
+  });
+
   it("flags URLs with embedded passwords, also in provider config, and default passwords in Secrets", async () => {
     const ds = resource("kubernetes:core/v1:ConfigMap", "ds", {
       data: {
