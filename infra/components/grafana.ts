@@ -37,7 +37,7 @@ import { type RefValues, secretValues, wire } from "./refs";
 
 export interface GrafanaArgs {
   config: StackConfig;
-  /** Secret config values (pulumi.secret Outputs): grafanaAdminPassword, smtpPassword, the channel keys, sentryAuthToken. */
+  /** Secret config values (pulumi.secret Outputs): grafanaAdminPassword, grafanaOidcClientSecret, smtpPassword, the channel keys, sentryAuthToken. */
   secrets: Partial<Record<SecretKey, pulumi.Input<string>>>;
   /** Per team, its managed PagerDuty integration key (alerting.pagerduty.managed). */
   pagerdutyKeys?: Record<string, pulumi.Input<string>>;
@@ -61,11 +61,12 @@ export function elasticsearchReader(
 }
 
 /**
- * Grafana in the cluster and everything in it: the Helm release (admin login from a Kubernetes
- * Secret), a Grafana provider configured from that release so one `pulumi up` does both, data
- * sources, a folder per team, the dashboards from dashboards/, and Grafana alerting (contact
- * points, the notification policy tree and the maintenance mute timing) from the one alert-channel
- * definition.
+ * Grafana in the cluster and everything in it: the Helm release (admin login and single sign-on's
+ * client secret from Kubernetes Secrets), a Grafana provider configured from that release so one
+ * `pulumi up` does both (working with a service-account token the admin login mints), data
+ * sources, a team and a folder per team with the folders' permissions, the dashboards from
+ * dashboards/, and Grafana alerting (contact points, the notification policy tree and the
+ * maintenance mute timing) from the one alert-channel definition.
  */
 export class Grafana extends pulumi.ComponentResource {
   readonly provider: grafana.Provider;
