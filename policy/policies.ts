@@ -5,6 +5,7 @@ import { bucketPolicies } from "./buckets";
 import { loggingPolicies } from "./logging";
 import { metricsBucketPolicies } from "./metrics-bucket";
 import { networkPolicies } from "./network";
+import { podSecurityPolicies } from "./pod-security";
 import { prodPolicies } from "./prod";
 import { secretPolicies } from "./secrets";
 import { sentryPolicies } from "./sentry";
@@ -21,5 +22,6 @@ export const ALL_POLICIES: Policies = [
   ...thanosPolicies,
   ...prodPolicies,
   ...networkPolicies,
+  ...podSecurityPolicies,
   ...sentryPolicies,
 ];

@@ -7,7 +7,12 @@ import { rendered as renderOf, STACKS } from "../helpers/render";
 import { mandatory, type RunResult, runPolicies, withStackResource } from "./harness";
 
 /** Policies that only production stacks are subject to. */
-const PROD_ONLY = ["prod-stateful-protected", "prod-high-availability", "prod-network-policies"];
+const PROD_ONLY = [
+  "prod-stateful-protected",
+  "prod-high-availability",
+  "prod-network-policies",
+  "prod-pod-security",
+];
 
 /** Every policy of the pack against every resource the real program registers for each stack. */
 describe.each(STACKS)("policy pack on the %s render", (stack) => {
