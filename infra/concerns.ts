@@ -6,6 +6,7 @@ import { loggingConcern } from "./generators/logging";
 import { metricsConcern } from "./generators/metrics";
 import { networkPoliciesConcern } from "./generators/network-policies";
 import { platformConcern } from "./generators/platform";
+import { podSecurityConcern } from "./generators/pod-security";
 import { frontendConcern } from "./generators/frontend";
 import { prerequisitesConcern } from "./generators/prerequisites";
 import { sentryConcern } from "./generators/sentry";
@@ -22,6 +23,7 @@ export const CONCERNS: Concern[] = [
   metricsConcern,
   thanosConcern,
   networkPoliciesConcern,
+  podSecurityConcern,
   platformConcern,
   grafanaConcern,
   loggingConcern,

@@ -6,6 +6,7 @@ import { grafanaAccessPolicies } from "./grafana-access";
 import { loggingPolicies } from "./logging";
 import { metricsBucketPolicies } from "./metrics-bucket";
 import { networkPolicies } from "./network";
+import { podSecurityPolicies } from "./pod-security";
 import { prodPolicies } from "./prod";
 import { secretPolicies } from "./secrets";
 import { sentryPolicies } from "./sentry";
@@ -23,5 +24,6 @@ export const ALL_POLICIES: Policies = [
   ...prodPolicies,
   ...networkPolicies,
   ...grafanaAccessPolicies,
+  ...podSecurityPolicies,
   ...sentryPolicies,
 ];

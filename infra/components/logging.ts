@@ -9,10 +9,9 @@ import {
   type ArchiveTarget,
   archiveWriterPolicy,
   eckNames,
+  eckOperatorNamespace,
   eckOperatorRelease,
   elasticsearchResource,
-  filebeatRbac,
-  filebeatResource,
   grafanaReaderSecret,
   type IrsaRole,
   irsaDescription,
@@ -27,7 +26,7 @@ import {
   snapshotBucket,
   snapshotRolePolicy,
 } from "../generators/logging";
-import { jsonExporterConfigMap } from "../generators/platform";
+import { filebeat } from "./logging-filebeat";
 import { settingsJobs } from "./logging-settings";
 import { elasticsearchHttpTls } from "./logging-tls";
 import { wire } from "./refs";
@@ -87,7 +86,18 @@ export class Logging extends pulumi.ComponentResource {
     // Retained like Elasticsearch: deleting the namespace would delete the cluster and its volumes.
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, loggingNamespace(config), stateful);
     const namespace = ns.metadata.name;
-    const operator = new k8s.helm.v3.Release(`${name}-eck-operator`, eckOperatorRelease(config), child);
+    // The operator's namespace, with its Pod Security labels. Never deleted by the stack (retained
+    // on delete, protected in production): the operator and every CRD's webhook live there, and on
+    // stacks whose release created it before, it is adopted with `pulumi import` (docs/upgrading.md).
+    const operatorNs = new k8s.core.v1.Namespace(`${name}-eck-operator-ns`, eckOperatorNamespace(config), {
+      parent: this,
+      protect: config.production,
+      retainOnDelete: true,
+    });
+    const operator = new k8s.helm.v3.Release(`${name}-eck-operator`, eckOperatorRelease(config), {
+      parent: this,
+      dependsOn: [operatorNs],
+    });
 
     const snapshots = new SecureBucket(
       `${name}-snapshots`,
@@ -141,18 +151,6 @@ export class Logging extends pulumi.ComponentResource {
       );
     serviceAccount("elasticsearch");
     serviceAccount("logstash");
-    const filebeatSa = serviceAccount("filebeat");
-    const rbac = filebeatRbac();
-    const filebeatRole = new k8s.rbac.v1.ClusterRole(`${name}-filebeat`, rbac.clusterRole, child);
-    new k8s.rbac.v1.ClusterRoleBinding(
-      `${name}-filebeat`,
-      wire(rbac.binding, {
-        namespace,
-        filebeatClusterRole: filebeatRole.metadata.name,
-        filebeatServiceAccount: filebeatSa.metadata.name,
-      }),
-      child,
-    );
 
     // The Elasticsearch exporter's user (infra/generators/platform/elasticsearch.ts), in the file
     // realm beside Grafana's reader; its role comes with the settings Job's roles.
@@ -223,16 +221,8 @@ export class Logging extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [operator, ns, elasticsearch, jobs.settings] },
     );
-    // The json_exporter module the metrics sidecar of every Filebeat pod reads.
-    const statsModule = new k8s.core.v1.ConfigMap(
-      `${name}-filebeat-json-exporter`,
-      wire(jsonExporterConfigMap(config), { namespace }),
-      child,
-    );
-    new k8s.apiextensions.CustomResource(`${name}-filebeat`, wire(filebeatResource(config), { namespace }), {
-      parent: this,
-      dependsOn: [operator, ns, logstash, jobs.settings, statsModule],
-    });
+    // In its own namespace, which admits its hostPath volumes (logging-filebeat.ts).
+    filebeat(name, { config, after: [operator, logstash, jobs.settings] }, this);
 
     this.outputs = {
       elasticsearchUrl: pulumi.output(names.elasticsearchUrl),

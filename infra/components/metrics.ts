@@ -6,6 +6,7 @@ import {
   channelSecret,
   kpsRelease,
   metricsNamespace,
+  nodeExporterNamespace,
   prometheusRules,
   resolveMetrics,
   serviceMonitor,
@@ -54,6 +55,13 @@ export class Metrics extends pulumi.ComponentResource {
     const stateful = { parent: this, protect: config.production, retainOnDelete: config.production };
 
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, metricsNamespace(config), stateful);
+    // node-exporter's (a privileged pod kept out of the restricted metrics namespace); kept with the
+    // retained release whose DaemonSet runs there.
+    const nodeNs = new k8s.core.v1.Namespace(
+      `${name}-node-exporter-ns`,
+      nodeExporterNamespace(config),
+      stateful,
+    );
     const t = args.thanos;
     const refs = {
       namespace: ns.metadata.name,
@@ -81,7 +89,7 @@ export class Metrics extends pulumi.ComponentResource {
     );
     const release = new k8s.helm.v3.Release(`${name}-kps`, wire(kpsRelease(config), refs), {
       ...stateful,
-      dependsOn: [secret, objstore],
+      dependsOn: [secret, objstore, nodeNs],
     });
     this.release = release;
     const afterChart = { parent: this, dependsOn: [release] };

@@ -67,7 +67,7 @@ export const kubernetesSchema = z.strictObject(
     }),
     networkPolicies: z.boolean().default(true).meta({
       description:
-        "Whether the metrics namespace (Prometheus, Alertmanager, Thanos), the logging namespace (Elasticsearch, Kibana, Logstash) and Grafana's get NetworkPolicies: deny all ingress, then allow only the flows the platform needs (docs/design/network-policies.md). They need a CNI that enforces them; on EKS the VPC CNI does only with its network policy agent on (`enableNetworkPolicy`). Turn off only for a cluster whose CNI ignores them: summary.md then warns that any pod can reach Prometheus, Alertmanager and Elasticsearch. Production stacks must keep them on (policy pack).",
+        "Whether the metrics namespace (Prometheus, Alertmanager, Thanos), the logging namespace (Elasticsearch, Kibana, Logstash), Grafana's, node-exporter's and Filebeat's get NetworkPolicies: deny all ingress, then allow only the flows the platform needs (docs/design/network-policies.md). They need a CNI that enforces them; on EKS the VPC CNI does only with its network policy agent on (`enableNetworkPolicy`). Turn off only for a cluster whose CNI ignores them: summary.md then warns that any pod can reach Prometheus, Alertmanager and Elasticsearch. Production stacks must keep them on (policy pack).",
     }),
   },
   {

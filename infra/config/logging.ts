@@ -90,12 +90,20 @@ const runsDaily = (schedule: string): boolean => {
   return [f[3], f[4], f[5], f[6] ?? "*"].every((x) => x === "*" || x === "?");
 };
 
+/**
+ * Filebeat's namespace is the logging namespace's name with this suffix: it reads the nodes' log
+ * files (a privileged pod), and the logging namespace enforces the restricted Pod Security standard.
+ */
+export const FILEBEAT_NAMESPACE_SUFFIX = "-filebeat";
+/** The ECK operator's namespace, where its chart is released. */
+export const ECK_OPERATOR_NAMESPACE = "elastic-system";
+
 /** The ELK stack on Kubernetes (ECK) and how logs are kept in it. */
 export const loggingSchema = z
   .strictObject({
-    namespace: dnsName
-      .default("logging")
-      .meta({ description: "Kubernetes namespace of Elasticsearch, Kibana, Logstash and Filebeat." }),
+    namespace: dnsName.default("logging").meta({
+      description: `Kubernetes namespace of Elasticsearch, Kibana, Logstash, the settings Jobs and the exporters; the component creates it, and beside it \`<namespace>${FILEBEAT_NAMESPACE_SUFFIX}\` for Filebeat, which reads the nodes' log files (the only pod there; docs/design/pod-security.md).`,
+    }),
     clusterName: eckName.default("logs").meta({
       description:
         "Name of the ECK resources; Elasticsearch's HTTP service is `https://<clusterName>-es-http.<namespace>.svc:9200`.",

@@ -90,10 +90,16 @@ export const serviceQueryOverridesSchema = z
  */
 const interval = promDuration("10s", "1m");
 
+/**
+ * node-exporter's namespace is the metrics namespace's name with this suffix: it needs the host (a
+ * privileged pod), and the metrics namespace enforces the restricted Pod Security standard.
+ */
+export const NODE_EXPORTER_NAMESPACE_SUFFIX = "-node-exporter";
+
 /** Prometheus and Alertmanager settings. Replicas and retention left unset follow `production`. */
 export const metricsSchema = z.strictObject({
   namespace: dnsName.default("monitoring").meta({
-    description: "Namespace of the kube-prometheus-stack release; the component creates it.",
+    description: `Namespace of the kube-prometheus-stack release; the component creates it, and beside it \`<namespace>${NODE_EXPORTER_NAMESPACE_SUFFIX}\` for the chart's node-exporter, which needs the host (the only pod there; docs/design/pod-security.md).`,
   }),
   chartVersion: z
     .string()

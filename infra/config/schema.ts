@@ -6,8 +6,13 @@ import { frontendSchema } from "./frontend";
 import { DEFAULT_SQLITE_STORAGE, grafanaProductionProblems, grafanaSchema } from "./grafana";
 import { loginFormEnabled } from "./grafana-auth";
 import { kubernetesSchema } from "./kubernetes";
-import { loggingProductionProblems, loggingSchema } from "./logging";
-import { metricsSchema } from "./metrics";
+import {
+  ECK_OPERATOR_NAMESPACE,
+  FILEBEAT_NAMESPACE_SUFFIX,
+  loggingProductionProblems,
+  loggingSchema,
+} from "./logging";
+import { metricsSchema, NODE_EXPORTER_NAMESPACE_SUFFIX } from "./metrics";
 import { ALWAYS_REQUIRED, SECRET_FORMAT, SECRET_KEYS, SECRET_MEANING, type SecretKey } from "./secrets";
 import { sentrySchema } from "./sentry";
 import { thanosSchema } from "./thanos";
@@ -119,13 +124,15 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
     if (name !== undefined && services.has(name))
       ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `duplicate service "${name}"` });
     if (name !== undefined) services.add(name);
-    // Filebeat leaves the logging namespace's own containers out: a service there would lose its logs.
+    // Filebeat leaves the logging stack's own containers out (its namespace and Filebeat's): a
+    // service there would lose its logs.
     const loggingNs = text(field(field(cfg, "logging"), "namespace")) ?? "logging";
-    if (text(field(svc, "namespace")) === loggingNs)
+    const svcNs = text(field(svc, "namespace"));
+    if (svcNs === loggingNs || svcNs === `${loggingNs}${FILEBEAT_NAMESPACE_SUFFIX}`)
       ctx.addIssue({
         code: "custom",
         path: ["services", i, "namespace"],
-        message: `"${loggingNs}" is the logging stack's namespace, whose containers Filebeat does not ship`,
+        message: `"${svcNs}" is a namespace of the logging stack, whose containers Filebeat does not ship`,
       });
     const team = text(field(svc, "team"));
     if (team !== undefined && teams.size > 0 && !teams.has(team))
@@ -137,6 +144,7 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
   });
   pagerdutyReferences(cfg, ctx);
   sentryPagingTarget(cfg, ctx);
+  distinctNamespaces(cfg, ctx);
   const owner = text(field(field(cfg, "metrics"), "ownerTeam"));
   if (owner !== undefined && teams.size > 0 && !teams.has(owner))
     ctx.addIssue({
@@ -144,6 +152,38 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
       path: ["metrics", "ownerTeam"],
       message: `unknown team "${owner}" (${known()})`,
     });
+}
+
+/**
+ * The namespaces the stack creates, each with its own Pod Security level: the configured ones, the
+ * two it derives (node-exporter's and Filebeat's, which need privileged pods) and the ECK
+ * operator's. Two of them sharing a name would be one Namespace claimed by two resources with
+ * different levels, and deleting either would delete the other's workloads.
+ */
+function distinctNamespaces(cfg: unknown, ctx: z.RefinementCtx): void {
+  const metrics = text(field(field(cfg, "metrics"), "namespace")) ?? "monitoring";
+  const logging = text(field(field(cfg, "logging"), "namespace")) ?? "logging";
+  // The derived names first: a configured namespace that takes one is the key to change.
+  const claimed = new Map<string, string>([
+    [ECK_OPERATOR_NAMESPACE, "the ECK operator's namespace"],
+    [
+      `${metrics}${NODE_EXPORTER_NAMESPACE_SUFFIX}`,
+      'node-exporter\'s namespace (metrics.namespace + "-node-exporter")',
+    ],
+    [`${logging}${FILEBEAT_NAMESPACE_SUFFIX}`, 'Filebeat\'s namespace (logging.namespace + "-filebeat")'],
+  ]);
+  const defaults = { metrics: "monitoring", logging: "logging", grafana: "grafana" } as const;
+  for (const section of ["metrics", "logging", "grafana"] as const) {
+    const ns = text(field(field(cfg, section), "namespace")) ?? defaults[section];
+    const other = claimed.get(ns);
+    if (other !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [section, "namespace"],
+        message: `"${ns}" is already ${other}: each of the stack's namespaces needs a name of its own`,
+      });
+    claimed.set(ns, `${section}.namespace`);
+  }
 }
 
 /**

@@ -92,6 +92,15 @@ const REJECTED: [string, string, Json][] = [
   ["services[0].name", "services", [{ name: "kubelet", team: "platform" }]],
   ["services[0].name", "services", [{ name: "kps-operator", team: "platform" }]],
   ["services[0].namespace", "services", service({ namespace: "logging" })],
+  // Filebeat's own namespace (logging.namespace + "-filebeat"), whose containers it does not ship either
+  ["services[0].namespace", "services", service({ namespace: "logging-filebeat" })],
+  // namespaces the stack creates for itself, each with its own Pod Security level
+  ["grafana.namespace", "grafana.namespace", "monitoring-node-exporter"],
+  ["grafana.namespace", "grafana.namespace", "logging-filebeat"],
+  ["logging.namespace", "logging.namespace", "elastic-system"],
+  ["metrics.namespace", "metrics.namespace", "elastic-system"],
+  ["grafana.namespace", "grafana.namespace", "monitoring"],
+  ["logging.namespace", "logging.namespace", "monitoring-node-exporter"],
   // SLO targets whose burn-rate thresholds reach 100% of requests: those alerts could never fire
   ["services[0].slo.latencyTarget", "services", service({ slo: { latencyTarget: 0.9 } })],
   ["services[0].slo.availability", "services", service({ slo: { availability: 0.97, windowDays: 90 } })],

@@ -1,27 +1,21 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cpSync } from "node:fs";
-import { parseAllDocuments, stringify } from "yaml";
 import { KUBE_PROMETHEUS_STACK } from "../../infra/versions";
 import { KPS_FULLNAME } from "../../infra/generators/metrics/settings";
 import type { RuleGroup } from "../../infra/generators/metrics/rules";
-import { chartData, chartDir } from "../versions/chart-data";
-import { runTool } from "./tools";
+import { chartDir } from "../versions/chart-data";
+import { renderChart } from "./charts";
 
 /**
  * kube-prometheus-stack's own rule templates, rendered by the real Helm (`npm run tools`) with the
  * values our program sets. The chart's files are committed verbatim under
  * tests/data/charts/kube-prometheus-stack/<version>/ (templates/_helpers.tpl and
- * templates/prometheus/rules-1.14/, and the Prometheus resource's and the Thanos sidecar's templates, listed with their git blob ids in templates.sources, beside the
- * chart's values.yaml and Chart.yaml). The one substitution: the Chart.yaml handed to Helm has no
- * `dependencies`, whose subcharts (CRDs, kube-state-metrics, node-exporter, Grafana) are not
- * committed; no rule template reads them.
+ * templates/prometheus/rules-1.14/, and the templates of the Prometheus, Alertmanager and operator
+ * resources, listed with their git blob ids in templates.sources, beside the chart's values.yaml and
+ * Chart.yaml), without its subcharts: no rule template reads them (tests/helpers/charts.ts).
  */
 
 export const CHART = KUBE_PROMETHEUS_STACK.chart;
-/** EKS's current Kubernetes minor: the rule templates only ask for 1.14 or later. */
-export const KUBE_VERSION = "1.33.0";
 
 export const templatesDir = (version: string = KUBE_PROMETHEUS_STACK.version): string =>
   join(chartDir(CHART, version), "templates");
@@ -54,35 +48,14 @@ export function renderChartObjects(
   values: Record<string, unknown>,
   opts: { version?: string; namespace?: string } = {},
 ): Record<string, unknown>[] {
-  const version = opts.version ?? KUBE_PROMETHEUS_STACK.version;
-  const data = chartData(CHART, version);
-  const dir = mkdtempSync(join(tmpdir(), "obs-chart-"));
-  try {
-    const { dependencies: _subcharts, ...chartYaml } = data.chartYaml as Record<string, unknown>;
-    writeFileSync(join(dir, "Chart.yaml"), stringify(chartYaml));
-    writeFileSync(
-      join(dir, "values.yaml"),
-      readFileSync(join(chartDir(CHART, version), "values.yaml"), "utf8"),
-    );
-    cpSync(templatesDir(version), join(dir, "templates"), { recursive: true });
-    writeFileSync(join(dir, "ours.json"), JSON.stringify(values));
-    const r = runTool("helm", [
-      "template",
-      KPS_FULLNAME,
-      dir,
-      `--namespace=${opts.namespace ?? "monitoring"}`,
-      `--kube-version=${KUBE_VERSION}`,
-      `--values=${join(dir, "ours.json")}`,
-    ]);
-    if (r.status !== 0) throw new Error(`helm template failed: ${r.stderr}`);
-    return parseAllDocuments(r.stdout).flatMap((doc) => {
-      if (doc.errors.length > 0) throw new Error(`helm rendered invalid YAML: ${doc.errors[0]!.message}`);
-      const o = doc.toJS() as Record<string, unknown> | null;
-      return o ? [o] : [];
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return renderChart({
+    chart: CHART,
+    version: opts.version ?? KUBE_PROMETHEUS_STACK.version,
+    name: KPS_FULLNAME,
+    namespace: opts.namespace ?? "monitoring",
+    values,
+    subcharts: false,
+  });
 }
 
 /** The chart's rules, rendered by `helm template` of the committed templates with `values`. */

@@ -6,7 +6,7 @@ import { readStackFile } from "../../scripts/lib/stack-file";
 import { render } from "../helpers/variant";
 import { ofType, rendered, STACKS } from "../helpers/render";
 import { allowed, matches, type Pod, type Policy, type Port } from "./evaluator";
-import { type Json, release, type ServiceModel, stackPods, stackServices } from "./pods";
+import { type Json, nodeExporterPod, release, type ServiceModel, stackPods, stackServices } from "./pods";
 
 /**
  * The rendered NetworkPolicies against what the platform needs, both ways. The needs come from the
@@ -171,6 +171,8 @@ function needs(result: RenderResult, s: ReturnType<typeof setup>): Set<string> {
   add(grafanaPods, grafanaGossip);
   // The chart's own monitors (selfMonitor on by default), the sidecar's, and alerting.
   const ksm = s.podsOf(kps.namespace, { "app.kubernetes.io/name": "kube-state-metrics" });
+  const nodeExporter = nodeExporterPod(kps);
+  const nodeExporters = s.podsOf(nodeExporter.namespace, nodeExporter.labels);
   const operator = s.podsOf(kps.namespace, { app: "kube-prometheus-stack-operator" });
   const scrape = (pods: Pod[], ports: string[]) =>
     add(
@@ -185,6 +187,8 @@ function needs(result: RenderResult, s: ReturnType<typeof setup>): Set<string> {
   scrape(alertmanager, ["web", "reloader-web"]);
   scrape(operator, ["https"]);
   scrape(ksm, ["http"]);
+  // The node-exporter subchart's ServiceMonitor (prometheus.monitor.enabled in kube-prometheus-stack's values).
+  scrape(nodeExporters, ["http-metrics"]);
   add(prometheus, s.behind(`http://${alertmanager[0]!.labels.alertmanager}.${kps.namespace}.svc:9093`));
   // Alertmanager's cluster: each replica gossips with the others.
   add(
@@ -253,14 +257,19 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     return out;
   };
 
-  it("deny ingress by default in every namespace the table polices: the metrics, logging and Grafana namespaces", () => {
+  it("deny ingress by default in every namespace the table polices: the metrics, logging and Grafana namespaces, node-exporter's and Filebeat's", () => {
     const kps = release(result(), "kube-prometheus-stack").inputs as Json;
     const grafana = release(result(), "grafana").inputs as Json;
-    const es = ofType(result(), "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch").map(
-      (r) => (r.inputs as Json).metadata.namespace,
-    );
+    const eck = (kind: string) =>
+      ofType(result(), `kubernetes:${kind}`).map((r) => (r.inputs as Json).metadata.namespace);
+    const es = eck("elasticsearch.k8s.elastic.co/v1:Elasticsearch");
+    const beats = eck("beat.k8s.elastic.co/v1beta1:Beat");
     expect([...s().policed].sort()).toEqual([...policedNamespaces(result().config)].sort());
-    expect([...s().policed].sort()).toEqual([...new Set([kps.namespace, grafana.namespace, ...es])].sort());
+    expect([...s().policed].sort()).toEqual(
+      [
+        ...new Set([kps.namespace, nodeExporterPod(kps).namespace, grafana.namespace, ...es, ...beats]),
+      ].sort(),
+    );
   });
 
   it("allow every flow the platform needs (from the render's URLs, monitors and charts)", () => {
@@ -346,7 +355,8 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     );
     const kibana = pods.find((p) => p.id === `${logging}/kibana`)!;
     const logstash = pods.find((p) => p.id === `${logging}/logstash`)!;
-    const filebeat = pods.find((p) => p.id === `${logging}/filebeat`)!;
+    const filebeat = pods.find((p) => p.labels["common.k8s.elastic.co/type"] === "beat")!;
+    expect(filebeat.namespace).not.toBe(logging);
     const jobs = pods.filter((p) => p.labels["app.kubernetes.io/name"] === "logging-settings");
     const port = (pod: Pod, n: number, proto: "TCP" | "UDP" = "TCP"): Port =>
       pod.ports.find((p) => p.port === n && p.protocol === proto) ?? { port: n, protocol: proto };

@@ -125,7 +125,23 @@ function kpsPods(result: RenderResult): Pod[] {
       labels: { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/instance": r.name },
       ports: [{ name: "http", port: 8080, protocol: "TCP" }],
     },
+    nodeExporterPod(r),
   ];
+}
+
+/**
+ * The node-exporter subchart's pod: its selector labels (`prometheus-node-exporter.selectorLabels`:
+ * the chart's name and the release), its port `http-metrics` 9100 (on the host network), in the
+ * namespace `prometheus-node-exporter.namespaceOverride` names, else the release's.
+ */
+export function nodeExporterPod(r: Json): Pod {
+  const ns: string = r.values["prometheus-node-exporter"]?.namespaceOverride || r.namespace;
+  return {
+    id: `${ns}/node-exporter`,
+    namespace: ns,
+    labels: { "app.kubernetes.io/name": "prometheus-node-exporter", "app.kubernetes.io/instance": r.name },
+    ports: [{ name: "http-metrics", port: 9100, protocol: "TCP" }],
+  };
 }
 
 /** Grafana's pods: the chart's selector labels (chart name, release) and `podLabels`, its port, the HA gossip port. */

@@ -65,8 +65,10 @@ const config = stackConfig("dev");
 const NS = config.logging.namespace;
 const LS = (name: string, labels = "") =>
   `${name}{job="logstash",namespace="${NS}",pod="${eckNames(config).logstash}-ls-0"${labels}}`;
+/** Filebeat runs in its own namespace (infra/generators/pod-security). */
+const FB_NS = eckNames(config).filebeatNamespace;
 const FB = (name: string, node: string) =>
-  `${name}{job="filebeat",namespace="${NS}",pod="filebeat-${node}",node="${node}"}`;
+  `${name}{job="filebeat",namespace="${FB_NS}",pod="filebeat-${node}",node="${node}"}`;
 /** `steps` samples growing by `by`, then flat (a promtool expanding notation). */
 const grows = (by: number, steps: number, then = 0) =>
   then > 0 ? `0+${by}x${steps} ${by * steps}+0x${then}` : `0+${by}x${steps}`;
@@ -111,7 +113,7 @@ function healthy(): Record<string, string> {
         [FB("filebeat_pipeline_events_dropped_total", n), `0x${N}`],
       ]),
     ),
-    [`kube_daemonset_status_number_unavailable{namespace="${NS}",daemonset="${filebeatDaemonSet(config)}"}`]: `0x${N}`,
+    [`kube_daemonset_status_number_unavailable{namespace="${FB_NS}",daemonset="${filebeatDaemonSet(config)}"}`]: `0x${N}`,
     'probe_success{job="kibana",namespace="monitoring",instance="kibana"}': `1x${N}`,
     'up{job="kibana",namespace="monitoring",instance="kibana"}': `1x${N}`,
     'up{job="eck-operator",namespace="elastic-system",pod="elastic-operator-0"}': `1x${N}`,
@@ -221,7 +223,7 @@ function scenarios() {
       name: "a node whose Filebeat ships nothing: P2 within 21 minutes",
       values: nodeSilent,
       alerts: fires("FilebeatNodeShipsNothing", 21, {
-        namespace: NS,
+        namespace: FB_NS,
         pod: "filebeat-node-a",
         node: "node-a",
       }),
@@ -284,7 +286,8 @@ describe("edge values the schema accepts become platform rules the tools accept"
     const long = (n: number, first = "z") => `${first}${"9-".repeat(n).slice(0, n - 2)}z`;
     const edge = stackConfig("dev", {
       logging: { ...section("logging"), clusterName: long(36), namespace: long(40) },
-      grafana: { ...section("grafana"), namespace: long(40) },
+      // Each namespace of the stack has a name of its own.
+      grafana: { ...section("grafana"), namespace: long(40, "g") },
       services: [{ name: long(40), team: "platform", namespace: long(40, "y") }],
     });
     const dir = tempFiles({ "rules.yaml": toYaml(platformRuleFile(edge)) });

@@ -12,6 +12,7 @@ const PROD_ONLY = [
   "prod-high-availability",
   "prod-network-policies",
   "prod-grafana-access",
+  "prod-pod-security",
 ];
 
 /** Every policy of the pack against every resource the real program registers for each stack. */

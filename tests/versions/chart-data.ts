@@ -283,6 +283,16 @@ export const PASSTHROUGH: Readonly<Record<string, Readonly<Record<string, Passth
       kind: "map",
       why: "the PodDisruptionBudget's spec: the chart reads minAvailable, maxUnavailable and unhealthyPodEvictionPolicy from it (listed in the comment below the key)",
     },
+    securityContext: {
+      kind: "field",
+      why: "the pod's spec.securityContext, a Kubernetes PodSecurityContext the chart copies as it is (toYaml, templates/_pod.tpl); tests/pod-security/ renders the chart with our values and checks the pod",
+    },
+  },
+  "eck-operator": {
+    podSecurityContext: {
+      kind: "field",
+      why: "the operator pod's spec.securityContext, a Kubernetes PodSecurityContext the chart copies as it is (toYaml, templates/statefulset.yaml); tests/pod-security/ renders the chart with our values and checks the pod",
+    },
   },
 };
 

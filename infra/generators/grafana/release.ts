@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import type { StackConfig } from "../../config";
 import { ALB_INGRESS_CLASS } from "../../config/grafana-endpoint";
 import { managedLabels } from "../labels";
+import { type PodSecurityInput, podSecurity, securedNamespace } from "../pod-security";
 import { ref, secretRef } from "../refs";
 import { GRAFANA_CHART } from "../../versions";
 import { grafanaAuthEnv, grafanaAuthIni, grafanaAuthPodAnnotations } from "./access";
@@ -69,6 +70,13 @@ export function grafanaValues(
       : { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
     podLabels: { environment: config.environment },
     ...(Object.keys(annotations).length > 0 ? { podAnnotations: annotations } : {}),
+    // The restricted Pod Security standard of Grafana's namespace (pod-security), stated rather than
+    // left to the chart's defaults: non-root (the image's grafana user), RuntimeDefault seccomp, no
+    // privilege escalation, no capabilities. The kubelet gives the volume to group 472 (fsGroup), so
+    // the chart's root init container that chowns it is off: it would need root and CHOWN.
+    securityContext: GRAFANA_POD_SECURITY,
+    containerSecurityContext: GRAFANA_CONTAINER_SECURITY,
+    initChownData: { enabled: false },
   };
 }
 
@@ -79,26 +87,41 @@ function mergeDisjoint(a: Record<string, unknown>, b: Record<string, unknown>): 
   return { ...a, ...b };
 }
 
+/** The Grafana pod's security context: the image's `grafana` user (472), its group owning the volume. */
+export const GRAFANA_POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: 472,
+  runAsGroup: 472,
+  fsGroup: 472,
+  // Only when the volume's root is not already the group's: no recursive walk on every start.
+  fsGroupChangePolicy: "OnRootMismatch",
+  seccompProfile: { type: "RuntimeDefault" },
+} as const;
+
+/** The Grafana container's: the chart's own default, stated. */
+export const GRAFANA_CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+} as const;
+
 /** Labels of the Grafana namespace and its Secrets. */
 const labels = (config: Pick<StackConfig, "environment">) => ({
   ...managedLabels(),
   environment: config.environment,
 });
 
-export const grafanaNamespace = (config: Pick<StackConfig, "grafana" | "environment">) => ({
-  metadata: {
-    name: config.grafana.namespace,
-    labels: {
-      ...labels(config),
-      // Behind an ALB with `target-type: ip`, a rolling update could stop the old pod before the ALB
-      // registers the new one: the controller's readiness gate holds each pod until its target is
-      // healthy. (No TargetGroupBinding exists at the first deploy, so no gate is injected then.)
-      ...(config.grafana.hostname && config.grafana.ingressClassName === ALB_INGRESS_CLASS
-        ? { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" }
-        : {}),
-    },
-  },
-});
+export const grafanaNamespace = (config: PodSecurityInput & Pick<StackConfig, "environment">) =>
+  securedNamespace(podSecurity(config).grafana, {
+    ...labels(config),
+    // Behind an ALB with `target-type: ip`, a rolling update could stop the old pod before the ALB
+    // registers the new one: the controller's readiness gate holds each pod until its target is
+    // healthy. (No TargetGroupBinding exists at the first deploy, so no gate is injected then.)
+    ...(config.grafana.hostname && config.grafana.ingressClassName === ALB_INGRESS_CLASS
+      ? { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" }
+      : {}),
+  });
 
 /** The admin login the chart reads (`admin.existingSecret`) and the provider logs in with. */
 export const adminSecret = (config: Pick<StackConfig, "environment">) => ({

@@ -33,9 +33,87 @@ const resources = (memoryGb: number, cpu: number) => ({
 const CLUSTER_LABEL = "elasticsearch.k8s.elastic.co/cluster-name";
 const STATEFULSET_LABEL = "elasticsearch.k8s.elastic.co/statefulset-name";
 
+/**
+ * Security contexts of the ECK pods in the logging namespace, which enforces the restricted Pod
+ * Security standard (infra/generators/pod-security). Each pod template states its pod context and
+ * one context per container, ECK's own included by name: ECK fills in a context only where the
+ * template has none (pkg/controller/common/defaults/pod_template.go, WithPodSecurityContext and
+ * WithContainersSecurityContext) and keeps a template container's context when it merges its own
+ * container of the same name into it (WithInitContainers: the user's container is the base). So
+ * what is here is what runs, whatever ECK's defaults (operator setting `setDefaultSecurityContext`).
+ * The values are ECK 3.5's defaults for each product (cited per constant), plus what restricted
+ * requires and those lack. tests/pod-security/ checks every template against its namespace's level.
+ */
+const RUNTIME_DEFAULT = { type: "RuntimeDefault" } as const;
+const NO_PRIVILEGE = {
+  privileged: false,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  runAsNonRoot: true,
+} as const;
+
+/**
+ * The containers ECK adds to each product's pods by itself, by name: elastic/cloud-on-k8s
+ * pkg/controller/elasticsearch/initcontainer/initcontainer.go (PrepareFilesystemContainerName,
+ * SuspendContainerName), pkg/controller/kibana/volume/volume.go (InitContainerName),
+ * pkg/controller/logstash/initcontainer.go (InitConfigContainerName). The keystore init containers
+ * (`elastic-internal-init-keystore`, with `secureSettings`) and the stack-monitoring sidecars (with
+ * `monitoring`) are added only with those settings, which the stack does not use.
+ */
+export const ECK_ADDED_CONTAINERS = {
+  elasticsearch: {
+    main: "elasticsearch",
+    init: ["elastic-internal-init-filesystem", "elastic-internal-suspend"],
+  },
+  kibana: { main: "kibana", init: ["elastic-internal-init"] },
+  logstash: { main: "logstash", init: ["logstash-internal-init-config"] },
+  beat: { main: "filebeat", init: [] },
+} as const;
+
+/**
+ * Elasticsearch: ECK's pod default (podspec.go: fsGroup 1000, RuntimeDefault) with runAsNonRoot,
+ * and its container default for 8.8+ with the data volume mounted (securitycontext.For: no
+ * privilege, no escalation, all capabilities dropped, non-root, read-only root filesystem; the
+ * init containers write only to ECK's emptyDir volumes).
+ */
+const ES_POD_SECURITY = { runAsNonRoot: true, fsGroup: 1000, seccompProfile: RUNTIME_DEFAULT } as const;
+const ES_CONTAINER_SECURITY = { ...NO_PRIVILEGE, readOnlyRootFilesystem: true } as const;
+
+/**
+ * Kibana: ECK's defaults (pkg/controller/kibana/securitycontext.go: pod fsGroup 1000 and
+ * RuntimeDefault; containers uid and gid 1000, read-only root filesystem, no privilege, no
+ * escalation, all capabilities dropped), plus runAsNonRoot, which restricted requires and those lack.
+ */
+const KIBANA_POD_SECURITY = { runAsNonRoot: true, fsGroup: 1000, seccompProfile: RUNTIME_DEFAULT } as const;
+const KIBANA_CONTAINER_SECURITY = {
+  ...NO_PRIVILEGE,
+  readOnlyRootFilesystem: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+} as const;
+
+/**
+ * Logstash: ECK sets only the pod's context (pkg/controller/logstash/pod.go: fsGroup 1000,
+ * RuntimeDefault) and `privileged: false` on its init container; the image's `logstash` user is
+ * uid 1000. Its root filesystem stays writable: Logstash's JVM and JRuby write temporary files
+ * under /tmp, which ECK mounts no volume on.
+ */
+const LOGSTASH_POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  fsGroup: 1000,
+  seccompProfile: RUNTIME_DEFAULT,
+} as const;
+
+/** A container of the template that only states its security context, for ECK to complete by name. */
+const secured = (name: string, securityContext: object) => ({ name, securityContext });
+
 /** Elasticsearch's S3 client reads the web identity token only from its config directory. */
 const IRSA_INIT = {
   name: "irsa-token-link",
+  // It writes a link into ECK's config emptyDir only.
+  securityContext: ES_CONTAINER_SECURITY,
   command: [
     "sh",
     "-c",
@@ -72,10 +150,15 @@ function nodeSet(config: StackConfig, n: NodeSetInput, zoneAware: boolean) {
       metadata: { labels: partOf(LOGGING_PART_OF) },
       spec: {
         serviceAccountName: names.esServiceAccount,
-        initContainers: [IRSA_INIT],
+        securityContext: ES_POD_SECURITY,
+        initContainers: [
+          ...ECK_ADDED_CONTAINERS.elasticsearch.init.map((c) => secured(c, ES_CONTAINER_SECURITY)),
+          IRSA_INIT,
+        ],
         containers: [
           {
-            name: "elasticsearch",
+            name: ECK_ADDED_CONTAINERS.elasticsearch.main,
+            securityContext: ES_CONTAINER_SECURITY,
             resources: resources(n.group.memoryGb, n.group.cpu),
             env: [
               { name: "ES_JAVA_OPTS", value: `-Xms${heap} -Xmx${heap}` },
@@ -166,7 +249,19 @@ export function kibanaSpec(config: StackConfig) {
     version: config.logging.stackVersion,
     count: k.replicas,
     elasticsearchRef: { name: eckNames(config).elasticsearch },
-    podTemplate: { spec: { containers: [{ name: "kibana", resources: resources(k.memoryGb, k.cpu) }] } },
+    podTemplate: {
+      spec: {
+        securityContext: KIBANA_POD_SECURITY,
+        initContainers: ECK_ADDED_CONTAINERS.kibana.init.map((c) => secured(c, KIBANA_CONTAINER_SECURITY)),
+        containers: [
+          {
+            name: ECK_ADDED_CONTAINERS.kibana.main,
+            securityContext: KIBANA_CONTAINER_SECURITY,
+            resources: resources(k.memoryGb, k.cpu),
+          },
+        ],
+      },
+    },
   };
 }
 
@@ -225,9 +320,12 @@ export function logstashSpec(config: StackConfig, targets: Record<LogType, Archi
     podTemplate: {
       spec: {
         serviceAccountName: names.logstashServiceAccount,
+        securityContext: LOGSTASH_POD_SECURITY,
+        initContainers: ECK_ADDED_CONTAINERS.logstash.init.map((c) => secured(c, NO_PRIVILEGE)),
         containers: [
           {
-            name: "logstash",
+            name: ECK_ADDED_CONTAINERS.logstash.main,
+            securityContext: NO_PRIVILEGE,
             resources: resources(ls.memoryGb, ls.cpu),
             env: [{ name: "LS_JAVA_OPTS", value: `-Xms${heap} -Xmx${heap}` }],
           },
@@ -239,6 +337,10 @@ export function logstashSpec(config: StackConfig, targets: Record<LogType, Archi
   };
 }
 
+/**
+ * Filebeat, in its own namespace, which allows privileged pods (infra/generators/pod-security): it
+ * reads the node's container logs through hostPath volumes, as root, the only way to read them.
+ */
 export function filebeatSpec(config: StackConfig) {
   const names = eckNames(config);
   // json_exporter beside Filebeat turns its /stats into metrics (infra/generators/platform/filebeat.ts).
@@ -253,12 +355,13 @@ export function filebeatSpec(config: StackConfig) {
         spec: {
           serviceAccountName: names.filebeatServiceAccount,
           automountServiceAccountToken: true,
-          // Container log files on the node are readable by root only.
-          securityContext: { runAsUser: 0 },
           tolerations: [{ operator: "Exists" }],
           containers: [
             {
-              name: "filebeat",
+              name: ECK_ADDED_CONTAINERS.beat.main,
+              // Container log files on the node are readable by root only. Root is this container's
+              // alone: the exporter beside it runs as nobody.
+              securityContext: { runAsUser: 0 },
               env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
               volumeMounts: [
                 { name: "varlogcontainers", mountPath: "/var/log/containers", readOnly: true },
@@ -272,6 +375,14 @@ export function filebeatSpec(config: StackConfig) {
             hostPath("varlogcontainers", "/var/log/containers"),
             hostPath("varlogpods", "/var/log/pods"),
             hostPath("varlibdockercontainers", "/var/lib/docker/containers"),
+            // Filebeat's registry (how far it read each file). ECK's default is a hostPath named after
+            // the Beat's namespace (pkg/controller/beat/common/pod.go, DataMountPathTemplate); stated
+            // at the path it had in the logging namespace, so that Filebeat's move to its own namespace
+            // neither ships every file again nor skips any. ECK keeps a volume the template names.
+            {
+              name: FILEBEAT_DATA_VOLUME,
+              hostPath: { path: names.filebeatDataPath, type: "DirectoryOrCreate" },
+            },
             exporter.volume,
           ],
         },
@@ -279,3 +390,6 @@ export function filebeatSpec(config: StackConfig) {
     },
   };
 }
+
+/** ECK's name for the Beat's data volume (pkg/controller/beat/common/pod.go, DataVolumeName). */
+export const FILEBEAT_DATA_VOLUME = "beat-data";

@@ -12,6 +12,7 @@ import { GRAFANA_READER_ROLE, MONITORING_ROLE } from "./roles";
 import type { ApplierRetryPolicy } from "./types";
 import { APPLIER_IMAGE as APPLIER_PIN, ECK_OPERATOR } from "../../versions";
 import { ECK_OPERATOR_NAMESPACE, eckOperatorMetricsValues } from "../platform/eck-operator";
+import { type PodSecurityInput, podSecurity, securedNamespace } from "../pod-security";
 
 /**
  * The logging stack's Kubernetes objects other than its data. `ref("namespace")` is the Namespace
@@ -49,36 +50,56 @@ export function eckOperatorRelease(config: Pick<StackConfig, "logging">) {
     version: config.logging.eckOperatorVersion,
     repositoryOpts: { repo: ECK_CHART.repo },
     namespace: ECK_CHART.namespace,
-    createNamespace: true,
-    // The operator's metrics port, which the platform's PodMonitor scrapes (infra/generators/platform).
-    values: { installCRDs: true, ...eckOperatorMetricsValues() },
+    // The component creates the namespace, with its Pod Security labels (eckOperatorNamespace);
+    // Helm would create it without any. Helm never deletes a namespace it created, so a release that
+    // created it before keeps working in it.
+    createNamespace: false,
+    values: {
+      installCRDs: true,
+      // The operator's metrics port, which the platform's PodMonitor scrapes (infra/generators/platform).
+      ...eckOperatorMetricsValues(),
+      // The restricted standard of its namespace: the chart's pod context (runAsNonRoot) sets no
+      // seccomp profile; its container context drops every capability already.
+      podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    },
   };
 }
 
-export const loggingNamespace = (config: Pick<StackConfig, "logging">) => ({
-  metadata: { name: config.logging.namespace, labels: LOGGING_LABELS },
-});
+export const loggingNamespace = (config: PodSecurityInput) =>
+  securedNamespace(podSecurity(config).logging, LOGGING_LABELS);
 
 /**
- * The pods' service accounts: Elasticsearch and Logstash assume their IAM role (IRSA annotation,
- * `ref("role:<role>")`), Filebeat reads pod metadata from the API server.
+ * The ECK operator's namespace (`elastic-system`), with its Pod Security labels. On a stack whose
+ * operator release created it (`createNamespace` before), it already exists: it is adopted once with
+ * `pulumi import` (docs/upgrading.md), and never deleted by the stack (the component retains it).
  */
+export const eckOperatorNamespace = (config: PodSecurityInput) =>
+  securedNamespace(podSecurity(config).eckOperator, LOGGING_LABELS);
+
+/** Filebeat's namespace: Filebeat reads the nodes' log files (a privileged pod), away from the logging namespace. */
+export const filebeatNamespace = (config: PodSecurityInput) =>
+  securedNamespace(podSecurity(config).filebeat, LOGGING_LABELS);
+
+/** The pods' service accounts: Elasticsearch and Logstash assume their IAM role (IRSA annotation, `ref("role:<role>")`). */
 export function serviceAccounts(config: Pick<StackConfig, "logging">) {
-  const account = (name: string, role?: IrsaRole) => ({
+  const account = (name: string, role: IrsaRole) => ({
     metadata: {
       name,
       namespace: NAMESPACE,
       labels: LOGGING_LABELS,
-      ...(role ? { annotations: { [ROLE_ARN_ANNOTATION]: ref(`role:${role}`) } } : {}),
+      annotations: { [ROLE_ARN_ANNOTATION]: ref(`role:${role}`) },
     },
   });
-  const names = eckNames(config);
   return {
     elasticsearch: account(irsaServiceAccount(config, "es-snapshots"), "es-snapshots"),
     logstash: account(irsaServiceAccount(config, "logstash-archive"), "logstash-archive"),
-    filebeat: account(names.filebeatServiceAccount),
   };
 }
+
+/** Filebeat's service account, in its own namespace (`ref("namespace")` is Filebeat's there). */
+export const filebeatServiceAccount = (config: Pick<StackConfig, "logging">) => ({
+  metadata: { name: eckNames(config).filebeatServiceAccount, namespace: NAMESPACE, labels: LOGGING_LABELS },
+});
 
 /** Filebeat's add_kubernetes_metadata reads pods, namespaces, nodes and their owners. */
 export function filebeatRbac() {

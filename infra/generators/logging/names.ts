@@ -1,9 +1,17 @@
 import type { StackConfig } from "../../config";
+import { FILEBEAT_NAMESPACE_SUFFIX } from "../../config/logging";
 
 /** Names ECK gives the pieces (services `<name>-es-http`, `<name>-kb-http`, `<name>-ls-<service>`). */
 export function eckNames(config: Pick<StackConfig, "logging">) {
   const { clusterName: name, namespace } = config.logging;
   return {
+    /**
+     * Filebeat's own namespace, beside the logging namespace: it reads the nodes' log files (a
+     * privileged pod), so it is kept out of the namespace that enforces the restricted standard.
+     */
+    filebeatNamespace: `${namespace}${FILEBEAT_NAMESPACE_SUFFIX}`,
+    /** Where ECK kept Filebeat's registry on each node while Filebeat ran in the logging namespace. */
+    filebeatDataPath: `/var/lib/${namespace}/${name}/filebeat-data`,
     elasticsearch: name,
     kibana: name,
     logstash: name,

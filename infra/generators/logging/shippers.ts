@@ -135,8 +135,8 @@ export function filebeatConfig(config: StackConfig): Record<string, unknown> {
         paths: ["/var/log/containers/*.log"],
         "prospector.scanner.symlinks": true,
         parsers: [{ container: { stream: "all", format: "auto" } }],
-        // The logging stack's own output would loop through itself.
-        exclude_files: [`_${config.logging.namespace}_`],
+        // The logging stack's own output would loop through itself (Filebeat's included).
+        exclude_files: [`_${config.logging.namespace}_`, `_${eckNames(config).filebeatNamespace}_`],
         processors: [
           {
             add_kubernetes_metadata: {

@@ -1,5 +1,6 @@
 import type { ServiceConfig, StackConfig } from "../../config";
 import { managedLabels, partOf } from "../labels";
+import { type PodSecurityInput, podSecurity, securedNamespace } from "../pod-security";
 import { ref, secretRef } from "../refs";
 import {
   type AlertmanagerConfig,
@@ -30,9 +31,15 @@ export const PART_OF = partOf();
 /** kube-prometheus-stack from the prometheus-community Helm repository (pinned in infra/versions.ts). */
 export const KPS_CHART = { chart: KUBE_PROMETHEUS_STACK.chart, repo: KUBE_PROMETHEUS_STACK.repo } as const;
 
-export const metricsNamespace = (config: MetricsInput) => ({
-  metadata: { name: resolveMetrics(config).namespace, labels: managedLabels() },
-});
+export const metricsNamespace = (config: PodSecurityInput) => securedNamespace(podSecurity(config).metrics);
+
+/**
+ * node-exporter's namespace: the chart's node-exporter (a privileged pod, pod-security) is kept
+ * there, out of the metrics namespace, by `prometheus-node-exporter.namespaceOverride` (kpsValues).
+ * Helm does not create it: it must exist before the release.
+ */
+export const nodeExporterNamespace = (config: PodSecurityInput) =>
+  securedNamespace(podSecurity(config).nodeExporter);
 
 /**
  * The Secret holding the alert channels' credentials; Alertmanager reads each through a `*_file`
@@ -109,6 +116,11 @@ export function kpsValues(
     },
     // Grafana is deployed by its own component, with its own config and secrets.
     grafana: { enabled: false },
+    // node-exporter needs the host (hostNetwork, hostPID, hostPath): it runs in its own namespace,
+    // which allows that, so that the metrics namespace enforces the restricted standard. The chart
+    // moves its DaemonSet, ServiceAccount, Service and ServiceMonitor there; Prometheus finds the
+    // monitor in any namespace (serviceMonitorNamespaceSelector).
+    "prometheus-node-exporter": { namespaceOverride: r.nodeExporterNamespace },
     // The chart's rules for Kubernetes and the monitoring stack, with our team, component and
     // runbook per group (infra/generators/platform/chart-rules.ts says which and why).
     defaultRules: defaultRulesValues(config),

@@ -1,4 +1,5 @@
 import type { ServiceConfig, StackConfig } from "../../config";
+import { NODE_EXPORTER_NAMESPACE_SUFFIX } from "../../config/metrics";
 
 /** `logging`: where the platform alerts find the logging stack's exporters (infra/generators/platform). */
 export type MetricsInput = Pick<
@@ -9,6 +10,11 @@ export type MetricsInput = Pick<
 /** Metrics settings as generators read them (the schema resolved the production-dependent defaults). */
 export interface ResolvedMetrics {
   namespace: string;
+  /**
+   * node-exporter's own namespace, beside the metrics namespace: it needs the host (a privileged
+   * pod), so it is kept out of the namespace that enforces the restricted standard (pod-security).
+   */
+  nodeExporterNamespace: string;
   chartVersion: string;
   ownerTeam: string;
   prometheusReplicas: number;
@@ -26,6 +32,7 @@ export function resolveMetrics(config: Pick<StackConfig, "metrics">): ResolvedMe
   const m = config.metrics;
   return {
     namespace: m.namespace,
+    nodeExporterNamespace: `${m.namespace}${NODE_EXPORTER_NAMESPACE_SUFFIX}`,
     chartVersion: m.chartVersion,
     ownerTeam: m.ownerTeam,
     prometheusReplicas: m.prometheus.replicas,

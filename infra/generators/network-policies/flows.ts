@@ -17,9 +17,12 @@ import { THANOS_PARTS, THANOS_PORTS } from "../thanos/names";
  * NetworkPolicy is rendered from it (policies.ts); summary.md and the tests read it too.
  *
  * Covered: the metrics namespace (Prometheus, Alertmanager, the operator, kube-state-metrics and
- * Thanos), the logging namespace (Elasticsearch, Kibana, Logstash, Filebeat, the settings Jobs and
- * the exporters) and Grafana's. Node-exporter runs on the host network, which NetworkPolicies do
- * not govern; the kubelet's probes come from the node, which they always allow.
+ * Thanos), the logging namespace (Elasticsearch, Kibana, Logstash, the settings Jobs and the
+ * exporters), Grafana's, and the namespaces of node-exporter and Filebeat, which run apart because
+ * they need the node itself (infra/generators/pod-security). Node-exporter runs on the host network,
+ * which NetworkPolicies do not govern on most CNIs (the VPC CNI's agent among them): its flow is
+ * stated all the same, and its namespace denied by default like the others, so that a CNI which does
+ * apply them keeps the scrape. The kubelet's probes come from the node, which policies always allow.
  */
 
 /** The whole config: which settings Job reaches Kibana follows from the Jobs' plans. */
@@ -69,6 +72,8 @@ export const PORTS = {
   kibana: 5601,
   // The Logstash pipeline's `beats` input, behind the Logstash resource's `beats` Service.
   logstashBeats: 5044,
+  // prometheus-node-exporter chart: service.port, the container's `http-metrics` (on the host network).
+  nodeExporter: 9100,
   // grafana chart: service.targetPort; the alerting gossip of infra/generators/grafana/availability.ts.
   grafana: 3000,
   grafanaGossip: GOSSIP_PORT,
@@ -81,7 +86,8 @@ export const PORTS = {
 
 /** The pods of each part, by the labels their charts and operators put on them. */
 export function platformPods(config: FlowInput) {
-  const ns = resolveMetrics(config).namespace;
+  const metrics = resolveMetrics(config);
+  const ns = metrics.namespace;
   const log = config.logging.namespace;
   const eck = eckNames(config);
   const thanos = (part: keyof typeof THANOS_PARTS, what: string): Pods => ({
@@ -115,6 +121,15 @@ export function platformPods(config: FlowInput) {
       labels: { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/instance": KPS_FULLNAME },
       what: "kube-state-metrics",
     },
+    // The node-exporter subchart's selector labels (its name, the release), in its own namespace.
+    nodeExporter: {
+      namespace: metrics.nodeExporterNamespace,
+      labels: {
+        "app.kubernetes.io/name": "prometheus-node-exporter",
+        "app.kubernetes.io/instance": KPS_FULLNAME,
+      },
+      what: "node-exporter",
+    },
     query: thanos("query", "Thanos Query"),
     queryFrontend: thanos("queryFrontend", "Thanos Query Frontend"),
     storeGateway: thanos("storeGateway", "Thanos Store Gateway"),
@@ -134,7 +149,11 @@ export function platformPods(config: FlowInput) {
     },
     kibana: { namespace: log, labels: { "kibana.k8s.elastic.co/name": eck.kibana }, what: "Kibana" },
     logstash: { namespace: log, labels: { "logstash.k8s.elastic.co/name": eck.logstash }, what: "Logstash" },
-    filebeat: { namespace: log, labels: { "beat.k8s.elastic.co/name": eck.filebeat }, what: "Filebeat" },
+    filebeat: {
+      namespace: eck.filebeatNamespace,
+      labels: { "beat.k8s.elastic.co/name": eck.filebeat },
+      what: "Filebeat",
+    },
     settingsJobs: {
       namespace: log,
       labels: { "app.kubernetes.io/name": SETTINGS_POD_NAME },
@@ -161,7 +180,9 @@ export function platformPods(config: FlowInput) {
 /** The namespaces whose ingress is denied but for the flows below. */
 export const policedNamespaces = (config: FlowInput): string[] => [
   resolveMetrics(config).namespace,
+  resolveMetrics(config).nodeExporterNamespace,
   config.logging.namespace,
+  eckNames(config).filebeatNamespace,
   config.grafana.namespace,
 ];
 
@@ -185,6 +206,12 @@ export function flows(config: FlowInput): Flow[] {
     scrape("alertmanager", p.alertmanager, tcp(PORTS.reloader), "'s config reloader"),
     scrape("operator", p.operator, tcp(PORTS.operator)),
     scrape("kube-state-metrics", p.kubeStateMetrics, tcp(PORTS.kubeStateMetrics)),
+    scrape(
+      "node-exporter",
+      p.nodeExporter,
+      tcp(PORTS.nodeExporter),
+      " on every node (on the host network, where most CNIs, the VPC CNI's agent among them, apply no NetworkPolicy)",
+    ),
     ...(["query", "queryFrontend", "storeGateway", "compactor"] as const).map((part) =>
       scrape(THANOS_PARTS[part], p[part], tcp(THANOS_PORTS.http)),
     ),
@@ -279,7 +306,7 @@ function loggingFlows(
       from: { pods: p.filebeat },
       to: p.logstash,
       ports: tcp(PORTS.logstashBeats),
-      why: "Filebeat ships every node's container logs to Logstash's beats input",
+      why: "Filebeat, from its own namespace, ships every node's container logs to Logstash's beats input",
     },
     toElasticsearch("logstash", p.logstash, "Logstash writes the log data streams"),
     toElasticsearch("kibana", p.kibana, "Kibana stores its saved objects and runs its searches"),

@@ -2,7 +2,7 @@ import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import { runbookUrl } from "../metrics/rules";
 import type { StackConfig } from "../../config";
 import { type MetricsInput, resolveMetrics } from "../metrics/settings";
-import { ECK_OPERATOR_NAMESPACE } from "./eck-operator";
+import { podSecurityTable } from "../pod-security";
 import {
   CHART_GROUPS,
   type ChartGroup,
@@ -122,16 +122,12 @@ export interface AlertRelabelConfig {
 /** What the chart's alert relabelling reads of the stack config. */
 export type RelabelInput = Pick<StackConfig, "metrics" | "logging" | "grafana" | "services">;
 
-/** Where the platform runs: a P1 of the chart's table is a page only about these namespaces' objects. */
+/**
+ * Where the platform runs (every namespace it creates, node-exporter's and Filebeat's included): a
+ * P1 of the chart's table is a page only about these namespaces' objects.
+ */
 export function platformNamespaces(config: Omit<RelabelInput, "services">): string[] {
-  return [
-    ...new Set([
-      resolveMetrics(config).namespace,
-      config.logging.namespace,
-      config.grafana.namespace,
-      ECK_OPERATOR_NAMESPACE,
-    ]),
-  ];
+  return [...new Set(podSecurityTable(config).map((n) => n.namespace))];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ECK_OPERATOR_NAMESPACE } from "../../config/logging";
 import { podMonitor } from "./monitors";
 import { PLATFORM_JOBS, type PlatformAlertSpec, type PlatformInput, partSelector } from "./types";
 
@@ -10,7 +11,7 @@ import { PLATFORM_JOBS, type PlatformAlertSpec, type PlatformInput, partSelector
 export const ECK_METRICS_PORT = "9090";
 
 /** The operator's namespace (the chart's release namespace, infra/generators/logging/kubernetes.ts). */
-export const ECK_OPERATOR_NAMESPACE = "elastic-system";
+export { ECK_OPERATOR_NAMESPACE };
 
 /** Values for the eck-operator chart: the metrics port on, plain HTTP (secureMode needs RBAC and TLS). */
 export const eckOperatorMetricsValues = () => ({ config: { metrics: { port: ECK_METRICS_PORT } } });

@@ -98,7 +98,7 @@ export const jsonExporterConfig = () => ({
 export const jsonExporterConfigMapName = (config: PlatformInput) =>
   `${eckNames(config).filebeat}-json-exporter`;
 
-/** The module as the sidecars read it, in the logging namespace (the component's `ref("namespace")`). */
+/** The module as the sidecars read it, in Filebeat's namespace (the component's `ref("namespace")` there). */
 export const jsonExporterConfigMap = (config: PlatformInput) => ({
   metadata: {
     name: jsonExporterConfigMapName(config),
@@ -129,7 +129,7 @@ export const filebeatMonitor = (config: PlatformInput) =>
   podMonitor(config, {
     name: "filebeat",
     job: PLATFORM_JOBS.filebeat,
-    namespace: config.logging.namespace,
+    namespace: eckNames(config).filebeatNamespace,
     selector: { "beat.k8s.elastic.co/name": eckNames(config).filebeat },
     port: "stats-metrics",
     path: "/probe",
@@ -140,7 +140,8 @@ export const filebeatMonitor = (config: PlatformInput) =>
 /** ECK names the DaemonSet of a Beat `<name>-beat-<type>`. */
 export const filebeatDaemonSet = (config: PlatformInput) => `${eckNames(config).filebeat}-beat-filebeat`;
 
-const sel = (config: PlatformInput) => partSelector(PLATFORM_JOBS.filebeat, config.logging.namespace);
+const sel = (config: PlatformInput) =>
+  partSelector(PLATFORM_JOBS.filebeat, eckNames(config).filebeatNamespace);
 const BY = "namespace, pod, node";
 
 export const FILEBEAT_ALERTS: PlatformAlertSpec[] = [

@@ -1,6 +1,7 @@
 import type { StackConfig } from "../../config";
 import { databasePrerequisites } from "../grafana/database";
 import { endpointPrerequisites } from "../grafana/ingress";
+import { podSecurity } from "../pod-security";
 
 /**
  * What the stack needs before its first `pulumi up` and does not create itself: cluster add-ons
@@ -93,17 +94,20 @@ const zoneLabels: PrerequisiteSource = (config) => {
   ];
 };
 
-/** Filebeat and the node exporter use the host. */
-const privilegedPods: PrerequisiteSource = (config) => [
-  {
-    id: "privileged-pods",
-    what: `Admission that allows privileged pods in \`${config.logging.namespace}\` and \`${config.metrics.namespace}\``,
-    why: "Filebeat reads the nodes' container logs through hostPath as root, and kube-prometheus-stack's node exporter uses the host's network, process namespace and filesystem. The namespaces the stack creates carry no `pod-security.kubernetes.io` label, so the cluster's default applies (EKS enforces none), as do policy engines such as Kyverno or Gatekeeper.",
-    configKeys: ["logging.namespace", "metrics.namespace"],
-    howToCheck:
-      "the cluster's Pod Security admission defaults and policies (`kubectl get validatingadmissionpolicies,clusterpolicies,constraints` for what is installed)",
-  },
-];
+/** Filebeat and the node exporter use the host: their namespaces are the only privileged ones. */
+const privilegedPods: PrerequisiteSource = (config) => {
+  const ns = podSecurity(config);
+  const privileged = [ns.nodeExporter, ns.filebeat].map((n) => `\`${n.namespace}\``).join(" and ");
+  return [
+    {
+      id: "privileged-pods",
+      what: `Admission that allows privileged pods in ${privileged}`,
+      why: `node-exporter uses the host's network, process namespace and filesystem, and Filebeat reads the nodes' container logs through hostPath as root. Pod Security admission follows the namespaces' labels (EKS sets no cluster-wide default): these two enforce \`privileged\` on purpose and hold nothing else, every other namespace the stack creates enforces \`restricted\` (summary.md, Pod security). A policy engine such as Kyverno or Gatekeeper must exempt these two namespaces, or their DaemonSets get no pods.`,
+      configKeys: ["metrics.namespace", "logging.namespace"],
+      howToCheck: `\`kubectl get namespace ${ns.nodeExporter.namespace} ${ns.filebeat.namespace} --show-labels\` after the first deploy, and the policies installed: \`kubectl get validatingadmissionpolicies,clusterpolicies,constraints\``,
+    },
+  ];
+};
 
 /** One operator of each kind: the charts install and upgrade their own CRDs. */
 const soleOperators: PrerequisiteSource = (config) => [
