@@ -8,6 +8,8 @@ import { HELM_RELEASE } from "./alerts";
 import { dedupe, isProductionStack, known, prop, productionConfig, stackName } from "./lib";
 
 export const NAMESPACE = "kubernetes:core/v1:Namespace";
+/** A namespace another tool creates (the ECK operator's release) and the stack labels. */
+export const NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch";
 const ECK = ".k8s.elastic.co/";
 
 const metadataOf = (r: PolicyResource): unknown => known(() => r.props.metadata);
@@ -66,7 +68,7 @@ export const prodPodSecurity: StackValidationPolicy = {
     if (!isProductionStack(args)) args.notApplicable(`stack ${stackName(args)} is not a production stack`);
     const report = dedupe(reportViolation);
     const namespaces = new Map<string, PolicyResource>();
-    for (const ns of args.resources.filter((r) => r.type === NAMESPACE)) {
+    for (const ns of args.resources.filter((r) => r.type === NAMESPACE || r.type === NAMESPACE_PATCH)) {
       const name = prop(metadataOf(ns), "name");
       if (typeof name === "string") namespaces.set(name, ns);
       const enforce = labelOf(ns, "enforce");
@@ -94,7 +96,7 @@ export const prodPodSecurity: StackValidationPolicy = {
       const ns = namespaces.get(namespace);
       if (!ns)
         report(
-          `namespace ${namespace} (${what}) is not created by the stack, so it carries no Pod Security labels`,
+          `namespace ${namespace} (${what}) is neither created nor labelled by the stack, so it carries no Pod Security labels`,
           resource.urn,
         );
       else if (labelOf(ns, "enforce") !== "restricted")

@@ -86,17 +86,12 @@ export class Logging extends pulumi.ComponentResource {
     // Retained like Elasticsearch: deleting the namespace would delete the cluster and its volumes.
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, loggingNamespace(config), stateful);
     const namespace = ns.metadata.name;
-    // The operator's namespace, with its Pod Security labels. Never deleted by the stack (retained
-    // on delete, protected in production): the operator and every CRD's webhook live there, and on
-    // stacks whose release created it before, it is adopted with `pulumi import` (docs/upgrading.md).
-    const operatorNs = new k8s.core.v1.Namespace(`${name}-eck-operator-ns`, eckOperatorNamespace(config), {
+    // The operator's release creates its namespace; its Pod Security labels are patched on once it
+    // exists (eckOperatorNamespace). Deleting the patch removes only those labels.
+    const operator = new k8s.helm.v3.Release(`${name}-eck-operator`, eckOperatorRelease(config), child);
+    new k8s.core.v1.NamespacePatch(`${name}-eck-operator-ns`, eckOperatorNamespace(config), {
       parent: this,
-      protect: config.production,
-      retainOnDelete: true,
-    });
-    const operator = new k8s.helm.v3.Release(`${name}-eck-operator`, eckOperatorRelease(config), {
-      parent: this,
-      dependsOn: [operatorNs],
+      dependsOn: [operator],
     });
 
     const snapshots = new SecureBucket(

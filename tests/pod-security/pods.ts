@@ -226,12 +226,12 @@ export function stackPods(result: RenderResult, renders = chartRenders(result)):
   return [...programPods(result), ...eckPods(result), ...chartPods(renders)];
 }
 
-/** The Namespaces the stack creates, with their labels and annotations. */
+/** The Namespaces the stack creates or labels (a NamespacePatch), with their labels and annotations. */
 export function stackNamespaces(
   result: RenderResult,
 ): { name: string; labels: Record<string, string>; annotations: Record<string, string> }[] {
   return result.resources
-    .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+    .filter((r) => r.type === "kubernetes:core/v1:Namespace" || r.type === "kubernetes:core/v1:NamespacePatch")
     .map((r) => {
       const m = (r.inputs as Json).metadata;
       return { name: m.name, labels: m.labels ?? {}, annotations: m.annotations ?? {} };

@@ -50,10 +50,11 @@ export function eckOperatorRelease(config: Pick<StackConfig, "logging">) {
     version: config.logging.eckOperatorVersion,
     repositoryOpts: { repo: ECK_CHART.repo },
     namespace: ECK_CHART.namespace,
-    // The component creates the namespace, with its Pod Security labels (eckOperatorNamespace);
-    // Helm would create it without any. Helm never deletes a namespace it created, so a release that
-    // created it before keeps working in it.
-    createNamespace: false,
+    // Helm creates the namespace, as it did on every stack deployed before; the component then
+    // patches its Pod Security labels onto it (eckOperatorNamespace). Creating it as a Namespace
+    // instead would stop every existing stack's `up` at "already exists" (pulumi-kubernetes 4.29+)
+    // until someone imported it by hand.
+    createNamespace: true,
     values: {
       installCRDs: true,
       // The operator's metrics port, which the platform's PodMonitor scrapes (infra/generators/platform).
@@ -69,12 +70,20 @@ export const loggingNamespace = (config: PodSecurityInput) =>
   securedNamespace(podSecurity(config).logging, LOGGING_LABELS);
 
 /**
- * The ECK operator's namespace (`elastic-system`), with its Pod Security labels. On a stack whose
- * operator release created it (`createNamespace` before), it already exists: it is adopted once with
- * `pulumi import` (docs/upgrading.md), and never deleted by the stack (the component retains it).
+ * The Pod Security labels and reason of the ECK operator's namespace (`elastic-system`), as a patch
+ * of the namespace its release creates: the same on a new cluster and on one where an earlier
+ * release created it. `patchForce` takes the labels over from whoever set them before (a
+ * `kubectl label`): the stack decides its namespaces' levels.
  */
-export const eckOperatorNamespace = (config: PodSecurityInput) =>
-  securedNamespace(podSecurity(config).eckOperator, LOGGING_LABELS);
+export function eckOperatorNamespace(config: PodSecurityInput) {
+  const ns = securedNamespace(podSecurity(config).eckOperator, LOGGING_LABELS);
+  return {
+    metadata: {
+      ...ns.metadata,
+      annotations: { ...ns.metadata.annotations, "pulumi.com/patchForce": "true" },
+    },
+  };
+}
 
 /** Filebeat's namespace: Filebeat reads the nodes' log files (a privileged pod), away from the logging namespace. */
 export const filebeatNamespace = (config: PodSecurityInput) =>
