@@ -100,7 +100,7 @@ export const grafanaOidcSchema = z
         }),
         editor: groups.meta({
           description:
-            "Groups whose members get the Editor role: organisation-wide editing (every folder, Explore, alerting); a team's own folder needs no Editor role.",
+            "Groups whose members get the Editor role: alerting writes across the organisation (alert rules in every folder, contact points, notification policies, silences) and Explore; the folders grant it View only, and a team's own folder needs no Editor role.",
         }),
         viewer: groups.meta({
           description:

@@ -187,9 +187,11 @@ export interface FolderPermissionSpec {
 
 /**
  * Folder permissions as code. A team edits its own folder (its dashboards and Grafana-managed
- * alert rules) through its team; everyone with a basic role reads every folder, and the Editor
- * role edits none of them: Grafana's own default grants Editor Edit on every new folder, which
- * this list replaces. Org Admins keep every folder through their role.
+ * alert rules) through its team; everyone with a basic role reads every folder, and no folder
+ * grants the Editor role Edit: Grafana's own default grants Editor Edit on every new folder, which
+ * this list replaces. The Editor role still writes alerting through its fixed:alerting:writer
+ * role (alert rules in every folder, contact points, notification policies, silences), which
+ * folder permissions do not narrow. Org Admins keep every folder through their role.
  */
 export function folderPermissions(config: Pick<StackConfig, "teams">): FolderPermissionSpec[] {
   const read: Permission[] = [
