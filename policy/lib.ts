@@ -180,3 +180,22 @@ export function isProductionStack(args: StackValidationArgs): boolean {
   );
   return declared || stacks.includes(stackName(args));
 }
+
+/**
+ * A chart's name however a Helm resource references it: `grafana`, `<repo>/grafana`,
+ * `oci://ghcr.io/<org>/helm-charts/grafana`, a tarball `.../grafana-12.11.1.tgz`, a local directory.
+ */
+export function chartName(chart: unknown): string | undefined {
+  if (typeof chart !== "string") return undefined;
+  const last =
+    chart
+      .replace(/[?#].*$/, "")
+      .replace(/\/+$/, "")
+      .split("/")
+      .pop() ?? "";
+  return last
+    .replace(/[:@].*$/, "")
+    .replace(/\.tgz$/, "")
+    .replace(/-v?\d+\.\d+\.\d+.*$/, "")
+    .toLowerCase();
+}

@@ -1,22 +1,65 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
 import type { StackConfig } from "../config";
 import {
   folderPermissions,
   GRAFANA_PROVIDER_RETRY,
+  grafanaSecretKey,
   grafanaTeams,
+  KEPT_KEY,
+  oauthChecksumKey,
+  oauthSecret,
+  oauthSecretChecksum,
   PROVIDER_SERVICE_ACCOUNT,
   PROVIDER_TOKEN,
   providerAuth,
 } from "../generators/grafana";
-import { wire } from "./refs";
+import { type RefValues, wire } from "./refs";
 
 /**
- * Access inside Grafana, from the generators' specs (access.ts): the Pulumi provider's
- * service-account token, and the teams with their folders' permissions. Plain functions rather
- * than a component, so that every resource keeps the Grafana component as its parent and the
- * main provider keeps its URN.
+ * Access to Grafana, from the generators' specs (access.ts): single sign-on's Secrets, the Pulumi
+ * provider's service-account token, and the teams with their folders' permissions. Plain functions
+ * rather than a component, so that every resource keeps the Grafana component as its parent and
+ * the main provider keeps its URN.
  */
+
+/**
+ * Single sign-on's Secrets and the values the release wires from them: the client secret, its
+ * keyed hash for the pods' annotation, and on SQLite the generated `secret_key`, which is kept on
+ * every stack that has it (protected, retained, its arguments ignored once it exists).
+ */
+export function singleSignOn(
+  name: string,
+  config: StackConfig,
+  refs: RefValues,
+  opts: pulumi.CustomResourceOptions,
+): { secrets: k8s.core.v1.Secret[]; refs: RefValues } {
+  const spec = oauthSecret(config);
+  const hmac = oauthChecksumKey(config);
+  if (!spec || !hmac) return { secrets: [], refs: {} };
+  const clientSecret = refs["secret:grafanaOidcClientSecret"];
+  if (clientSecret === undefined) throw new Error("grafana: the secret grafanaOidcClientSecret is not wired");
+  // Never replaced, so that the annotation changes exactly when the client secret does.
+  const hmacKey = new random.RandomPassword(`${name}-oauth-checksum-key`, hmac, { ...opts, ...KEPT_KEY });
+  const key = grafanaSecretKey(config);
+  const kept = { ...opts, ...key?.options };
+  const generated = key
+    ? new random.RandomPassword(`${name}-secret-key`, key.password, { ...kept, ...KEPT_KEY })
+    : undefined;
+  const values: RefValues = {
+    ...refs,
+    // A keyed hash, not the secret: shown in the release's values, it rolls the pods when the secret changes.
+    grafanaOauthChecksum: pulumi.unsecret(
+      pulumi.all([clientSecret, hmacKey.result]).apply(([s, k]) => oauthSecretChecksum(String(s), k)),
+    ),
+    ...(generated ? { "secret:grafanaSecretKey": pulumi.secret(generated.result) } : {}),
+  };
+  const secrets = [new k8s.core.v1.Secret(`${name}-oauth`, wire(spec, values), opts)];
+  if (key) secrets.push(new k8s.core.v1.Secret(`${name}-secret-key`, wire(key.secret, values), kept));
+  return { secrets, refs: { grafanaOauthChecksum: values.grafanaOauthChecksum! } };
+}
 
 export interface ProviderTokenArgs {
   url: pulumi.Input<string>;

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
 import type { SecretKey, StackConfig } from "../config";
 import {
@@ -23,13 +22,10 @@ import {
   maintenanceMuteTiming,
   notificationPolicy,
   notificationPolicyArgs,
-  oauthSecret,
-  oauthSecretChecksum,
-  grafanaSecretKey,
   renderDashboards,
   smtpSecret,
 } from "../generators/grafana";
-import { providerToken, teamsAndFolderPermissions } from "./grafana-access";
+import { providerToken, singleSignOn, teamsAndFolderPermissions } from "./grafana-access";
 import { GrafanaDatabase } from "./grafana-database";
 import { grafanaEndpoint } from "./grafana-endpoint";
 import { integrationKeyValues } from "./pagerduty";
@@ -99,7 +95,7 @@ export class Grafana extends pulumi.ComponentResource {
     // Kept with the release that reads them: a destroy must not leave the kept pods without them.
     const admin = new k8s.core.v1.Secret(`${name}-admin`, wire(adminSecret(config), refs), stateful);
     const smtp = new k8s.core.v1.Secret(`${name}-smtp`, wire(smtpSecret(config), refs), stateful);
-    const sso = this.singleSignOn(name, config, refs, stateful);
+    const sso = singleSignOn(name, config, refs, stateful);
     // Grafana's data (users, alert state, annotations): in its PostgreSQL database when the stack
     // has one (production), else in SQLite on the release's volume.
     const dbSpec = grafanaDatabase(config);
@@ -215,33 +211,5 @@ export class Grafana extends pulumi.ComponentResource {
       ...(database ? { database: database.outputs } : {}),
     };
     this.registerOutputs(this.outputs);
-  }
-
-  /**
-   * Single sign-on's Secrets and the values the release wires from them: the client secret, its
-   * hash for the pods' annotation, and on SQLite a generated `secret_key` (access.ts).
-   */
-  private singleSignOn(
-    name: string,
-    config: StackConfig,
-    refs: RefValues,
-    opts: pulumi.CustomResourceOptions,
-  ): { secrets: k8s.core.v1.Secret[]; refs: RefValues } {
-    const spec = oauthSecret(config);
-    if (!spec) return { secrets: [], refs: {} };
-    const clientSecret = refs["secret:grafanaOidcClientSecret"];
-    if (clientSecret === undefined)
-      throw new Error("grafana: the secret grafanaOidcClientSecret is not wired");
-    const key = grafanaSecretKey(config);
-    const generated = key ? new random.RandomPassword(`${name}-secret-key`, key.password, opts) : undefined;
-    const values: RefValues = {
-      ...refs,
-      // A hash, not the secret: shown in the release's values, it rolls the pods when the secret changes.
-      grafanaOauthChecksum: pulumi.unsecret(pulumi.output(clientSecret).apply(oauthSecretChecksum)),
-      ...(generated ? { "secret:grafanaSecretKey": pulumi.secret(generated.result) } : {}),
-    };
-    const secrets = [new k8s.core.v1.Secret(`${name}-oauth`, wire(spec, values), opts)];
-    if (key) secrets.push(new k8s.core.v1.Secret(`${name}-secret-key`, wire(key.secret, values), opts));
-    return { secrets, refs: { grafanaOauthChecksum: values.grafanaOauthChecksum! } };
   }
 }

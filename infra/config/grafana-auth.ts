@@ -33,6 +33,16 @@ const idpUrl = (what: string) =>
     `expected ${what} without ';' (grafana.ini reads it as a comment)`,
   );
 
+/**
+ * The end-session endpoint may carry a query (`client_id`, `post_logout_redirect_uri`); webUrl
+ * already refuses whitespace, control characters, braces and quotes, and go-ini would still cut
+ * the line at `#` or `;`.
+ */
+const endSessionUrl = webUrl("the end-session endpoint, an https:// URL", { query: true }).refine(
+  (u) => !/[#;]/.test(u),
+  "expected the end-session endpoint without '#' or ';' (grafana.ini reads either as a comment; percent-encode them in the query)",
+);
+
 const groups = z
   .array(idpGroup)
   .max(50, "expected at most 50 groups")
@@ -100,7 +110,7 @@ export const grafanaOidcSchema = z
         }),
         editor: groups.meta({
           description:
-            "Groups whose members get the Editor role: organisation-wide editing (every folder, Explore, alerting); a team's own folder needs no Editor role.",
+            "Groups whose members get the Editor role: alerting writes across the organisation (alert rules in every folder, contact points, notification policies, silences) and Explore; the folders grant it View only, and a team's own folder needs no Editor role.",
         }),
         viewer: groups.meta({
           description:
@@ -132,9 +142,9 @@ export const grafanaOidcSchema = z
         description:
           "Which identity-provider groups get which Grafana role (the highest wins). A user in none of them is refused (`role_attribute_strict`): there is no default role.",
       }),
-    signoutRedirectUrl: idpUrl("the end-session endpoint, an https:// URL").optional().meta({
+    signoutRedirectUrl: endSessionUrl.optional().meta({
       description:
-        "The identity provider's end-session endpoint (`end_session_endpoint`), so that signing out of Grafana signs out of the identity provider.",
+        "The identity provider's end-session endpoint (`end_session_endpoint`), so that signing out of Grafana signs out of the identity provider. It may carry a query, such as `?client_id=<clientId>&post_logout_redirect_uri=<percent-encoded Grafana URL>`: with `post_logout_redirect_uri` Grafana adds the `id_token_hint` itself. No `#` or `;` (percent-encode them).",
     }),
   })
   .meta({

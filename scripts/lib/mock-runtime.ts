@@ -167,6 +167,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
@@ -246,6 +247,7 @@ export async function installMockRuntime(
           custom: req.getCustom(),
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
+          ...(req.getIgnorechangesList().length > 0 ? { ignoreChanges: req.getIgnorechangesList() } : {}),
           dependencies: req.getDependenciesList(),
           inputs: req.getObject()?.toJavaScript() ?? {},
         });

@@ -13,6 +13,8 @@ export interface RecordedResource {
   custom: boolean;
   protect: boolean;
   retainOnDelete: boolean;
+  /** Inputs whose changes `pulumi up` ignores once the resource exists (only when there are some). */
+  ignoreChanges?: string[];
   /** URNs of the resources this one waits for (`dependsOn`, and those its inputs come from). */
   dependencies?: string[];
   /** Inputs as the engine received them; secret values are kept wrapped until `redact`. */

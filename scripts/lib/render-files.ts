@@ -45,6 +45,7 @@ export function renderFiles(result: RenderResult): Artifact[] {
     custom: r.custom,
     protect: r.protect,
     retainOnDelete: r.retainOnDelete,
+    ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
     inputs: redact(r.inputs),
   }));
   return [

@@ -58,7 +58,7 @@ export function buildSummary(result: RenderResult, concerns: Concern[]): string 
   return [
     `# Offline render: stack \`${result.stack}\``,
     "",
-    `Environment \`${result.config.environment}\`, ${result.config.production ? "production: highly available, stateful resources protected" : "not production: single replicas, nothing protected"}. \`pulumi up\` would create ${resources} resources in ${components} components; every one, with its inputs, is in [resources.json](resources.json), and the stack outputs are in [outputs.json](outputs.json).`,
+    `Environment \`${result.config.environment}\`, ${result.config.production ? "production: highly available, stateful resources protected" : `not production: single replicas${protectedResources.length === 0 ? ", nothing protected" : ""}`}. \`pulumi up\` would create ${resources} resources in ${components} components; every one, with its inputs, is in [resources.json](resources.json), and the stack outputs are in [outputs.json](outputs.json).`,
     "",
     ...(first ? [first.summary(result.config)] : []),
     "## Resources per component",

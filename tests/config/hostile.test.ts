@@ -356,11 +356,25 @@ const REJECTED: [string, string, Json][] = [
   ["grafana.auth.oidc.tokenUrl", "grafana.auth.oidc", oidc({ tokenUrl: "ftp://sso.acme.example.com/token" })],
   ["grafana.auth.oidc.apiUrl", "grafana.auth.oidc", oidc({ apiUrl: "sso.acme.example.com/userinfo" })],
   ["grafana.auth.oidc.apiUrl", "grafana.auth.oidc", oidc({ apiUrl: undefined })],
-  [
+  // The end-session endpoint may carry a query, but nothing that breaks the ini line or Helm's tpl.
+  ...[
+    "http://x.example/",
+    "https://sso.acme.example.com/logout?post_logout_redirect_uri=https://g.example#frag",
+    "https://sso.acme.example.com/logout#frag",
+    "https://sso.acme.example.com/logout?client_id=grafana;x=1",
+    "https://sso.acme.example.com/logout?post_logout_redirect_uri={{ .Values.url }}",
+    "https://sso.acme.example.com/logout?x=1\n[auth]\ndisable_login_form = false",
+    "https://sso.acme.example.com/logout?x=1\r\nx",
+    "https://sso.acme.example.com/logout?redirect=a b",
+    "https://sso.acme.example.com/logout?redirect=a\tb",
+    'https://sso.acme.example.com/logout?redirect="x"',
+    "https://u:p@sso.acme.example.com/logout?client_id=grafana",
+    "sso.acme.example.com/logout?client_id=grafana",
+  ].map((url): [string, string, Json] => [
     "grafana.auth.oidc.signoutRedirectUrl",
     "grafana.auth.oidc",
-    oidc({ signoutRedirectUrl: "http://x.example/" }),
-  ],
+    oidc({ signoutRedirectUrl: url }),
+  ]),
   // The generic OAuth client has no discovery: an issuer alone is not a key.
   [
     "grafana.auth.oidc.issuer",
@@ -516,6 +530,13 @@ describe("values the schema refuses, naming the key", () => {
     const names = ["Grafana Admins", "ops.team_1", "urn:acme:grafana", "/platform/sre", "a@b=c+d-e", "9"];
     expect(problems("grafana.auth.oidc", oidc({ roles: { admin: names } }))).toEqual([]);
     expect(problems("grafana.auth.oidc", oidc({ groupsClaim: "realm_access.roles" }))).toEqual([]);
+    // An end-session endpoint with a query: Keycloak's client_id and post_logout_redirect_uri.
+    for (const url of [
+      "https://sso.acme.example.com/realms/acme/protocol/openid-connect/logout?client_id=grafana&post_logout_redirect_uri=https%3A%2F%2Fgrafana.acme.example.com%2Flogin",
+      "https://sso.acme.example.com/logout?post_logout_redirect_uri=https://grafana.acme.example.com/&state=a%23b%3Bc",
+      "https://sso.acme.example.com/logout?",
+    ])
+      expect(problems("grafana.auth.oidc", oidc({ signoutRedirectUrl: url })), url).toEqual([]);
     expect(
       problems("teams.0.grafana", { members: ["ann@acme.example.com"], admins: ["bo@acme.example.com"] }),
     ).toEqual([]);

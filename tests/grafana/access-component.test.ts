@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  KEPT_KEY,
   OAUTH_CHECKSUM_ANNOTATION,
   OAUTH_SECRET,
   oauthSecretChecksum,
@@ -83,16 +84,27 @@ describe("prod's single sign-on", () => {
     expect(JSON.stringify(redact(release.inputs))).not.toContain(offlineSecret("grafanaOidcClientSecret"));
   });
 
-  it("annotates the pods with the secret's hash, shown in plain text, so that a new secret rolls them", () => {
+  it("annotates the pods with the secret's HMAC under a generated key, shown in plain text, so that a new secret rolls them", () => {
     const annotation = valuesOf(result).podAnnotations?.[OAUTH_CHECKSUM_ANNOTATION];
     expect(isSecret(annotation)).toBe(false);
-    expect(annotation).toBe(oauthSecretChecksum(offlineSecret("grafanaOidcClientSecret")));
+    const key = one(result, T.random, "grafana-oauth-checksum-key");
+    expect(key.inputs).toMatchObject({ length: 48, special: false });
+    // Never replaced by a change of its arguments: the annotation changes only with the secret.
+    expect(key.ignoreChanges).toEqual(KEPT_KEY.ignoreChanges);
+    expect(annotation).toBe(
+      oauthSecretChecksum(offlineSecret("grafanaOidcClientSecret"), "mock-random-grafana-oauth-checksum-key"),
+    );
   });
 
-  it("rolls the pods when the client secret changes", async () => {
+  it("rolls the pods when the client secret changes, and only then", async () => {
     const rotated = await render("prod", { grafanaOidcClientSecret: "a-rotated-client-secret" });
     expect(valuesOf(rotated).podAnnotations?.[OAUTH_CHECKSUM_ANNOTATION]).toBe(
-      oauthSecretChecksum("a-rotated-client-secret"),
+      oauthSecretChecksum("a-rotated-client-secret", "mock-random-grafana-oauth-checksum-key"),
+    );
+    // Another change (here the admin password) leaves the annotation as it was.
+    const other = await render("prod", { grafanaAdminPassword: "another-admin-password" });
+    expect(valuesOf(other).podAnnotations?.[OAUTH_CHECKSUM_ANNOTATION]).toBe(
+      valuesOf(result).podAnnotations?.[OAUTH_CHECKSUM_ANNOTATION],
     );
     expect(JSON.stringify(redact(rotated.resources.map((r) => r.inputs)))).not.toContain(
       "a-rotated-client-secret",
@@ -125,6 +137,14 @@ describe("variant: dev (SQLite) with single sign-on and team members from config
     const key = mine(T.random, "grafana-secret-key");
     expect(key.inputs).toMatchObject({ length: 48, special: false });
     const secret = mine(T.secret, "grafana-secret-key");
+    // State even on a non-production stack: protected, kept on delete, never replaced by new arguments.
+    expect(result.config.production).toBe(false);
+    for (const r of [key, secret])
+      expect([r.name, r.protect, r.retainOnDelete]).toEqual([r.name, true, true]);
+    expect(key.ignoreChanges).toEqual(KEPT_KEY.ignoreChanges);
+    // The client secret's Secret and the checksum key follow the stack (not production: not protected).
+    for (const r of [mine(T.secret, "grafana-oauth"), mine(T.random, "grafana-oauth-checksum-key")])
+      expect([r.name, r.protect]).toEqual([r.name, false]);
     expect(secret.inputs).toMatchObject({ metadata: { name: SECRET_KEY_SECRET } });
     expect(isSecret(secret.inputs.stringData)).toBe(true);
     expect(reveal(secret.inputs.stringData)).toEqual({ "secret-key": "mock-random-grafana-secret-key" });

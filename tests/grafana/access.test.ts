@@ -1,3 +1,4 @@
+import { createHash, createHmac } from "node:crypto";
 import { search } from "@jmespath-community/jmespath";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,8 +9,10 @@ import {
   grafanaSecretKey,
   grafanaTeams,
   grafanaValues,
+  KEPT_KEY,
   OAUTH_SECRET,
   OAUTH_SECRET_ENV,
+  oauthChecksumKey,
   oauthSecret,
   oauthSecretChecksum,
   roleAttributePath,
@@ -191,16 +194,31 @@ describe("the client secret and secret_key", () => {
       "secret-key": { $ref: "secret:grafanaSecretKey" },
     });
     expect(grafanaSecretKey(dev)?.password).toMatchObject({ length: 48, special: false });
+    // State on every stack that has it, production or not.
+    expect(dev.production).toBe(false);
+    expect(grafanaSecretKey(dev)?.options).toEqual({ protect: true, retainOnDelete: true });
   });
 
-  it("annotates the pods with a hash of the client secret, never the secret", () => {
+  it("annotates the pods with a keyed hash of the client secret, never the secret or its plain hash", () => {
     expect(grafanaAuthPodAnnotations(stackConfig("prod"))).toEqual({
       "checksum/grafana-oauth": { $ref: "grafanaOauthChecksum" },
     });
-    const a = oauthSecretChecksum("client-secret-one");
+    const key = "a-key-the-stack-generated";
+    const a = oauthSecretChecksum("client-secret-one", key);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
-    expect(a).not.toBe(oauthSecretChecksum("client-secret-two"));
-    expect(a).toBe(oauthSecretChecksum("client-secret-one"));
+    // Changes with the secret, and only with it: the same secret under the same key, the same value.
+    expect(a).not.toBe(oauthSecretChecksum("client-secret-two", key));
+    expect(a).toBe(oauthSecretChecksum("client-secret-one", key));
+    // Keyed: without the key, a guess of the secret cannot be checked against it.
+    expect(a).not.toBe(oauthSecretChecksum("client-secret-one", "another-key"));
+    expect(a).not.toBe(createHash("sha256").update("client-secret-one").digest("hex"));
+    expect(a).toBe(createHmac("sha256", key).update("client-secret-one").digest("hex"));
+    // The key: generated with single sign-on only, and never replaced once it exists.
+    expect(oauthChecksumKey(stackConfig("prod"))).toMatchObject({ length: 48, special: false });
+    expect(oauthChecksumKey(stackConfig("dev"))).toBeUndefined();
+    expect(KEPT_KEY.ignoreChanges).toEqual(
+      expect.arrayContaining(["length", "special", "upper", "lower", "numeric", "keepers"]),
+    );
   });
 });
 

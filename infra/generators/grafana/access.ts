@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
+import type * as random from "@pulumi/random";
 import type { StackConfig } from "../../config";
 import type { GrafanaOidcConfig } from "../../config/grafana-auth";
 import { managedLabels } from "../labels";
@@ -21,7 +22,7 @@ export const OAUTH_SECRET_ENV = "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET";
 /** Without a database (SQLite), the generated `secret_key` single sign-on needs (see grafanaSecretKeySecret). */
 export const SECRET_KEY_SECRET = "grafana-secret-key";
 export const SECRET_KEY_SECRET_KEY = "secret-key";
-/** Pod annotation that carries a hash of the client secret, so that a new secret rolls the pods. */
+/** Pod annotation that carries a keyed hash of the client secret, so that a new secret rolls the pods. */
 export const OAUTH_CHECKSUM_ANNOTATION = "checksum/grafana-oauth";
 /** Redirect path Grafana's generic OAuth client listens on: the IdP must allow `<root_url>` + this. */
 export const OAUTH_REDIRECT_PATH = "/login/generic_oauth";
@@ -127,9 +128,39 @@ export function grafanaAuthEnv(config: AuthInput): Record<string, unknown> {
 export const grafanaAuthPodAnnotations = (config: AuthInput): Record<string, Ref> =>
   config.grafana.auth.oidc ? { [OAUTH_CHECKSUM_ANNOTATION]: ref("grafanaOauthChecksum") } : {};
 
-/** The annotation's value: a SHA-256 of the client secret, never the secret. */
-export const oauthSecretChecksum = (clientSecret: string): string =>
-  createHash("sha256").update(clientSecret).digest("hex");
+/**
+ * The annotation's value: an HMAC-SHA256 of the client secret under a key the stack generates
+ * (oauthChecksumKey), never the secret. Unkeyed, the hash shown in the release's values would let
+ * anyone who reads them test guesses of the secret offline; the key never changes, so the value
+ * changes exactly when the secret does.
+ */
+export const oauthSecretChecksum = (clientSecret: string, key: string): string =>
+  createHmac("sha256", key).update(clientSecret).digest("hex");
+
+/** The arguments of random.RandomPassword, every one of which replaces the password when it changes. */
+const PASSWORD_ARGS: (keyof random.RandomPasswordArgs)[] = [
+  "keepers",
+  "length",
+  "lower",
+  "minLower",
+  "minNumeric",
+  "minSpecial",
+  "minUpper",
+  "number",
+  "numeric",
+  "overrideSpecial",
+  "special",
+  "upper",
+];
+
+/**
+ * Resource options of a generated key that must keep its value once it exists: a later change of
+ * its arguments here (length, alphabet) is ignored rather than replacing the key.
+ */
+export const KEPT_KEY = { ignoreChanges: PASSWORD_ARGS };
+
+/** The HMAC key of the checksum annotation (random provider), when single sign-on is on. */
+export const oauthChecksumKey = (config: AuthInput) => (config.grafana.auth.oidc ? generated(48) : undefined);
 
 const labels = (config: Pick<StackConfig, "environment">) => ({
   ...managedLabels(),
@@ -146,7 +177,13 @@ export const oauthSecret = (config: AuthInput & Pick<StackConfig, "environment">
       }
     : undefined;
 
-/** The generated `secret_key` (random provider) and its Secret, when needsGeneratedSecretKey. */
+/**
+ * The generated `secret_key` (random provider) and its Secret, when needsGeneratedSecretKey. Both
+ * are state on every stack that has them, production or not: Grafana encrypts what it stores with
+ * the key, and a new one leaves every stored secret unreadable. So both are protected (a preview
+ * that would delete them, such as one that turns single sign-on off, fails) and kept on delete,
+ * and the password ignores changes to its arguments (docs/design/grafana.md#single-sign-on).
+ */
 export const grafanaSecretKey = (config: AuthInput & Pick<StackConfig, "environment">) =>
   needsGeneratedSecretKey(config)
     ? {
@@ -156,6 +193,7 @@ export const grafanaSecretKey = (config: AuthInput & Pick<StackConfig, "environm
           type: "Opaque",
           stringData: { [SECRET_KEY_SECRET_KEY]: secretRef("grafanaSecretKey") },
         },
+        options: { protect: true, retainOnDelete: true },
       }
     : undefined;
 
@@ -187,9 +225,11 @@ export interface FolderPermissionSpec {
 
 /**
  * Folder permissions as code. A team edits its own folder (its dashboards and Grafana-managed
- * alert rules) through its team; everyone with a basic role reads every folder, and the Editor
- * role edits none of them: Grafana's own default grants Editor Edit on every new folder, which
- * this list replaces. Org Admins keep every folder through their role.
+ * alert rules) through its team; everyone with a basic role reads every folder, and no folder
+ * grants the Editor role Edit: Grafana's own default grants Editor Edit on every new folder, which
+ * this list replaces. The Editor role still writes alerting through its fixed:alerting:writer
+ * role (alert rules in every folder, contact points, notification policies, silences), which
+ * folder permissions do not narrow. Org Admins keep every folder through their role.
  */
 export function folderPermissions(config: Pick<StackConfig, "teams">): FolderPermissionSpec[] {
   const read: Permission[] = [
