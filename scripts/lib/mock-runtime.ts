@@ -122,7 +122,9 @@ function readState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
       volumeBindingMode: "WaitForFirstConsumer",
       allowVolumeExpansion: true,
     });
-  if (kind === "IngressClass") state.spec = { controller: "k8s.io/ingress-nginx" };
+  // The AWS Load Balancer Controller's class is `alb`; any other is ingress-nginx's here.
+  if (kind === "IngressClass")
+    state.spec = { controller: name === "alb" ? "ingress.k8s.aws/alb" : "k8s.io/ingress-nginx" };
   return state;
 }
 

@@ -28,8 +28,18 @@ export interface Prerequisite {
  * in infra/components/prerequisites.ts; a Kubernetes object of any kind needs neither.
  */
 export type PrerequisiteLookup =
-  /** A Kubernetes object, read with the cluster's API (`.get`): it must exist. */
-  | { kind: "kubernetes"; apiVersion: string; resource: string; name: string; namespace?: string }
+  /**
+   * A Kubernetes object, read with the cluster's API (`.get`): it must exist. An IngressClass with
+   * `controller` must also name that controller (an Ingress annotated for it means nothing to another).
+   */
+  | {
+      kind: "kubernetes";
+      apiVersion: string;
+      resource: string;
+      name: string;
+      namespace?: string;
+      controller?: string;
+    }
   /** An IAM OIDC identity provider (aws.iam.getOpenIdConnectProvider) that lists `audience`. */
   | { kind: "aws-iam-oidc-provider"; arn: string; audience: string };
 
