@@ -138,6 +138,8 @@ export interface MockAnswers {
   absent?: readonly string[];
   /** Provider functions' answers that replace the default ones, by token. */
   calls?: Readonly<Record<string, Record<string, unknown>>>;
+  /** Read Kubernetes objects' state merged over the default, as `<type token>/<id>`. */
+  reads?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /**
@@ -206,7 +208,10 @@ export async function installMockRuntime(
           lookups.push(key);
           // The engine's own words when a read finds nothing.
           if (absent.has(key)) throw new Error(`resource '${args.id}' does not exist`);
-          return { id: args.id, state: { ...readState(args), ...mockState(args, account) } };
+          return {
+            id: args.id,
+            state: { ...readState(args), ...mockState(args, account), ...answers.reads?.[key] },
+          };
         }
         return {
           // Buckets get their physical name as ID, as in AWS, so rendered references read naturally.
