@@ -35,6 +35,8 @@ export function ingressEndpoint(
     certificateArnKey: string;
     /** Prefix of errors, e.g. `grafana`. */
     what: string;
+    /** How long the Ingress may take to get its address and a backend with endpoints (default 10m). */
+    ingressTimeout?: string;
   },
   parent: pulumi.Resource,
 ): {
@@ -68,7 +70,13 @@ export function ingressEndpoint(
     ingress = new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       { ...wired, metadata: { ...wired.metadata, annotations } },
-      { parent, dependsOn: args.after },
+      {
+        parent,
+        dependsOn: args.after,
+        ...(args.ingressTimeout
+          ? { customTimeouts: { create: args.ingressTimeout, update: args.ingressTimeout } }
+          : {}),
+      },
     );
     made.push(ingress);
   }

@@ -42,6 +42,9 @@ export class KibanaEndpoint extends pulumi.ComponentResource {
         record: (target, zone) => kibanaRoute53Record(config, target, zone),
         certificateArnKey: "logging.kibana.endpoint.tls.certificateArn",
         what: "kibana",
+        // On a new cluster Kibana serves (and so its Service has endpoints) only once Elasticsearch
+        // has formed and ECK has configured Kibana: longer than the default 10 minutes.
+        ingressTimeout: "30m",
       },
       this,
     );
