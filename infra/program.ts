@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { elasticsearchReader, Grafana } from "./components/grafana";
 import { Archive } from "./components/archive";
 import { ElasticsearchExporter } from "./components/elasticsearch-exporter";
+import { KibanaEndpoint } from "./components/kibana-endpoint";
 import { Logging } from "./components/logging";
 import { Metrics } from "./components/metrics";
 import { NetworkPolicies } from "./components/network-policies";
@@ -69,6 +70,12 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
   // The reader's password derives from the admin password.
   const esReader = elasticsearchReader(config, secrets.grafanaAdminPassword);
   const logging = new Logging("logging", { config, archive: archive.outputs, grafanaReader: esReader });
+  // How people reach Kibana: an Ingress when logging.kibana.endpoint is set, else port-forward only.
+  const kibanaEndpoint = new KibanaEndpoint("kibana", {
+    config,
+    namespace: logging.outputs.namespace,
+    kibana: logging.kibana,
+  });
 
   // The platform watching its own parts: the exporter starts once its role is applied.
   new ElasticsearchExporter("elasticsearch-exporter", {
@@ -88,10 +95,14 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     elasticsearchCaCert: logging.outputs.elasticsearchCaCert,
   });
 
-  // Ingress into the metrics, logging and Grafana namespaces only from the platform's flows, once
-  // the namespaces (and the pods the policies select) exist: the settings Jobs' first run is not
-  // held up by a policy that lands before its allow rules.
-  new NetworkPolicies("network-policies", { config, namespaces: [metrics, thanos, logging, grafanaStack] });
+  // Ingress into the metrics, logging, Grafana and ECK operator namespaces only from the platform's
+  // flows, once the namespaces (and the pods the policies select) exist: the settings Jobs' first
+  // run is not held up by a policy that lands before its allow rules. The operator's namespace is
+  // its release's (Helm creates it), hence the release here.
+  new NetworkPolicies("network-policies", {
+    config,
+    namespaces: [metrics, thanos, logging, logging.eckOperator, grafanaStack],
+  });
 
   // The logging pipeline, its operator and Grafana watched by Prometheus, with the platform's labels.
   new PlatformMonitoring("platform", {
@@ -111,7 +122,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     sentry: errorTracking.outputs,
     frontend: frontend.outputs,
     logArchive: archive.outputs,
-    logging: logging.outputs,
+    logging: { ...logging.outputs, kibanaPublicUrl: kibanaEndpoint.outputs.url },
     metrics: metrics.outputs,
     thanos: {
       ...thanos.outputs,

@@ -37,8 +37,9 @@ interface Policed {
  * The namespaces production must police, from the stack's own resources: where
  * kube-prometheus-stack runs Prometheus and Alertmanager (which has no authentication: any pod that
  * reaches it can create silences), where ECK runs Elasticsearch (its HTTP and transport ports hold
- * every log, the audit stream included), and where the grafana chart runs Grafana (its alerting
- * gossip shares notification state between replicas).
+ * every log, the audit stream included), where the grafana chart runs Grafana (its alerting
+ * gossip shares notification state between replicas), and where the eck-operator chart runs the
+ * ECK operator (whose webhook alone needs to be open).
  */
 function policedNamespaces(resources: PolicyResource[]): Policed[] {
   return resources.flatMap((r): Policed[] => {
@@ -71,6 +72,15 @@ function policedNamespaces(resources: PolicyResource[]): Policed[] {
           risk: "any pod in the cluster can reach Grafana's alerting gossip and every port Grafana opens",
         },
       ];
+    if (chart === "eck-operator")
+      return [
+        {
+          namespace: ns,
+          resource: r,
+          what: "the ECK operator",
+          risk: "any pod in the cluster can reach every port the ECK operator opens, not only its webhook",
+        },
+      ];
     if (r.type === ELASTICSEARCH)
       return [
         {
@@ -87,7 +97,7 @@ function policedNamespaces(resources: PolicyResource[]): Policed[] {
 export const prodNetworkPolicies: StackValidationPolicy = {
   name: "prod-network-policies",
   description:
-    "In production the metrics namespace (Prometheus, Alertmanager, Thanos), the logging namespace (Elasticsearch, Kibana, Logstash) and Grafana's each have a NetworkPolicy that denies all ingress but the platform's flows (`kubernetes.networkPolicies` on): otherwise any pod in the cluster can query Prometheus, silence every alert through Alertmanager and reach Elasticsearch.",
+    "In production the metrics namespace (Prometheus, Alertmanager, Thanos), the logging namespace (Elasticsearch, Kibana, Logstash), Grafana's and the ECK operator's each have a NetworkPolicy that denies all ingress but the platform's flows (`kubernetes.networkPolicies` on): otherwise any pod in the cluster can query Prometheus, silence every alert through Alertmanager and reach Elasticsearch.",
   enforcementLevel: "mandatory",
   ...productionConfig,
   validateStack: (args, reportViolation) => {

@@ -30,6 +30,15 @@ import { pathToFileURL } from "node:url";
  * @property {"PUT" | "POST"} method
  * @property {string} path
  * @property {unknown} body
+ * @property {{ field: "password", key: string }} [secret] A body field filled in from `secrets[key]`
+ *   when the step is sent (a user's password): the plan never holds it.
+ */
+
+/**
+ * The body of a `retired_users` step: the users this stack made (metadata.managed_by) and still lists.
+ * @typedef {object} RetiredUsers
+ * @property {string} managed_by
+ * @property {string[]} keep
  */
 
 /**
@@ -54,6 +63,7 @@ import { pathToFileURL } from "node:url";
  * @property {string} [kibanaUrl] Needed only by a plan with Kibana steps.
  * @property {string} username
  * @property {string} password
+ * @property {Record<string, string>} [secrets] Values of the steps' `secret` keys (SECRETS_DIR).
  * @property {string[]} [ca] PEM CA bundles the servers' certificates chain to.
  * @property {number} [readyTimeoutMs] How long to wait for each server to become healthy.
  * @property {number} [requestTimeoutMs] Deadline of one request, body included.
@@ -269,15 +279,25 @@ export function retryAfterMs(value, now = Date.now()) {
 
 /**
  * A redactor for everything this Job prints: the known password, the Basic credentials built from
- * it (and other encodings a server might echo), `Authorization` header values in any notation,
- * and tokens after an auth scheme. Then it caps the text (a server's answer at MAX_LOGGED_CHARS),
- * so no answer floods the log.
+ * it (and other encodings a server might echo), the other secrets it holds (people's passwords),
+ * `Authorization` header values in any notation, and tokens after an auth scheme. Then it caps the
+ * text (a server's answer at MAX_LOGGED_CHARS), so no answer floods the log.
  * @param {string} username
  * @param {string} password
+ * @param {readonly string[]} [others]
  * @returns {(text: string, max?: number) => string}
  */
-export function redactor(username, password) {
+export function redactor(username, password, others = []) {
   const secrets = new Set();
+  for (const other of others)
+    if (other)
+      for (const s of [
+        other,
+        JSON.stringify(other).slice(1, -1),
+        encodeURIComponent(other),
+        Buffer.from(other).toString("base64").replace(/=+$/, ""),
+      ])
+        if (s) secrets.add(s);
   if (password) {
     const basic = Buffer.from(`${username}:${password}`).toString("base64");
     for (const s of [
@@ -435,7 +455,13 @@ export async function applyPlan(steps, opts) {
     opts,
     steps.some((s) => s.target === "kibana"),
   );
-  const redact = redactor(opts.username, opts.password);
+  const secretValues = opts.secrets ?? {};
+  const missing = steps.filter((s) => s.secret !== undefined && !secretValues[s.secret.key]);
+  if (missing.length > 0)
+    throw new Error(
+      `invalid applier settings: no secret for ${missing.map((s) => `${s.kind} ${s.name} (key ${s.secret?.key})`).join(", ")}; check SECRETS_DIR`,
+    );
+  const redact = redactor(opts.username, opts.password, Object.values(secretValues));
   const random = opts.random ?? Math.random;
   /** @param {string} line */
   const say = (line) => opts.log?.(redact(line, 4 * MAX_LOGGED_CHARS));
@@ -627,6 +653,16 @@ export async function applyPlan(steps, opts) {
   const stepLabel = (step) => `${step.method} ${step.target} ${step.path} (${step.kind} ${step.name})`;
 
   /**
+   * The body as sent: the step's, with its secret field filled in (checked before anything was sent).
+   * @param {PlanStep} step
+   */
+  const bodyOf = (step) => {
+    const fill = step.secret;
+    if (!fill) return step.body;
+    return { .../** @type {object} */ (step.body), [fill.field]: secretValues[fill.key] };
+  };
+
+  /**
    * The backing indices of a data stream, oldest first (the last is the write index), or
    * undefined when the stream does not exist.
    * @param {PlanStep} step
@@ -711,11 +747,46 @@ export async function applyPlan(steps, opts) {
     say(`ok ${label}`);
   };
 
+  /**
+   * Disables the users this stack made (`metadata.managed_by`) that the plan no longer lists and
+   * that are still enabled; users made by hand are left alone. Listed again, a user is enabled by
+   * its own step (`enabled: true`), with everything it had.
+   * @param {PlanStep} step
+   */
+  const retireUsers = async (step) => {
+    const label = stepLabel(step);
+    const { managed_by: managedBy, keep } = /** @type {RetiredUsers} */ (step.body);
+    const res = await send(`${label}: GET ${step.path}`, step.target, "GET", step.path, undefined);
+    const users =
+      /** @type {Record<string, { enabled?: unknown, metadata?: { managed_by?: unknown } }> | undefined} */ (
+        parseJson(res.body)
+      );
+    if (typeof users !== "object" || users === null || Array.isArray(users))
+      throw new ApplyError(
+        label,
+        res.status,
+        `expected the users as a JSON object, got: ${bodyPreview(redact(res.body))}`,
+      );
+    const retired = Object.entries(users)
+      .filter(
+        ([name, u]) => u?.metadata?.managed_by === managedBy && u.enabled === true && !keep.includes(name),
+      )
+      .map(([name]) => name)
+      .sort();
+    for (const name of retired) {
+      const path = `${step.path}/${encodeURIComponent(name)}/_disable`;
+      await send(`${label}: ${step.method} ${path}`, step.target, step.method, path, undefined);
+      say(`disabled user ${name}: no longer in logging.users (listing it again enables it)`);
+    }
+    say(`ok ${label}${retired.length === 0 ? ": no user to disable" : ""}`);
+  };
+
   /** @param {PlanStep} step */
   const applyStep = async (step) => {
     if (step.kind === "data_stream") return adoptStream(step);
+    if (step.kind === "retired_users") return retireUsers(step);
     const label = stepLabel(step);
-    const res = await send(label, step.target, step.method, step.path, step.body);
+    const res = await send(label, step.target, step.method, step.path, bodyOf(step));
     say(`ok ${label}${res.attempts > 1 ? ` (attempt ${res.attempts})` : ""}`);
   };
 
@@ -804,11 +875,48 @@ export function settingsFromEnv(env) {
   }
   // Only a plan with Kibana steps talks to Kibana (the settings Job has none).
   if (steps.some((s) => s.target === "kibana") && !options.kibanaUrl) problems.push("KIBANA_URL is not set");
+  const secrets = readSecrets(env.SECRETS_DIR, steps, problems);
   if (problems.length > 0) {
-    const redact = redactor(options.username, password);
+    const redact = redactor(options.username, password, Object.values(secrets));
     throw new Error(redact(`the settings Job's configuration is invalid: ${problems.join("; ")}`, Infinity));
   }
-  return { steps, options };
+  return { steps, options: { ...options, secrets } };
+}
+
+/** Elasticsearch refuses a shorter password (the create or update users API). */
+const MIN_PASSWORD_LENGTH = 6;
+
+/**
+ * The values of the steps' secret keys, one file each in `dir` (a mounted Secret). A missing,
+ * empty or too short one is a problem naming its key, never its value.
+ * @param {string | undefined} dir
+ * @param {readonly PlanStep[]} steps
+ * @param {string[]} problems
+ * @returns {Record<string, string>}
+ */
+function readSecrets(dir, steps, problems) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  const keys = [...new Set(steps.flatMap((s) => (s.secret ? [s.secret.key] : [])))];
+  if (keys.length === 0) return out;
+  if (!dir) {
+    problems.push(`SECRETS_DIR is not set, and the plan needs secrets ${keys.join(", ")}`);
+    return out;
+  }
+  for (const key of keys) {
+    try {
+      const value = readFileSync(`${dir}/${key}`, "utf8");
+      if (value.length < MIN_PASSWORD_LENGTH)
+        problems.push(
+          `SECRETS_DIR ${dir}: ${key} is shorter than the ${MIN_PASSWORD_LENGTH} characters Elasticsearch requires`,
+        );
+      else out[key] = value;
+    } catch (err) {
+      const code = /** @type {NodeJS.ErrnoException} */ (err).code ?? "unreadable";
+      problems.push(`SECRETS_DIR ${dir}: cannot read ${key} (${code}): is it in the users Secret?`);
+    }
+  }
+  return out;
 }
 
 /**
@@ -834,6 +942,28 @@ function planProblems(plan, problems) {
       typeof s.name === "string";
     if (!ok) problems.push(`PLAN_FILE step ${i} is not a {target, kind, name, method, path, body} step`);
     else if (
+      s.secret !== undefined &&
+      !(
+        s.secret?.field === "password" &&
+        typeof s.secret?.key === "string" &&
+        /^[A-Za-z0-9._-]+$/.test(s.secret.key)
+      )
+    )
+      problems.push(
+        `PLAN_FILE step ${i} has a secret that is not {field: "password", key} with a file name as key`,
+      );
+    else if (
+      s.kind === "retired_users" &&
+      !(
+        s.target === "elasticsearch" &&
+        typeof s.body?.managed_by === "string" &&
+        s.body.managed_by !== "" &&
+        Array.isArray(s.body?.keep) &&
+        s.body.keep.every((/** @type {unknown} */ k) => typeof k === "string")
+      )
+    )
+      problems.push(`PLAN_FILE step ${i} (retired_users) needs a body of {managed_by, keep}`);
+    else if (
       s.kind === "data_stream" &&
       !(
         s.target === "elasticsearch" &&
@@ -853,9 +983,10 @@ function planProblems(plan, problems) {
  */
 export async function runFromEnv(env) {
   // Redacts even a message from an unexpected place, with what is known of the credentials.
-  const redact = redactor(env.ES_USERNAME ?? "", env.ES_PASSWORD ?? "");
+  let redact = redactor(env.ES_USERNAME ?? "", env.ES_PASSWORD ?? "");
   try {
     const { steps, options } = settingsFromEnv(env);
+    redact = redactor(options.username, options.password, Object.values(options.secrets ?? {}));
     await applyPlan(steps, { ...options, log: (line) => console.log(line) });
     console.log(`applied ${steps.length} settings`);
     return 0;

@@ -57,10 +57,15 @@ export interface LoggingArgs {
 export class Logging extends pulumi.ComponentResource {
   /** The Job that applies templates, pipelines, ILM policies and roles (the exporter's too). */
   readonly settingsJob: k8s.batch.v1.Job;
+  /** The ECK operator's release (its namespace's NetworkPolicies wait for it) and Kibana. */
+  readonly eckOperator: k8s.helm.v3.Release;
+  readonly kibana: k8s.apiextensions.CustomResource;
   readonly outputs: {
     elasticsearchUrl: pulumi.Output<string>;
     kibanaUrl: pulumi.Output<string>;
     namespace: pulumi.Output<string>;
+    /** People's passwords by user name (logging.users): a Pulumi secret, also in the users Secret. */
+    userPasswords: pulumi.Output<Record<string, string>>;
     /** Secret (created by ECK) holding the `elastic` superuser's password under key `elastic`. */
     elasticUserSecret: pulumi.Output<string>;
     /** Secret ECK publishes with the CA of Elasticsearch's HTTP certificate under `ca.crt`. */
@@ -93,6 +98,7 @@ export class Logging extends pulumi.ComponentResource {
       parent: this,
       dependsOn: [operator],
     });
+    this.eckOperator = operator;
 
     const snapshots = new SecureBucket(
       `${name}-snapshots`,
@@ -189,6 +195,7 @@ export class Logging extends pulumi.ComponentResource {
         dependsOn: [operator, ns, elasticsearch],
       },
     );
+    this.kibana = kibana;
     const region = aws.getRegionOutput({}, child).region;
     const targets = pulumi
       .all([pulumi.all(LOG_TYPES.map((t) => pulumi.output(args.archive.buckets[t].name))), kmsKeyArn, region])
@@ -198,15 +205,12 @@ export class Logging extends pulumi.ComponentResource {
             LOG_TYPES.map((t, i) => [t, { bucket: buckets[i] as string, kmsKeyArn: key, region: r }]),
           ) as Record<LogType, ArchiveTarget>,
       );
-    // Settings over the REST API (Basic licence), in two Jobs: the shippers start only after the
+    // Settings over the REST API (Basic licence), in Jobs: the shippers start only after the
     // templates, pipelines, ILM policies and roles are in place (a first backing index created
-    // from Elasticsearch's built-in template would keep none of them); snapshots and Kibana
-    // objects are applied beside them.
-    const jobs = settingsJobs(
-      name,
-      { config, namespace, after: { settings: [elasticsearch], extras: [elasticsearch, kibana] } },
-      this,
-    );
+    // from Elasticsearch's built-in template would keep none of them); snapshots, Kibana objects
+    // and people's users are applied beside them.
+    const after = { settings: [elasticsearch], extras: [elasticsearch, kibana], users: [elasticsearch] };
+    const { jobs, userPasswords } = settingsJobs(name, { config, namespace, after }, this);
     this.settingsJob = jobs.settings;
     const logstash = new k8s.apiextensions.CustomResource(
       `${name}-logstash`,
@@ -223,6 +227,7 @@ export class Logging extends pulumi.ComponentResource {
       elasticsearchUrl: pulumi.output(names.elasticsearchUrl),
       kibanaUrl: pulumi.output(names.kibanaUrl),
       namespace,
+      userPasswords,
       elasticUserSecret: pulumi.output(names.elasticUserSecret),
       elasticsearchCaSecret: pulumi.output(names.esCaSecret),
       elasticsearchCaCert: httpTls.caCertPem,
@@ -230,7 +235,5 @@ export class Logging extends pulumi.ComponentResource {
     };
     this.registerOutputs(this.outputs);
   }
-
-  /** An IAM role only one Kubernetes service account can assume (IRSA), with its inline policy. */
 }
 export { applierScript } from "./logging-settings";

@@ -23,15 +23,23 @@ const errorText = (err: unknown): string => (err instanceof Error ? err.message 
 async function lookUp(p: Prerequisite, l: PrerequisiteLookup): Promise<void> {
   switch (l.kind) {
     case "kubernetes": {
-      const read = k8s.apiextensions.CustomResource.get(
-        `prerequisite: ${l.resource} ${l.name} (${p.configKeys.join(", ")})`,
-        {
-          // The core group's token is `core/v1`, as in kubernetes:core/v1:Secret.
-          apiVersion: l.apiVersion === "v1" ? "core/v1" : l.apiVersion,
-          kind: l.resource,
-          id: l.namespace ? `${l.namespace}/${l.name}` : l.name,
-        },
-      );
+      const name = `prerequisite: ${l.resource} ${l.name} (${p.configKeys.join(", ")})`;
+      if (l.controller !== undefined) {
+        // Typed, so that its spec is read too.
+        const ingressClass = k8s.networking.v1.IngressClass.get(name, l.name);
+        const controller = await settled(ingressClass.spec.apply((s) => s?.controller));
+        if (controller !== l.controller)
+          throw new Error(
+            `its controller is ${controller ?? "unset"}, not ${l.controller}, which the Ingress's annotations are written for`,
+          );
+        return;
+      }
+      const read = k8s.apiextensions.CustomResource.get(name, {
+        // The core group's token is `core/v1`, as in kubernetes:core/v1:Secret.
+        apiVersion: l.apiVersion === "v1" ? "core/v1" : l.apiVersion,
+        kind: l.resource,
+        id: l.namespace ? `${l.namespace}/${l.name}` : l.name,
+      });
       await settled(read.id);
       return;
     }

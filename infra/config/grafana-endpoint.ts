@@ -1,63 +1,34 @@
 import { z } from "zod";
-import { k8sSubdomain } from "./common";
+import {
+  type EndpointKeys,
+  type EndpointOwner,
+  endpointAlbSchemeSchema,
+  endpointDnsSchema,
+  endpointProblems,
+  endpointTlsFields,
+  type Issue,
+} from "./endpoint";
+
+// Kept importable from here for the Grafana modules that read them (infra/generators/grafana/).
+export { ACM_ARN, ALB_INGRESS_CLASS, acmRegion, acmRegionProblem, awsPartition } from "./endpoint";
 
 /**
  * How Grafana's public host gets its certificate and its DNS record (`grafana.tls`, `grafana.dns`,
- * `grafana.albScheme`). With `grafana.hostname` both choices are required: no default could work
- * on every cluster, and a wrong one fails only at `pulumi up`, at every Grafana resource.
+ * `grafana.albScheme`): the endpoint schema of ./endpoint.ts under `grafana`. With
+ * `grafana.hostname` both choices are required: no default could work on every cluster, and a
+ * wrong one fails only at `pulumi up`, at every Grafana resource.
  */
+export const GRAFANA_ENDPOINT: EndpointOwner = {
+  what: "Grafana",
+  key: "grafana",
+  internalAlbNote: ": the Pulumi Grafana provider calls it, so `pulumi up` must then run inside the VPC",
+  hostedZone: "public hosted zone",
+};
 
-/** The ingress class of the AWS Load Balancer Controller (its chart's default IngressClass). */
-export const ALB_INGRESS_CLASS = "alb";
-
-/** Partition of an AWS region: the ARN of a certificate in that region must name it. */
-export const awsPartition = (region: string): string =>
-  region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
-
-/** An ACM certificate ARN: partition, region, account and the certificate's UUID. */
-export const ACM_ARN =
-  /^arn:(aws|aws-cn|aws-us-gov):acm:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):certificate\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The region an ACM ARN names, or undefined when it is not one. */
-export const acmRegion = (arn: string): string | undefined => ACM_ARN.exec(arn)?.[2];
-
-const acmCertificateArn = z
-  .string()
-  .regex(
-    ACM_ARN,
-    "expected an ACM certificate ARN such as arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f",
-  )
-  .refine((arn) => {
-    const m = ACM_ARN.exec(arn);
-    return !m || awsPartition(m[2]!) === m[1];
-  }, "expected the partition of the ARN's region (aws-cn for cn-*, aws-us-gov for us-gov-*)");
-
-/** A Route53 hosted zone id as the API prints it, without the `/hostedzone/` prefix. */
-const hostedZoneId = z
-  .string()
-  .regex(
-    /^Z[A-Z0-9]{1,31}$/,
-    "expected a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ (Z and upper-case letters and digits, no /hostedzone/)",
-  );
-
+/** Grafana's certificate: the common choices, and a private CA the Pulumi provider trusts. */
 export const grafanaTlsSchema = z
   .strictObject({
-    source: z.enum(["cert-manager", "acm", "secret"]).meta({
-      description:
-        "Where the certificate of `https://<hostname>` comes from: `cert-manager` (a Certificate the program creates from `clusterIssuer`; ingress classes that read Kubernetes TLS Secrets, such as nginx), `acm` (an ACM certificate on the AWS Load Balancer Controller's ALB; `ingressClassName: alb`), `secret` (a TLS Secret in Grafana's namespace that something else provides).",
-    }),
-    clusterIssuer: k8sSubdomain.optional().meta({
-      description:
-        "With `source: cert-manager`: the cert-manager ClusterIssuer that signs Grafana's certificate (it must exist in the cluster).",
-    }),
-    certificateArn: acmCertificateArn.optional().meta({
-      description:
-        "With `source: acm`: ARN of an issued ACM certificate covering `hostname`, in the stack's `aws:region` (an ALB takes certificates from its own region only).",
-    }),
-    secretName: k8sSubdomain.optional().meta({
-      description:
-        "With `source: secret`: name of the `kubernetes.io/tls` Secret in Grafana's namespace; it must appear there during the first `pulumi up` (external-secrets, a reflector, or by hand).",
-    }),
+    ...endpointTlsFields(GRAFANA_ENDPOINT),
     privateCa: z.boolean().default(false).meta({
       description:
         "With `cert-manager` or `secret`: the certificate's CA is private, so the Pulumi Grafana provider trusts the `ca.crt` of the TLS Secret (instead of the system's CAs).",
@@ -66,96 +37,8 @@ export const grafanaTlsSchema = z
   .optional()
   .meta({ description: "Grafana's TLS certificate; required with `hostname`." });
 
-export const grafanaDnsSchema = z
-  .strictObject({
-    source: z.enum(["external-dns", "route53"]).meta({
-      description:
-        "Who makes `hostname` resolve: `external-dns` (running in the cluster; the Ingress carries its hostname annotation) or `route53` (the program creates the record in `hostedZoneId`, an alias to the Ingress's load balancer).",
-    }),
-    hostedZoneId: hostedZoneId.optional().meta({
-      description: "With `source: route53`: the public hosted zone that `hostname` belongs to.",
-    }),
-  })
-  .optional()
-  .meta({ description: "Grafana's DNS record; required with `hostname`." });
+export const grafanaDnsSchema = endpointDnsSchema(GRAFANA_ENDPOINT);
+export const albSchemeSchema = endpointAlbSchemeSchema(GRAFANA_ENDPOINT);
 
-export const albSchemeSchema = z.enum(["internet-facing", "internal"]).optional().meta({
-  description:
-    "With `ingressClassName: alb`: the ALB's scheme (default `internet-facing`). An `internal` ALB resolves to private addresses: `pulumi up` must then run inside the VPC.",
-});
-
-type Issue = { path: string[]; message: string };
-
-interface EndpointKeys {
-  hostname?: string;
-  ingressClassName: string;
-  tls?: z.output<typeof grafanaTlsSchema>;
-  dns?: z.output<typeof grafanaDnsSchema>;
-  albScheme?: z.output<typeof albSchemeSchema>;
-}
-
-const TLS_KEY_OF = { "cert-manager": "clusterIssuer", acm: "certificateArn", secret: "secretName" } as const;
-
-/**
- * The combinations that cannot work, each naming the key to change (paths under `grafana`): the
- * keys a source needs, keys another source reads, and ingress classes that cannot serve the
- * certificate.
- */
-export function grafanaEndpointProblems(g: EndpointKeys): Issue[] {
-  const problems: Issue[] = [];
-  const add = (path: string[], message: string) => problems.push({ path, message });
-  if (g.hostname === undefined) {
-    for (const key of ["tls", "dns", "albScheme"] as const)
-      if (g[key] !== undefined)
-        add([key], "only used with grafana.hostname: set the hostname or remove this key");
-    return problems;
-  }
-  if (g.tls === undefined)
-    add(
-      ["tls"],
-      "required with grafana.hostname: set source cert-manager (with clusterIssuer), acm (with certificateArn) or secret (with secretName)",
-    );
-  if (g.dns === undefined)
-    add(["dns"], "required with grafana.hostname: set source external-dns, or route53 (with hostedZoneId)");
-  const alb = g.ingressClassName === ALB_INGRESS_CLASS;
-  if (g.tls !== undefined) {
-    const { source } = g.tls;
-    const needed = TLS_KEY_OF[source];
-    if (g.tls[needed] === undefined) add(["tls", needed], `required with source ${source}`);
-    for (const [other, key] of Object.entries(TLS_KEY_OF))
-      if (other !== source && g.tls[key] !== undefined)
-        add(["tls", key], `only used with source ${other}, not ${source}`);
-    if (source === "acm" && !alb)
-      add(
-        ["tls", "source"],
-        `acm certificates are served by the AWS Load Balancer Controller's ALB: set grafana.ingressClassName to ${ALB_INGRESS_CLASS} (it is ${g.ingressClassName})`,
-      );
-    if (source !== "acm" && alb)
-      add(
-        ["tls", "source"],
-        `ingressClassName ${ALB_INGRESS_CLASS} (the AWS Load Balancer Controller) terminates TLS with ACM certificates only: use source acm, or an ingress class that serves Kubernetes TLS Secrets, such as nginx`,
-      );
-    if (source === "acm" && g.tls.privateCa)
-      add(["tls", "privateCa"], "only with source cert-manager or secret, whose Secret carries ca.crt");
-  }
-  if (g.dns?.source === "route53" && g.dns.hostedZoneId === undefined)
-    add(["dns", "hostedZoneId"], "required with source route53");
-  if (g.dns?.source === "external-dns" && g.dns.hostedZoneId !== undefined)
-    add(["dns", "hostedZoneId"], "only used with source route53 (external-dns finds its zones itself)");
-  if (g.albScheme !== undefined && !alb)
-    add(
-      ["albScheme"],
-      `only the AWS Load Balancer Controller (ingressClassName ${ALB_INGRESS_CLASS}) reads it`,
-    );
-  return problems;
-}
-
-/**
- * An ALB takes ACM certificates of its own region: the ARN's region must be the stack's
- * `aws:region`. Undefined when they agree or either is unknown.
- */
-export function acmRegionProblem(arn: string | undefined, region: string | undefined): string | undefined {
-  const certRegion = arn === undefined ? undefined : acmRegion(arn);
-  if (certRegion === undefined || region === undefined || certRegion === region) return undefined;
-  return `the certificate is in ${certRegion} but the stack's aws:region is ${region}: an ALB uses ACM certificates of its own region only (request or import one in ${region})`;
-}
+/** The combinations that cannot work, each naming the key to change (paths under `grafana`). */
+export const grafanaEndpointProblems = (g: EndpointKeys): Issue[] => endpointProblems(GRAFANA_ENDPOINT, g);

@@ -26,8 +26,11 @@ const RESERVED_ES_USERS = [
   "remote_monitoring_user",
 ];
 
-/** An Elasticsearch user name that basic auth can carry (no ':') and that is not a built-in user. */
-const esUsername = z
+/**
+ * An Elasticsearch user name that basic auth can carry (no ':') and that is not a built-in user;
+ * also a Secret's data key (logging.users). Exported for logging.ts.
+ */
+export const esUsername = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,62}$/, "expected a user name of a-z, 0-9, '_' and '-', at most 63 characters")
   .refine(

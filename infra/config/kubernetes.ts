@@ -65,6 +65,17 @@ export const kubernetesSchema = z.strictObject(
       description:
         "The EKS cluster's IAM OIDC provider, which every IAM role for a service account trusts (Elasticsearch's snapshots, Logstash's S3 archive, the Thanos sidecar, Store Gateway and Compactor on the metrics bucket). It must exist in the stack's account (`eksctl utils associate-iam-oidc-provider`).",
     }),
+    ingressControllerNamespace: z
+      .string()
+      .regex(
+        /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+        "expected a namespace name: lowercase a-z, 0-9 and '-', at most 63 characters",
+      )
+      .optional()
+      .meta({
+        description:
+          "Namespace of the ingress controller whose pods proxy to Grafana and Kibana (e.g. `ingress-nginx`), for an endpoint served by an ingress class other than `alb`. Set, only pods of that namespace reach Grafana's and Kibana's HTTP ports through the NetworkPolicies; unset, those ports are open to any source, as for an ALB (whose addresses are no pod's). Only read with such an endpoint.",
+      }),
     networkPolicies: z.boolean().default(true).meta({
       description:
         "Whether the metrics namespace (Prometheus, Alertmanager, Thanos), the logging namespace (Elasticsearch, Kibana, Logstash), Grafana's, node-exporter's and Filebeat's get NetworkPolicies: deny all ingress, then allow only the flows the platform needs (docs/design/network-policies.md). They need a CNI that enforces them; on EKS the VPC CNI does only with its network policy agent on (`enableNetworkPolicy`). Turn off only for a cluster whose CNI ignores them: summary.md then warns that any pod can reach Prometheus, Alertmanager and Elasticsearch. Production stacks must keep them on (policy pack).",

@@ -1,5 +1,5 @@
 import { databaseRegionProblems } from "./grafana-database";
-import { acmRegionProblem } from "./grafana-endpoint";
+import { acmRegionProblem } from "./endpoint";
 import { PROJECT, type StackConfig, stackConfigSchema } from "./schema";
 import { ALWAYS_REQUIRED, SECRET_KEYS, type StackSecrets } from "./secrets";
 
@@ -60,11 +60,23 @@ function removeRetired(input: Record<string, unknown>, problems: string[]): void
  * stack that takes its region from the environment instead is checked at `pulumi up`.
  */
 function regionProblems(input: Record<string, unknown>, region: string | undefined): string[] {
+  return Object.entries(acmArns(input)).flatMap(([key, arn]) => {
+    const problem = acmRegionProblem(typeof arn === "string" ? arn : undefined, region);
+    return problem ? [`${PROJECT}:${key}: ${problem}`] : [];
+  });
+}
+
+/** The ACM certificates of the stack's endpoints (an ALB serves each), by their key. */
+function acmArns(input: Record<string, unknown>): Record<string, unknown> {
   const at = (v: unknown, key: string): unknown =>
     v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
-  const arn = at(at(input.grafana, "tls"), "certificateArn");
-  const problem = acmRegionProblem(typeof arn === "string" ? arn : undefined, region);
-  return problem ? [`${PROJECT}:grafana.tls.certificateArn: ${problem}`] : [];
+  return {
+    "grafana.tls.certificateArn": at(at(input.grafana, "tls"), "certificateArn"),
+    "logging.kibana.endpoint.tls.certificateArn": at(
+      at(at(at(input.logging, "kibana"), "endpoint"), "tls"),
+      "certificateArn",
+    ),
+  };
 }
 
 /** An AWS account id: twelve digits, leading zeros included. */
@@ -114,11 +126,8 @@ function accountProblems(input: Record<string, unknown>, allowed: string | undef
     at(at(input.kubernetes, "oidcProvider"), "arn"),
     "an IAM role's trust policy can name only an OIDC provider of the role's own account (register the cluster's issuer there with `eksctl utils associate-iam-oidc-provider`)",
   );
-  check(
-    "grafana.tls.certificateArn",
-    at(at(input.grafana, "tls"), "certificateArn"),
-    "an ALB uses ACM certificates of its own account only",
-  );
+  for (const [key, arn] of Object.entries(acmArns(input)))
+    check(key, arn, "an ALB uses ACM certificates of its own account only");
   return problems;
 }
 

@@ -1,7 +1,16 @@
 import { z } from "zod";
+import { READER_ROLES } from "../catalog/log-roles";
 import { RETENTION } from "../catalog/retention";
 import { ECK_OPERATOR, ELASTIC_STACK } from "../versions";
-import { dnsName, esCron, fieldPath, labelKey } from "./common";
+import { dnsName, esCron, fieldPath, hostname, k8sSubdomain, labelKey, singleLine } from "./common";
+import {
+  type EndpointOwner,
+  endpointAlbSchemeSchema,
+  endpointDnsSchema,
+  endpointProblems,
+  endpointTlsSchema,
+} from "./endpoint";
+import { esUsername } from "./grafana";
 
 const cpu = z.number().positive().max(64);
 const gb = z.number().positive().max(1024);
@@ -45,21 +54,73 @@ const nodeGroup = (
  * One Elastic Stack workload (Kibana, Logstash): replicas and resources. `name` names it and
  * `replicas` describes its replica count, both for the field descriptions.
  */
-const workload = (
+const workloadShape = (
   name: string,
   replicas: string,
   defaults: { replicas: number; memoryGb: number; cpu: number },
   memoryNote = "",
-) =>
-  z
-    .strictObject({
-      replicas: z.number().int().min(1).max(20).default(defaults.replicas).meta({ description: replicas }),
-      memoryGb: gb
-        .default(defaults.memoryGb)
-        .meta({ description: `Memory request and limit per ${name} instance, in GB.${memoryNote}` }),
-      cpu: cpu.default(defaults.cpu).meta({ description: `CPU request per ${name} instance, in cores.` }),
-    })
-    .prefault({});
+) => ({
+  replicas: z.number().int().min(1).max(20).default(defaults.replicas).meta({ description: replicas }),
+  memoryGb: gb
+    .default(defaults.memoryGb)
+    .meta({ description: `Memory request and limit per ${name} instance, in GB.${memoryNote}` }),
+  cpu: cpu.default(defaults.cpu).meta({ description: `CPU request per ${name} instance, in cores.` }),
+});
+const workload = (...args: Parameters<typeof workloadShape>) =>
+  z.strictObject(workloadShape(...args)).prefault({});
+
+/** Kibana's public endpoint: the same choices as Grafana's (./endpoint.ts), under its own key. */
+export const KIBANA_ENDPOINT: EndpointOwner = {
+  what: "Kibana",
+  key: "logging.kibana.endpoint",
+  internalAlbNote: " (nothing in `pulumi up` calls Kibana's public URL, so the program may run anywhere)",
+  hostedZone: "hosted zone (public, or private to the VPC for an internal ALB)",
+};
+
+const kibanaEndpointSchema = z
+  .strictObject({
+    hostname: hostname.meta({
+      description:
+        "Public host name of Kibana: an Ingress serves `https://<hostname>` and Kibana's `server.publicBaseUrl` is set to it.",
+    }),
+    ingressClassName: k8sSubdomain.default("nginx").meta({
+      description:
+        "Ingress class of Kibana's Ingress: `alb` (the AWS Load Balancer Controller) or a class served by ingress-nginx. Kibana's backend speaks HTTPS (ECK's certificate), which each of these controllers is told in its own annotation; `pulumi up` checks the class's controller before it creates anything.",
+    }),
+    tls: endpointTlsSchema(KIBANA_ENDPOINT),
+    dns: endpointDnsSchema(KIBANA_ENDPOINT),
+    albScheme: endpointAlbSchemeSchema(KIBANA_ENDPOINT),
+  })
+  .superRefine((e, ctx) => {
+    for (const p of endpointProblems(KIBANA_ENDPOINT, e)) ctx.addIssue({ code: "custom", ...p });
+  });
+
+/** The Elasticsearch exporter's file-realm user (infra/generators/logging/kubernetes.ts). */
+export const EXPORTER_USERNAME = "elasticsearch-exporter";
+
+/** One person's native-realm user (docs/logs-access.md). */
+const loggingUserSchema = z.strictObject({
+  username: esUsername.meta({
+    description:
+      "The user's Elasticsearch (and Kibana) login name: a-z, 0-9, '_' and '-', starting with a letter, at most 63 characters; not a built-in or ECK user.",
+  }),
+  roles: z
+    .array(z.enum(READER_ROLES))
+    .min(1, "expected at least one role")
+    .refine((r) => new Set(r).size === r.length, "expected each role once")
+    .meta({
+      description: `The user's roles, the union of whose privileges it gets: ${READER_ROLES.map((r) => `\`${r}\``).join(", ")}. Only \`auditor\` reads the audit stream.`,
+    }),
+  fullName: singleLine(256).optional().meta({ description: "The person's name, shown in Kibana." }),
+  email: z.email("expected an email address").max(254).optional().meta({
+    description: "The person's email address, shown in Kibana.",
+  }),
+  passwordRotation: z.number().int().min(0).max(1_000_000).default(0).meta({
+    description:
+      "Raise it by one to rotate the user's password: the next `pulumi up` generates a new one and the users Job sets it.",
+  }),
+});
+export type LoggingUser = z.infer<typeof loggingUserSchema>;
 
 /** ECK refuses Elasticsearch and Kibana names over 36 characters (its derived Pod names must fit). */
 const eckName = z
@@ -146,12 +207,25 @@ export const loggingSchema = z
       })
       .prefault({})
       .meta({ description: "Elasticsearch node groups and their storage and zone placement." }),
-    kibana: workload(
-      "Kibana",
-      "Kibana instances; production needs at least 2.",
-      { replicas: 1, memoryGb: KIBANA_MIN_MEMORY.gb, cpu: 0.5 },
-      ` At least ${KIBANA_MIN_MEMORY.gb} from Elastic Stack ${KIBANA_MIN_MEMORY.fromStack} on, which runs out of memory while starting with less.`,
-    ).meta({ description: "Kibana instances and resources." }),
+    kibana: z
+      .strictObject({
+        ...workloadShape(
+          "Kibana",
+          "Kibana instances; production needs at least 2.",
+          { replicas: 1, memoryGb: KIBANA_MIN_MEMORY.gb, cpu: 0.5 },
+          ` At least ${KIBANA_MIN_MEMORY.gb} from Elastic Stack ${KIBANA_MIN_MEMORY.fromStack} on, which runs out of memory while starting with less.`,
+        ),
+        endpoint: kibanaEndpointSchema.optional().meta({
+          description:
+            "Kibana's public endpoint: an Ingress with TLS, like Grafana's (hostname, certificate, DNS record). Unset: Kibana is reachable inside the cluster only, through `kubectl port-forward` to its Service (docs/logs-access.md).",
+        }),
+      })
+      .prefault({})
+      .meta({ description: "Kibana instances, resources and endpoint." }),
+    users: z.array(loggingUserSchema).max(500).default([]).meta({
+      description:
+        "People's Elasticsearch users (native realm), created by the users Job with passwords the stack generates and shows only as secrets (docs/logs-access.md). A user removed from this list is disabled, not deleted.",
+    }),
     logstash: workload("Logstash", "Logstash instances; each one's JVM heap is half its memory.", {
       replicas: 1,
       memoryGb: 2,
@@ -273,6 +347,22 @@ export const loggingSchema = z
         message:
           "must run every day (day of month, month and day of week `*` or `?`): a log type's last snapshot is kept past its expiry until a later one succeeds, which the retention promise counts as at most a day",
       });
+    const seen = new Set<string>();
+    cfg.users.forEach((u, i) => {
+      if (seen.has(u.username))
+        ctx.addIssue({
+          code: "custom",
+          path: ["users", i, "username"],
+          message: `duplicate user "${u.username}"`,
+        });
+      seen.add(u.username);
+      if (u.username === EXPORTER_USERNAME)
+        ctx.addIssue({
+          code: "custom",
+          path: ["users", i, "username"],
+          message: `"${EXPORTER_USERNAME}" is the Elasticsearch exporter's own user: choose another name`,
+        });
+    });
     if (cfg.snapshots.minCount > cfg.snapshots.maxCount)
       ctx.addIssue({
         code: "custom",

@@ -3,6 +3,7 @@ import { alertingSchema } from "./alerting";
 import { archiveSchema } from "./archive";
 import { singleLine, token, webUrl } from "./common";
 import { frontendSchema } from "./frontend";
+import { ALB_INGRESS_CLASS } from "./endpoint";
 import { DEFAULT_SQLITE_STORAGE, grafanaProductionProblems, grafanaSchema } from "./grafana";
 import { loginFormEnabled } from "./grafana-auth";
 import { kubernetesSchema } from "./kubernetes";
@@ -145,6 +146,7 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
   pagerdutyReferences(cfg, ctx);
   sentryPagingTarget(cfg, ctx);
   distinctNamespaces(cfg, ctx);
+  loggingAccess(cfg, ctx);
   const owner = text(field(field(cfg, "metrics"), "ownerTeam"));
   if (owner !== undefined && teams.size > 0 && !teams.has(owner))
     ctx.addIssue({
@@ -184,6 +186,34 @@ function distinctNamespaces(cfg: unknown, ctx: z.RefinementCtx): void {
       });
     claimed.set(ns, `${section}.namespace`);
   }
+}
+
+/**
+ * Who reaches the logs: a person's user must not be Grafana's reader (one name, two realms), and
+ * the ingress controller's namespace is only read where an Ingress class other than the ALB's
+ * serves an endpoint (kubernetes.ingressControllerNamespace).
+ */
+function loggingAccess(cfg: unknown, ctx: z.RefinementCtx): void {
+  const logging = field(cfg, "logging");
+  const reader = text(field(field(field(cfg, "grafana"), "logs"), "username")) ?? "grafana-reader";
+  list(field(logging, "users")).forEach((u, i) => {
+    if (text(field(u, "username")) === reader)
+      ctx.addIssue({
+        code: "custom",
+        path: ["logging", "users", i, "username"],
+        message: `"${reader}" is Grafana's reader (grafana.logs.username), a user of Elasticsearch's file realm: choose another name`,
+      });
+  });
+  if (field(field(cfg, "kubernetes"), "ingressControllerNamespace") === undefined) return;
+  const viaPod = (endpoint: unknown) =>
+    field(endpoint, "hostname") !== undefined &&
+    (text(field(endpoint, "ingressClassName")) ?? "nginx") !== ALB_INGRESS_CLASS;
+  if (!viaPod(field(cfg, "grafana")) && !viaPod(field(field(logging, "kibana"), "endpoint")))
+    ctx.addIssue({
+      code: "custom",
+      path: ["kubernetes", "ingressControllerNamespace"],
+      message: `only used when grafana.hostname or logging.kibana.endpoint is served by an ingress class other than ${ALB_INGRESS_CLASS} (whose load balancer is no pod): remove it, or expose an endpoint through that controller`,
+    });
 }
 
 /**

@@ -19,6 +19,8 @@ export type DerivedSecret =
   | "elasticsearchReaderPassword"
   /** The Elasticsearch exporter's password, generated once (random provider). */
   | "elasticsearchExporterPassword"
+  /** A person's Elasticsearch password (logging.users), generated per rotation (random provider). */
+  | `loggingUserPassword:${string}`
   /** Elasticsearch's HTTP certificate, its key and its CA, issued by the program (tls provider). */
   | "esHttpCertPem"
   | "esHttpKeyPem"

@@ -125,7 +125,9 @@ function readState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
       volumeBindingMode: "WaitForFirstConsumer",
       allowVolumeExpansion: true,
     });
-  if (kind === "IngressClass") state.spec = { controller: "k8s.io/ingress-nginx" };
+  // The AWS Load Balancer Controller's class is `alb`; any other is ingress-nginx's here.
+  if (kind === "IngressClass")
+    state.spec = { controller: name === "alb" ? "ingress.k8s.aws/alb" : "k8s.io/ingress-nginx" };
   return state;
 }
 
@@ -139,6 +141,8 @@ export interface MockAnswers {
   absent?: readonly string[];
   /** Provider functions' answers that replace the default ones, by token. */
   calls?: Readonly<Record<string, Record<string, unknown>>>;
+  /** Read Kubernetes objects' state merged over the default, as `<type token>/<id>`. */
+  reads?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /**
@@ -208,7 +212,10 @@ export async function installMockRuntime(
           lookups.push(key);
           // The engine's own words when a read finds nothing.
           if (absent.has(key)) throw new Error(`resource '${args.id}' does not exist`);
-          return { id: args.id, state: { ...readState(args), ...mockState(args, account) } };
+          return {
+            id: args.id,
+            state: { ...readState(args), ...mockState(args, account), ...answers.reads?.[key] },
+          };
         }
         return {
           // Buckets get their physical name as ID, as in AWS, so rendered references read naturally.

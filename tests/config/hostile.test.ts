@@ -520,9 +520,13 @@ describe("values the schema refuses, naming the key", () => {
       "observability:grafana.database.subnets: expected subnets in the stack's region aws:region us-east-1; found eu-west-1",
     ]);
     file.config["aws:region"] = "eu-west-1";
-    // In eu-west-1 only Grafana's ACM certificate (us-east-1) is still out of region, not the subnets.
+    // In eu-west-1 only the ACM certificates of Grafana's and Kibana's ALBs (us-east-1) are still
+    // out of region, not the subnets.
     expect(configProblems(file.config, file.secretKeys)).toEqual([
       expect.stringMatching(/^observability:grafana\.tls\.certificateArn: the certificate is in us-east-1/),
+      expect.stringMatching(
+        /^observability:logging\.kibana\.endpoint\.tls\.certificateArn: the certificate is in us-east-1/,
+      ),
     ]);
   });
 

@@ -16,7 +16,7 @@ import { applierScript } from "../../infra/components/logging";
 import { settingsJob, settingsPlan } from "../../infra/generators/logging";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { tempFiles } from "../helpers/tools";
-import { runJob } from "./job";
+import { isCheck, runJob, testSecrets } from "./job";
 import { AVAILABLE_KIBANA, HEALTHY_ES, type Recorded, RecordingServer } from "./recorder";
 
 /**
@@ -35,7 +35,7 @@ const writtenBeforeKibana = plan
     0,
     plan.findIndex((s) => s.target === "kibana"),
   )
-  .filter((s) => s.kind !== "data_stream")
+  .filter((s) => !isCheck(s))
   .map((s) => s.path);
 const labelOf = (s: PlanStep) => `${s.method} ${s.target} ${s.path} (${s.kind} ${s.name})`;
 
@@ -56,6 +56,7 @@ const options = (over: Partial<ApplierOptions> = {}): ApplierOptions => ({
   retryDelayMs: 10,
   retryMaxDelayMs: 40,
   log: (line) => logs.push(line),
+  secrets: testSecrets(plan),
   ...over,
 });
 
@@ -560,6 +561,7 @@ describe("the Job's script checks its own settings before contacting anything", 
       ...given,
       ES_PASSWORD: PASSWORD,
       PLAN_FILE: join(dir, "plan.json"),
+      SECRETS_DIR: tempFiles(testSecrets(plan)),
       ES_CA_FILE: undefined,
       KIBANA_CA_FILE: undefined,
     });

@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ApplyError, applyPlan, type PlanStep } from "../../infra/components/logging-applier.mjs";
 import { applierScript } from "../../infra/components/logging";
-import { runJob as runJobWith } from "./job";
+import { isCheck, runJob as runJobWith, sentBody, testSecrets } from "./job";
 import { settingsPlan } from "../../infra/generators/logging";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { RecordingServer } from "./recorder";
 
 const plan: PlanStep[] = settingsPlan(stackConfig("prod"));
-/** The steps that are one write each: a data_stream step only reads while no stream exists. */
-const writes = plan.filter((s) => s.kind !== "data_stream");
+/**
+ * The steps that are one write each: a data_stream step only reads while no stream exists, a
+ * retired_users step only reads while no user is to retire.
+ */
+const writes = plan.filter((s) => !isCheck(s));
+const secrets = testSecrets(plan);
 const server = new RecordingServer();
 let url = "";
 
@@ -19,6 +23,7 @@ const options = () => ({
   password: "test-password",
   readyTimeoutMs: 5000,
   retryDelayMs: 10,
+  secrets,
 });
 
 beforeAll(async () => {
@@ -34,7 +39,8 @@ describe("settings applier against a loopback server", () => {
     expect(sent.map((w) => `${w.method} ${w.path}`)).toEqual(
       writes.map((s) => `${s.method} ${s.target === "kibana" ? "/kibana" : ""}${s.path}`),
     );
-    expect(sent.map((w) => w.body)).toEqual(writes.map((s) => s.body));
+    // People's users carry their password from the Secret; nothing else is added to a body.
+    expect(sent.map((w) => w.body)).toEqual(writes.map((s) => sentBody(s, secrets)));
     // Each data stream is looked at (none exists yet, so none is rolled over).
     expect(server.requests.filter((r) => r.path.startsWith("/_data_stream/")).map((r) => r.path)).toEqual(
       plan.filter((s) => s.kind === "data_stream").map((s) => `/_data_stream/${s.name}`),

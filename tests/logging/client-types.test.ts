@@ -9,6 +9,7 @@ import type {
   RoleBody,
   SlmPolicyBody,
   SnapshotRepositoryBody,
+  UserBody,
 } from "../../infra/generators/logging/types";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { RecordingServer } from "./recorder";
@@ -19,7 +20,7 @@ import { RecordingServer } from "./recorder";
  * exactly the method, path and body the settings Job sends.
  */
 const CALLS: Record<
-  Exclude<ApplyStep["kind"], "kibana" | "data_stream">,
+  Exclude<ApplyStep["kind"], "kibana" | "data_stream" | "retired_users">,
   (c: Client, s: ApplyStep) => Promise<unknown>
 > = {
   snapshot_repository: (c, s) =>
@@ -31,6 +32,8 @@ const CALLS: Record<
   ingest_pipeline: (c, s) => c.ingest.putPipeline({ id: s.name, ...(s.body as IngestPipelineBody) }),
   index_template: (c, s) => c.indices.putIndexTemplate({ name: s.name, ...(s.body as IndexTemplateBody) }),
   role: (c, s) => c.security.putRole({ name: s.name, ...(s.body as RoleBody) }),
+  // The Job adds the password from its Secret (applier-users.test.ts); the rest is this body.
+  user: (c, s) => c.security.putUser({ username: s.name, ...(s.body as UserBody) }),
 };
 
 const server = new RecordingServer();
@@ -46,9 +49,10 @@ afterAll(async () => {
 
 describe("settings bodies and the @elastic/elasticsearch client", () => {
   for (const stack of ["dev", "prod"] as const) {
-    // A data_stream step is several requests, checked against the client in applier-streams.test.ts.
+    // A data_stream or retired_users step is several requests, checked against the client in
+    // applier-streams.test.ts and applier-users.test.ts.
     const steps = settingsPlan(stackConfig(stack)).filter(
-      (s) => s.target === "elasticsearch" && s.kind !== "data_stream",
+      (s) => s.target === "elasticsearch" && s.kind !== "data_stream" && s.kind !== "retired_users",
     );
     it.each(steps.map((s) => [`${s.kind}/${s.name}`, s] as const))(
       `${stack}: %s matches the client's request`,

@@ -252,11 +252,13 @@ describe.each(STACKS)("logging stack (%s)", (stack) => {
     expect(JSON.stringify(policy)).not.toContain('"s3:*"');
   });
 
-  it("exports the URLs, namespace, elastic-user Secret and the HTTP CA as plain PEM", () => {
+  it("exports the URLs, namespace, elastic-user Secret and the HTTP CA as plain PEM, people's passwords as a secret", () => {
     expect((result.outputs as { logging: unknown }).logging).toEqual({
       elasticsearchUrl: names().elasticsearchUrl,
       kibanaUrl: names().kibanaUrl,
+      kibanaPublicUrl: l().kibana.endpoint ? `https://${l().kibana.endpoint?.hostname}` : undefined,
       namespace: l().namespace,
+      userPasswords: "[secret]",
       elasticUserSecret: names().elasticUserSecret,
       elasticsearchCaSecret: names().esCaSecret,
       elasticsearchCaCert: "-----BEGIN CERTIFICATE-----\nMOCK logging-es-http-ca\n-----END CERTIFICATE-----",

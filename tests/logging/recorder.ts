@@ -60,6 +60,8 @@ export class RecordingServer {
   readonly store = new Map<string, unknown>();
   /** Data streams by name: backing indices oldest first, the last the write index. */
   readonly streams = new Map<string, BackingIndex[]>();
+  /** Native users disabled by `PUT /_security/user/<name>/_disable`. */
+  readonly disabled = new Set<string>();
   private server: Server | undefined;
   /** Consulted first; return undefined to fall through to the default behaviour. */
   handler: Handler = () => undefined;
@@ -72,6 +74,7 @@ export class RecordingServer {
     this.requests.length = 0;
     this.store.clear();
     this.streams.clear();
+    this.disabled.clear();
     this.handler = () => undefined;
     this.responder = () => false;
   }
@@ -194,9 +197,52 @@ export class RecordingServer {
     return undefined;
   }
 
+  /**
+   * Native users as Elasticsearch keeps them for the users Job: PUT stores one (the default
+   * store, password included), `GET /_security/user` lists them all without their passwords,
+   * `PUT /_security/user/<name>/_disable` disables one; a PUT with `enabled` sets it.
+   */
+  private userAnswer(rec: Recorded): Answer | undefined {
+    const users = () =>
+      [...this.store]
+        .filter(([path]) => /^\/_security\/user\/[^/]+$/.test(path))
+        .map(([path, body]) => [decodeURIComponent(path.slice("/_security/user/".length)), body] as const);
+    if (rec.method === "GET" && rec.path === "/_security/user")
+      return {
+        status: 200,
+        body: Object.fromEntries(
+          users().map(([name, body]) => {
+            const { password: _, ...user } = body as Record<string, unknown>;
+            return [
+              name,
+              {
+                username: name,
+                metadata: {},
+                ...user,
+                enabled: !this.disabled.has(name) && user.enabled !== false,
+              },
+            ];
+          }),
+        ),
+      };
+    const disable = /^\/_security\/user\/([^/?]+)\/_disable$/.exec(rec.path);
+    if (rec.method === "PUT" && disable) {
+      const name = decodeURIComponent(disable[1] as string);
+      if (!users().some(([n]) => n === name))
+        return { status: 404, body: { error: { type: "resource_not_found_exception" }, status: 404 } };
+      this.disabled.add(name);
+      return { status: 200, body: {} };
+    }
+    const put = /^\/_security\/user\/([^/?]+)$/.exec(rec.path);
+    if (rec.method === "PUT" && put) this.disabled.delete(decodeURIComponent(put[1] as string));
+    return undefined;
+  }
+
   private defaultAnswer(rec: Recorded): Answer {
     const stream = this.dataStreamAnswer(rec);
     if (stream) return stream;
+    const user = this.userAnswer(rec);
+    if (user) return user;
     if (rec.method === "GET" && rec.path.startsWith("/_cluster/health"))
       return { status: 200, body: HEALTHY_ES };
     if (rec.method === "GET" && rec.path.endsWith("/api/status"))

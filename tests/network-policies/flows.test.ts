@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { flows, policedNamespaces } from "../../infra/generators/network-policies";
 import { type RenderResult, renderFiles } from "../../scripts/lib/render-files";
 import { PROJECT } from "../../infra/config";
@@ -6,7 +6,15 @@ import { readStackFile } from "../../scripts/lib/stack-file";
 import { render } from "../helpers/variant";
 import { ofType, rendered, STACKS } from "../helpers/render";
 import { allowed, matches, type Pod, type Policy, type Port } from "./evaluator";
-import { type Json, nodeExporterPod, release, type ServiceModel, stackPods, stackServices } from "./pods";
+import {
+  ingressControllerPods,
+  nodeExporterPod,
+  type Json,
+  release,
+  type ServiceModel,
+  stackPods,
+  stackServices,
+} from "./pods";
 
 /**
  * The rendered NetworkPolicies against what the platform needs, both ways. The needs come from the
@@ -17,8 +25,21 @@ import { type Json, nodeExporterPod, release, type ServiceModel, stackPods, stac
 
 const key = (src: Pod, dst: Pod, p: Port) => `${src.id} -> ${dst.id}:${p.port}/${p.protocol}`;
 
+/** The destinations (`<pod>:<port>/<protocol>`) a caller that is no pod needs. */
+const openToAll = (needed: Set<string>): Set<string> =>
+  new Set(
+    [...needed]
+      .filter((k) => k.startsWith(`${API_SERVER.id} -> `) || k.startsWith(`${UNNAMED.id} -> `))
+      .map((k) => k.replace(/^.* -> /, "")),
+  );
+
 /** The API server: not a pod, in no namespace the policies name. */
 const API_SERVER: Pod = { id: "api-server", namespace: "", labels: {}, ports: [] };
+/**
+ * Callers that are no pod a selector can name: an ALB (`target-type: ip`, from its own addresses
+ * in the VPC), an ingress controller in a namespace no config holds, wherever `pulumi up` runs.
+ */
+const UNNAMED: Pod = { id: "unnamed", namespace: "", labels: {}, ports: [] };
 
 function setup(result: RenderResult) {
   const policies = ofType(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map(
@@ -31,7 +52,7 @@ function setup(result: RenderResult) {
       .filter((p) => Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress)
       .map((p) => p.metadata.namespace),
   );
-  const sources = [...pods, API_SERVER];
+  const sources = [...pods, API_SERVER, UNNAMED];
   const targets = pods.filter((p) => policed.has(p.namespace));
   const podsOf = (ns: string, selector: Record<string, string>) => {
     const found = pods.filter((p) => p.namespace === ns && matches({ matchLabels: selector }, p.labels));
@@ -51,10 +72,17 @@ function setup(result: RenderResult) {
     if (!s) throw new Error(`no Service ${ns}/${name}`);
     return s;
   };
-  /** `http(s)://<svc>.<ns>.svc[...]:<port>` or `dnssrv+_<port name>._tcp.<svc>.<ns>.svc...`: the pods and ports behind it. */
+  /** `http(s)://<svc>.<ns>.svc[...][:<port>]` or `dnssrv+_<port name>._tcp.<svc>.<ns>.svc...`: the pods and ports behind it. */
   const behind = (address: string): [Pod, Port][] => {
     const srv = /^dnssrv\+_([a-z0-9-]+)\._tcp\.([a-z0-9-]+)\.([a-z0-9-]+)\.svc/.exec(address);
-    const url = /^[a-z]+:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc[a-z.]*:(\d+)/.exec(address);
+    // A URL without a port names its scheme's.
+    const withPort = /^[a-z]+:\/\/[a-z0-9.-]+(\/|$)/.test(address)
+      ? address.replace(
+          /^(https?):\/\/([a-z0-9.-]+)/,
+          (_, scheme, host) => `${scheme}://${host}:${scheme === "https" ? 443 : 80}`,
+        )
+      : address;
+    const url = /^[a-z]+:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc[a-z.]*:(\d+)/.exec(withPort);
     if (!srv && !url) return [];
     // Only the policed namespaces' Services matter (and only they are all rendered or modelled).
     if (!policed.has((srv ? srv[3] : url![2])!)) return [];
@@ -201,11 +229,30 @@ function needs(result: RenderResult, s: ReturnType<typeof setup>): Set<string> {
         ] as [Pod, Port][],
     ),
   );
-  // The API server calls the operator's admission webhook.
+  // The API server calls the operators' admission webhooks.
   add(
     [API_SERVER],
     operator.map((pod) => [pod, s.portOf(pod, "https")]),
   );
+  add(
+    [API_SERVER],
+    operatorPods.map((pod) => [pod, s.portOf(pod, "https-webhook")]),
+  );
+  // The endpoints: each Ingress's controller reaches its backend (ingress-nginx's pods where the
+  // config names their namespace, else a caller no selector names), and the Grafana provider
+  // calls its URL from wherever `pulumi up` runs.
+  const controllers = ingressControllerPods(result);
+  for (const r of ofType(result, "kubernetes:networking.k8s.io/v1:Ingress")) {
+    const i = r.inputs as Json;
+    const from = i.spec.ingressClassName !== "alb" && controllers.length > 0 ? controllers : [UNNAMED];
+    for (const rule of i.spec.rules)
+      for (const path of rule.http.paths) {
+        const svc = path.backend.service;
+        add(from, s.behind(`https://${svc.name}.${i.metadata.namespace}.svc:${svc.port.number}`));
+      }
+  }
+  for (const p of ofType(result, "pulumi:providers:grafana"))
+    add([UNNAMED], s.behind((p.inputs as Json).url));
   return out;
 }
 
@@ -243,8 +290,11 @@ function argsOf(result: RenderResult, id: string): string[] {
   );
 }
 
-describe.each(STACKS)("network policies of %s", (stack) => {
-  const result = () => rendered(stack);
+/**
+ * The checks over one render: each stack's, and variants (an endpoint through an ingress
+ * controller whose namespace the config names).
+ */
+function policySuite(result: () => RenderResult) {
   const s = () => setup(result());
   let cached: Set<string> | undefined;
   const allowedSet = () => {
@@ -257,9 +307,10 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     return out;
   };
 
-  it("deny ingress by default in every namespace the table polices: the metrics, logging and Grafana namespaces, node-exporter's and Filebeat's", () => {
+  it("deny ingress by default in every namespace the table polices: the metrics, logging, Grafana and ECK operator namespaces, node-exporter's and Filebeat's", () => {
     const kps = release(result(), "kube-prometheus-stack").inputs as Json;
     const grafana = release(result(), "grafana").inputs as Json;
+    const eckOperator = release(result(), "eck-operator").inputs as Json;
     const eck = (kind: string) =>
       ofType(result(), `kubernetes:${kind}`).map((r) => (r.inputs as Json).metadata.namespace);
     const es = eck("elasticsearch.k8s.elastic.co/v1:Elasticsearch");
@@ -267,7 +318,14 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     expect([...s().policed].sort()).toEqual([...policedNamespaces(result().config)].sort());
     expect([...s().policed].sort()).toEqual(
       [
-        ...new Set([kps.namespace, nodeExporterPod(kps).namespace, grafana.namespace, ...es, ...beats]),
+        ...new Set([
+          kps.namespace,
+          nodeExporterPod(kps).namespace,
+          grafana.namespace,
+          eckOperator.namespace,
+          ...es,
+          ...beats,
+        ]),
       ].sort(),
     );
   });
@@ -310,15 +368,13 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     const allowedNow = allowedSet();
     expect([...allowedNow].filter((k) => !fromTable.has(k))).toEqual([]);
     expect([...fromTable].filter((k) => !allowedNow.has(k))).toEqual([]);
-    // And nothing the platform does not need but two ports open to sources no config names: the
-    // operator's webhook (the API server's addresses) and Grafana's HTTP port (the ALB's addresses,
-    // an ingress controller's namespace, wherever `pulumi up` runs); Grafana authenticates.
+    // And nothing the platform does not need but the ports a caller that is no pod needs (found
+    // in the render: the operators' webhooks, Ingress backends behind an ALB or a controller in a
+    // namespace no config holds, the Grafana provider's in-cluster URL), which are then open to
+    // every source; Grafana and Kibana authenticate every request.
     const needed = needs(result(), s());
-    const grafana = s().pods.find((p) => p.id.endsWith("/grafana"))!;
-    const grafanaHttp = `-> ${grafana.id}:${grafana.ports.find((p) => p.name === "grafana")!.port}/TCP`;
-    const extra = [...allowedNow].filter(
-      (k) => !needed.has(k) && !k.endsWith(":10250/TCP") && !k.endsWith(grafanaHttp),
-    );
+    const open = openToAll(needed);
+    const extra = [...allowedNow].filter((k) => !needed.has(k) && !open.has(k.replace(/^.* -> /, "")));
     expect(extra).toEqual([]);
   });
 
@@ -361,7 +417,14 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     const port = (pod: Pod, n: number, proto: "TCP" | "UDP" = "TCP"): Port =>
       pod.ports.find((p) => p.port === n && p.protocol === proto) ?? { port: n, protocol: proto };
     expect(es.length).toBeGreaterThan(0);
-    expect(jobs.map((j) => j.labels["app.kubernetes.io/component"]).sort()).toEqual(["extras", "settings"]);
+    expect(jobs.map((j) => j.labels["app.kubernetes.io/component"]).sort()).toEqual([
+      "extras",
+      "settings",
+      "users",
+    ]);
+    // Exposed through an ALB (or a controller in a namespace no config holds), Kibana's port is
+    // open to every source, as Grafana's is: only then may an application pod reach it.
+    const kibanaOpen = openToAll(needs(result(), s())).has(`${kibana.id}:5601/TCP`);
     for (const node of es) {
       expect(allowed(policies, app, node, port(node, 9200))).toBe(false);
       expect(allowed(policies, app, node, port(node, 9300))).toBe(false);
@@ -371,14 +434,14 @@ describe.each(STACKS)("network policies of %s", (stack) => {
       expect(allowed(policies, grafana, node, port(node, 9200))).toBe(true);
       for (const job of jobs) expect(allowed(policies, job, node, port(node, 9200))).toBe(true);
     }
-    expect(allowed(policies, app, kibana, port(kibana, 5601))).toBe(false);
+    expect(allowed(policies, app, kibana, port(kibana, 5601))).toBe(kibanaOpen);
     expect(allowed(policies, app, logstash, port(logstash, 5044))).toBe(false);
     expect(allowed(policies, app, logstash, port(logstash, 9600))).toBe(false);
     expect(allowed(policies, filebeat, logstash, port(logstash, 5044))).toBe(true);
-    // Only the Job with Kibana steps reaches Kibana.
+    // Only the Job with Kibana steps reaches Kibana (unless everyone does).
     for (const job of jobs)
       expect(allowed(policies, job, kibana, port(kibana, 5601))).toBe(
-        job.labels["app.kubernetes.io/component"] === "extras",
+        job.labels["app.kubernetes.io/component"] === "extras" || kibanaOpen,
       );
     // Grafana's gossip port is denied to all but Grafana, whether or not it runs highly available.
     for (const proto of ["TCP", "UDP"] as const) {
@@ -395,6 +458,71 @@ describe.each(STACKS)("network policies of %s", (stack) => {
     expect(gossip.length > 0).toBe(ha);
     for (const p of gossip) expect(allowed(policies, grafana, grafana, p)).toBe(true);
     expect(allowed(policies, grafana, grafana, { port: 9094, protocol: "TCP" })).toBe(ha);
+  });
+
+  it("let the API server call the ECK operator's webhook, behind a default-deny of its namespace", () => {
+    const { policies, pods } = s();
+    const operator = pods.find((p) => p.id.endsWith("/elastic-operator"))!;
+    const prom = pods.find((p) => p.id.endsWith("/prometheus"))!;
+    const app = pods.find((p) => p.id.endsWith("/application"))!;
+    const webhook = operator.ports.find((p) => p.name === "https-webhook")!;
+    const metrics = operator.ports.find((p) => p.name === "metrics")!;
+    expect(webhook.port).toBe(9443);
+    expect(allowed(policies, API_SERVER, operator, webhook)).toBe(true);
+    expect(allowed(policies, prom, operator, metrics)).toBe(true);
+    // Its metrics are Prometheus's alone; nothing else of the operator is open.
+    expect(allowed(policies, app, operator, metrics)).toBe(false);
+    expect(allowed(policies, app, operator, { port: 8080, protocol: "TCP" })).toBe(false);
+  });
+}
+
+describe.each(STACKS)("network policies of %s", (stack) => {
+  policySuite(() => rendered(stack));
+});
+
+describe("network policies with Kibana and Grafana behind ingress-nginx in a named namespace", () => {
+  let result: RenderResult;
+  beforeAll(async () => {
+    const file = readStackFile("dev").config;
+    const raw = (key: string) => JSON.parse(file[`${PROJECT}:${key}`] ?? "{}") as Record<string, Json>;
+    const logging = raw("logging");
+    result = await render("dev", {
+      kubernetes: { ...raw("kubernetes"), ingressControllerNamespace: "ingress-nginx" },
+      logging: {
+        ...logging,
+        kibana: {
+          ...logging.kibana,
+          endpoint: {
+            hostname: "kibana.dev.acme.example.com",
+            ingressClassName: "nginx",
+            tls: { source: "cert-manager", clusterIssuer: "letsencrypt-prod" },
+            dns: { source: "external-dns" },
+          },
+        },
+      },
+    });
+  });
+  policySuite(() => result);
+
+  it("let only the ingress controller (and Prometheus's scrape) reach Grafana's and Kibana's HTTP ports", () => {
+    const { policies, pods } = setup(result);
+    const find = (id: string) => pods.find((p) => p.id.endsWith(id))!;
+    const controller = find("/ingress-nginx-controller");
+    const app = find("/application");
+    const prom = find("/prometheus");
+    const kibana = find("/kibana");
+    const grafana = find("/grafana");
+    const http = (pod: Pod, n: number) => pod.ports.find((p) => p.port === n)!;
+    expect(allowed(policies, controller, kibana, http(kibana, 5601))).toBe(true);
+    expect(allowed(policies, controller, grafana, http(grafana, 3000))).toBe(true);
+    expect(allowed(policies, prom, grafana, http(grafana, 3000))).toBe(true);
+    for (const [dst, port] of [
+      [kibana, 5601],
+      [grafana, 3000],
+    ] as const) {
+      expect(allowed(policies, app, dst, http(dst, port)), dst.id).toBe(false);
+      expect(allowed(policies, UNNAMED, dst, http(dst, port)), dst.id).toBe(false);
+    }
   });
 });
 

@@ -303,6 +303,29 @@ export function applicationPod(result: RenderResult): Pod {
   };
 }
 
+/**
+ * The ingress controller's pod, where the config names its namespace
+ * (kubernetes.ingressControllerNamespace): ingress-nginx's controller, labelled as its chart's
+ * selector labels do (`app.kubernetes.io/name: ingress-nginx`, `app.kubernetes.io/component:
+ * controller`). It receives nothing of ours.
+ */
+export function ingressControllerPods(result: RenderResult): Pod[] {
+  const ns = result.config.kubernetes.ingressControllerNamespace;
+  if (ns === undefined) return [];
+  return [
+    {
+      id: `${ns}/ingress-nginx-controller`,
+      namespace: ns,
+      labels: {
+        "app.kubernetes.io/name": "ingress-nginx",
+        "app.kubernetes.io/instance": "ingress-nginx",
+        "app.kubernetes.io/component": "controller",
+      },
+      ports: [],
+    },
+  ];
+}
+
 export function stackPods(result: RenderResult): Pod[] {
   return [
     ...workloadPods(result),
@@ -310,6 +333,7 @@ export function stackPods(result: RenderResult): Pod[] {
     ...grafanaPods(result),
     ...eckPods(result),
     ...eckOperatorPods(result),
+    ...ingressControllerPods(result),
     applicationPod(result),
   ];
 }

@@ -298,7 +298,7 @@ describe("edge values the schema accepts become platform rules the tools accept"
     const failed = platformRuleFile(edge)
       .groups.flatMap((g) => g.rules)
       .find((x) => x.alert === "LoggingSettingsJobFailed")!;
-    expect(failed.expr).toContain(`job_name=~"${long(36)}-(settings|extras)-[0-9a-f]{10}"`);
+    expect(failed.expr).toContain(`job_name=~"${long(36)}-(settings|extras|users)-[0-9a-f]{10}"`);
   });
 });
 

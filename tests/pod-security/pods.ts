@@ -231,7 +231,9 @@ export function stackNamespaces(
   result: RenderResult,
 ): { name: string; labels: Record<string, string>; annotations: Record<string, string> }[] {
   return result.resources
-    .filter((r) => r.type === "kubernetes:core/v1:Namespace" || r.type === "kubernetes:core/v1:NamespacePatch")
+    .filter(
+      (r) => r.type === "kubernetes:core/v1:Namespace" || r.type === "kubernetes:core/v1:NamespacePatch",
+    )
     .map((r) => {
       const m = (r.inputs as Json).metadata;
       return { name: m.name, labels: m.labels ?? {}, annotations: m.annotations ?? {} };

@@ -23,8 +23,9 @@ describe("broken variant: prod stack rendered with kubernetes.networkPolicies: f
     expect(policy(r)).toEqual([]);
   });
 
-  it("fails prod-network-policies for the metrics, logging and Grafana namespaces", () => {
+  it("fails prod-network-policies for the metrics, logging, Grafana and ECK operator namespaces", () => {
     expect([...policy(off)].sort()).toEqual([
+      "prod-network-policies: namespace elastic-system (the ECK operator) has no default-deny ingress NetworkPolicy: any pod in the cluster can reach every port the ECK operator opens, not only its webhook; set kubernetes.networkPolicies to true",
       "prod-network-policies: namespace grafana (Grafana) has no default-deny ingress NetworkPolicy: any pod in the cluster can reach Grafana's alerting gossip and every port Grafana opens; set kubernetes.networkPolicies to true",
       "prod-network-policies: namespace logging (Elasticsearch, Kibana, Logstash) has no default-deny ingress NetworkPolicy: any pod in the cluster can reach Elasticsearch's HTTP and transport ports, Kibana and Logstash's inputs; set kubernetes.networkPolicies to true",
       "prod-network-policies: namespace monitoring (Prometheus, Alertmanager) has no default-deny ingress NetworkPolicy: any pod in the cluster can query Prometheus and create silences in Alertmanager; set kubernetes.networkPolicies to true",
@@ -33,7 +34,7 @@ describe("broken variant: prod stack rendered with kubernetes.networkPolicies: f
 
   it("fails for each namespace whose default-deny alone is missing, and for no other", async () => {
     const render = rendered("prod");
-    for (const ns of ["monitoring", "logging", "grafana"]) {
+    for (const ns of ["monitoring", "logging", "grafana", "elastic-system"]) {
       const resources = render.resources.filter(
         (r) =>
           !(
@@ -64,7 +65,7 @@ describe("broken variant: prod stack rendered with kubernetes.networkPolicies: f
       return opened;
     });
     const r = await runPolicies(ALL_POLICIES, withStackResource({ ...render, resources }), "prod");
-    expect(policy(r)).toHaveLength(3);
+    expect(policy(r)).toHaveLength(4);
   });
 
   it("does not apply to the dev stack", async () => {

@@ -22,8 +22,14 @@ const INGRESS_CLASS = "kubernetes:networking.k8s.io/v1:IngressClass/alb";
  * purpose, and Pulumi's language host logs each such error once (cmd/run/run.js); this stands in
  * for that host while the program runs, so that the test sees what a person would.
  */
-async function run(stack: "dev" | "prod", answers: MockAnswers = {}) {
+async function run(
+  stack: "dev" | "prod",
+  answers: MockAnswers = {},
+  overrides: Record<string, unknown> = {},
+) {
   const file = readStackFile(stack);
+  for (const [key, value] of Object.entries(overrides))
+    file.config[`${PROJECT}:${key}`] = JSON.stringify(value);
   const { config } = parseStackConfig(file.config, new Set(file.secretKeys));
   const rt = await installMockRuntime(PROJECT, stack, file.config, file.secretKeys, answers);
   // The host reports an error object once, however many promises it rejected.
@@ -85,17 +91,57 @@ describe("prerequisites are checked before anything is created", () => {
     expect(lines[1]).toContain("(kubernetes.storageClassName)");
     expect(lines[1]).toContain("kubectl get storageclass gp3");
     expect(lines[2]).toContain("IngressClass alb");
+    // One IngressClass, which both of prod's ALBs (Grafana's and Kibana's) need: one line.
     expect(lines[2]).toContain("grafana.ingressClassName");
+    expect(lines[2]).toContain("logging.kibana.endpoint.ingressClassName");
     expect(r.resources).toEqual([]);
     // What the language host logs as well: each failed read once, under a name that says what it is.
     expect(r.unhandled.sort()).toEqual([
       expect.stringMatching(
-        /^failed to read resource #alb 'prerequisite: IngressClass alb \(grafana\.ingressClassName, grafana\.tls\.source\)'.*does not exist$/,
+        /^failed to read resource #alb 'prerequisite: IngressClass alb \(grafana\.ingressClassName, grafana\.tls\.source, logging\.kibana\.endpoint\.ingressClassName, logging\.kibana\.endpoint\.tls\.source\)'.*does not exist$/,
       ),
       expect.stringMatching(
         /^failed to read resource #gp3 'prerequisite: StorageClass gp3 \(kubernetes\.storageClassName\)'.*does not exist$/,
       ),
     ]);
+  });
+
+  it("an IngressClass run by another controller than the Ingress's annotations are written for stops the run", async () => {
+    // Kibana's backend speaks HTTPS, which only ingress-nginx's annotation tells it.
+    const file = readStackFile("prod");
+    const logging = JSON.parse(file.config[`${PROJECT}:logging`] ?? "{}") as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const nginx = {
+      ...logging,
+      kibana: {
+        ...logging.kibana,
+        endpoint: {
+          hostname: "kibana.acme.example.com",
+          ingressClassName: "nginx",
+          tls: { source: "cert-manager", clusterIssuer: "letsencrypt-prod" },
+          dns: { source: "external-dns" },
+        },
+      },
+    };
+    const traefik = "kubernetes:networking.k8s.io/v1:IngressClass/nginx";
+    const r = await run(
+      "prod",
+      { reads: { [traefik]: { spec: { controller: "traefik.io/ingress-controller" } } } },
+      { logging: nginx },
+    );
+    expect(r.lookups).toContain(traefik);
+    expect(r.error).toBeInstanceOf(pulumi.RunError);
+    const lines = (r.error as Error).message.split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain("ingress-nginx serving IngressClass nginx");
+    expect(lines[1]).toContain("(logging.kibana.endpoint.ingressClassName)");
+    expect(lines[1]).toContain("its controller is traefik.io/ingress-controller, not k8s.io/ingress-nginx");
+    expect(r.resources).toEqual([]);
+    // ingress-nginx's own class passes.
+    const ok = await run("prod", {}, { logging: nginx });
+    expect(ok.error).toBeUndefined();
   });
 
   it("dev: a missing OIDC provider is named with its ARN; dev has no Ingress, so no IngressClass is read", async () => {

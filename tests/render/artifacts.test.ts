@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { isRef } from "../../infra/generators/refs";
+import { SETTINGS_JOBS } from "../../infra/generators/logging";
 import type { RecordedResource } from "../../scripts/lib/recorded";
 import { redact } from "../../scripts/lib/recorded";
 import type { RenderResult } from "../../scripts/lib/render-files";
@@ -109,7 +110,7 @@ describe.each(STACKS)("rendered artifacts of %s are the deployed values", (stack
   });
 
   it("elasticsearch/<kind>/<name>.json: the bodies of the settings Jobs' plans", () => {
-    const plan = ["logging-settings", "logging-extras"].flatMap((name) => {
+    const plan = SETTINGS_JOBS.map((j) => `logging-${j}`).flatMap((name) => {
       const [configMap] = inputs("kubernetes:core/v1:ConfigMap", name);
       return JSON.parse((configMap!.data as Record<string, string>)["plan.json"]!) as {
         kind: string;

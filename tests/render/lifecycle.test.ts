@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { prerequisites } from "../../infra/generators/prerequisites";
+import { SETTINGS_JOBS } from "../../infra/generators/logging";
 import type { RecordedResource } from "../../scripts/lib/recorded";
 import { ofType, one, rendered, STACKS } from "../helpers/render";
 
@@ -129,7 +130,7 @@ describe.each(STACKS)("order and lifecycle of %s", (stack) => {
 
   it("replaces every Job that is not complete on the next update, instead of waiting on it again", () => {
     const jobs = ofType(result(), "kubernetes:batch/v1:Job");
-    expect(jobs.map((j) => j.name).sort()).toEqual(["logging-extras", "logging-settings"]);
+    expect(jobs.map((j) => j.name).sort()).toEqual(SETTINGS_JOBS.map((j) => `logging-${j}`).sort());
     for (const j of jobs) expect(metadata(j).annotations?.[REPLACE_UNREADY], j.name).toBe("true");
   });
 

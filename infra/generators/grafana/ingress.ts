@@ -1,9 +1,25 @@
-import type { Prerequisite, PrerequisiteLookup } from "../prerequisites/catalog";
 import type { StackConfig } from "../../config";
-import { ALB_INGRESS_CLASS } from "../../config/grafana-endpoint";
+import {
+  certificateResource,
+  endpointPrerequisitesOf,
+  ingressResource,
+  type LoadBalancerTarget,
+  loadBalancerTarget as loadBalancerTargetOf,
+  type PublicEndpointPlan,
+  publicEndpointPlan,
+  route53RecordOf,
+} from "../endpoint";
 import { managedLabels } from "../labels";
-import { ref } from "../refs";
+import type { Prerequisite } from "../prerequisites/catalog";
 import { GRAFANA_RELEASE, grafanaUrl } from "./release";
+
+export {
+  EXTERNAL_DNS_PREFIXES,
+  type LoadBalancerTarget,
+  RECORD_TTL_SECONDS,
+  type DnsPlan,
+  type TlsPlan,
+} from "../endpoint";
 
 /**
  * Grafana's endpoint: what makes the URL the Pulumi provider calls valid in the same `pulumi up`.
@@ -12,6 +28,7 @@ import { GRAFANA_RELEASE, grafanaUrl } from "./release";
  * (a cert-manager Certificate awaited until Ready, an ACM certificate on the ALB, or a Secret
  * provided by others), the DNS record (Route53, or external-dns from an annotation), and a check
  * that the URL answers with a certificate the provider trusts. Without it: the in-cluster Service.
+ * The Ingress, Certificate, record and prerequisites are the shared endpoint's (../endpoint).
  */
 
 type Config = Pick<StackConfig, "grafana" | "environment">;
@@ -24,13 +41,6 @@ export const GRAFANA_INGRESS = GRAFANA_RELEASE;
 export const CERT_MANAGER_SECRET = "grafana-tls";
 /** Grafana's unauthenticated health endpoint: 200 with `"database": "ok"` once it serves. */
 export const HEALTH_PATH = "/api/health";
-/**
- * external-dns reads `external-dns.kubernetes.io/` from v0.22 and `external-dns.alpha.kubernetes.io/`
- * before: both are set, so that either generation finds the hostname.
- */
-export const EXTERNAL_DNS_PREFIXES = ["external-dns.kubernetes.io/", "external-dns.alpha.kubernetes.io/"];
-/** Record TTL when no alias is possible (a load balancer that is not an AWS ELB). */
-export const RECORD_TTL_SECONDS = 60;
 
 /**
  * The Grafana provider's own retries (`retries`, `retryWait` in seconds): for a blip such as a 502
@@ -41,63 +51,14 @@ export const RECORD_TTL_SECONDS = 60;
  */
 export const GRAFANA_PROVIDER_RETRY = { retries: 6, retryWait: 5 } as const;
 
-export type TlsPlan =
-  | { source: "cert-manager"; clusterIssuer: string; secretName: string; privateCa: boolean }
-  | { source: "acm"; certificateArn: string }
-  | { source: "secret"; secretName: string; privateCa: boolean };
-export type DnsPlan = { source: "external-dns" } | { source: "route53"; hostedZoneId: string };
-export type EndpointPlan =
-  | { public: false; url: string; host: string }
-  | {
-      public: true;
-      url: string;
-      host: string;
-      ingressClassName: string;
-      albScheme: "internet-facing" | "internal" | undefined;
-      tls: TlsPlan;
-      dns: DnsPlan;
-    };
+export type EndpointPlan = { public: false; url: string; host: string } | PublicEndpointPlan;
 
-/** The schema guarantees these; a missing one here is a wiring bug, not a config problem. */
-const need = <T>(value: T | undefined, key: string): T => {
-  if (value === undefined) throw new Error(`grafana: ${key} is required with grafana.hostname`);
-  return value;
-};
+const SITE = { what: "grafana", key: "grafana", certManagerSecret: CERT_MANAGER_SECRET } as const;
 
 /** The validated choices, one shape per source. */
 export function endpointPlan(config: Pick<StackConfig, "grafana">): EndpointPlan {
-  const g = config.grafana;
   const url = grafanaUrl(config);
-  const host = new URL(url).hostname;
-  if (g.hostname === undefined) return { public: false, url, host };
-  const tls = need(g.tls, "grafana.tls");
-  const dns = need(g.dns, "grafana.dns");
-  return {
-    public: true,
-    url,
-    host,
-    ingressClassName: g.ingressClassName,
-    albScheme: g.ingressClassName === ALB_INGRESS_CLASS ? (g.albScheme ?? "internet-facing") : undefined,
-    tls:
-      tls.source === "cert-manager"
-        ? {
-            source: "cert-manager",
-            clusterIssuer: need(tls.clusterIssuer, "grafana.tls.clusterIssuer"),
-            secretName: CERT_MANAGER_SECRET,
-            privateCa: tls.privateCa,
-          }
-        : tls.source === "acm"
-          ? { source: "acm", certificateArn: need(tls.certificateArn, "grafana.tls.certificateArn") }
-          : {
-              source: "secret",
-              secretName: need(tls.secretName, "grafana.tls.secretName"),
-              privateCa: tls.privateCa,
-            },
-    dns:
-      dns.source === "route53"
-        ? { source: "route53", hostedZoneId: need(dns.hostedZoneId, "grafana.dns.hostedZoneId") }
-        : { source: "external-dns" },
-  };
+  return publicEndpointPlan(config.grafana, SITE) ?? { public: false, url, host: new URL(url).hostname };
 }
 
 const labels = (config: Pick<StackConfig, "environment">) => ({
@@ -105,87 +66,24 @@ const labels = (config: Pick<StackConfig, "environment">) => ({
   environment: config.environment,
 });
 
-/** The Ingress's annotations: the ALB's settings, external-dns's hostname. */
-export function ingressAnnotations(plan: Extract<EndpointPlan, { public: true }>): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (plan.tls.source === "acm") {
-    Object.assign(out, {
-      "alb.ingress.kubernetes.io/scheme": plan.albScheme ?? "internet-facing",
-      // Pod IPs as targets: the chart's Service is a ClusterIP, which `instance` mode cannot use.
-      "alb.ingress.kubernetes.io/target-type": "ip",
-      "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
-      "alb.ingress.kubernetes.io/certificate-arn": plan.tls.certificateArn,
-      "alb.ingress.kubernetes.io/ssl-redirect": "443",
-      // `/` redirects to /login (302), which the target group's default check counts as unhealthy.
-      "alb.ingress.kubernetes.io/healthcheck-path": HEALTH_PATH,
-    });
-  }
-  if (plan.dns.source === "external-dns")
-    for (const prefix of EXTERNAL_DNS_PREFIXES) out[`${prefix}hostname`] = plan.host;
-  return out;
-}
-
-/** Grafana's Ingress, or undefined without a hostname. `namespace` is a reference. */
+/** Grafana's Ingress (plain HTTP to the chart's Service), or undefined without a hostname. */
 export function grafanaIngress(config: Config) {
   const plan = endpointPlan(config);
   if (!plan.public) return undefined;
-  const annotations = ingressAnnotations(plan);
-  return {
-    metadata: {
-      name: GRAFANA_INGRESS,
-      namespace: ref("namespace"),
-      labels: labels(config),
-      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-    },
-    spec: {
-      ingressClassName: plan.ingressClassName,
-      // The ALB takes its certificate from the annotation; a tls block would only add discovery.
-      ...(plan.tls.source === "acm"
-        ? {}
-        : { tls: [{ hosts: [plan.host], secretName: plan.tls.secretName }] }),
-      rules: [
-        {
-          host: plan.host,
-          http: {
-            paths: [
-              {
-                path: "/",
-                pathType: "Prefix",
-                backend: {
-                  service: { name: GRAFANA_SERVICE.name, port: { number: GRAFANA_SERVICE.port } },
-                },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  };
+  return ingressResource(plan, {
+    name: GRAFANA_INGRESS,
+    labels: labels(config),
+    backend: { service: GRAFANA_SERVICE, https: false, healthPath: HEALTH_PATH },
+  });
 }
 
-/**
- * With cert-manager: the Certificate, created by the program rather than by ingress-shim from an
- * Ingress annotation, so that Pulumi waits until it is Ready (`pulumi.com/waitFor`) and everything
- * that calls Grafana can depend on it. `namespace` is a reference.
- */
+/** With cert-manager: the Certificate `pulumi up` awaits until Ready; else undefined. */
 export function grafanaCertificate(config: Config) {
   const plan = endpointPlan(config);
-  if (!plan.public || plan.tls.source !== "cert-manager") return undefined;
-  return {
-    apiVersion: "cert-manager.io/v1",
-    kind: "Certificate",
-    metadata: {
-      name: GRAFANA_INGRESS,
-      namespace: ref("namespace"),
-      labels: labels(config),
-      annotations: { "pulumi.com/waitFor": "condition=Ready" },
-    },
-    spec: {
-      secretName: plan.tls.secretName,
-      dnsNames: [plan.host],
-      issuerRef: { name: plan.tls.clusterIssuer, kind: "ClusterIssuer", group: "cert-manager.io" },
-    },
-  };
+  return certificateResource(plan.public ? plan : undefined, {
+    name: GRAFANA_INGRESS,
+    labels: labels(config),
+  });
 }
 
 /** The TLS Secret whose `ca.crt` the provider trusts (`tls.privateCa`), or undefined. */
@@ -195,61 +93,19 @@ export function privateCaSecret(config: Pick<StackConfig, "grafana">): string | 
   return plan.tls.secretName;
 }
 
-/** Where the Route53 record points: an alias to an AWS load balancer, else a CNAME or an A record. */
-export type LoadBalancerTarget =
-  | { kind: "alias"; dnsName: string; region: string; loadBalancerType: "application" | "network" }
-  | { kind: "cname"; dnsName: string }
-  | { kind: "a"; ip: string };
-
-const REGION = "([a-z]{2}(?:-[a-z]+)+-\\d)";
-/** ALB and Classic ELB names: `<name>.<region>.elb.amazonaws.com` (one hosted-zone table for both). */
-const ALB_HOST = new RegExp(`\\.${REGION}\\.elb\\.amazonaws\\.com(?:\\.cn)?$`);
-/** NLB names: `<name>.elb.<region>.amazonaws.com`. */
-const NLB_HOST = new RegExp(`\\.elb\\.${REGION}\\.amazonaws\\.com(?:\\.cn)?$`);
-
 /** The first address of an Ingress's `status.loadBalancer.ingress`, read as a record target. */
-export function loadBalancerTarget(
+export const loadBalancerTarget = (
   entries: readonly { hostname?: string; ip?: string }[] | undefined,
-): LoadBalancerTarget {
-  const first = entries?.[0];
-  if (first?.hostname) {
-    const host = first.hostname.toLowerCase().replace(/\.$/, "");
-    const nlb = NLB_HOST.exec(host);
-    if (nlb) return { kind: "alias", dnsName: host, region: nlb[1]!, loadBalancerType: "network" };
-    const alb = ALB_HOST.exec(host);
-    if (alb) return { kind: "alias", dnsName: host, region: alb[1]!, loadBalancerType: "application" };
-    return { kind: "cname", dnsName: host };
-  }
-  if (first?.ip) return { kind: "a", ip: first.ip };
-  throw new Error(
-    "grafana: the Ingress has no load-balancer address (status.loadBalancer.ingress is empty): check that its ingress controller runs and admits it",
-  );
-}
+): LoadBalancerTarget => loadBalancerTargetOf(entries, "grafana");
 
-/**
- * The Route53 record of the hostname for a load-balancer target; `aliasZoneId` is the ELB's
- * canonical hosted zone of that region and type (from aws.lb.getHostedZoneId). An existing record
- * is never taken over (`allowOverwrite: false`): Route53 refuses, naming it.
- */
+/** The Route53 record of Grafana's hostname for a load-balancer target (see route53RecordOf). */
 export function route53Record(
   config: Pick<StackConfig, "grafana">,
   target: LoadBalancerTarget,
   aliasZoneId?: string,
 ) {
   const plan = endpointPlan(config);
-  if (!plan.public || plan.dns.source !== "route53") throw new Error("grafana: no Route53 record configured");
-  const base = { zoneId: plan.dns.hostedZoneId, name: plan.host, allowOverwrite: false };
-  if (target.kind === "alias") {
-    if (aliasZoneId === undefined) throw new Error("grafana: an alias record needs the ELB's hosted zone");
-    return {
-      ...base,
-      type: "A",
-      aliases: [{ name: target.dnsName, zoneId: aliasZoneId, evaluateTargetHealth: true }],
-    };
-  }
-  return target.kind === "cname"
-    ? { ...base, type: "CNAME", ttl: RECORD_TTL_SECONDS, records: [target.dnsName] }
-    : { ...base, type: "A", ttl: RECORD_TTL_SECONDS, records: [target.ip] };
+  return route53RecordOf(plan.public ? plan : undefined, target, aliasZoneId, "grafana");
 }
 
 /** What the endpoint check is told: the URL, how long to wait, and what to check at each stage. */
@@ -314,83 +170,17 @@ export function endpointCheck(config: Config): EndpointCheckSpec {
  */
 export function endpointPrerequisites(config: Pick<StackConfig, "grafana">): Prerequisite[] {
   const plan = endpointPlan(config);
-  if (!plan.public) return [];
-  const out: Prerequisite[] = [];
-  const ns = config.grafana.namespace;
-  const ingressClass = (name: string): PrerequisiteLookup => ({
-    kind: "kubernetes",
-    apiVersion: "networking.k8s.io/v1",
-    resource: "IngressClass",
-    name,
+  return endpointPrerequisitesOf(plan.public ? plan : undefined, {
+    what: "Grafana",
+    key: "grafana",
+    namespace: config.grafana.namespace,
+    resourceName: GRAFANA_INGRESS,
+    // Grafana's own ids predate Kibana's endpoint; the shared add-ons' ids are the same for both.
+    idOf: (name) => (name === "ingress-class" || name === "tls-secret" ? `grafana-${name}` : name),
+    albWhy: `creates the ALB of Grafana's Ingress for ${plan.host}, with the ACM certificate on its HTTPS listener`,
+    zone: { what: "Route53 public hosted zone", checkNote: ", and false" },
+    secretDeadline: "the first pulumi up's endpoint check",
   });
-  out.push(
-    plan.ingressClassName === ALB_INGRESS_CLASS
-      ? {
-          id: "aws-load-balancer-controller",
-          what: `AWS Load Balancer Controller, with its IngressClass ${ALB_INGRESS_CLASS}`,
-          why: `creates the ALB of Grafana's Ingress for ${plan.host}, with the ACM certificate on its HTTPS listener`,
-          configKeys: ["grafana.ingressClassName", "grafana.tls.source"],
-          howToCheck: `\`kubectl get ingressclass ${ALB_INGRESS_CLASS} -o jsonpath='{.spec.controller}'\` prints ingress.k8s.aws/alb`,
-          lookup: ingressClass(ALB_INGRESS_CLASS),
-        }
-      : {
-          id: "grafana-ingress-class",
-          what: `an ingress controller serving IngressClass ${plan.ingressClassName}`,
-          why: `serves Grafana's Ingress for ${plan.host} with its TLS Secret, behind a load balancer that publishes its address in the Ingress's status`,
-          configKeys: ["grafana.ingressClassName"],
-          howToCheck: `\`kubectl get ingressclass ${plan.ingressClassName} -o jsonpath='{.spec.controller}'\`, then that controller's pods`,
-          lookup: ingressClass(plan.ingressClassName),
-        },
-  );
-  if (plan.tls.source === "cert-manager")
-    out.push({
-      id: "cert-manager-cluster-issuer",
-      what: `cert-manager with ClusterIssuer ${plan.tls.clusterIssuer}`,
-      why: `issues Grafana's certificate for ${plan.host} (Certificate ${ns}/${GRAFANA_INGRESS}, which pulumi up awaits until Ready)`,
-      configKeys: ["grafana.tls.source", "grafana.tls.clusterIssuer"],
-      howToCheck: `\`kubectl get clusterissuer ${plan.tls.clusterIssuer} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'\` prints True`,
-      lookup: {
-        kind: "kubernetes",
-        apiVersion: "cert-manager.io/v1",
-        resource: "ClusterIssuer",
-        name: plan.tls.clusterIssuer,
-      },
-    });
-  if (plan.tls.source === "acm")
-    out.push({
-      id: "acm-certificate",
-      what: `ACM certificate ${plan.tls.certificateArn}`,
-      why: `the ALB serves it for ${plan.host}: it must be issued, cover the name, and be in the ALB's region`,
-      configKeys: ["grafana.tls.certificateArn"],
-      howToCheck: `\`aws acm describe-certificate --certificate-arn ${plan.tls.certificateArn} --query 'Certificate.[Status,SubjectAlternativeNames]'\` prints ISSUED, with ${plan.host} or a wildcard covering it`,
-    });
-  if (plan.tls.source === "secret")
-    out.push({
-      id: "grafana-tls-secret",
-      what: `TLS Secret ${ns}/${plan.tls.secretName}`,
-      why: `the ingress controller serves it for ${plan.host}; something other than this program provides it, by the first pulumi up's endpoint check at the latest`,
-      configKeys: ["grafana.tls.source", "grafana.tls.secretName"],
-      howToCheck: `\`kubectl -n ${ns} get secret ${plan.tls.secretName} -o jsonpath='{.type}'\` prints kubernetes.io/tls`,
-      // Not looked up: it lives in Grafana's namespace, which the first `pulumi up` creates.
-    });
-  out.push(
-    plan.dns.source === "route53"
-      ? {
-          id: "route53-hosted-zone",
-          what: `Route53 public hosted zone ${plan.dns.hostedZoneId}`,
-          why: `the program creates the record of ${plan.host} in it; the parent domain must delegate to its name servers`,
-          configKeys: ["grafana.dns.source", "grafana.dns.hostedZoneId"],
-          howToCheck: `\`aws route53 get-hosted-zone --id ${plan.dns.hostedZoneId} --query 'HostedZone.[Name,Config.PrivateZone]'\` prints a name that ${plan.host} ends with, and false`,
-        }
-      : {
-          id: "external-dns",
-          what: "external-dns, watching Ingresses",
-          why: `creates the DNS record of ${plan.host} from the hostname annotation of Grafana's Ingress`,
-          configKeys: ["grafana.dns.source"],
-          howToCheck: `\`kubectl get deployments -A -l app.kubernetes.io/name=external-dns\`, and in its arguments \`--source=ingress\` and a \`--domain-filter\` covering ${plan.host}`,
-        },
-  );
-  return out;
 }
 
 /** One paragraph for summary.md: how the provider reaches Grafana and what that needs. */

@@ -1,7 +1,7 @@
 import { type LogType, RETENTION } from "../../catalog/retention";
 import type { StackConfig } from "../../config";
 import { LOGGING_PART_OF, partOf } from "../labels";
-import { eckNames, LOGSTASH_ES_REF } from "./names";
+import { eckNames, kibanaPublicUrl, LOGSTASH_ES_REF } from "./names";
 import { filebeatExporter } from "../platform/filebeat";
 import { LOGSTASH_PIPELINES, logstashExporter } from "../platform/logstash";
 import {
@@ -245,10 +245,13 @@ export function elasticsearchAnnotations(config: StackConfig): Record<string, st
 
 export function kibanaSpec(config: StackConfig) {
   const k = config.logging.kibana;
+  const publicUrl = kibanaPublicUrl(config);
   return {
     version: config.logging.stackVersion,
     count: k.replicas,
     elasticsearchRef: { name: eckNames(config).elasticsearch },
+    // Behind an Ingress, Kibana's links and redirects name the public URL, not the pod's.
+    ...(publicUrl ? { config: { "server.publicBaseUrl": publicUrl } } : {}),
     podTemplate: {
       spec: {
         securityContext: KIBANA_POD_SECURITY,

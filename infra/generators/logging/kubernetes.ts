@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { StackConfig } from "../../config";
-import { LOGGING_PART_OF, managedLabels } from "../labels";
+import { LOGGING_LABELS } from "./names";
 import { ref, secretRef } from "../refs";
 import { ECK_API, elasticsearchAnnotations, elasticsearchSpec, filebeatSpec, kibanaSpec } from "./eck";
 import { httpTlsPlan } from "./http-tls";
@@ -18,7 +18,7 @@ import { type PodSecurityInput, podSecurity, securedNamespace } from "../pod-sec
  * The logging stack's Kubernetes objects other than its data. `ref("namespace")` is the Namespace
  * the component creates: referring to it makes every object wait for it.
  */
-export const LOGGING_LABELS = managedLabels(LOGGING_PART_OF);
+export { LOGGING_LABELS } from "./names";
 /**
  * What the settings Jobs' pods carry besides LOGGING_LABELS: a name common to both, by which a
  * NetworkPolicy lets them reach Elasticsearch, and the Job (SETTINGS_JOBS) as the component, by
@@ -223,6 +223,9 @@ export const filebeatResource = (config: StackConfig) => ({
   spec: filebeatSpec(config),
 });
 
+/** Where a Job whose steps take secrets (the users Job) finds them, one file per key. */
+export const SECRETS_DIR = "/secrets/users";
+
 /** Image of the settings Job: Node.js runs the applier, nothing else is needed. */
 export const APPLIER_IMAGE = `${APPLIER_PIN.repository}:${APPLIER_PIN.tag}`;
 
@@ -251,13 +254,15 @@ export const REPLACE_UNREADY = { "pulumi.com/replaceUnready": "true" } as const;
  * One settings Job (see SETTINGS_JOBS) and the ConfigMap holding its plan and the script. Both are
  * named after a hash of plan, script and the Job's spec, so a changed plan is a new Job that runs
  * again (and is awaited again); an unchanged one that completed is left alone, one that did not
- * is replaced (REPLACE_UNREADY). Only a Job with Kibana steps waits for Kibana or mounts its CA.
+ * is replaced (REPLACE_UNREADY). Only a Job with Kibana steps waits for Kibana or mounts its CA;
+ * only a Job with steps that take a secret (people's passwords) mounts the users Secret.
  */
 export function settingsJob(config: StackConfig, which: SettingsJob, script: string) {
   const names = eckNames(config);
   const steps = settingsPlans(config)[which];
   const plan = JSON.stringify(steps, null, 2);
   const kibana = steps.some((s) => s.target === "kibana");
+  const secrets = steps.some((s) => s.secret !== undefined);
   const secretFile = (volume: string, secret: string) => ({ name: volume, secret: { secretName: secret } });
   const spec = {
     backoffLimit: 3,
@@ -288,6 +293,7 @@ export function settingsJob(config: StackConfig, which: SettingsJob, script: str
               },
               { name: "ES_CA_FILE", value: "/certs/es/ca.crt" },
               ...(kibana ? [{ name: "KIBANA_CA_FILE", value: "/certs/kibana/ca.crt" }] : []),
+              ...(secrets ? [{ name: "SECRETS_DIR", value: SECRETS_DIR }] : []),
               ...Object.entries(APPLIER_RETRY_POLICY).map(([n, v]) => ({ name: n, value: String(v) })),
             ],
             resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
@@ -300,6 +306,7 @@ export function settingsJob(config: StackConfig, which: SettingsJob, script: str
               { name: "applier", mountPath: "/applier", readOnly: true },
               { name: "es-ca", mountPath: "/certs/es", readOnly: true },
               ...(kibana ? [{ name: "kibana-ca", mountPath: "/certs/kibana", readOnly: true }] : []),
+              ...(secrets ? [{ name: "users", mountPath: SECRETS_DIR, readOnly: true }] : []),
             ],
           },
         ],
@@ -307,6 +314,8 @@ export function settingsJob(config: StackConfig, which: SettingsJob, script: str
           { name: "applier", configMap: { name: ref("settingsConfigMap") } },
           secretFile("es-ca", names.esCaSecret),
           ...(kibana ? [secretFile("kibana-ca", names.kibanaCaSecret)] : []),
+          // Missing keys fail the Job at start (SECRETS_DIR is checked before any request).
+          ...(secrets ? [secretFile("users", names.usersSecret)] : []),
         ],
       },
     },

@@ -1,5 +1,12 @@
 import type { StackConfig } from "../../config";
 import { FILEBEAT_NAMESPACE_SUFFIX } from "../../config/logging";
+import { LOGGING_PART_OF, managedLabels } from "../labels";
+
+/** The labels of every object of the logging stack (its pods, volumes and Secrets are found by them). */
+export const LOGGING_LABELS = managedLabels(LOGGING_PART_OF);
+
+/** Kibana's HTTPS port (ECK: its container port and its Service's). */
+export const KIBANA_PORT = 5601;
 
 /** Names ECK gives the pieces (services `<name>-es-http`, `<name>-kb-http`, `<name>-ls-<service>`). */
 export function eckNames(config: Pick<StackConfig, "logging">) {
@@ -18,13 +25,21 @@ export function eckNames(config: Pick<StackConfig, "logging">) {
     filebeat: name,
     esService: `${name}-es-http`,
     elasticsearchUrl: `https://${name}-es-http.${namespace}.svc:9200`,
-    kibanaUrl: `https://${name}-kb-http.${namespace}.svc:5601`,
+    kibanaUrl: `https://${name}-kb-http.${namespace}.svc:${KIBANA_PORT}`,
     logstashBeatsHost: `${name}-ls-beats.${namespace}.svc:5044`,
     elasticUserSecret: `${name}-es-elastic-user`,
     esCaSecret: `${name}-es-http-certs-public`,
     /** The HTTP certificate the program issues (ECK uses it instead of its self-signed one). */
     esHttpCertSecret: `${name}-es-http-tls`,
     kibanaCaSecret: `${name}-kb-http-certs-public`,
+    /** The Service ECK puts in front of Kibana (HTTPS, ECK's self-signed certificate). */
+    kibanaService: `${name}-kb-http`,
+    /** Kibana's public Ingress and, with cert-manager, its Certificate (logging.kibana.endpoint). */
+    kibanaIngress: `${name}-kibana`,
+    /** The TLS Secret cert-manager writes for Kibana's Ingress. */
+    kibanaTlsSecret: `${name}-kibana-tls`,
+    /** People's passwords (logging.users), one key per user name; the users Job reads them. */
+    usersSecret: `${name}-users`,
     esServiceAccount: `${name}-es`,
     logstashServiceAccount: `${name}-logstash`,
     filebeatServiceAccount: `${name}-filebeat`,
@@ -37,3 +52,9 @@ export function eckNames(config: Pick<StackConfig, "logging">) {
 
 /** ECK exposes the referenced cluster to Logstash as `<REF>_ES_HOSTS`, `_USER`, `_PASSWORD`, `_SSL_CERTIFICATE_AUTHORITY`. */
 export const LOGSTASH_ES_REF = "logs";
+
+/** Kibana's public URL (`server.publicBaseUrl`), or undefined when it is reachable in-cluster only. */
+export const kibanaPublicUrl = (config: Pick<StackConfig, "logging">): string | undefined => {
+  const endpoint = config.logging.kibana.endpoint;
+  return endpoint ? `https://${endpoint.hostname}` : undefined;
+};

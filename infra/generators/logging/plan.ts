@@ -15,6 +15,7 @@ import {
   settingsComponentTemplate,
 } from "./templates";
 import type { ApplyStep, DataStreamAdoption } from "./types";
+import { userSteps } from "./users";
 
 const es = (kind: ApplyStep["kind"], name: string, path: string, body: unknown): ApplyStep => ({
   target: "elasticsearch",
@@ -48,10 +49,15 @@ const dataViewStep = (id: string, body: unknown): ApplyStep => ({
  * The settings Jobs: `settings` applies what log shipping needs (the shippers start only after it
  * completes), `extras` what it does not (backups and Kibana objects), so that neither a snapshot
  * repository whose IAM role is still propagating nor a Kibana that is slow to start can keep the
- * templates, pipelines and roles from being applied, or the logs from flowing.
+ * templates, pipelines and roles from being applied, or the logs from flowing. `users` creates
+ * people's users (logging.users) and disables the ones no longer listed: the only Job that mounts
+ * their passwords, and one whose failure holds back neither the logs nor the Kibana objects.
  */
-export const SETTINGS_JOBS = ["settings", "extras"] as const;
+export const SETTINGS_JOBS = ["settings", "extras", "users"] as const;
 export type SettingsJob = (typeof SETTINGS_JOBS)[number];
+
+/** A Job that runs only after another completed: users get roles the settings Job applied. */
+export const SETTINGS_JOB_AFTER: Readonly<Partial<Record<SettingsJob, SettingsJob>>> = { users: "settings" };
 
 /**
  * Every setting the cluster gets, per Job, in an order where each step's references already
@@ -126,6 +132,7 @@ export function settingsPlans(config: StackConfig): Record<SettingsJob, ApplySte
       dataViewStep(dataViewId("all"), allLogsDataView()),
       savedObject("search", REQUEST_SEARCH_ID, requestIdSearch()),
     ],
+    users: userSteps(config),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ReaderRole } from "../../catalog/log-roles";
 import { dataStreamPattern } from "../../catalog/log-schema";
 import { LOG_TYPES, type LogType } from "../../catalog/retention";
 import { MANAGED_BY_META } from "../labels";
@@ -25,7 +26,7 @@ export const GRAFANA_READER_ROLE = "grafana-reader";
  * deletes log lines; ILM is what removes them.
  */
 export const ROLE_ACCESS: Readonly<
-  Record<string, { logTypes: LogType[]; meaning: string; kibana: boolean }>
+  Record<ReaderRole | typeof GRAFANA_READER_ROLE, { logTypes: LogType[]; meaning: string; kibana: boolean }>
 > = {
   "log-reader": {
     logTypes: ["application", "debug"],
@@ -46,7 +47,7 @@ export const ROLE_ACCESS: Readonly<
 };
 
 export function role(name: string): RoleBody {
-  const access = ROLE_ACCESS[name];
+  const access = ROLE_ACCESS[name as keyof typeof ROLE_ACCESS];
   if (!access) throw new Error(`unknown role ${name}`);
   return {
     description: access.meaning,

@@ -30,6 +30,14 @@ export type SlmPolicyBody = BodyOf<
   "policy_id" | "master_timeout" | "timeout"
 >;
 export type RoleBody = BodyOf<estypes.SecurityPutRoleRequest, "name" | "refresh">;
+/**
+ * A native-realm user without its password: the settings Job adds `password` from the users
+ * Secret at request time (ApplyStep.secret), so no plan, ConfigMap or render holds it.
+ */
+export type UserBody = BodyOf<
+  estypes.SecurityPutUserRequest,
+  "username" | "refresh" | "password" | "password_hash"
+>;
 export type Processor = estypes.IngestProcessorContainer;
 export type FieldMapping = estypes.MappingProperty;
 
@@ -62,6 +70,8 @@ export type SettingKind =
   | "index_template"
   | "data_stream"
   | "role"
+  | "user"
+  | "retired_users"
   | "kibana";
 
 export interface ApplyStep {
@@ -72,6 +82,22 @@ export interface ApplyStep {
   /** Path and query, e.g. `/_ilm/policy/logs-debug`. */
   path: string;
   body: unknown;
+  /**
+   * A body field the Job fills in from its mounted Secret (`SECRETS_DIR/<key>`) when it sends the
+   * step: a user's password, which the plan itself never holds.
+   */
+  secret?: { field: "password"; key: string };
+}
+
+/**
+ * The body of a `retired_users` step, a check like `data_stream`'s: every native user whose
+ * `metadata.managed_by` is `managed_by`, that is enabled and not in `keep`, is disabled (`PUT
+ * /_security/user/<name>/_disable`): a user removed from the config loses access, and is back
+ * with everything it had once it is listed again. Users made by hand (no such metadata) are left alone.
+ */
+export interface RetiredUsers {
+  managed_by: string;
+  keep: string[];
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { StackConfig } from "../../config";
-import { ALB_INGRESS_CLASS } from "../../config/grafana-endpoint";
+import { ALB_INGRESS_CLASS } from "../../config/endpoint";
 import { GOSSIP_PORT, grafanaHighlyAvailable } from "../grafana/availability";
 import { SETTINGS_POD_NAME } from "../logging/kubernetes";
-import { eckNames } from "../logging/names";
+import { eckNames, KIBANA_PORT } from "../logging/names";
 import { SETTINGS_JOBS, settingsPlans } from "../logging/plan";
 import { KPS_FULLNAME, resolveMetrics } from "../metrics/settings";
-import { ECK_OPERATOR_NAMESPACE, ECK_OPERATOR_SELECTOR } from "../platform/eck-operator";
+import { ECK_METRICS_PORT, ECK_OPERATOR_NAMESPACE, ECK_OPERATOR_SELECTOR } from "../platform/eck-operator";
 import { EXPORTER_NAME, EXPORTER_PORT } from "../platform/elasticsearch";
 import { JSON_EXPORTER_PORT } from "../platform/filebeat";
 import { BLACKBOX_NAME, BLACKBOX_PORT } from "../platform/kibana";
@@ -18,11 +18,12 @@ import { THANOS_PARTS, THANOS_PORTS } from "../thanos/names";
  *
  * Covered: the metrics namespace (Prometheus, Alertmanager, the operator, kube-state-metrics and
  * Thanos), the logging namespace (Elasticsearch, Kibana, Logstash, the settings Jobs and the
- * exporters), Grafana's, and the namespaces of node-exporter and Filebeat, which run apart because
- * they need the node itself (infra/generators/pod-security). Node-exporter runs on the host network,
- * which NetworkPolicies do not govern on most CNIs (the VPC CNI's agent among them): its flow is
- * stated all the same, and its namespace denied by default like the others, so that a CNI which does
- * apply them keeps the scrape. The kubelet's probes come from the node, which policies always allow.
+ * exporters), Grafana's, the ECK operator's (`elastic-system`), and the namespaces of node-exporter
+ * and Filebeat, which run apart because they need the node itself (infra/generators/pod-security).
+ * Node-exporter runs on the host network, which NetworkPolicies do not govern on most CNIs (the VPC
+ * CNI's agent among them): its flow is stated all the same, and its namespace denied by default like
+ * the others, so that a CNI which does apply them keeps the scrape. The kubelet's probes come from
+ * the node, which policies always allow.
  */
 
 /** The whole config: which settings Job reaches Kibana follows from the Jobs' plans. */
@@ -69,7 +70,10 @@ export const PORTS = {
   // ECK (pkg/controller/{elasticsearch,kibana}/network/ports.go): HTTP, transport, Kibana.
   elasticsearch: 9200,
   elasticsearchTransport: 9300,
-  kibana: 5601,
+  kibana: KIBANA_PORT,
+  // eck-operator chart: `webhook.port` (the validating webhook's listener) and our metrics port.
+  eckWebhook: 9443,
+  eckMetrics: Number(ECK_METRICS_PORT),
   // The Logstash pipeline's `beats` input, behind the Logstash resource's `beats` Service.
   logstashBeats: 5044,
   // prometheus-node-exporter chart: service.port, the container's `http-metrics` (on the host network).
@@ -177,6 +181,32 @@ export function platformPods(config: FlowInput) {
   } satisfies Record<string, Pods>;
 }
 
+/**
+ * Where the requests to an endpoint (Grafana's, Kibana's) come from, as a flow's source: the
+ * ingress controller's pods when they are pods in a namespace the config names
+ * (kubernetes.ingressControllerNamespace), else any source, saying why.
+ */
+function endpointSource(
+  config: FlowInput,
+  endpoint: { hostname?: string; ingressClassName: string } | undefined,
+  what: string,
+  otherwise: string,
+): Source {
+  const ns = config.kubernetes.ingressControllerNamespace;
+  if (!endpoint?.hostname) return { anywhere: otherwise };
+  if (endpoint.ingressClassName === ALB_INGRESS_CLASS)
+    return {
+      anywhere: `people reach ${what} through its Ingress: the ALB (\`target-type: ip\`) sends from its own addresses in the VPC, not from a pod, and its security group decides who reaches it; ${what} authenticates every request`,
+    };
+  if (ns === undefined)
+    return {
+      anywhere: `people reach ${what} through its Ingress: the \`${endpoint.ingressClassName}\` controller runs in a namespace no config holds (kubernetes.ingressControllerNamespace would name it); ${what} authenticates every request`,
+    };
+  return {
+    pods: { namespace: ns, labels: {}, what: `the ingress controller (\`${endpoint.ingressClassName}\`)` },
+  };
+}
+
 /** The namespaces whose ingress is denied but for the flows below. */
 export const policedNamespaces = (config: FlowInput): string[] => [
   resolveMetrics(config).namespace,
@@ -184,6 +214,7 @@ export const policedNamespaces = (config: FlowInput): string[] => [
   config.logging.namespace,
   eckNames(config).filebeatNamespace,
   config.grafana.namespace,
+  ECK_OPERATOR_NAMESPACE,
 ];
 
 export function flows(config: FlowInput): Flow[] {
@@ -278,7 +309,8 @@ export function flows(config: FlowInput): Flow[] {
       why: "the API server validates PrometheusRules and Alertmanager configs through the operator's admission webhook",
     },
     ...loggingFlows(config, p, scrape),
-    ...grafanaFlows(config, p),
+    ...grafanaFlows(config, p, scrape),
+    ...eckOperatorFlows(p, scrape),
   ];
 }
 
@@ -359,6 +391,19 @@ function loggingFlows(
       ports: tcp(PORTS.kibana),
       why: "the blackbox exporter probes Kibana's /api/status for Prometheus",
     },
+    // Exposed (logging.kibana.endpoint): its Ingress's controller. Otherwise people use `kubectl
+    // port-forward`, which enters the pod's own network namespace, where no policy applies.
+    ...(config.logging.kibana.endpoint
+      ? [
+          {
+            name: "kibana-http",
+            from: endpointSource(config, config.logging.kibana.endpoint, "Kibana", ""),
+            to: p.kibana,
+            ports: tcp(PORTS.kibana),
+            why: "people's Kibana (web UI and API, HTTPS), through its Ingress",
+          },
+        ]
+      : []),
     scrape("elasticsearch-exporter", p.elasticsearchExporter, tcp(PORTS.elasticsearchExporter)),
     scrape("blackbox", p.blackbox, tcp(PORTS.blackbox), ", which probes Kibana"),
     scrape("logstash", p.logstash, tcp(PORTS.logstashExporter), "'s exporter sidecar"),
@@ -366,24 +411,35 @@ function loggingFlows(
   ];
 }
 
-/** Grafana's namespace: its HTTP port, and the alerting gossip between replicas when highly available. */
-function grafanaFlows(config: FlowInput, p: PlatformPods): Flow[] {
-  const g = config.grafana;
-  const through = !g.hostname
-    ? "the in-cluster Service: the Pulumi provider calls it from wherever `pulumi up` runs in the cluster (docs/design/grafana.md), a namespace no config holds"
-    : g.ingressClassName === ALB_INGRESS_CLASS
-      ? "its Ingress: the ALB (`target-type: ip`) sends from its own addresses in the VPC, not from a pod, and its security group decides who reaches it"
-      : `its Ingress: the \`${g.ingressClassName}\` controller runs in a namespace no config holds`;
+/**
+ * Grafana's namespace: its HTTP port, and the alerting gossip between replicas when highly
+ * available. Without a hostname the Pulumi provider calls the in-cluster Service from wherever
+ * `pulumi up` runs; through an ingress controller whose namespace the config names, only that
+ * controller (and Prometheus, which scrapes the same port) reaches it.
+ */
+function grafanaFlows(
+  config: FlowInput,
+  p: PlatformPods,
+  scrape: (name: string, to: Pods, ports: FlowPort[], extra?: string) => Flow,
+): Flow[] {
+  const from = endpointSource(
+    config,
+    config.grafana,
+    "Grafana",
+    "people and the Pulumi provider reach Grafana through the in-cluster Service, from wherever `pulumi up` runs in the cluster (docs/design/grafana.md), a namespace no config holds; Grafana authenticates every request (no anonymous access)",
+  );
   return [
     {
       name: "grafana-http",
-      from: {
-        anywhere: `people reach Grafana through ${through}; Grafana authenticates every request (no anonymous access)`,
-      },
+      from,
       to: p.grafana,
       ports: tcp(PORTS.grafana),
-      why: "Grafana's web UI and API, through its Service (Prometheus scrapes /metrics on the same port)",
+      why:
+        "anywhere" in from
+          ? "Grafana's web UI and API, through its Service (Prometheus scrapes /metrics on the same port)"
+          : "Grafana's web UI and API, through its Ingress",
     },
+    ...("anywhere" in from ? [] : [scrape("grafana", p.grafana, tcp(PORTS.grafana))]),
     ...(grafanaHighlyAvailable(config)
       ? [
           {
@@ -398,5 +454,28 @@ function grafanaFlows(config: FlowInput, p: PlatformPods): Flow[] {
           },
         ]
       : []),
+  ];
+}
+
+/**
+ * The ECK operator's namespace (`elastic-system`, its release's): the API server calls its
+ * validating webhook, Prometheus scrapes its metrics; nothing else calls it.
+ */
+function eckOperatorFlows(
+  p: PlatformPods,
+  scrape: (name: string, to: Pods, ports: FlowPort[], extra?: string) => Flow,
+): Flow[] {
+  return [
+    {
+      name: "eck-operator-webhook",
+      from: {
+        anywhere:
+          "the API server calls the operator's validating webhook; on EKS it comes from the control plane's network interfaces in the VPC, not from a pod, at addresses no config holds, so the port is open to every source; it serves only TLS admission reviews",
+      },
+      to: p.eckOperator,
+      ports: tcp(PORTS.eckWebhook),
+      why: "the API server validates Elasticsearch, Kibana, Logstash and Beat resources through the ECK operator's admission webhook",
+    },
+    scrape("eck-operator", p.eckOperator, tcp(PORTS.eckMetrics)),
   ];
 }

@@ -2,6 +2,7 @@ import type { StackConfig } from "../../config";
 import { databasePrerequisites } from "../grafana/database";
 import { endpointPrerequisites } from "../grafana/ingress";
 import { podSecurity } from "../pod-security";
+import { kibanaEndpointPrerequisites } from "../logging/kibana-endpoint";
 
 /**
  * What the stack needs before its first `pulumi up` and does not create itself: cluster add-ons
@@ -29,8 +30,18 @@ export interface Prerequisite {
  * in infra/components/prerequisites.ts; a Kubernetes object of any kind needs neither.
  */
 export type PrerequisiteLookup =
-  /** A Kubernetes object, read with the cluster's API (`.get`): it must exist. */
-  | { kind: "kubernetes"; apiVersion: string; resource: string; name: string; namespace?: string }
+  /**
+   * A Kubernetes object, read with the cluster's API (`.get`): it must exist. An IngressClass with
+   * `controller` must also name that controller (an Ingress annotated for it means nothing to another).
+   */
+  | {
+      kind: "kubernetes";
+      apiVersion: string;
+      resource: string;
+      name: string;
+      namespace?: string;
+      controller?: string;
+    }
   /** An IAM OIDC identity provider (aws.iam.getOpenIdConnectProvider) that lists `audience`. */
   | { kind: "aws-iam-oidc-provider"; arn: string; audience: string };
 
@@ -129,6 +140,7 @@ const soleOperators: PrerequisiteSource = (config) => [
 export const PREREQUISITE_SOURCES: readonly PrerequisiteSource[] = [
   storageClass,
   endpointPrerequisites,
+  kibanaEndpointPrerequisites,
   oidcProvider,
   maxMapCount,
   zoneLabels,
@@ -137,9 +149,27 @@ export const PREREQUISITE_SOURCES: readonly PrerequisiteSource[] = [
   databasePrerequisites,
 ];
 
-/** This stack's prerequisites. */
-export const prerequisites = (config: StackConfig): Prerequisite[] =>
-  PREREQUISITE_SOURCES.flatMap((source) => source(config));
+/**
+ * This stack's prerequisites, each once: an add-on two parts need (the AWS Load Balancer
+ * Controller for Grafana's and Kibana's ALBs, external-dns) has one id, and is listed and looked
+ * up once with both parts' reasons and keys.
+ */
+export const prerequisites = (config: StackConfig): Prerequisite[] => {
+  const byId = new Map<string, Prerequisite>();
+  for (const p of PREREQUISITE_SOURCES.flatMap((source) => source(config))) {
+    const seen = byId.get(p.id);
+    if (!seen) byId.set(p.id, p);
+    else if (JSON.stringify(seen.lookup) !== JSON.stringify(p.lookup) || seen.what !== p.what)
+      throw new Error(`prerequisite ${p.id}: two different things under one id`);
+    else
+      byId.set(p.id, {
+        ...seen,
+        why: `${seen.why}; ${p.why}`,
+        configKeys: [...new Set([...seen.configKeys, ...p.configKeys])],
+      });
+  }
+  return [...byId.values()];
+};
 
 /** A prerequisite the program looked up and did not find, and why. */
 export interface MissingPrerequisite {
