@@ -37,6 +37,8 @@ export function filebeat(
   );
   const rbac = filebeatRbac();
   const role = new k8s.rbac.v1.ClusterRole(`${name}-filebeat`, rbac.clusterRole, child);
+  // Autonamed: a new subject makes a new binding and the old one is deleted at the end of the
+  // update, so pods still running under the old ServiceAccount keep their metadata lookups.
   new k8s.rbac.v1.ClusterRoleBinding(
     `${name}-filebeat`,
     wire(rbac.binding, {
@@ -44,7 +46,7 @@ export function filebeat(
       filebeatClusterRole: role.metadata.name,
       filebeatServiceAccount: serviceAccount.metadata.name,
     }),
-    child,
+    { ...child, replaceOnChanges: ["subjects"] },
   );
   // The json_exporter module the metrics sidecar of every Filebeat pod reads.
   const statsModule = new k8s.core.v1.ConfigMap(
@@ -58,6 +60,10 @@ export function filebeat(
     {
       parent,
       dependsOn: [...args.after, ns, serviceAccount, statsModule],
+      // Old and new pods share each node's registry (beat-data) and its lock: the old Beat goes
+      // first (foreground, its pods gone), so the new pods start at once instead of crash-looping
+      // on "data path already locked" until the end of the update and then backing off.
+      deleteBeforeReplace: true,
     },
   );
 }
