@@ -1,4 +1,5 @@
 import {
+  FLEET_RECORDS,
   fleetExpr,
   fleetShape,
   leRegex,
@@ -201,6 +202,15 @@ export function ruleFile(config: MetricsInput): RuleFile {
     RECORDING_RULES.filter((r) => HTTP_TOPICS.has(r.topic) === http).flatMap((r) => fleetRules(r, services));
   groups.push({ name: "http.recording", rules: fleet(true) });
   groups.push({ name: "resources.recording", rules: fleet(false) });
+  // Outbound calls per destination and the dependency probes: one rule each for every service.
+  const input = {
+    topDestinations: config.metrics.externalCalls.topDestinations,
+    probeNamespace: resolveMetrics(config).namespace,
+  };
+  groups.push({
+    name: "external.recording",
+    rules: FLEET_RECORDS.map((r) => ({ record: r.record, expr: r.expr(input) })),
+  });
   for (const svc of services) {
     const own = overrideRules(svc);
     if (own.length > 0) groups.push({ name: `${svc.name}.overrides`, rules: own });
