@@ -61,11 +61,11 @@ const url = z
       return fail(
         `expected http:// or https://, not ${u.protocol}//: a dependency of another protocol is declared by its host:port under \`tcp\``,
       );
+    if (u.username !== "" || u.password !== "")
+      return fail("expected no user:password@: a credential would be a label of every probe series");
     // `new URL` lower-cases the host: a target must be what is probed, as written.
     if (!value.startsWith(`${u.protocol}//${u.host}`))
       return fail(`expected the URL as written to be its normal form, ${u.protocol}//${u.host}...`);
-    if (u.username !== "" || u.password !== "")
-      return fail("expected no user:password@: a credential would be a label of every probe series");
     if (u.search !== "" || u.hash !== "" || value.includes("?") || value.includes("#"))
       return fail("expected no query string or fragment: the target is a label of every probe series");
     if (u.hostname.startsWith("["))

@@ -510,6 +510,15 @@ describe("values the schema refuses, naming the key", () => {
 });
 
 describe("secrets and credentials", () => {
+  it("refuses a dependency URL with a credential without repeating it", () => {
+    const text = problems(
+      "services",
+      service({ dependencies: [{ url: "https://probe:s3cr3t@api.example.com/h" }] }),
+    ).join("\n");
+    expect(text).toContain(`${PROJECT}:services[0].dependencies[0].url: expected no user:password@`);
+    expect(text).not.toContain("s3cr3t");
+  });
+
   it.each([
     ["deadMansSwitchUrl", "javascript:alert(1)"],
     ["deadMansSwitchUrl", "http://hc-ping.com/abc"],

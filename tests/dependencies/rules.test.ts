@@ -12,7 +12,8 @@ import { runToolAsync, tempFiles } from "../helpers/tools";
  * The outbound-call records and ExternalDependencyDegraded, DependencyDown and
  * DependencyProbesFailing, as rendered for the dev stack, under `promtool test rules`: the records
  * keep the busiest destinations and fold the rest into `other`; each alert fires where it should
- * and stays quiet for healthy traffic and for what only looks like its fault.
+ * and stays quiet for healthy traffic and for what only looks like its fault. Each promtool run is
+ * its own process: they run side by side.
  */
 
 const config = stackConfig("dev");
@@ -63,7 +64,7 @@ const named = (record: string, samples: ReturnType<typeof sample>[]) =>
   samples.map((x) => ({ ...x, labels: x.labels.replace("{", `{__name__="${record}",`) }));
 
 describe("outbound-call records (promtool)", () => {
-  it("keep the busiest destinations by name and fold the rest, unnamed calls and a host called 'other' into 'other'", async () => {
+  it.concurrent("keep the busiest destinations by name and fold the rest, unnamed calls and a host called 'other' into 'other'", async () => {
     // d01 … d12 at 12 … 1 calls per second: the dev stack keeps N of them.
     expect(N).toBe(10);
     const hosts = Array.from({ length: 12 }, (_, i) => `d${String(i + 1).padStart(2, "0")}.example.com`);
@@ -158,7 +159,7 @@ describe("ExternalDependencyDegraded (promtool)", () => {
   const dest = (h: string, status?: string) =>
     `server_address="${h}",http_request_method="POST"${status ? `,http_response_status_code="${status}"` : ""}`;
 
-  it("fires 15 minutes into failing or slow calls to one destination, and not for look-alikes", async () => {
+  it.concurrent("fires 15 minutes into failing or slow calls to one destination, and not for look-alikes", async () => {
     expect(spec.for).toBe("15m");
     // Thresholds of the dev stack: the test's traffic is well on either side of them.
     expect(a.externalErrorRatioMax).toBeLessThan(0.1);
@@ -252,7 +253,7 @@ describe("DependencyDown and DependencyProbesFailing (promtool)", () => {
   const spec = (priority: string) =>
     ALERTS.find((x) => x.alert === "DependencyDown" && x.priority === priority)!;
 
-  it("fires with the dependency's priority and the service's team once most probes of 5 minutes failed", async () => {
+  it.concurrent("fires with the dependency's priority and the service's team once most probes of 5 minutes failed", async () => {
     const P1 = "https://api.payments.example.com/v1/health";
     const P2 = "orders-db.data.svc:5432";
     const P3 = "sessions-cache.data.svc:6379";
@@ -297,7 +298,7 @@ describe("DependencyDown and DependencyProbesFailing (promtool)", () => {
     ]);
   });
 
-  it("leaves a prober that cannot be scraped to DependencyProbesFailing, after 10 minutes", async () => {
+  it.concurrent("leaves a prober that cannot be scraped to DependencyProbesFailing, after 10 minutes", async () => {
     const target = "rabbitmq.messaging.svc:5672";
     const failing = ALERTS.find((x) => x.alert === "DependencyProbesFailing")!;
     await expectRuleTestsPass([

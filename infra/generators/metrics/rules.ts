@@ -182,8 +182,9 @@ function dataGroup(name: string, services: readonly ServiceConfig[]): RuleGroup 
  * Every rule group. The number of rules does not depend on the number of services (except for
  * overrides): the per-service facts are data (`services.data`), the recording rules evaluate all
  * services at once (`http.recording`, `resources.recording`; the long SLO windows come from the 5m
- * records in the same group, evaluated in order), and one alert rule per kind joins on
- * SERVICE_LABELS.
+ * records in the same group, evaluated in order; `external.recording`, outbound calls per
+ * destination and the dependency probes, which no service overrides), and one alert rule per kind
+ * joins on SERVICE_LABELS. Declared dependencies add no rule: the Probes carry them.
  * Every rule carries its own labels rather than group-level `labels`: each alert rule is then
  * complete on its own, as the policy pack and the generated docs read it.
  */
