@@ -11,6 +11,7 @@ import {
   serviceSeries,
   servicesOfKind,
 } from "./common";
+import { EXTERNAL_CALL_PANELS, withExternalCalls } from "./external-calls";
 
 const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
 
@@ -23,13 +24,14 @@ export const backgroundJobs: DashboardDefinition = {
     "Background job duration p99",
     "Job duration p50 / p99 by job",
     "Job runs by outcome",
+    ...EXTERNAL_CALL_PANELS,
   ],
   build(ctx) {
-    return baseDashboard(
+    const jobsPanels = baseDashboard(
       this,
       ctx,
       this.services(ctx),
-      "How long background jobs take and how their runs end.",
+      "How long background jobs take, how their runs end, and what the services behind them call and need.",
     )
       .withPanel(
         promTimeseries(
@@ -64,7 +66,8 @@ export const backgroundJobs: DashboardDefinition = {
           ],
           "Finished runs per second, successes and failures.",
         ).span(24),
-      )
-      .build();
+      );
+    // Workers are on no other dashboard with their outbound calls and dependencies.
+    return withExternalCalls(jobsPanels).build();
   },
 };

@@ -3,6 +3,7 @@ import { RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { RECORD } from "../infra/catalog/recording-rules";
 import type { ServiceConfig } from "../infra/config";
+import { EXTERNAL_CALL_PANELS, withExternalCalls } from "./external-calls";
 import {
   baseDashboard,
   type DashboardDefinition,
@@ -76,6 +77,7 @@ export const serviceOverview: DashboardDefinition = {
     "Weekly error ratio (90 days)",
     "Weekly latency p99 (90 days)",
     "SLO error budget over the window",
+    ...EXTERNAL_CALL_PANELS,
   ],
   build(ctx) {
     const services = this.services(ctx);
@@ -101,50 +103,49 @@ export const serviceOverview: DashboardDefinition = {
         ),
       );
     });
-    return (
-      baseDashboard(
-        this,
-        ctx,
-        services,
-        "Request rate, errors and duration per service, and what is left of each SLO's error budget.",
+    const red = baseDashboard(
+      this,
+      ctx,
+      services,
+      "Request rate, errors and duration per service, what each service calls and needs, and what is left of each SLO's error budget.",
+    )
+      .withRow(new RowBuilder("Traffic and errors"))
+      .withPanel(
+        promTimeseries(
+          "Request rate",
+          "reqps",
+          [prom(`sum by (${perService()}) (${serviceSeries(RECORD.requestRate)})`, "{{job}}")],
+          "HTTP requests per second handled by each service.",
+        ),
       )
-        .withRow(new RowBuilder("Traffic and errors"))
-        .withPanel(
-          promTimeseries(
-            "Request rate",
-            "reqps",
-            [prom(`sum by (${perService()}) (${serviceSeries(RECORD.requestRate)})`, "{{job}}")],
-            "HTTP requests per second handled by each service.",
+      .withPanel(
+        promTimeseries(
+          "Error rate",
+          "percentunit",
+          [
+            prom(`sum by (${perService()}) (${serviceSeries(RECORD.errorRatio("5m"))})`, "{{job}} 5xx ratio"),
+            prom(`sum by (${perService()}) (${serviceSeries(RECORD.errorRate)})`, "{{job}} 5xx/s"),
+          ],
+          "Share of requests answered with 5xx (left axis) and 5xx responses per second (right axis).",
+        ).overrideByQuery("B", [
+          { id: "unit", value: "reqps" },
+          { id: "custom.axisPlacement", value: "right" },
+        ]),
+      )
+      .withRow(new RowBuilder("Latency"))
+      .withPanel(
+        promTimeseries(
+          "Latency p50 / p90 / p99",
+          "s",
+          QUANTILES.map((q) =>
+            prom(`max by (${perService()}) (${serviceSeries(RECORD.latency(q))})`, `{{job}} ${q}`),
           ),
-        )
-        .withPanel(
-          promTimeseries(
-            "Error rate",
-            "percentunit",
-            [
-              prom(
-                `sum by (${perService()}) (${serviceSeries(RECORD.errorRatio("5m"))})`,
-                "{{job}} 5xx ratio",
-              ),
-              prom(`sum by (${perService()}) (${serviceSeries(RECORD.errorRate)})`, "{{job}} 5xx/s"),
-            ],
-            "Share of requests answered with 5xx (left axis) and 5xx responses per second (right axis).",
-          ).overrideByQuery("B", [
-            { id: "unit", value: "reqps" },
-            { id: "custom.axisPlacement", value: "right" },
-          ]),
-        )
-        .withRow(new RowBuilder("Latency"))
-        .withPanel(
-          promTimeseries(
-            "Latency p50 / p90 / p99",
-            "s",
-            QUANTILES.map((q) =>
-              prom(`max by (${perService()}) (${serviceSeries(RECORD.latency(q))})`, `{{job}} ${q}`),
-            ),
-            "API response time percentiles per service (from the request-duration histogram).",
-          ).span(24),
-        )
+          "API response time percentiles per service (from the request-duration histogram).",
+        ).span(24),
+      );
+    return (
+      // Beside the service's own errors and latency: what it calls, and what it needs.
+      withExternalCalls(red)
         .withRow(new RowBuilder("SLO"))
         .withPanel(budget)
         // Longer than one Prometheus keeps: read through Thanos from the metrics bucket.

@@ -1,6 +1,7 @@
 import type { Concern } from "./artifacts";
 import { alertingConcern } from "./generators/alerting/concern";
 import { archiveConcern } from "./generators/archive";
+import { dependenciesConcern } from "./generators/dependencies";
 import { grafanaConcern } from "./generators/grafana";
 import { loggingConcern } from "./generators/logging";
 import { metricsConcern } from "./generators/metrics";
@@ -21,6 +22,7 @@ export const CONCERNS: Concern[] = [
   prerequisitesConcern,
   archiveConcern,
   metricsConcern,
+  dependenciesConcern,
   thanosConcern,
   networkPoliciesConcern,
   podSecurityConcern,

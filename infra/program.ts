@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { elasticsearchReader, Grafana } from "./components/grafana";
 import { Archive } from "./components/archive";
+import { DependencyProbes } from "./components/dependencies";
 import { ElasticsearchExporter } from "./components/elasticsearch-exporter";
 import { KibanaEndpoint } from "./components/kibana-endpoint";
 import { Logging } from "./components/logging";
@@ -54,6 +55,13 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
       kmsKeyArn: archive.outputs.kmsKeyArn,
       sidecarRoleArn: thanosBucket.outputs.roleArns.sidecar,
     },
+  });
+
+  // What the services declare they need, probed beside Prometheus (services[].dependencies).
+  new DependencyProbes("dependency-probe", {
+    config,
+    namespace: metrics.namespace,
+    metricsRelease: metrics.release,
   });
 
   // Thanos's query path and Compactor on the metrics bucket, beside the Prometheus sidecars; Grafana

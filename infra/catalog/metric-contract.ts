@@ -34,6 +34,7 @@ export interface ContractMetric {
 
 export const METRIC_IDS = [
   "httpServerDuration",
+  "httpClientDuration",
   "dbClientDuration",
   "processMemory",
   "cacheRequests",
@@ -77,6 +78,32 @@ export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
     ],
     meaning:
       "Duration of HTTP requests the service handled: request rate, error rate and API latency (p50/p90/p99).",
+  },
+  httpClientDuration: {
+    id: "httpClientDuration",
+    name: "http_client_request_duration_seconds",
+    type: "histogram",
+    unit: "seconds",
+    origin: "otel-semconv",
+    otelName: "http.client.request.duration",
+    labels: [
+      JOB,
+      NAMESPACE,
+      {
+        name: "server_address",
+        meaning: "host the service called (OTel `server.address`); a series without it counts under `other`",
+      },
+      {
+        name: "http_response_status_code",
+        meaning:
+          "status code of the answer; absent when none came (OTel then sets `error_type`, e.g. `timeout`)",
+        values: "5xx and no answer count as failed calls",
+      },
+      { name: "http_request_method", meaning: "HTTP method" },
+      { name: "le", meaning: "histogram bucket bound" },
+    ],
+    meaning:
+      "Duration of outbound HTTP calls the service made: external API calls per destination (rate, failed-call ratio, p99).",
   },
   dbClientDuration: {
     id: "dbClientDuration",
@@ -150,3 +177,11 @@ export function seriesNames(metric: ContractMetric): string[] {
 
 /** Status codes that count against the availability SLO. */
 export const ERROR_STATUS_REGEX = "5..";
+
+/**
+ * Outbound calls that failed: a 5xx answer, or none at all. OpenTelemetry's HTTP clients leave
+ * `http_response_status_code` out when no answer came (a timeout, a refused connection), and a
+ * matcher's empty alternative matches a missing label. A 4xx is the caller's request refused, not
+ * the dependency failing, as on the server side.
+ */
+export const CALL_FAILED_STATUS_REGEX = "5..|";

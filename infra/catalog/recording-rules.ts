@@ -1,4 +1,9 @@
-import { ERROR_STATUS_REGEX, METRIC_CONTRACT, type MetricId } from "./metric-contract";
+import {
+  CALL_FAILED_STATUS_REGEX,
+  ERROR_STATUS_REGEX,
+  METRIC_CONTRACT,
+  type MetricId,
+} from "./metric-contract";
 
 /**
  * Recording rules in `level:metric:operations` form; every recorded series carries `namespace` and
@@ -222,7 +227,16 @@ export const QUERY_PLACEHOLDERS: Readonly<Record<QueryId, string[]>> = Object.fr
   ]),
 ) as Record<QueryId, string[]>;
 
-export type RuleTopic = "traffic" | "latency" | "database" | "cache" | "jobs" | "memory" | "slo";
+export type RuleTopic =
+  | "traffic"
+  | "latency"
+  | "database"
+  | "cache"
+  | "jobs"
+  | "memory"
+  | "slo"
+  | "external"
+  | "dependencies";
 
 export interface RecordingRuleSpec {
   /**
@@ -290,6 +304,10 @@ export const RECORD = {
   jobDurationP99: "job:background_job_duration_seconds:p99_30m",
   memoryBytes: "job:process_resident_memory_bytes:sum",
   memoryGrowth: "job:process_resident_memory_bytes:deriv1h",
+  callRate: "job_server:http_client_requests:rate5m",
+  callFailedRatio: "job_server:http_client_requests_failed:ratio_rate5m",
+  callP99: "job_server:http_client_request_duration_seconds:p99_5m",
+  dependencyUp: "job_instance:probe_success:avg5m",
 } as const;
 
 /**
@@ -475,3 +493,123 @@ export function recordingExpr(r: RecordingRuleSpec, ctx: QueryContext): string {
   const template = ctx.overrides?.[r.query] ?? QUERY_TEMPLATES[r.query].template;
   return fillTemplate(template, ctx, r.window, r.quantile);
 }
+
+// ---- Outbound calls and declared dependencies ---------------------------------------------------
+
+/**
+ * The dependency probes' series (infra/generators/dependencies/): the blackbox exporter's
+ * `probe_success` per target, scraped under this `job`, each target labelled with the service that
+ * declared it (`service`, `service_namespace`) and the dependency's `priority`. Their own
+ * `namespace` is the Probe's, the metrics namespace, as prometheus-operator labels a Probe's
+ * series; the records below give them the service's namespace and job instead.
+ */
+export const DEPENDENCY_PROBE = {
+  job: "dependency-probe",
+  labels: { service: "service", namespace: "service_namespace", priority: "priority" },
+} as const;
+
+/** Labels of the outbound-call records: a service and one of its destinations. */
+const DESTINATION = `${SERVICE_LABELS}, server_address`;
+/** The destination series of no name: instrumentation without `server_address`, or a host literally called so. */
+export const OTHER_DESTINATION = "other";
+
+/** What the fleet-only records need of the stack config. */
+export interface FleetRecordInput {
+  /** Destinations kept by name per service (`metrics.externalCalls.topDestinations`). */
+  topDestinations: number;
+  /** The metrics namespace: the Probes' series carry it. */
+  probeNamespace: string;
+}
+
+/**
+ * A record every service shares and none overrides (no `services[].queries` id): outbound calls
+ * per destination, which bound their destinations with `topk`, and the dependency probes, which are
+ * no series of the service's own. Evaluated in order in one group: the records of the kept
+ * destinations are read by the records after them at the same instant.
+ */
+export interface FleetRecordSpec {
+  record: string;
+  window: string;
+  topic: RuleTopic;
+  meaning: string;
+  reads: MetricId[];
+  expr(input: FleetRecordInput): string;
+}
+
+const client = METRIC_CONTRACT.httpClientDuration.name;
+
+/**
+ * Each service's busiest `n` destinations by request rate over 5 minutes; a series without a
+ * `server_address`, or one named `other`, is never among them. Ties are broken by topk (stable
+ * within an evaluation).
+ */
+const topDestinations = (n: number) =>
+  `topk by (${SERVICE_LABELS}) (${n}, sum by (${DESTINATION}) (rate(${client}_count{server_address!~"|${OTHER_DESTINATION}"}[5m])))`;
+
+/** The destinations the request-rate record keeps by name, at this evaluation. */
+const KEPT = `${RECORD.callRate}{server_address!="${OTHER_DESTINATION}"}`;
+
+/**
+ * `v` (by namespace, job, server_address and `by`) with every destination the rate record does not
+ * keep added up into one series `server_address="other"` per service: its cardinality is the rate
+ * record's, at most `topDestinations` + 1 per service, however many hosts a service calls.
+ */
+export function keepDestinations(v: string, by = "", kept = KEPT): string {
+  const extra = by ? `, ${by}` : "";
+  return `(${v} and on (${DESTINATION}) ${kept}) or label_replace(sum by (${SERVICE_LABELS}${extra}) (${v} unless on (${DESTINATION}) ${kept}), "server_address", "${OTHER_DESTINATION}", "", "")`;
+}
+
+export const FLEET_RECORDS: readonly FleetRecordSpec[] = [
+  {
+    record: RECORD.callRate,
+    window: "5m",
+    topic: "external",
+    meaning:
+      "outbound HTTP calls per second, per service and destination: the busiest `metrics.externalCalls.topDestinations` by name, the rest as `other` (req/s)",
+    reads: ["httpClientDuration"],
+    // The kept destinations, then everything else of the service (unnamed series too) as `other`.
+    expr: ({ topDestinations: n }) =>
+      `${topDestinations(n)} or label_replace(sum by (${SERVICE_LABELS}) (sum by (${DESTINATION}) (rate(${client}_count[5m])) unless on (${DESTINATION}) ${topDestinations(n)}), "server_address", "${OTHER_DESTINATION}", "", "")`,
+  },
+  {
+    record: RECORD.callFailedRatio,
+    window: "5m",
+    topic: "external",
+    meaning:
+      "share of outbound calls that failed (5xx or no answer), per service and destination as the rate record keeps them (0-1)",
+    reads: ["httpClientDuration"],
+    // A destination without failed calls is 0, not absent: its rate times 0.
+    expr: () =>
+      `(${keepDestinations(`sum by (${DESTINATION}) (rate(${client}_count{http_response_status_code=~"${CALL_FAILED_STATUS_REGEX}"}[5m]))`)} or ${RECORD.callRate} * 0) / ${RECORD.callRate}`,
+  },
+  {
+    record: RECORD.callP99,
+    window: "5m",
+    topic: "external",
+    meaning: "outbound call latency p99, per service and destination as the rate record keeps them (s)",
+    reads: ["httpClientDuration"],
+    expr: () =>
+      `histogram_quantile(0.99, ${keepDestinations(`sum by (${DESTINATION}, le) (rate(${client}_bucket[5m]))`, "le")})`,
+  },
+  {
+    record: RECORD.dependencyUp,
+    window: "5m",
+    topic: "dependencies",
+    meaning:
+      "share of the probes of a declared dependency that succeeded over 5 minutes, per service (its namespace and job), dependency (`instance`) and `priority` (0-1)",
+    reads: [],
+    expr: ({ probeNamespace }) => {
+      const l = DEPENDENCY_PROBE.labels;
+      return `avg by (${SERVICE_LABELS}, instance, ${l.priority}) (label_replace(label_replace(avg_over_time(probe_success{job="${DEPENDENCY_PROBE.job}",namespace="${probeNamespace}"}[5m]), "job", "$1", "${l.service}", "(.+)"), "namespace", "$1", "${l.namespace}", "(.+)"))`;
+    },
+  },
+];
+
+/** Every record of the catalog as docs and dashboards list it: the overridable ones, then the fleet-only. */
+export const ALL_RECORDS: readonly {
+  record: string;
+  topic: RuleTopic;
+  window: string;
+  meaning: string;
+  query?: QueryId;
+}[] = [...RECORDING_RULES, ...FLEET_RECORDS];

@@ -40,6 +40,8 @@ export class Metrics extends pulumi.ComponentResource {
   readonly outputs: { namespace: string; prometheusUrl: string; alertmanagerUrl: string };
   /** The kube-prometheus-stack release: monitors and rules of other components wait for its CRDs. */
   readonly release: k8s.helm.v3.Release;
+  /** The metrics namespace, once it exists: other components' workloads run in it too. */
+  readonly namespace: pulumi.Output<string>;
 
   constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
     // The alias keeps the URNs of stacks created under the type's earlier name.
@@ -62,6 +64,7 @@ export class Metrics extends pulumi.ComponentResource {
       nodeExporterNamespace(config),
       stateful,
     );
+    this.namespace = ns.metadata.name;
     const t = args.thanos;
     const refs = {
       namespace: ns.metadata.name,

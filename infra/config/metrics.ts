@@ -172,6 +172,18 @@ export const metricsSchema = z.strictObject({
     })
     .prefault({})
     .meta({ description: "Alertmanager settings; replicas left unset follow `production`." }),
+  externalCalls: z
+    .strictObject({
+      topDestinations: z.number().int().min(1).max(50).default(10).meta({
+        description:
+          "Destinations (`server_address`) per service that the outbound-call records keep by name, the busiest by request rate; the rest are added up as `other`, so that a service calling many hosts records a bounded number of series.",
+      }),
+    })
+    .prefault({})
+    .meta({
+      description:
+        "Outbound HTTP calls (`http_client_request_duration_seconds`): how many destinations per service are recorded by name.",
+    }),
   alerts: z
     .strictObject({
       latencyP99Factor: z.number().min(1).max(20).default(2).meta({
@@ -194,6 +206,14 @@ export const metricsSchema = z.strictObject({
       }),
       memoryGrowthPercentPerHour: z.number().positive().max(100).default(10).meta({
         description: "`MemoryGrowing` fires on sustained memory growth above this percentage per hour.",
+      }),
+      externalErrorRatioMax: z.number().positive().max(0.5).default(0.05).meta({
+        description:
+          "`ExternalDependencyDegraded` fires when more than this share (0-0.5) of a service's calls to one destination fail (5xx or no answer) for 15 minutes.",
+      }),
+      externalP99Seconds: z.number().positive().max(60).default(2).meta({
+        description:
+          "`ExternalDependencyDegraded` fires when the p99 of a service's calls to one destination exceeds this, in seconds, for 15 minutes.",
       }),
     })
     .prefault({})

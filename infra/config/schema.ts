@@ -144,6 +144,7 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
       });
   });
   pagerdutyReferences(cfg, ctx);
+  platformDependencies(cfg, ctx);
   sentryPagingTarget(cfg, ctx);
   distinctNamespaces(cfg, ctx);
   loggingAccess(cfg, ctx);
@@ -214,6 +215,35 @@ function loggingAccess(cfg: unknown, ctx: z.RefinementCtx): void {
       path: ["kubernetes", "ingressControllerNamespace"],
       message: `only used when grafana.hostname or logging.kibana.endpoint is served by an ingress class other than ${ALB_INGRESS_CLASS} (whose load balancer is no pod): remove it, or expose an endpoint through that controller`,
     });
+}
+
+/**
+ * A dependency inside the platform's own namespaces: their parts are watched by the platform's
+ * alerts, and their network policies admit only the platform's flows, so the probe would fail
+ * while the part works (a false DependencyDown).
+ */
+function platformDependencies(cfg: unknown, ctx: z.RefinementCtx): void {
+  const namespaces = [
+    text(field(field(cfg, "metrics"), "namespace")) ?? "monitoring",
+    text(field(field(cfg, "logging"), "namespace")) ?? "logging",
+    text(field(field(cfg, "grafana"), "namespace")) ?? "grafana",
+  ];
+  list(field(cfg, "services")).forEach((svc, i) => {
+    list(field(svc, "dependencies")).forEach((d, j) => {
+      for (const key of ["url", "tcp"] as const) {
+        const value = text(field(d, key));
+        if (value === undefined) continue;
+        const host = key === "tcp" ? value.replace(/:[^:]*$/, "") : /^[a-z]+:\/\/([^/:?#]+)/.exec(value)?.[1];
+        const ns = /^[^.]+\.([^.]+)\.svc(\.cluster\.local)?$/.exec(host ?? "")?.[1];
+        if (ns !== undefined && namespaces.includes(ns))
+          ctx.addIssue({
+            code: "custom",
+            path: ["services", i, "dependencies", j, key],
+            message: `"${ns}" is a namespace of the platform itself: its parts are watched by the platform's own alerts, and its network policies would refuse the probe`,
+          });
+      }
+    });
+  });
 }
 
 /**

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { BURN_PAIRS, burnRate, round } from "../catalog/burn-rates";
+import { DEPENDENCY_PROBE } from "../catalog/recording-rules";
 import { dnsName, portName, urlPath } from "./common";
+import { dependenciesSchema } from "./dependencies";
 import { serviceQueryOverridesSchema } from "./metrics";
 
 /**
@@ -28,6 +30,8 @@ export const RESERVED_JOBS = [
   "filebeat",
   "kibana",
   "eck-operator",
+  // The probes of the services' dependencies (infra/generators/dependencies/).
+  DEPENDENCY_PROBE.job,
 ] as const;
 const RESERVED_JOB_PREFIXES = ["kps-"];
 
@@ -104,6 +108,10 @@ export const serviceSchema = z.strictObject({
       description:
         "Service level objectives of the service; its SLO burn-rate alerts derive from them. Each target must leave every burn-rate threshold below 100% of requests (for a 30-day window, at least 0.9306).",
     }),
+  dependencies: dependenciesSchema.meta({
+    description:
+      "What the service needs to work, each probed by the blackbox exporter every scrape interval: `DependencyDown` (with the dependency's priority and the service's team) fires when most probes of the last 5 minutes failed, and quiets the service's own symptom alerts of the same or lower priority.",
+  }),
   queries: serviceQueryOverridesSchema.meta({
     description:
       "PromQL overrides, by query id, for a service whose metrics do not follow the metric contract.",

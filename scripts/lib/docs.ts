@@ -15,11 +15,16 @@ import {
   SENSITIVE_FIELDS,
 } from "../../infra/catalog/log-schema";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
-import { QUERY_IDS, QUERY_TEMPLATES, RECORDING_RULES } from "../../infra/catalog/recording-rules";
+import {
+  ALL_RECORDS,
+  OTHER_DESTINATION,
+  QUERY_IDS,
+  QUERY_TEMPLATES,
+} from "../../infra/catalog/recording-rules";
 import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { PROJECT, PROVIDER_NAMESPACES, SECRET_KEYS, stackConfigSchema } from "../../infra/config";
 import { LOG_SILENCE } from "../../infra/generators/grafana/log-silence";
-import { ALERTS, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
+import { ALERTS, type AlertScope, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
 import {
   CHART_GROUPS,
   type ChartGroup,
@@ -172,9 +177,10 @@ export function configurationDoc(): string {
 
 /** docs/alerts.md: the alert levels, the SLO burn-rate pairs and every alert, from the alert catalog. */
 export function alertsDoc(): string {
-  const scope = {
+  const scope: Record<AlertScope, string> = {
     http: "each HTTP-serving service",
     service: "each service",
+    dependency: "each declared dependency of this priority (`services[].dependencies`)",
     platform: "the platform, once",
   };
   return [
@@ -306,13 +312,18 @@ export function metricsDoc(): string {
     "",
     "## Recording rules",
     "",
-    "Dashboards and alerts read only these names (`level:metric:operations`, one series per service with `job`; the `job_le` helpers one per service and bucket bound).",
+    "Dashboards and alerts read only these names (`level:metric:operations`, one series per service with `job`; the `job_le` helpers one per service and bucket bound; `job_server` one per service and destination, `job_instance` one per service and declared dependency). Records without a query id evaluate every service at once and have no override.",
     "",
     "| Record | Query id | Window | Meaning |",
     "|---|---|---|---|",
-    ...RECORDING_RULES.map(
-      (r) => `| ${code(r.record)} | ${code(r.query)} | ${r.window || "—"} | ${cell(r.meaning)} |`,
+    ...ALL_RECORDS.map(
+      (r) =>
+        `| ${code(r.record)} | ${r.query ? code(r.query) : "—"} | ${r.window || "—"} | ${cell(r.meaning)} |`,
     ),
+    "",
+    "## Outbound calls: bounded destinations",
+    "",
+    `A service may call any number of hosts, and \`server_address\` would make a series of each. The \`job_server\` records keep each service's busiest destinations by name (\`metrics.externalCalls.topDestinations\`, by request rate over 5 minutes, with \`topk by (namespace, job)\`) and add up the rest, and calls without a \`server_address\`, as \`server_address="${OTHER_DESTINATION}"\`: at most that many + 1 series per service and record. The rate record chooses; the failed-call ratio and the p99 join on its destinations at the same evaluation (the rules of one group run in order), so \`${OTHER_DESTINATION}\` means the same calls in all three. A destination near the cut may move in and out of it between evaluations; its series then pause, and the other series carries its calls meanwhile.`,
     "",
     "## Query overrides",
     "",

@@ -3,8 +3,9 @@ import { stackConfig, stackValue } from "./stack-config";
 
 /**
  * A synthetic fleet of `n` services on top of a stack file, for size and cost checks: the stack's
- * teams in turn, a mix of kinds (a worker in five), a few latency thresholds and SLO targets, and
- * `overrides` services that override one query each.
+ * teams in turn, a mix of kinds (a worker in five), a few latency thresholds and SLO targets, a
+ * database and an API declared as dependencies of each (every priority in turn), and `overrides`
+ * services that override one query each.
  */
 export function fleetConfig(n: number, stack = "prod", overrides = 0): StackConfig {
   const teams = stackValue<{ name: string }[]>(stack, "teams").map((t) => t.name);
@@ -18,6 +19,10 @@ export function fleetConfig(n: number, stack = "prod", overrides = 0): StackConf
       latencyThresholdSeconds: thresholds[i % thresholds.length],
       availability: i % 7 === 0 ? 0.995 : 0.999,
     },
+    dependencies: [
+      { tcp: `db-${i % 10}.data.svc:5432` },
+      { url: `https://partner-${i % 4}.example.com/health`, priority: ["P1", "P2", "P3"][i % 3] },
+    ],
     ...(i < overrides
       ? {
           queries: {

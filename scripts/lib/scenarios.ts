@@ -23,7 +23,16 @@ export interface Snapshot {
   memoryBytes: number;
   /** The scrape fails (`up` is 0 and the target reports nothing): the pods are gone. */
   down?: boolean;
+  /**
+   * Outbound HTTP calls to one destination (OpenTelemetry's client histogram, HTTP_BUCKETS):
+   * calls per second, the share that failed (answered 503), and the cumulative share per bound.
+   * None when absent: the library's scenarios are about the service's own traffic.
+   */
+  calls?: { rps: number; failedRatio: number; latency: number[] };
 }
+
+/** Where a snapshot's outbound calls go. */
+export const CALL_DESTINATION = "payments.example.com";
 
 export const HTTP_BUCKETS = ["0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "+Inf"];
 export const DB_BUCKETS = ["0.005", "0.01", "0.05", "0.1", "0.5", "1", "5", "+Inf"];
@@ -420,6 +429,23 @@ function serviceSeries(
       series: `${mem}${labels(t, { instance: `${t.name}-0` })}`,
       values: print(indices.map((i) => Math.round(snapshot(i).memoryBytes))),
     },
+    ...(at(0).calls
+      ? (["200", "503"] as const).flatMap((status) =>
+          histogram(
+            METRIC_CONTRACT.httpClientDuration.name,
+            HTTP_BUCKETS,
+            {
+              server_address: CALL_DESTINATION,
+              http_request_method: "POST",
+              http_response_status_code: status,
+            },
+            (x) =>
+              (x.calls?.rps ?? 0) *
+              (status === "503" ? (x.calls?.failedRatio ?? 0) : 1 - (x.calls?.failedRatio ?? 0)),
+            (x) => x.calls?.latency ?? [],
+          ),
+        )
+      : []),
   ];
 }
 

@@ -417,6 +417,101 @@ const REJECTED: [string, string, Json][] = [
   // Team sync from IdP groups is Grafana Enterprise's; this program deploys Grafana OSS.
   ["teams[0].grafana.groups", "teams.0.grafana", { groups: ["platform-team"] }],
   ["teams[0].grafana.role", "teams.0.grafana", { role: "Editor" }],
+  // Declared dependencies: each target is probed as written and becomes the `instance` label.
+  ...(
+    [
+      ["ftp://files.example.com/health", "a scheme the HTTP prober cannot speak"],
+      ["file:///etc/passwd", "a local file"],
+      ["https://user:secret@api.example.com/health", "a credential in a label"],
+      ["https://api.example.com/health?token=abc", "a query string (a token in a label)"],
+      ["https://api.example.com/health#status", "a fragment"],
+      ["https://API.example.com/health", "a host not written in its normal form"],
+      ["https://api.example.com:0/health", "port 0"],
+      ["https://api.example.com:65536/health", "a port over 65535"],
+      ["https://[::1]:8080/health", "an IPv6 literal"],
+      ["https://api.example.com/he alth", "a space"],
+      [" https://api.example.com/health", "a leading space"],
+      ["https://api.example.com/health\n", "a newline"],
+      ["https://api_x.example.com/health", "an underscore in the host"],
+      ["https://256.1.1.1/health", "an IPv4 address out of range"],
+      ["http://localhost:8080/health", "the exporter's own pod"],
+      ["http://127.0.0.1:8080/health", "the exporter's own pod"],
+      ["api.example.com/health", "no scheme"],
+      ["https://kps-prometheus.monitoring.svc:9090/-/healthy", "the platform's own namespace"],
+      [`https://api.example.com/${"x".repeat(512)}`, "over 512 characters"],
+    ] as const
+  ).map(([url]): [string, string, Json] => [
+    "services[0].dependencies[0].url",
+    "services",
+    service({ dependencies: [{ url }] }),
+  ]),
+  ...[
+    "orders-db.data.svc",
+    "orders-db.data.svc:0",
+    "orders-db.data.svc:65536",
+    "orders-db.data.svc:05432",
+    "tcp://orders-db.data.svc:5432",
+    "orders db.data.svc:5432",
+    "orders-db.data.svc:5432 ",
+    "[::1]:5432",
+    "127.0.0.1:5432",
+    "Orders-DB.data.svc:5432",
+    "logs-es-http.logging.svc:9200",
+  ].map((tcp): [string, string, Json] => [
+    "services[0].dependencies[0].tcp",
+    "services",
+    service({ dependencies: [{ tcp }] }),
+  ]),
+  [
+    "services[0].dependencies[0].priority",
+    "services",
+    service({ dependencies: [{ tcp: "db.data.svc:5432", priority: "P4" }] }),
+  ],
+  [
+    "services[0].dependencies[0].priority",
+    "services",
+    service({ dependencies: [{ tcp: "db.data.svc:5432", priority: "p1" }] }),
+  ],
+  ["services[0].dependencies[0]", "services", service({ dependencies: [{ priority: "P1" }] })],
+  [
+    "services[0].dependencies[0].tcp",
+    "services",
+    service({ dependencies: [{ url: "https://api.example.com/health", tcp: "api.example.com:443" }] }),
+  ],
+  ["services[0].dependencies[0].host", "services", service({ dependencies: [{ host: "db.data.svc" }] })],
+  // The same target twice, once in another spelling of the same URL.
+  [
+    "services[0].dependencies[1].url",
+    "services",
+    service({
+      dependencies: [
+        { url: "https://api.example.com/health" },
+        { url: "https://api.example.com:443/health" },
+      ],
+    }),
+  ],
+  [
+    "services[0].dependencies[1].tcp",
+    "services",
+    service({ dependencies: [{ tcp: "db.data.svc:5432" }, { tcp: "db.data.svc:5432", priority: "P1" }] }),
+  ],
+  [
+    "services[0].dependencies",
+    "services",
+    service({ dependencies: Array.from({ length: 51 }, (_, i) => ({ tcp: `db-${i}.data.svc:5432` })) }),
+  ],
+  ["services[0].dependencies", "services", service({ dependencies: "https://api.example.com/health" })],
+  // The dependency prober's own job: the service's alerts would read the probes' series as its own.
+  ["services[0].name", "services", [{ name: "dependency-probe", team: "platform" }]],
+  ["metrics.externalCalls.topDestinations", "metrics.externalCalls.topDestinations", 0],
+  ["metrics.externalCalls.topDestinations", "metrics.externalCalls.topDestinations", 51],
+  ["metrics.externalCalls.topDestinations", "metrics.externalCalls.topDestinations", 2.5],
+  ["metrics.externalCalls.topDestinations", "metrics.externalCalls.topDestinations", "10"],
+  ["metrics.alerts.externalErrorRatioMax", "metrics.alerts.externalErrorRatioMax", 0],
+  ["metrics.alerts.externalErrorRatioMax", "metrics.alerts.externalErrorRatioMax", 0.6],
+  ["metrics.alerts.externalErrorRatioMax", "metrics.alerts.externalErrorRatioMax", "5%"],
+  ["metrics.alerts.externalP99Seconds", "metrics.alerts.externalP99Seconds", 0],
+  ["metrics.alerts.externalP99Seconds", "metrics.alerts.externalP99Seconds", 61],
 ];
 
 const subnets = (...zones: string[]) =>
@@ -577,6 +672,15 @@ describe("values the schema refuses, naming the key", () => {
 });
 
 describe("secrets and credentials", () => {
+  it("refuses a dependency URL with a credential without repeating it", () => {
+    const text = problems(
+      "services",
+      service({ dependencies: [{ url: "https://probe:s3cr3t@api.example.com/h" }] }),
+    ).join("\n");
+    expect(text).toContain(`${PROJECT}:services[0].dependencies[0].url: expected no user:password@`);
+    expect(text).not.toContain("s3cr3t");
+  });
+
   it.each([
     ["deadMansSwitchUrl", "javascript:alert(1)"],
     ["deadMansSwitchUrl", "http://hc-ping.com/abc"],

@@ -11,7 +11,7 @@ import {
 } from "../../dashboards";
 import { LOG_FIELDS as SCHEMA_FIELDS } from "../../infra/catalog/log-schema";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
-import { RECORDING_RULES, type RuleTopic } from "../../infra/catalog/recording-rules";
+import { ALL_RECORDS, type RuleTopic } from "../../infra/catalog/recording-rules";
 import {
   dataSources,
   defaultUpstreams,
@@ -50,7 +50,7 @@ interface Model {
   annotations?: { list: (Target & { name: string; titleFormat?: string })[] };
 }
 
-const RECORDED = new Set(RECORDING_RULES.map((r) => r.record));
+const RECORDED = new Set(ALL_RECORDS.map((r) => r.record));
 const CONTRACT = new Set(contractMetrics().flatMap(seriesNames));
 /**
  * The "Logging pipeline" dashboard reads the platform's exporters: Logstash's (the exporter's own
@@ -211,8 +211,18 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
       }
     }
     // Every topic the recording rules cover shows on some dashboard.
-    const topics = new Set<RuleTopic>(RECORDING_RULES.filter((r) => read.has(r.record)).map((r) => r.topic));
-    expect([...topics].sort()).toEqual(["cache", "database", "jobs", "latency", "memory", "slo", "traffic"]);
+    const topics = new Set<RuleTopic>(ALL_RECORDS.filter((r) => read.has(r.record)).map((r) => r.topic));
+    expect([...topics].sort()).toEqual([
+      "cache",
+      "database",
+      "dependencies",
+      "external",
+      "jobs",
+      "latency",
+      "memory",
+      "slo",
+      "traffic",
+    ]);
     expect(read.has("ALERTS")).toBe(true);
   });
 

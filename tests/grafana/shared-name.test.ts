@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toYaml } from "../../infra/artifacts";
+import { DEPENDENCY_PROBE } from "../../infra/catalog/recording-rules";
 import { renderDashboards } from "../../infra/generators/grafana";
 import { ruleFile } from "../../infra/generators/metrics";
 import { inputSeries, type Scenario, type Snapshot } from "../../scripts/lib/scenarios";
@@ -14,7 +15,8 @@ import { substituteVariables } from "./promql";
  * same result whether or not another namespace has Services named like ours. The other world adds,
  * in namespace `marketing`, a twin of each of our services with the same `job` and very different
  * traffic (100x the requests, half of them failing and slow, a cold cache, 16x the memory), a
- * rollout of each, and another team's alert on them labelled like ours (priority, team, service).
+ * rollout of each, another team's alert on them labelled like ours (priority, team, service), and
+ * another team's dependency probe labelled like ours but in its own namespace.
  * promtool prints what each query returned when it does not match an (empty) expectation: the two
  * worlds' printouts are compared.
  */
@@ -32,6 +34,7 @@ const OURS: Snapshot = {
   cacheHitRatio: 0.9,
   jobs: [0.2, 0.7, 0.99, 1, 1, 1, 1, 1],
   memoryBytes: 512 * 2 ** 20,
+  calls: { rps: 10, failedRatio: 0.02, latency: [0.3, 0.6, 0.9, 0.97, 0.99, 1, 1, 1] },
 };
 const TWIN: Snapshot = {
   rps: 2000,
@@ -41,6 +44,7 @@ const TWIN: Snapshot = {
   cacheHitRatio: 0.2,
   jobs: [0, 0, 0.1, 0.3, 0.5, 0.7, 0.9, 1],
   memoryBytes: 8 * 2 ** 30,
+  calls: { rps: 1000, failedRatio: 0.5, latency: [0, 0, 0.1, 0.2, 0.3, 0.5, 0.9, 1] },
 };
 
 const world = (twin: boolean): Scenario => ({
@@ -64,6 +68,26 @@ const rollouts = (namespace: string) =>
       { series: rs(2), values: `${"_ ".repeat(8)}1x${MINUTES - 8}` },
     ];
   });
+
+/**
+ * The dependency prober's results for every declared dependency of ours, labelled as our Probes
+ * label them, the first one failing; beside the same-named services, another team's probe of the
+ * same job name in its namespace, for a service of its own called like ours, failing.
+ */
+const probes = (twin: boolean) => [
+  ...config.services.flatMap((s) =>
+    s.dependencies.map((d, i) => ({
+      series: `probe_success{job="${DEPENDENCY_PROBE.job}",namespace="${config.metrics.namespace}",instance="${d.url ?? d.tcp}",service="${s.name}",service_namespace="${s.namespace}",priority="${d.priority}"}`,
+      values: `${i === 0 ? 0 : 1}x${MINUTES}`,
+    })),
+  ),
+  ...(twin
+    ? config.services.map((s) => ({
+        series: `probe_success{job="${DEPENDENCY_PROBE.job}",namespace="marketing",instance="db.marketing.svc:5432",service="${s.name}",service_namespace="marketing",priority="P1"}`,
+        values: `0x${MINUTES}`,
+      }))
+    : []),
+];
 
 /** Another team's rules in the same Prometheus, labelled the way ours are. */
 const OTHER_TEAM_RULES = {
@@ -150,7 +174,12 @@ async function evaluate(twin: boolean, qs: Query[]): Promise<Map<string, Result>
     tests: [
       {
         interval: "1m",
-        input_series: [...series, ...rollouts("apps"), ...(twin ? rollouts("marketing") : [])],
+        input_series: [
+          ...series,
+          ...probes(twin),
+          ...rollouts("apps"),
+          ...(twin ? rollouts("marketing") : []),
+        ],
         // Deliberately unmatched: promtool prints what each query returned.
         promql_expr_test: qs.map((q) => ({ expr: q.expr, eval_time: EVAL, exp_samples: [] })),
       },

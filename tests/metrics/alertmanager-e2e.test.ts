@@ -407,6 +407,50 @@ describe("a real Alertmanager with the rendered config", () => {
     expect(status.find((a) => a.labels.alertname === sameP3.alertname)?.status.inhibitedBy.length).toBe(1);
   });
 
+  it("lets DependencyDown quiet the symptoms it explains at its priority or lower, never a page or a cause", async () => {
+    const dependency = (service: string) => ({
+      ...alert("DependencyDown", "P2", service, "platform"),
+      instance: "orders-db.data.svc:5432",
+    });
+    // inventory: its P2 dependency is down; its SLO burn and degraded calls are that, its memory is not.
+    const down = dependency("inventory");
+    const burn = alert("AvailabilitySLOBurn", "P2", "inventory", "platform");
+    const calls = alert("ExternalDependencyDegraded", "P3", "inventory", "platform");
+    const memory = alert("MemoryGrowing", "P2", "inventory", "platform");
+    // Another service's burn, no dependency of its own down.
+    const otherBurn = alert("AvailabilitySLOBurn", "P2", "ledger", "platform");
+    // checkout: its P2 dependency is down and it burns fast: the page goes out, and so does the cause.
+    const checkoutDown = dependency("checkout-api");
+    const page = alert("AvailabilitySLOFastBurn", "P1", "checkout-api", "platform");
+    await post([{ labels: down }, { labels: checkoutDown }, { labels: page }]);
+    await waitFor("the dependency alert", () => delivered("/email/p2-email-platform", down, "firing"));
+    await waitFor("the page beside a P2 dependency", () => delivered("/pagerduty", page, "firing"));
+    await waitFor("the cause beside the page", () =>
+      delivered("/email/p2-email-platform", checkoutDown, "firing"),
+    );
+    await post([{ labels: burn }, { labels: calls }, { labels: memory }, { labels: otherBurn }]);
+    await waitFor("a symptom it does not explain", () =>
+      delivered("/email/p2-email-platform", memory, "firing"),
+    );
+    await waitFor("another service's burn", () => delivered("/email/p2-email-platform", otherBurn, "firing"));
+    // Several group intervals for the inhibited ones to have arrived, were they not inhibited.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(delivered("/email/p2-email-platform", burn, "firing")).toBeUndefined();
+    expect(delivered("/slack", calls, "firing")).toBeUndefined();
+    const status = (service: string) =>
+      fetch(`${amUrl}/api/v2/alerts?filter=service%3D%22${service}%22`).then(
+        (r) => r.json() as Promise<{ labels: Record<string, string>; status: { inhibitedBy: string[] } }[]>,
+      );
+    const inventory = await status("inventory");
+    const by = (name: string) => inventory.find((a) => a.labels.alertname === name)!.status.inhibitedBy;
+    expect(by("AvailabilitySLOBurn")).toHaveLength(1);
+    expect(by("ExternalDependencyDegraded")).toHaveLength(1);
+    expect(by("MemoryGrowing")).toEqual([]);
+    expect(by("DependencyDown")).toEqual([]);
+    const checkout = await status("checkout-api");
+    for (const a of checkout) expect(a.status.inhibitedBy, a.labels.alertname).toEqual([]);
+  });
+
   it("sends resolved notices on every channel", async () => {
     const p1 = alert("AvailabilitySLOFastBurn", "P1", "api", "platform");
     const p2 = alert("LatencyP99High", "P2", "web", "web");

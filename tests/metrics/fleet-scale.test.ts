@@ -67,6 +67,15 @@ describe("rules for a 300-service fleet", () => {
     );
   });
 
+  it("has not a rule nor a byte more for the services' declared dependencies: the Probes carry them", () => {
+    expect(fleet.services.flatMap((s) => s.dependencies)).toHaveLength(600);
+    const undeclared = {
+      ...fleet,
+      services: fleet.services.map((s) => ({ ...s, dependencies: [] })),
+    };
+    expect(toYaml(ruleFile(fleet))).toBe(toYaml(ruleFile(undeclared)));
+  });
+
   it("grows the rules file by at most 300 bytes per service", () => {
     const bytes = (c: typeof fleet) => Buffer.byteLength(toYaml(ruleFile(c)));
     const perService = (bytes(fleet) - bytes(small)) / (300 - 3);

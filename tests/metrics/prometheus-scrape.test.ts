@@ -28,6 +28,7 @@ import { render } from "../helpers/variant";
  */
 
 const http = METRIC_CONTRACT.httpServerDuration.name;
+const client = METRIC_CONTRACT.httpClientDuration.name;
 const db = METRIC_CONTRACT.dbClientDuration.name;
 const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
 const cache = METRIC_CONTRACT.cacheRequests.name;
@@ -131,6 +132,13 @@ function histogram(
   ];
 }
 
+/** Outbound calls: destination, status, share of RATE. Fewer destinations than the top kept: no `other`. */
+const CALLS = [
+  ["payments.example.com", "201", 0.98],
+  ["payments.example.com", "503", 0.02],
+  ["geo.example.com", "200", 1],
+] as const;
+
 /** The exposition of one service after `seconds`: HTTP for HTTP services, the rest for all. */
 function exposition(svc: ServiceConfig, seconds: number): string {
   const shape = SHAPES[svc.name]!;
@@ -154,6 +162,19 @@ function exposition(svc: ServiceConfig, seconds: number): string {
           ),
         );
   }
+  // Outbound calls of every service: two destinations, one answering 2% of its calls with 503.
+  lines.push(`# TYPE ${client} histogram`);
+  for (const [server, status, share] of CALLS)
+    lines.push(
+      ...histogram(
+        client,
+        { server_address: server, http_request_method: "POST", http_response_status_code: status },
+        HTTP_CDF,
+        RATE * share,
+        seconds,
+        print,
+      ),
+    );
   lines.push(`# TYPE ${db} histogram`);
   for (const op of ["SELECT", "INSERT"])
     lines.push(
@@ -221,6 +242,23 @@ function expectations(svc: ServiceConfig, values: Map<string, number>): Record<s
     "job:background_job_duration_seconds:p99_30m": quantile(JOB_CDF, 0.99),
     "job:process_resident_memory_bytes:sum": shape.memoryBytes,
     "job:process_resident_memory_bytes:deriv1h": 0,
+    // Outbound calls per destination (every service calls out): as many to each, 2% failing at one.
+    'job_server:http_client_requests:rate5m{server_address="payments.example.com"}': "positive",
+    'job_server:http_client_requests:rate5m{server_address="geo.example.com"}':
+      values.get('job_server:http_client_requests:rate5m{server_address="payments.example.com"}') ??
+      Number.NaN,
+    'job_server:http_client_requests_failed:ratio_rate5m{server_address="payments.example.com"}': 0.02,
+    'job_server:http_client_requests_failed:ratio_rate5m{server_address="geo.example.com"}': 0,
+    'job_server:http_client_request_duration_seconds:p99_5m{server_address="payments.example.com"}': quantile(
+      HTTP_CDF,
+      0.99,
+    ),
+    'job_server:http_client_request_duration_seconds:p99_5m{server_address="geo.example.com"}': quantile(
+      HTTP_CDF,
+      0.99,
+    ),
+    // No probe of a dependency here (tests/dependencies/probe-e2e.test.ts has them).
+    "job_instance:probe_success:avg5m": "absent",
   };
   for (const q of [50, 90, 99])
     out[`job:http_server_request_duration_seconds:p${q}_5m`] = onlyHttp(quantile(HTTP_CDF, q / 100));
@@ -241,7 +279,7 @@ async function mismatches(prom: Prometheus, rules: RuleFile, services: ServiceCo
   const records = [
     ...new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : [])))),
   ];
-  const samples: Sample[] = await prom.query(`{__name__=~"job(_le)?:.+"}`);
+  const samples: Sample[] = await prom.query(`{__name__=~"job(_[a-z]+)?:.+"}`);
   const problems: string[] = [];
   const base = (key: string) => key.replace(/\{.*/, "");
   for (const svc of services) {
@@ -250,7 +288,8 @@ async function mismatches(prom: Prometheus, rules: RuleFile, services: ServiceCo
         // A record of this service carries its namespace, or the alerts' joins would not find it.
         .filter((s) => s.metric.job === svc.name && s.metric.namespace === svc.namespace)
         .map((s) => [
-          `${s.metric.__name__}${s.metric.le ? `{le="${s.metric.le}"}` : ""}`,
+          // One key per series of the service: the bucket bound, or the destination of a call.
+          `${s.metric.__name__}${s.metric.le ? `{le="${s.metric.le}"}` : s.metric.server_address ? `{server_address="${s.metric.server_address}"}` : ""}`,
           Number(s.value[1]),
         ]),
     );

@@ -385,12 +385,21 @@ describe("Alertmanager routing (pure)", () => {
     expect(p1).toMatchObject({ matchers: ['priority="P1"'], repeat_interval: "15m" });
     expect(p2).toMatchObject({ matchers: ['priority="P2"'], repeat_interval: "1h" });
     expect(p3).toMatchObject({ matchers: ['priority="P3"'], repeat_interval: "4h" });
-    // A service's P1 quiets its own lesser alerts; a platform P1 those of the same object of
-    // its component (tests/metrics/alertmanager-e2e.test.ts shows both on a real Alertmanager).
+    // A service's P1 quiets its own lesser alerts but a dependency it may be caused by; a platform
+    // P1 those of the same object of its component; a dependency that is down the service's
+    // symptoms of its priority or lower (tests/metrics/alertmanager-e2e.test.ts shows them all on
+    // a real Alertmanager).
+    const symptoms =
+      'alertname=~"AvailabilitySLOFastBurn|AvailabilitySLOBurn|AvailabilitySLOSlowBurn|LatencySLOFastBurn|LatencySLOBurn|LatencySLOSlowBurn|LatencyP99High|DatabaseQueriesSlow|CacheHitRatioLow|BackgroundJobsSlow|ExternalDependencyDegraded"';
     expect(am.inhibit_rules).toEqual([
       {
         source_matchers: ['priority="P1"', 'component=""'],
-        target_matchers: ['priority=~"P2|P3"', 'component=""', 'alertname!="Watchdog"'],
+        target_matchers: [
+          'priority=~"P2|P3"',
+          'component=""',
+          'alertname!="Watchdog"',
+          'alertname!="DependencyDown"',
+        ],
         equal: ["namespace", "service"],
       },
       {
@@ -398,6 +407,17 @@ describe("Alertmanager routing (pure)", () => {
         target_matchers: ['priority=~"P2|P3"', 'component!=""', 'alertname!="Watchdog"'],
         equal: ["component", "namespace", "service", "pod", "persistentvolumeclaim", "node"],
       },
+      ...(
+        [
+          ["P1", "P1|P2|P3"],
+          ["P2", "P2|P3"],
+          ["P3", "P3"],
+        ] as const
+      ).map(([source, targets]) => ({
+        source_matchers: ['alertname="DependencyDown"', `priority="${source}"`],
+        target_matchers: [symptoms, `priority=~"${targets}"`],
+        equal: ["namespace", "service"],
+      })),
     ]);
     for (const r of am.receivers.filter((x) => x.name !== "deadmansswitch")) {
       const cfgs = Object.values(r).find(Array.isArray) as { send_resolved: boolean }[];

@@ -1,7 +1,8 @@
-import { durationText, type NotificationTiming } from "../../catalog/alert-levels";
+import { durationText, type NotificationTiming, PRIORITIES } from "../../catalog/alert-levels";
 import type { SecretKey, StackConfig } from "../../config";
 import { type AlertChannel, alertChannels, channelList, SLACK_POST_MESSAGE } from "../alerting/channels";
 import { integrationKeyFile, pagerdutyTeams } from "../alerting/pagerduty";
+import { ALERTS, DEPENDENCY_DOWN } from "./alerts";
 import { resolveMetrics } from "./settings";
 
 export type AlertmanagerInput = Pick<
@@ -34,6 +35,20 @@ export const DEAD_MANS_SWITCH = "deadmansswitch";
 export const UNDELIVERABLE_ALERT = "AlertmanagerClusterFailedToSendAlerts";
 /** How often the Watchdog reaches the dead man's switch from a healthy Alertmanager. */
 export const WATCHDOG_HEARTBEAT = "1m";
+/**
+ * DependencyDown quiets the symptoms it explains (the alerts marked `symptom`) of the same service,
+ * each at its own priority or a lower one: a P2 dependency's alert never silences the page of an
+ * SLO that burns fast, so a dependency of low priority cannot hide an outage users feel.
+ */
+export function dependencyInhibitRules(): AlertmanagerConfig["inhibit_rules"] {
+  const symptoms = [...new Set(ALERTS.filter((a) => a.symptom).map((a) => a.alert))];
+  return PRIORITIES.map((p, i) => ({
+    source_matchers: [`alertname="${DEPENDENCY_DOWN}"`, `priority="${p}"`],
+    target_matchers: [`alertname=~"${symptoms.join("|")}"`, `priority=~"${PRIORITIES.slice(i).join("|")}"`],
+    equal: [...INHIBIT_EQUAL.service],
+  }));
+}
+
 /** The `time_intervals` entry built from `alerting.maintenance.windows`. */
 export const MAINTENANCE_INTERVAL = "planned-maintenance";
 
@@ -258,10 +273,16 @@ export function alertmanagerConfig(
       ? { time_intervals: [{ name: MAINTENANCE_INTERVAL, time_intervals: intervals }] }
       : {}),
     inhibit_rules: [
-      // A P1 quiets the lower priorities of the same service (application alerts: no component)...
+      // A P1 quiets the lower priorities of the same service (application alerts: no component),
+      // but not the dependency it may be caused by: whoever handles the page learns the cause...
       {
         source_matchers: ['priority="P1"', 'component=""'],
-        target_matchers: ['priority=~"P2|P3"', 'component=""', 'alertname!="Watchdog"'],
+        target_matchers: [
+          'priority=~"P2|P3"',
+          'component=""',
+          'alertname!="Watchdog"',
+          `alertname!="${DEPENDENCY_DOWN}"`,
+        ],
         equal: [...INHIBIT_EQUAL.service],
       },
       // ...or of the same object of the same platform component.
@@ -270,6 +291,8 @@ export function alertmanagerConfig(
         target_matchers: ['priority=~"P2|P3"', 'component!=""', 'alertname!="Watchdog"'],
         equal: [...INHIBIT_EQUAL.component],
       },
+      // A dependency that is down quiets the service's symptoms it explains.
+      ...dependencyInhibitRules(),
     ],
     receivers: [
       {

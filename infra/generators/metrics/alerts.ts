@@ -1,7 +1,7 @@
-import type { Priority } from "../../catalog/alert-levels";
+import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import { BURN_PAIRS, round, WINDOW_HOURS } from "../../catalog/burn-rates";
 import { METRIC_CONTRACT } from "../../catalog/metric-contract";
-import { RECORD, SERVICE_LABELS } from "../../catalog/recording-rules";
+import { DEPENDENCY_PROBE, OTHER_DESTINATION, RECORD, SERVICE_LABELS } from "../../catalog/recording-rules";
 
 const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
 import type { ServiceConfig } from "../../config";
@@ -35,7 +35,7 @@ export const ownedBy = (expr: string): string =>
 /** `on (namespace, job)`: how a service's series meet its facts and its other records. */
 const ON = `on (${SERVICE_LABELS})`;
 
-export type AlertScope = "http" | "service" | "platform";
+export type AlertScope = "http" | "service" | "dependency" | "platform";
 
 /** One alert of the catalog: its priority and why, its runbook, and its rule per service. */
 export interface AlertSpec {
@@ -45,7 +45,7 @@ export interface AlertSpec {
   runbook: string;
   /** Why this priority: shown in docs/alerts.md and in the alert's description. */
   reason: string;
-  /** http: services that serve HTTP; service: every service; platform: once. */
+  /** http: services that serve HTTP; service: every service; dependency: each declared dependency; platform: once. */
   scope: AlertScope;
   /** Platform alerts: the part of the platform they watch, their `component` label (application alerts have `service`). */
   component?: string;
@@ -55,6 +55,11 @@ export interface AlertSpec {
   description: string;
   /** One expression for every service; its result carries job, service and team. */
   expr(config: MetricsInput): string;
+  /**
+   * A symptom of the service that a dependency of it being down explains: `DependencyDown` of the
+   * same service inhibits it in Alertmanager (alertmanager.ts), unless it is the more urgent.
+   */
+  symptom?: true;
 }
 
 const num = (x: number): string => String(round(x));
@@ -95,11 +100,89 @@ function sloAlerts(kind: "Availability" | "Latency"): AlertSpec[] {
       .map((p) => p.why)
       .join("; "),
     scope: "http",
+    symptom: true,
     summary: `{{ $labels.service }} is burning its ${kind.toLowerCase()} error budget (${priority})`,
     description: `The ${what} of {{ $labels.service }} is {{ $value | humanizePercentage }} over the ${pairText(priority)} windows, above ${priority === "P1" ? "the paging" : "the ticket"} burn rate of its SLO.`,
     expr: () => burnExpr(ratio, priority),
   }));
 }
+
+/**
+ * Outbound calls below this rate (3 a minute) alert on nothing: a couple of failed calls there
+ * would make any share, and a dependency that is declared is probed anyway.
+ */
+export const EXTERNAL_MIN_RATE = 0.05;
+
+/** The alert of a declared dependency that is down: it explains the service's symptoms (alertmanager.ts). */
+export const DEPENDENCY_DOWN = "DependencyDown";
+
+/** The priorities a dependency may have, the most urgent first, and why each. */
+const DEPENDENCY_PRIORITY_REASON: Record<Priority, string> = {
+  P1: "the service's config says it cannot serve at all without this dependency: page, as for the service itself",
+  P2: "the default: if users feel the outage the service's own SLO alerts page, and this one says why; a dependency down with no visible impact yet still needs someone within the hour",
+  P3: "the service's config says it degrades gracefully without this dependency (a cache, an optional feature): the working day",
+};
+
+/**
+ * A declared dependency of a service that most probes of the last 5 minutes failed to reach: one
+ * rule per priority (the priority is the dependency's, from the probe's labels), not per service.
+ * The window is in the record: a hard outage fires within about 3 minutes, a brief blip never, a
+ * dependency failing more probes than it passes keeps firing. A probe the exporter could not run at
+ * all (`up` 0) is DependencyProbesFailing's: the platform's fault, not the dependency's.
+ */
+const dependencyDown = (priority: Priority): AlertSpec => ({
+  alert: DEPENDENCY_DOWN,
+  priority,
+  runbook: "dependencies",
+  reason: DEPENDENCY_PRIORITY_REASON[priority],
+  scope: "dependency",
+  summary: "{{ $labels.service }} cannot reach its dependency {{ $labels.instance }}",
+  description: `Only {{ $value | humanizePercentage }} of the blackbox exporter's probes of {{ $labels.instance }}, which {{ $labels.service }} declares as a ${priority} dependency, succeeded over the last 5 minutes.`,
+  expr: () =>
+    ownedBy(
+      `max by (${SERVICE_LABELS}, instance) (${RECORD.dependencyUp}{${DEPENDENCY_PROBE.labels.priority}="${priority}"} < 0.5)`,
+    ),
+});
+
+/** Outbound calls and declared dependencies (issue 26 §1). */
+const EXTERNAL_ALERTS: AlertSpec[] = [
+  {
+    alert: "ExternalDependencyDegraded",
+    priority: "P3",
+    runbook: "dependencies",
+    reason:
+      "a cause, not a symptom: if users feel the degraded calls, the service's SLO and latency alerts fire at higher priority; worth a look the same day",
+    scope: "service",
+    for: "15m",
+    symptom: true,
+    summary: "{{ $labels.service }}'s calls to {{ $labels.server_address }} are degrading",
+    description: `{{ if eq $labels.signal "failed_calls" }}{{ $value | humanizePercentage }} of {{ $labels.service }}'s calls to {{ $labels.server_address }} failed (5xx or no answer){{ else }}The p99 of {{ $labels.service }}'s calls to {{ $labels.server_address }} is {{ $value | humanizeDuration }}{{ end }}, above the threshold (metrics.alerts), for 15 minutes. \`${OTHER_DESTINATION}\` is every destination beyond the busiest metrics.externalCalls.topDestinations.`,
+    // Per service and destination, each signal labelled apart so that both can fire and say which.
+    expr: (config) => {
+      const busy = `and on (${SERVICE_LABELS}, server_address) ${RECORD.callRate} > ${num(EXTERNAL_MIN_RATE)}`;
+      const a = config.metrics.alerts;
+      return ownedBy(
+        `label_replace(${RECORD.callFailedRatio} > ${num(a.externalErrorRatioMax)} ${busy}, "signal", "failed_calls", "", "") or label_replace(${RECORD.callP99} > ${num(a.externalP99Seconds)} ${busy}, "signal", "p99", "", "")`,
+      );
+    },
+  },
+  ...PRIORITIES.map(dependencyDown),
+  {
+    alert: "DependencyProbesFailing",
+    priority: "P2",
+    runbook: "dependencies",
+    reason:
+      "the dependencies may be fine, but no DependencyDown can fire until the blackbox exporter answers Prometheus again: act within the hour",
+    scope: "platform",
+    component: DEPENDENCY_PROBE.job,
+    for: "10m",
+    summary: "The dependency probes do not run",
+    description:
+      "Prometheus has not scraped the dependency-probe blackbox exporter for 10 minutes: no declared dependency of any service is probed.",
+    expr: (config) =>
+      `max by (namespace) (up{job="${DEPENDENCY_PROBE.job}",namespace="${resolveMetrics(config).namespace}"}) == 0`,
+  },
+];
 
 /** Every alert of the platform. docs/alerts.md, the summary and the runbook test read this list. */
 export const ALERTS: readonly AlertSpec[] = [
@@ -180,6 +263,7 @@ export const ALERTS: readonly AlertSpec[] = [
       "users feel it, but most requests still succeed; the latency SLO alerts page if it eats the budget",
     scope: "http",
     for: "10m",
+    symptom: true,
     summary: "{{ $labels.service }} p99 latency is high",
     description:
       "API latency p99 of {{ $labels.service }} is {{ $value | humanizeDuration }}, above the alert threshold, for 10 minutes.",
@@ -211,6 +295,7 @@ export const ALERTS: readonly AlertSpec[] = [
     reason: "a cause, not a symptom: if users feel it, the latency alerts fire at higher priority",
     scope: "service",
     for: "10m",
+    symptom: true,
     summary: "{{ $labels.service }} database operations are slow",
     description:
       "Database operation p99 of {{ $labels.service }} is {{ $value | humanizeDuration }} for 10 minutes.",
@@ -223,6 +308,7 @@ export const ALERTS: readonly AlertSpec[] = [
     reason: "costs database load and latency, which have their own alerts; worth a look the same day",
     scope: "service",
     for: "15m",
+    symptom: true,
     summary: "{{ $labels.service }} cache hit ratio dropped",
     description:
       "Cache hit ratio of {{ $labels.service }} is {{ $value | humanizePercentage }} for 15 minutes.",
@@ -235,6 +321,7 @@ export const ALERTS: readonly AlertSpec[] = [
     reason: "jobs are asynchronous: slow runs delay work but nobody waits on a request",
     scope: "service",
     for: "15m",
+    symptom: true,
     summary: "{{ $labels.service }} background jobs take long",
     description:
       "Background job duration p99 of {{ $labels.service }} is {{ $value | humanizeDuration }} for 15 minutes.",
@@ -275,6 +362,7 @@ export const ALERTS: readonly AlertSpec[] = [
         `${RECORD.memoryGrowth} * 3600 / ${RECORD.memoryBytes} > ${num(config.metrics.alerts.memoryGrowthPercentPerHour / 100)}`,
       ),
   },
+  ...EXTERNAL_ALERTS,
   {
     alert: "Watchdog",
     priority: "P3",
@@ -312,4 +400,9 @@ export const ALERTS: readonly AlertSpec[] = [
 
 /** The alerts a service gets, by its kind (the join decides at run time; docs and tests ask here). */
 export const alertsFor = (svc: ServiceConfig): AlertSpec[] =>
-  ALERTS.filter((a) => a.scope === "service" || (a.scope === "http" && servesHttp(svc)));
+  ALERTS.filter(
+    (a) =>
+      a.scope === "service" ||
+      (a.scope === "http" && servesHttp(svc)) ||
+      (a.scope === "dependency" && svc.dependencies.some((d) => d.priority === a.priority)),
+  );

@@ -1,4 +1,5 @@
 import {
+  FLEET_RECORDS,
   fleetExpr,
   fleetShape,
   leRegex,
@@ -181,8 +182,9 @@ function dataGroup(name: string, services: readonly ServiceConfig[]): RuleGroup 
  * Every rule group. The number of rules does not depend on the number of services (except for
  * overrides): the per-service facts are data (`services.data`), the recording rules evaluate all
  * services at once (`http.recording`, `resources.recording`; the long SLO windows come from the 5m
- * records in the same group, evaluated in order), and one alert rule per kind joins on
- * SERVICE_LABELS.
+ * records in the same group, evaluated in order; `external.recording`, outbound calls per
+ * destination and the dependency probes, which no service overrides), and one alert rule per kind
+ * joins on SERVICE_LABELS. Declared dependencies add no rule: the Probes carry them.
  * Every rule carries its own labels rather than group-level `labels`: each alert rule is then
  * complete on its own, as the policy pack and the generated docs read it.
  */
@@ -201,6 +203,15 @@ export function ruleFile(config: MetricsInput): RuleFile {
     RECORDING_RULES.filter((r) => HTTP_TOPICS.has(r.topic) === http).flatMap((r) => fleetRules(r, services));
   groups.push({ name: "http.recording", rules: fleet(true) });
   groups.push({ name: "resources.recording", rules: fleet(false) });
+  // Outbound calls per destination and the dependency probes: one rule each for every service.
+  const input = {
+    topDestinations: config.metrics.externalCalls.topDestinations,
+    probeNamespace: resolveMetrics(config).namespace,
+  };
+  groups.push({
+    name: "external.recording",
+    rules: FLEET_RECORDS.map((r) => ({ record: r.record, expr: r.expr(input) })),
+  });
   for (const svc of services) {
     const own = overrideRules(svc);
     if (own.length > 0) groups.push({ name: `${svc.name}.overrides`, rules: own });

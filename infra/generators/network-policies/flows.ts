@@ -1,5 +1,6 @@
 import type { StackConfig } from "../../config";
 import { ALB_INGRESS_CLASS } from "../../config/endpoint";
+import { DEPENDENCY_PROBE_NAME, probesDependencies } from "../dependencies/probes";
 import { GOSSIP_PORT, grafanaHighlyAvailable } from "../grafana/availability";
 import { SETTINGS_POD_NAME } from "../logging/kubernetes";
 import { eckNames, KIBANA_PORT } from "../logging/names";
@@ -173,6 +174,12 @@ export function platformPods(config: FlowInput) {
       labels: { "app.kubernetes.io/name": BLACKBOX_NAME },
       what: "the blackbox exporter",
     },
+    // The services' dependency prober (infra/generators/dependencies/), beside Prometheus.
+    dependencyProbe: {
+      namespace: ns,
+      labels: { "app.kubernetes.io/name": DEPENDENCY_PROBE_NAME },
+      what: "the dependency-probe blackbox exporter",
+    },
     eckOperator: {
       namespace: ECK_OPERATOR_NAMESPACE,
       labels: ECK_OPERATOR_SELECTOR,
@@ -246,6 +253,18 @@ export function flows(config: FlowInput): Flow[] {
     ...(["query", "queryFrontend", "storeGateway", "compactor"] as const).map((part) =>
       scrape(THANOS_PARTS[part], p[part], tcp(THANOS_PORTS.http)),
     ),
+    // Only where it runs: some service declares a dependency. Its probes go out of the namespace,
+    // which these ingress-only policies leave open.
+    ...(probesDependencies(config)
+      ? [
+          scrape(
+            DEPENDENCY_PROBE_NAME,
+            p.dependencyProbe,
+            tcp(PORTS.blackbox),
+            ", which probes the services' declared dependencies",
+          ),
+        ]
+      : []),
     {
       name: "prometheus-to-alertmanager",
       from: fromPrometheus,

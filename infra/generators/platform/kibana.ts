@@ -1,19 +1,10 @@
-import { createHash } from "node:crypto";
 import { toYaml } from "../../artifacts";
-import { BLACKBOX_EXPORTER } from "../../versions";
 import { LOGGING_PART_OF, managedLabels } from "../labels";
 import { eckNames } from "../logging/names";
-import { ref } from "../refs";
+import { BLACKBOX_PORT, blackboxExporterObjects } from "./blackbox";
 import { probe } from "./monitors";
 import { resolveMetrics } from "../metrics/settings";
-import {
-  EXPORTER_RESOURCES,
-  EXPORTER_SECURITY_CONTEXT,
-  PLATFORM_JOBS,
-  type PlatformAlertSpec,
-  type PlatformInput,
-  partSelector,
-} from "./types";
+import { PLATFORM_JOBS, type PlatformAlertSpec, type PlatformInput, partSelector } from "./types";
 
 /**
  * Kibana has no Prometheus endpoint: the blackbox exporter probes `/api/status`, which Kibana
@@ -23,10 +14,8 @@ import {
  */
 
 export const BLACKBOX_NAME = "blackbox-exporter";
-export const BLACKBOX_PORT = 9115;
+export { BLACKBOX_PORT };
 export const KIBANA_MODULE = "kibana_status";
-/** Where the config and Kibana's CA are mounted (one projected volume), and the working directory. */
-const CONFIG_DIR = "/etc/blackbox";
 /**
  * Relative to the working directory: the blackbox exporter opens `ca_file` as given, so the same
  * rendered file works in the pod (workingDir) and in the test that runs it beside a stand-in CA.
@@ -56,72 +45,21 @@ export const blackboxConfigYaml = () => toYaml(blackboxConfig());
 /** Kibana's status URL, through ECK's HTTP Service. */
 export const kibanaStatusUrl = (config: PlatformInput) => `${eckNames(config).kibanaUrl}/api/status`;
 
-const labels = () => ({ ...managedLabels(LOGGING_PART_OF), "app.kubernetes.io/name": BLACKBOX_NAME });
-const selector = { "app.kubernetes.io/name": BLACKBOX_NAME };
-
 /** The exporter's ConfigMap, Deployment and Service, in the logging namespace (`ref("namespace")`). */
 export function blackboxObjects(config: PlatformInput) {
-  const metadata = { name: BLACKBOX_NAME, namespace: ref("namespace"), labels: labels() };
-  const yaml = blackboxConfigYaml();
-  return {
-    configMap: { metadata, data: { "blackbox.yml": yaml } },
-    deployment: {
-      metadata,
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: {
-            labels: labels(),
-            // A changed module rolls the pod: the exporter reads its config at start.
-            annotations: {
-              "checksum/config": createHash("sha256").update(yaml).digest("hex").slice(0, 16),
-            },
-          },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-            containers: [
-              {
-                name: "blackbox-exporter",
-                image: `${BLACKBOX_EXPORTER.repository}:${BLACKBOX_EXPORTER.tag}`,
-                args: [`--config.file=${CONFIG_DIR}/blackbox.yml`],
-                workingDir: CONFIG_DIR,
-                ports: [{ name: "http", containerPort: BLACKBOX_PORT, protocol: "TCP" }],
-                readinessProbe: { httpGet: { path: "/-/healthy", port: "http" }, periodSeconds: 30 },
-                resources: EXPORTER_RESOURCES,
-                securityContext: EXPORTER_SECURITY_CONTEXT,
-                volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
-              },
-            ],
-            volumes: [
-              {
-                name: "config",
-                projected: {
-                  sources: [
-                    { configMap: { name: BLACKBOX_NAME } },
-                    {
-                      secret: {
-                        name: eckNames(config).kibanaCaSecret,
-                        items: [{ key: "ca.crt", path: KIBANA_CA_FILE }],
-                      },
-                    },
-                  ],
-                },
-              },
-            ],
-          },
+  return blackboxExporterObjects({
+    name: BLACKBOX_NAME,
+    labels: managedLabels(LOGGING_PART_OF),
+    configYaml: blackboxConfigYaml(),
+    extraSources: [
+      {
+        secret: {
+          name: eckNames(config).kibanaCaSecret,
+          items: [{ key: "ca.crt", path: KIBANA_CA_FILE }],
         },
       },
-    },
-    service: {
-      metadata,
-      spec: {
-        selector,
-        ports: [{ name: "http", port: BLACKBOX_PORT, targetPort: "http", protocol: "TCP" }],
-      },
-    },
-  };
+    ],
+  });
 }
 
 export const kibanaProbe = (config: PlatformInput) =>

@@ -8,7 +8,7 @@ import { jobRelabeling, type PlatformInput } from "./types";
  */
 const MONITORING = "monitoring.coreos.com/v1";
 
-const metadata = (config: PlatformInput, name: string) => ({
+const metadata = (config: Pick<PlatformInput, "metrics">, name: string) => ({
   name,
   namespace: resolveMetrics(config).namespace,
   labels: { ...partOf(), "app.kubernetes.io/name": name },
@@ -80,10 +80,20 @@ export function serviceMonitor(
   };
 }
 
-/** A Probe: the blackbox exporter at `proberUrl` checks each target with `module`. */
+/**
+ * A Probe: the blackbox exporter at `proberUrl` checks each target with `module`. `labels` go on
+ * every series of its targets; without a `namespace` among them the operator adds the Probe's own.
+ */
 export function probe(
-  config: PlatformInput,
-  p: { name: string; job: string; proberUrl: string; module: string; targets: string[] },
+  config: Pick<PlatformInput, "metrics">,
+  p: {
+    name: string;
+    job: string;
+    proberUrl: string;
+    module: string;
+    targets: string[];
+    labels?: Record<string, string>;
+  },
 ) {
   return {
     apiVersion: MONITORING,
@@ -94,7 +104,7 @@ export function probe(
       prober: { url: p.proberUrl, path: "/probe" },
       module: p.module,
       interval: config.metrics.prometheus.scrapeInterval,
-      targets: { staticConfig: { static: p.targets } },
+      targets: { staticConfig: { static: p.targets, ...(p.labels ? { labels: p.labels } : {}) } },
     },
   };
 }
