@@ -295,7 +295,12 @@ function argsOf(result: RenderResult, id: string): string[] {
  * controller whose namespace the config names).
  */
 function policySuite(result: () => RenderResult) {
-  const s = () => setup(result());
+  // Set up once per render: the chart files the pods are modelled from are large to parse.
+  let prepared: ReturnType<typeof setup> | undefined;
+  const s = () => {
+    prepared ??= setup(result());
+    return prepared;
+  };
   let cached: Set<string> | undefined;
   const allowedSet = () => {
     if (cached) return cached;
