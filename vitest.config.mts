@@ -24,7 +24,9 @@ const shared = {
   // Checks the external tools once and renders every stack once for all files (tests/setup.ts).
   globalSetup: ["tests/setup.ts"],
   pool: "forks" as const,
-  testTimeout: 60_000,
+  // The heaviest promtool runs take 40-60 s alone on 2 cores (elasticsearch-rules' incidents):
+  // twice that keeps a busy machine from failing them on time alone.
+  testTimeout: 120_000,
   hookTimeout: 120_000,
 };
 

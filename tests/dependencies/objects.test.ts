@@ -50,6 +50,8 @@ describe.each(STACKS)("the dependency prober (%s)", (stack) => {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
+      // Stated per container too, so the container meets restricted on its own (pod security).
+      seccompProfile: { type: "RuntimeDefault" },
     });
     expect(pod.securityContext).toEqual({ seccompProfile: { type: "RuntimeDefault" } });
     expect(pod.automountServiceAccountToken).toBe(false);
