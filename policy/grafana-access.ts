@@ -139,7 +139,7 @@ export function grafanaAccessProblems(values: unknown): string[] {
     );
   if (notOff(setting(READ.signUp)))
     problems.push(
-      "[users] allow_sign_up is on: anyone who reaches Grafana can create a local account and use it through basic auth",
+      "[users] allow_sign_up is on: anyone who reaches Grafana can create a local account (/api/user/signup) beside single sign-on",
     );
 
   for (const [section, keys] of entries(ini)) {
