@@ -37,3 +37,18 @@ export type DerivedSecret =
 
 export const isRef = (value: unknown): value is Ref =>
   typeof value === "object" && value !== null && typeof (value as Ref).$ref === "string";
+
+/**
+ * Options of a generated secret (the random provider's RandomPassword): alphanumeric only, so that
+ * no quoting of any consumer (ini, URL, env, shell, JSON) can bite.
+ */
+export const generated = (length: number) => ({
+  length,
+  special: false,
+  upper: true,
+  lower: true,
+  numeric: true,
+  minUpper: 2,
+  minLower: 2,
+  minNumeric: 2,
+});

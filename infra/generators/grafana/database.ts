@@ -3,7 +3,7 @@ import type { StackConfig } from "../../config";
 import { GRAFANA_DATABASE } from "../../versions";
 import { awsTags } from "../archive/buckets";
 import { managedLabels } from "../labels";
-import { ref, secretRef } from "../refs";
+import { generated, ref, secretRef } from "../refs";
 
 /**
  * Grafana's PostgreSQL database on Amazon RDS, as pure data: a KMS key of its own, the subnet
@@ -33,18 +33,6 @@ export const grafanaDatabaseConfig = (config: Pick<StackConfig, "grafana">) => c
 
 /** The pinned major of the RDS engine (infra/versions.ts), as a number. */
 export const databaseMajor = (): number => Number(GRAFANA_DATABASE.version.split(".")[0]);
-
-/** Generated secrets: alphanumeric only, so that no quoting of any consumer (ini, URL, env) can bite. */
-export const generated = (length: number) => ({
-  length,
-  special: false,
-  upper: true,
-  lower: true,
-  numeric: true,
-  minUpper: 2,
-  minLower: 2,
-  minNumeric: 2,
-});
 
 /**
  * Every resource argument of the database, or undefined without one. References (`$ref`) are what
@@ -156,3 +144,5 @@ export function databasePrerequisites(config: Pick<StackConfig, "grafana">): Pre
     },
   ];
 }
+
+export { generated };

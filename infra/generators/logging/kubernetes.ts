@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { StackConfig } from "../../config";
 import { LOGGING_LABELS } from "./names";
-import { ref, secretRef } from "../refs";
+import { generated, ref, secretRef } from "../refs";
 import { ECK_API, elasticsearchAnnotations, elasticsearchSpec, filebeatSpec, kibanaSpec } from "./eck";
 import { httpTlsPlan } from "./http-tls";
 import { ROLE_ARN_ANNOTATION } from "../iam";
@@ -165,16 +165,7 @@ export function monitoringUserSecret(config: Pick<StackConfig, "logging">) {
 }
 
 /** Generated password of the exporter's user: alphanumeric, so no URL or env quoting can bite. */
-export const MONITORING_PASSWORD = {
-  length: 32,
-  special: false,
-  upper: true,
-  lower: true,
-  numeric: true,
-  minUpper: 2,
-  minLower: 2,
-  minNumeric: 2,
-} as const;
+export const MONITORING_PASSWORD = generated(32);
 
 /** ECK uses a Secret with ca.crt as it is (no self-signed certificate, no rewrite of ca.crt). */
 export function httpTlsSecret(config: StackConfig) {

@@ -1,7 +1,7 @@
 import type { StackConfig } from "../../config";
 import type { LoggingUser } from "../../config/logging";
 import { MANAGED_BY_META } from "../labels";
-import { ref, secretRef } from "../refs";
+import { generated, ref, secretRef } from "../refs";
 import { eckNames, LOGGING_LABELS } from "./names";
 import type { ApplyStep, RetiredUsers, UserBody } from "./types";
 
@@ -69,16 +69,7 @@ export const userPasswordRef = (username: string) => secretRef(`loggingUserPassw
  * Generated passwords: alphanumeric, so that no shell, URL or JSON quoting can bite when a person
  * pastes one; 32 characters (Elasticsearch wants at least 6).
  */
-export const USER_PASSWORD = {
-  length: 32,
-  special: false,
-  upper: true,
-  lower: true,
-  numeric: true,
-  minUpper: 2,
-  minLower: 2,
-  minNumeric: 2,
-} as const;
+export const USER_PASSWORD = generated(32);
 
 /**
  * The Secret holding every configured user's password under its user name, or undefined without
