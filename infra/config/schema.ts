@@ -223,10 +223,16 @@ function loggingAccess(cfg: unknown, ctx: z.RefinementCtx): void {
  * while the part works (a false DependencyDown).
  */
 function platformDependencies(cfg: unknown, ctx: z.RefinementCtx): void {
+  const metrics = text(field(field(cfg, "metrics"), "namespace")) ?? "monitoring";
+  const logging = text(field(field(cfg, "logging"), "namespace")) ?? "logging";
+  // Every namespace the network policies police, the ECK operator's and the two node agents' too.
   const namespaces = [
-    text(field(field(cfg, "metrics"), "namespace")) ?? "monitoring",
-    text(field(field(cfg, "logging"), "namespace")) ?? "logging",
+    metrics,
+    logging,
     text(field(field(cfg, "grafana"), "namespace")) ?? "grafana",
+    ECK_OPERATOR_NAMESPACE,
+    `${metrics}${NODE_EXPORTER_NAMESPACE_SUFFIX}`,
+    `${logging}${FILEBEAT_NAMESPACE_SUFFIX}`,
   ];
   list(field(cfg, "services")).forEach((svc, i) => {
     list(field(svc, "dependencies")).forEach((d, j) => {

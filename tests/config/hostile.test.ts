@@ -438,6 +438,7 @@ const REJECTED: [string, string, Json][] = [
       ["http://127.0.0.1:8080/health", "the exporter's own pod"],
       ["api.example.com/health", "no scheme"],
       ["https://kps-prometheus.monitoring.svc:9090/-/healthy", "the platform's own namespace"],
+      ["https://elastic-webhook-server.elastic-system.svc/", "the ECK operator's namespace"],
       [`https://api.example.com/${"x".repeat(512)}`, "over 512 characters"],
     ] as const
   ).map(([url]): [string, string, Json] => [
