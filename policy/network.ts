@@ -33,6 +33,26 @@ interface Policed {
   risk: string;
 }
 
+/** What runs in each policed namespace, by the chart (or ECK kind) that puts it there, and what an open door risks. */
+const POLICED: Record<string, Pick<Policed, "what" | "risk">> = {
+  "kube-prometheus-stack": {
+    what: "Prometheus, Alertmanager",
+    risk: "any pod in the cluster can query Prometheus and create silences in Alertmanager",
+  },
+  grafana: {
+    what: "Grafana",
+    risk: "any pod in the cluster can reach Grafana's alerting gossip and every port Grafana opens",
+  },
+  "eck-operator": {
+    what: "the ECK operator",
+    risk: "any pod in the cluster can reach every port the ECK operator opens, not only its webhook",
+  },
+  [ELASTICSEARCH]: {
+    what: "Elasticsearch, Kibana, Logstash",
+    risk: "any pod in the cluster can reach Elasticsearch's HTTP and transport ports, Kibana and Logstash's inputs",
+  },
+};
+
 /**
  * The namespaces production must police, from the stack's own resources: where
  * kube-prometheus-stack runs Prometheus and Alertmanager (which has no authentication: any pod that
@@ -53,44 +73,8 @@ function policedNamespaces(resources: PolicyResource[]): Policed[] {
               "namespace",
             )
           : undefined;
-    if (typeof ns !== "string") return [];
-    if (chart === "kube-prometheus-stack")
-      return [
-        {
-          namespace: ns,
-          resource: r,
-          what: "Prometheus, Alertmanager",
-          risk: "any pod in the cluster can query Prometheus and create silences in Alertmanager",
-        },
-      ];
-    if (chart === "grafana")
-      return [
-        {
-          namespace: ns,
-          resource: r,
-          what: "Grafana",
-          risk: "any pod in the cluster can reach Grafana's alerting gossip and every port Grafana opens",
-        },
-      ];
-    if (chart === "eck-operator")
-      return [
-        {
-          namespace: ns,
-          resource: r,
-          what: "the ECK operator",
-          risk: "any pod in the cluster can reach every port the ECK operator opens, not only its webhook",
-        },
-      ];
-    if (r.type === ELASTICSEARCH)
-      return [
-        {
-          namespace: ns,
-          resource: r,
-          what: "Elasticsearch, Kibana, Logstash",
-          risk: "any pod in the cluster can reach Elasticsearch's HTTP and transport ports, Kibana and Logstash's inputs",
-        },
-      ];
-    return [];
+    const entry = POLICED[typeof chart === "string" ? chart : r.type];
+    return typeof ns === "string" && entry ? [{ namespace: ns, resource: r, ...entry }] : [];
   });
 }
 
