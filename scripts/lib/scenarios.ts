@@ -340,14 +340,17 @@ export function inputSeries(
   const samples = Math.floor((s.durationMinutes * 60) / stepSeconds) + 1;
   const twin = s.twin ? { name: svc.name, namespace: s.twin.namespace } : undefined;
   return [
-    ...others.map((t) => ({
-      series: `up${labels(t, { instance: `${t.name}-0` })}`,
-      values: `1x${samples - 1}`,
-    })),
+    ...others.map((t) => upSeries(t, samples)),
     ...serviceSeries(svc, s.at, samples, stepSeconds),
     ...(twin && s.twin ? serviceSeries(twin, s.twin.at, samples, stepSeconds) : []),
   ];
 }
+
+/** A service that only reports `up`, throughout. */
+const upSeries = (t: Target, samples: number): InputSeries => ({
+  series: `up${labels(t, { instance: `${t.name}-0` })}`,
+  values: `1x${samples - 1}`,
+});
 
 /** The contract's series of one service whose traffic `at` describes. */
 function serviceSeries(
@@ -449,28 +452,75 @@ function serviceSeries(
   ];
 }
 
-/** Alerts no check counts: the Watchdog, and the scenario's ambient alerts (checked apart). */
 /**
  * Alerts a scenario does not judge: the Watchdog, its ambient alerts, and the platform's own
  * (labelled `component`): a scenario simulates a service, not the platform's exporters, whose
  * absence those alerts would rightly report (tests/platform/ has the platform's scenarios).
  */
 const ignored = (s: Scenario) => `component="",alertname!~"${["Watchdog", ...(s.ambient ?? [])].join("|")}"`;
-const firing = (s: Scenario, priority: Priority) =>
-  `ALERTS{alertstate="firing",priority="${priority}",${ignored(s)}}`;
+/** The alerts a scenario judges: its service's (and its twin's, which shares the job). */
+const judged = (s: Scenario, svc: Target) => `job="${svc.name}",${ignored(s)}`;
+const firing = (s: Scenario, svc: Target, priority: Priority) =>
+  `ALERTS{alertstate="firing",priority="${priority}",${judged(s, svc)}}`;
 const minutes = (m: number) => `${m}m`;
 
 /**
  * One promtool test per scenario: for every expectation, each priority in `fires` fired at some
  * point between onset and onset + byMinute, each in `quiet` never fired from the start until
  * then; before the onset nothing but the Watchdog and the scenario's ambient alerts fired, and
- * each ambient alert did.
+ * each ambient alert did. The checks judge the alerts of the service's job (`others` only report
+ * `up`; promtoolSuiteTest checks that they stay quiet).
  */
 export function promtoolTest(s: Scenario, svc: Target, others: Target[]) {
-  const checks: { expr: string; eval_time: string; exp_samples: { labels: string; value: number }[] }[] = [];
+  return {
+    name: s.name,
+    interval: `${SAMPLE_SECONDS}s`,
+    input_series: inputSeries(s, svc, others),
+    promql_expr_test: scenarioChecks(s, svc),
+  };
+}
+
+/**
+ * Several scenarios in one promtool test, each on its own service (`runs[i].svc`, configured like
+ * the others): promtool's cost is per evaluation step far more than per series, so ten scenarios
+ * side by side cost about twice one. Each scenario's checks judge only its own service's alerts,
+ * over its own minutes; one more check finds no alert, over the whole run, on any service that no
+ * scenario simulates (`others`, which only report `up`, and anything without a job).
+ */
+export function promtoolSuiteTest(name: string, runs: { s: Scenario; svc: Target }[], others: Target[]) {
+  const interval = runs[0]!.s.interval;
+  if (runs.some((r) => r.s.interval !== interval))
+    throw new Error("one evaluation interval per promtool test");
+  const names = runs.map((r) => r.svc.name);
+  if (new Set(names).size !== names.length) throw new Error("each scenario needs a service of its own");
+  const end = Math.max(...runs.map((r) => r.s.durationMinutes));
+  const samples = Math.floor((end * 60) / SAMPLE_SECONDS) + 1;
+  return {
+    name,
+    interval: `${SAMPLE_SECONDS}s`,
+    input_series: [
+      ...others.map((t) => upSeries(t, samples)),
+      ...runs.flatMap((r) => inputSeries(r.s, r.svc, [])),
+    ],
+    promql_expr_test: [
+      ...runs.flatMap((r) => scenarioChecks(r.s, r.svc)),
+      {
+        expr: `count(max_over_time(ALERTS{alertstate="firing",component="",alertname!="Watchdog",job!~"${names.join("|")}"}[${minutes(end)}]))`,
+        eval_time: minutes(end),
+        exp_samples: [],
+      },
+    ],
+  };
+}
+
+type Check = { expr: string; eval_time: string; exp_samples: { labels: string; value: number }[] };
+
+/** The checks of one scenario whose service is `svc` (promtoolTest's). */
+function scenarioChecks(s: Scenario, svc: Target): Check[] {
+  const checks: Check[] = [];
   if (s.onsetMinute > 0) {
     checks.push({
-      expr: `count(max_over_time(ALERTS{alertstate="firing",${ignored(s)}}[${minutes(s.onsetMinute)}]))`,
+      expr: `count(max_over_time(ALERTS{alertstate="firing",${judged(s, svc)}}[${minutes(s.onsetMinute)}]))`,
       eval_time: minutes(s.onsetMinute),
       exp_samples: [],
     });
@@ -486,7 +536,7 @@ export function promtoolTest(s: Scenario, svc: Target, others: Target[]) {
       ...(svc.team ? { team: svc.team } : {}),
     };
     checks.push({
-      expr: `count by (${Object.keys(labels).join(", ")}) (max_over_time(ALERTS{alertstate="firing",alertname="${name}"}[${minutes(s.onsetMinute)}]))`,
+      expr: `count by (${Object.keys(labels).join(", ")}) (max_over_time(ALERTS{alertstate="firing",alertname="${name}",job="${svc.name}"}[${minutes(s.onsetMinute)}]))`,
       eval_time: minutes(s.onsetMinute),
       exp_samples: [
         {
@@ -502,25 +552,20 @@ export function promtoolTest(s: Scenario, svc: Target, others: Target[]) {
     const t = s.onsetMinute + e.byMinute;
     for (const p of e.fires) {
       checks.push({
-        expr: `count(max_over_time(${firing(s, p)}[${minutes(e.byMinute)}])) > bool 0`,
+        expr: `count(max_over_time(${firing(s, svc, p)}[${minutes(e.byMinute)}])) > bool 0`,
         eval_time: minutes(t),
         exp_samples: [{ labels: "{}", value: 1 }],
       });
     }
     for (const p of e.quiet) {
       checks.push({
-        expr: `count(max_over_time(${firing(s, p)}[${minutes(t)}]))`,
+        expr: `count(max_over_time(${firing(s, svc, p)}[${minutes(t)}]))`,
         eval_time: minutes(t),
         exp_samples: [],
       });
     }
   }
-  return {
-    name: s.name,
-    interval: `${SAMPLE_SECONDS}s`,
-    input_series: inputSeries(s, svc, others),
-    promql_expr_test: checks,
-  };
+  return checks;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { toYaml } from "../../infra/artifacts";
 import {
   DERIVED_WINDOWS,
@@ -19,6 +19,7 @@ import {
   type Scenario,
 } from "../../scripts/lib/scenarios";
 import { stackConfig } from "../../scripts/lib/stack-config";
+import { type ScenarioLibrary, scenarioLibrary } from "../helpers/scenario-library";
 import { runToolAsync, tempFiles } from "../helpers/tools";
 
 /**
@@ -41,11 +42,7 @@ import { runToolAsync, tempFiles } from "../helpers/tools";
 const config = stackConfig("dev");
 const api = config.services.find((s) => s.name === "api")!;
 const others = config.services.filter((x) => x !== api);
-const ctx = {
-  job: api.name,
-  namespace: api.namespace,
-  latencyThresholdSeconds: api.slo.latencyThresholdSeconds,
-};
+type Service = typeof api;
 const KINDS = [
   { name: "errors", query: "errorRatio", record: RECORD.errorRatio, target: api.slo.availability },
   { name: "slow", query: "slowRatio", record: RECORD.slowRatio, target: api.slo.latencyTarget },
@@ -69,7 +66,7 @@ const threshold = (w: SloWindow, target: number): number =>
       (1 - target),
   );
 
-/** Where derived series `d` is outside its tolerance around the raw series `r`. */
+/** Where derived series `d` is outside its tolerance around the raw series `r` (selectors). */
 function outside(s: Scenario, w: SloWindow, kind: (typeof KINDS)[number], d: string, r: string): string {
   // Evaluated every 5 minutes, a sum over time adds 5m rates that lie end to end: tiles.
   if (TILED_WINDOWS.includes(w) || s.interval === 5) {
@@ -110,43 +107,47 @@ const WRONG: Partial<Record<SloWindow, SloWindow>> = { "30m": "1h", "2h": "6h" }
  * The groups that record the SLI windows: the compared records read nothing else. The alert
  * groups and the resource records (tested by scenarios.test.ts) would only add evaluation work.
  */
-const sliRules = () => ({
-  groups: ruleFile(config).groups.filter((g) => g.name === "services.data" || g.name === "http.recording"),
+const sliRules = (lib: ScenarioLibrary) => ({
+  groups: ruleFile(lib.config).groups.filter(
+    (g) => g.name === "services.data" || g.name === "http.recording",
+  ),
 });
 
-let dir: string;
-
-beforeAll(() => {
-  const rawRules = {
-    groups: [
-      {
-        name: "raw",
-        rules: DERIVED_WINDOWS.flatMap((w) =>
+/** The raw computation of every derived window, for each scenario's service. */
+const rawRules = (lib: ScenarioLibrary) => ({
+  groups: [
+    {
+      name: "raw",
+      rules: lib.runs.flatMap(({ svc }) =>
+        DERIVED_WINDOWS.flatMap((w) =>
           KINDS.map((k) => ({
             record: raw(k.name, w),
-            expr: fillTemplate(QUERY_TEMPLATES[k.query].template, ctx, w),
-            labels: { namespace: api.namespace, job: api.name },
+            expr: fillTemplate(
+              QUERY_TEMPLATES[k.query].template,
+              {
+                job: svc.name,
+                namespace: svc.namespace,
+                latencyThresholdSeconds: svc.slo.latencyThresholdSeconds,
+              },
+              w,
+            ),
+            labels: { namespace: svc.namespace, job: svc.name },
           })),
         ),
-      },
-    ],
-  };
-  dir = tempFiles({ "rules.yaml": toYaml(sliRules()), "raw.yaml": toYaml(rawRules) });
+      ),
+    },
+  ],
 });
 
-/**
- * One promtool test: no evaluation outside the tolerance, and both series present throughout.
- * With `wrong`, the same comparison of the error ratio against a raw window of another length
- * must find evaluations outside (the checks are not vacuous).
- */
-function agreement(s: Scenario, wrong = false) {
+/** The checks of one scenario on its service: none outside the tolerance, both series present. */
+function checks(s: Scenario, svc: Service, wrong: boolean) {
   const end = s.durationMinutes;
-  const { stepSeconds, every } = sampling(s);
-  const span = `[${end - 10}m:${every}]`;
-  const checks = DERIVED_WINDOWS.flatMap((w) =>
+  const span = `[${end - 10}m:${sampling(s).every}]`;
+  const job = `{job="${svc.name}"}`;
+  return DERIVED_WINDOWS.flatMap((w) =>
     KINDS.flatMap((k) => {
-      const d = k.record(w);
-      const r = raw(k.name, w);
+      const d = k.record(w) + job;
+      const r = raw(k.name, w) + job;
       const other = WRONG[w];
       return [
         {
@@ -157,30 +158,40 @@ function agreement(s: Scenario, wrong = false) {
         {
           expr: `count_over_time(${d}${span}) == bool on (job) count_over_time(${r}${span})`,
           eval_time: `${end}m`,
-          exp_samples: [{ labels: `{job="${api.name}"}`, value: 1 }],
+          exp_samples: [{ labels: job, value: 1 }],
         },
         // The outage changes the error ratio only.
         ...(wrong && other && k.name === "errors"
           ? [
               {
-                expr: `count_over_time((${outside(s, w, k, d, raw(k.name, other))})${span}) > bool 0`,
+                expr: `count_over_time((${outside(s, w, k, d, raw(k.name, other) + job)})${span}) > bool 0`,
                 eval_time: `${end}m`,
-                exp_samples: [{ labels: `{job="${api.name}"}`, value: 1 }],
+                exp_samples: [{ labels: job, value: 1 }],
               },
             ]
           : []),
       ];
     }),
   );
+}
+
+/**
+ * One promtool test for scenarios sampled alike, side by side (tests/helpers/scenario-library.ts).
+ * With `wrong`, the comparison of the outage's error ratio against a raw window of another length
+ * must find evaluations outside (the checks are not vacuous).
+ */
+function agreement(lib: ScenarioLibrary, wrong: string) {
+  const { stepSeconds, every } = sampling(lib.runs[0]!.s);
+  const dir = tempFiles({ "rules.yaml": toYaml(sliRules(lib)), "raw.yaml": toYaml(rawRules(lib)) });
   const test = {
     rule_files: [join(dir, "rules.yaml"), join(dir, "raw.yaml")],
     evaluation_interval: every,
-    group_eval_order: [...sliRules().groups.map((g) => g.name), "raw"],
+    group_eval_order: [...sliRules(lib).groups.map((g) => g.name), "raw"],
     tests: [
       {
         interval: `${stepSeconds}s`,
-        input_series: inputSeries(s, api, others, stepSeconds),
-        promql_expr_test: checks,
+        input_series: lib.runs.flatMap(({ s, svc }) => inputSeries(s, svc, [], stepSeconds)),
+        promql_expr_test: lib.runs.flatMap(({ s, svc }) => checks(s, svc, s.name === wrong)),
       },
     ],
   };
@@ -201,11 +212,19 @@ describe("long SLI windows from 5m records agree with the raw computation", () =
     ]);
   });
 
-  it.concurrent.each(distinctTraffic(LIBRARY).map((s) => [s.name, s] as const))(
-    "%s",
-    async (_name, s) => {
+  // One promtool run per sampling: production's 30 s, and the slow burn's minute.
+  const groups = [1, 5].map((interval) => distinctTraffic(LIBRARY).filter((s) => s.interval === interval));
+
+  it("runs every distinct traffic once", () => {
+    const names = (l: Scenario[]) => l.map((s) => s.name).sort();
+    expect(names(groups.flat())).toEqual(names(distinctTraffic(LIBRARY)));
+  });
+
+  it.concurrent.each(groups.map((g) => [sampling(g[0]!).every, g.map((s) => s.name).join(", "), g] as const))(
+    "evaluated every %s: %s",
+    async (_every, _names, scenarios) => {
       // The outage also checks that raw windows of another length disagree.
-      const r = await agreement(s, s.name === "total outage");
+      const r = await agreement(scenarioLibrary(scenarios), "total outage");
       expect(r.stdout + r.stderr).toContain("SUCCESS");
       expect(r.status, r.stdout + r.stderr).toBe(0);
     },

@@ -2,10 +2,12 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toYaml } from "../../infra/artifacts";
 import { ruleFile } from "../../infra/generators/metrics";
+import { type ScenarioLibrary, scenarioLibrary } from "../helpers/scenario-library";
 import { runToolAsync, tempFiles } from "../helpers/tools";
-import { stackConfig } from "../../scripts/lib/stack-config";
 import {
   EXTRA_SCENARIOS,
+  inputSeries,
+  promtoolSuiteTest,
   promtoolTest,
   SCENARIOS,
   type Scenario,
@@ -13,32 +15,42 @@ import {
 } from "../../scripts/lib/scenarios";
 
 /**
- * The scenario library through `promtool test rules` with the dev stack's rendered rules: each
- * scenario asserts which priorities fire by when after onset, which stay quiet, and that nothing
- * fires before the onset. The simulated service is `api`; the other services only report `up`.
- * SHARED_NAME_SCENARIOS add another namespace's Service called `api` (issue 22).
+ * The scenario library through `promtool test rules` with the rules rendered for the dev stack:
+ * each scenario asserts which priorities fire by when after onset, which stay quiet, and that
+ * nothing fires before the onset. The simulated service is `api`; the other services only report
+ * `up`. SHARED_NAME_SCENARIOS add another namespace's Service with the same name (issue 22).
+ *
+ * The scenarios evaluated every minute run side by side in one test, each on its own copy of
+ * `api` (tests/helpers/scenario-library.ts); the five-day slow burn, evaluated every 5 minutes,
+ * runs alone.
  */
-const config = stackConfig("dev");
-const api = config.services.find((s) => s.name === "api")!;
-const others = config.services.filter((s) => s !== api);
-let dir: string;
+const LIBRARY = [...SCENARIOS, ...EXTRA_SCENARIOS, ...SHARED_NAME_SCENARIOS];
+
+function run(lib: ScenarioLibrary, name: string, interval: number, test: object) {
+  const dir = tempFiles({ "rules.yaml": toYaml(ruleFile(lib.config)) });
+  const file = {
+    rule_files: [join(dir, "rules.yaml")],
+    evaluation_interval: `${interval}m`,
+    // promtool otherwise evaluates groups in random order, and an alert may read last minute's recording.
+    group_eval_order: ruleFile(lib.config).groups.map((g) => g.name),
+    tests: [test],
+  };
+  const testDir = tempFiles({ [`${name}.test.yaml`]: toYaml(file) });
+  return runToolAsync("promtool", ["test", "rules", join(testDir, `${name}.test.yaml`)]);
+}
+
+/** One promtool run per evaluation interval. */
+const byInterval = [1, 5].map((interval) => LIBRARY.filter((s) => s.interval === interval));
+const results = new Map<number, ReturnType<typeof runToolAsync>>();
 
 beforeAll(() => {
-  dir = tempFiles({ "rules.yaml": toYaml(ruleFile(config)) });
+  for (const scenarios of byInterval) {
+    const lib = scenarioLibrary(scenarios);
+    const interval = scenarios[0]!.interval;
+    const test = promtoolSuiteTest(`every ${interval}m`, lib.runs, lib.others);
+    results.set(interval, run(lib, `every-${interval}m`, interval, test));
+  }
 });
-
-function runScenario(s: Scenario) {
-  const test = {
-    rule_files: [join(dir, "rules.yaml")],
-    evaluation_interval: `${s.interval}m`,
-    // promtool otherwise evaluates groups in random order, and an alert may read last minute's recording.
-    group_eval_order: ruleFile(config).groups.map((g) => g.name),
-    tests: [promtoolTest(s, api, others)],
-  };
-  const file = `${s.name.replace(/[^a-z]+/g, "-")}.test.yaml`;
-  const testDir = tempFiles({ [file]: toYaml(test) });
-  return runToolAsync("promtool", ["test", "rules", join(testDir, file)]);
-}
 
 describe("alert scenarios under promtool test rules", () => {
   it("covers the issue's scenario library", () => {
@@ -52,6 +64,7 @@ describe("alert scenarios under promtool test rules", () => {
       "cache hit ratio drop",
       "memory growth",
     ]);
+    expect(byInterval.flat()).toHaveLength(LIBRARY.length);
   });
 
   it("asserts that normal traffic fires nothing for six hours", () => {
@@ -64,13 +77,10 @@ describe("alert scenarios under promtool test rules", () => {
     expect(outage.expect[0]).toMatchObject({ byMinute: 2, fires: ["P1"] });
   });
 
-  // Each scenario is its own promtool process; they run side by side.
-  it.concurrent.each(
-    [...SCENARIOS, ...EXTRA_SCENARIOS, ...SHARED_NAME_SCENARIOS].map((s) => [s.name, s] as const),
-  )(
-    "%s",
-    async (_name, s) => {
-      const r = await runScenario(s);
+  it.concurrent.each(byInterval.map((s) => [s[0]!.interval, s.map((x) => x.name).join(", ")] as const))(
+    "every %im: %s",
+    async (interval) => {
+      const r = await results.get(interval)!;
       expect(r.stdout + r.stderr).toContain("SUCCESS");
       expect(r.status, r.stdout + r.stderr).toBe(0);
     },
@@ -80,12 +90,27 @@ describe("alert scenarios under promtool test rules", () => {
 
   it.concurrent("fails when an expectation is wrong (the checks are not vacuous)", async () => {
     const normal = SCENARIOS.find((s) => s.name === "normal traffic")!;
-    const r = await runScenario({
+    const wrong: Scenario = {
       ...normal,
       name: "normal traffic expecting a page",
+      durationMinutes: 90,
       expect: [{ byMinute: 60, fires: ["P1"], quiet: [] }],
-    });
+    };
+    const lib = scenarioLibrary([wrong]);
+    const r = await run(lib, "wrong", 1, promtoolTest(wrong, lib.runs[0]!.svc, lib.others));
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toContain("FAILED");
+  });
+
+  it.concurrent("fails when a service that no scenario judges fires (the suite's own check)", async () => {
+    const down = SHARED_NAME_SCENARIOS.find((s) => s.name === "service down beside a same-named service")!;
+    const lib = scenarioLibrary([down, down]);
+    const [judged, unjudged] = lib.runs;
+    const test = promtoolSuiteTest("unjudged", [judged!], lib.others);
+    // The second copy goes down too, but no scenario of the test judges it.
+    test.input_series.push(...inputSeries(down, unjudged!.svc, []));
+    const r = await run(lib, "unjudged", 1, test);
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/FAILED[\s\S]*job!~/);
   });
 });
