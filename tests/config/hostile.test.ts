@@ -513,6 +513,12 @@ const REJECTED: [string, string, Json][] = [
   ["metrics.alerts.externalErrorRatioMax", "metrics.alerts.externalErrorRatioMax", "5%"],
   ["metrics.alerts.externalP99Seconds", "metrics.alerts.externalP99Seconds", 0],
   ["metrics.alerts.externalP99Seconds", "metrics.alerts.externalP99Seconds", 61],
+  // A share of all lines: 0 would fire on any DEBUG line, 1 could never be exceeded.
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", 0],
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", 1],
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", -0.1],
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", "10%"],
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", null],
 ];
 
 const subnets = (...zones: string[]) =>

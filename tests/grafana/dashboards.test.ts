@@ -9,7 +9,11 @@ import {
   PROMETHEUS_BUILTIN_SERIES,
   rolloutExpr,
 } from "../../dashboards";
-import { LOG_FIELDS as SCHEMA_FIELDS } from "../../infra/catalog/log-schema";
+import {
+  MISSING_REQUEST_ID_TAG,
+  PIPELINE_FIELDS,
+  LOG_FIELDS as SCHEMA_FIELDS,
+} from "../../infra/catalog/log-schema";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
 import { ALL_RECORDS, type RuleTopic } from "../../infra/catalog/recording-rules";
 import {
@@ -34,6 +38,9 @@ interface Target {
   metrics?: { type: string }[];
   bucketAggs?: { type: string; field?: string }[];
   queryType?: string;
+  hide?: boolean;
+  type?: string;
+  expression?: string;
 }
 interface Panel {
   type: string;
@@ -231,17 +238,26 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
     for (const m of models) {
       for (const p of m.panels.filter((x) => x.type !== "row" && x.type !== "text")) {
         expect(uids.has(p.datasource!.uid!), `${m.uid} / ${p.title}`).toBe(true);
-        for (const t of p.targets ?? [])
-          expect(t.datasource?.uid, `${m.uid} / ${p.title}`).toBe(p.datasource!.uid);
+        for (const t of p.targets ?? []) {
+          if (t.datasource?.uid === "__expr__") {
+            // A server-side expression reads other queries of the same panel, by refId.
+            const refs = new Set((p.targets ?? []).filter((x) => x !== t).map((x) => x.refId));
+            const used = [...String(t.expression).matchAll(/\$(\w+)/g)].map((x) => x[1]);
+            expect(used.length, `${m.uid} / ${p.title}`).toBeGreaterThan(0);
+            for (const u of used) expect(refs.has(u), `${m.uid} / ${p.title}: $${u}`).toBe(true);
+          } else expect(t.datasource?.uid, `${m.uid} / ${p.title}`).toBe(p.datasource!.uid);
+        }
       }
     }
   });
 
   it("queries logs by the fields of the log contract, with typed aggregations", () => {
-    const schema = new Set(SCHEMA_FIELDS.map((f) => f.name));
+    // The contract's fields and the ones the ingest pipeline adds (`tags`).
+    const schema = new Set([...SCHEMA_FIELDS, ...PIPELINE_FIELDS].map((f) => f.name));
     for (const f of Object.values(LOG_FIELDS)) expect(schema.has(f), f).toBe(true);
     const esTargets = targets.filter((x) => x.t.datasource?.type === "elasticsearch");
-    expect(esTargets.length).toBe(4);
+    // The four of the log views, and the log hygiene's two shares (two counts each) and error rate.
+    expect(esTargets.length).toBe(9);
     for (const { t } of esTargets) {
       // Grafana's variable syntax, not a template literal.
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable
@@ -252,6 +268,23 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
     const byRequest = esTargets.find((x) => x.panel === "Errors by request_id")!;
     expect(byRequest.t.query).toMatch(/level:\(ERROR OR CRITICAL\)/);
     expect(byRequest.t.bucketAggs!.map((b) => b.field)).toEqual(["request_id"]);
+    // Shares: the part is the whole plus a filter, per service, and the expression divides them.
+    for (const title of ["Lines without request_id", "DEBUG share by service"]) {
+      const panel = targets.filter((x) => x.panel === title).map((x) => x.t);
+      const [whole, part, ratio] = panel;
+      expect(panel.length, title).toBe(3);
+      expect(whole?.hide && part?.hide, title).toBe(true);
+      expect(part?.query?.startsWith(`${whole?.query} AND `), title).toBe(true);
+      for (const t of [whole, part])
+        expect(t?.bucketAggs?.map((b) => b.field)).toEqual(["service", "@timestamp"]);
+      expect(ratio).toMatchObject({ type: "math", expression: "$B / $A" });
+    }
+    const missing = targets.find((x) => x.panel === "Lines without request_id" && x.t.refId === "B")!;
+    expect(missing.t.query).toContain(`tags:${MISSING_REQUEST_ID_TAG}`);
+    expect(missing.t.query).toContain("NOT scope:process");
+    const errors = esTargets.find((x) => x.panel === "ERROR and CRITICAL lines per minute by service")!;
+    expect(errors.t.query).toMatch(/level:\(ERROR OR CRITICAL\)/);
+    expect(errors.t.bucketAggs!.map((b) => b.field)).toEqual(["service", "level", "@timestamp"]);
   });
 
   it("builds the same JSON every time and renders it as grafana/dashboards/<uid>.json", () => {
