@@ -519,6 +519,11 @@ const REJECTED: [string, string, Json][] = [
   ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", -0.1],
   ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", "10%"],
   ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", null],
+  ["frontend.newRelic.alerts.ajaxP75Seconds", "frontend.newRelic.alerts.ajaxP75Seconds", 0],
+  ["frontend.newRelic.alerts.ajaxP75Seconds", "frontend.newRelic.alerts.ajaxP75Seconds", 61],
+  ["frontend.newRelic.alerts.ajaxP75Seconds", "frontend.newRelic.alerts.ajaxP75Seconds", "2s"],
+  ["frontend.newRelic.alerts.ajaxErrorRatePercent", "frontend.newRelic.alerts.ajaxErrorRatePercent", 0],
+  ["frontend.newRelic.alerts.ajaxErrorRatePercent", "frontend.newRelic.alerts.ajaxErrorRatePercent", 101],
 ];
 
 const subnets = (...zones: string[]) =>

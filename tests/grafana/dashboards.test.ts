@@ -153,8 +153,41 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
         "JavaScript errors",
         "Web Vitals (p75)",
         "API call performance",
+        "API calls from the browser",
       ]),
     );
+  });
+
+  it("queries Sentry with the plugin's query model: the browser's http.client spans through spansStats", () => {
+    // grafana/sentry-datasource src/types.ts: SentryQuery's query types and SentrySpansStatsQuery's fields.
+    const PLUGIN_QUERY_TYPES = [
+      "issues",
+      "events",
+      "statsV2",
+      "eventsStats",
+      "metrics",
+      "spans",
+      "spansStats",
+    ];
+    const sentry = targets.filter((x) => x.t.datasource?.type === "grafana-sentry-datasource");
+    expect(sentry.length).toBeGreaterThan(0);
+    for (const { t } of sentry) expect(PLUGIN_QUERY_TYPES).toContain(t.queryType);
+    const spans = sentry.find((x) => x.panel === "API calls from the browser")!.t as Target &
+      Record<string, unknown>;
+    expect(spans).toMatchObject({
+      queryType: "spansStats",
+      projectIds: [],
+      environments: ["$environment"],
+      eventsStatsQuery: "span.op:http.client",
+      eventsStatsGroups: [],
+    });
+    expect(spans.eventsStatsYAxis).toEqual([
+      "p50(span.duration)",
+      "p75(span.duration)",
+      "p95(span.duration)",
+    ]);
+    // spansStats has no dataset field: the spans dataset is the query type's.
+    expect(spans).not.toHaveProperty("eventsDataset");
   });
 
   it("has one SLO error budget query per service, with that service's target", () => {
