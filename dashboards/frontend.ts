@@ -47,6 +47,25 @@ function sentryStats(
   });
 }
 
+/**
+ * The browser's own outbound calls: the Sentry browser SDK records each fetch/XHR as a span of
+ * op `http.client`, which the plugin's `spansStats` query type (same fields as `eventsStats`)
+ * aggregates over the spans dataset.
+ */
+export const BROWSER_API_SPANS = "span.op:http.client";
+function sentrySpanStats(refId: string, query: string, yAxis: string[]): PluginQuery {
+  return new PluginQuery({
+    refId,
+    datasource: SENTRY,
+    queryType: "spansStats",
+    projectIds: [],
+    environments: ["$environment"],
+    eventsStatsQuery: query,
+    eventsStatsYAxis: yAxis,
+    eventsStatsGroups: [],
+  });
+}
+
 function sentryPanel(title: string, unit: string, description: string, query: PluginQuery): TimeseriesPanel {
   return timeseries(title, unit, description, SENTRY).withTarget(query);
 }
@@ -69,7 +88,13 @@ export const frontendPerformance: DashboardDefinition = {
     "Page load time (server render)",
     "API call performance",
     ...(ctx.sentry
-      ? ["Page load time (browser)", "JavaScript errors", "Web Vitals (p75)", "Top JavaScript issues"]
+      ? [
+          "Page load time (browser)",
+          "JavaScript errors",
+          "Web Vitals (p75)",
+          "Top JavaScript issues",
+          "API calls from the browser",
+        ]
       : []),
   ],
   build(ctx) {
@@ -149,6 +174,18 @@ export const frontendPerformance: DashboardDefinition = {
           "short",
           "Browser error events per interval.",
           sentryStats("A", "event.type:error", ["count()", "count_unique(user)"], "errors"),
+        ),
+      )
+      .withPanel(
+        sentryPanel(
+          "API calls from the browser",
+          "ms",
+          "The pages' API calls as users wait for them (Sentry `http.client` spans of the browser SDK), network included: compare with API call performance, the backends' own view. New Relic alerts on the same from its AjaxRequest events.",
+          sentrySpanStats("A", BROWSER_API_SPANS, [
+            "p50(span.duration)",
+            "p75(span.duration)",
+            "p95(span.duration)",
+          ]),
         ),
       )
       .withPanel(

@@ -8,10 +8,13 @@ import {
   TermsOrder,
 } from "@grafana/grafana-foundation-sdk/elasticsearch";
 import type * as elasticsearch from "@grafana/grafana-foundation-sdk/elasticsearch";
+import { TypeMathBuilder } from "@grafana/grafana-foundation-sdk/expr";
 import { PanelBuilder as LogsPanel } from "@grafana/grafana-foundation-sdk/logs";
 import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/table";
 import type { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import { LOG_LEVELS, severity } from "../infra/catalog/log-levels";
+import { LINE_SCOPES, MISSING_REQUEST_ID_TAG } from "../infra/catalog/log-schema";
+import { ERROR_RATE_LEVELS } from "../infra/generators/grafana/log-levels";
 import { baseDashboard, type DashboardContext, type DashboardDefinition, LOGS, timeseries } from "./common";
 
 /**
@@ -36,6 +39,8 @@ export const LOG_FIELDS = {
   service: "service",
   requestId: "request_id",
   message: "message",
+  scope: "scope",
+  tags: "tags",
 } as const;
 
 /** Levels that count as errors: ERROR and everything more severe. */
@@ -76,6 +81,98 @@ function volumeBy(ctx: DashboardContext, field: string, title: string, descripti
   );
 }
 
+/** Grafana's server-side expressions: a panel's queries combined after they ran. */
+const EXPRESSION = { type: "__expr__", uid: "__expr__" } as const;
+
+/** Lines of the selected services matching `filter`, per service, in `interval` buckets; hidden or not. */
+function linesPerService(
+  ctx: DashboardContext,
+  refId: string,
+  filter: string,
+  interval: string,
+  hide: boolean,
+) {
+  return new EsQuery()
+    .datasource(LOGS)
+    .refId(refId)
+    .query(filter)
+    .timeField(ctx.logs.timeField)
+    .metrics([count("1")])
+    .bucketAggs([
+      new TermsBuilder()
+        .id("2")
+        .field(LOG_FIELDS.service)
+        .settings({ size: "50", order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" }),
+      new DateHistogramBuilder().id("3").field(ctx.logs.timeField).settings({ interval }),
+    ])
+    .hide(hide);
+}
+
+/**
+ * `part` lines as a share of `whole` lines, per service: two hidden counts split by `service`
+ * and a math expression, whose series pair up by their `service` label.
+ */
+function sharePanel(ctx: DashboardContext, title: string, description: string, whole: string, part: string) {
+  return timeseries(title, "percentunit", description, LOGS)
+    .withTarget(linesPerService(ctx, "A", whole, "5m", true))
+    .withTarget(linesPerService(ctx, "B", `${whole} AND ${part}`, "5m", true))
+    .withTarget(new TypeMathBuilder().datasource(EXPRESSION).refId("C").expression("$B / $A"));
+}
+
+/** Request-scoped lines: what a `request_id` is expected on (lines that were not JSON have no fields). */
+export const requestScopedFilter = `${serviceFilter} AND NOT ${LOG_FIELDS.scope}:${LINE_SCOPES[1]} AND NOT ${LOG_FIELDS.tags}:invalid_json`;
+export const MISSING_REQUEST_ID_FILTER = `${LOG_FIELDS.tags}:${MISSING_REQUEST_ID_TAG}`;
+export const DEBUG_FILTER = `${LOG_FIELDS.level}:DEBUG`;
+
+/** Log hygiene: request IDs and levels (the spec's "set appropriate log levels"). */
+function hygienePanels(ctx: DashboardContext) {
+  return [
+    sharePanel(
+      ctx,
+      "Lines without request_id",
+      `Share of each service's request-scoped lines (\`${LOG_FIELDS.scope}\` absent or \`request\`) that the ingest pipeline tagged \`${MISSING_REQUEST_ID_TAG}\`: those lines cannot be followed across services. Lines with \`${LOG_FIELDS.scope}: process\` (startup, shutdown, timers) are left out.`,
+      requestScopedFilter,
+      MISSING_REQUEST_ID_FILTER,
+    ),
+    sharePanel(
+      ctx,
+      "DEBUG share by service",
+      "Share of each service's lines that are DEBUG; in production, DebugLogsInProduction fires above metrics.alerts.debugLogShareMax.",
+      serviceFilter,
+      DEBUG_FILTER,
+    ),
+    timeseries(
+      "ERROR and CRITICAL lines per minute by service",
+      "short",
+      "ERROR and CRITICAL lines per minute, per service and level: the logs' own error rate, next to the requests' in Service overview.",
+      LOGS,
+    ).withTarget(
+      new EsQuery()
+        .datasource(LOGS)
+        .refId("A")
+        .query(`${serviceFilter} AND ${LOG_FIELDS.level}:(${ERROR_RATE_LEVELS.join(" OR ")})`)
+        .timeField(ctx.logs.timeField)
+        .metrics([count("1")])
+        .bucketAggs([
+          new TermsBuilder()
+            .id("2")
+            .field(LOG_FIELDS.service)
+            .settings({ size: "50", order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" }),
+          new TermsBuilder()
+            .id("3")
+            .field(LOG_FIELDS.level)
+            .settings({
+              size: String(ERROR_RATE_LEVELS.length),
+              order: TermsOrder.Desc,
+              orderBy: "_count",
+              min_doc_count: "1",
+            }),
+          new DateHistogramBuilder().id("4").field(ctx.logs.timeField).settings({ interval: "1m" }),
+        ]),
+    ),
+  ];
+}
+
 export const logsOverview: DashboardDefinition = {
   uid: "obs-logs",
   title: "Logs",
@@ -86,9 +183,12 @@ export const logsOverview: DashboardDefinition = {
     "Log volume by service",
     "Errors by request_id",
     "Error logs",
+    "Lines without request_id",
+    "DEBUG share by service",
+    "ERROR and CRITICAL lines per minute by service",
   ],
   build(ctx) {
-    return baseDashboard(
+    const dashboard = baseDashboard(
       this,
       ctx,
       this.services(ctx),
@@ -134,7 +234,8 @@ export const logsOverview: DashboardDefinition = {
               .metrics([rawLogs("1")])
               .bucketAggs([]),
           ),
-      )
-      .build();
+      );
+    for (const panel of hygienePanels(ctx)) dashboard.withPanel(panel);
+    return dashboard.build();
   },
 };

@@ -22,6 +22,31 @@ interface AlertDefinition {
   annotations: Record<string, unknown>;
   /** The PromQL, where the rule format has one: a label may come from a join instead of `labels`. */
   expr?: string;
+  /** Labels a Grafana rule's series carry from its queries (seriesLabels). */
+  seriesLabels?: Set<string>;
+}
+
+/**
+ * Labels a Grafana rule's series carry from its queries: Grafana's Elasticsearch back end labels
+ * each series of a terms aggregation with the field, so one rule over a team's services gives
+ * each alert its `service`.
+ */
+export function seriesLabels(rule: unknown): Set<string> {
+  const out = new Set<string>();
+  for (const d of asArray(prop(rule, "datas"))) {
+    const model = prop(d, "model");
+    let parsed: unknown;
+    try {
+      parsed = typeof model === "string" ? JSON.parse(model) : model;
+    } catch {
+      continue;
+    }
+    for (const b of asArray(prop(parsed, "bucketAggs"))) {
+      const field = prop(b, "field");
+      if (prop(b, "type") === "terms" && typeof field === "string") out.add(field);
+    }
+  }
+  return out;
 }
 
 /**
@@ -59,6 +84,7 @@ function alertsOf(type: string, props: Record<string, unknown>): AlertDefinition
       name: String(prop(r, "name")),
       labels: asRecord(prop(r, "labels")),
       annotations: asRecord(prop(r, "annotations")),
+      seriesLabels: seriesLabels(r),
     }));
   if (type === HELM_RELEASE) {
     const values = prop(props, "values");
@@ -152,7 +178,8 @@ export function alertProblems(a: AlertDefinition): string[] {
   else if (!(PRIORITIES as readonly unknown[]).includes(priority))
     problems.push(`priority "${String(priority)}" is not one of ${PRIORITIES.join(", ")}`);
   const joined = joinedLabels(a.expr);
-  const has = (l: string) => (typeof a.labels[l] === "string" && a.labels[l] !== "") || joined.has(l);
+  const has = (l: string) =>
+    (typeof a.labels[l] === "string" && a.labels[l] !== "") || joined.has(l) || !!a.seriesLabels?.has(l);
   for (const l of REQUIRED_LABELS.filter((x) => x !== "priority"))
     if (!has(l)) problems.push(`no ${l} label`);
   if (!has("service") && !has("component")) problems.push("no service or component label");
@@ -164,7 +191,7 @@ export function alertProblems(a: AlertDefinition): string[] {
 export const alertRulesLabelled: ResourceValidationPolicy = {
   name: "alert-rules-labelled",
   description:
-    "Every alerting rule carries the labels priority (P1-P3), team (static, or joined per service with `group_left (team)` from an info series) and service (likewise) or, for the platform's own parts, component, and the annotations summary and runbook_url: without them an alert is misrouted or reaches someone who cannot act on it. kube-prometheus-stack's default alerts are checked as the release's values configure them: the chart's labels per rule and group, then Prometheus's alert relabelling.",
+    "Every alerting rule carries the labels priority (P1-P3), team (static, or joined per service with `group_left (team)` from an info series) and service (likewise, or for a Grafana rule from its queries' terms split on `service`) or, for the platform's own parts, component, and the annotations summary and runbook_url: without them an alert is misrouted or reaches someone who cannot act on it. kube-prometheus-stack's default alerts are checked as the release's values configure them: the chart's labels per rule and group, then Prometheus's alert relabelling.",
   enforcementLevel: "mandatory",
   remediationSteps:
     "Generate rules through infra/generators/metrics, which sets priority, team, service or component, summary and runbook_url; give the chart's default alerts their labels in infra/generators/platform/chart-rules.ts.",

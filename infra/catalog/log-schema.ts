@@ -41,6 +41,21 @@ export const AUDIT_EVENT_MEANING: Readonly<Record<AuditEvent, string>> = {
   "admin.action": "Administrative actions (user and permission management)",
 };
 
+/**
+ * A line's `scope`. Most lines are written while serving a request and must carry its `request_id`
+ * (the spec's example does); a line about the process itself (it started, it shuts down, a timer
+ * fired) has no request to name and says `process`. A line that names no scope is a request's.
+ */
+export const LINE_SCOPES = ["request", "process"] as const;
+export type LineScope = (typeof LINE_SCOPES)[number];
+
+/**
+ * The tag the ingest pipeline adds to a request-scoped line without a `request_id` (absent or
+ * empty): such a line cannot be followed across services. Lines that are not JSON are not tagged
+ * (they are `invalid_json` already and have no fields at all).
+ */
+export const MISSING_REQUEST_ID_TAG = "missing_request_id";
+
 export const LOG_FIELDS: readonly LogField[] = [
   {
     name: "timestamp",
@@ -71,7 +86,17 @@ export const LOG_FIELDS: readonly LogField[] = [
     esType: "keyword",
     required: true,
     example: "req-123",
-    meaning: "Request ID, propagated across services",
+    meaning:
+      "Request ID, propagated across services; required on request-scoped lines (`scope` absent or `request`), the ingest pipeline tags one without it `missing_request_id`",
+  },
+  {
+    name: "scope",
+    esType: "keyword",
+    required: false,
+    values: LINE_SCOPES,
+    example: "request",
+    meaning:
+      "What the line is about: `request` (the default) lines must carry `request_id`; `process` lines (startup, shutdown, schedulers, work outside any request) need not",
   },
   {
     name: "user_id",
@@ -144,7 +169,7 @@ export const PIPELINE_FIELDS: readonly LogField[] = [
     required: false,
     example: "invalid_json",
     meaning:
-      "Processing problems: `invalid_json`, `invalid_timestamp`, `invalid_level`, `invalid_log_type`, `pipeline_failure`",
+      "Processing problems: `invalid_json`, `invalid_timestamp`, `invalid_level`, `invalid_log_type`, `pipeline_failure`; and `missing_request_id`, a request-scoped line without `request_id`",
   },
   {
     name: "ingest_error",

@@ -18,6 +18,7 @@ import {
   grafanaNamespace,
   grafanaRelease,
   grafanaUrl,
+  debugLogsRuleGroups,
   logSilenceRuleGroups,
   maintenanceMuteTiming,
   notificationPolicy,
@@ -198,6 +199,17 @@ export class Grafana extends pulumi.ComponentResource {
       if (!folder) throw new Error(`grafana: rule group for unknown folder ${g.folderUid}`);
       new grafana.alerting.RuleGroup(
         `${name}-rules-${g.folderUid}`,
+        wire(g.args, { [`folder:${g.folderUid}`]: folder.uid }),
+        inGrafana([folder, policy, ...dataSourceResources]),
+      );
+    }
+
+    // DEBUG left on in production: one multi-dimensional rule per team (production stacks only).
+    for (const g of debugLogsRuleGroups(config)) {
+      const folder = folderResources.get(g.folderUid);
+      if (!folder) throw new Error(`grafana: rule group for unknown folder ${g.folderUid}`);
+      new grafana.alerting.RuleGroup(
+        `${name}-log-levels-${g.folderUid}`,
         wire(g.args, { [`folder:${g.folderUid}`]: folder.uid }),
         inGrafana([folder, policy, ...dataSourceResources]),
       );

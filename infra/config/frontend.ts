@@ -47,6 +47,16 @@ const newRelicSchema = z
           description:
             "JavaScript errors per 100 views above this alerts (P2); a view is a `BrowserInteraction` (page load or route change) with the SPA loader, a `PageView` otherwise.",
         }),
+        // The browser's view of an API call includes the network the backends' latency SLO cannot
+        // see; past 2 s at p75 most users wait noticeably on every call.
+        ajaxP75Seconds: z.number().positive().max(60).default(2).meta({
+          description:
+            "p75 of the browser's API calls (`AjaxRequest.timeToLoadEventStart`, seconds) above this alerts (P3).",
+        }),
+        ajaxErrorRatePercent: z.number().positive().max(100).default(5).meta({
+          description:
+            "Share of the browser's API calls that fail (status 5xx, or 0: no answer at all) above this percentage alerts (P2).",
+        }),
       })
       .prefault({})
       .meta({

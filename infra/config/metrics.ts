@@ -211,6 +211,12 @@ export const metricsSchema = z.strictObject({
         description:
           "`ExternalDependencyDegraded` fires when more than this share (0-0.5) of a service's calls to one destination fail (5xx or no answer) for 15 minutes.",
       }),
+      // DEBUG on for a whole service makes most of its lines DEBUG; 10% still lets one module's
+      // logger stay at DEBUG for an investigation without a ticket.
+      debugLogShareMax: z.number().positive().lt(1).default(0.1).meta({
+        description:
+          "`DebugLogsInProduction` (production stacks only) fires when more than this share (0-1, exclusive) of a service's log lines in an hour are DEBUG, for 30 minutes: DEBUG left on costs ingest and storage and buries the lines that matter, and the debug stream is kept only 7 days.",
+      }),
       externalP99Seconds: z.number().positive().max(60).default(2).meta({
         description:
           "`ExternalDependencyDegraded` fires when the p99 of a service's calls to one destination exceeds this, in seconds, for 15 minutes.",

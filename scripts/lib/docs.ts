@@ -23,6 +23,7 @@ import {
 } from "../../infra/catalog/recording-rules";
 import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { PROJECT, PROVIDER_NAMESPACES, SECRET_KEYS, stackConfigSchema } from "../../infra/config";
+import { DEBUG_LOGS } from "../../infra/generators/grafana/log-levels";
 import { LOG_SILENCE } from "../../infra/generators/grafana/log-silence";
 import { ALERTS, type AlertScope, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
 import {
@@ -220,6 +221,7 @@ export function alertsDoc(): string {
         `| ${code(a.alert)} | ${a.priority} | ${a.for ?? "—"} | ${scope[a.scope]} | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
     ),
     `| ${code(LOG_SILENCE.alert)} | ${LOG_SILENCE.priority} | ${LOG_SILENCE.for} | each service (Grafana-managed, on the Elasticsearch data source) | [${LOG_SILENCE.runbook}](../runbooks/${LOG_SILENCE.runbook}.md) | ${cell(LOG_SILENCE.reason)} |`,
+    `| ${code(DEBUG_LOGS.alert)} | ${DEBUG_LOGS.priority} | ${DEBUG_LOGS.for} | each service of a production stack (Grafana-managed, one rule per team on the Elasticsearch data source; share from \`metrics.alerts.debugLogShareMax\`) | [${DEBUG_LOGS.runbook}](../runbooks/${DEBUG_LOGS.runbook}.md) | ${cell(DEBUG_LOGS.reason)} |`,
     "",
     "## Elasticsearch",
     "",

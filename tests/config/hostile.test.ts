@@ -513,6 +513,17 @@ const REJECTED: [string, string, Json][] = [
   ["metrics.alerts.externalErrorRatioMax", "metrics.alerts.externalErrorRatioMax", "5%"],
   ["metrics.alerts.externalP99Seconds", "metrics.alerts.externalP99Seconds", 0],
   ["metrics.alerts.externalP99Seconds", "metrics.alerts.externalP99Seconds", 61],
+  // A share of all lines: 0 would fire on any DEBUG line, 1 could never be exceeded.
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", 0],
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", 1],
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", -0.1],
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", "10%"],
+  ["metrics.alerts.debugLogShareMax", "metrics.alerts.debugLogShareMax", null],
+  ["frontend.newRelic.alerts.ajaxP75Seconds", "frontend.newRelic.alerts.ajaxP75Seconds", 0],
+  ["frontend.newRelic.alerts.ajaxP75Seconds", "frontend.newRelic.alerts.ajaxP75Seconds", 61],
+  ["frontend.newRelic.alerts.ajaxP75Seconds", "frontend.newRelic.alerts.ajaxP75Seconds", "2s"],
+  ["frontend.newRelic.alerts.ajaxErrorRatePercent", "frontend.newRelic.alerts.ajaxErrorRatePercent", 0],
+  ["frontend.newRelic.alerts.ajaxErrorRatePercent", "frontend.newRelic.alerts.ajaxErrorRatePercent", 101],
 ];
 
 const subnets = (...zones: string[]) =>

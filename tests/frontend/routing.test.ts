@@ -99,6 +99,8 @@ describe("New Relic alert conditions", () => {
       ["inp", "P3", 0.5],
       ["cls", "P3", 0.25],
       ["js-error-rate", "P2", 5],
+      ["ajax-p75", "P3", 2],
+      ["ajax-error-rate", "P2", 5],
     ]);
     expect(usedPriorities(conditions)).toEqual(["P2", "P3"]);
     for (const c of conditions) expect(c.nrql).toContain("WHERE appName = 'prod-frontend'");
@@ -133,6 +135,53 @@ describe("New Relic alert conditions", () => {
       "divides `JavaScriptError` events by `BrowserInteraction`",
     );
   });
+});
+
+describe("API calls as the browser sees them (AjaxRequest)", () => {
+  const withAlerts = (alerts: Record<string, number>, loaderType = "SPA") =>
+    configOf("prod", {
+      frontend: {
+        ...prod.frontend,
+        newRelic: {
+          ...prod.frontend.newRelic,
+          loaderType,
+          alerts: { ...prod.frontend.newRelic.alerts, ...alerts },
+        },
+      },
+    });
+
+  it("alerts on the p75 time to the load event (P3) and on the failed share (P2), thresholds from config", () => {
+    const conditions = newRelicConditions(withAlerts({ ajaxP75Seconds: 1.5, ajaxErrorRatePercent: 2 }));
+    const p75 = conditions.find((c) => c.key === "ajax-p75")!;
+    const errors = conditions.find((c) => c.key === "ajax-error-rate")!;
+    expect(p75).toMatchObject({ priority: "P3", threshold: 1.5, display: "1.5 s" });
+    expect(p75.nrql).toBe(
+      "SELECT percentile(timeToLoadEventStart, 75) FROM AjaxRequest WHERE appName = 'prod-frontend' AND timeToLoadEventStart IS NOT NULL",
+    );
+    expect(errors).toMatchObject({ priority: "P2", threshold: 2, display: "2%" });
+    // 5xx, and 0 for a call that got no answer at all (network error, blocked): what users see fail.
+    expect(errors.nrql).toBe(
+      "SELECT percentage(count(*), WHERE httpResponseCode >= 500 OR httpResponseCode = 0) FROM AjaxRequest WHERE appName = 'prod-frontend'",
+    );
+    for (const c of [p75, errors]) {
+      expect(c.name.startsWith(`[${c.priority}] `)).toBe(true);
+      expect(c.name.length).toBeLessThanOrEqual(128);
+    }
+  });
+
+  it("is routed by priority like the other conditions: P2 and P3 policies exist", () => {
+    expect(usedPriorities(newRelicConditions(prod).filter((c) => c.key.startsWith("ajax-")))).toEqual([
+      "P2",
+      "P3",
+    ]);
+  });
+
+  it.each(["PRO", "LITE"])(
+    "is left out for the %s loader, which records no AjaxRequest of the app's calls",
+    (loader) => {
+      expect(newRelicConditions(withAlerts({}, loader)).map((c) => c.key)).not.toContain("ajax-p75");
+    },
+  );
 });
 
 describe("JavaScript error rate denominator", () => {

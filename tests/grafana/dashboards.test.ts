@@ -9,7 +9,11 @@ import {
   PROMETHEUS_BUILTIN_SERIES,
   rolloutExpr,
 } from "../../dashboards";
-import { LOG_FIELDS as SCHEMA_FIELDS } from "../../infra/catalog/log-schema";
+import {
+  MISSING_REQUEST_ID_TAG,
+  PIPELINE_FIELDS,
+  LOG_FIELDS as SCHEMA_FIELDS,
+} from "../../infra/catalog/log-schema";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
 import { ALL_RECORDS, type RuleTopic } from "../../infra/catalog/recording-rules";
 import {
@@ -34,6 +38,9 @@ interface Target {
   metrics?: { type: string }[];
   bucketAggs?: { type: string; field?: string }[];
   queryType?: string;
+  hide?: boolean;
+  type?: string;
+  expression?: string;
 }
 interface Panel {
   type: string;
@@ -146,8 +153,41 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
         "JavaScript errors",
         "Web Vitals (p75)",
         "API call performance",
+        "API calls from the browser",
       ]),
     );
+  });
+
+  it("queries Sentry with the plugin's query model: the browser's http.client spans through spansStats", () => {
+    // grafana/sentry-datasource src/types.ts: SentryQuery's query types and SentrySpansStatsQuery's fields.
+    const PLUGIN_QUERY_TYPES = [
+      "issues",
+      "events",
+      "statsV2",
+      "eventsStats",
+      "metrics",
+      "spans",
+      "spansStats",
+    ];
+    const sentry = targets.filter((x) => x.t.datasource?.type === "grafana-sentry-datasource");
+    expect(sentry.length).toBeGreaterThan(0);
+    for (const { t } of sentry) expect(PLUGIN_QUERY_TYPES).toContain(t.queryType);
+    const spans = sentry.find((x) => x.panel === "API calls from the browser")!.t as Target &
+      Record<string, unknown>;
+    expect(spans).toMatchObject({
+      queryType: "spansStats",
+      projectIds: [],
+      environments: ["$environment"],
+      eventsStatsQuery: "span.op:http.client",
+      eventsStatsGroups: [],
+    });
+    expect(spans.eventsStatsYAxis).toEqual([
+      "p50(span.duration)",
+      "p75(span.duration)",
+      "p95(span.duration)",
+    ]);
+    // spansStats has no dataset field: the spans dataset is the query type's.
+    expect(spans).not.toHaveProperty("eventsDataset");
   });
 
   it("has one SLO error budget query per service, with that service's target", () => {
@@ -231,17 +271,26 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
     for (const m of models) {
       for (const p of m.panels.filter((x) => x.type !== "row" && x.type !== "text")) {
         expect(uids.has(p.datasource!.uid!), `${m.uid} / ${p.title}`).toBe(true);
-        for (const t of p.targets ?? [])
-          expect(t.datasource?.uid, `${m.uid} / ${p.title}`).toBe(p.datasource!.uid);
+        for (const t of p.targets ?? []) {
+          if (t.datasource?.uid === "__expr__") {
+            // A server-side expression reads other queries of the same panel, by refId.
+            const refs = new Set((p.targets ?? []).filter((x) => x !== t).map((x) => x.refId));
+            const used = [...String(t.expression).matchAll(/\$(\w+)/g)].map((x) => x[1]);
+            expect(used.length, `${m.uid} / ${p.title}`).toBeGreaterThan(0);
+            for (const u of used) expect(refs.has(u), `${m.uid} / ${p.title}: $${u}`).toBe(true);
+          } else expect(t.datasource?.uid, `${m.uid} / ${p.title}`).toBe(p.datasource!.uid);
+        }
       }
     }
   });
 
   it("queries logs by the fields of the log contract, with typed aggregations", () => {
-    const schema = new Set(SCHEMA_FIELDS.map((f) => f.name));
+    // The contract's fields and the ones the ingest pipeline adds (`tags`).
+    const schema = new Set([...SCHEMA_FIELDS, ...PIPELINE_FIELDS].map((f) => f.name));
     for (const f of Object.values(LOG_FIELDS)) expect(schema.has(f), f).toBe(true);
     const esTargets = targets.filter((x) => x.t.datasource?.type === "elasticsearch");
-    expect(esTargets.length).toBe(4);
+    // The four of the log views, and the log hygiene's two shares (two counts each) and error rate.
+    expect(esTargets.length).toBe(9);
     for (const { t } of esTargets) {
       // Grafana's variable syntax, not a template literal.
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable
@@ -252,6 +301,23 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
     const byRequest = esTargets.find((x) => x.panel === "Errors by request_id")!;
     expect(byRequest.t.query).toMatch(/level:\(ERROR OR CRITICAL\)/);
     expect(byRequest.t.bucketAggs!.map((b) => b.field)).toEqual(["request_id"]);
+    // Shares: the part is the whole plus a filter, per service, and the expression divides them.
+    for (const title of ["Lines without request_id", "DEBUG share by service"]) {
+      const panel = targets.filter((x) => x.panel === title).map((x) => x.t);
+      const [whole, part, ratio] = panel;
+      expect(panel.length, title).toBe(3);
+      expect(whole?.hide && part?.hide, title).toBe(true);
+      expect(part?.query?.startsWith(`${whole?.query} AND `), title).toBe(true);
+      for (const t of [whole, part])
+        expect(t?.bucketAggs?.map((b) => b.field)).toEqual(["service", "@timestamp"]);
+      expect(ratio).toMatchObject({ type: "math", expression: "$B / $A" });
+    }
+    const missing = targets.find((x) => x.panel === "Lines without request_id" && x.t.refId === "B")!;
+    expect(missing.t.query).toContain(`tags:${MISSING_REQUEST_ID_TAG}`);
+    expect(missing.t.query).toContain("NOT scope:process");
+    const errors = esTargets.find((x) => x.panel === "ERROR and CRITICAL lines per minute by service")!;
+    expect(errors.t.query).toMatch(/level:\(ERROR OR CRITICAL\)/);
+    expect(errors.t.bucketAggs!.map((b) => b.field)).toEqual(["service", "level", "@timestamp"]);
   });
 
   it("builds the same JSON every time and renders it as grafana/dashboards/<uid>.json", () => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { LOG_LEVELS } from "../../infra/catalog/log-levels";
 import {
   AUDIT_EVENTS,
+  LINE_SCOPES,
   LOG_FIELDS,
+  MISSING_REQUEST_ID_TAG,
+  PIPELINE_FIELDS,
   SENSITIVE_FIELDS,
   SENSITIVE_PATTERNS,
 } from "../../infra/catalog/log-schema";
@@ -16,6 +19,7 @@ import {
   ilmPlan,
   ilmPolicyBody,
   indexTemplate,
+  MISSING_REQUEST_ID_IF,
   mappingsComponentTemplate,
   REDACT_PIPELINE,
   ROLE_ACCESS,
@@ -177,6 +181,35 @@ describe("ingest pipelines", () => {
     const order: string[] = (router.processors ?? []).map((p) => Object.keys(p ?? {})[0] ?? "");
     expect(order.indexOf("pipeline")).toBeLessThan(order.indexOf("reroute"));
     expect(JSON.stringify(router)).toContain(LOG_LEVELS.join("', '"));
+  });
+
+  it("tags a request's line without request_id, after parsing and before routing, and not a process line", () => {
+    const order: string[] = (router.processors ?? []).map((p) => {
+      const [type, body] = Object.entries(p ?? {})[0] ?? ["", {}];
+      return type === "append" ? `append:${(body as { tag?: string }).tag ?? ""}` : type;
+    });
+    const at = order.indexOf("append:missing-request-id");
+    expect(at).toBeGreaterThan(order.indexOf("json"));
+    expect(at).toBeLessThan(order.indexOf("reroute"));
+    const tagging = processorsOf(router, "append").find((p) => p.tag === "missing-request-id");
+    expect(tagging).toEqual({
+      field: "tags",
+      value: [MISSING_REQUEST_ID_TAG],
+      tag: "missing-request-id",
+      if: MISSING_REQUEST_ID_IF,
+    });
+    // Every field the condition reads is in the log contract, and `process` is a scope it has.
+    const fields = new Set([...LOG_FIELDS, ...PIPELINE_FIELDS].map((f) => f.name));
+    for (const [, field] of MISSING_REQUEST_ID_IF.matchAll(/ctx\.(\w+)/g))
+      expect(fields, field).toContain(field);
+    expect(MISSING_REQUEST_ID_IF).toContain(`ctx.scope != '${LINE_SCOPES[1]}'`);
+    expect(LINE_SCOPES[1]).toBe("process");
+    expect(MISSING_REQUEST_ID_IF).toContain("ctx.tags.contains('invalid_json')");
+    // The scope is mapped, so the dashboard's and the alert's filters can read it.
+    expect(mappingsComponentTemplate().template?.mappings?.properties?.scope).toMatchObject({
+      type: "keyword",
+    });
+    expect(PIPELINE_FIELDS.find((f) => f.name === "tags")?.meaning).toContain(MISSING_REQUEST_ID_TAG);
   });
 });
 

@@ -85,7 +85,10 @@ describe.each(STACKS)("ServiceLogsSilent (%s)", (stack) => {
   });
 
   it("is deployed as one RuleGroup per team, after the folders and the notification policy", async () => {
-    const resources = ofType(r, "grafana:alerting/ruleGroup:RuleGroup");
+    // Its groups; log-levels.test.ts has DebugLogsInProduction's (grafana-log-levels-*).
+    const resources = ofType(r, "grafana:alerting/ruleGroup:RuleGroup").filter((x) =>
+      x.name.startsWith("grafana-rules-"),
+    );
     expect(resources.map((x) => x.name).sort()).toEqual(
       groups.map((g) => `grafana-rules-${g.folderUid}`).sort(),
     );

@@ -26,7 +26,7 @@ export const errorRateDenominator = (
     ? { eventType: "BrowserInteraction", label: "page loads and route changes", short: "views" }
     : { eventType: "PageView", label: "page views", short: "page views" };
 
-export type NrConditionKey = "lcp" | "inp" | "cls" | "js-error-rate";
+export type NrConditionKey = "lcp" | "inp" | "cls" | "js-error-rate" | "ajax-p75" | "ajax-error-rate";
 
 export interface NrConditionSpec {
   key: NrConditionKey;
@@ -83,6 +83,45 @@ export function newRelicConditions(config: Cfg): NrConditionSpec[] {
       nrql: `SELECT filter(count(*), WHERE eventType() = 'JavaScriptError') * 100 / filter(count(*), WHERE eventType() = '${views.eventType}') FROM JavaScriptError, ${views.eventType} WHERE appName = ${app}`,
       threshold: a.jsErrorRatePercent,
       display: `${a.jsErrorRatePercent}%`,
+      thresholdDurationSeconds: 600,
+      aggregationWindowSeconds: 300,
+    },
+    ...ajaxConditions(config),
+  ];
+}
+
+/**
+ * API calls as users see them: the Browser agent's `AjaxRequest` events (fetch and XHR calls,
+ * recorded by the SPA loader; none for the others). `timeToLoadEventStart` is the call's time until its load event, in seconds,
+ * network included; `httpResponseCode` is 0 when no answer came (network error, blocked request).
+ * Slow calls degrade every view, so P3; failing calls break features, so P2 like JavaScript errors.
+ */
+export const AJAX_FAILED = "httpResponseCode >= 500 OR httpResponseCode = 0";
+function ajaxConditions(config: Cfg): NrConditionSpec[] {
+  // The config's loader types: SPA is the one that captures the AJAX calls of a Next.js app.
+  if (config.frontend.newRelic.loaderType !== "SPA") return [];
+  const a = config.frontend.newRelic.alerts;
+  const app = nrqlString(browserAppName(config));
+  return [
+    {
+      key: "ajax-p75",
+      name: `[P3] ${browserAppName(config)}: API calls p75 above ${a.ajaxP75Seconds} s`,
+      priority: "P3",
+      why: "every API call keeps users waiting, nothing is broken",
+      nrql: `SELECT percentile(timeToLoadEventStart, 75) FROM AjaxRequest WHERE appName = ${app} AND timeToLoadEventStart IS NOT NULL`,
+      threshold: a.ajaxP75Seconds,
+      display: `${a.ajaxP75Seconds} s`,
+      thresholdDurationSeconds: 900,
+      aggregationWindowSeconds: 300,
+    },
+    {
+      key: "ajax-error-rate",
+      name: `[P2] ${browserAppName(config)}: API calls failing above ${a.ajaxErrorRatePercent}%`,
+      priority: "P2",
+      why: "features are broken for real users",
+      nrql: `SELECT percentage(count(*), WHERE ${AJAX_FAILED}) FROM AjaxRequest WHERE appName = ${app}`,
+      threshold: a.ajaxErrorRatePercent,
+      display: `${a.ajaxErrorRatePercent}%`,
       thresholdDurationSeconds: 600,
       aggregationWindowSeconds: 300,
     },

@@ -7,5 +7,6 @@ export * from "./database";
 export * from "./datasources";
 export * from "./folders";
 export * from "./ingress";
+export * from "./log-levels";
 export * from "./log-silence";
 export * from "./release";

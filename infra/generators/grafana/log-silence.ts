@@ -27,7 +27,12 @@ export const LOG_SILENCE = {
 const EXPR = "__expr__";
 
 /** A query or expression of a Grafana rule, as the provider takes it (`model` is JSON). */
-function data(refId: string, datasourceUid: string, model: Record<string, unknown>, fromSeconds: number) {
+export function data(
+  refId: string,
+  datasourceUid: string,
+  model: Record<string, unknown>,
+  fromSeconds: number,
+) {
   return {
     refId,
     datasourceUid,
@@ -62,7 +67,7 @@ const esCount = (refId: string, query: string, seconds: number) =>
     seconds,
   );
 
-const reduce = (refId: string, expression: string, reducer: "sum" | "last", seconds: number) =>
+export const reduce = (refId: string, expression: string, reducer: "sum" | "last", seconds: number) =>
   data(refId, EXPR, { datasource: { type: EXPR, uid: EXPR }, type: "reduce", expression, reducer }, seconds);
 
 /** One service's rule. */

@@ -3,6 +3,7 @@ import {
   type ClassificationRule,
   LOG_CLASSIFICATION,
   logsName,
+  MISSING_REQUEST_ID_TAG,
   SENSITIVE_FIELDS,
   SENSITIVE_PATTERNS,
 } from "../../catalog/log-schema";
@@ -106,9 +107,20 @@ function classify(rule: ClassificationRule): Processor {
 }
 
 /**
+ * A request-scoped line (`scope` absent or anything but `process`) whose `request_id` is absent or
+ * empty. A line that was not JSON has no fields to judge and is counted as `invalid_json` instead.
+ */
+export const MISSING_REQUEST_ID_IF = [
+  "(ctx.request_id == null || ctx.request_id == '')",
+  "ctx.scope != 'process'",
+  "!(ctx.tags instanceof List && ctx.tags.contains('invalid_json'))",
+].join(" && ");
+
+/**
  * The entry pipeline: parse the JSON line, take `timestamp` as `@timestamp`, decide the log type,
  * mask, and send the line to its data stream. A line that is not JSON is kept as it is, tagged
- * `invalid_json`, and stays in the application stream.
+ * `invalid_json`, and stays in the application stream. A request's line without its `request_id`
+ * is tagged `missing_request_id` (the logs dashboard shows each service's share).
  */
 export function routerPipeline(config: StackConfig): IngestPipelineBody {
   const rerouted = LOG_TYPES.filter((t) => t !== "application");
@@ -149,6 +161,14 @@ export function routerPipeline(config: StackConfig): IngestPipelineBody {
         field: "tags",
         value: ["invalid_level"],
         if: `ctx.level != null && !${painlessList(LOG_LEVELS)}.contains(ctx.level)`,
+      },
+    },
+    {
+      append: {
+        field: "tags",
+        value: [MISSING_REQUEST_ID_TAG],
+        tag: "missing-request-id",
+        if: MISSING_REQUEST_ID_IF,
       },
     },
     { append: { field: "tags", value: ["invalid_log_type"], if: invalidLogType } },
