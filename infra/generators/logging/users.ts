@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import type { StackConfig } from "../../config";
 import type { LoggingUser } from "../../config/logging";
 import { MANAGED_BY_META } from "../labels";
@@ -83,4 +84,21 @@ export function usersSecret(config: Pick<StackConfig, "logging">) {
     type: "Opaque",
     stringData: Object.fromEntries(users.map((u) => [u.username, userPasswordRef(u.username)])),
   };
+}
+
+/**
+ * The key of the passwords' fingerprint (random provider, generated once and never replaced by a
+ * change of its arguments: KEPT_KEY), made only with users.
+ */
+export const USERS_FINGERPRINT_KEY = generated(48);
+
+/**
+ * A fingerprint of people's passwords, which names the users Job (settingsJobName): an HMAC-SHA256
+ * under a key the stack generates, of the passwords by user name in name order. It changes when
+ * any password does and only then, and tells nothing of them: unkeyed, a hash shown in the Job's
+ * name would let whoever reads the cluster or the plan test guesses of a password offline.
+ */
+export function usersFingerprint(passwords: Readonly<Record<string, string>>, key: string): string {
+  const byName = Object.entries(passwords).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHmac("sha256", key).update(JSON.stringify(byName)).digest("hex");
 }
