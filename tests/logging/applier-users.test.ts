@@ -70,12 +70,14 @@ describe("the users Job", () => {
   it("puts each user with its password from the Secret, and disables nobody while every user is listed", async () => {
     await applyPlan(plan, options());
     const puts = server.writes();
+    // In user-name order, whatever the config's.
     expect(puts.map((w) => `${w.method} ${w.path}`)).toEqual([
-      "PUT /_security/user/jdoe",
       "PUT /_security/user/auditor1",
+      "PUT /_security/user/jdoe",
     ]);
-    expect(puts[0]?.body).toEqual({ ...(plan[0]?.body as object), password: secrets.jdoe });
-    expect(puts[1]?.body).toMatchObject({ roles: ["auditor"], password: secrets.auditor1, enabled: true });
+    const jdoe = plan.find((s) => s.name === "jdoe");
+    expect(puts[1]?.body).toEqual({ ...(jdoe?.body as object), password: secrets.jdoe });
+    expect(puts[0]?.body).toMatchObject({ roles: ["auditor"], password: secrets.auditor1, enabled: true });
     expect(server.requests.filter((r) => r.method === "GET" && r.path === "/_security/user")).toHaveLength(1);
     expect(logs.join("\n")).toContain("no user to disable");
     expect(Object.keys(await users()).sort()).toEqual(["auditor1", "jdoe"]);
@@ -138,7 +140,7 @@ describe("the users Job", () => {
       PLAN_FILE: join(dir, "plan.json"),
     };
     expect(() => settingsFromEnv(env)).toThrow(
-      /SECRETS_DIR is not set, and the plan needs secrets jdoe, auditor1/,
+      /SECRETS_DIR is not set, and the plan needs secrets auditor1, jdoe/,
     );
     const partial = tempFiles({ jdoe: secrets.jdoe!, auditor1: "short" });
     let message = "";

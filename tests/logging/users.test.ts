@@ -35,13 +35,16 @@ import { render } from "../helpers/variant";
 const prod = stackConfig("prod");
 
 describe("the users Job's plan", () => {
-  it("puts each configured user with its roles and names, then retires the ones no longer listed", () => {
+  it("puts each configured user with its roles and names, in name order, then retires the ones no longer listed", () => {
     const steps = userSteps(prod);
+    const sorted = prod.logging.users.map((u) => u.username).sort();
+    // The example lists them out of order: the plan does not follow the config's.
+    expect(prod.logging.users.map((u) => u.username)).not.toEqual(sorted);
     expect(steps.map((s) => `${s.method} ${s.path}`)).toEqual([
-      ...prod.logging.users.map((u) => `PUT /_security/user/${u.username}`),
+      ...sorted.map((u) => `PUT /_security/user/${u}`),
       "PUT /_security/user",
     ]);
-    const jdoe = steps[0]!;
+    const jdoe = steps.find((s) => s.name === "jdoe")!;
     expect(jdoe).toEqual({
       target: "elasticsearch",
       kind: "user",
@@ -63,7 +66,7 @@ describe("the users Job's plan", () => {
       name: RETIRED_USERS_STEP,
       method: "PUT",
       path: "/_security/user",
-      body: { managed_by: MANAGED_BY_META, keep: prod.logging.users.map((u) => u.username) },
+      body: { managed_by: MANAGED_BY_META, keep: sorted },
     });
   });
 
@@ -151,6 +154,19 @@ describe("the users Job's plan", () => {
     );
     expect(settingsJobName(prod, "users", "0".repeat(64), fingerprint)).not.toBe(name);
     expect(USERS_FINGERPRINT_KEY).toMatchObject({ length: 48, special: false });
+  });
+
+  it("keeps the plan, and so the Job, when the config lists the same users in another order", () => {
+    const logging = JSON.parse(readStackFile("prod").config[`${PROJECT}:logging`] ?? "{}");
+    const reordered = stackConfig("prod", { logging: { ...logging, users: [...logging.users].reverse() } });
+    expect(reordered.logging.users.map((u) => u.username)).not.toEqual(
+      prod.logging.users.map((u) => u.username),
+    );
+    expect(userSteps(reordered)).toEqual(userSteps(prod));
+    expect(settingsJob(reordered, "users", applierScript()).planHash).toBe(
+      settingsJob(prod, "users", applierScript()).planHash,
+    );
+    expect(usersSecret(reordered)).toEqual(usersSecret(prod));
   });
 
   it("keeps one Secret of passwords, one key per user, each a reference to a generated secret", () => {
@@ -245,8 +261,13 @@ describe("the users Job's name on the mock runtime (prod)", () => {
       {},
       { created: { [`${T.random}/logging-user-${first}`]: { result: "a-password-drawn-again" } } },
     );
-    // Another run in which people's passwords stay (another secret changes).
-    unrelated = await render("prod", { grafanaAdminPassword: "another-admin-password" });
+    // Another run in which people's passwords stay (another secret changes, the users are listed
+    // in another order).
+    const logging = JSON.parse(readStackFile("prod").config[`${PROJECT}:logging`] ?? "{}");
+    unrelated = await render("prod", {
+      grafanaAdminPassword: "another-admin-password",
+      logging: { ...logging, users: [...logging.users].reverse() },
+    });
   }, 120_000);
 
   it("changes when a password is replaced without a change of plan, so that the Job sets it", () => {
@@ -261,7 +282,10 @@ describe("the users Job's name on the mock runtime (prod)", () => {
       expect(nameOf(replaced, T.job, job), job).toBe(nameOf(base, T.job, job));
   });
 
-  it("stays while the passwords do, so that a completed Job is left alone", () => {
+  it("stays while the passwords and the users do, in whatever order, so that a completed Job is left alone", () => {
+    expect(unrelated.config.logging.users.map((u) => u.username)).toEqual(
+      base.config.logging.users.map((u) => u.username).reverse(),
+    );
     expect(jobName(unrelated)).toBe(jobName(base));
   });
 

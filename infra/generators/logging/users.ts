@@ -30,14 +30,21 @@ export function userBody(user: LoggingUser): UserBody {
 /** Name of the retired-users check, and its render file. */
 export const RETIRED_USERS_STEP = "retired-users";
 
+/** Users in user-name order (code-point order: names are a-z, 0-9, `_` and `-`). */
+const byUsername = (users: readonly LoggingUser[]): LoggingUser[] =>
+  [...users].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+
 /**
- * The users Job's steps: each configured user, then the check that disables the users this stack
- * made and no longer lists. Disabled, not deleted: a user removed by mistake comes back whole
- * (its Kibana profile and the audit trail's references to its name stay one person's).
+ * The users Job's steps: each configured user in user-name order, then the check that disables
+ * the users this stack made and no longer lists. In name order, not the config's: reordering
+ * `logging.users` leaves the plan, and so the Job, as it was, rather than running the Job again
+ * and resetting the passwords people changed in Kibana. Disabled, not deleted: a user removed by
+ * mistake comes back whole (its Kibana profile and the audit trail's references to its name stay
+ * one person's).
  */
 export function userSteps(config: Pick<StackConfig, "logging">): ApplyStep[] {
   const e = encodeURIComponent;
-  const users = config.logging.users;
+  const users = byUsername(config.logging.users);
   const retired: RetiredUsers = { managed_by: MANAGED_BY_META, keep: users.map((u) => u.username) };
   return [
     ...users.map(
@@ -82,7 +89,7 @@ export function usersSecret(config: Pick<StackConfig, "logging">) {
   return {
     metadata: { name: eckNames(config).usersSecret, namespace: ref("namespace"), labels: LOGGING_LABELS },
     type: "Opaque",
-    stringData: Object.fromEntries(users.map((u) => [u.username, userPasswordRef(u.username)])),
+    stringData: Object.fromEntries(byUsername(users).map((u) => [u.username, userPasswordRef(u.username)])),
   };
 }
 
