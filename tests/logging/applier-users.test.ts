@@ -108,6 +108,22 @@ describe("the users Job", () => {
     expect(now.auditor1).toMatchObject({ enabled: true, roles: ["auditor"] });
   });
 
+  it("takes over a hand-made user whose name gets listed: its password, roles and metadata become the stack's", async () => {
+    // Made by hand before it was listed: its own password and roles, no managed_by.
+    const handMade = { roles: ["superuser"], password: "a-hand-made-password", metadata: { team: "x" } };
+    server.store.set("/_security/user/jdoe", handMade);
+    await applyPlan(plan, options());
+    expect(server.store.get("/_security/user/jdoe")).toMatchObject({
+      roles: ["log-reader"],
+      password: secrets.jdoe,
+      metadata: { managed_by: MANAGED_BY_META },
+    });
+    expect((await users()).jdoe?.metadata).not.toHaveProperty("team");
+    // It is the stack's now: taken out of the list, it is disabled like any user the stack made.
+    await applyPlan(usersPlan([ALL[1]!]), options({ secrets: { auditor1: secrets.auditor1! } }));
+    expect((await users()).jdoe?.enabled).toBe(false);
+  });
+
   it("disables as the Elasticsearch client does (PUT /_security/user/<name>/_disable)", async () => {
     const client = new Client({ node: url });
     try {
