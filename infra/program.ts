@@ -103,13 +103,14 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     elasticsearchCaCert: logging.outputs.elasticsearchCaCert,
   });
 
-  // Ingress into the metrics, logging, Grafana and ECK operator namespaces only from the platform's
-  // flows, once the namespaces (and the pods the policies select) exist: the settings Jobs' first
-  // run is not held up by a policy that lands before its allow rules. The operator's namespace is
-  // its release's (Helm creates it), hence the release here.
+  // Ingress into the metrics, logging, Filebeat, Grafana and ECK operator namespaces only from the
+  // platform's flows, once the namespaces exist and the settings Job ran: its first run is not held
+  // up by a policy that lands before its allow rules. The operator's namespace is its release's
+  // (Helm creates it), hence the release here. Not the whole Logging component: a users or extras
+  // Job still running (up to an hour) would hold them back; those retry a dropped connection.
   new NetworkPolicies("network-policies", {
     config,
-    namespaces: [metrics, thanos, logging, logging.eckOperator, grafanaStack],
+    after: [metrics, thanos, ...logging.namespaces, logging.eckOperator, logging.settingsJob, grafanaStack],
   });
 
   // The logging pipeline, its operator and Grafana watched by Prometheus, with the platform's labels.
@@ -117,7 +118,7 @@ export function createPlatform({ config, secrets: plain }: LoadedConfig) {
     config,
     metricsRelease: metrics.release,
     loggingNamespace: logging.outputs.namespace,
-    logging,
+    loggingParts: [logging.eckOperator, logging.kibana, ...logging.shippers],
   });
 
   const errorTracking = new Sentry("sentry", { config, authToken: secrets.sentryAuthToken });

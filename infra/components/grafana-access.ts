@@ -8,7 +8,6 @@ import {
   GRAFANA_PROVIDER_RETRY,
   grafanaSecretKey,
   grafanaTeams,
-  KEPT_KEY,
   oauthChecksumKey,
   oauthSecret,
   oauthSecretChecksum,
@@ -16,6 +15,7 @@ import {
   PROVIDER_TOKEN,
   providerAuth,
 } from "../generators/grafana";
+import { KEPT_KEY } from "../generators/refs";
 import { type RefValues, wire } from "./refs";
 
 /**

@@ -6,6 +6,7 @@ import type { StackConfig } from "../config";
 import { subnetPlacementProblems } from "../config/grafana-database";
 import { PROJECT } from "../config/schema";
 import { databaseSecret, type GrafanaDatabaseSpec } from "../generators/grafana";
+import { KEPT_KEY } from "../generators/refs";
 import { wire } from "./refs";
 
 export interface GrafanaDatabaseArgs {
@@ -63,7 +64,12 @@ export class GrafanaDatabase extends pulumi.ComponentResource {
     // Kept with the instance: RDS refuses to delete a subnet group a kept instance is in.
     const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { ...spec.subnetGroup, subnetIds }, stateful);
     const password = new random.RandomPassword(`${name}-password`, spec.password, stateful);
-    const secretKey = new random.RandomPassword(`${name}-secret-key`, spec.secretKey, stateful);
+    // Never replaced by a later change of its arguments (refs.ts, generated): a new secret_key would
+    // leave every secret Grafana stored in the database unreadable.
+    const secretKey = new random.RandomPassword(`${name}-secret-key`, spec.secretKey, {
+      ...stateful,
+      ...KEPT_KEY,
+    });
     const secrets = {
       "secret:grafanaDatabasePassword": pulumi.secret(password.result),
       "secret:grafanaSecretKey": pulumi.secret(secretKey.result),

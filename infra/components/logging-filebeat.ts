@@ -24,7 +24,7 @@ export function filebeat(
     after: pulumi.Resource[];
   },
   parent: pulumi.Resource,
-): k8s.apiextensions.CustomResource {
+): { beat: k8s.apiextensions.CustomResource; namespace: k8s.core.v1.Namespace } {
   const { config } = args;
   const child = { parent };
   const ns = new k8s.core.v1.Namespace(`${name}-filebeat-ns`, filebeatNamespace(config), child);
@@ -54,7 +54,7 @@ export function filebeat(
     wire(jsonExporterConfigMap(config), { namespace }),
     child,
   );
-  return new k8s.apiextensions.CustomResource(
+  const beat = new k8s.apiextensions.CustomResource(
     `${name}-filebeat`,
     wire(filebeatResource(config), { namespace }),
     {
@@ -66,4 +66,5 @@ export function filebeat(
       deleteBeforeReplace: true,
     },
   );
+  return { beat, namespace: ns };
 }

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
-import { SETTINGS_JOB_AFTER, SETTINGS_JOBS, type SettingsJob, settingsJob } from "../generators/logging";
+import {
+  SETTINGS_JOB_AFTER,
+  SETTINGS_JOBS,
+  type SettingsJob,
+  settingsJob,
+  settingsJobName,
+} from "../generators/logging";
+import { isRef } from "../generators/refs";
 import { loggingUsers } from "./logging-users";
 import { wire } from "./refs";
 
@@ -16,7 +23,7 @@ export const applierScript = (): string => readFileSync(join(__dirname, "logging
  * pulumi-kubernetes awaits a Job's completion when it creates one (a new plan is a new Job, an
  * unready one is replaced), so whatever depends on a Job here starts only once its settings are
  * applied. The users Job also waits for the Secret of people's passwords (./logging-users.ts),
- * whose values come back as `userPasswords`.
+ * whose values come back as `userPasswords`, and is named after them too (settingsJobName).
  */
 export function settingsJobs(
   name: string,
@@ -38,9 +45,17 @@ export function settingsJobs(
       { parent },
     );
     const before = SETTINGS_JOB_AFTER[which];
+    // The Job that takes people's passwords is named after them as well (a keyed fingerprint).
+    const jobName = isRef(generated.job.metadata.name)
+      ? users.fingerprint?.apply((f) => settingsJobName(args.config, which, generated.planHash, f))
+      : undefined;
     const job = new k8s.batch.v1.Job(
       `${name}-${which}`,
-      wire(generated.job, { namespace: args.namespace, settingsConfigMap: configMap.metadata.name }),
+      wire(generated.job, {
+        namespace: args.namespace,
+        settingsConfigMap: configMap.metadata.name,
+        ...(jobName ? { settingsJobName: jobName } : {}),
+      }),
       // The first run waits for the cluster to come up.
       {
         parent,

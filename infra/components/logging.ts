@@ -60,6 +60,10 @@ export class Logging extends pulumi.ComponentResource {
   /** The ECK operator's release (its namespace's NetworkPolicies wait for it) and Kibana. */
   readonly eckOperator: k8s.helm.v3.Release;
   readonly kibana: k8s.apiextensions.CustomResource;
+  /** Logstash and Filebeat, which start after the settings Job (the platform's rules wait for them). */
+  readonly shippers: k8s.apiextensions.CustomResource[];
+  /** The namespaces it creates, the logging one and Filebeat's (their NetworkPolicies wait for them). */
+  readonly namespaces: k8s.core.v1.Namespace[];
   readonly outputs: {
     elasticsearchUrl: pulumi.Output<string>;
     kibanaUrl: pulumi.Output<string>;
@@ -221,7 +225,9 @@ export class Logging extends pulumi.ComponentResource {
       { parent: this, dependsOn: [operator, ns, elasticsearch, jobs.settings] },
     );
     // In its own namespace, which admits its hostPath volumes (logging-filebeat.ts).
-    filebeat(name, { config, after: [operator, logstash, jobs.settings] }, this);
+    const shipper = filebeat(name, { config, after: [operator, logstash, jobs.settings] }, this);
+    this.shippers = [logstash, shipper.beat];
+    this.namespaces = [ns, shipper.namespace];
 
     this.outputs = {
       elasticsearchUrl: pulumi.output(names.elasticsearchUrl),

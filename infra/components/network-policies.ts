@@ -5,8 +5,11 @@ import { networkPolicies } from "../generators/network-policies";
 
 export interface NetworkPoliciesArgs {
   config: StackConfig;
-  /** The components that create the policed namespaces: the policies go in after them. */
-  namespaces: pulumi.Resource[];
+  /**
+   * What the policies go in after: the components or resources that create the policed
+   * namespaces, and the Jobs whose first run must not meet a policy before its allow rule.
+   */
+  after: pulumi.Resource[];
 }
 
 /**
@@ -23,7 +26,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         policy,
         {
           parent: this,
-          dependsOn: args.namespaces,
+          dependsOn: args.after,
         },
       );
     this.registerOutputs({});

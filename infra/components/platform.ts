@@ -11,11 +11,13 @@ export interface PlatformMonitoringArgs {
   /** The logging namespace (Logging.outputs.namespace), where the blackbox exporter runs. */
   loggingNamespace: pulumi.Input<string>;
   /**
-   * The logging stack (its component): the rules and the probe start once Logstash, Filebeat and
-   * Kibana exist, so a first `pulumi up` does not page for parts still being created, and the
-   * blackbox exporter mounts Kibana's CA only once ECK can publish it.
+   * The logging parts it watches: the ECK operator, Kibana, Logstash and Filebeat (Logging's
+   * eckOperator, kibana and shippers). The rules and the probe start once they exist, so a first
+   * `pulumi up` does not page for parts still being created, and the blackbox exporter mounts
+   * Kibana's CA only once ECK can publish it. Those parts, not the whole Logging component: a
+   * users or extras Job still running (up to an hour) holds nothing here back.
    */
-  logging: pulumi.Resource;
+  loggingParts: pulumi.Resource[];
 }
 
 /**
@@ -28,7 +30,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability:platform:PlatformMonitoring", name, {}, opts);
     const { config } = args;
-    const afterChart = { parent: this, dependsOn: [args.metricsRelease, args.logging] };
+    const afterChart = { parent: this, dependsOn: [args.metricsRelease, ...args.loggingParts] };
 
     const rule = platformPrometheusRule(config);
     new k8s.apiextensions.CustomResource(`${name}-rules`, rule, afterChart);
@@ -43,7 +45,7 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
     const blackbox = blackboxObjects(config);
     const configMap = new k8s.core.v1.ConfigMap(`${name}-blackbox-config`, wire(blackbox.configMap, refs), {
       parent: this,
-      dependsOn: [args.logging],
+      dependsOn: args.loggingParts,
     });
     new k8s.apps.v1.Deployment(`${name}-blackbox`, wire(blackbox.deployment, refs), {
       parent: this,

@@ -74,7 +74,7 @@ export const kubernetesSchema = z.strictObject(
       .optional()
       .meta({
         description:
-          "Namespace of the ingress controller whose pods proxy to Grafana and Kibana (e.g. `ingress-nginx`), for an endpoint served by an ingress class other than `alb`. Set, only pods of that namespace reach Grafana's and Kibana's HTTP ports through the NetworkPolicies; unset, those ports are open to any source, as for an ALB (whose addresses are no pod's). Only read with such an endpoint.",
+          "Namespace of the ingress controller whose pods proxy to Grafana and Kibana (e.g. `ingress-nginx`), for an endpoint served by an ingress class other than `alb`. Set, only pods of that namespace reach Grafana's and Kibana's HTTP ports through the NetworkPolicies; unset, those ports are open to any source, as for an ALB (whose addresses are no pod's). Only read with such an endpoint. Not for a controller on the host network (`hostNetwork: true`), which sends from its node's address and which no namespace selector names: the key would lock it out, so leave it unset there (docs/design/network-policies.md).",
       }),
     networkPolicies: z.boolean().default(true).meta({
       description:

@@ -81,7 +81,7 @@ const kibanaEndpointSchema = z
   .strictObject({
     hostname: hostname.meta({
       description:
-        "Public host name of Kibana: an Ingress serves `https://<hostname>` and Kibana's `server.publicBaseUrl` is set to it.",
+        "Public host name of Kibana: an Ingress serves `https://<hostname>` and Kibana's `server.publicBaseUrl` is set to it. Not `grafana.hostname`: each needs a name of its own.",
     }),
     ingressClassName: k8sSubdomain.default("nginx").meta({
       description:

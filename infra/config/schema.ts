@@ -190,12 +190,21 @@ function distinctNamespaces(cfg: unknown, ctx: z.RefinementCtx): void {
 }
 
 /**
- * Who reaches the logs: a person's user must not be Grafana's reader (one name, two realms), and
- * the ingress controller's namespace is only read where an Ingress class other than the ALB's
- * serves an endpoint (kubernetes.ingressControllerNamespace).
+ * Who reaches the logs: a person's user must not be Grafana's reader (one name, two realms),
+ * Kibana's public name must not be Grafana's (two Ingresses claiming one host and path `/`, and
+ * two DNS records of one name: one of the two would be unreachable), and the ingress
+ * controller's namespace is only read where an Ingress class other than the ALB's serves an
+ * endpoint (kubernetes.ingressControllerNamespace).
  */
 function loggingAccess(cfg: unknown, ctx: z.RefinementCtx): void {
   const logging = field(cfg, "logging");
+  const kibanaHost = text(field(field(field(logging, "kibana"), "endpoint"), "hostname"));
+  if (kibanaHost !== undefined && kibanaHost === text(field(field(cfg, "grafana"), "hostname")))
+    ctx.addIssue({
+      code: "custom",
+      path: ["logging", "kibana", "endpoint", "hostname"],
+      message: `"${kibanaHost}" is already grafana.hostname: Kibana needs a host name of its own`,
+    });
   const reader = text(field(field(field(cfg, "grafana"), "logs"), "username")) ?? "grafana-reader";
   list(field(logging, "users")).forEach((u, i) => {
     if (text(field(u, "username")) === reader)

@@ -1,3 +1,4 @@
+import type * as random from "@pulumi/random";
 import type { SecretKey } from "../config";
 
 /**
@@ -52,3 +53,25 @@ export const generated = (length: number) => ({
   minLower: 2,
   minNumeric: 2,
 });
+
+/** The arguments of random.RandomPassword, every one of which replaces the password when it changes. */
+const PASSWORD_ARGS: (keyof random.RandomPasswordArgs)[] = [
+  "keepers",
+  "length",
+  "lower",
+  "minLower",
+  "minNumeric",
+  "minSpecial",
+  "minUpper",
+  "number",
+  "numeric",
+  "overrideSpecial",
+  "special",
+  "upper",
+];
+
+/**
+ * Resource options of a generated key that must keep its value once it exists: a later change of
+ * its arguments here (length, alphabet) is ignored rather than replacing the key.
+ */
+export const KEPT_KEY = { ignoreChanges: PASSWORD_ARGS };

@@ -143,6 +143,11 @@ export interface MockAnswers {
   calls?: Readonly<Record<string, Record<string, unknown>>>;
   /** Read Kubernetes objects' state merged over the default, as `<type token>/<id>`. */
   reads?: Readonly<Record<string, Record<string, unknown>>>;
+  /**
+   * Created resources' state merged over the default, as `<type token>/<name>`: what a provider
+   * would compute differently, e.g. a RandomPassword's `result` drawn again (`pulumi up --replace`).
+   */
+  created?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /**
@@ -220,7 +225,7 @@ export async function installMockRuntime(
         return {
           // Buckets get their physical name as ID, as in AWS, so rendered references read naturally.
           id: (args.type === "aws:s3/bucket:Bucket" && (args.inputs.bucket as string)) || `${args.name}-id`,
-          state: mockState(args, account),
+          state: { ...mockState(args, account), ...answers.created?.[`${args.type}/${args.name}`] },
         };
       },
       call: (args) => {

@@ -531,6 +531,8 @@ const subnets = (...zones: string[]) =>
 
 // Grafana's database and replicas, on the prod stack (which has a database): [key, path, bad value]
 const REJECTED_PROD: [string, string, Json][] = [
+  // Kibana's public name taken from Grafana's (grafana.hostname is grafana.acme.example.com).
+  ["logging.kibana.endpoint.hostname", "logging.kibana.endpoint.hostname", "grafana.acme.example.com"],
   // Multi-AZ needs two zones; RDS refuses a subnet group in one zone, so the schema does first.
   ["grafana.database.subnets", "grafana.database.subnets", subnets("us-east-1a", "us-east-1a")],
   ["grafana.database.subnets", "grafana.database.subnets", subnets("us-east-1a")],

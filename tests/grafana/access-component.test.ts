@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  KEPT_KEY,
   OAUTH_CHECKSUM_ANNOTATION,
   OAUTH_SECRET,
   oauthSecretChecksum,
   SECRET_KEY_SECRET,
 } from "../../infra/generators/grafana";
+import { KEPT_KEY } from "../../infra/generators/refs";
 import { isSecret, type RecordedResource, redact, reveal } from "../../scripts/lib/recorded";
 import type { RenderResult } from "../../scripts/lib/render-files";
 import { offlineSecret } from "../../scripts/lib/stack-file";

@@ -9,7 +9,6 @@ import {
   grafanaSecretKey,
   grafanaTeams,
   grafanaValues,
-  KEPT_KEY,
   OAUTH_SECRET,
   OAUTH_SECRET_ENV,
   oauthChecksumKey,
@@ -18,6 +17,7 @@ import {
   roleAttributePath,
   SECRET_KEY_SECRET,
 } from "../../infra/generators/grafana";
+import { KEPT_KEY } from "../../infra/generators/refs";
 import { stackConfig, stackValue } from "../../scripts/lib/stack-config";
 
 /**

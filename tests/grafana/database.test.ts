@@ -11,7 +11,7 @@ import {
   databasePrerequisites,
 } from "../../infra/generators/grafana";
 import { subnetPlacementProblems } from "../../infra/config/grafana-database";
-import { isRef } from "../../infra/generators/refs";
+import { isRef, KEPT_KEY } from "../../infra/generators/refs";
 import { GRAFANA_DATABASE } from "../../infra/versions";
 import type { RecordedResource } from "../../scripts/lib/recorded";
 import { isSecret, reveal } from "../../scripts/lib/recorded";
@@ -329,6 +329,14 @@ describe.each(WITH_DATABASE)("Grafana's database in the %s render", (stack) => {
     expect(instance.inputs.deletionProtection).toBe(production);
     expect(instance.inputs.multiAz).toBe(true);
     expect(instance.inputs.storageEncrypted).toBe(true);
+  });
+
+  it("never replaces the secret_key for a change of its arguments; the password follows them", () => {
+    const byName = (n: string) => ofMine(T.password).find((r) => r.name === n)!;
+    // A new secret_key leaves every secret Grafana stored in the database unreadable.
+    expect(byName("grafana-database-secret-key").ignoreChanges).toEqual(KEPT_KEY.ignoreChanges);
+    expect(KEPT_KEY.ignoreChanges).toEqual(expect.arrayContaining(["length", "special", "minUpper"]));
+    expect(byName("grafana-database-password").ignoreChanges).toBeUndefined();
   });
 
   it("hands the credentials to Grafana only through its Secret, as Pulumi secrets", () => {

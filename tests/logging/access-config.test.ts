@@ -113,6 +113,22 @@ describe("logging.kibana.endpoint", () => {
     for (const [endpoint, message] of cases) expectRefused(problems(withEndpoint(endpoint)), p, message);
   });
 
+  it("refuses Grafana's host name, naming the key, and takes any other", () => {
+    const grafana = JSON.parse(readStackFile("prod").config[`${PROJECT}:grafana`] ?? "{}") as {
+      hostname: string;
+    };
+    const taken = problems(withEndpoint({ ...ALB, hostname: grafana.hostname }));
+    expect(taken).toEqual([
+      `${PROJECT}:logging.kibana.endpoint.hostname: "${grafana.hostname}" is already grafana.hostname: Kibana needs a host name of its own`,
+    ]);
+    expect(problems(withEndpoint({ ...ALB, hostname: `kibana.${grafana.hostname}` }))).toEqual([]);
+    // Without a public Grafana there is nothing to collide with.
+    const { hostname: _h, tls: _t, dns: _d, ...inCluster } = grafana as Record<string, Json>;
+    expect(problems(withEndpoint({ ...ALB, hostname: grafana.hostname }), { grafana: inCluster })).toEqual(
+      [],
+    );
+  });
+
   it("refuses a certificate of another account or region than the stack's", () => {
     const account = problems(
       withEndpoint({

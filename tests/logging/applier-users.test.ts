@@ -70,12 +70,14 @@ describe("the users Job", () => {
   it("puts each user with its password from the Secret, and disables nobody while every user is listed", async () => {
     await applyPlan(plan, options());
     const puts = server.writes();
+    // In user-name order, whatever the config's.
     expect(puts.map((w) => `${w.method} ${w.path}`)).toEqual([
-      "PUT /_security/user/jdoe",
       "PUT /_security/user/auditor1",
+      "PUT /_security/user/jdoe",
     ]);
-    expect(puts[0]?.body).toEqual({ ...(plan[0]?.body as object), password: secrets.jdoe });
-    expect(puts[1]?.body).toMatchObject({ roles: ["auditor"], password: secrets.auditor1, enabled: true });
+    const jdoe = plan.find((s) => s.name === "jdoe");
+    expect(puts[1]?.body).toEqual({ ...(jdoe?.body as object), password: secrets.jdoe });
+    expect(puts[0]?.body).toMatchObject({ roles: ["auditor"], password: secrets.auditor1, enabled: true });
     expect(server.requests.filter((r) => r.method === "GET" && r.path === "/_security/user")).toHaveLength(1);
     expect(logs.join("\n")).toContain("no user to disable");
     expect(Object.keys(await users()).sort()).toEqual(["auditor1", "jdoe"]);
@@ -104,6 +106,22 @@ describe("the users Job", () => {
     await applyPlan(plan, options());
     now = await users();
     expect(now.auditor1).toMatchObject({ enabled: true, roles: ["auditor"] });
+  });
+
+  it("takes over a hand-made user whose name gets listed: its password, roles and metadata become the stack's", async () => {
+    // Made by hand before it was listed: its own password and roles, no managed_by.
+    const handMade = { roles: ["superuser"], password: "a-hand-made-password", metadata: { team: "x" } };
+    server.store.set("/_security/user/jdoe", handMade);
+    await applyPlan(plan, options());
+    expect(server.store.get("/_security/user/jdoe")).toMatchObject({
+      roles: ["log-reader"],
+      password: secrets.jdoe,
+      metadata: { managed_by: MANAGED_BY_META },
+    });
+    expect((await users()).jdoe?.metadata).not.toHaveProperty("team");
+    // It is the stack's now: taken out of the list, it is disabled like any user the stack made.
+    await applyPlan(usersPlan([ALL[1]!]), options({ secrets: { auditor1: secrets.auditor1! } }));
+    expect((await users()).jdoe?.enabled).toBe(false);
   });
 
   it("disables as the Elasticsearch client does (PUT /_security/user/<name>/_disable)", async () => {
@@ -138,7 +156,7 @@ describe("the users Job", () => {
       PLAN_FILE: join(dir, "plan.json"),
     };
     expect(() => settingsFromEnv(env)).toThrow(
-      /SECRETS_DIR is not set, and the plan needs secrets jdoe, auditor1/,
+      /SECRETS_DIR is not set, and the plan needs secrets auditor1, jdoe/,
     );
     const partial = tempFiles({ jdoe: secrets.jdoe!, auditor1: "short" });
     let message = "";

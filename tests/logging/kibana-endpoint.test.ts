@@ -74,11 +74,13 @@ describe("Kibana behind ingress-nginx", () => {
   const config = configWith(NGINX);
   const names = eckNames(config);
 
-  it("proxies to ECK's HTTPS Service, telling ingress-nginx the backend speaks HTTPS", () => {
+  it("proxies to ECK's HTTPS Service, telling ingress-nginx the backend speaks HTTPS and takes 25 MiB imports", () => {
     const ingress = kibanaIngress(config);
     expect(ingress?.metadata).toMatchObject({ name: names.kibanaIngress, namespace: { $ref: "namespace" } });
     expect(ingress?.metadata.annotations).toEqual({
       "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+      // Kibana's savedObjects.maxImportPayloadBytes (26214400 bytes), not nginx's default 1m.
+      "nginx.ingress.kubernetes.io/proxy-body-size": "25m",
       "external-dns.kubernetes.io/hostname": HOST,
       "external-dns.alpha.kubernetes.io/hostname": HOST,
     });
@@ -244,7 +246,12 @@ describe("Kibana with a cert-manager certificate and a Route53 record (Pulumi mo
     expect(record.inputs).toMatchObject({ name: HOST, aliases: [{ zoneId: "ZMOCKNLBZONE" }] });
     const ingress = one(result, "kubernetes:networking.k8s.io/v1:Ingress", "kibana-ingress");
     expect(ingress.inputs).toMatchObject({
-      metadata: { annotations: { "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS" } },
+      metadata: {
+        annotations: {
+          "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+          "nginx.ingress.kubernetes.io/proxy-body-size": "25m",
+        },
+      },
     });
   });
 });

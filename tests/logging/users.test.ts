@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PROJECT } from "../../infra/config";
 import {
   eckNames,
@@ -7,17 +8,24 @@ import {
   SETTINGS_JOB_AFTER,
   SETTINGS_JOBS,
   settingsJob,
+  settingsJobName,
   settingsPlans,
   USER_PASSWORD,
+  USERS_FINGERPRINT_KEY,
   userSteps,
+  usersFingerprint,
   usersSecret,
 } from "../../infra/generators/logging";
+import { settingsJobPattern } from "../../infra/generators/platform";
+import { KEPT_KEY } from "../../infra/generators/refs";
 import { MANAGED_BY_META } from "../../infra/generators/labels";
 import { applierScript } from "../../infra/components/logging";
 import { redact, reveal } from "../../scripts/lib/recorded";
 import { stackConfig } from "../../scripts/lib/stack-config";
+import type { RenderResult } from "../../scripts/lib/render-files";
 import { readStackFile } from "../../scripts/lib/stack-file";
 import { one, ofType, rendered, STACKS } from "../helpers/render";
+import { render } from "../helpers/variant";
 
 /**
  * People's Elasticsearch users (logging.users): native-realm users the users Job creates from the
@@ -27,13 +35,16 @@ import { one, ofType, rendered, STACKS } from "../helpers/render";
 const prod = stackConfig("prod");
 
 describe("the users Job's plan", () => {
-  it("puts each configured user with its roles and names, then retires the ones no longer listed", () => {
+  it("puts each configured user with its roles and names, in name order, then retires the ones no longer listed", () => {
     const steps = userSteps(prod);
+    const sorted = prod.logging.users.map((u) => u.username).sort();
+    // The example lists them out of order: the plan does not follow the config's.
+    expect(prod.logging.users.map((u) => u.username)).not.toEqual(sorted);
     expect(steps.map((s) => `${s.method} ${s.path}`)).toEqual([
-      ...prod.logging.users.map((u) => `PUT /_security/user/${u.username}`),
+      ...sorted.map((u) => `PUT /_security/user/${u}`),
       "PUT /_security/user",
     ]);
-    const jdoe = steps[0]!;
+    const jdoe = steps.find((s) => s.name === "jdoe")!;
     expect(jdoe).toEqual({
       target: "elasticsearch",
       kind: "user",
@@ -55,7 +66,7 @@ describe("the users Job's plan", () => {
       name: RETIRED_USERS_STEP,
       method: "PUT",
       path: "/_security/user",
-      body: { managed_by: MANAGED_BY_META, keep: prod.logging.users.map((u) => u.username) },
+      body: { managed_by: MANAGED_BY_META, keep: sorted },
     });
   });
 
@@ -104,11 +115,58 @@ describe("the users Job's plan", () => {
         ),
       },
     });
-    const name = (c: typeof prod) => settingsJob(c, "users", applierScript()).job.metadata.name;
-    expect(name(rotated)).not.toBe(name(prod));
-    expect(settingsJob(rotated, "settings", applierScript()).job.metadata.name).toBe(
-      settingsJob(prod, "settings", applierScript()).job.metadata.name,
+    const hash = (c: typeof prod, job: "users" | "settings") => settingsJob(c, job, applierScript()).planHash;
+    expect(hash(rotated, "users")).not.toBe(hash(prod, "users"));
+    expect(hash(rotated, "settings")).toBe(hash(prod, "settings"));
+    // The users Job's name is the component's (settingsJobName, from that hash); the others' are theirs.
+    expect(settingsJob(prod, "users", applierScript()).job.metadata.name).toEqual({
+      $ref: "settingsJobName",
+    });
+    const pattern = new RegExp(`^${settingsJobPattern(prod)}$`);
+    expect(settingsJob(prod, "settings", applierScript()).job.metadata.name).toMatch(pattern);
+    expect(settingsJob(prod, "users", applierScript()).configMap.metadata.name).toMatch(pattern);
+  });
+
+  it("names the users Job after a keyed fingerprint of the passwords, which tells nothing of them", () => {
+    const key = "a-key-the-stack-generated";
+    const passwords = { jdoe: "password-of-jdoe", "audit-reviewer": "password-of-the-auditor" };
+    const fingerprint = usersFingerprint(passwords, key);
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    // The same passwords, in any order, the same fingerprint; any other password, another one.
+    expect(
+      usersFingerprint({ "audit-reviewer": passwords["audit-reviewer"], jdoe: passwords.jdoe }, key),
+    ).toBe(fingerprint);
+    expect(usersFingerprint({ ...passwords, jdoe: "a-new-password" }, key)).not.toBe(fingerprint);
+    // Keyed: without the stack's key, a guess of a password cannot be checked against it.
+    expect(usersFingerprint(passwords, "another-key")).not.toBe(fingerprint);
+    for (const p of Object.values(passwords)) {
+      expect(fingerprint).not.toContain(p);
+      expect(fingerprint).not.toBe(createHash("sha256").update(p).digest("hex"));
+    }
+    expect(fingerprint).not.toBe(createHash("sha256").update(JSON.stringify(passwords)).digest("hex"));
+    // The name keeps every settings Job's pattern (the failure alert's), and follows plan and fingerprint.
+    const { planHash } = settingsJob(prod, "users", applierScript());
+    const name = settingsJobName(prod, "users", planHash, fingerprint);
+    expect(name).toMatch(new RegExp(`^${settingsJobPattern(prod)}$`));
+    expect(settingsJobName(prod, "users", planHash, fingerprint)).toBe(name);
+    expect(settingsJobName(prod, "users", planHash, usersFingerprint(passwords, "another-key"))).not.toBe(
+      name,
     );
+    expect(settingsJobName(prod, "users", "0".repeat(64), fingerprint)).not.toBe(name);
+    expect(USERS_FINGERPRINT_KEY).toMatchObject({ length: 48, special: false });
+  });
+
+  it("keeps the plan, and so the Job, when the config lists the same users in another order", () => {
+    const logging = JSON.parse(readStackFile("prod").config[`${PROJECT}:logging`] ?? "{}");
+    const reordered = stackConfig("prod", { logging: { ...logging, users: [...logging.users].reverse() } });
+    expect(reordered.logging.users.map((u) => u.username)).not.toEqual(
+      prod.logging.users.map((u) => u.username),
+    );
+    expect(userSteps(reordered)).toEqual(userSteps(prod));
+    expect(settingsJob(reordered, "users", applierScript()).planHash).toBe(
+      settingsJob(prod, "users", applierScript()).planHash,
+    );
+    expect(usersSecret(reordered)).toEqual(usersSecret(prod));
   });
 
   it("keeps one Secret of passwords, one key per user, each a reference to a generated secret", () => {
@@ -179,5 +237,76 @@ describe.each(STACKS)("people's users in the render of %s", (stack) => {
     expect(r.artifacts.some((a) => a.path === `elasticsearch/retired_users/${RETIRED_USERS_STEP}.json`)).toBe(
       true,
     );
+  });
+});
+
+describe("the users Job's name on the mock runtime (prod)", () => {
+  const T = {
+    job: "kubernetes:batch/v1:Job",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    secret: "kubernetes:core/v1:Secret",
+    random: "random:index/randomPassword:RandomPassword",
+  };
+  const nameOf = (r: RenderResult, type: string, name: string) =>
+    (one(r, type, name).inputs.metadata as { name: string }).name;
+  const jobName = (r: RenderResult) => nameOf(r, T.job, "logging-users");
+  const base = rendered("prod");
+  const first = base.config.logging.users[0]!.username;
+  let replaced: RenderResult;
+  let unrelated: RenderResult;
+  beforeAll(async () => {
+    // `pulumi up --replace` of one user's RandomPassword: the provider draws another value.
+    replaced = await render(
+      "prod",
+      {},
+      { created: { [`${T.random}/logging-user-${first}`]: { result: "a-password-drawn-again" } } },
+    );
+    // Another run in which people's passwords stay (another secret changes, the users are listed
+    // in another order).
+    const logging = JSON.parse(readStackFile("prod").config[`${PROJECT}:logging`] ?? "{}");
+    unrelated = await render("prod", {
+      grafanaAdminPassword: "another-admin-password",
+      logging: { ...logging, users: [...logging.users].reverse() },
+    });
+  }, 120_000);
+
+  it("changes when a password is replaced without a change of plan, so that the Job sets it", () => {
+    expect(reveal(one(replaced, T.secret, "logging-users").inputs.stringData)).toMatchObject({
+      [first]: "a-password-drawn-again",
+    });
+    expect(jobName(replaced)).not.toBe(jobName(base));
+    expect(jobName(replaced)).toMatch(new RegExp(`^${settingsJobPattern(base.config)}$`));
+    // The plan is the same: its ConfigMap, and the Jobs that take no password, keep their names.
+    expect(nameOf(replaced, T.configMap, "logging-users")).toBe(nameOf(base, T.configMap, "logging-users"));
+    for (const job of ["logging-settings", "logging-extras"])
+      expect(nameOf(replaced, T.job, job), job).toBe(nameOf(base, T.job, job));
+  });
+
+  it("stays while the passwords and the users do, in whatever order, so that a completed Job is left alone", () => {
+    expect(unrelated.config.logging.users.map((u) => u.username)).toEqual(
+      base.config.logging.users.map((u) => u.username).reverse(),
+    );
+    expect(jobName(unrelated)).toBe(jobName(base));
+  });
+
+  it("is made from a keyed fingerprint under a kept key, never from a password in clear", () => {
+    const key = one(base, T.random, "logging-users-fingerprint-key");
+    expect(key.inputs).toMatchObject({ length: USERS_FINGERPRINT_KEY.length, special: false });
+    expect(key.ignoreChanges).toEqual(KEPT_KEY.ignoreChanges);
+    const passwords = reveal(one(base, T.secret, "logging-users").inputs.stringData) as Record<
+      string,
+      string
+    >;
+    const fingerprint = usersFingerprint(passwords, "mock-random-logging-users-fingerprint-key");
+    const { planHash } = settingsJob(base.config, "users", applierScript());
+    expect(jobName(base)).toBe(settingsJobName(base.config, "users", planHash, fingerprint));
+    for (const p of Object.values(passwords)) {
+      expect(fingerprint).not.toContain(p);
+      expect(jobName(base)).not.toContain(p);
+    }
+    // The Job itself is no secret (its name shows in the plan), and holds no password anywhere.
+    const job = one(base, T.job, "logging-users");
+    expect(redact(job.inputs)).toEqual(reveal(job.inputs));
+    for (const p of Object.values(passwords)) expect(JSON.stringify(job.inputs)).not.toContain(p);
   });
 });

@@ -128,6 +128,51 @@ describe.each(STACKS)("order and lifecycle of %s", (stack) => {
     );
   });
 
+  it("holds the network policies and the platform's monitoring back only for the logging parts they need", () => {
+    const r = result();
+    const urn = (type: string, name: string) => one(r, type, name).urn;
+    const job = (name: string) => urn("kubernetes:batch/v1:Job", `logging-${name}`);
+    const users = job("users");
+    const extras = job("extras");
+    // What a users or extras Job waits on (up to an hour) must hold neither back.
+    const slow = [users, extras, urn("kubernetes:core/v1:Secret", "logging-users")];
+    const logging = one(r, "observability:logging:Logging", "logging").urn;
+    const policies = ofType(r, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of policies) {
+      // The namespaces they go in (the logging one, Filebeat's; the operator's is its release's) and
+      // the settings Job, whose first run must not meet a policy before its allow rule.
+      expect(p.dependencies, p.name).toEqual(
+        expect.arrayContaining([
+          urn("kubernetes:core/v1:Namespace", "logging-ns"),
+          urn("kubernetes:core/v1:Namespace", "logging-filebeat-ns"),
+          urn("kubernetes:helm.sh/v3:Release", "logging-eck-operator"),
+          job("settings"),
+        ]),
+      );
+      for (const u of [...slow, logging]) expect(p.dependencies, p.name).not.toContain(u);
+    }
+    // The platform's rules, monitors and Kibana probe wait for the parts they watch, not the users.
+    const watched = [
+      urn("kubernetes:helm.sh/v3:Release", "logging-eck-operator"),
+      urn("kubernetes:kibana.k8s.elastic.co/v1:Kibana", "logging-kibana"),
+      urn("kubernetes:logstash.k8s.elastic.co/v1alpha1:Logstash", "logging-logstash"),
+      urn("kubernetes:beat.k8s.elastic.co/v1beta1:Beat", "logging-filebeat"),
+    ];
+    const platform = one(r, "observability:platform:PlatformMonitoring", "platform").urn;
+    const waiting = r.resources.filter(
+      (x) =>
+        x.parent === platform &&
+        (x.type.startsWith("kubernetes:monitoring.coreos.com/") || x.name === "platform-blackbox-config"),
+    );
+    expect(waiting.map((x) => x.name)).toContain("platform-rules");
+    expect(waiting.map((x) => x.name)).toContain("platform-blackbox-config");
+    for (const x of waiting) {
+      expect(x.dependencies, x.name).toEqual(expect.arrayContaining(watched));
+      for (const u of [...slow, logging]) expect(x.dependencies, x.name).not.toContain(u);
+    }
+  });
+
   it("replaces every Job that is not complete on the next update, instead of waiting on it again", () => {
     const jobs = ofType(result(), "kubernetes:batch/v1:Job");
     expect(jobs.map((j) => j.name).sort()).toEqual(SETTINGS_JOBS.map((j) => `logging-${j}`).sort());

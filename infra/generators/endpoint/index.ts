@@ -54,6 +54,12 @@ export interface Backend {
   https: boolean;
   /** A path that answers 200 without authentication, for the ALB's target health check. */
   healthPath: string;
+  /**
+   * The largest request body the backend itself accepts, as ingress-nginx's `proxy-body-size`
+   * (nginx's `client_max_body_size`, `1m` unless set): without it ingress-nginx refuses a larger
+   * body with 413 before the backend sees it. The ALB sets no limit on a body to IP targets.
+   */
+  maxRequestBody?: string;
 }
 
 /** The schema guarantees these; a missing one here is a wiring bug, not a config problem. */
@@ -106,8 +112,8 @@ export function publicEndpointPlan(keys: EndpointKeys, site: EndpointSite): Publ
 
 /**
  * The Ingress's annotations: the ALB's settings, the backend's protocol where it is HTTPS (each
- * controller has its own annotation; neither verifies the backend's certificate), external-dns's
- * hostname.
+ * controller has its own annotation; neither verifies the backend's certificate), ingress-nginx's
+ * request body limit where the backend takes larger bodies, external-dns's hostname.
  */
 export function ingressAnnotations(plan: PublicEndpointPlan, backend: Backend): Record<string, string> {
   const out: Record<string, string> = {};
@@ -129,9 +135,10 @@ export function ingressAnnotations(plan: PublicEndpointPlan, backend: Backend): 
       // The default check (`/`) may redirect to a login page, which the target group counts as unhealthy.
       "alb.ingress.kubernetes.io/healthcheck-path": backend.healthPath,
     });
-  } else if (backend.https) {
+  } else {
     // ingress-nginx: proxy to the pods over TLS (`proxy-ssl-verify` stays off, its default).
-    out["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS";
+    if (backend.https) out["nginx.ingress.kubernetes.io/backend-protocol"] = "HTTPS";
+    if (backend.maxRequestBody) out["nginx.ingress.kubernetes.io/proxy-body-size"] = backend.maxRequestBody;
   }
   if (plan.dns.source === "external-dns")
     for (const prefix of EXTERNAL_DNS_PREFIXES) out[`${prefix}hostname`] = plan.host;

@@ -1,5 +1,4 @@
 import { createHmac } from "node:crypto";
-import type * as random from "@pulumi/random";
 import type { StackConfig } from "../../config";
 import type { GrafanaOidcConfig } from "../../config/grafana-auth";
 import { managedLabels } from "../labels";
@@ -136,28 +135,6 @@ export const grafanaAuthPodAnnotations = (config: AuthInput): Record<string, Ref
  */
 export const oauthSecretChecksum = (clientSecret: string, key: string): string =>
   createHmac("sha256", key).update(clientSecret).digest("hex");
-
-/** The arguments of random.RandomPassword, every one of which replaces the password when it changes. */
-const PASSWORD_ARGS: (keyof random.RandomPasswordArgs)[] = [
-  "keepers",
-  "length",
-  "lower",
-  "minLower",
-  "minNumeric",
-  "minSpecial",
-  "minUpper",
-  "number",
-  "numeric",
-  "overrideSpecial",
-  "special",
-  "upper",
-];
-
-/**
- * Resource options of a generated key that must keep its value once it exists: a later change of
- * its arguments here (length, alphabet) is ignored rather than replacing the key.
- */
-export const KEPT_KEY = { ignoreChanges: PASSWORD_ARGS };
 
 /** The HMAC key of the checksum annotation (random provider), when single sign-on is on. */
 export const oauthChecksumKey = (config: AuthInput) => (config.grafana.auth.oidc ? generated(48) : undefined);

@@ -43,10 +43,21 @@ export function kibanaEndpointPlan(config: Config): PublicEndpointPlan | undefin
   return endpoint ? publicEndpointPlan(endpoint, site(config)) : undefined;
 }
 
+/**
+ * The largest body Kibana takes: a saved-objects import (Stack Management > Saved objects, or
+ * `POST /api/saved_objects/_import`), up to `savedObjects.maxImportPayloadBytes`, 26214400 bytes
+ * (25 MiB) by default, which this stack leaves as it is. ingress-nginx would refuse anything over
+ * its default 1m with 413, so an export of a few hundred dashboards could not be imported again.
+ * Not more: Kibana refuses a larger import itself, and its other routes keep `server.maxPayload`
+ * (1 MiB). nginx's `m` is MiB, so this is Kibana's limit exactly.
+ */
+export const KIBANA_MAX_REQUEST_BODY = "25m";
+
 const backend = (config: Config): Backend => ({
   service: { name: eckNames(config).kibanaService, port: KIBANA_PORT },
   https: true,
   healthPath: KIBANA_HEALTH_PATH,
+  maxRequestBody: KIBANA_MAX_REQUEST_BODY,
 });
 
 /** Kibana's Ingress, or undefined without an endpoint. `namespace` is a reference. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { StackConfig } from "../../config";
 import { LOGGING_LABELS } from "./names";
-import { generated, ref, secretRef } from "../refs";
+import { generated, type Ref, ref, secretRef } from "../refs";
 import { ECK_API, elasticsearchAnnotations, elasticsearchSpec, filebeatSpec, kibanaSpec } from "./eck";
 import { httpTlsPlan } from "./http-tls";
 import { ROLE_ARN_ANNOTATION } from "../iam";
@@ -243,10 +243,12 @@ export const REPLACE_UNREADY = { "pulumi.com/replaceUnready": "true" } as const;
 
 /**
  * One settings Job (see SETTINGS_JOBS) and the ConfigMap holding its plan and the script. Both are
- * named after a hash of plan, script and the Job's spec, so a changed plan is a new Job that runs
- * again (and is awaited again); an unchanged one that completed is left alone, one that did not
- * is replaced (REPLACE_UNREADY). Only a Job with Kibana steps waits for Kibana or mounts its CA;
- * only a Job with steps that take a secret (people's passwords) mounts the users Secret.
+ * named after a hash of plan, script and the Job's spec (`planHash`), so a changed plan is a new
+ * Job that runs again (and is awaited again); an unchanged one that completed is left alone, one
+ * that did not is replaced (REPLACE_UNREADY). Only a Job with Kibana steps waits for Kibana or
+ * mounts its CA; only a Job with steps that take a secret (people's passwords) mounts the users
+ * Secret, and that Job's name is `ref("settingsJobName")`: the component names it with
+ * settingsJobName, from `planHash` and a keyed fingerprint of the passwords.
  */
 export function settingsJob(config: StackConfig, which: SettingsJob, script: string) {
   const names = eckNames(config);
@@ -311,16 +313,37 @@ export function settingsJob(config: StackConfig, which: SettingsJob, script: str
       },
     },
   };
-  const hash = createHash("sha256")
+  const planHash = createHash("sha256")
     .update(plan)
     .update(script)
     .update(JSON.stringify(spec))
-    .digest("hex")
-    .slice(0, 10);
-  const name = `${names.elasticsearch}-${which}-${hash}`;
-  const metadata = { name, namespace: NAMESPACE, labels: LOGGING_LABELS };
-  return {
-    configMap: { metadata, data: { "plan.json": plan, "apply.mjs": script } },
-    job: { metadata: { ...metadata, annotations: REPLACE_UNREADY }, spec },
+    .digest("hex");
+  const metadata = {
+    name: `${names.elasticsearch}-${which}-${planHash.slice(0, 10)}`,
+    namespace: NAMESPACE,
+    labels: LOGGING_LABELS,
   };
+  const name: string | Ref = secrets ? ref("settingsJobName") : metadata.name;
+  return {
+    planHash,
+    configMap: { metadata, data: { "plan.json": plan, "apply.mjs": script } },
+    job: { metadata: { ...metadata, name, annotations: REPLACE_UNREADY }, spec },
+  };
+}
+
+/**
+ * The name of a Job whose steps take secrets: `<cluster>-<job>-<10 hex digits>` like the others
+ * (settingsJobPattern), from its `planHash` and a fingerprint of the secrets (usersFingerprint, a
+ * keyed hash: never a password, nor a plain hash of one). A password replaced without a change of
+ * plan (`pulumi up --replace` of its RandomPassword, a change of `generated()`) is then a new Job
+ * too, which sets it; the same passwords keep the name, and the completed Job is left alone.
+ */
+export function settingsJobName(
+  config: Pick<StackConfig, "logging">,
+  which: SettingsJob,
+  planHash: string,
+  secretsFingerprint: string,
+): string {
+  const hash = createHash("sha256").update(planHash).update("\n").update(secretsFingerprint).digest("hex");
+  return `${eckNames(config).elasticsearch}-${which}-${hash.slice(0, 10)}`;
 }

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import type { StackConfig } from "../../config";
 import type { LoggingUser } from "../../config/logging";
 import { MANAGED_BY_META } from "../labels";
@@ -29,14 +30,21 @@ export function userBody(user: LoggingUser): UserBody {
 /** Name of the retired-users check, and its render file. */
 export const RETIRED_USERS_STEP = "retired-users";
 
+/** Users in user-name order (code-point order: names are a-z, 0-9, `_` and `-`). */
+const byUsername = (users: readonly LoggingUser[]): LoggingUser[] =>
+  [...users].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+
 /**
- * The users Job's steps: each configured user, then the check that disables the users this stack
- * made and no longer lists. Disabled, not deleted: a user removed by mistake comes back whole
- * (its Kibana profile and the audit trail's references to its name stay one person's).
+ * The users Job's steps: each configured user in user-name order, then the check that disables
+ * the users this stack made and no longer lists. In name order, not the config's: reordering
+ * `logging.users` leaves the plan, and so the Job, as it was, rather than running the Job again
+ * and resetting the passwords people changed in Kibana. Disabled, not deleted: a user removed by
+ * mistake comes back whole (its Kibana profile and the audit trail's references to its name stay
+ * one person's).
  */
 export function userSteps(config: Pick<StackConfig, "logging">): ApplyStep[] {
   const e = encodeURIComponent;
-  const users = config.logging.users;
+  const users = byUsername(config.logging.users);
   const retired: RetiredUsers = { managed_by: MANAGED_BY_META, keep: users.map((u) => u.username) };
   return [
     ...users.map(
@@ -81,6 +89,23 @@ export function usersSecret(config: Pick<StackConfig, "logging">) {
   return {
     metadata: { name: eckNames(config).usersSecret, namespace: ref("namespace"), labels: LOGGING_LABELS },
     type: "Opaque",
-    stringData: Object.fromEntries(users.map((u) => [u.username, userPasswordRef(u.username)])),
+    stringData: Object.fromEntries(byUsername(users).map((u) => [u.username, userPasswordRef(u.username)])),
   };
+}
+
+/**
+ * The key of the passwords' fingerprint (random provider, generated once and never replaced by a
+ * change of its arguments: KEPT_KEY), made only with users.
+ */
+export const USERS_FINGERPRINT_KEY = generated(48);
+
+/**
+ * A fingerprint of people's passwords, which names the users Job (settingsJobName): an HMAC-SHA256
+ * under a key the stack generates, of the passwords by user name in name order. It changes when
+ * any password does and only then, and tells nothing of them: unkeyed, a hash shown in the Job's
+ * name would let whoever reads the cluster or the plan test guesses of a password offline.
+ */
+export function usersFingerprint(passwords: Readonly<Record<string, string>>, key: string): string {
+  const byName = Object.entries(passwords).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHmac("sha256", key).update(JSON.stringify(byName)).digest("hex");
 }

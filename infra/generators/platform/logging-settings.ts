@@ -3,8 +3,9 @@ import { SETTINGS_JOBS } from "../logging/plan";
 import type { PlatformAlertSpec, PlatformInput } from "./types";
 
 /**
- * The settings Jobs (infra/generators/logging/kubernetes.ts, settingsJob) are named
- * `<cluster>-<job>-<10 hex digits of the plan's hash>`. kube-state-metrics reports each Job's
+ * The settings Jobs (infra/generators/logging/kubernetes.ts, settingsJob and settingsJobName) are
+ * named `<cluster>-<job>-<10 hex digits of the plan's hash>` (the users Job's hash also covers the
+ * passwords' fingerprint). kube-state-metrics reports each Job's
  * Failed condition (`kube_job_failed{condition="true"}`: retries exhausted or the deadline passed);
  * `kube_job_status_failed` counts failed pods and stays above 0 after a retry that succeeded.
  */
