@@ -24,7 +24,7 @@ const newRelicSchema = z
       .meta({ description: "Browser application name. Default: `<environment>-frontend`." }),
     loaderType: z.enum(["SPA", "PRO", "LITE"]).default("SPA").meta({
       description:
-        "Browser agent type; SPA also captures route changes and AJAX calls (API call performance) of a Next.js app.",
+        "Browser agent type: SPA also captures route changes; SPA and PRO record the AJAX calls (the API-call conditions), LITE records neither.",
     }),
     alerts: z
       .strictObject({
@@ -51,7 +51,7 @@ const newRelicSchema = z
         // see; past 2 s at p75 most users wait noticeably on every call.
         ajaxP75Seconds: z.number().positive().max(60).default(2).meta({
           description:
-            "p75 of the browser's API calls (`AjaxRequest.timeToLoadEventStart`, seconds) above this alerts (P3).",
+            "p75 of the browser's API calls (`AjaxRequest.timeToLoadEventStart`, seconds) above this alerts (P3); not with the LITE loader.",
         }),
         ajaxErrorRatePercent: z.number().positive().max(100).default(5).meta({
           description:

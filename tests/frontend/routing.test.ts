@@ -176,12 +176,16 @@ describe("API calls as the browser sees them (AjaxRequest)", () => {
     ]);
   });
 
-  it.each(["PRO", "LITE"])(
-    "is left out for the %s loader, which records no AjaxRequest of the app's calls",
-    (loader) => {
-      expect(newRelicConditions(withAlerts({}, loader)).map((c) => c.key)).not.toContain("ajax-p75");
-    },
-  );
+  it("is left out for the Lite loader, which records no AjaxRequest", () => {
+    const keys = newRelicConditions(withAlerts({}, "LITE")).map((c) => c.key);
+    expect(keys).not.toContain("ajax-p75");
+    expect(keys).not.toContain("ajax-error-rate");
+  });
+
+  it("is kept for the Pro loader, which records every AjaxRequest since agent v1211", () => {
+    const keys = newRelicConditions(withAlerts({}, "PRO")).map((c) => c.key);
+    expect(keys).toEqual(expect.arrayContaining(["ajax-p75", "ajax-error-rate"]));
+  });
 });
 
 describe("JavaScript error rate denominator", () => {

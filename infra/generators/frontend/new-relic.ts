@@ -92,14 +92,15 @@ export function newRelicConditions(config: Cfg): NrConditionSpec[] {
 
 /**
  * API calls as users see them: the Browser agent's `AjaxRequest` events (fetch and XHR calls,
- * recorded by the SPA loader; none for the others). `timeToLoadEventStart` is the call's time until its load event, in seconds,
+ * recorded by the Pro and SPA loaders since agent v1211; Lite records none). `timeToLoadEventStart`
+ * is the call's time until its load event, in seconds,
  * network included; `httpResponseCode` is 0 when no answer came (network error, blocked request).
  * Slow calls degrade every view, so P3; failing calls break features, so P2 like JavaScript errors.
  */
 export const AJAX_FAILED = "httpResponseCode >= 500 OR httpResponseCode = 0";
 function ajaxConditions(config: Cfg): NrConditionSpec[] {
-  // The config's loader types: SPA is the one that captures the AJAX calls of a Next.js app.
-  if (config.frontend.newRelic.loaderType !== "SPA") return [];
+  // Lite has no AJAX feature: a condition on events that never arrive would only stay quiet.
+  if (config.frontend.newRelic.loaderType === "LITE") return [];
   const a = config.frontend.newRelic.alerts;
   const app = nrqlString(browserAppName(config));
   return [
