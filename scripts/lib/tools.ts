@@ -11,6 +11,7 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  realpathSync,
   readdirSync,
   renameSync,
   rmSync,
@@ -21,7 +22,13 @@ import { delimiter, join, resolve } from "node:path";
 import { TEST_TOOLS } from "../../infra/versions";
 
 export const ROOT = resolve(__dirname, "../..");
-export const TOOLS_DIR = join(ROOT, ".tools");
+/**
+ * Where the tools live, through any symlink: a checkout that links its `.tools` to another's
+ * (a git worktree) must not write its own path into the links it makes there.
+ */
+export const TOOLS_DIR = existsSync(join(ROOT, ".tools"))
+  ? realpathSync(join(ROOT, ".tools"))
+  : join(ROOT, ".tools");
 export const TOOLS_BIN = join(TOOLS_DIR, "bin");
 /** The one command that fetches the tools. */
 export const FETCH_COMMAND = "npm run tools";
