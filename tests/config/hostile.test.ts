@@ -513,6 +513,18 @@ const REJECTED: [string, string, Json][] = [
   ["metrics.alerts.externalErrorRatioMax", "metrics.alerts.externalErrorRatioMax", "5%"],
   ["metrics.alerts.externalP99Seconds", "metrics.alerts.externalP99Seconds", 0],
   ["metrics.alerts.externalP99Seconds", "metrics.alerts.externalP99Seconds", 61],
+  // Unclosed resources and resource usage (issue 26 §2).
+  ["metrics.alerts.leakHorizonHours", "metrics.alerts.leakHorizonHours", 0],
+  ["metrics.alerts.leakHorizonHours", "metrics.alerts.leakHorizonHours", 1.5],
+  ["metrics.alerts.leakHorizonHours", "metrics.alerts.leakHorizonHours", 169],
+  ["metrics.alerts.leakHorizonHours", "metrics.alerts.leakHorizonHours", "24h"],
+  ["metrics.alerts.cpuThrottledRatioMax", "metrics.alerts.cpuThrottledRatioMax", 0],
+  // A throttled share never exceeds 1: at 1 the alert could never fire.
+  ["metrics.alerts.cpuThrottledRatioMax", "metrics.alerts.cpuThrottledRatioMax", 1],
+  ["metrics.alerts.cpuThrottledRatioMax", "metrics.alerts.cpuThrottledRatioMax", "25%"],
+  ["metrics.alerts.memoryLimitRatioMax", "metrics.alerts.memoryLimitRatioMax", 0.4],
+  ["metrics.alerts.memoryLimitRatioMax", "metrics.alerts.memoryLimitRatioMax", 1.1],
+  ["metrics.alerts.memoryLimitRatioMax", "metrics.alerts.memoryLimitRatioMax", null],
 ];
 
 const subnets = (...zones: string[]) =>
