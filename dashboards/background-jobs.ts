@@ -1,5 +1,5 @@
 import { METRIC_CONTRACT } from "../infra/catalog/metric-contract";
-import { RECORD } from "../infra/catalog/recording-rules";
+import { RECORD, RESOURCE_RECORD } from "../infra/catalog/recording-rules";
 import {
   baseDashboard,
   type DashboardDefinition,
@@ -24,6 +24,8 @@ export const backgroundJobs: DashboardDefinition = {
     "Background job duration p99",
     "Job duration p50 / p99 by job",
     "Job runs by outcome",
+    "Items per run",
+    "Run time per item",
     ...EXTERNAL_CALL_PANELS,
   ],
   build(ctx) {
@@ -66,6 +68,33 @@ export const backgroundJobs: DashboardDefinition = {
           ],
           "Finished runs per second, successes and failures.",
         ).span(24),
+      )
+      // Duration against input size (issue 26 §2): a run that is slow because its input grew.
+      .withPanel(
+        promTimeseries(
+          "Items per run",
+          "short",
+          [
+            prom(
+              `max by (${perService("job_name")}) (${serviceSeries(RESOURCE_RECORD.jobItemsPerRun)})`,
+              "{{job}} {{job_name}}",
+            ),
+          ],
+          "Items processed per finished run over 30 minutes (background_job_items_processed_total): beside the duration p99, a slow run with a large input.",
+        ),
+      )
+      .withPanel(
+        promTimeseries(
+          "Run time per item",
+          "s",
+          [
+            prom(
+              `max by (${perService("job_name")}) (${serviceSeries(RESOURCE_RECORD.jobSecondsPerItem)})`,
+              "{{job}} {{job_name}}",
+            ),
+          ],
+          "Seconds of run time per item: flat while runs grow longer means larger inputs; rising means each item got slower (the database, a call, memory).",
+        ),
       );
     // Workers are on no other dashboard with their outbound calls and dependencies.
     return withExternalCalls(jobsPanels).build();

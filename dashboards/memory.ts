@@ -10,6 +10,12 @@ import {
   SERVICE_MATCH,
   serviceSeries,
 } from "./common";
+import {
+  RESOURCE_USAGE_PANELS,
+  UNCLOSED_RESOURCE_PANELS,
+  withResourceUsage,
+  withUnclosedResources,
+} from "./resources";
 
 const mem = METRIC_CONTRACT.processMemory.name;
 
@@ -27,9 +33,11 @@ export const memoryResources: DashboardDefinition = {
     "Memory growth trend",
     `Memory forecast (${FORECAST_HOURS}h)`,
     "Memory per instance",
+    ...UNCLOSED_RESOURCE_PANELS,
+    ...RESOURCE_USAGE_PANELS,
   ],
   build(ctx) {
-    return baseDashboard(
+    const memory = baseDashboard(
       this,
       ctx,
       this.services(ctx),
@@ -74,7 +82,7 @@ export const memoryResources: DashboardDefinition = {
           [prom(serviceSeries(mem), "{{job}} {{instance}}")],
           "One line per pod: a leak usually shows in every instance, a hot shard in one.",
         ),
-      )
-      .build();
+      );
+    return withResourceUsage(withUnclosedResources(memory)).build();
   },
 };

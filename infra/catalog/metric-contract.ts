@@ -9,7 +9,7 @@
 export type MetricType = "histogram" | "counter" | "gauge";
 
 /** Where a name comes from: an OTel semantic convention, the Prometheus client libraries' process collector, or this project. */
-export type MetricOrigin = "otel-semconv" | "prometheus-client" | "ours";
+export type MetricOrigin = "otel-semconv" | "prometheus-client" | "ours" | "cadvisor" | "kube-state-metrics";
 
 export interface ContractLabel {
   name: string;
@@ -30,6 +30,8 @@ export interface ContractMetric {
   otelName?: string;
   labels: ContractLabel[];
   meaning: string;
+  /** Exposed only by some runtimes or libraries: when, and what is missing without it. */
+  optional?: string;
 }
 
 export const METRIC_IDS = [
@@ -39,6 +41,15 @@ export const METRIC_IDS = [
   "processMemory",
   "cacheRequests",
   "backgroundJobDuration",
+  // Unclosed resources and large inputs (issue 26 §2): RESOURCE_CONTRACT below.
+  "processOpenFds",
+  "processMaxFds",
+  "dbConnectionCount",
+  "dbConnectionPending",
+  "dbConnectionLimit",
+  "goGoroutines",
+  "jvmThreadCount",
+  "backgroundJobItems",
 ] as const;
 export type MetricId = (typeof METRIC_IDS)[number];
 
@@ -52,6 +63,219 @@ const NAMESPACE: ContractLabel = {
   meaning:
     "the service's Kubernetes namespace (`services[].namespace`), set by Prometheus from the ServiceMonitor's target; rules and alerts tell same-named services apart by it, so a target scraped without it (a static scrape config) is not the configured service",
 };
+
+const INSTANCE: ContractLabel = { name: "instance", meaning: "scraped pod endpoint" };
+
+const POOL: ContractLabel = {
+  name: "db_client_connection_pool_name",
+  meaning: "the pool (OTel `db.client.connection.pool.name`, required): unique within the service",
+};
+
+/**
+ * Unclosed resources and the size of background work (issue 26 §2). File descriptors and
+ * goroutines come from the Prometheus client libraries' collectors (a real Prometheus exposes them
+ * about itself: tests/resources/exporters.test.ts); the pool metrics are OpenTelemetry's
+ * `db.client.connection.*` (@opentelemetry/semantic-conventions 1.45: an UpDownCounter becomes a
+ * gauge, the annotation unit `{connection}` adds no suffix, attribute dots become underscores).
+ */
+const RESOURCE_CONTRACT = {
+  processOpenFds: {
+    id: "processOpenFds",
+    name: "process_open_fds",
+    type: "gauge",
+    unit: "file descriptors",
+    origin: "prometheus-client",
+    labels: [JOB, NAMESPACE, INSTANCE],
+    meaning:
+      "Open file descriptors of the process (sockets, files, pipes): unclosed connections and files show as a floor that only rises.",
+    optional:
+      "Linux processes only (the collector reads /proc); OTel-only runtimes export `process.unix.file_descriptor.count` instead, which a query override can map.",
+  },
+  processMaxFds: {
+    id: "processMaxFds",
+    name: "process_max_fds",
+    type: "gauge",
+    unit: "file descriptors",
+    origin: "prometheus-client",
+    labels: [JOB, NAMESPACE, INSTANCE],
+    meaning:
+      "The process's limit of open file descriptors (RLIMIT_NOFILE): what a descriptor leak runs into.",
+    optional: "exported with `process_open_fds`; without it no exhaustion is predicted for descriptors.",
+  },
+  dbConnectionCount: {
+    id: "dbConnectionCount",
+    name: "db_client_connection_count",
+    type: "gauge",
+    unit: "connections",
+    origin: "otel-semconv",
+    otelName: "db.client.connection.count",
+    labels: [
+      JOB,
+      NAMESPACE,
+      INSTANCE,
+      {
+        name: "db_client_connection_state",
+        meaning: "OTel `db.client.connection.state`",
+        values: "idle | used (used connections that never return are the leak)",
+      },
+      POOL,
+    ],
+    meaning:
+      "Connections of a database client pool by state: a pool whose used connections only grow leaks them.",
+    optional: "services with a database connection pool whose instrumentation emits it.",
+  },
+  dbConnectionPending: {
+    id: "dbConnectionPending",
+    name: "db_client_connection_pending_requests",
+    type: "gauge",
+    unit: "requests",
+    origin: "otel-semconv",
+    otelName: "db.client.connection.pending_requests",
+    labels: [JOB, NAMESPACE, INSTANCE, POOL],
+    meaning: "Requests waiting for a connection of the pool: above zero for long, the pool is exhausted.",
+    optional: "as `db_client_connection_count`.",
+  },
+  dbConnectionLimit: {
+    id: "dbConnectionLimit",
+    name: "db_client_connection_limit",
+    type: "gauge",
+    unit: "connections",
+    origin: "otel-semconv",
+    otelName: "db.client.connection.limit",
+    labels: [JOB, NAMESPACE, INSTANCE, POOL],
+    meaning:
+      "The most connections the pool may open: what a connection leak runs into. Its former name `db_client_connection_max` (OTel `db.client.connection.max`, deprecated) is read as well.",
+    optional: "without it, the pool's connections are shown but no exhaustion is predicted.",
+  },
+  goGoroutines: {
+    id: "goGoroutines",
+    name: "go_goroutines",
+    type: "gauge",
+    unit: "goroutines",
+    origin: "prometheus-client",
+    labels: [JOB, NAMESPACE, INSTANCE],
+    meaning:
+      "Goroutines of a Go service (client_golang's Go collector): goroutines blocked forever only grow.",
+    optional:
+      "Go services only; there is no limit to predict exhaustion against, so it is shown, not alerted on.",
+  },
+  jvmThreadCount: {
+    id: "jvmThreadCount",
+    name: "jvm_thread_count",
+    type: "gauge",
+    unit: "threads",
+    origin: "otel-semconv",
+    otelName: "jvm.thread.count",
+    labels: [
+      JOB,
+      NAMESPACE,
+      INSTANCE,
+      { name: "jvm_thread_daemon", meaning: "OTel `jvm.thread.daemon`" },
+      { name: "jvm_thread_state", meaning: "OTel `jvm.thread.state`, e.g. runnable, blocked, waiting" },
+    ],
+    meaning: "Threads of a JVM service (OpenTelemetry's JVM runtime metrics): leaked threads only grow.",
+    optional: "JVM services only; shown, not alerted on, like `go_goroutines`.",
+  },
+  backgroundJobItems: {
+    id: "backgroundJobItems",
+    name: "background_job_items_processed_total",
+    type: "counter",
+    unit: "items",
+    origin: "ours",
+    labels: [
+      JOB,
+      NAMESPACE,
+      { name: "job_name", meaning: "kind of background job, as on `background_job_duration_seconds`" },
+    ],
+    meaning:
+      "Items (rows, records, files) background jobs processed, added as they are done: the size of each run's input beside its duration.",
+    optional: "services that run background jobs over inputs of varying size.",
+  },
+} as const satisfies Record<string, ContractMetric>;
+
+/**
+ * What the platform already scrapes about each service's containers (kube-prometheus-stack:
+ * the kubelet's cAdvisor endpoint, job `kubelet`, and kube-state-metrics). Not exposed by the
+ * service: its series carry the container's `namespace`, `pod` and `container`, and the records
+ * give them the service's `job` through the pods Prometheus scrapes for it (recording-rules.ts).
+ */
+export const CONTAINER_SERIES: readonly Omit<ContractMetric, "id">[] = [
+  {
+    name: "container_cpu_usage_seconds_total",
+    type: "counter",
+    unit: "seconds",
+    origin: "cadvisor",
+    labels: [
+      { name: "namespace", meaning: "pod's namespace" },
+      { name: "pod", meaning: "pod" },
+      { name: "container", meaning: "container" },
+    ],
+    meaning: "CPU time the container used: CPU usage in cores.",
+  },
+  {
+    name: "container_cpu_cfs_periods_total",
+    type: "counter",
+    unit: "periods",
+    origin: "cadvisor",
+    labels: [
+      { name: "namespace", meaning: "pod's namespace" },
+      { name: "pod", meaning: "pod" },
+      { name: "container", meaning: "container" },
+    ],
+    meaning:
+      "CFS periods (100 ms) in which the container could run; only containers with a CPU limit have them.",
+  },
+  {
+    name: "container_cpu_cfs_throttled_periods_total",
+    type: "counter",
+    unit: "periods",
+    origin: "cadvisor",
+    labels: [
+      { name: "namespace", meaning: "pod's namespace" },
+      { name: "pod", meaning: "pod" },
+      { name: "container", meaning: "container" },
+    ],
+    meaning: "Periods in which the container hit its CPU limit and was throttled.",
+  },
+  {
+    name: "container_memory_working_set_bytes",
+    type: "gauge",
+    unit: "bytes",
+    origin: "cadvisor",
+    labels: [
+      { name: "namespace", meaning: "pod's namespace" },
+      { name: "pod", meaning: "pod" },
+      { name: "container", meaning: "container" },
+    ],
+    meaning: "Memory the kernel cannot reclaim: what the OOM killer compares with the limit.",
+  },
+  {
+    name: "kube_pod_container_resource_limits",
+    type: "gauge",
+    unit: "cores or bytes",
+    origin: "kube-state-metrics",
+    labels: [
+      { name: "namespace", meaning: "pod's namespace" },
+      { name: "pod", meaning: "pod" },
+      { name: "container", meaning: "container" },
+      { name: "resource", meaning: "the resource", values: "cpu | memory" },
+    ],
+    meaning: "The container's limits; a container without a limit has no series.",
+  },
+  {
+    name: "kube_pod_container_resource_requests",
+    type: "gauge",
+    unit: "cores or bytes",
+    origin: "kube-state-metrics",
+    labels: [
+      { name: "namespace", meaning: "pod's namespace" },
+      { name: "pod", meaning: "pod" },
+      { name: "container", meaning: "container" },
+      { name: "resource", meaning: "the resource", values: "cpu | memory" },
+    ],
+    meaning: "The container's requests.",
+  },
+];
 
 export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
   httpServerDuration: {
@@ -164,6 +388,7 @@ export const METRIC_CONTRACT: Readonly<Record<MetricId, ContractMetric>> = {
     ],
     meaning: "Duration of finished background job runs: background job duration (p99).",
   },
+  ...RESOURCE_CONTRACT,
 };
 
 export const contractMetrics = (): ContractMetric[] => METRIC_IDS.map((id) => METRIC_CONTRACT[id]);

@@ -236,7 +236,9 @@ export type RuleTopic =
   | "memory"
   | "slo"
   | "external"
-  | "dependencies";
+  | "dependencies"
+  | "resources"
+  | "usage";
 
 export interface RecordingRuleSpec {
   /**
@@ -605,6 +607,199 @@ export const FLEET_RECORDS: readonly FleetRecordSpec[] = [
   },
 ];
 
+// ---- Unclosed resources and resource usage (issue 26 §2) ---------------------------------------
+
+/**
+ * kube-prometheus-stack's scrape of the kubelet's cAdvisor endpoint (`kubelet.serviceMonitor
+ * .cAdvisor`, on by default at the pinned chart): the ServiceMonitor's `jobLabel` makes `job`
+ * "kubelet", `cAdvisorRelabelings` copy the path into `metrics_path`, as the chart's own rules
+ * select them; kube-state-metrics' series have `job="kube-state-metrics"`.
+ */
+export const CADVISOR_SELECTOR = 'job="kubelet",metrics_path="/metrics/cadvisor",container!=""';
+export const KUBE_STATE_METRICS_SELECTOR = 'job="kube-state-metrics"';
+
+/** A leak is the floor of a resource rising: its minimum over this window, fitted over LEAK_FIT. */
+export const LEAK_FLOOR_WINDOW = "1h";
+export const LEAK_FIT_WINDOW = "6h";
+
+export const RESOURCE_RECORD = {
+  fdsFloor: "job_instance:process_open_fds:min1h",
+  poolUsedFloor: "job_instance_pool:db_client_connections_used:min1h",
+  exhaustionHours: "job_instance:resource_exhaustion:hours",
+  cpuUsage: "job:container_cpu_usage:cores_rate5m",
+  cpuRequests: "job:container_cpu_requests:cores",
+  cpuLimits: "job:container_cpu_limits:cores",
+  cpuThrottled: "job:container_cpu_cfs_throttled_periods:ratio_rate5m",
+  memoryWorkingSet: "job:container_memory_working_set_bytes:sum",
+  memoryLimits: "job:container_memory_limits:bytes",
+  memoryLimitRatio: "job:container_memory_working_set_bytes:limit_ratio_max",
+  jobItemsPerRun: "job_jobname:background_job_items:per_run_30m",
+  jobSecondsPerItem: "job_jobname:background_job_seconds_per_item:30m",
+} as const;
+
+/** The resources whose exhaustion is predicted (`resource` label of the exhaustion record). */
+export const LEAKING_RESOURCES = { fds: "file_descriptors", pool: "db_connections" } as const;
+
+const INSTANCE_LABELS = `${SERVICE_LABELS}, instance`;
+const POOL_LABELS = `${INSTANCE_LABELS}, db_client_connection_pool_name`;
+const INFO = "job:service:info";
+const fds = METRIC_CONTRACT.processOpenFds.name;
+const maxFds = METRIC_CONTRACT.processMaxFds.name;
+const pool = METRIC_CONTRACT.dbConnectionCount.name;
+const itemsTotal = METRIC_CONTRACT.backgroundJobItems.name;
+
+/**
+ * Each configured service's containers as Prometheus scrapes them: prometheus-operator gives a
+ * ServiceMonitor's targets the `pod` and `container` of the endpoint (the container that declares
+ * the metrics port). cAdvisor and kube-state-metrics label a container by namespace, pod and
+ * container, so this is the join that gives them the service's `job`: the Service's own pods, the
+ * app's container, not a sidecar, and no naming convention. One series per (service, pod,
+ * container), value 1: a pod that two services select counts for both.
+ */
+export const SERVICE_CONTAINERS = `group by (${SERVICE_LABELS}, pod, container) (up{pod!="",container!=""} and on (${SERVICE_LABELS}) ${INFO})`;
+
+/**
+ * `v`, one value per (namespace, pod, container), added up per service over its containers. `v`
+ * must be aggregated by exactly those labels: the join is many-to-one from the service's side.
+ */
+const perServiceContainers = (v: string, agg = "sum") =>
+  `${agg} by (${SERVICE_LABELS}) (${SERVICE_CONTAINERS} * on (namespace, pod, container) group_left () ${v})`;
+
+const byContainer = (agg: string, expr: string) => `${agg} by (namespace, pod, container) (${expr})`;
+const ksm = (metric: string, resource: "cpu" | "memory") =>
+  byContainer("max", `${metric}{${KUBE_STATE_METRICS_SELECTOR},resource="${resource}"}`);
+const cadvisorRate = (metric: string) => byContainer("sum", `rate(${metric}{${CADVISOR_SELECTOR}}[5m])`);
+// The same container may briefly have two series (a restart): the larger is its working set.
+const workingSet = byContainer("max", `container_memory_working_set_bytes{${CADVISOR_SELECTOR}}`);
+
+/**
+ * Hours until a resource's floor reaches its limit, if it keeps rising as over LEAK_FIT_WINDOW;
+ * none while it does not rise.
+ */
+const hoursToLimit = (limit: string, floor: string, on: string, resource: string) =>
+  `label_replace((${limit} - on (${on}) ${floor}) / on (${on}) (deriv(${floor}[${LEAK_FIT_WINDOW}]) * 3600 > 0), "resource", "${resource}", "", "")`;
+
+/**
+ * Records of §2, one rule each for the whole fleet, none per service and none overridden: in one
+ * group (`usage.recording`), in order, so the exhaustion record reads the floors recorded before it.
+ */
+export const RESOURCE_RECORDS: readonly FleetRecordSpec[] = [
+  {
+    record: RESOURCE_RECORD.fdsFloor,
+    window: LEAK_FLOOR_WINDOW,
+    topic: "resources",
+    meaning:
+      "fewest open file descriptors of each instance over the last hour: its floor, which a leak raises and busy hours do not (descriptors)",
+    reads: ["processOpenFds"],
+    expr: () =>
+      `min by (${INSTANCE_LABELS}) (min_over_time(${fds}[${LEAK_FLOOR_WINDOW}])) and on (${SERVICE_LABELS}) ${INFO}`,
+  },
+  {
+    record: RESOURCE_RECORD.poolUsedFloor,
+    window: LEAK_FLOOR_WINDOW,
+    topic: "resources",
+    meaning:
+      "fewest used connections of each instance's database pool over the last hour: the floor a connection leak raises (connections)",
+    reads: ["dbConnectionCount"],
+    expr: () =>
+      `sum by (${POOL_LABELS}) (min_over_time(${pool}{db_client_connection_state="used"}[${LEAK_FLOOR_WINDOW}])) and on (${SERVICE_LABELS}) ${INFO}`,
+  },
+  {
+    record: RESOURCE_RECORD.exhaustionHours,
+    window: LEAK_FIT_WINDOW,
+    topic: "resources",
+    meaning: `hours until an instance runs out of a resource (\`resource\`: ${Object.values(LEAKING_RESOURCES).join(", ")}, with \`db_client_connection_pool_name\`) if its floor keeps rising as over the last ${LEAK_FIT_WINDOW}; absent while it does not rise (hours)`,
+    reads: ["processOpenFds", "processMaxFds", "dbConnectionCount", "dbConnectionLimit"],
+    expr: () =>
+      `${hoursToLimit(`max by (${INSTANCE_LABELS}) (${maxFds})`, RESOURCE_RECORD.fdsFloor, INSTANCE_LABELS, LEAKING_RESOURCES.fds)} or ${hoursToLimit(
+        // The current name and its deprecated predecessor, whichever the instrumentation emits.
+        `max by (${POOL_LABELS}) ({__name__=~"db_client_connection_(limit|max)"})`,
+        RESOURCE_RECORD.poolUsedFloor,
+        POOL_LABELS,
+        LEAKING_RESOURCES.pool,
+      )}`,
+  },
+  {
+    record: RESOURCE_RECORD.cpuUsage,
+    window: "5m",
+    topic: "usage",
+    meaning: "CPU the service's containers use, from cAdvisor (cores)",
+    reads: [],
+    expr: () => perServiceContainers(cadvisorRate("container_cpu_usage_seconds_total")),
+  },
+  {
+    record: RESOURCE_RECORD.cpuRequests,
+    window: "",
+    topic: "usage",
+    meaning: "CPU requests of the service's containers, from kube-state-metrics (cores)",
+    reads: [],
+    expr: () => perServiceContainers(ksm("kube_pod_container_resource_requests", "cpu")),
+  },
+  {
+    record: RESOURCE_RECORD.cpuLimits,
+    window: "",
+    topic: "usage",
+    meaning: "CPU limits of the service's containers that have one, from kube-state-metrics (cores)",
+    reads: [],
+    expr: () => perServiceContainers(ksm("kube_pod_container_resource_limits", "cpu")),
+  },
+  {
+    record: RESOURCE_RECORD.cpuThrottled,
+    window: "5m",
+    topic: "usage",
+    meaning:
+      "share of the CFS periods of the service's containers in which they hit their CPU limit and were throttled (0-1); containers without a CPU limit have no periods",
+    reads: [],
+    expr: () =>
+      `${perServiceContainers(cadvisorRate("container_cpu_cfs_throttled_periods_total"))} / ${perServiceContainers(cadvisorRate("container_cpu_cfs_periods_total"))}`,
+  },
+  {
+    record: RESOURCE_RECORD.memoryWorkingSet,
+    window: "",
+    topic: "usage",
+    meaning: "working set memory of the service's containers, from cAdvisor (bytes)",
+    reads: [],
+    expr: () => perServiceContainers(workingSet),
+  },
+  {
+    record: RESOURCE_RECORD.memoryLimits,
+    window: "",
+    topic: "usage",
+    meaning: "memory limits of the service's containers that have one, from kube-state-metrics (bytes)",
+    reads: [],
+    expr: () => perServiceContainers(ksm("kube_pod_container_resource_limits", "memory")),
+  },
+  {
+    record: RESOURCE_RECORD.memoryLimitRatio,
+    window: "",
+    topic: "usage",
+    meaning:
+      "working set of the service's fullest container as a share of its memory limit, where the OOM killer acts (0-1); containers without a limit are left out",
+    reads: [],
+    expr: () =>
+      perServiceContainers(`(${workingSet} / ${ksm("kube_pod_container_resource_limits", "memory")})`, "max"),
+  },
+  {
+    record: RESOURCE_RECORD.jobItemsPerRun,
+    window: "30m",
+    topic: "jobs",
+    meaning: "items processed per finished run, per service and `job_name`, over 30 minutes (items)",
+    reads: ["backgroundJobItems", "backgroundJobDuration"],
+    expr: () =>
+      `sum by (${SERVICE_LABELS}, job_name) (increase(${itemsTotal}[30m])) / sum by (${SERVICE_LABELS}, job_name) (increase(${jobs}_count[30m]))`,
+  },
+  {
+    record: RESOURCE_RECORD.jobSecondsPerItem,
+    window: "30m",
+    topic: "jobs",
+    meaning:
+      "seconds of job run time per item processed, per service and `job_name`, over 30 minutes: flat while inputs grow is linear work, rising is worse (s)",
+    reads: ["backgroundJobItems", "backgroundJobDuration"],
+    expr: () =>
+      `sum by (${SERVICE_LABELS}, job_name) (rate(${jobs}_sum[30m])) / sum by (${SERVICE_LABELS}, job_name) (rate(${itemsTotal}[30m]))`,
+  },
+];
+
 /** Every record of the catalog as docs and dashboards list it: the overridable ones, then the fleet-only. */
 export const ALL_RECORDS: readonly {
   record: string;
@@ -612,4 +807,4 @@ export const ALL_RECORDS: readonly {
   window: string;
   meaning: string;
   query?: QueryId;
-}[] = [...RECORDING_RULES, ...FLEET_RECORDS];
+}[] = [...RECORDING_RULES, ...FLEET_RECORDS, ...RESOURCE_RECORDS];

@@ -221,6 +221,18 @@ export const metricsSchema = z.strictObject({
         description:
           "`ExternalDependencyDegraded` fires when the p99 of a service's calls to one destination exceeds this, in seconds, for 15 minutes.",
       }),
+      leakHorizonHours: z.number().int().min(1).max(168).default(24).meta({
+        description:
+          "`ResourcesLeaking` fires when an instance's file descriptors or pool connections, rising as over the last 6 hours, would run out within this many hours (1-168).",
+      }),
+      cpuThrottledRatioMax: z.number().positive().max(0.95).default(0.25).meta({
+        description:
+          "`CPUThrottled` fires when a service's containers are throttled in more than this share (0-0.95) of their CPU periods for 30 minutes.",
+      }),
+      memoryLimitRatioMax: z.number().min(0.5).max(1).default(0.9).meta({
+        description:
+          "`MemoryNearLimit` fires when a container of the service has used more than this share (0.5-1) of its memory limit for 15 minutes.",
+      }),
     })
     .prefault({})
     .meta({

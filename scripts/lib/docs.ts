@@ -14,7 +14,7 @@ import {
   PIPELINE_FIELDS,
   SENSITIVE_FIELDS,
 } from "../../infra/catalog/log-schema";
-import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
+import { CONTAINER_SERIES, contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
 import {
   ALL_RECORDS,
   OTHER_DESTINATION,
@@ -309,7 +309,18 @@ export function metricsDoc(): string {
     "|---|---|---|---|---|",
     ...contractMetrics().map(
       (m) =>
-        `| ${seriesNames(m).map(code).join(", ")} | ${m.type} (${m.unit}) | ${m.labels.map((l) => `${code(l.name)}${l.values ? ` (${cell(l.values)})` : ""}`).join(", ")} | ${cell(m.meaning)} | ${m.origin === "ours" ? "**ours**" : m.otelName ? `OTel ${code(m.otelName)}` : m.origin} |`,
+        `| ${seriesNames(m).map(code).join(", ")} | ${m.type} (${m.unit}) | ${m.labels.map((l) => `${code(l.name)}${l.values ? ` (${cell(l.values)})` : ""}`).join(", ")} | ${cell(m.meaning)}${m.optional ? ` *Optional*: ${cell(m.optional)}` : ""} | ${m.origin === "ours" ? "**ours**" : m.otelName ? `OTel ${code(m.otelName)}` : m.origin} |`,
+    ),
+    "",
+    "## Container resources (scraped by the platform)",
+    "",
+    "Not exposed by the service: kube-prometheus-stack scrapes them (the kubelet's cAdvisor endpoint as `job=\"kubelet\"`, and kube-state-metrics). They label a container by `namespace`, `pod` and `container`; the `job:container_*` records give them the service's `job` through the pods and container of the service's own scrape targets (prometheus-operator labels each with `pod` and `container`), so sidecars and same-named pods of other namespaces are left out and no naming convention is needed. A service whose metrics port is not declared on its container (`ports[].containerPort`) has no `container` label on its targets, and no container records.",
+    "",
+    "| Metric | Type | Labels | Meaning | Origin |",
+    "|---|---|---|---|---|",
+    ...CONTAINER_SERIES.map(
+      (m) =>
+        `| ${code(m.name)} | ${m.type} (${m.unit}) | ${m.labels.map((l) => `${code(l.name)}${l.values ? ` (${cell(l.values)})` : ""}`).join(", ")} | ${cell(m.meaning)} | ${m.origin} |`,
     ),
     "",
     "## Recording rules",

@@ -524,6 +524,18 @@ const REJECTED: [string, string, Json][] = [
   ["frontend.newRelic.alerts.ajaxP75Seconds", "frontend.newRelic.alerts.ajaxP75Seconds", "2s"],
   ["frontend.newRelic.alerts.ajaxErrorRatePercent", "frontend.newRelic.alerts.ajaxErrorRatePercent", 0],
   ["frontend.newRelic.alerts.ajaxErrorRatePercent", "frontend.newRelic.alerts.ajaxErrorRatePercent", 101],
+  // Unclosed resources and resource usage (issue 26 §2).
+  ["metrics.alerts.leakHorizonHours", "metrics.alerts.leakHorizonHours", 0],
+  ["metrics.alerts.leakHorizonHours", "metrics.alerts.leakHorizonHours", 1.5],
+  ["metrics.alerts.leakHorizonHours", "metrics.alerts.leakHorizonHours", 169],
+  ["metrics.alerts.leakHorizonHours", "metrics.alerts.leakHorizonHours", "24h"],
+  ["metrics.alerts.cpuThrottledRatioMax", "metrics.alerts.cpuThrottledRatioMax", 0],
+  // A throttled share never exceeds 1: at 1 the alert could never fire.
+  ["metrics.alerts.cpuThrottledRatioMax", "metrics.alerts.cpuThrottledRatioMax", 1],
+  ["metrics.alerts.cpuThrottledRatioMax", "metrics.alerts.cpuThrottledRatioMax", "25%"],
+  ["metrics.alerts.memoryLimitRatioMax", "metrics.alerts.memoryLimitRatioMax", 0.4],
+  ["metrics.alerts.memoryLimitRatioMax", "metrics.alerts.memoryLimitRatioMax", 1.1],
+  ["metrics.alerts.memoryLimitRatioMax", "metrics.alerts.memoryLimitRatioMax", null],
 ];
 
 const subnets = (...zones: string[]) =>

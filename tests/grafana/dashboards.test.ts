@@ -260,8 +260,10 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
       "jobs",
       "latency",
       "memory",
+      "resources",
       "slo",
       "traffic",
+      "usage",
     ]);
     expect(read.has("ALERTS")).toBe(true);
   });

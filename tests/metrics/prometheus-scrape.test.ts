@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { METRIC_CONTRACT } from "../../infra/catalog/metric-contract";
+import { RESOURCE_RECORDS } from "../../infra/catalog/recording-rules";
 import type { ServiceConfig } from "../../infra/config";
 import { type RuleFile, servesHttp } from "../../infra/generators/metrics";
 import { Prometheus, type Sample, sleep } from "../../scripts/lib/bench-rules/prometheus";
@@ -259,6 +260,9 @@ function expectations(svc: ServiceConfig, values: Map<string, number>): Record<s
     ),
     // No probe of a dependency here (tests/dependencies/probe-e2e.test.ts has them).
     "job_instance:probe_success:avg5m": "absent",
+    // This exposition prints no descriptor, pool, job-item or container series: every record of
+    // issue 26 §2 must then be absent, not 0 (tests/resources/rules.test.ts has their values).
+    ...Object.fromEntries(RESOURCE_RECORDS.map((r) => [r.record, "absent" as const])),
   };
   for (const q of [50, 90, 99])
     out[`job:http_server_request_duration_seconds:p${q}_5m`] = onlyHttp(quantile(HTTP_CDF, q / 100));

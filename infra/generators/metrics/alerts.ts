@@ -1,7 +1,14 @@
 import { PRIORITIES, type Priority } from "../../catalog/alert-levels";
 import { BURN_PAIRS, round, WINDOW_HOURS } from "../../catalog/burn-rates";
 import { METRIC_CONTRACT } from "../../catalog/metric-contract";
-import { DEPENDENCY_PROBE, OTHER_DESTINATION, RECORD, SERVICE_LABELS } from "../../catalog/recording-rules";
+import {
+  DEPENDENCY_PROBE,
+  LEAK_FIT_WINDOW,
+  OTHER_DESTINATION,
+  RECORD,
+  RESOURCE_RECORD,
+  SERVICE_LABELS,
+} from "../../catalog/recording-rules";
 
 const jobs = METRIC_CONTRACT.backgroundJobDuration.name;
 import type { ServiceConfig } from "../../config";
@@ -184,6 +191,52 @@ const EXTERNAL_ALERTS: AlertSpec[] = [
   },
 ];
 
+/** Unclosed resources and resource usage (issue 26 §2). */
+const RESOURCE_ALERTS: AlertSpec[] = [
+  {
+    alert: "ResourcesLeaking",
+    priority: "P2",
+    runbook: "memory-leaks",
+    reason:
+      "at the rate its floor rises the instance runs out of descriptors or pool connections within metrics.alerts.leakHorizonHours, and then fails every request that needs one: act within the hour, while a restart still buys time",
+    scope: "service",
+    for: "1h",
+    summary: "{{ $labels.service }} is leaking {{ $labels.resource }} ({{ $labels.instance }})",
+    description: `The floor of {{ $labels.resource }} of {{ $labels.service }}'s instance {{ $labels.instance }}{{ with $labels.db_client_connection_pool_name }} (pool {{ . }}){{ end }} has risen for ${LEAK_FIT_WINDOW} and reaches its limit in {{ $value | humanize }} hours at that rate, for an hour.`,
+    // Per instance (and pool): a leak is in a process; restarts reset it, and another's does not hide it.
+    expr: (config) =>
+      ownedBy(`${RESOURCE_RECORD.exhaustionHours} < ${num(config.metrics.alerts.leakHorizonHours)}`),
+  },
+  {
+    alert: "CPUThrottled",
+    priority: "P3",
+    runbook: "resource-usage",
+    reason:
+      "throttled containers answer slowly, and the latency alerts page if users feel it; raising a limit or a request is the working day's change",
+    scope: "service",
+    for: "30m",
+    summary: "{{ $labels.service }} is CPU-throttled",
+    description:
+      "The containers of {{ $labels.service }} were throttled in {{ $value | humanizePercentage }} of their CPU periods, above metrics.alerts.cpuThrottledRatioMax, for 30 minutes.",
+    expr: (config) =>
+      ownedBy(`${RESOURCE_RECORD.cpuThrottled} > ${num(config.metrics.alerts.cpuThrottledRatioMax)}`),
+  },
+  {
+    alert: "MemoryNearLimit",
+    priority: "P2",
+    runbook: "resource-usage",
+    reason:
+      "the OOM killer ends the container at its limit, losing its requests in flight; act within the hour, before it does",
+    scope: "service",
+    for: "15m",
+    summary: "{{ $labels.service }} is near its memory limit",
+    description:
+      "A container of {{ $labels.service }} has used {{ $value | humanizePercentage }} of its memory limit (working set), above metrics.alerts.memoryLimitRatioMax, for 15 minutes.",
+    expr: (config) =>
+      ownedBy(`${RESOURCE_RECORD.memoryLimitRatio} > ${num(config.metrics.alerts.memoryLimitRatioMax)}`),
+  },
+];
+
 /** Every alert of the platform. docs/alerts.md, the summary and the runbook test read this list. */
 export const ALERTS: readonly AlertSpec[] = [
   ...sloAlerts("Availability"),
@@ -363,6 +416,7 @@ export const ALERTS: readonly AlertSpec[] = [
       ),
   },
   ...EXTERNAL_ALERTS,
+  ...RESOURCE_ALERTS,
   {
     alert: "Watchdog",
     priority: "P3",

@@ -6,6 +6,7 @@ import {
   overTimeExpr,
   type QueryId,
   RECORDING_RULES,
+  RESOURCE_RECORDS,
   type RecordingRuleSpec,
   recordingExpr,
   SERVICE_LABELS,
@@ -211,6 +212,11 @@ export function ruleFile(config: MetricsInput): RuleFile {
   groups.push({
     name: "external.recording",
     rules: FLEET_RECORDS.map((r) => ({ record: r.record, expr: r.expr(input) })),
+  });
+  // Unclosed resources, container usage and job inputs: one rule each for every service.
+  groups.push({
+    name: "usage.recording",
+    rules: RESOURCE_RECORDS.map((r) => ({ record: r.record, expr: r.expr(input) })),
   });
   for (const svc of services) {
     const own = overrideRules(svc);

@@ -397,7 +397,7 @@ export const CHART_GROUPS = {
       KubeQuotaExceeded: { warning: p3("new pods in that namespace are refused") },
       CPUThrottlingHigh: {
         info: off(
-          "throttling is a tuning matter shown on dashboards; latency SLO alerts page when users feel it",
+          "ours is CPUThrottled (infra/generators/metrics/alerts.ts): per configured service, its own containers only, with the service's team; latency SLO alerts page when users feel it",
         ),
       },
     },
