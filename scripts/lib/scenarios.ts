@@ -29,7 +29,24 @@ export interface Snapshot {
    * None when absent: the library's scenarios are about the service's own traffic.
    */
   calls?: { rps: number; failedRatio: number; latency: number[] };
+  /**
+   * Resource usage (issue 26 §2), when other than RESOURCES: open descriptors, pool connections
+   * in use, CPU cores used and the throttled share of CFS periods.
+   */
+  resources?: Partial<Resources>;
 }
+
+export interface Resources {
+  openFds: number;
+  poolUsed: number;
+  cpuCores: number;
+  throttledRatio: number;
+}
+
+/** A quiet service's resources: far from every limit below. */
+export const RESOURCES: Resources = { openFds: 120, poolUsed: 4, cpuCores: 0.3, throttledRatio: 0.02 };
+/** The limits every simulated service runs under. */
+const LIMITS = { maxFds: 1024, pool: 20, cpuRequest: 0.5, cpuLimit: 1, memoryBytes: 2 * 2 ** 30 };
 
 /** Where a snapshot's outbound calls go. */
 export const CALL_DESTINATION = "payments.example.com";
@@ -346,6 +363,83 @@ export function inputSeries(
   ];
 }
 
+/**
+ * A service's resource series (issue 26 §2): what it exposes (descriptors, its pool, goroutines
+ * or threads, items its jobs processed) and what the platform scrapes about its container
+ * (cAdvisor through the kubelet, kube-state-metrics), joined to it by pod and container.
+ */
+function resourceSeries(
+  t: Target,
+  snapshot: (i: number) => Snapshot,
+  indices: number[],
+  print: (values: number[]) => string,
+  count: (f: (x: Snapshot) => number) => string,
+): InputSeries[] {
+  const r = (x: Snapshot): Resources => ({ ...RESOURCES, ...x.resources });
+  const gauge = (f: (x: Snapshot) => number) => print(indices.map((i) => f(snapshot(i))));
+  const instance = { instance: `${t.name}-0` };
+  const pool = { ...instance, db_client_connection_pool_name: "main" };
+  const container = { namespace: t.namespace, pod: `${t.name}-0`, container: t.name };
+  const cadvisor = { ...container, job: "kubelet", metrics_path: "/metrics/cadvisor" };
+  const ksm = { ...container, job: "kube-state-metrics" };
+  const m = (id: keyof typeof METRIC_CONTRACT) => METRIC_CONTRACT[id].name;
+  const at = (l: Record<string, string>) =>
+    `{${Object.entries(l)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(",")}}`;
+  // The platform's series keep coming while the pods are down: the kubelet still reports them.
+  const always = (v: number) => `${v}x${indices.length - 1}`;
+  return [
+    { series: `${m("processOpenFds")}${labels(t, instance)}`, values: gauge((x) => r(x).openFds) },
+    { series: `${m("processMaxFds")}${labels(t, instance)}`, values: gauge(() => LIMITS.maxFds) },
+    ...(["used", "idle"] as const).map((state) => ({
+      series: `${m("dbConnectionCount")}${labels(t, { ...pool, db_client_connection_state: state })}`,
+      values: gauge((x) => (state === "used" ? r(x).poolUsed : LIMITS.pool - r(x).poolUsed)),
+    })),
+    { series: `${m("dbConnectionPending")}${labels(t, pool)}`, values: gauge(() => 0) },
+    { series: `${m("dbConnectionLimit")}${labels(t, pool)}`, values: gauge(() => LIMITS.pool) },
+    // Either runtime's count: a service has one of them; the panels read both.
+    { series: `${m("goGoroutines")}${labels(t, instance)}`, values: gauge(() => 40) },
+    { series: `${m("jvmThreadCount")}${labels(t, instance)}`, values: gauge(() => 60) },
+    // Their run time: each run at the middle of its bucket (the top bucket's run at its bound).
+    {
+      series: `${METRIC_CONTRACT.backgroundJobDuration.name}_sum${labels(t)}`,
+      values: count((x) => (2 / 60) * meanOfBuckets(JOB_BUCKETS, x.jobs)),
+    },
+    // 100 items in each of the duration histogram's two runs a minute (same labels).
+    { series: `${m("backgroundJobItems")}${labels(t)}`, values: count(() => 200 / 60) },
+    { series: `container_cpu_usage_seconds_total${at(cadvisor)}`, values: count((x) => r(x).cpuCores) },
+    // CFS enforces a limit in 100 ms periods: 10 a second.
+    { series: `container_cpu_cfs_periods_total${at(cadvisor)}`, values: count(() => 10) },
+    {
+      series: `container_cpu_cfs_throttled_periods_total${at(cadvisor)}`,
+      values: count((x) => 10 * r(x).throttledRatio),
+    },
+    { series: `container_memory_working_set_bytes${at(cadvisor)}`, values: gauge((x) => x.memoryBytes) },
+    ...(
+      [
+        ["requests", "cpu", LIMITS.cpuRequest],
+        ["limits", "cpu", LIMITS.cpuLimit],
+        ["limits", "memory", LIMITS.memoryBytes],
+      ] as const
+    ).map(([kind, resource, value]) => ({
+      series: `kube_pod_container_resource_${kind}${at({ ...ksm, resource, unit: resource === "cpu" ? "core" : "byte" })}`,
+      values: always(value),
+    })),
+  ];
+}
+
+/** The mean of a histogram whose observations sit at the middle of their bucket. */
+function meanOfBuckets(bounds: readonly string[], cdf: number[]): number {
+  let mean = 0;
+  bounds.forEach((b, i) => {
+    const lower = i === 0 ? 0 : Number(bounds[i - 1]);
+    const upper = b === "+Inf" ? lower : Number(b);
+    mean += ((cdf[i] ?? 1) - (i === 0 ? 0 : (cdf[i - 1] ?? 1))) * ((lower + upper) / 2);
+  });
+  return mean;
+}
+
 /** A service that only reports `up`, throughout. */
 const upSeries = (t: Target, samples: number): InputSeries => ({
   series: `up${labels(t, { instance: `${t.name}-0` })}`,
@@ -386,7 +480,8 @@ function serviceSeries(
   const indices = Array.from({ length: samples }, (_, i) => i);
   return [
     {
-      series: `up${labels(t, { instance: `${t.name}-0` })}`,
+      // prometheus-operator labels a ServiceMonitor's target with its pod and container.
+      series: `up${labels(t, { instance: `${t.name}-0`, pod: `${t.name}-0`, container: t.name })}`,
       values: indices.some((i) => snapshot(i).down)
         ? indices.map((i) => (snapshot(i).down ? "0" : "1")).join(" ")
         : `1x${samples - 1}`,
@@ -432,6 +527,7 @@ function serviceSeries(
       series: `${mem}${labels(t, { instance: `${t.name}-0` })}`,
       values: print(indices.map((i) => Math.round(snapshot(i).memoryBytes))),
     },
+    ...resourceSeries(t, snapshot, indices, print, count),
     ...(at(0).calls
       ? (["200", "503"] as const).flatMap((status) =>
           histogram(
