@@ -13,9 +13,13 @@ export interface PlatformMonitoringArgs {
   /**
    * The logging parts it watches: the ECK operator, Kibana, Logstash and Filebeat (Logging's
    * eckOperator, kibana and shippers). The rules and the probe start once they exist, so a first
-   * `pulumi up` does not page for parts still being created, and the blackbox exporter mounts
-   * Kibana's CA only once ECK can publish it. Those parts, not the whole Logging component: a
-   * users or extras Job still running (up to an hour) holds nothing here back.
+   * `pulumi up` does not watch parts not yet created, and the blackbox exporter mounts Kibana's CA
+   * only once ECK can publish it. Exist, not ready: pulumi-kubernetes awaits no ECK resource (none
+   * carries `pulumi.com/waitFor`) and Logstash and Filebeat follow the settings Job at once, so
+   * Kibana, Logstash and Filebeat may still be starting when the rules land; the `for` of their
+   * availability alerts (5 minutes) covers a normal start. Those parts, not the whole Logging
+   * component: a users or extras Job still running (up to an hour) holds nothing here back, so
+   * the rules (LoggingSettingsJobFailed among them) are in place before such a Job can fail.
    */
   loggingParts: pulumi.Resource[];
 }

@@ -106,6 +106,26 @@ describe("Kibana behind ingress-nginx", () => {
     });
   });
 
+  it("lets through exactly the import Kibana itself takes, in a size ingress-nginx accepts", () => {
+    const body = kibanaIngress(config)?.metadata.annotations?.["nginx.ingress.kubernetes.io/proxy-body-size"];
+    // ingress-nginx validates the annotation against parser.SizeRegex, `^(?i)\d+[bkmg]?$`
+    // (internal/ingress/annotations/parser/validators.go); a value it refuses is ignored.
+    const size = /^(\d+)([bkmg]?)$/i.exec(body ?? "");
+    expect(size, body).not.toBeNull();
+    // nginx's sizes: k, m and g are powers of 1024 (client_max_body_size).
+    const unit = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size![2]!.toLowerCase()]!;
+    const nginxBytes = Number(size![1]) * unit;
+    // Kibana's limit on an import: savedObjects.maxImportPayloadBytes, 26214400 unless its config
+    // sets it (Kibana's src/core saved-objects config schema). The rendered config leaves it, and
+    // server.maxPayload (which would cap the import route too), alone; were either set here, the
+    // annotation would have to follow it.
+    const kibanaConfig = (kibanaResource(config).spec as { config?: Record<string, unknown> }).config ?? {};
+    const keys = Object.keys(kibanaConfig).join(" ");
+    expect(keys).not.toMatch(/savedObjects|maxPayload/);
+    expect(JSON.stringify(kibanaConfig)).not.toMatch(/maxImportPayloadBytes|maxPayload/);
+    expect(nginxBytes).toBe(26_214_400);
+  });
+
   it("has cert-manager issue the certificate into the Ingress's Secret, awaited until Ready", () => {
     expect(kibanaCertificate(config)).toMatchObject({
       apiVersion: "cert-manager.io/v1",
