@@ -400,7 +400,7 @@ describe("Alertmanager routing (pure)", () => {
           'alertname!="Watchdog"',
           'alertname!="DependencyDown"',
         ],
-        equal: ["namespace", "service"],
+        equal: ["namespace", "service", "business_metric"],
       },
       {
         source_matchers: ['priority="P1"', 'component!=""'],
@@ -416,7 +416,7 @@ describe("Alertmanager routing (pure)", () => {
       ).map(([source, targets]) => ({
         source_matchers: ['alertname="DependencyDown"', `priority="${source}"`],
         target_matchers: [symptoms, `priority=~"${targets}"`],
-        equal: ["namespace", "service"],
+        equal: ["namespace", "service", "business_metric"],
       })),
     ]);
     for (const r of am.receivers.filter((x) => x.name !== "deadmansswitch")) {
