@@ -25,6 +25,8 @@ export interface DashboardContext {
   loggingNamespace: string;
   /** Whether the Sentry data source exists (frontend page loads, JS errors, Web Vitals). */
   sentry: boolean;
+  /** Key business metrics (`businessMetrics`): the Business dashboard's panels. */
+  businessMetrics: StackConfig["businessMetrics"];
 }
 
 export const dashboardContext = (config: StackConfig): DashboardContext => ({
@@ -34,6 +36,7 @@ export const dashboardContext = (config: StackConfig): DashboardContext => ({
   teams: config.teams.map((t) => t.name),
   logs: { indexPattern: config.grafana.logs.indexPattern, timeField: config.grafana.logs.timeField },
   sentry: config.grafana.sentryDataSource,
+  businessMetrics: config.businessMetrics,
 });
 
 /** One dashboard as code: a stable uid, the panels it must have, and its builder. */

@@ -1,5 +1,6 @@
 import { firingAlerts } from "./alerts";
 import { backgroundJobs } from "./background-jobs";
+import { businessMetrics } from "./business";
 import { cacheHitRatio } from "./cache";
 import type { DashboardDefinition } from "./common";
 import { databasePerformance } from "./database";
@@ -22,4 +23,5 @@ export const DASHBOARDS: readonly DashboardDefinition[] = [
   loggingPipeline,
   frontendPerformance,
   firingAlerts,
+  businessMetrics,
 ];

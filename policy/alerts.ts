@@ -7,7 +7,7 @@ import { asArray, asRecord, dedupe, entries, isProductionStack, known, prop, pro
 /**
  * Labels and annotations the spec's alerting rules require of every alert ("Set clear ownership",
  * "Document runbooks"); an alert without `service` (static or joined) names its platform
- * `component` instead.
+ * `component` instead, or the key business metric it watches (`business_metric`).
  */
 export const REQUIRED_LABELS = ["priority", "team"] as const;
 export const REQUIRED_ANNOTATIONS = ["summary", "runbook_url"] as const;
@@ -182,7 +182,8 @@ export function alertProblems(a: AlertDefinition): string[] {
     (typeof a.labels[l] === "string" && a.labels[l] !== "") || joined.has(l) || !!a.seriesLabels?.has(l);
   for (const l of REQUIRED_LABELS.filter((x) => x !== "priority"))
     if (!has(l)) problems.push(`no ${l} label`);
-  if (!has("service") && !has("component")) problems.push("no service or component label");
+  if (!has("service") && !has("component") && !has("business_metric"))
+    problems.push("no service or component label");
   for (const n of REQUIRED_ANNOTATIONS)
     if (typeof a.annotations[n] !== "string" || a.annotations[n] === "") problems.push(`no ${n} annotation`);
   return problems;
@@ -191,7 +192,7 @@ export function alertProblems(a: AlertDefinition): string[] {
 export const alertRulesLabelled: ResourceValidationPolicy = {
   name: "alert-rules-labelled",
   description:
-    "Every alerting rule carries the labels priority (P1-P3), team (static, or joined per service with `group_left (team)` from an info series) and service (likewise, or for a Grafana rule from its queries' terms split on `service`) or, for the platform's own parts, component, and the annotations summary and runbook_url: without them an alert is misrouted or reaches someone who cannot act on it. kube-prometheus-stack's default alerts are checked as the release's values configure them: the chart's labels per rule and group, then Prometheus's alert relabelling.",
+    "Every alerting rule carries the labels priority (P1-P3), team (static, or joined per service with `group_left (team)` from an info series) and service (likewise, or for a Grafana rule from its queries' terms split on `service`) or, for the platform's own parts, component (for a key business metric, business_metric), and the annotations summary and runbook_url: without them an alert is misrouted or reaches someone who cannot act on it. kube-prometheus-stack's default alerts are checked as the release's values configure them: the chart's labels per rule and group, then Prometheus's alert relabelling.",
   enforcementLevel: "mandatory",
   remediationSteps:
     "Generate rules through infra/generators/metrics, which sets priority, team, service or component, summary and runbook_url; give the chart's default alerts their labels in infra/generators/platform/chart-rules.ts.",

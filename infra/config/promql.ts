@@ -7,8 +7,11 @@ import type { EditorState as EditorStateType } from "@codemirror/state";
  */
 interface Checker {
   create(doc: string): EditorStateType;
-  problems(state: EditorStateType): string[];
+  problems(state: EditorStateType, accept?: readonly ResultType[]): string[];
 }
+
+/** The result types a query may have: an instant vector, or also a scalar. */
+type ResultType = "vector" | "scalar";
 
 let checker: Checker | undefined;
 
@@ -25,7 +28,7 @@ function load(): Checker {
   const extension = new PromQLExtension().asExtension();
   checker = {
     create: (doc) => EditorState.create({ doc, extensions: extension }),
-    problems(initial) {
+    problems(initial, accept = ["vector", "scalar"]) {
       // A state parses only ~20 ms' worth when created (less on a busy machine); finish the parse,
       // then let one empty transaction hand the whole tree to the state the type checker reads.
       if (!ensureSyntaxTree(initial, initial.doc.length, 5000)) return ["the query is too large to parse"];
@@ -50,8 +53,10 @@ function load(): Checker {
       for (const d of parser.getDiagnostics()) problems.push(d.message);
       if (problems.length === 0) {
         const type = parser.checkAST(tree.topNode.firstChild);
-        if (type !== "vector" && type !== "scalar")
-          problems.push(`expected an instant vector or scalar result, got ${type}`);
+        if (!(accept as readonly string[]).includes(type))
+          problems.push(
+            `expected ${accept.length === 1 ? "an instant vector" : "an instant vector or scalar"} result, got ${type}`,
+          );
       }
       return problems;
     },
@@ -59,10 +64,13 @@ function load(): Checker {
   return checker;
 }
 
-/** Problems of one PromQL expression (empty when Prometheus would accept it). */
-export function promqlProblems(expr: string): string[] {
+/**
+ * Problems of one PromQL expression (empty when Prometheus would accept it); `accept` narrows the
+ * result types it may have (a record that alerts compare needs an instant vector).
+ */
+export function promqlProblems(expr: string, accept?: readonly ResultType[]): string[] {
   const c = load();
-  return c.problems(c.create(expr));
+  return c.problems(c.create(expr), accept);
 }
 
 /**
@@ -98,6 +106,48 @@ export function selectorsOf(
         );
       });
       out.push({ selector, namespaced });
+    },
+  });
+  return out;
+}
+
+/** One vector selector of a query: its metric name ("" without one) and its label matchers. */
+export interface SelectorOf {
+  selector: string;
+  name: string;
+  matchers: { name: string; op: string; value: string }[];
+}
+
+/** Every vector selector of `expr`. Only called on expressions `promqlProblems` accepted. */
+export function vectorSelectorsOf(expr: string): SelectorOf[] {
+  const { parser } = require("@prometheus-io/lezer-promql") as typeof import("@prometheus-io/lezer-promql");
+  const out: SelectorOf[] = [];
+  parser.parse(expr).iterate({
+    enter: (ref) => {
+      if (ref.name !== "VectorSelector") return;
+      const id = ref.node.getChild("Identifier");
+      const list = ref.node.getChild("LabelMatchers");
+      const matchers = [
+        ...(list?.getChildren("UnquotedLabelMatcher") ?? []),
+        ...(list?.getChildren("QuotedLabelMatcher") ?? []),
+      ].flatMap((m) => {
+        const label = m.getChild("LabelName") ?? m.getChild("QuotedLabelName");
+        const op = m.getChild("MatchOp");
+        const value = m.getChild("StringLiteral");
+        if (!label || !op || !value) return [];
+        return [
+          {
+            name: expr.slice(label.from, label.to).replace(/^["'`]|["'`]$/g, ""),
+            op: expr.slice(op.from, op.to),
+            value: expr.slice(value.from + 1, value.to - 1),
+          },
+        ];
+      });
+      out.push({
+        selector: expr.slice(ref.from, ref.to),
+        name: id ? expr.slice(id.from, id.to) : "",
+        matchers,
+      });
     },
   });
   return out;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { alertingSchema } from "./alerting";
 import { archiveSchema } from "./archive";
+import { businessMetricsSchema, businessMetricTeams } from "./business-metrics";
 import { singleLine, token, webUrl } from "./common";
 import { frontendSchema } from "./frontend";
 import { ALB_INGRESS_CLASS } from "./endpoint";
@@ -60,6 +61,10 @@ const stackConfigObject = z.strictObject({
     .array(serviceSchema)
     .default([])
     .meta({ description: "The services to monitor, each with its owning team, SLOs and query overrides." }),
+  businessMetrics: businessMetricsSchema.meta({
+    description:
+      "Key business metrics (sign-ups, conversion, ...): each is recorded as `business:<name>:<window>`, shown on the Business dashboard beside the same hour a week earlier, and alerted on to its owner team where thresholds are given (docs/metrics.md).",
+  }),
   kubernetes: kubernetesSchema.meta({
     description:
       "The Kubernetes cluster the stack deploys to: what every concern needs of it (the StorageClass of every volume claim).",
@@ -143,6 +148,7 @@ function crossReferences(cfg: unknown, ctx: z.RefinementCtx): void {
         message: `unknown team "${team}" (${known()})`,
       });
   });
+  businessMetricTeams(cfg, teams, ctx);
   pagerdutyReferences(cfg, ctx);
   platformDependencies(cfg, ctx);
   sentryPagingTarget(cfg, ctx);

@@ -14,6 +14,15 @@ import {
   PIPELINE_FIELDS,
   SENSITIVE_FIELDS,
 } from "../../infra/catalog/log-schema";
+import {
+  BUSINESS_ALERT_WINDOW,
+  BUSINESS_COMPARISON_OFFSET,
+  BUSINESS_UNIT_IDS,
+  BUSINESS_UNITS,
+  BUSINESS_WINDOWS,
+  CONTRACT_COUNTERS,
+  counterExpr,
+} from "../../infra/catalog/business-metrics";
 import { CONTAINER_SERIES, contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
 import {
   ALL_RECORDS,
@@ -25,7 +34,14 @@ import { LOG_TYPES, RETENTION } from "../../infra/catalog/retention";
 import { PROJECT, PROVIDER_NAMESPACES, SECRET_KEYS, stackConfigSchema } from "../../infra/config";
 import { DEBUG_LOGS } from "../../infra/generators/grafana/log-levels";
 import { LOG_SILENCE } from "../../infra/generators/grafana/log-silence";
-import { ALERTS, type AlertScope, BURN_PAIRS, burnRate } from "../../infra/generators/metrics/alerts";
+import {
+  ALERTS,
+  type AlertScope,
+  BURN_PAIRS,
+  burnRate,
+  SERVICE_DATA,
+} from "../../infra/generators/metrics/alerts";
+import { BUSINESS_ALERT_FOR, BUSINESS_ALERTS } from "../../infra/generators/metrics/business";
 import {
   CHART_GROUPS,
   type ChartGroup,
@@ -222,6 +238,10 @@ export function alertsDoc(): string {
     ),
     `| ${code(LOG_SILENCE.alert)} | ${LOG_SILENCE.priority} | ${LOG_SILENCE.for} | each service (Grafana-managed, on the Elasticsearch data source) | [${LOG_SILENCE.runbook}](../runbooks/${LOG_SILENCE.runbook}.md) | ${cell(LOG_SILENCE.reason)} |`,
     `| ${code(DEBUG_LOGS.alert)} | ${DEBUG_LOGS.priority} | ${DEBUG_LOGS.for} | each service of a production stack (Grafana-managed, one rule per team on the Elasticsearch data source; share from \`metrics.alerts.debugLogShareMax\`) | [${DEBUG_LOGS.runbook}](../runbooks/${DEBUG_LOGS.runbook}.md) | ${cell(DEBUG_LOGS.reason)} |`,
+    ...BUSINESS_ALERTS.map(
+      (a) =>
+        `| ${code(a.alert)} | each threshold's | ${a.for} | each threshold of a business metric whose \`badDirection\` is ${a.direction} (label \`business_metric\`, \`team\` its owner) | [${a.runbook}](../runbooks/${a.runbook}.md) | ${cell(a.reason)} |`,
+    ),
     "",
     "## Elasticsearch",
     "",
@@ -338,6 +358,7 @@ export function metricsDoc(): string {
     "",
     `A service may call any number of hosts, and \`server_address\` would make a series of each. The \`job_server\` records keep each service's busiest destinations by name (\`metrics.externalCalls.topDestinations\`, by request rate over 5 minutes, with \`topk by (namespace, job)\`) and add up the rest, and calls without a \`server_address\`, as \`server_address="${OTHER_DESTINATION}"\`: at most that many + 1 series per service and record. The rate record chooses; the failed-call ratio and the p99 join on its destinations at the same evaluation (the rules of one group run in order), so \`${OTHER_DESTINATION}\` means the same calls in all three. A destination near the cut may move in and out of it between evaluations; its series then pause, and the other series carries its calls meanwhile.`,
     "",
+    ...businessMetricsSection(),
     "## Query overrides",
     "",
     "A service whose metrics differ sets `services[].queries.<id>` to a PromQL template; its recording rules keep their names and `namespace` and `job` labels, so its alerts and dashboards need no change. Placeholders: `{{job}}` (the service), `{{namespace}}` (its Kubernetes namespace: every selector that uses `{{job}}` must also match it, or a same-named Service of another namespace would be counted too), `{{window}}` (the range), `{{quantile}}` (0–1), `{{le}}` (a regex matching the latency threshold's bucket).",
@@ -350,6 +371,22 @@ export function metricsDoc(): string {
     }),
     "",
   ].join("\n");
+}
+
+/** docs/metrics.md's part on `businessMetrics`: records, windows, units, alerts, dashboard. */
+function businessMetricsSection(): string[] {
+  return [
+    "## Key business metrics",
+    "",
+    `Each entry of \`businessMetrics\` in the stack config (docs/configuration.md) is recorded as ${BUSINESS_WINDOWS.map((w) => code(`business:<name>:${w}`)).join(" and ")} in the rule group \`business.recording\`: one rule per metric and window, so the rules grow with the number of business metrics, never with the number of services. Why these windows: \`${BUSINESS_ALERT_WINDOW}\` is what the alerts compare and the dashboard compares week over week, because business events are sparse (a few sign-ups a minute) and a shorter window is mostly noise, and an hour is the unit they are talked about in; \`5m\` shows a step (a release that breaks checkout) within minutes on the dashboard, too noisy to alert on.`,
+    "",
+    `- \`expr\`: PromQL of the value in its unit, with \`{{window}}\` as the range, such as \`sum(rate(user_signups_total{namespace="apps",job="api"}[{{window}}])) * 3600\` for sign-ups per hour. Checked like the query overrides, with Prometheus's own grammar and type checker: the result must be an instant vector (not a range vector, scalar or string), a selector that picks a service by \`job\` must also match its \`namespace\`, a name of our recording rules must exist (and no business record is read: the records of two metrics have no order), and a contract metric must be read by one of its series.`,
+    `- \`counter\`: a counter of the metric contract (${CONTRACT_COUNTERS.map(code).join(", ")}), recorded as its rate over the configured services in a rate unit: ${code(counterExpr(CONTRACT_COUNTERS[0]!, "perMinute", SERVICE_DATA.info))} for \`perMinute\`.`,
+    `- \`unit\`: ${BUSINESS_UNIT_IDS.map((u) => `${code(u)} (${BUSINESS_UNITS[u].text}, Grafana unit ${code(BUSINESS_UNITS[u].grafana)})`).join(", ")}. Thresholds must lie within the unit's range.`,
+    `- \`badDirection\` and \`thresholds\`: each threshold is one alert rule in \`business.alerts\` on \`business:<name>:${BUSINESS_ALERT_WINDOW}\` for ${BUSINESS_ALERT_FOR}: \`BusinessMetricLow\` below it when \`down\` is bad, \`BusinessMetricHigh\` above it when \`up\` is. Labels: \`priority\` (the threshold's), \`team\` (the owner), \`business_metric\` (the name; Alertmanager lets a P1 quiet only the lesser alerts of the same metric). A metric without a value (0/0, its service gone) does not fire. One threshold per priority, the more urgent at the worse value. Runbook: [business-metrics](../runbooks/business-metrics.md).`,
+    `- Dashboard **Business metrics** (\`obs-business\`): a panel per metric with the last ${BUSINESS_ALERT_WINDOW}, the same ${BUSINESS_ALERT_WINDOW} a week earlier (\`offset ${BUSINESS_COMPARISON_OFFSET}\`; Grafana reads Thanos, which keeps 5-minute data at least 10 days (\`thanos.retention\`), so last week is there whatever Prometheus's own retention), the last 5m and the thresholds.`,
+    "",
+  ];
 }
 
 /** docs/logs.md: the structured log contract, log levels, log types and their retention. */

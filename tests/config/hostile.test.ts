@@ -919,6 +919,8 @@ describe("edge values the schema accepts become what the tools accept", () => {
     const config = stackConfig("dev", {
       teams,
       services: [{ name: "api", team: long, namespace: "apps" }],
+      // The example's business metrics belong to teams this stack does not have.
+      businessMetrics: [],
     });
     expect(`team-${long}`.length).toBeLessThanOrEqual(40);
     const dir = tempFiles({ "am.yaml": toYaml(alertmanagerConfig(config)) });
@@ -995,6 +997,10 @@ describe("derived names stay within their targets' limits", () => {
     const logging = value("logging");
     const result = await render("prod", {
       environment: longest("e", 20),
+      // The example's business metrics, owned by the longest team and named at the longest.
+      businessMetrics: (JSON.parse(prodStack[`${PROJECT}:businessMetrics`]!) as Record<string, Json>[]).map(
+        (m, i) => ({ ...m, team, name: `${i}`.padStart(40, "b") }),
+      ),
       teams: [
         {
           name: team,

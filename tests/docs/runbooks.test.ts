@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEBUG_LOGS } from "../../infra/generators/grafana/log-levels";
 import { LOG_SILENCE } from "../../infra/generators/grafana/log-silence";
 import { ALERTS } from "../../infra/generators/metrics/alerts";
+import { BUSINESS_ALERTS } from "../../infra/generators/metrics/business";
 import { enabledChartAlerts } from "../../infra/generators/platform/chart-values";
 import { PLATFORM_ALERTS } from "../../infra/generators/platform/rules";
 import { COMPONENT_ALERTS } from "../../infra/generators/platform/components";
@@ -26,7 +27,14 @@ const sections = (text: string): string[] =>
 describe("runbooks close the incident loop", () => {
   it("exist for every alert and name the alerts that link to them", () => {
     // Application alerts, the platform's own (by component) and the Grafana-managed one.
-    const all = [...ALERTS, ...COMPONENT_ALERTS, ...PLATFORM_ALERTS, LOG_SILENCE, DEBUG_LOGS];
+    const all = [
+      ...ALERTS,
+      ...COMPONENT_ALERTS,
+      ...PLATFORM_ALERTS,
+      LOG_SILENCE,
+      DEBUG_LOGS,
+      ...BUSINESS_ALERTS,
+    ];
     for (const a of all) {
       const path = join(RUNBOOKS, `${a.runbook}.md`);
       expect(existsSync(path), `${a.alert}: runbooks/${a.runbook}.md`).toBe(true);

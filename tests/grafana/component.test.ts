@@ -149,14 +149,14 @@ describe.each(STACKS)("Grafana component (%s)", (stack) => {
       ["observability-shared", ...result.config.teams.map((t) => `team-${t.name}`)].sort(),
     );
     const dashboards = byType(T.dashboard);
-    expect(dashboards).toHaveLength(9);
+    expect(dashboards).toHaveLength(10);
     for (const d of dashboards) {
       const model = JSON.parse(d.inputs.configJson as string) as { uid: string; title: string };
       expect(d.name).toBe(`grafana-dashboard-${model.uid}`);
       expect(folders).toContain(d.inputs.folder);
       expect(model.title.length).toBeGreaterThan(0);
     }
-    expect(result.artifacts.filter((a) => a.path.startsWith("grafana/dashboards/"))).toHaveLength(9);
+    expect(result.artifacts.filter((a) => a.path.startsWith("grafana/dashboards/"))).toHaveLength(10);
   });
 
   it("creates the contact points of the alert-channel table with secret keys and the Slack bot token", () => {
@@ -205,7 +205,7 @@ describe.each(STACKS)("Grafana component (%s)", (stack) => {
     const out = (result.outputs as { grafana: { url: string; dashboards: string[]; dataSources: string[] } })
       .grafana;
     expect(out.url).toBe(one(result, T.provider, "grafana-provider").inputs.url);
-    expect(out.dashboards).toHaveLength(9);
+    expect(out.dashboards).toHaveLength(10);
     expect(ofType(result, T.component)).toHaveLength(1);
   });
 });

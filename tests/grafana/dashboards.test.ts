@@ -28,6 +28,7 @@ import { FILEBEAT_METRICS } from "../../infra/generators/platform/filebeat";
 import { stackConfig } from "../../scripts/lib/stack-config";
 import { runTool, tempFiles } from "../helpers/tools";
 import { SERVICE_DATA } from "../../infra/generators/metrics/alerts";
+import { ruleFile } from "../../infra/generators/metrics/rules";
 import { parsePromql, serviceSelectionProblems, substituteVariables } from "./promql";
 
 interface Target {
@@ -107,6 +108,7 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
       "obs-logging-pipeline",
       "obs-frontend",
       "obs-alerts",
+      "obs-business",
     ]);
     for (const m of models) {
       expect(m.uid).toMatch(/^[a-z0-9-]{1,40}$/);
@@ -239,12 +241,18 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
 
   it("reads only recording rules, contract metrics, the platform's exporters (and Prometheus' ALERTS)", () => {
     const read = new Set<string>();
+    // The business records this stack's rules record (businessMetrics).
+    const business = ruleFile(config)
+      .groups.filter((g) => g.name === "business.recording")
+      .flatMap((g) => g.rules.map((r) => r.record!));
+    expect(business.length).toBeGreaterThan(0);
+    const allowed = new Set([...ALLOWED, ...business]);
     for (const { dashboard, panel, t } of promTargets) {
       const { metrics } = parsePromql(substituteVariables(t.expr!));
       expect(metrics.length, `${dashboard} / ${panel}`).toBeGreaterThan(0);
       for (const name of metrics) {
         expect(
-          ALLOWED.has(name),
+          allowed.has(name),
           `${dashboard} / ${panel} reads ${name}, which no recording rule or contract metric provides`,
         ).toBe(true);
         read.add(name);
@@ -266,6 +274,8 @@ describe.each(["dev", "prod"] as const)("dashboards (%s)", (stack) => {
       "usage",
     ]);
     expect(read.has("ALERTS")).toBe(true);
+    // Every business record shows on the Business dashboard.
+    expect(business.filter((r) => !read.has(r))).toEqual([]);
   });
 
   it("refers only to data sources that exist", () => {

@@ -125,12 +125,17 @@ function queries(): Query[] {
     // The platform's own dashboard reads the pipeline's exporters, no service; its selectors name
     // their namespace (dashboards.test.ts) and its series are checked in tests/platform/.
     if (((d.model as { tags?: string[] }).tags ?? []).includes("platform")) continue;
+    // The Business dashboard's panels read the business records, which belong to no service (the
+    // stack's own expressions, tested in tests/business/); its rollout annotations are checked here.
+    const business = d.uid === "obs-business";
     const model = d.model as {
       panels: { title: string; targets?: { expr?: string; datasource?: { type?: string } }[] }[];
       annotations?: { list: { name: string; expr?: string; datasource?: { type?: string } }[] };
     };
     const targets = [
-      ...model.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `${d.uid} / ${p.title}`, t }))),
+      ...(business ? [] : model.panels).flatMap((p) =>
+        (p.targets ?? []).map((t) => ({ where: `${d.uid} / ${p.title}`, t })),
+      ),
       ...(model.annotations?.list ?? []).map((a) => ({ where: `${d.uid} / annotation ${a.name}`, t: a })),
     ];
     for (const { where, t } of targets) {

@@ -407,6 +407,42 @@ describe("a real Alertmanager with the rendered config", () => {
     expect(status.find((a) => a.labels.alertname === sameP3.alertname)?.status.inhibitedBy.length).toBe(1);
   });
 
+  it("lets a business metric's P1 quiet its own lesser thresholds only, not another metric's", async () => {
+    // Business alerts have neither namespace nor service: without business_metric in `equal` one
+    // metric's page would quiet every other metric's warnings.
+    const business = (priority: string, metric: string, team: string) => ({
+      alertname: "BusinessMetricLow",
+      priority,
+      team,
+      business_metric: metric,
+    });
+    const page = business("P1", "checkout_conversion", "platform");
+    const sameP3 = business("P3", "checkout_conversion", "platform");
+    const otherP3 = business("P3", "signups", "web");
+    await post([{ labels: page }]);
+    await waitFor("business page", () =>
+      deliveries.find(
+        (d) => d.path === "/pagerduty" && JSON.stringify(d.body).includes("checkout_conversion"),
+      ),
+    );
+    await post([{ labels: sameP3 }, { labels: otherP3 }]);
+    const inhibitedBy = async () => {
+      const status = (await (
+        await fetch(`${amUrl}/api/v2/alerts?filter=alertname%3D%22BusinessMetricLow%22`)
+      ).json()) as { labels: Record<string, string>; status: { inhibitedBy: string[] } }[];
+      const of = (l: Record<string, string>) =>
+        status.find((a) => a.labels.business_metric === l.business_metric && a.labels.priority === l.priority)
+          ?.status.inhibitedBy;
+      return { same: of(sameP3), other: of(otherP3), page: of(page) };
+    };
+    // Several group intervals, as for the other inhibitions; both warnings have arrived by then.
+    await new Promise((r) => setTimeout(r, 4000));
+    const r = await inhibitedBy();
+    expect(r.same).toHaveLength(1);
+    expect(r.other).toEqual([]);
+    expect(r.page).toEqual([]);
+  });
+
   it("lets DependencyDown quiet the symptoms it explains at its priority or lower, never a page or a cause", async () => {
     const dependency = (service: string) => ({
       ...alert("DependencyDown", "P2", service, "platform"),

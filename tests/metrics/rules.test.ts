@@ -9,6 +9,7 @@ import { PRIORITIES } from "../../infra/catalog/alert-levels";
 import { contractMetrics, seriesNames } from "../../infra/catalog/metric-contract";
 import { leRegex, QUERY_TEMPLATES, RECORDING_RULES, SLO_WINDOWS } from "../../infra/catalog/recording-rules";
 import { alertmanagerConfig } from "../../infra/generators/metrics/alertmanager";
+import { BUSINESS_ALERT_NAME } from "../../infra/generators/metrics/business";
 import { toYaml } from "../../infra/artifacts";
 import type { StackConfig } from "../../infra/config";
 import {
@@ -82,8 +83,13 @@ describe.each(STACKS)("rendered rules and Alertmanager config (%s)", (stack) => 
     const rules = parse(files["prometheus/rules.yaml"]!) as ReturnType<typeof ruleFile>;
     const alerts = rules.groups.flatMap((g) => g.rules.filter((r) => r.alert));
     // One rule per alert kind, whatever the number of services; the platform's components' too.
+    // Plus one per threshold of a business metric (businessMetrics), never per service.
+    const business = config.businessMetrics.flatMap((m) =>
+      m.thresholds.map(() => BUSINESS_ALERT_NAME[m.badDirection]),
+    );
+    expect(business.length).toBeGreaterThan(0);
     expect(alerts.map((a) => a.alert).sort()).toEqual(
-      [...ALERTS, ...COMPONENT_ALERTS].map((a) => a.alert).sort(),
+      [...[...ALERTS, ...COMPONENT_ALERTS].map((a) => a.alert), ...business].sort(),
     );
     const teams = config.teams.map((t) => t.name);
     for (const a of alerts) {
@@ -400,7 +406,7 @@ describe("Alertmanager routing (pure)", () => {
           'alertname!="Watchdog"',
           'alertname!="DependencyDown"',
         ],
-        equal: ["namespace", "service"],
+        equal: ["namespace", "service", "business_metric"],
       },
       {
         source_matchers: ['priority="P1"', 'component!=""'],
@@ -416,7 +422,7 @@ describe("Alertmanager routing (pure)", () => {
       ).map(([source, targets]) => ({
         source_matchers: ['alertname="DependencyDown"', `priority="${source}"`],
         target_matchers: [symptoms, `priority=~"${targets}"`],
-        equal: ["namespace", "service"],
+        equal: ["namespace", "service", "business_metric"],
       })),
     ]);
     for (const r of am.receivers.filter((x) => x.name !== "deadmansswitch")) {

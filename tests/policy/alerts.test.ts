@@ -41,6 +41,7 @@ describe("alert-rules-labelled", () => {
       [
         rule("ApiDown", { priority: "P1", team: "platform", service: "api" }, complete),
         rule("VolumeFull", { priority: "P1", team: "platform", component: "volumes" }, complete),
+        rule("SignupsLow", { priority: "P3", team: "web", business_metric: "signups" }, complete),
       ],
     );
     expect(r.violations).toEqual([]);

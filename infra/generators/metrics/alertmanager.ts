@@ -24,10 +24,12 @@ export const GROUP_BY = ["alertname", "service"];
  * What a P1 and a lesser alert must share for the P1 to quiet it. Alertmanager counts a label both
  * alerts lack as equal, so each rule names every label that tells two failures apart: a service
  * is its namespace and name; a platform component's failure is one object of it (a pod, a volume,
- * a node), so one volume's page does not quiet another volume's warning.
+ * a node), so one volume's page does not quiet another volume's warning. A business metric's
+ * alerts have neither namespace nor service: `business_metric` keeps one metric's page from
+ * quieting another metric's warning (it quiets only its own lesser thresholds).
  */
 export const INHIBIT_EQUAL = {
-  service: ["namespace", "service"],
+  service: ["namespace", "service", "business_metric"],
   component: ["component", "namespace", "service", "pod", "persistentvolumeclaim", "node"],
 } as const;
 export const DEAD_MANS_SWITCH = "deadmansswitch";

@@ -15,6 +15,7 @@ import {
 import type { ServiceConfig } from "../../config";
 import { PLATFORM_COMPONENTS } from "../platform/components";
 import { ALERTS, type AlertSpec, SERVICE_DATA } from "./alerts";
+import { BUSINESS_RUNBOOK, businessRuleGroups } from "./business";
 import { type MetricsInput, resolveMetrics, servesHttp } from "./settings";
 
 /** One rule in promtool's rule-file format. */
@@ -222,6 +223,8 @@ export function ruleFile(config: MetricsInput): RuleFile {
     const own = overrideRules(svc);
     if (own.length > 0) groups.push({ name: `${svc.name}.overrides`, rules: own });
   }
+  // Key business metrics: a record per metric and window, an alert per threshold (none per service).
+  groups.push(...businessRuleGroups(config, runbookUrl(config, BUSINESS_RUNBOOK)));
   groups.push({
     name: "services.alerts",
     rules: ALERTS.filter((a) => a.scope !== "platform").map((a) => alertRule(a, config)),

@@ -5,7 +5,9 @@ import { NODE_EXPORTER_NAMESPACE_SUFFIX } from "../../config/metrics";
 export type MetricsInput = Pick<
   StackConfig,
   "metrics" | "production" | "teams" | "services" | "environment" | "logging"
->;
+> &
+  // Optional: a stack without business metrics (and the fleets the tests build) leaves it out.
+  Partial<Pick<StackConfig, "businessMetrics">>;
 
 /** Metrics settings as generators read them (the schema resolved the production-dependent defaults). */
 export interface ResolvedMetrics {
