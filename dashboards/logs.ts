@@ -84,6 +84,13 @@ function volumeBy(ctx: DashboardContext, field: string, title: string, descripti
 /** Grafana's server-side expressions: a panel's queries combined after they ran. */
 const EXPRESSION = { type: "__expr__", uid: "__expr__" } as const;
 
+/** The split by service of the logs panels: the 50 busiest services that have lines. */
+const byService = () =>
+  new TermsBuilder()
+    .id("2")
+    .field(LOG_FIELDS.service)
+    .settings({ size: "50", order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" });
+
 /** Lines of the selected services matching `filter`, per service, in `interval` buckets; hidden or not. */
 function linesPerService(
   ctx: DashboardContext,
@@ -99,10 +106,7 @@ function linesPerService(
     .timeField(ctx.logs.timeField)
     .metrics([count("1")])
     .bucketAggs([
-      new TermsBuilder()
-        .id("2")
-        .field(LOG_FIELDS.service)
-        .settings({ size: "50", order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" }),
+      byService(),
       new DateHistogramBuilder().id("3").field(ctx.logs.timeField).settings({ interval }),
     ])
     .hide(hide);
@@ -154,10 +158,7 @@ function hygienePanels(ctx: DashboardContext) {
         .timeField(ctx.logs.timeField)
         .metrics([count("1")])
         .bucketAggs([
-          new TermsBuilder()
-            .id("2")
-            .field(LOG_FIELDS.service)
-            .settings({ size: "50", order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" }),
+          byService(),
           new TermsBuilder()
             .id("3")
             .field(LOG_FIELDS.level)

@@ -199,17 +199,20 @@ const RESOURCE_CONTRACT = {
  * service: its series carry the container's `namespace`, `pod` and `container`, and the records
  * give them the service's `job` through the pods Prometheus scrapes for it (recording-rules.ts).
  */
+/** The labels that name a container in cAdvisor's and kube-state-metrics' series. */
+const CONTAINER_LABELS: ContractLabel[] = [
+  { name: "namespace", meaning: "pod's namespace" },
+  { name: "pod", meaning: "pod" },
+  { name: "container", meaning: "container" },
+];
+
 export const CONTAINER_SERIES: readonly Omit<ContractMetric, "id">[] = [
   {
     name: "container_cpu_usage_seconds_total",
     type: "counter",
     unit: "seconds",
     origin: "cadvisor",
-    labels: [
-      { name: "namespace", meaning: "pod's namespace" },
-      { name: "pod", meaning: "pod" },
-      { name: "container", meaning: "container" },
-    ],
+    labels: CONTAINER_LABELS,
     meaning: "CPU time the container used: CPU usage in cores.",
   },
   {
@@ -217,11 +220,7 @@ export const CONTAINER_SERIES: readonly Omit<ContractMetric, "id">[] = [
     type: "counter",
     unit: "periods",
     origin: "cadvisor",
-    labels: [
-      { name: "namespace", meaning: "pod's namespace" },
-      { name: "pod", meaning: "pod" },
-      { name: "container", meaning: "container" },
-    ],
+    labels: CONTAINER_LABELS,
     meaning:
       "CFS periods (100 ms) in which the container could run; only containers with a CPU limit have them.",
   },
@@ -230,11 +229,7 @@ export const CONTAINER_SERIES: readonly Omit<ContractMetric, "id">[] = [
     type: "counter",
     unit: "periods",
     origin: "cadvisor",
-    labels: [
-      { name: "namespace", meaning: "pod's namespace" },
-      { name: "pod", meaning: "pod" },
-      { name: "container", meaning: "container" },
-    ],
+    labels: CONTAINER_LABELS,
     meaning: "Periods in which the container hit its CPU limit and was throttled.",
   },
   {
@@ -242,11 +237,7 @@ export const CONTAINER_SERIES: readonly Omit<ContractMetric, "id">[] = [
     type: "gauge",
     unit: "bytes",
     origin: "cadvisor",
-    labels: [
-      { name: "namespace", meaning: "pod's namespace" },
-      { name: "pod", meaning: "pod" },
-      { name: "container", meaning: "container" },
-    ],
+    labels: CONTAINER_LABELS,
     meaning: "Memory the kernel cannot reclaim: what the OOM killer compares with the limit.",
   },
   {
@@ -254,12 +245,7 @@ export const CONTAINER_SERIES: readonly Omit<ContractMetric, "id">[] = [
     type: "gauge",
     unit: "cores or bytes",
     origin: "kube-state-metrics",
-    labels: [
-      { name: "namespace", meaning: "pod's namespace" },
-      { name: "pod", meaning: "pod" },
-      { name: "container", meaning: "container" },
-      { name: "resource", meaning: "the resource", values: "cpu | memory" },
-    ],
+    labels: [...CONTAINER_LABELS, { name: "resource", meaning: "the resource", values: "cpu | memory" }],
     meaning: "The container's limits; a container without a limit has no series.",
   },
   {
@@ -267,12 +253,7 @@ export const CONTAINER_SERIES: readonly Omit<ContractMetric, "id">[] = [
     type: "gauge",
     unit: "cores or bytes",
     origin: "kube-state-metrics",
-    labels: [
-      { name: "namespace", meaning: "pod's namespace" },
-      { name: "pod", meaning: "pod" },
-      { name: "container", meaning: "container" },
-      { name: "resource", meaning: "the resource", values: "cpu | memory" },
-    ],
+    labels: [...CONTAINER_LABELS, { name: "resource", meaning: "the resource", values: "cpu | memory" }],
     meaning: "The container's requests.",
   },
 ];
