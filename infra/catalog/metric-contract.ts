@@ -122,7 +122,10 @@ const RESOURCE_CONTRACT = {
     ],
     meaning:
       "Connections of a database client pool by state: a pool whose used connections only grow leaks them.",
-    optional: "services with a database connection pool whose instrumentation emits it.",
+    // The OpenTelemetry Java agent keeps the pre-1.26 names (db.client.connections.usage, attributes
+    // pool.name and state) until OTEL_SEMCONV_STABILITY_OPT_IN=database: no series of ours then.
+    optional:
+      "services with a database connection pool whose instrumentation emits it under the current names: one still on the pre-1.26 names (`db_client_connections_usage`, the OpenTelemetry Java agent's default until `OTEL_SEMCONV_STABILITY_OPT_IN=database`) feeds no pool record.",
   },
   dbConnectionPending: {
     id: "dbConnectionPending",
