@@ -160,7 +160,7 @@ const RESOURCE_CONTRACT = {
     meaning:
       "Goroutines of a Go service (client_golang's Go collector): goroutines blocked forever only grow.",
     optional:
-      "Go services only; there is no limit to predict exhaustion against, so it is shown, not alerted on.",
+      "Go services only; with no limit to predict exhaustion against, ResourcesLeaking fires when its floor would double within metrics.alerts.leakHorizonHours.",
   },
   jvmThreadCount: {
     id: "jvmThreadCount",
@@ -177,7 +177,7 @@ const RESOURCE_CONTRACT = {
       { name: "jvm_thread_state", meaning: "OTel `jvm.thread.state`, e.g. runnable, blocked, waiting" },
     ],
     meaning: "Threads of a JVM service (OpenTelemetry's JVM runtime metrics): leaked threads only grow.",
-    optional: "JVM services only; shown, not alerted on, like `go_goroutines`.",
+    optional: "JVM services only; alerted on like `go_goroutines` (its floor doubling), summed over its states.",
   },
   backgroundJobItems: {
     id: "backgroundJobItems",

@@ -625,6 +625,7 @@ export const LEAK_FIT_WINDOW = "6h";
 export const RESOURCE_RECORD = {
   fdsFloor: "job_instance:process_open_fds:min1h",
   poolUsedFloor: "job_instance_pool:db_client_connections_used:min1h",
+  threadsFloor: "job_instance:threads:min1h",
   exhaustionHours: "job_instance:resource_exhaustion:hours",
   cpuUsage: "job:container_cpu_usage:cores_rate5m",
   cpuRequests: "job:container_cpu_requests:cores",
@@ -638,7 +639,12 @@ export const RESOURCE_RECORD = {
 } as const;
 
 /** The resources whose exhaustion is predicted (`resource` label of the exhaustion record). */
-export const LEAKING_RESOURCES = { fds: "file_descriptors", pool: "db_connections" } as const;
+export const LEAKING_RESOURCES = {
+  fds: "file_descriptors",
+  pool: "db_connections",
+  goroutines: "goroutines",
+  threads: "threads",
+} as const;
 
 const INSTANCE_LABELS = `${SERVICE_LABELS}, instance`;
 const POOL_LABELS = `${INSTANCE_LABELS}, db_client_connection_pool_name`;
@@ -646,6 +652,8 @@ const INFO = "job:service:info";
 const fds = METRIC_CONTRACT.processOpenFds.name;
 const maxFds = METRIC_CONTRACT.processMaxFds.name;
 const pool = METRIC_CONTRACT.dbConnectionCount.name;
+const goroutines = METRIC_CONTRACT.goGoroutines.name;
+const jvmThreads = METRIC_CONTRACT.jvmThreadCount.name;
 const itemsTotal = METRIC_CONTRACT.backgroundJobItems.name;
 
 /**
@@ -705,11 +713,28 @@ export const RESOURCE_RECORDS: readonly FleetRecordSpec[] = [
       `sum by (${POOL_LABELS}) (min_over_time(${pool}{db_client_connection_state="used"}[${LEAK_FLOOR_WINDOW}])) and on (${SERVICE_LABELS}) ${INFO}`,
   },
   {
+    record: RESOURCE_RECORD.threadsFloor,
+    window: LEAK_FLOOR_WINDOW,
+    topic: "resources",
+    meaning: `fewest goroutines (Go) or threads (JVM) of each instance over the last hour, \`resource\` saying which: the floor that goroutines blocked forever or threads never ended raise (goroutines or threads)`,
+    reads: ["goGoroutines", "jvmThreadCount"],
+    // JVM threads come split by state and daemon: each series' floor, added up, is the instance's.
+    expr: () =>
+      `(label_replace(min by (${INSTANCE_LABELS}) (min_over_time(${goroutines}[${LEAK_FLOOR_WINDOW}])), "resource", "${LEAKING_RESOURCES.goroutines}", "", "") or label_replace(sum by (${INSTANCE_LABELS}) (min_over_time(${jvmThreads}[${LEAK_FLOOR_WINDOW}])), "resource", "${LEAKING_RESOURCES.threads}", "", "")) and on (${SERVICE_LABELS}) ${INFO}`,
+  },
+  {
     record: RESOURCE_RECORD.exhaustionHours,
     window: LEAK_FIT_WINDOW,
     topic: "resources",
-    meaning: `hours until an instance runs out of a resource (\`resource\`: ${Object.values(LEAKING_RESOURCES).join(", ")}, with \`db_client_connection_pool_name\`) if its floor keeps rising as over the last ${LEAK_FIT_WINDOW}; absent while it does not rise (hours)`,
-    reads: ["processOpenFds", "processMaxFds", "dbConnectionCount", "dbConnectionLimit"],
+    meaning: `hours until an instance runs out of a resource (\`resource\`: ${LEAKING_RESOURCES.fds}, ${LEAKING_RESOURCES.pool} with \`db_client_connection_pool_name\`) or, for ${LEAKING_RESOURCES.goroutines} and ${LEAKING_RESOURCES.threads}, which have no limit, until its floor doubles, if the floor keeps rising as over the last ${LEAK_FIT_WINDOW}; absent while it does not rise (hours)`,
+    reads: [
+      "processOpenFds",
+      "processMaxFds",
+      "dbConnectionCount",
+      "dbConnectionLimit",
+      "goGoroutines",
+      "jvmThreadCount",
+    ],
     expr: () =>
       `${hoursToLimit(`max by (${INSTANCE_LABELS}) (${maxFds})`, RESOURCE_RECORD.fdsFloor, INSTANCE_LABELS, LEAKING_RESOURCES.fds)} or ${hoursToLimit(
         // The current name and its deprecated predecessor, whichever the instrumentation emits.
@@ -717,7 +742,7 @@ export const RESOURCE_RECORDS: readonly FleetRecordSpec[] = [
         RESOURCE_RECORD.poolUsedFloor,
         POOL_LABELS,
         LEAKING_RESOURCES.pool,
-      )}`,
+      )} or ${RESOURCE_RECORD.threadsFloor} / (deriv(${RESOURCE_RECORD.threadsFloor}[${LEAK_FIT_WINDOW}]) * 3600 > 0)`,
   },
   {
     record: RESOURCE_RECORD.cpuUsage,

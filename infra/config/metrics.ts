@@ -223,7 +223,7 @@ export const metricsSchema = z.strictObject({
       }),
       leakHorizonHours: z.number().int().min(1).max(168).default(24).meta({
         description:
-          "`ResourcesLeaking` fires when an instance's file descriptors or pool connections, rising as over the last 6 hours, would run out within this many hours (1-168).",
+          "`ResourcesLeaking` fires when an instance's file descriptors or pool connections, rising as over the last 6 hours, would run out within this many hours, or its goroutines or threads (which have no limit) would double (1-168).",
       }),
       cpuThrottledRatioMax: z.number().positive().max(0.95).default(0.25).meta({
         description:

@@ -52,6 +52,23 @@ const leakInput = [
     series: `process_max_fds${sel({ namespace: "other-team", job: "api", instance: "x" })}`,
     values: `1024x${STEPS}`,
   },
+  // Goroutines blocked forever, 20 more an hour from 40: the floor doubles within the horizon.
+  { series: `go_goroutines${sel(svc(api, "api-goleak"))}`, values: `40+1.6666666667x${STEPS}` },
+  // Busy but flat goroutines, and JVM threads that come and go (by state): no floor rising.
+  { series: `go_goroutines${sel(svc(api, "api-busy"))}`, values: seq(STEPS, (i) => (i % 2 ? 540 : 500)) },
+  {
+    series: `jvm_thread_count${sel({ ...svc(worker, "worker-jvm"), jvm_thread_state: "runnable" })}`,
+    values: seq(STEPS, (i) => 20 + 10 * (i % 6)),
+  },
+  {
+    series: `jvm_thread_count${sel({ ...svc(worker, "worker-jvm"), jvm_thread_state: "waiting" })}`,
+    values: seq(STEPS, (i) => 80 - 10 * (i % 6)),
+  },
+  // A thread leak in one state: 5 more waiting threads an hour.
+  {
+    series: `jvm_thread_count${sel({ ...svc(worker, "worker-3"), jvm_thread_state: "waiting" })}`,
+    values: `30+0.4166666667x${STEPS}`,
+  },
   // A pool leaking a connection an hour (2 to 20 in 18 hours), limit under its current name.
   ...poolSeries(worker, "worker-1", "orders", (i) => 2 + i / 12, "db_client_connection_limit"),
   // The same under the deprecated name db_client_connection_max.
@@ -147,13 +164,36 @@ const leakTests = {
             }),
           ],
         },
+        // Goroutines and threads double within the horizon: their leaks fire, the flat ones do not.
+        {
+          expr: firing(',resource=~"goroutines|threads"'),
+          eval_time: "12h",
+          exp_samples: [
+            leakAlert(api, { instance: "api-goleak", resource: "goroutines" }),
+            leakAlert(worker, { instance: "worker-3", resource: "threads" }),
+          ],
+        },
+        {
+          // 12h in: the goroutine floor is the sample 55 minutes ago, 40 + 20 * 11.0833, 20 more an
+          // hour: it doubles in 13.083 hours (in thousandths, as least squares is not exact).
+          expr: `round(${RESOURCE_RECORD.exhaustionHours}{resource="goroutines"} * 1000)`,
+          eval_time: "12h",
+          exp_samples: [
+            {
+              labels: sel({ ...svc(api, "api-goleak"), resource: "goroutines" }),
+              value: Math.round(((40 + 20 * (11 + 1 / 12)) / 20) * 1000),
+            },
+          ],
+        },
         // The flat and sawtooth instances never get an exhaustion estimate at all.
         {
-          expr: `${RESOURCE_RECORD.exhaustionHours}{instance=~"api-busy|api-gc"}`,
+          expr: `${RESOURCE_RECORD.exhaustionHours}{instance=~"api-busy|api-gc|worker-jvm"}`,
           eval_time: "30h",
           exp_samples: [],
         },
-        { expr: `count(${firing("")})`, eval_time: "20h", exp_samples: [{ labels: "{}", value: 3 }] },
+        // At 20h the thread leak's floor (about 125, 5 an hour) would double in 25 hours: past the
+        // 24-hour horizon, so a steady leak is flagged for a day, not for ever (docs/design/metrics.md).
+        { expr: `count(${firing("")})`, eval_time: "20h", exp_samples: [{ labels: "{}", value: 4 }] },
       ],
     },
   ],

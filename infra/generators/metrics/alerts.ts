@@ -198,11 +198,11 @@ const RESOURCE_ALERTS: AlertSpec[] = [
     priority: "P2",
     runbook: "memory-leaks",
     reason:
-      "at the rate its floor rises the instance runs out of descriptors or pool connections within metrics.alerts.leakHorizonHours, and then fails every request that needs one: act within the hour, while a restart still buys time",
+      "at the rate its floor rises the instance runs out of descriptors or pool connections within metrics.alerts.leakHorizonHours, and then fails every request that needs one, or its goroutines or threads double in that time, each holding memory until the process is killed: act within the hour, while a restart still buys time",
     scope: "service",
     for: "1h",
     summary: "{{ $labels.service }} is leaking {{ $labels.resource }} ({{ $labels.instance }})",
-    description: `The floor of {{ $labels.resource }} of {{ $labels.service }}'s instance {{ $labels.instance }}{{ with $labels.db_client_connection_pool_name }} (pool {{ . }}){{ end }} has risen for ${LEAK_FIT_WINDOW} and reaches its limit in {{ $value | humanize }} hours at that rate, for an hour.`,
+    description: `The floor of {{ $labels.resource }} of {{ $labels.service }}'s instance {{ $labels.instance }}{{ with $labels.db_client_connection_pool_name }} (pool {{ . }}){{ end }} has risen for ${LEAK_FIT_WINDOW} and reaches its limit (goroutines and threads: twice the floor) in {{ $value | humanize }} hours at that rate, for an hour.`,
     // Per instance (and pool): a leak is in a process; restarts reset it, and another's does not hide it.
     expr: (config) =>
       ownedBy(`${RESOURCE_RECORD.exhaustionHours} < ${num(config.metrics.alerts.leakHorizonHours)}`),
