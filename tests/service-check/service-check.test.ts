@@ -25,7 +25,7 @@ const THRESHOLD = req.latencyThresholdSeconds!;
 const GOOD_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const NO_THRESHOLD = GOOD_BUCKETS.filter((b) => b !== THRESHOLD);
 
-type Record = (method: string, route: string, path: string, status: number, seconds: number) => void;
+type Recorder = (method: string, route: string, path: string, status: number, seconds: number) => void;
 
 interface App {
   url: string;
@@ -38,7 +38,7 @@ interface App {
  * under its route template or, with `rawRoutes`, its path; logs a JSON line per request.
  */
 async function app(
-  record: Record,
+  record: Recorder,
   metrics: (req: IncomingMessage, res: ServerResponse) => void,
   opts: { rawRoutes?: boolean; badLogs?: boolean } = {},
 ): Promise<App> {

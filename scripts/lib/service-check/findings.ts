@@ -50,17 +50,12 @@ export type Finding = z.infer<typeof findingSchema>;
 export const sliSchema = z
   .object({
     record: z.string().meta({ description: "The recorded series (a recording rule of this stack)." }),
-    value: z
-      .number()
-      .nullable()
-      .meta({
-        description: "Its value for the service after the scrapes (null: no value; NaN is reported as null).",
-      }),
-    required: z
-      .boolean()
-      .meta({
-        description: "Whether the service's SLO alerts read it (directly or through another record).",
-      }),
+    value: z.number().nullable().meta({
+      description: "Its value for the service after the scrapes (null: no value; NaN is reported as null).",
+    }),
+    required: z.boolean().meta({
+      description: "Whether the service's SLO alerts read it (directly or through another record).",
+    }),
     dependents: z.array(dependentSchema),
   })
   .meta({ description: "One recorded series the service's panels and alerts read, evaluated by promtool." });
