@@ -62,7 +62,8 @@ function alertRule(spec: AlertSpec, config: MetricsInput, team?: string): PromRu
 }
 
 const HTTP_TOPICS = new Set(["traffic", "latency", "slo"]);
-const appliesTo = (r: RecordingRuleSpec, svc: ServiceConfig): boolean =>
+/** Whether a recording rule records anything for this service (HTTP records only for HTTP services). */
+export const appliesTo = (r: RecordingRuleSpec, svc: ServiceConfig): boolean =>
   servesHttp(svc) || !HTTP_TOPICS.has(r.topic);
 
 /** Services whose override of a query the rule depends on takes them out of its fleet form. */

@@ -1,0 +1,149 @@
+/**
+ * Reading a scrape. No maintained JavaScript parser of the Prometheus text and OpenMetrics formats
+ * exists in this repository's dependencies (prom-client and the OpenTelemetry exporter only write
+ * them), so this is a small line reader that takes what the check needs: families (TYPE, HELP,
+ * UNIT) and samples (name, labels, value). Validity is promtool's to judge: `promtool check
+ * metrics` runs on the same text, and a line this reader cannot read is reported as such.
+ */
+
+/**
+ * The Accept header Prometheus 3 scrapes with by default (scrape/scrape.go `acceptHeader` over
+ * config.DefaultScrapeProtocols: OpenMetrics 1.0.0 and 0.0.1, then the text format 1.0.0 and
+ * 0.0.4, weights from the five known protocols down; the 1.0.0 formats carry the escaping scheme).
+ */
+export const PROMETHEUS_ACCEPT =
+  "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface Family {
+  name: string;
+  type: string;
+  help?: string;
+  unit?: string;
+  samples: Sample[];
+}
+
+export interface Exposition {
+  families: Map<string, Family>;
+  /** Lines this reader could not read, with their number. */
+  unreadable: string[];
+}
+
+const SUFFIXES = ["_bucket", "_count", "_sum", "_total", "_created", "_gcount", "_gsum", "_info"];
+
+function parseValue(s: string): number {
+  if (s === "+Inf" || s === "Inf") return Number.POSITIVE_INFINITY;
+  if (s === "-Inf") return Number.NEGATIVE_INFINITY;
+  if (s === "NaN") return Number.NaN;
+  const n = Number(s);
+  if (s === "" || Number.isNaN(n)) throw new Error(`not a number: ${s}`);
+  return n;
+}
+
+/** `name{a="x",b="y"} value [timestamp] [# exemplar]` */
+function parseSample(line: string): Sample {
+  const m = /^([A-Za-z_:][A-Za-z0-9_:]*)/.exec(line);
+  if (!m) throw new Error("no metric name");
+  const name = m[1]!;
+  let i = name.length;
+  const labels: Record<string, string> = {};
+  if (line[i] === "{") {
+    i++;
+    for (;;) {
+      while (line[i] === " ") i++;
+      if (line[i] === "}") {
+        i++;
+        break;
+      }
+      const l = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"/.exec(line.slice(i));
+      if (!l) throw new Error(`unreadable label at column ${i + 1}`);
+      i += l[0].length;
+      let value = "";
+      for (;;) {
+        const c = line[i];
+        if (c === undefined) throw new Error("unterminated label value");
+        i++;
+        if (c === '"') break;
+        if (c === "\\") {
+          const e = line[i++];
+          value += e === "n" ? "\n" : (e ?? "");
+        } else value += c;
+      }
+      labels[l[1]!] = value;
+      while (line[i] === " ") i++;
+      if (line[i] === ",") i++;
+    }
+  }
+  const rest = line.slice(i).trim().split(" # ")[0]!.trim().split(/\s+/);
+  return { name, labels, value: parseValue(rest[0] ?? "") };
+}
+
+export function parseExposition(text: string): Exposition {
+  const families = new Map<string, Family>();
+  const unreadable: string[] = [];
+  const family = (name: string): Family => {
+    let f = families.get(name);
+    if (!f) {
+      f = { name, type: "untyped", samples: [] };
+      families.set(name, f);
+    }
+    return f;
+  };
+  text.split("\n").forEach((raw, n) => {
+    const line = raw.trim();
+    if (line === "" || line === "# EOF") return;
+    const meta = /^#\s+(TYPE|HELP|UNIT)\s+(\S+)\s*(.*)$/.exec(line);
+    if (meta) {
+      const f = family(meta[2]!);
+      if (meta[1] === "TYPE") f.type = meta[3]!.trim();
+      else if (meta[1] === "HELP") f.help = meta[3];
+      else f.unit = meta[3]!.trim();
+      return;
+    }
+    if (line.startsWith("#")) return;
+    try {
+      const s = parseSample(line);
+      const owner =
+        families.get(s.name) ??
+        SUFFIXES.filter((x) => s.name.endsWith(x))
+          .map((x) => families.get(s.name.slice(0, -x.length)))
+          .find((f) => f !== undefined) ??
+        family(s.name);
+      owner.samples.push(s);
+    } catch (e) {
+      unreadable.push(`line ${n + 1}: ${(e as Error).message}: ${line.slice(0, 120)}`);
+    }
+  });
+  return { families, unreadable };
+}
+
+/**
+ * A bucket bound as Prometheus 3 stores it: every `le` of a classic histogram is parsed as a float
+ * and printed back in Go's shortest form (`fmt.Sprint`), with `.0` added when that has neither a
+ * point nor an exponent (textparse `normalizeFloatsInLabelValues`, formatOpenMetricsFloat;
+ * the 3.0 migration guide: `le="1"` is ingested as `le="1.0"`). So "0.250" becomes "0.25".
+ */
+export function normalizeLe(le: string): string {
+  const f = parseValue(le.trim());
+  if (Number.isNaN(f)) return "NaN";
+  if (f === Number.POSITIVE_INFINITY) return "+Inf";
+  if (f === Number.NEGATIVE_INFINITY) return "-Inf";
+  if (f === 0) return Object.is(f, -0) ? "-0.0" : "0.0";
+  // Go's shortest 'g' form (strconv ftoa.go): exponent form when the decimal exponent is below -4
+  // or at least 6 ("if precision was the shortest possible, use precision 6 for this decision").
+  const [, e10] = f.toExponential().split("e") as [string, string];
+  const exp = Number(e10);
+  let s: string;
+  if (exp < -4 || exp >= 6) {
+    const [mant, e] = f.toExponential().split("e") as [string, string];
+    const sign = e.startsWith("-") ? "-" : "+";
+    const digits = e.replace(/^[+-]/, "");
+    s = `${mant}e${sign}${digits.padStart(2, "0")}`;
+  } else s = String(f);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}

@@ -1,0 +1,131 @@
+/**
+ * The check's I/O: scraping as Prometheus does, and the real promtool (`.tools/bin`, as the tests
+ * use it). Everything it decides is in the pure modules beside it.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toYaml } from "../../../infra/artifacts";
+import { TOOLS_BIN } from "../tools";
+import { type Exposition, PROMETHEUS_ACCEPT, parseExposition } from "./exposition";
+import type { Finding, Report } from "./findings";
+import { checkLogs } from "./logs";
+import { checkMetrics } from "./metrics";
+import { parseProofOutput, proofFile, proofGroup, proofResults } from "./proof";
+import { buildReport } from "./report";
+import type { ServiceRequirements } from "./requirements";
+
+export const promtoolPath = (): string =>
+  existsSync(join(TOOLS_BIN, "promtool")) ? join(TOOLS_BIN, "promtool") : "promtool";
+
+/** One scrape with the headers Prometheus 3 sends (fetch asks for gzip and decodes it). */
+export async function scrape(
+  url: string,
+  timeoutMs = 10_000,
+): Promise<{ text: string; contentType: string }> {
+  const res = await fetch(url, {
+    headers: { Accept: PROMETHEUS_ACCEPT, "X-Prometheus-Scrape-Timeout-Seconds": String(timeoutMs / 1000) },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return { text: await res.text(), contentType: res.headers.get("content-type") ?? "" };
+}
+
+/** `promtool check metrics`: its lint lines, none when it passes. */
+export function lint(text: string): string[] {
+  const r = spawnSync(promtoolPath(), ["check", "metrics"], {
+    input: text,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  if (r.error) throw r.error;
+  if (r.status === 0) return [];
+  return `${r.stdout}${r.stderr}`
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+export interface ProofInput {
+  req: ServiceRequirements;
+  scrapes: Exposition[];
+  /** The namespace the samples get; distinct per input when several share one promtool run. */
+  namespace: string;
+}
+
+/**
+ * Every input's SLI proof in one `promtool test rules` run (they must share a stack). Returns the
+ * values promtool printed, or why it could not run.
+ */
+export async function runProofs(
+  inputs: ProofInput[],
+): Promise<{ values: Map<string, number>; error?: string }> {
+  const first = inputs[0];
+  if (!first) return { values: new Map() };
+  const dir = mkdtempSync(join(tmpdir(), "service-check-"));
+  try {
+    writeFileSync(join(dir, "rules.yaml"), toYaml(first.req.ruleFile));
+    const groups = inputs.map((i) => proofGroup(i.req, i.scrapes, i.namespace));
+    writeFileSync(join(dir, "test.yaml"), toYaml(proofFile(first.req, join(dir, "rules.yaml"), groups)));
+    const { status, output } = await new Promise<{ status: number; output: string }>((resolve, reject) => {
+      const child = spawn(promtoolPath(), ["test", "rules", join(dir, "test.yaml")], { timeout: 300_000 });
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ status: code ?? -1, output }));
+    });
+    const values = parseProofOutput(output);
+    // Exit 1 with FAILED blocks is the expected answer; anything else is promtool refusing the input.
+    if (status !== 0 && values.size === 0 && !/FAILED/.test(output))
+      return {
+        values,
+        error: `promtool test rules exited ${status}: ${output.trim().split("\n").slice(0, 5).join(" ")}`,
+      };
+    return { values };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface CheckInput {
+  req: ServiceRequirements;
+  /** Exposition texts, one or two scrapes. */
+  scrapes: string[];
+  logs?: string;
+  failOn: "error" | "warning";
+  maxLabelValues?: number;
+  namespace?: string;
+}
+
+/** Every part of the check but the proof's promtool run, which `checkServices` shares. */
+function staticFindings(input: CheckInput, parsed: Exposition[]): Finding[] {
+  const findings: Finding[] = [];
+  const last = parsed.at(-1);
+  if (last) {
+    const opts = input.maxLabelValues === undefined ? {} : { maxLabelValues: input.maxLabelValues };
+    findings.push(...checkMetrics(input.req, last, { ...opts, lint: lint(input.scrapes.at(-1)!) }));
+  }
+  if (input.logs !== undefined) findings.push(...checkLogs(input.req, input.logs));
+  return findings;
+}
+
+/** Checks several services of one stack with one promtool proof run. */
+export async function checkServices(inputs: CheckInput[]): Promise<Report[]> {
+  const parsed = inputs.map((i) => i.scrapes.map(parseExposition));
+  const ns = (i: CheckInput, k: number) =>
+    i.namespace ?? (inputs.length > 1 ? `check-${k}` : i.req.service.namespace);
+  const proofs = inputs
+    .map((i, k) => ({ req: i.req, scrapes: parsed[k]!, namespace: ns(i, k) }))
+    .filter((p) => p.scrapes.length > 0);
+  const { values, error } = await runProofs(proofs);
+  return inputs.map((input, k) => {
+    const findings = staticFindings(input, parsed[k]!);
+    const proof =
+      parsed[k]!.length > 0
+        ? proofResults(input.req, ns(input, k), values, error)
+        : { slis: [], findings: [] };
+    return buildReport(input.req, [...findings, ...proof.findings], proof.slis, input.failOn);
+  });
+}
