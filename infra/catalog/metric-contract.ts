@@ -177,7 +177,8 @@ const RESOURCE_CONTRACT = {
       { name: "jvm_thread_state", meaning: "OTel `jvm.thread.state`, e.g. runnable, blocked, waiting" },
     ],
     meaning: "Threads of a JVM service (OpenTelemetry's JVM runtime metrics): leaked threads only grow.",
-    optional: "JVM services only; alerted on like `go_goroutines` (its floor doubling), summed over its states.",
+    optional:
+      "JVM services only; alerted on like `go_goroutines` (its floor doubling), summed over its states.",
   },
   backgroundJobItems: {
     id: "backgroundJobItems",
