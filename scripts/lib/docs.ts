@@ -544,6 +544,37 @@ read them, the [log contract](logs.md) and the redaction list), then:
 It exits 0 when no finding is at or above \`--fail-on\` (default \`error\`), 1 when one is, 2 when it
 could not run. promtool comes from \`.tools/bin\` (\`npm run tools\`) or \`PATH\`.
 
+## In an application's pull requests
+
+\`.github/workflows/check-service.yml\` is a reusable workflow for the applications' repositories.
+It checks out the application and this repository at the ref the caller gives (a called workflow
+cannot tell its own ref, so the caller names it twice), installs Node 20, \`npm ci\` and
+\`npm run tools\`, starts the service with \`start\`, waits for \`metrics-url\`, runs \`traffic\`
+once, then over and over while the check scrapes twice \`interval\` seconds apart, checks the logs of
+\`log-file\` (else the service's standard output) and runs the check with \`--format json\`. The
+job fails by the check's exit code (\`fail-on\`); the table goes to the job summary and, in a
+second job that runs nothing of the application and alone may write to pull requests, to one
+comment per service on the pull request (none for forks, which get no such token).
+
+\`\`\`yaml
+jobs:
+  service-check:
+    permissions: { contents: read, pull-requests: write }
+    uses: example/observability/.github/workflows/check-service.yml@v1.4.0
+    with:
+      platform-repository: example/observability
+      platform-ref: v1.4.0
+      stack: prod
+      service: checkout
+      start: npm start
+      traffic: for i in $(seq 50); do curl -fsS http://127.0.0.1:8000/health; done
+      metrics-url: http://127.0.0.1:8000/metrics
+\`\`\`
+
+Its inputs reach the scripts only through environment variables; \`tests/ci/\` lints it with
+actionlint, holds it to the repository's workflow rules and runs its scripts on a real service.
+The check trusts the service it checks: it is a contract check, not a gate against a hostile branch.
+
 ## JSON report
 
 \`--format json\` prints one object of this schema (\`schemaVersion\` 1). Finding \`id\`s are stable.

@@ -224,6 +224,32 @@ describe("each rule catches the door it closes (the workflows, edited)", () => {
       ]);
   });
 
+  it("an expression pasted into a script, pull-requests: write where the application's code runs", () => {
+    expect(
+      violations(
+        variant("check-service.yml", replace('bash -c "$START"', `bash -c "\${{ inputs.start }}"`)),
+        prod,
+      ),
+    ).toEqual([
+      "check-service.yml check: step Start the service expands an expression inside its script; pass it through env",
+    ]);
+    expect(
+      violations(
+        variant(
+          "check-service.yml",
+          replace(/(\n {2}check:\n[\s\S]*?permissions:\n)/, "$1      pull-requests: write\n"),
+        ),
+        prod,
+      ),
+    ).toEqual(["check-service.yml check: pull-requests: write"]);
+    expect(
+      violations(
+        variant("check-service.yml", replace(/^permissions:\n {2}contents: read/m, "permissions: write-all")),
+        prod,
+      ),
+    ).toEqual(['check-service.yml (workflow): permissions "write-all" instead of a per-scope list']);
+  });
+
   it("permissions beyond what a job uses", () => {
     // id-token for a job that exchanges nothing (the rendered-diff job runs the branch's code).
     expect(

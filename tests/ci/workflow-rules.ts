@@ -156,6 +156,7 @@ export function violations(wfs: Workflows, prod: Prod): string[] {
         `${file}: triggered by pull_request_target, which runs with the base repository's credentials`,
       );
     out.push(...permissionViolations(file, w, wfs));
+    out.push(...injectionViolations(file, w));
   }
   const jobs = credentialJobs(wfs);
   for (const j of jobs) {
@@ -235,7 +236,8 @@ function permissionViolations(file: string, w: Workflow, wfs: Workflows): string
     for (const [scope, level] of Object.entries(perms)) {
       if (level !== "write" || scope === "contents") continue; // contents: reported above
       if (scope === "id-token" && exchangesToken) continue;
-      if (scope === "pull-requests" && branch && comments) continue;
+      // A reusable workflow comments on its caller's pull request; the caller's grant bounds it.
+      if (scope === "pull-requests" && (branch || reusable) && comments) continue;
       out.push(`${at}: ${scope}: write${scope === "id-token" ? " without a token exchange" : ""}`);
     }
     if (exchangesToken && perms["id-token"] !== "write")
@@ -255,5 +257,20 @@ function permissionViolations(file: string, w: Workflow, wfs: Workflows): string
     if (job.permissions !== undefined || exchanges(steps))
       check(`${file} ${id}`, job.permissions ?? w.permissions, exchanges(steps), comments);
   }
+  return out;
+}
+
+/**
+ * A `${{ }}` inside a `run:` script is pasted into the script before the shell reads it: an input,
+ * a branch name or a title can then run commands. Values reach scripts through `env:` instead.
+ */
+function injectionViolations(file: string, w: Workflow): string[] {
+  const out: string[] = [];
+  for (const [id, job] of Object.entries<Workflow>(w.jobs ?? {}))
+    for (const [i, step] of ((job.steps ?? []) as Step[]).entries())
+      if (typeof step.run === "string" && step.run.includes("${{"))
+        out.push(
+          `${file} ${id}: step ${step.name ?? step.id ?? i + 1} expands an expression inside its script; pass it through env`,
+        );
   return out;
 }

