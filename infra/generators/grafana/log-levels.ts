@@ -4,9 +4,8 @@ import type { ServiceConfig } from "../../config";
 import type { MetricsInput } from "../metrics/settings";
 import { runbookUrl } from "../metrics/rules";
 import { ref } from "../refs";
-import { DATASOURCE_UIDS } from "./datasources";
 import { teamFolderUid } from "./folders";
-import { data, reduce } from "./log-silence";
+import { data, esLineCount, reduce } from "./log-silence";
 
 /**
  * DEBUG left on in production: a Grafana-managed rule on the Elasticsearch data source, like
@@ -51,31 +50,7 @@ export function serviceLineCounts(
   seconds: number,
 ) {
   const query = filter ? `${servicesLucene(services)} AND ${filter}` : servicesLucene(services);
-  return data(
-    refId,
-    DATASOURCE_UIDS.logs,
-    {
-      datasource: { type: "elasticsearch", uid: DATASOURCE_UIDS.logs },
-      query,
-      metrics: [{ id: "1", type: "count" }],
-      bucketAggs: [
-        {
-          id: "2",
-          type: "terms",
-          field: "service",
-          settings: { size: String(services.length), order: "desc", orderBy: "_count", min_doc_count: "1" },
-        },
-        {
-          id: "3",
-          type: "date_histogram",
-          field: "@timestamp",
-          settings: { interval: "5m", min_doc_count: "0" },
-        },
-      ],
-      timeField: "@timestamp",
-    },
-    seconds,
-  );
+  return esLineCount(refId, query, seconds, "5m", { field: "service", size: services.length });
 }
 
 /** One team's rule: every service of the team at once, one alert instance per service. */

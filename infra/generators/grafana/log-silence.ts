@@ -42,30 +42,51 @@ export function data(
 }
 
 /**
- * Lines in the window, counted per minute. Grafana's Elasticsearch back end sends a date histogram
- * with `extended_bounds` of the query's range and `min_doc_count` 0 (pkg/tsdb/elasticsearch,
- * addDateHistogramAgg), so a silent service gets a series of zeros, not "no data".
+ * Lines matching `query`, counted per `interval`, split first by a terms bucket on `split` when
+ * given (one series per value, labelled with the field). Grafana's Elasticsearch back end sends a
+ * date histogram with `extended_bounds` of the query's range and `min_doc_count` 0
+ * (pkg/tsdb/elasticsearch, addDateHistogramAgg), so a silent service gets a series of zeros, not
+ * "no data".
  */
-const esCount = (refId: string, query: string, seconds: number) =>
-  data(
+export function esLineCount(
+  refId: string,
+  query: string,
+  seconds: number,
+  interval: string,
+  split?: { field: string; size: number },
+) {
+  const histogram = (id: string) => ({
+    id,
+    type: "date_histogram",
+    field: "@timestamp",
+    settings: { interval, min_doc_count: "0" },
+  });
+  return data(
     refId,
     DATASOURCE_UIDS.logs,
     {
       datasource: { type: "elasticsearch", uid: DATASOURCE_UIDS.logs },
       query,
       metrics: [{ id: "1", type: "count" }],
-      bucketAggs: [
-        {
-          id: "2",
-          type: "date_histogram",
-          field: "@timestamp",
-          settings: { interval: "1m", min_doc_count: "0" },
-        },
-      ],
+      bucketAggs: split
+        ? [
+            {
+              id: "2",
+              type: "terms",
+              field: split.field,
+              settings: { size: String(split.size), order: "desc", orderBy: "_count", min_doc_count: "1" },
+            },
+            histogram("3"),
+          ]
+        : [histogram("2")],
       timeField: "@timestamp",
     },
     seconds,
   );
+}
+
+/** Lines in the window, counted per minute. */
+const esCount = (refId: string, query: string, seconds: number) => esLineCount(refId, query, seconds, "1m");
 
 export const reduce = (refId: string, expression: string, reducer: "sum" | "last", seconds: number) =>
   data(refId, EXPR, { datasource: { type: EXPR, uid: EXPR }, type: "reduce", expression, reducer }, seconds);
