@@ -4,8 +4,12 @@
  * the real promtool, and every SLI proved by the real `promtool test rules` on this stack's
  * rendered rules, all services in one promtool run.
  */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { AggregationType, MeterProvider, type ViewOptions } from "@opentelemetry/sdk-metrics";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
@@ -13,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { normalizeLe, parseExposition } from "../../scripts/lib/service-check/exposition";
 import { reportSchema, type Report } from "../../scripts/lib/service-check/findings";
 import { checkMetrics } from "../../scripts/lib/service-check/metrics";
-import { checkServices, scrape } from "../../scripts/lib/service-check/run";
+import { checkServices, promtoolPath, scrape } from "../../scripts/lib/service-check/run";
 import { serviceRequirements } from "../../scripts/lib/service-check/requirements";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
@@ -264,10 +268,61 @@ describe("service check on real instrumented services", () => {
 });
 
 describe("bucket bounds as Prometheus 3 stores them", () => {
-  it("normalizes le like Go's shortest float form with .0 for whole numbers", () => {
-    expect(
-      ["0.250", "0.25", "1", "1.0", "10", "1e-05", "0.0001", "1000000", "+Inf"].map(normalizeLe),
-    ).toEqual(["0.25", "0.25", "1.0", "1.0", "10.0", "1e-05", "0.0001", "1e+06", "+Inf"]);
+  it("normalizes le exactly as promtool 3.5.3's own parser stores it", () => {
+    // The OpenMetrics parser behind `promtool tsdb create-blocks-from openmetrics` is Prometheus'
+    // scrape parser (textparse normalizeFloatsInLabelValues); `tsdb dump` prints what it stored.
+    const written = [
+      "0.250",
+      "0.25",
+      "1",
+      "1.0",
+      "10",
+      "1e-05",
+      "0.00001",
+      "0.0001",
+      "1000000",
+      "100000",
+      "2.5E-1",
+      "1_000",
+      "0x1p-2",
+      "0x_1.8p1",
+      "-0",
+      "-1",
+      "1e-400",
+      "1e400",
+      "0x10",
+      "0b1",
+      " 1",
+      "1__0",
+      "foo",
+      "inf",
+      "Infinity",
+      "NaN",
+      "nan",
+      "-nan",
+      "123456789012345678",
+      "+Inf",
+    ];
+    const dir = mkdtempSync(join(tmpdir(), "le-"));
+    try {
+      const lines = written.map((le, i) => `h_bucket{i="${i}",le="${le}"} 1 1000`);
+      const om = ["# TYPE h histogram", ...lines, "# EOF", ""].join("\n");
+      writeFileSync(join(dir, "in.om"), om);
+      const run = (args: string[]) => {
+        const r = spawnSync(promtoolPath(), args, { encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+        return r.stdout;
+      };
+      run(["tsdb", "create-blocks-from", "openmetrics", join(dir, "in.om"), join(dir, "data")]);
+      mkdirSync(join(dir, "data", "wal"));
+      const stored = new Map<number, string>();
+      for (const m of run(["tsdb", "dump", join(dir, "data")]).matchAll(/i="(\d+)", le="([^"]*)"/g))
+        stored.set(Number(m[1]), m[2]!);
+      expect(stored.size).toBe(written.length);
+      expect(written.map(normalizeLe)).toEqual(written.map((_, i) => stored.get(i)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("finds the threshold bucket however the client prints it", () => {

@@ -122,28 +122,60 @@ export function parseExposition(text: string): Exposition {
   return { families, unreadable };
 }
 
+const DEC = String.raw`\d(?:_?\d)*`;
+const HEX = "[0-9a-fA-F](?:_?[0-9a-fA-F])*";
+const GO_DECIMAL = new RegExp(String.raw`^[+-]?(?:${DEC}(?:\.(?:${DEC})?)?|\.${DEC})(?:[eE][+-]?${DEC})?$`);
+const GO_HEX = new RegExp(
+  String.raw`^([+-]?)0[xX](?:_?(${HEX})(?:\.(${HEX})?)?|\.(${HEX}))[pP]([+-]?${DEC})$`,
+);
+
 /**
- * A bucket bound as Prometheus 3 stores it: every `le` of a classic histogram is parsed as a float
- * and printed back in Go's shortest form (`fmt.Sprint`), with `.0` added when that has neither a
- * point nor an exponent (textparse `normalizeFloatsInLabelValues`, formatOpenMetricsFloat;
- * the 3.0 migration guide: `le="1"` is ingested as `le="1.0"`). So "0.250" becomes "0.25".
+ * Go's strconv.ParseFloat(s, 64), or undefined where it fails: Go float-literal syntax (digits
+ * joined by single underscores, hexadecimal mantissas with a `p` exponent), `inf`/`infinity` with
+ * an optional sign and `nan` in any case, and an error when a finite literal overflows.
+ */
+function goParseFloat(s: string): number | undefined {
+  if (/^[+-]?(?:inf|infinity)$/i.test(s)) return s.startsWith("-") ? -Infinity : Infinity;
+  if (/^nan$/i.test(s)) return Number.NaN;
+  let f: number;
+  if (GO_DECIMAL.test(s)) f = Number(s.replaceAll("_", ""));
+  else {
+    const h = GO_HEX.exec(s);
+    if (!h) return undefined;
+    const int = (h[2] ?? "").replaceAll("_", "");
+    const frac = (h[3] ?? h[4] ?? "").replaceAll("_", "");
+    let e = Number(h[5]!.replaceAll("_", "")) - 4 * frac.length;
+    f = Number(BigInt(`0x${int}${frac}`));
+    for (; e > 0 && Number.isFinite(f) && f !== 0; e -= Math.min(e, 1000)) f *= 2 ** Math.min(e, 1000);
+    for (; e < 0 && f !== 0; e += Math.min(-e, 1000)) f /= 2 ** Math.min(-e, 1000);
+    if (h[1] === "-") f = -f;
+  }
+  return Number.isFinite(f) ? f : undefined;
+}
+
+/**
+ * A bucket bound (or summary quantile) as Prometheus 3 stores it: textparse
+ * `normalizeFloatsInLabelValues` parses `le` of a classic histogram with strconv.ParseFloat and,
+ * when that succeeds, prints it with `formatOpenMetricsFloat`: Go's shortest 'g' form, `.0` added
+ * when that has neither a point nor an exponent, 0 and -0 both "0.0"; a value ParseFloat rejects
+ * is kept as written (the 3.0 migration guide: `le="1"` is ingested as `le="1.0"`). So "0.250"
+ * becomes "0.25", "1000000" becomes "1e+06", "-0" becomes "0.0" and "0x10" stays "0x10".
  */
 export function normalizeLe(le: string): string {
-  const f = parseValue(le.trim());
+  const f = goParseFloat(le);
+  if (f === undefined) return le;
   if (Number.isNaN(f)) return "NaN";
   if (f === Number.POSITIVE_INFINITY) return "+Inf";
   if (f === Number.NEGATIVE_INFINITY) return "-Inf";
-  if (f === 0) return Object.is(f, -0) ? "-0.0" : "0.0";
+  if (f === 0) return "0.0";
   // Go's shortest 'g' form (strconv ftoa.go): exponent form when the decimal exponent is below -4
   // or at least 6 ("if precision was the shortest possible, use precision 6 for this decision").
-  const [, e10] = f.toExponential().split("e") as [string, string];
-  const exp = Number(e10);
+  const [mant, e] = f.toExponential().split("e") as [string, string];
+  const exp = Number(e);
   let s: string;
   if (exp < -4 || exp >= 6) {
-    const [mant, e] = f.toExponential().split("e") as [string, string];
     const sign = e.startsWith("-") ? "-" : "+";
-    const digits = e.replace(/^[+-]/, "");
-    s = `${mant}e${sign}${digits.padStart(2, "0")}`;
+    s = `${mant}e${sign}${e.replace(/^[+-]/, "").padStart(2, "0")}`;
   } else s = String(f);
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
