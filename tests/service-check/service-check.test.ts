@@ -325,6 +325,31 @@ describe("bucket bounds as Prometheus 3 stores them", () => {
     }
   });
 
+  it("proves the SLIs on the bounds as Prometheus stores them, not as the client printed them", async () => {
+    // Bounds printed in an exponent form the rules' le regex does not match ("0.5e0"): Prometheus
+    // stores them normalized ("0.5"), so the threshold bucket is found and the slow SLI has a value.
+    const sel = (status: number) =>
+      `http_request_method="GET",http_route="/a",http_response_status_code="${status}"`;
+    const text = [
+      "# HELP http_server_request_duration_seconds Duration.",
+      "# TYPE http_server_request_duration_seconds histogram",
+      ...[200, 500].flatMap((status) => [
+        ...GOOD_BUCKETS.map(
+          (b) => `http_server_request_duration_seconds_bucket{${sel(status)},le="${b}e0"} ${b >= 1 ? 10 : 5}`,
+        ),
+        `http_server_request_duration_seconds_bucket{${sel(status)},le="+Inf"} 10`,
+        `http_server_request_duration_seconds_sum{${sel(status)}} 9`,
+        `http_server_request_duration_seconds_count{${sel(status)}} 10`,
+      ]),
+      "",
+    ].join("\n");
+    const [r] = await checkServices([{ req, scrapes: [text], failOn: "error" }]);
+    expect(r!.findings.find((f) => f.id === "histogram.threshold-bucket")!.level).toBe("info");
+    const slow = r!.slis.find((s) => s.record === "job:http_server_request_slow:ratio_rate5m")!;
+    expect(slow.value).toBeGreaterThan(0);
+    for (const s of r!.slis.filter((x) => x.required)) expect(s.value, s.record).not.toBeNull();
+  }, 60_000);
+
   it("finds the threshold bucket however the client prints it", () => {
     const printed = THRESHOLD.toFixed(3); // e.g. "0.500"
     const text = [

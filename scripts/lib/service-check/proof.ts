@@ -4,7 +4,7 @@
  * panels and alerts read is asked for as a test that expects nothing: promtool fails exactly the
  * records that have a value, and prints it.
  */
-import type { Exposition } from "./exposition";
+import { type Exposition, type Family, normalizeLe } from "./exposition";
 import type { Finding, SliResult } from "./findings";
 import type { ServiceRequirements } from "./requirements";
 
@@ -13,6 +13,17 @@ export const PROOF_MINUTES = 15;
 const COUNTER_TYPES = new Set(["counter", "histogram", "summary"]);
 
 const num = (x: number): string => (Object.is(x, -0) ? "0" : String(x));
+
+/**
+ * A sample's labels as Prometheus 3 stores them: `le` of a classic histogram and `quantile` of a
+ * summary normalized on ingestion (textparse normalizeFloatsInLabelValues), so that the rules
+ * match the threshold bucket in the proof exactly when they will in Prometheus.
+ */
+function stored(fam: Family, labels: Record<string, string>): Record<string, string> {
+  const l = fam.type === "histogram" ? "le" : fam.type === "summary" ? "quantile" : undefined;
+  const v = l === undefined ? undefined : labels[l];
+  return l === undefined || v === undefined ? labels : { ...labels, [l]: normalizeLe(v) };
+}
 
 /**
  * Input series from one or two scrapes a little apart. Counters go on rising at the rate between
@@ -29,12 +40,16 @@ export function inputSeries(req: ServiceRequirements, scrapes: Exposition[], nam
       .join(",")}}`;
   const later = new Map<string, number>();
   for (const fam of second?.families.values() ?? [])
-    for (const s of fam.samples) later.set(key(s.name, s.labels), s.value);
+    for (const s of fam.samples) later.set(key(s.name, stored(fam, s.labels)), s.value);
   const out: { series: string; values: string }[] = [];
+  const seen = new Set<string>();
   for (const fam of first.families.values())
     for (const s of fam.samples) {
       if (!Number.isFinite(s.value)) continue;
-      const series = key(s.name, s.labels);
+      const series = key(s.name, stored(fam, s.labels));
+      // Two bounds printed differently but equal are one series to Prometheus: it keeps the first.
+      if (seen.has(series)) continue;
+      seen.add(series);
       const counter =
         COUNTER_TYPES.has(fam.type) && !(fam.type === "summary" && s.labels.quantile !== undefined);
       const next = later.get(series) ?? (second ? s.value : counter ? 2 * s.value : s.value);
