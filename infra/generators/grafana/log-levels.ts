@@ -3,9 +3,7 @@ import type { LogLevel } from "../../catalog/log-levels";
 import type { ServiceConfig } from "../../config";
 import type { MetricsInput } from "../metrics/settings";
 import { runbookUrl } from "../metrics/rules";
-import { ref } from "../refs";
-import { teamFolderUid } from "./folders";
-import { data, esLineCount, reduce } from "./log-silence";
+import { data, esLineCount, reduce, teamRuleGroups } from "./log-silence";
 
 /**
  * DEBUG left on in production: a Grafana-managed rule on the Elasticsearch data source, like
@@ -97,16 +95,5 @@ export function debugLogsRule(config: MetricsInput, team: string, services: read
  */
 export function debugLogsRuleGroups(config: MetricsInput) {
   if (!config.production) return [];
-  return config.teams
-    .map((t) => ({ team: t.name, services: config.services.filter((s) => s.team === t.name) }))
-    .filter((g) => g.services.length > 0)
-    .map((g) => ({
-      folderUid: teamFolderUid(g.team),
-      args: {
-        name: "log-levels",
-        folderUid: ref(`folder:${teamFolderUid(g.team)}`),
-        intervalSeconds: 60,
-        rules: [debugLogsRule(config, g.team, g.services)],
-      },
-    }));
+  return teamRuleGroups(config, "log-levels", (team, services) => [debugLogsRule(config, team, services)]);
 }

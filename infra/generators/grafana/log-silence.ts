@@ -140,18 +140,29 @@ export function logSilenceRule(config: MetricsInput, svc: ServiceConfig) {
   };
 }
 
-/** One rule group per team, in the team's folder (`ref("folder:<uid>")`, filled by the component). */
-export function logSilenceRuleGroups(config: MetricsInput) {
+/**
+ * One rule group per team that has services, named `name`, in the team's folder
+ * (`ref("folder:<uid>")`, filled by the component), with the rules `rules` makes for them.
+ */
+export function teamRuleGroups<R>(
+  config: MetricsInput,
+  name: string,
+  rules: (team: string, services: ServiceConfig[]) => R[],
+) {
   return config.teams
     .map((t) => ({ team: t.name, services: config.services.filter((s) => s.team === t.name) }))
     .filter((g) => g.services.length > 0)
     .map((g) => ({
       folderUid: teamFolderUid(g.team),
       args: {
-        name: "logs-silent",
+        name,
         folderUid: ref(`folder:${teamFolderUid(g.team)}`),
         intervalSeconds: 60,
-        rules: g.services.map((s) => logSilenceRule(config, s)),
+        rules: rules(g.team, g.services),
       },
     }));
 }
+
+/** One rule group per team: a rule per service. */
+export const logSilenceRuleGroups = (config: MetricsInput) =>
+  teamRuleGroups(config, "logs-silent", (_team, services) => services.map((s) => logSilenceRule(config, s)));
