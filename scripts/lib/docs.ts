@@ -549,7 +549,7 @@ could not run. promtool comes from \`.tools/bin\` (\`npm run tools\`) or \`PATH\
 \`.github/workflows/check-service.yml\` is a reusable workflow for the applications' repositories.
 It checks out the application and this repository at the ref the caller gives (a called workflow
 cannot tell its own ref, so the caller names it twice), installs Node 20, \`npm ci\` and
-\`npm run tools\`, starts the service with \`start\`, waits for \`metrics-url\`, runs \`traffic\`
+\`npm run tools -- --only promtool\` (the one tool it needs), starts the service with \`start\`, waits for \`metrics-url\`, runs \`traffic\`
 once, then over and over while the check scrapes twice \`interval\` seconds apart, checks the logs of
 \`log-file\` (else the service's standard output) and runs the check with \`--format json\`. The
 job fails by the check's exit code (\`fail-on\`); the table goes to the job summary and, in a

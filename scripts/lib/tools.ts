@@ -273,11 +273,14 @@ export function launcher(
 }
 
 /** Points `.tools/bin/<name>` at each selected tool. */
-export function link(selected: Selected[]): void {
-  rmSync(TOOLS_BIN, { recursive: true, force: true });
-  mkdirSync(TOOLS_BIN, { recursive: true });
+export function link(selected: Selected[], opts: { only?: boolean; bin?: string } = {}): void {
+  const bin = opts.bin ?? TOOLS_BIN;
+  // A full run starts from an empty folder; `--only` replaces its own links and keeps the others.
+  if (!opts.only) rmSync(bin, { recursive: true, force: true });
+  mkdirSync(bin, { recursive: true });
   for (const s of selected) {
-    const file = join(TOOLS_BIN, s.tool.name);
+    const file = join(bin, s.tool.name);
+    rmSync(file, { force: true });
     const l = launcher(s);
     if (l.kind === "link") symlinkSync(l.target, file);
     else {

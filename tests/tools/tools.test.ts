@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,6 +7,7 @@ import { TEST_TOOLS } from "../../infra/versions";
 import {
   compareVersions,
   launcher,
+  link,
   parseVersion,
   TOOLS,
   TOOLS_BIN,
@@ -89,6 +91,43 @@ describe("the tool check", () => {
 });
 
 /** The tools this run uses: every test that runs one runs these. */
+describe("npm run tools -- --only", () => {
+  it("links only the named tools and keeps the other links; a full run starts afresh", () => {
+    const bin = mkdtempSync(join(tmpdir(), "tools-bin-"));
+    try {
+      writeFileSync(join(bin, "alertmanager"), "#!/bin/sh\n");
+      const promtool = TOOLS.find((t) => t.name === "promtool")!;
+      const selected = {
+        tool: promtool,
+        path: "/opt/promtool/usr/bin/promtool",
+        version: "3.5.3",
+        source: "test",
+      };
+      link([selected], { only: true, bin });
+      expect(readlinkSync(join(bin, "promtool"))).toBe(selected.path);
+      expect(existsSync(join(bin, "alertmanager"))).toBe(true);
+      // Again: its own link is replaced, not refused as existing.
+      link([selected], { only: true, bin });
+      link([selected], { bin });
+      expect(existsSync(join(bin, "alertmanager"))).toBe(false);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses an unknown tool before touching anything", () => {
+    const r = spawnSync(
+      process.execPath,
+      ["scripts/run.mjs", "scripts/tools.ts", "--only", "promtool,nope"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--only: unknown tool nope (tools: promtool, prometheus");
+  });
+});
+
 describe("the tools in .tools/bin", () => {
   it("are all present and of the deployed generation", () => {
     expect(toolProblems()).toEqual([]);
