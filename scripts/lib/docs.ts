@@ -573,6 +573,10 @@ jobs:
 
 Its inputs reach the scripts only through environment variables; \`tests/ci/\` lints it with
 actionlint, holds it to the repository's workflow rules and runs its scripts on a real service.
+When this repository is private, the caller's token cannot read it: pass a token that can
+(a fine-grained one with contents read on this repository alone) as the secret \`platform-token\`
+(\`secrets: { platform-token: \${{ secrets.OBSERVABILITY_READ_TOKEN }} }\`). Only the platform's
+checkout sees it, and it is not kept for the application's code.
 The check trusts the service it checks: it is a contract check, not a gate against a hostile branch.
 
 ## JSON report

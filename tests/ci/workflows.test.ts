@@ -229,7 +229,14 @@ describe("the service check workflow, for applications' repositories", () => {
     // No checkout leaves the token in .git/config for the application's code to read.
     for (const s of steps.filter((x) => x.uses?.startsWith("actions/checkout@")))
       expect(s.with?.["persist-credentials"], s.name).toBe(false);
-    expect(source).not.toMatch(/secrets\./);
+    // One secret, optional, read by the platform checkout alone (a private platform repository).
+    expect([...source.matchAll(/secrets\.[\w-]+/g)].map((m) => m[0])).toEqual(["secrets.platform-token"]);
+    expect(w.on.workflow_call.secrets).toEqual({
+      "platform-token": { description: expect.any(String), required: false },
+    });
+    expect(steps.find((s) => s.with?.repository !== undefined)?.with?.token).toBe(
+      gh("secrets.platform-token || github.token"),
+    );
   });
   it("checks out this repository at the caller's pinned ref, installs Node 20, npm ci, the tools", () => {
     const platform = steps.find((s) => s.with?.repository !== undefined);
