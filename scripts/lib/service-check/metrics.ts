@@ -178,7 +178,7 @@ function overrideSeries(req: ServiceRequirements, ex: Exposition): Finding[] {
           id: "override.present",
           level: "info",
           subject: metric,
-          message: `\`${metric}\`, which ${keys} reads, is exposed.`,
+          message: `\`${metric}\`, which ${keys} ${o.queries.length > 1 ? "read" : "reads"}, is exposed.`,
           requirement,
           dependents: o.dependents,
         })
@@ -186,7 +186,7 @@ function overrideSeries(req: ServiceRequirements, ex: Exposition): Finding[] {
           id: "override.missing",
           level: o.required ? "error" : "warning",
           subject: metric,
-          message: `\`${metric}\` is not exposed, and ${keys} reads it: the records that use the override stay empty${o.required ? " and the service's SLO alerts can never fire" : ""}.`,
+          message: `\`${metric}\` is not exposed, and ${keys} ${o.queries.length > 1 ? "read" : "reads"} it: the records that use the override stay empty${o.required ? " and the service's SLO alerts can never fire" : ""}.`,
           fix: `Expose \`${metric}\`, or change or remove the override in the stack config.`,
           requirement,
           dependents: o.dependents,
@@ -293,7 +293,10 @@ function checkLabels(
     const values = [
       ...new Set(fam.samples.map((s) => s.labels[label]).filter((v): v is string => v !== undefined)),
     ];
-    const ids = values.filter((v) => v.includes("?") || v.split("/").some((seg) => ID_SEGMENT.test(seg)));
+    // A status code is a number by design, one of a few: no id.
+    const ids = /status_code$/.test(label)
+      ? []
+      : values.filter((v) => v.includes("?") || v.split("/").some((seg) => ID_SEGMENT.test(seg)));
     if (ids.length > 0 || values.length > max)
       out.push(
         finding({
