@@ -152,7 +152,7 @@ function providers(expr: string): string[] {
 }
 
 /** Whether every series a fleet record reads is the service's own (no cAdvisor, kube-state-metrics or probe). */
-const provable = (spec: FleetRecordSpec): boolean =>
+export const provable = (spec: FleetRecordSpec): boolean =>
   spec.reads.length > 0 && spec.reads.every((id) => !CLUSTER_ORIGINS.has(METRIC_CONTRACT[id].origin));
 
 export function serviceRequirements(config: StackConfig, stack: string, name: string): ServiceRequirements {
