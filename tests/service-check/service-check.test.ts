@@ -259,6 +259,10 @@ describe("every record family, every kind of service, and query overrides", () =
     expect(runs.length).toBe(2);
     expect(new Set(inputs.map((i) => JSON.stringify(i.req.ruleFile))).size).toBe(1);
     expect(namespaces[inputs.findIndex((i) => i.req === legacy)]).toBe(legacy.service.namespace);
+    // A service proved under another namespace still gets the records that join job:service:info.
+    const renamed = [...reports.keys()].indexOf("prom-raw-routes");
+    expect(namespaces[renamed]).toMatch(/^check-/);
+    expect(sli(reports.get("prom-raw-routes")!, RESOURCE_RECORD.fdsFloor)!.value).toBeGreaterThan(0);
   });
 
   it("a worker (prom-client): passes, its job records have values, nothing about HTTP serving", () => {
