@@ -115,6 +115,20 @@ function fleetRules(r: RecordingRuleSpec, services: readonly ServiceConfig[]): P
   return [{ record: r.record, expr: r.fleet ? r.fleet(shape) : fleetExpr(r.query, shape) }];
 }
 
+/**
+ * How one recording rule records a service: in its fleet rule, in the service's own rule (its
+ * overrides take it out of the fleet form), or not at all (an HTTP record of a worker; the slow
+ * rate of a service that overrides the latency SLI, whose own SLI rules do not read it).
+ */
+export function recordedFor(r: RecordingRuleSpec, svc: ServiceConfig): "fleet" | "own" | "none" {
+  if (!appliesTo(r, svc)) return "none";
+  if (r.helper || overriders(r, [svc]).length === 0) return "fleet";
+  return r.slowRate ? "none" : "own";
+}
+
+/** The name of the group of a service's own rules. */
+export const overrideGroupName = (svc: Pick<ServiceConfig, "name">): string => `${svc.name}.overrides`;
+
 /** A service's own rules: every rule whose fleet form leaves it out because of its overrides. */
 function overrideRules(svc: ServiceConfig): PromRule[] {
   const ctx = {
@@ -123,9 +137,7 @@ function overrideRules(svc: ServiceConfig): PromRule[] {
     latencyThresholdSeconds: svc.slo.latencyThresholdSeconds,
     overrides: svc.queries,
   };
-  return RECORDING_RULES.filter(
-    (r) => !r.slowRate && !r.helper && appliesTo(r, svc) && overriders(r, [svc]).length > 0,
-  ).map((r) => ({
+  return RECORDING_RULES.filter((r) => recordedFor(r, svc) === "own").map((r) => ({
     record: r.record,
     expr: recordingExpr(r, ctx),
     // The query aggregates the labels away; these put them back, also for overrides that never had them.
@@ -222,7 +234,7 @@ export function ruleFile(config: MetricsInput): RuleFile {
   });
   for (const svc of services) {
     const own = overrideRules(svc);
-    if (own.length > 0) groups.push({ name: `${svc.name}.overrides`, rules: own });
+    if (own.length > 0) groups.push({ name: overrideGroupName(svc), rules: own });
   }
   // Key business metrics: a record per metric and window, an alert per threshold (none per service).
   groups.push(...businessRuleGroups(config, runbookUrl(config, BUSINESS_RUNBOOK)));

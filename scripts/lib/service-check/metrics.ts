@@ -155,8 +155,43 @@ export function checkMetrics(
       checkHistogram(req, m, fam, required, dependents, out);
     checkLabels(req, m, fam, required, max, dependents, out);
   }
+  out.push(...overrideSeries(req, ex));
   out.push(...personalData(ex));
   return out;
+}
+
+/**
+ * The series the service's query overrides read instead of the contract's (`services[].queries`):
+ * the records that use an override read nothing else, so each such series must be exposed.
+ */
+function overrideSeries(req: ServiceRequirements, ex: Exposition): Finding[] {
+  const exposed = new Set<string>();
+  for (const fam of ex.families.values()) {
+    exposed.add(fam.name);
+    for (const s of fam.samples) exposed.add(s.name);
+  }
+  return [...req.overrideMetrics.entries()].map(([metric, o]) => {
+    const keys = o.queries.map((q) => `services[${req.service.name}].queries.${q}`).join(", ");
+    const requirement = `${keys} (Pulumi.${req.stack}.yaml): the records that use ${o.queries.length > 1 ? "these overrides" : "this override"} read \`${metric}\`${o.required ? ", and the service's SLO alerts read them" : ""}`;
+    return exposed.has(metric)
+      ? finding({
+          id: "override.present",
+          level: "info",
+          subject: metric,
+          message: `\`${metric}\`, which ${keys} ${o.queries.length > 1 ? "read" : "reads"}, is exposed.`,
+          requirement,
+          dependents: o.dependents,
+        })
+      : finding({
+          id: "override.missing",
+          level: o.required ? "error" : "warning",
+          subject: metric,
+          message: `\`${metric}\` is not exposed, and ${keys} ${o.queries.length > 1 ? "read" : "reads"} it: the records that use the override stay empty${o.required ? " and the service's SLO alerts can never fire" : ""}.`,
+          fix: `Expose \`${metric}\`, or change or remove the override in the stack config.`,
+          requirement,
+          dependents: o.dependents,
+        });
+  });
 }
 
 function checkHistogram(
@@ -195,9 +230,9 @@ function checkHistogram(
   );
   const requirement = `services[${req.service.name}].slo.latencyThresholdSeconds = ${t}: the latency SLI counts requests in the bucket \`le="${want}"\` (as Prometheus 3 stores it)`;
   const sloDeps = req.records
-    .filter((r) => r.spec.topic === "slo" && r.spec.record.includes("slow"))
+    .filter((r) => r.topic === "slo" && r.record.includes("slow"))
     .flatMap((r) => [
-      { kind: "record" as const, name: r.spec.record },
+      { kind: "record" as const, name: r.record },
       ...r.dependents.filter((d) => d.kind === "alert"),
     ]);
   if (!stored.includes(want) || !matched) {
@@ -258,7 +293,10 @@ function checkLabels(
     const values = [
       ...new Set(fam.samples.map((s) => s.labels[label]).filter((v): v is string => v !== undefined)),
     ];
-    const ids = values.filter((v) => v.includes("?") || v.split("/").some((seg) => ID_SEGMENT.test(seg)));
+    // A status code is a number by design, one of a few: no id.
+    const ids = /status_code$/.test(label)
+      ? []
+      : values.filter((v) => v.includes("?") || v.split("/").some((seg) => ID_SEGMENT.test(seg)));
     if (ids.length > 0 || values.length > max)
       out.push(
         finding({

@@ -6,6 +6,7 @@
  */
 import { type Exposition, type Family, normalizeLe } from "./exposition";
 import type { Finding, SliResult } from "./findings";
+import { SERVICE_DATA } from "../../../infra/generators/metrics";
 import type { ServiceRequirements } from "./requirements";
 
 /** Minutes of samples promtool evaluates over: the 5m windows are full, the longer ones partly. */
@@ -68,14 +69,32 @@ export function inputSeries(req: ServiceRequirements, scrapes: Exposition[], nam
 export const proofExpr = (record: string, namespace: string, job: string): string =>
   `min(${record}{namespace="${namespace}",job="${job}"})`;
 
+/**
+ * The service's `job:service:info` where the proof gives it another namespace than its own: the
+ * rule file records it for the configured namespace, and the records that keep to configured
+ * services (`and on (namespace, job) job:service:info`) join on it.
+ */
+function infoSeries(req: ServiceRequirements, namespace: string) {
+  if (namespace === req.service.namespace) return [];
+  const labels = { job: req.service.name, namespace, service: req.service.name, team: req.service.team };
+  return [
+    {
+      series: `${SERVICE_DATA.info}{${Object.entries(labels)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(",")}}`,
+      values: `1x${PROOF_MINUTES}`,
+    },
+  ];
+}
+
 /** One promtool test group: the service's series and a test per record. */
 export function proofGroup(req: ServiceRequirements, scrapes: Exposition[], namespace: string) {
   return {
     name: `${req.service.name}@${namespace}`,
     interval: "1m",
-    input_series: inputSeries(req, scrapes, namespace),
+    input_series: [...inputSeries(req, scrapes, namespace), ...infoSeries(req, namespace)],
     promql_expr_test: req.records.map((r) => ({
-      expr: proofExpr(r.spec.record, namespace, req.service.name),
+      expr: proofExpr(r.record, namespace, req.service.name),
       eval_time: `${PROOF_MINUTES}m`,
       exp_samples: [],
     })),
@@ -122,9 +141,9 @@ export function proofResults(
       ],
     };
   const slis: SliResult[] = req.records.map((r) => {
-    const v = values.get(proofExpr(r.spec.record, namespace, req.service.name));
+    const v = values.get(proofExpr(r.record, namespace, req.service.name));
     return {
-      record: r.spec.record,
+      record: r.record,
       value: v === undefined || Number.isNaN(v) ? null : v,
       required: r.required,
       dependents: r.dependents,
@@ -148,10 +167,23 @@ export function proofResults(
       id: "sli.optional-no-value",
       level: "info",
       subject: optional.map((s) => s.record).join(", "),
-      message: `${optional.length} records read by panels or alerts have no value (the metrics they read are not exposed or saw no traffic).`,
+      message: `${optional.length} records read by panels or alerts have no value: the metrics they read are not exposed or saw no traffic, or the record is absent while nothing is wrong (a resource that does not leak has no exhaustion hours).`,
       fix: "",
       requirement: "recording rules of this stack",
       dependents: optional.flatMap((s) => s.dependents.filter((d) => d.kind !== "record")).slice(0, 20),
+    });
+  if (req.clusterRecords.length > 0)
+    findings.push({
+      id: "sli.cluster-side",
+      level: "info",
+      subject: req.clusterRecords.map((c) => c.record).join(", "),
+      message: `${req.clusterRecords.length} records read what the cluster scrapes about the service, not its own metrics, so no scrape of the service proves them: ${req.clusterRecords
+        .map((c) => `\`${c.record}\` from ${c.providers.join(", ")}`)
+        .join("; ")}.`,
+      fix: "",
+      requirement:
+        "recording rules of this stack: container usage from cAdvisor and kube-state-metrics (kube-prometheus-stack), dependency probes from the blackbox exporter, joined to the service by Prometheus' scrape of its pods",
+      dependents: dedupe(req.clusterRecords.flatMap((c) => c.dependents)),
     });
   if (missing.every((s) => !s.required) && slis.some((s) => s.required))
     findings.push({
@@ -165,4 +197,9 @@ export function proofResults(
       dependents: [],
     });
   return { slis, findings };
+}
+
+function dedupe<T extends { kind: string; name: string }>(ds: T[]): T[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => !seen.has(`${d.kind}:${d.name}`) && seen.add(`${d.kind}:${d.name}`) !== undefined);
 }

@@ -55,7 +55,8 @@ export interface ProofInput {
 }
 
 /**
- * Every input's SLI proof in one `promtool test rules` run (they must share a stack). Returns the
+ * Every input's SLI proof in one `promtool test rules` run (they must share a rule file and each
+ * have their own (namespace, job): `proofBatches`). Returns the
  * values promtool printed, or why it could not run.
  */
 export async function runProofs(
@@ -111,21 +112,80 @@ function staticFindings(input: CheckInput, parsed: Exposition[]): Finding[] {
   return findings;
 }
 
-/** Checks several services of one stack with one promtool proof run. */
+/** What decides which promtool run an input's proof can share. */
+export interface ProofSlot {
+  /** The rule file's identity (its text): one rule file per run. */
+  rules: string;
+  namespace: string;
+  job: string;
+}
+
+/**
+ * Splits proofs into as few promtool runs as can hold them: one rule file per run, and no
+ * (namespace, job) twice in a run (two inputs' samples under one pair are one service to the
+ * rules). First fit, in input order; returns the inputs' indices per run.
+ */
+export function proofBatches(slots: ProofSlot[]): number[][] {
+  const runs: { rules: string; pairs: Set<string>; members: number[] }[] = [];
+  for (const [k, s] of slots.entries()) {
+    const pair = JSON.stringify([s.namespace, s.job]);
+    let run = runs.find((r) => r.rules === s.rules && !r.pairs.has(pair));
+    if (!run) {
+      run = { rules: s.rules, pairs: new Set(), members: [] };
+      runs.push(run);
+    }
+    run.pairs.add(pair);
+    run.members.push(k);
+  }
+  return runs.map((r) => r.members);
+}
+
+/**
+ * The namespace each input's samples get. A service with rules of its own (query overrides) keeps
+ * its configured namespace, which those rules name literally; another keeps it too unless an
+ * earlier input has that (namespace, job), and gets `check-<k>` then, so that it shares a run.
+ */
+export function proofNamespaces(inputs: Pick<CheckInput, "req" | "namespace">[]): string[] {
+  const pinned = (i: Pick<CheckInput, "req">) => i.req.records.some((r) => r.recorded === "own");
+  const pair = (i: Pick<CheckInput, "req">) => JSON.stringify([i.req.service.namespace, i.req.service.name]);
+  const taken = new Set(inputs.filter((i) => i.namespace === undefined && pinned(i)).map(pair));
+  return inputs.map((i, k) => {
+    if (i.namespace !== undefined) return i.namespace;
+    if (pinned(i)) return i.req.service.namespace;
+    if (taken.has(pair(i))) return `check-${k}`;
+    taken.add(pair(i));
+    return i.req.service.namespace;
+  });
+}
+
+/** Checks several services of one stack, their proofs in as few promtool runs as `proofBatches` allows, run at once. */
 export async function checkServices(inputs: CheckInput[]): Promise<Report[]> {
   const parsed = inputs.map((i) => i.scrapes.map(parseExposition));
-  const ns = (i: CheckInput, k: number) =>
-    i.namespace ?? (inputs.length > 1 ? `check-${k}` : i.req.service.namespace);
-  const proofs = inputs
-    .map((i, k) => ({ req: i.req, scrapes: parsed[k]!, namespace: ns(i, k) }))
-    .filter((p) => p.scrapes.length > 0);
-  const { values, error } = await runProofs(proofs);
+  const namespaces = proofNamespaces(inputs);
+  const proving = inputs.map((_, k) => k).filter((k) => parsed[k]!.length > 0);
+  const ruleText = new Map<ServiceRequirements["ruleFile"], string>();
+  const rules = (r: ServiceRequirements["ruleFile"]) =>
+    ruleText.get(r) ?? ruleText.set(r, JSON.stringify(r)).get(r)!;
+  const batches = proofBatches(
+    proving.map((k) => ({
+      rules: rules(inputs[k]!.req.ruleFile),
+      namespace: namespaces[k]!,
+      job: inputs[k]!.req.service.name,
+    })),
+  ).map((b) => b.map((j) => proving[j]!));
+  const outcome = new Map<number, { values: Map<string, number>; error?: string }>();
+  await Promise.all(
+    batches.map(async (batch) => {
+      const result = await runProofs(
+        batch.map((k) => ({ req: inputs[k]!.req, scrapes: parsed[k]!, namespace: namespaces[k]! })),
+      );
+      for (const k of batch) outcome.set(k, result);
+    }),
+  );
   return inputs.map((input, k) => {
     const findings = staticFindings(input, parsed[k]!);
-    const proof =
-      parsed[k]!.length > 0
-        ? proofResults(input.req, ns(input, k), values, error)
-        : { slis: [], findings: [] };
+    const o = outcome.get(k);
+    const proof = o ? proofResults(input.req, namespaces[k]!, o.values, o.error) : { slis: [], findings: [] };
     return buildReport(input.req, [...findings, ...proof.findings], proof.slis, input.failOn);
   });
 }
