@@ -45,11 +45,41 @@ function parseValue(s: string): number {
   return n;
 }
 
-/** `name{a="x",b="y"} value [timestamp] [# exemplar]` */
+/** A quoted name or value from `line[i]` (a `"`): its text and the index after the closing quote. */
+function quoted(line: string, i: number): [string, number] {
+  let value = "";
+  for (i++; ; ) {
+    const c = line[i];
+    if (c === undefined) throw new Error("unterminated quoted string");
+    i++;
+    if (c === '"') return [value, i];
+    if (c === "\\") {
+      const e = line[i++];
+      value += e === "n" ? "\n" : (e ?? "");
+    } else value += c;
+  }
+}
+
+/** Whether Prometheus' pre-UTF-8 grammar allows `name` unquoted (a metric name when `metric`). */
+export const isLegacyName = (name: string, metric = true): boolean =>
+  (metric ? /^[A-Za-z_:][A-Za-z0-9_:]*$/ : /^[A-Za-z_][A-Za-z0-9_]*$/).test(name);
+
+/**
+ * A UTF-8 name as the `underscores` escaping scheme writes it (prometheus/common model.EscapeName):
+ * every character the pre-UTF-8 grammar does not allow there becomes `_`.
+ */
+export const underscoreEscape = (name: string, metric = true): string =>
+  [...name].map((c, i) => (isLegacyName(i === 0 ? c : `a${c}`, metric) ? c : "_")).join("");
+
+/**
+ * `name{a="x",b="y"} value [timestamp] [# exemplar]`, or with UTF-8 names (text 1.0.0 and
+ * OpenMetrics 1.0.0 with `escaping=allow-utf-8`, which Prometheus 3 asks for):
+ * `{"http.server.duration","http.route"="/x"} value`.
+ */
 function parseSample(line: string): Sample {
   const m = /^([A-Za-z_:][A-Za-z0-9_:]*)/.exec(line);
-  if (!m) throw new Error("no metric name");
-  const name = m[1]!;
+  if (!m && line[0] !== "{") throw new Error("no metric name");
+  let name = m?.[1] ?? "";
   let i = name.length;
   const labels: Record<string, string> = {};
   if (line[i] === "{") {
@@ -60,25 +90,34 @@ function parseSample(line: string): Sample {
         i++;
         break;
       }
-      const l = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"/.exec(line.slice(i));
-      if (!l) throw new Error(`unreadable label at column ${i + 1}`);
-      i += l[0].length;
-      let value = "";
-      for (;;) {
-        const c = line[i];
-        if (c === undefined) throw new Error("unterminated label value");
+      let label: string;
+      if (line[i] === '"') {
+        [label, i] = quoted(line, i);
+        while (line[i] === " ") i++;
+        // A quoted string alone is the metric name (it comes first, in place of an unquoted one).
+        if (line[i] !== "=") {
+          if (name !== "") throw new Error(`a second metric name at column ${i + 1}`);
+          name = label;
+          if (line[i] === ",") i++;
+          continue;
+        }
         i++;
-        if (c === '"') break;
-        if (c === "\\") {
-          const e = line[i++];
-          value += e === "n" ? "\n" : (e ?? "");
-        } else value += c;
+        while (line[i] === " ") i++;
+      } else {
+        const l = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(line.slice(i));
+        if (!l) throw new Error(`unreadable label at column ${i + 1}`);
+        label = l[1]!;
+        i += l[0].length;
       }
-      labels[l[1]!] = value;
+      if (line[i] !== '"') throw new Error(`unreadable label value at column ${i + 1}`);
+      let value: string;
+      [value, i] = quoted(line, i);
+      labels[label] = value;
       while (line[i] === " ") i++;
       if (line[i] === ",") i++;
     }
   }
+  if (name === "") throw new Error("no metric name");
   const rest = line.slice(i).trim().split(" # ")[0]!.trim().split(/\s+/);
   return { name, labels, value: parseValue(rest[0] ?? "") };
 }
@@ -97,9 +136,9 @@ export function parseExposition(text: string): Exposition {
   text.split("\n").forEach((raw, n) => {
     const line = raw.trim();
     if (line === "" || line === "# EOF") return;
-    const meta = /^#\s+(TYPE|HELP|UNIT)\s+(\S+)\s*(.*)$/.exec(line);
+    const meta = /^#\s+(TYPE|HELP|UNIT)\s+("(?:[^"\\]|\\.)*"|\S+)\s*(.*)$/.exec(line);
     if (meta) {
-      const f = family(meta[2]!);
+      const f = family(meta[2]!.startsWith('"') ? quoted(meta[2]!, 0)[0] : meta[2]!);
       if (meta[1] === "TYPE") f.type = meta[3]!.trim();
       else if (meta[1] === "HELP") f.help = meta[3];
       else f.unit = meta[3]!.trim();

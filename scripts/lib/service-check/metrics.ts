@@ -1,6 +1,6 @@
 /** The checks of one scrape against the service's requirements: pure, from parsed families. */
 import type { ContractMetric } from "../../../infra/catalog/metric-contract";
-import { type Exposition, type Family, normalizeLe } from "./exposition";
+import { type Exposition, type Family, normalizeLe, underscoreEscape } from "./exposition";
 import type { Finding, FindingLevel } from "./findings";
 import { type ServiceRequirements, TARGET_LABELS } from "./requirements";
 
@@ -27,11 +27,13 @@ function finding(
   return { fix: "", dependents: [], ...f };
 }
 
-/** Where the contract metric is, under its own name or a near miss (no unit suffix, milliseconds). */
-function locate(m: ContractMetric, ex: Exposition): { family?: Family; nearMiss?: Family } {
-  const own =
-    ex.families.get(m.name) ??
-    (m.type === "counter" ? ex.families.get(m.name.replace(/_total$/, "")) : undefined);
+/**
+ * Where the contract metric is, under its own name or a near miss: no unit suffix, milliseconds,
+ * or a UTF-8 name (`http.server.request.duration_seconds`) that the rules' name escapes.
+ */
+function locate(m: ContractMetric, ex: Exposition): { family?: Family; nearMiss?: Family; utf8?: Family } {
+  const names = [m.name, ...(m.type === "counter" ? [m.name.replace(/_total$/, "")] : [])];
+  const own = names.map((n) => ex.families.get(n)).find((f) => f !== undefined);
   if (own) return { family: own };
   const suffix = UNIT_SUFFIXES.find((s) => m.name.endsWith(s));
   const candidates = suffix
@@ -41,7 +43,14 @@ function locate(m: ContractMetric, ex: Exposition): { family?: Family; nearMiss?
         m.name.replace(/_seconds$/, "_ms"),
       ]
     : [];
-  return { nearMiss: candidates.map((c) => ex.families.get(c)).find((f) => f !== undefined) };
+  const nearMiss = candidates.map((c) => ex.families.get(c)).find((f) => f !== undefined);
+  if (nearMiss) return { nearMiss };
+  // Prometheus 3 asks for UTF-8 names (escaping=allow-utf-8) and stores the name as it comes.
+  const utf8 = [...ex.families.values()].find(
+    (f) =>
+      f.name !== underscoreEscape(f.name) && [...names, ...candidates].includes(underscoreEscape(f.name)),
+  );
+  return utf8 ? { utf8 } : {};
 }
 
 const bounds = (f: Family): { raw: string; value: number }[] => {
@@ -93,9 +102,21 @@ export function checkMetrics(
     const dependents = req.metricDependents.get(m.id) ?? [];
     const requirement = `metric contract (docs/metrics.md): \`${m.name}\`, ${m.type} in ${m.unit}${required ? ", read by the service's SLO alerts" : ""}`;
     const hard: FindingLevel = required ? "error" : "warning";
-    const { family, nearMiss } = locate(m, ex);
-    const fam = family ?? nearMiss;
-    if (!family && nearMiss) {
+    const { family, nearMiss, utf8 } = locate(m, ex);
+    const fam = family ?? nearMiss ?? utf8;
+    if (utf8) {
+      out.push(
+        finding({
+          id: "metric.utf8-name",
+          level: hard,
+          subject: utf8.name,
+          message: `\`${utf8.name}\` is exposed under a UTF-8 name where the rules read \`${m.name}\`: Prometheus 3 asks for UTF-8 names (\`escaping=allow-utf-8\`) and stores them as written, so every record that reads it stays empty.`,
+          fix: `Expose it as \`${m.name}\`: use the Prometheus exporter's UnderscoreEscapingWithSuffixes translation strategy (the OpenTelemetry default), not NoUTF8EscapingWithSuffixes or NoTranslation.`,
+          requirement,
+          dependents,
+        }),
+      );
+    } else if (!family && nearMiss) {
       out.push(
         finding({
           id: "metric.unit-suffix",
@@ -276,13 +297,19 @@ function checkLabels(
   for (const l of m.labels) {
     if (TARGET_LABELS.has(l.name) || l.name === "le" || names.has(l.name)) continue;
     const level: FindingLevel = required && read.has(l.name) ? "error" : "warning";
+    // `http.route` where the rules read `http_route`: a UTF-8 label name, stored as written.
+    const utf8 = [...names].find((n) => n !== l.name && underscoreEscape(n, false) === l.name);
     out.push(
       finding({
         id: "label.missing",
         level,
         subject: `${fam.name}{${l.name}}`,
-        message: `\`${fam.name}\` has no \`${l.name}\` label (${l.meaning})${read.has(l.name) ? ": the records that select on it stay empty" : ""}.`,
-        fix: `Add the \`${l.name}\` attribute/label${l.values ? ` (${l.values})` : ""}.`,
+        message: utf8
+          ? `\`${fam.name}\` has \`${utf8}\` where the rules read \`${l.name}\` (${l.meaning}): Prometheus 3 stores UTF-8 label names as written${read.has(l.name) ? ", so the records that select on it stay empty" : ""}.`
+          : `\`${fam.name}\` has no \`${l.name}\` label (${l.meaning})${read.has(l.name) ? ": the records that select on it stay empty" : ""}.`,
+        fix: utf8
+          ? "Use the Prometheus exporter's UnderscoreEscapingWithSuffixes translation strategy (the OpenTelemetry default), which writes label names with underscores."
+          : `Add the \`${l.name}\` attribute/label${l.values ? ` (${l.values})` : ""}.`,
         requirement: `metric contract: \`${m.name}\` labels`,
         dependents: read.has(l.name) ? dependents : [],
       }),

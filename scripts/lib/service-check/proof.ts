@@ -4,7 +4,7 @@
  * panels and alerts read is asked for as a test that expects nothing: promtool fails exactly the
  * records that have a value, and prints it.
  */
-import { type Exposition, type Family, normalizeLe } from "./exposition";
+import { type Exposition, type Family, isLegacyName, normalizeLe } from "./exposition";
 import type { Finding, SliResult } from "./findings";
 import { SERVICE_DATA } from "../../../infra/generators/metrics";
 import type { ServiceRequirements } from "./requirements";
@@ -34,11 +34,14 @@ function stored(fam: Family, labels: Record<string, string>): Record<string, str
 export function inputSeries(req: ServiceRequirements, scrapes: Exposition[], namespace: string) {
   const [first, second] = scrapes;
   if (!first) return [];
-  const key = (name: string, labels: Record<string, string>) =>
-    `${name}{${Object.entries({ ...labels, job: req.service.name, namespace, instance: "service-check:0" })
+  // UTF-8 names are quoted, as promtool's series syntax (PromQL's) allows since Prometheus 3.
+  const q = (n: string, metric: boolean) => (isLegacyName(n, metric) ? n : JSON.stringify(n));
+  const key = (name: string, labels: Record<string, string>) => {
+    const pairs = Object.entries({ ...labels, job: req.service.name, namespace, instance: "service-check:0" })
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join(",")}}`;
+      .map(([k, v]) => `${q(k, false)}=${JSON.stringify(v)}`);
+    return isLegacyName(name) ? `${name}{${pairs.join(",")}}` : `{${[q(name, true), ...pairs].join(",")}}`;
+  };
   const later = new Map<string, number>();
   for (const fam of second?.families.values() ?? [])
     for (const s of fam.samples) later.set(key(s.name, stored(fam, s.labels)), s.value);
