@@ -4,7 +4,7 @@
 // (docs/service-check.md). Only I/O here: the checks are scripts/lib/service-check/.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { checkServices, scrape } from "./lib/service-check/run";
+import { checkServices, lintText, scrape } from "./lib/service-check/run";
 import { exitCode, formatTable } from "./lib/service-check/report";
 import { serviceRequirements } from "./lib/service-check/requirements";
 import { stackConfig } from "./lib/stack-config";
@@ -35,10 +35,13 @@ async function main(): Promise<number> {
   if ((values.metrics?.length ?? 0) > 2) throw new Error(`--metrics at most twice (two scrapes)\n${USAGE}`);
   const req = serviceRequirements(stackConfig(values.stack), values.stack, values.service);
   const scrapes: string[] = [];
+  let lint: string | undefined;
   for (const [i, url] of (values.metrics ?? []).entries()) {
     // The same URL twice: two scrapes a few seconds apart (drive traffic meanwhile).
     if (i > 0) await new Promise((r) => setTimeout(r, Number(values.interval) * 1000));
-    scrapes.push((await scrape(url)).text);
+    const answer = await scrape(url);
+    scrapes.push(answer.text);
+    lint = await lintText(url, answer);
   }
   const logs =
     values.logs === undefined ? undefined : readFileSync(values.logs === "-" ? 0 : values.logs, "utf8");
@@ -48,6 +51,7 @@ async function main(): Promise<number> {
       req,
       scrapes,
       failOn,
+      ...(lint === undefined ? {} : { lintText: lint }),
       ...(logs === undefined ? {} : { logs }),
       ...(max === undefined ? {} : { maxLabelValues: Number(max) }),
     },

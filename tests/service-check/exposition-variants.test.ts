@@ -1,16 +1,20 @@
 /**
  * Expositions the check meets beyond prom-client's and the OpenTelemetry JS exporter's defaults:
  * UTF-8 names (what Prometheus 3's `escaping=allow-utf-8` lets an exporter send), checked against
- * Prometheus' own OpenMetrics parser (promtool) before the check reads them.
+ * Prometheus' own OpenMetrics parser (promtool) before the check reads them, and a service that
+ * answers Prometheus in OpenMetrics.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Counter, Histogram, type OpenMetricsContentType, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { parseExposition } from "../../scripts/lib/service-check/exposition";
 import { serviceRequirements } from "../../scripts/lib/service-check/requirements";
-import { checkServices, promtoolPath } from "../../scripts/lib/service-check/run";
+import { checkServices, lintText, promtoolPath, scrape } from "../../scripts/lib/service-check/run";
 import { stackConfig } from "../../scripts/lib/stack-config";
 
 const STACK = "dev";
@@ -84,5 +88,67 @@ describe("UTF-8 metric and label names", () => {
     // The same service with underscore names: every SLI the SLO alerts read has a value.
     expect(good!.findings.filter((f) => f.level === "error")).toEqual([]);
     expect(good!.slis.filter((s) => s.required).every((s) => s.value !== null)).toBe(true);
+  });
+});
+
+/**
+ * prom-client with exemplars, answering in OpenMetrics when asked for it and in the text format
+ * otherwise, as Python's prometheus_client and Go's client with OpenMetrics enabled negotiate.
+ */
+async function negotiating(): Promise<{ url: string; close: () => Promise<void> }> {
+  const om = new Registry<OpenMetricsContentType>();
+  om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const text = new Registry();
+  for (const r of [om, text]) {
+    const h = new Histogram({
+      name: "http_server_request_duration_seconds",
+      help: "Duration of HTTP server requests.",
+      labelNames: ["http_request_method", "http_route", "http_response_status_code", "trace_id"],
+      buckets: BUCKETS,
+      registers: [r],
+      enableExemplars: r === om,
+    });
+    const c = new Counter({ name: "myapp_requests_total", help: "Requests.", registers: [r] });
+    const labels = { http_request_method: "GET", http_route: "/users/:id", http_response_status_code: 200 };
+    if (r === om) h.observe({ labels, value: 0.1, exemplarLabels: { trace_id: "abc" } });
+    else h.observe(labels, 0.1);
+    c.inc();
+  }
+  const server = createServer(async (req, res) => {
+    const r = /application\/openmetrics-text/.test(req.headers.accept ?? "") ? om : text;
+    res.setHeader("Content-Type", r.contentType);
+    res.end(await r.metrics());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+describe("a service that answers Prometheus in OpenMetrics", () => {
+  it("is linted by promtool on its text-format answer, so OpenMetrics syntax is no lint warning", async () => {
+    const svc = await negotiating();
+    try {
+      const answer = await scrape(svc.url);
+      expect(answer.contentType).toMatch(/^application\/openmetrics-text/);
+      expect(answer.text).toContain(" # {trace_id=");
+      const text = await lintText(svc.url, answer);
+      expect(text).toBeDefined();
+      const [withText, withoutText] = await checkServices([
+        { req, scrapes: [answer.text], lintText: text!, failOn: "warning" },
+        { req, scrapes: [answer.text], failOn: "warning" },
+      ]);
+      // Fed the OpenMetrics answer, promtool's text parser stops at the first exemplar.
+      const lintOf = (r: typeof withText) => r!.findings.filter((f) => f.id === "promtool.lint");
+      expect(
+        lintOf(withoutText)
+          .map((f) => f.message)
+          .join("\n"),
+      ).toMatch(/parsing error/);
+      expect(lintOf(withText)).toEqual([]);
+    } finally {
+      await svc.close();
+    }
   });
 });

@@ -23,13 +23,29 @@ export const promtoolPath = (): string =>
 export async function scrape(
   url: string,
   timeoutMs = 10_000,
+  accept = PROMETHEUS_ACCEPT,
 ): Promise<{ text: string; contentType: string }> {
   const res = await fetch(url, {
-    headers: { Accept: PROMETHEUS_ACCEPT, "X-Prometheus-Scrape-Timeout-Seconds": String(timeoutMs / 1000) },
+    headers: { Accept: accept, "X-Prometheus-Scrape-Timeout-Seconds": String(timeoutMs / 1000) },
     signal: AbortSignal.timeout(timeoutMs),
   });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return { text: await res.text(), contentType: res.headers.get("content-type") ?? "" };
+}
+
+/** What `promtool check metrics` reads: the text format 0.0.4, not OpenMetrics. */
+export const LINT_ACCEPT = "text/plain;version=0.0.4";
+
+/**
+ * The text promtool's lint should read for a scrape: promtool check metrics parses the text format
+ * 0.0.4 alone, and on OpenMetrics (what Python's and Java's clients, or Go's with OpenMetrics on,
+ * answer Prometheus with) it warns of `_created` and `_total` series without HELP or stops at the
+ * first exemplar. A service that answered in OpenMetrics is asked once more, for the text format.
+ */
+export async function lintText(url: string, answered: { contentType: string }): Promise<string | undefined> {
+  if (!answered.contentType.startsWith("application/openmetrics-text")) return undefined;
+  const text = await scrape(url, 10_000, LINT_ACCEPT);
+  return text.contentType.startsWith("application/openmetrics-text") ? undefined : text.text;
 }
 
 /** `promtool check metrics`: its lint lines, none when it passes. */
@@ -95,6 +111,8 @@ export interface CheckInput {
   /** Exposition texts, one or two scrapes. */
   scrapes: string[];
   logs?: string;
+  /** The last scrape in the text format 0.0.4 for promtool's lint, when the service answered in OpenMetrics. */
+  lintText?: string;
   failOn: "error" | "warning";
   maxLabelValues?: number;
   namespace?: string;
@@ -106,7 +124,9 @@ function staticFindings(input: CheckInput, parsed: Exposition[]): Finding[] {
   const last = parsed.at(-1);
   if (last) {
     const opts = input.maxLabelValues === undefined ? {} : { maxLabelValues: input.maxLabelValues };
-    findings.push(...checkMetrics(input.req, last, { ...opts, lint: lint(input.scrapes.at(-1)!) }));
+    findings.push(
+      ...checkMetrics(input.req, last, { ...opts, lint: lint(input.lintText ?? input.scrapes.at(-1)!) }),
+    );
   }
   if (input.logs !== undefined) findings.push(...checkLogs(input.req, input.logs));
   return findings;
