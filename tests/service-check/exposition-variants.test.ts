@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { Counter, Histogram, type OpenMetricsContentType, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { parseExposition } from "../../scripts/lib/service-check/exposition";
+import { checkMetrics } from "../../scripts/lib/service-check/metrics";
 import { serviceRequirements } from "../../scripts/lib/service-check/requirements";
 import { checkServices, lintText, promtoolPath, scrape } from "../../scripts/lib/service-check/run";
 import { stackConfig } from "../../scripts/lib/stack-config";
@@ -150,5 +151,24 @@ describe("a service that answers Prometheus in OpenMetrics", () => {
     } finally {
       await svc.close();
     }
+  });
+});
+
+const findingsOf = (text: string) => checkMetrics(req, parseExposition(text));
+
+describe("bucket bounds and route values that are not what they look like", () => {
+  it("a seconds histogram with buckets up to 120 s is no millisecond histogram; one from 1 to 500 is", () => {
+    const slowUploads = findingsOf(histogram({ utf8: false, buckets: [...BUCKETS, 30, 60, 120] }));
+    expect(slowUploads.map((f) => f.id)).not.toContain("histogram.milliseconds");
+    expect(slowUploads.filter((f) => f.level === "error")).toEqual([]);
+    const ms = findingsOf(histogram({ utf8: false, buckets: [1, 5, 10, 50, 100, 250, 500] }));
+    expect(ms.find((f) => f.id === "histogram.milliseconds")?.level).toBe("error");
+  });
+
+  it("a long route word is a route; a long token with digits is an id", () => {
+    const words = findingsOf(histogram({ utf8: false, route: () => "/account/password-reset-confirmation" }));
+    expect(words.map((f) => f.id)).not.toContain("label.unbounded");
+    const ids = findingsOf(histogram({ utf8: false, route: (k) => `/files/Zx8kQ2mP7rT9vW3yB6nD4fH${k}` }));
+    expect(ids.find((f) => f.id === "label.unbounded")?.level).toBe("error");
   });
 });

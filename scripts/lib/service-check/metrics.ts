@@ -11,9 +11,12 @@ export const DEFAULT_MAX_LABEL_VALUES = 100;
 const UNIT_SUFFIXES = ["_seconds", "_bytes"];
 const UNIT_ABBREVIATIONS: Record<string, string[]> = { seconds: ["s", "seconds"], bytes: ["By", "bytes"] };
 
-/** A value that names one thing rather than a kind of thing: ids, uuids, hashes, numbers. */
+/**
+ * A value that names one thing rather than a kind of thing: ids, uuids, hashes, numbers, and long
+ * tokens with a digit (a route's words, `password-reset-confirmation`, have none).
+ */
 const ID_SEGMENT =
-  /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|[A-Za-z0-9_-]{24,})$/i;
+  /^(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|(?=[A-Za-z_-]*\d)[A-Za-z0-9_-]{24,})$/i;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
 const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
 const PERSONAL_NAME =
@@ -227,9 +230,14 @@ function checkHistogram(
   const finite = b.filter((x) => Number.isFinite(x.value));
   const top = finite.at(-1)?.value ?? 0;
   const lowest = finite.find((x) => x.value > 0)?.value ?? 0;
-  // No request the platform measures takes 100 s; a job histogram starting at 5 and reaching
-  // thousands is milliseconds (OpenTelemetry's default boundaries are 0, 5, 10, … 10000).
-  const msSized = m.id === "backgroundJobDuration" ? lowest >= 5 && top >= 5000 : top >= 100;
+  // OpenTelemetry's default boundaries are 0, 5, 10, … 10000. A request histogram reaching 1000
+  // is milliseconds; one reaching 100 is too when it starts at 1 or more (a seconds histogram with
+  // a 120 s bucket for slow uploads starts at a few milliseconds). A job histogram starting at 5
+  // and reaching thousands is milliseconds.
+  const msSized =
+    m.id === "backgroundJobDuration"
+      ? lowest >= 5 && top >= 5000
+      : top >= 1000 || (top >= 100 && lowest >= 1);
   if (m.unit === "seconds" && msSized)
     out.push(
       finding({
