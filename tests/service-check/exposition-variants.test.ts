@@ -10,6 +10,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { AggregationType, MeterProvider } from "@opentelemetry/sdk-metrics";
 import { Counter, Histogram, type OpenMetricsContentType, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { parseExposition } from "../../scripts/lib/service-check/exposition";
@@ -170,5 +172,38 @@ describe("bucket bounds and route values that are not what they look like", () =
     expect(words.map((f) => f.id)).not.toContain("label.unbounded");
     const ids = findingsOf(histogram({ utf8: false, route: (k) => `/files/Zx8kQ2mP7rT9vW3yB6nD4fH${k}` }));
     expect(ids.find((f) => f.id === "label.unbounded")?.level).toBe("error");
+  });
+});
+
+describe("an exponential histogram (OpenTelemetry JS SDK)", () => {
+  it("is named as what the exporter cannot write in the text formats, with the aggregation to use", async () => {
+    const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+    const provider = new MeterProvider({
+      readers: [exporter],
+      views: [
+        {
+          instrumentName: "http.server.request.duration",
+          name: "http.server.request.duration_seconds",
+          aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM },
+        },
+      ],
+    });
+    try {
+      const h = provider.getMeter("check").createHistogram("http.server.request.duration", { unit: "s" });
+      h.record(0.1, { "http.request.method": "GET", "http.route": "/a", "http.response.status_code": 200 });
+      const server = createServer((q, r) => exporter.getMetricsRequestHandler(q, r));
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+      try {
+        const { text } = await scrape(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`);
+        const f = findingsOf(text).find((x) => x.id === "metric.type");
+        expect(f?.level).toBe("error");
+        expect(f?.message).toMatch(/no samples: an exponential/);
+        expect(f?.fix).toMatch(/explicit-bucket histogram/);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    } finally {
+      await provider.shutdown();
+    }
   });
 });

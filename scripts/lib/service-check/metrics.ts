@@ -150,7 +150,21 @@ export function checkMetrics(
       continue;
     }
     if (!fam) continue;
-    if (fam.type !== m.type)
+    // OpenTelemetry JS's Prometheus exporter writes an exponential histogram as TYPE untyped with
+    // no samples; the text formats Prometheus scrapes here have classic buckets only.
+    if (m.type === "histogram" && fam.type !== "histogram" && fam.samples.length === 0)
+      out.push(
+        finding({
+          id: "metric.type",
+          level: hard,
+          subject: fam.name,
+          message: `\`${fam.name}\` is declared (${fam.type}) but has no samples: an exponential (base-2) histogram the exporter cannot write in the text formats, which this stack scrapes (it does not scrape native histograms).`,
+          fix: "Aggregate it as an explicit-bucket histogram with boundaries in seconds in your SDK's view (not the base-2 exponential aggregation).",
+          requirement,
+          dependents,
+        }),
+      );
+    else if (fam.type !== m.type)
       out.push(
         finding({
           id: "metric.type",
