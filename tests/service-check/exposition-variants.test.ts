@@ -15,6 +15,7 @@ import { AggregationType, MeterProvider } from "@opentelemetry/sdk-metrics";
 import { Counter, Histogram, type OpenMetricsContentType, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { parseExposition } from "../../scripts/lib/service-check/exposition";
+import { checkLogs } from "../../scripts/lib/service-check/logs";
 import { checkMetrics } from "../../scripts/lib/service-check/metrics";
 import { serviceRequirements } from "../../scripts/lib/service-check/requirements";
 import { checkServices, lintText, promtoolPath, scrape } from "../../scripts/lib/service-check/run";
@@ -205,5 +206,26 @@ describe("an exponential histogram (OpenTelemetry JS SDK)", () => {
     } finally {
       await provider.shutdown();
     }
+  });
+});
+
+describe("log fields the pipeline removes", () => {
+  it("a dotted logging.redactFields entry is a path: a line carrying it is told so", () => {
+    const base = stackConfig(STACK);
+    const config = stackConfig(STACK, {
+      logging: { ...base.logging, redactFields: ["payment.details"] },
+    });
+    const withPath = serviceRequirements(config, STACK, "api");
+    const line = JSON.stringify({
+      timestamp: "2026-01-01T00:00:00Z",
+      level: "INFO",
+      service: "api",
+      request_id: "r1",
+      message: "paid",
+      payment: { details: "4111" },
+    });
+    const f = checkLogs(withPath, line).find((x) => x.id === "log.sensitive-field");
+    expect(f?.subject).toBe("payment.details");
+    expect(checkLogs(req, line).map((x) => x.id)).not.toContain("log.sensitive-field");
   });
 });

@@ -136,8 +136,9 @@ export function checkLogs(req: ServiceRequirements, text: string): Finding[] {
           requirement: `${schema}: ${f} values`,
           pipeline: f === "log_type" ? "tag invalid_log_type" : undefined,
         });
+    // A plain name is removed at any depth (the scrub script); a dotted one is a path (its remove processor).
     for (const k of keys(o))
-      if (L.redacted.includes(k.split(".").at(-1)!.toLowerCase()))
+      if (L.redacted.includes(k.split(".").at(-1)!.toLowerCase()) || L.redacted.includes(k.toLowerCase()))
         add(n, {
           id: "log.sensitive-field",
           subject: k,
