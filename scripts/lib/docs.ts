@@ -62,7 +62,7 @@ import { PLATFORM_ALERTS } from "../../infra/generators/platform/rules";
 import { KUBE_PROMETHEUS_STACK } from "../../infra/versions";
 import { PLATFORM_COMPONENTS } from "../../infra/generators/platform/components";
 import { ALL_POLICIES } from "../../policy/policies";
-import { reportSchema } from "./service-check/findings";
+import { FINDING_IDS, reportSchema } from "./service-check/findings";
 import { DEFAULT_MAX_LABEL_VALUES } from "./service-check/metrics";
 import { provable } from "./service-check/requirements";
 import { REPO_ROOT } from "./stack-file";
@@ -548,7 +548,8 @@ read them, the [log contract](logs.md) and the redaction list), then:
 
 - scrapes \`--metrics\` with the Accept header Prometheus 3 sends (OpenMetrics, then the text
   format); give the URL twice (with \`--interval\`, and traffic meanwhile) for two scrapes;
-- runs \`promtool check metrics\` on the scrape (its lint lines are warnings);
+- runs \`promtool check metrics\` on the scrape (its lint lines are warnings; a service that answered
+  in OpenMetrics is asked once more for the text format, the only one promtool's lint reads);
 - checks each contract metric's name, type, unit and labels, the SLO latency threshold as a bucket
   bound after Prometheus 3's normalization of \`le\` (\`0.250\` is stored as \`0.25\`, \`1\` as
   \`1.0\`), bucket bounds that look like milliseconds, label values that look unbounded (ids in
@@ -637,7 +638,13 @@ The check trusts the service it checks: it is a contract check, not a gate again
 
 ## JSON report
 
-\`--format json\` prints one object of this schema (\`schemaVersion\` 1). Finding \`id\`s are stable.
+\`--format json\` prints one object of this schema (\`schemaVersion\` 1). Finding \`id\`s are stable:
+
+| id | meaning |
+| --- | --- |
+${Object.entries(FINDING_IDS)
+  .map(([id, meaning]) => `| \`${id}\` | ${meaning.replaceAll("|", "\\|")} |`)
+  .join("\n")}
 
 \`\`\`json
 ${schema}

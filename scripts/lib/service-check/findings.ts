@@ -8,6 +8,52 @@ import { z } from "zod";
 export const FINDING_LEVELS = ["error", "warning", "info"] as const;
 export type FindingLevel = (typeof FINDING_LEVELS)[number];
 
+/**
+ * Every finding id, with what it means: the ids scripts may match on (`findingSchema.id` is this
+ * enum, so a finding of an unlisted id does not compile), listed in docs/service-check.md.
+ */
+export const FINDING_IDS = {
+  "exposition.unreadable": "A line of the scrape is neither the text format nor OpenMetrics.",
+  "promtool.lint":
+    "A line of `promtool check metrics` (Prometheus' naming conventions), on the text-format answer.",
+  "metric.missing": "A contract metric is not exposed (an error when the service's SLO alerts read it).",
+  "metric.unit-suffix":
+    "A contract metric is exposed without its unit suffix, or in milliseconds under another name.",
+  "metric.utf8-name":
+    "A contract metric is exposed under a UTF-8 name (`http.server.request.duration_seconds`) that Prometheus 3 stores as written.",
+  "metric.type":
+    "A contract metric has another type (or, declared without samples, is an exponential histogram).",
+  "metric.unit": "A contract metric declares another unit (`# UNIT`).",
+  "histogram.milliseconds": "A seconds histogram's bucket bounds look like milliseconds.",
+  "histogram.threshold-bucket":
+    "Whether the SLO latency threshold is a bucket bound as Prometheus 3 stores `le` (an error when not, else info).",
+  "label.missing":
+    "A contract label is missing (an error when the records the SLO alerts need select on it).",
+  "label.unbounded": "A label's values name single things (ids, raw URLs) or exceed `--max-label-values`.",
+  "label.personal-data": "A label's name or values look like personal data (e-mail, IP address, user id).",
+  "override.present": "A series a query override (`services[].queries`) reads is exposed.",
+  "override.missing": "A series a query override reads is not exposed.",
+  "sli.no-value": "A record the service's SLO alerts read has no value after the scrapes.",
+  "sli.optional-no-value": "Records that panels or other alerts read have no value (one finding for all).",
+  "sli.cluster-side":
+    "Records read from what the cluster scrapes about the service, which no scrape of it proves.",
+  "sli.all-values": "Every record the SLO alerts read has a value.",
+  "sli.proof-failed": "promtool test rules could not run on the scrape.",
+  "log.not-json": "A log line is not a JSON object (the pipeline tags it `invalid_json`).",
+  "log.field-missing": "A log line lacks a required field of the log contract.",
+  "log.timestamp": "`timestamp` is not an ISO 8601 string (the pipeline tags it `invalid_timestamp`).",
+  "log.level-unknown": "`level` is none of the five levels (the pipeline tags it `invalid_level`).",
+  "log.service": "`service` is not the service's configured name.",
+  "log.value": "A field with a closed set of values (`scope`, `log_type`, `audit_event`) has another.",
+  "log.request-id-missing":
+    "A request-scoped line has no `request_id` (the pipeline tags it `missing_request_id`).",
+  "log.type": "`duration_ms` (or another numeric field) is not a whole number.",
+  "log.sensitive-field": "A log line carries a field the pipeline removes as sensitive.",
+  "log.empty": "No log lines were given to check.",
+} as const;
+export type FindingId = keyof typeof FINDING_IDS;
+const FINDING_ID_LIST = Object.keys(FINDING_IDS) as [FindingId, ...FindingId[]];
+
 export const DEPENDENT_KINDS = ["record", "alert", "panel", "pipeline"] as const;
 
 export const dependentSchema = z
@@ -23,9 +69,9 @@ export type Dependent = z.infer<typeof dependentSchema>;
 
 export const findingSchema = z
   .object({
-    id: z.string().meta({
+    id: z.enum(FINDING_ID_LIST).meta({
       description:
-        "Stable identifier of the kind of finding (`metric.missing`, `histogram.threshold-bucket`, `log.request-id-missing`, …): scripts may match on it.",
+        "Stable identifier of the kind of finding (`metric.missing`, `histogram.threshold-bucket`, `log.request-id-missing`, …; all listed above the schema): scripts may match on it.",
     }),
     level: z.enum(FINDING_LEVELS).meta({
       description:

@@ -1,9 +1,9 @@
 /** The checks of a service's log lines against the log contract, as the ingest pipeline reads them. */
-import type { Finding } from "./findings";
+import type { Finding, FindingId } from "./findings";
 import type { ServiceRequirements } from "./requirements";
 
 interface Problem {
-  id: string;
+  id: FindingId;
   subject: string;
   message: string;
   fix: string;
