@@ -633,7 +633,9 @@ actionlint, holds it to the repository's workflow rules and runs its scripts on 
 When this repository is private, the caller's token cannot read it: pass a token that can
 (a fine-grained one with contents read on this repository alone) as the secret \`platform-token\`
 (\`secrets: { platform-token: \${{ secrets.OBSERVABILITY_READ_TOKEN }} }\`). Only the platform's
-checkout sees it, and it is not kept for the application's code.
+checkout sees it, and it is not kept for the application's code. GitHub passes no secrets to a
+workflow run for a fork's pull request, so with a private platform repository the check cannot run
+on those: their platform checkout fails.
 The check trusts the service it checks: it is a contract check, not a gate against a hostile branch.
 
 ## JSON report
