@@ -159,6 +159,23 @@ describe("a service that answers Prometheus in OpenMetrics", () => {
 
 const findingsOf = (text: string) => checkMetrics(req, parseExposition(text));
 
+describe("promtool's lint", () => {
+  it("warns on a family the platform reads and only notes a client library's own", () => {
+    // Lines as promtool 3.5 prints them for prom-client's default gauges and for a contract histogram.
+    const lint = [
+      'nodejs_active_handles_total non-counter metrics should not have "_total" suffix',
+      "http_server_request_duration_seconds_bucket no help text",
+    ];
+    const levels = checkMetrics(req, parseExposition(histogram({ utf8: false })), { lint })
+      .filter((f) => f.id === "promtool.lint")
+      .map((f) => [f.subject, f.level]);
+    expect(levels).toEqual([
+      ["nodejs_active_handles_total", "info"],
+      ["http_server_request_duration_seconds_bucket", "warning"],
+    ]);
+  });
+});
+
 describe("bucket bounds and route values that are not what they look like", () => {
   it("a seconds histogram with buckets up to 120 s is no millisecond histogram; one from 1 to 500 is", () => {
     const slowUploads = findingsOf(histogram({ utf8: false, buckets: [...BUCKETS, 30, 60, 120] }));

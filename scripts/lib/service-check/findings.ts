@@ -15,7 +15,7 @@ export type FindingLevel = (typeof FINDING_LEVELS)[number];
 export const FINDING_IDS = {
   "exposition.unreadable": "A line of the scrape is neither the text format nor OpenMetrics.",
   "promtool.lint":
-    "A line of `promtool check metrics` (Prometheus' naming conventions), on the text-format answer.",
+    "A line of `promtool check metrics` (Prometheus' naming conventions), on the text-format answer: a warning on a family the platform reads, else info.",
   "metric.missing": "A contract metric is not exposed (an error when the service's SLO alerts read it).",
   "metric.unit-suffix":
     "A contract metric is exposed without its unit suffix, or in milliseconds under another name.",
