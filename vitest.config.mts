@@ -15,7 +15,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * A render through tests/helpers/variant.ts shares a worker: it sets the whole mock runtime afresh
  * (all config, secret keys and mocks: installMockRuntime), as the files that render several
  * variants one after another already rely on. A file that sets mocks or the runtime itself stays
- * alone. Measured on 2 cores: fifteen such files in the shared workers cut the run's CPU by ...
+ * alone. Measured on 2 cores, fifteen such files in the shared workers cut the run's CPU from
+ * 366 s to 320 s (user+sys) and vitest's summed import time from 238 s to 87 s.
  */
 const GLOBAL_STATE =
   /vi\.mock|vi\.spyOn|vi\.stubEnv|vi\.stubGlobal|installMockRuntime|setMocks|renderStack|mock-runtime/;
