@@ -13,6 +13,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
   // The tools of the deployed generation (`npm run tools`) first on the PATH of every test file's
   // process: the workers start after this and inherit it.
   useProjectTools();
+  // The Go tools (promtool above all: a third of the suite's CPU) collect garbage less often, on
+  // the core they run on: the cores are shared by the workers already. Measured on 2 cores, the
+  // long-windows agreement run took 31.2 s CPU by default, 23.3 s so (RSS 134 -> 270 MB).
+  process.env.GOGC ??= "400";
+  process.env.GOMAXPROCS ??= "1";
   const problems = toolProblems();
   if (problems.length > 0) throw new Error(toolsMessage(problems));
 
