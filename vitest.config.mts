@@ -50,6 +50,8 @@ class LongestFirst extends BaseSequencer {
 const shared = {
   // Checks the external tools once and renders every stack once for all files (tests/setup.ts).
   globalSetup: ["tests/setup.ts"],
+  // Removes each file's temporary folders after it.
+  setupFiles: ["tests/helpers/cleanup.ts"],
   pool: "forks" as const,
   // The heaviest promtool runs take 40-60 s alone on 2 cores (elasticsearch-rules' incidents):
   // twice that keeps a busy machine from failing them on time alone.

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toolsMessage } from "../../scripts/lib/tools";
@@ -52,9 +52,25 @@ export function runToolAsync(name: string, args: string[], opts: { cwd?: string 
   });
 }
 
+/**
+ * One temporary folder per test file, removed after the file's own hooks (tests/helpers/cleanup.ts):
+ * the suite creates thousands of these and left every one behind. Vitest ends its workers without
+ * a process `exit` event, so the removal cannot wait for that.
+ */
+let fileTemp: string | undefined;
+function testTemp(): string {
+  fileTemp ??= mkdtempSync(join(tmpdir(), "obs-test-"));
+  return fileTemp;
+}
+
+export function removeTestTemp(): void {
+  if (fileTemp) rmSync(fileTemp, { recursive: true, force: true });
+  fileTemp = undefined;
+}
+
 /** Writes files into a fresh temporary directory and returns its path. */
 export function tempFiles(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "obs-test-"));
+  const dir = mkdtempSync(join(testTemp(), "t-"));
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }
