@@ -548,8 +548,9 @@ read them, the [log contract](logs.md) and the redaction list), then:
 
 - scrapes \`--metrics\` with the Accept header Prometheus 3 sends (OpenMetrics, then the text
   format); give the URL twice (with \`--interval\`, and traffic meanwhile) for two scrapes;
-- runs \`promtool check metrics\` on the scrape (its lint lines are warnings; a service that answered
-  in OpenMetrics is asked once more for the text format, the only one promtool's lint reads);
+- runs \`promtool check metrics\` on the scrape (its lint lines are warnings on the families the
+  platform reads and notes on the rest, such as a client library's own metrics; a service that
+  answered in OpenMetrics is asked once more for the text format, the only one promtool's lint reads);
 - checks each contract metric's name, type, unit and labels, the SLO latency threshold as a bucket
   bound after Prometheus 3's normalization of \`le\` (\`0.250\` is stored as \`0.25\`, \`1\` as
   \`1.0\`), bucket bounds that look like milliseconds, label values that look unbounded (ids in
