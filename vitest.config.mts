@@ -48,8 +48,6 @@ class LongestFirst extends BaseSequencer {
 }
 
 const shared = {
-  // Checks the external tools once and renders every stack once for all files (tests/setup.ts).
-  globalSetup: ["tests/setup.ts"],
   // Removes each file's temporary folders after it.
   setupFiles: ["tests/helpers/cleanup.ts"],
   pool: "forks" as const,
@@ -61,6 +59,10 @@ const shared = {
 
 export default defineConfig({
   test: {
+    // Checks the external tools once and renders every stack once for all files (tests/setup.ts).
+    // Here, not in each project: vitest runs a project's globalSetup once per project, one after
+    // the other before any test, and the root's always; the projects read what the root provides.
+    globalSetup: ["tests/setup.ts"],
     // Vitest runs on cores - 1 by default: one worker on a 2-core machine. Several files mostly
     // wait on a real Alertmanager's or Prometheus's clock (the Watchdog's 60 s heartbeat, alerts'
     // `for`), so one worker more than cores keeps both busy while they wait. Measured on 2 cores: 255 s with 2 workers,

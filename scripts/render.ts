@@ -3,17 +3,22 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../infra/config";
+import { ConfigError, parseStackConfig } from "../infra/config";
 import { RenderError } from "./lib/render-error";
+import { assertReplaceable } from "./lib/render-out";
 import { knownStacks, REPO_ROOT, readStackFile } from "./lib/stack-file";
 
 const USAGE = "usage: npm run render -- --stack <name> [--out DIR] [--dir STACK_FILE_DIR]";
 
 async function renderInto(stack: string, outDir: string, stackDir?: string): Promise<void> {
-  // Loaded once the invocation is known to be good: a usage error answers at once.
+  // The program is loaded once the invocation is known to be good: a usage error, an unknown
+  // stack, a bad stack file or an --out it must not replace answers without loading it.
+  const file = readStackFile(stack, stackDir);
+  parseStackConfig(file.config, new Set(file.secretKeys));
+  assertReplaceable(outDir);
   const { renderFiles, renderStack, writeFiles } = await import("./lib/offline.js");
   const { renderCounts } = await import("./lib/summary.js");
-  const result = await renderStack(stack, readStackFile(stack, stackDir));
+  const result = await renderStack(stack, file);
   const files = renderFiles(result);
   writeFiles(outDir, files);
   const { resources, components } = renderCounts(result);

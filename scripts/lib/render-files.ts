@@ -5,7 +5,7 @@ import { json } from "../../infra/artifacts";
 import { CONCERNS } from "../../infra/concerns";
 import type { StackConfig } from "../../infra/config";
 import { type RecordedResource, redact } from "./recorded";
-import { RenderError } from "./render-error";
+import { assertReplaceable, RENDER_MARKER } from "./render-out";
 import { buildSummary } from "./summary";
 
 export { RenderError } from "./render-error";
@@ -23,14 +23,7 @@ export interface RenderResult {
   placeholders: string[];
 }
 
-/**
- * Written into every render directory: the render only ever clears a directory holding this file
- * (one it wrote itself) or an empty one, so `--out` cannot delete anything else.
- */
-export const RENDER_MARKER: Artifact = {
-  path: ".rendered",
-  content: "Written by `npm run render`: this directory is replaced on every render.\n",
-};
+export { RENDER_MARKER } from "./render-out";
 
 /** The files of DIR: resources.json, outputs.json, summary.md and every artifact. */
 export function renderFiles(result: RenderResult): Artifact[] {
@@ -86,14 +79,7 @@ export function compareWithDir(dir: string, files: Artifact[]): string[] {
  * or an empty one is ever cleared; anything else is refused, so `--out .` cannot delete a checkout.
  */
 export function writeFiles(outDir: string, files: Artifact[]): void {
-  if (existsSync(outDir)) {
-    if (!statSync(outDir).isDirectory()) throw new RenderError(`${outDir} is a file, not a directory`);
-    const entries = readdirSync(outDir);
-    if (entries.length > 0 && !entries.includes(RENDER_MARKER.path))
-      throw new RenderError(
-        `refusing to replace ${outDir}: it is not empty and the render did not write it (no ${RENDER_MARKER.path} file); choose another --out`,
-      );
-  }
+  assertReplaceable(outDir);
   rmSync(outDir, { recursive: true, force: true });
   for (const f of files) {
     const path = join(outDir, f.path);
