@@ -13,9 +13,15 @@ import {
   serviceLineCounts,
   teamFolderUid,
 } from "../../infra/generators/grafana";
-import { alertProblems, alertRulesLabelled, routeReceivers, seriesLabels } from "../../policy/alerts";
-import { componentResources, ofType, one, rendered } from "../helpers/render";
-import { runPolicies, violationsOf } from "../policy/harness";
+import { alertProblems, routeReceivers, seriesLabels } from "../../policy/alerts";
+import {
+  type Data,
+  expectQueriesResolve,
+  expectRuleGroupsDeployed,
+  modelOf,
+  ruleGroupViolations,
+} from "../helpers/grafana-rules";
+import { ofType, rendered } from "../helpers/render";
 
 /**
  * DebugLogsInProduction: one Grafana-managed rule per team on the Elasticsearch data source,
@@ -24,11 +30,6 @@ import { runPolicies, violationsOf } from "../policy/harness";
  * notification policy like the services' Prometheus alerts. Production stacks only.
  */
 
-interface Data {
-  refId: string;
-  datasourceUid: string;
-  model: string;
-}
 interface EsModel {
   refId: string;
   query?: string;
@@ -36,7 +37,7 @@ interface EsModel {
   type?: string;
   bucketAggs?: { type: string; field: string; settings: Record<string, string> }[];
 }
-const model = (d: Data) => JSON.parse(d.model) as EsModel;
+const model = (d: Data) => modelOf<EsModel>(d);
 
 describe("DebugLogsInProduction (prod)", () => {
   const r = rendered("prod");
@@ -76,20 +77,7 @@ describe("DebugLogsInProduction (prod)", () => {
     const uids = new Set(dataSources(config, defaultUpstreams(config)).map((d) => d.uid));
     const service = LOG_FIELDS.find((f) => f.name === "service")!;
     for (const { rule } of rules) {
-      const datas = rule.datas as Data[];
-      const refs = new Set(datas.map((d) => d.refId));
-      expect(refs.has(rule.condition)).toBe(true);
-      for (const d of datas) {
-        const m = model(d);
-        expect(m.refId).toBe(d.refId);
-        if (d.datasourceUid === "__expr__") {
-          const used = [
-            ...String(m.expression).matchAll(/\$(\w+)/g),
-            ...(m.type === "reduce" ? [["", String(m.expression)]] : []),
-          ].map((x) => x[1]!);
-          for (const u of used) expect(refs.has(u), `${rule.name}: ${u}`).toBe(true);
-        } else expect(uids.has(d.datasourceUid)).toBe(true);
-      }
+      const datas = expectQueriesResolve(rule, uids);
       const mine = config.services.filter((s) => s.team === rule.labels.team).map((s) => `"${s.name}"`);
       const lines = model(datas.find((d) => d.refId === "LINES")!);
       const debug = model(datas.find((d) => d.refId === "DEBUG")!);
@@ -131,21 +119,7 @@ describe("DebugLogsInProduction (prod)", () => {
   });
 
   it("is deployed as one RuleGroup per team, after the folders and the notification policy, and passes the policy pack", async () => {
-    const resources = ofType(r, "grafana:alerting/ruleGroup:RuleGroup").filter((x) =>
-      x.name.startsWith("grafana-log-levels-"),
-    );
-    expect(resources.map((x) => x.name).sort()).toEqual(
-      groups.map((g) => `grafana-log-levels-${g.folderUid}`).sort(),
-    );
-    const policy = one(r, "grafana:alerting/notificationPolicy:NotificationPolicy", "grafana-policy");
-    const grafana = componentResources(r, "observability:grafana:Grafana").map((x) => x.urn);
-    for (const res of resources) {
-      expect(res.dependencies).toContain(policy.urn);
-      expect(grafana).toContain(res.urn);
-    }
-    expect(violationsOf(await runPolicies([alertRulesLabelled], resources), "alert-rules-labelled")).toEqual(
-      [],
-    );
+    const resources = await expectRuleGroupsDeployed(r, "grafana-log-levels-", groups);
     // Without the split by service, nothing names the service: the policy reports it.
     const broken = structuredClone(resources[0]!);
     for (const d of (broken.inputs.rules as { datas: Data[] }[])[0]!.datas) {
@@ -153,7 +127,7 @@ describe("DebugLogsInProduction (prod)", () => {
       if (m.bucketAggs) m.bucketAggs = m.bucketAggs.filter((b) => b.type !== "terms");
       d.model = JSON.stringify(m);
     }
-    expect(violationsOf(await runPolicies([alertRulesLabelled], [broken]), "alert-rules-labelled")).toEqual([
+    expect(await ruleGroupViolations(broken)).toEqual([
       expect.stringMatching(/no service or component label/),
     ]);
   });

@@ -10,22 +10,21 @@ import {
   notificationPolicyArgs,
   teamFolderUid,
 } from "../../infra/generators/grafana";
-import { alertProblems, alertRulesLabelled, routeReceivers } from "../../policy/alerts";
+import { alertProblems, routeReceivers } from "../../policy/alerts";
 import { parsePromql } from "../grafana/promql";
-import { componentResources, ofType, one, rendered, STACKS } from "../helpers/render";
-import { runPolicies, violationsOf } from "../policy/harness";
+import {
+  expectQueriesResolve,
+  expectRuleGroupsDeployed,
+  modelOf,
+  ruleGroupViolations,
+} from "../helpers/grafana-rules";
+import { rendered, STACKS } from "../helpers/render";
 
 /**
  * A service that stops sending logs while it runs: one Grafana-managed rule per service, in its
  * team's folder, labelled like the service's Prometheus alerts, so the one notification policy
  * routes it to that team's P2 channel; its queries and expressions refer to what exists.
  */
-
-interface Data {
-  refId: string;
-  datasourceUid: string;
-  model: string;
-}
 
 describe.each(STACKS)("ServiceLogsSilent (%s)", (stack) => {
   const r = rendered(stack);
@@ -59,25 +58,12 @@ describe.each(STACKS)("ServiceLogsSilent (%s)", (stack) => {
     expect(service.required).toBe(true);
     for (const g of groups)
       for (const rule of g.args.rules) {
-        const datas = rule.datas as Data[];
-        const refs = new Set(datas.map((d) => d.refId));
-        expect(refs.has(rule.condition), rule.name).toBe(true);
-        for (const d of datas) {
-          const model = JSON.parse(d.model) as Record<string, unknown>;
-          expect(model.refId).toBe(d.refId);
-          if (d.datasourceUid === "__expr__") {
-            // Every $REF of a math expression, and a reduce's input, is another query of the rule.
-            const used = [
-              ...String(model.expression).matchAll(/\$(\w+)/g),
-              ...(model.type === "reduce" ? [["", String(model.expression)]] : []),
-            ].map((m) => m[1]!);
-            for (const u of used) expect(refs.has(u), `${rule.name}: ${u}`).toBe(true);
-          } else expect(uids.has(d.datasourceUid), d.datasourceUid).toBe(true);
+        const datas = expectQueriesResolve(rule, uids, (model) => {
           if (typeof model.expr === "string") expect(parsePromql(model.expr).errors).toBe(0);
-        }
-        const lines = JSON.parse(datas.find((d) => d.refId === "LINES")!.model) as { query: string };
+        });
+        const lines = modelOf<{ query: string }>(datas.find((d) => d.refId === "LINES")!);
         expect(lines.query).toBe(`${service.name}:"${rule.labels.service}"`);
-        expect(JSON.parse(datas.find((d) => d.refId === "SILENT")!.model)).toMatchObject({
+        expect(modelOf(datas.find((d) => d.refId === "SILENT")!)).toMatchObject({
           type: "math",
           expression: "$LINES_SUM == 0 && $UP_NOW > 0 && $ALL_SUM > 0",
         });
@@ -86,26 +72,10 @@ describe.each(STACKS)("ServiceLogsSilent (%s)", (stack) => {
 
   it("is deployed as one RuleGroup per team, after the folders and the notification policy", async () => {
     // Its groups; log-levels.test.ts has DebugLogsInProduction's (grafana-log-levels-*).
-    const resources = ofType(r, "grafana:alerting/ruleGroup:RuleGroup").filter((x) =>
-      x.name.startsWith("grafana-rules-"),
-    );
-    expect(resources.map((x) => x.name).sort()).toEqual(
-      groups.map((g) => `grafana-rules-${g.folderUid}`).sort(),
-    );
-    const policy = one(r, "grafana:alerting/notificationPolicy:NotificationPolicy", "grafana-policy");
-    const grafana = componentResources(r, "observability:grafana:Grafana").map((x) => x.urn);
-    for (const res of resources) {
-      expect(res.dependencies).toContain(policy.urn);
-      expect(grafana).toContain(res.urn);
-    }
     // The policy pack's alert-rules-labelled accepts them as deployed, and would report a rule without its team.
-    expect(violationsOf(await runPolicies([alertRulesLabelled], resources), "alert-rules-labelled")).toEqual(
-      [],
-    );
+    const resources = await expectRuleGroupsDeployed(r, "grafana-rules-", groups);
     const broken = structuredClone(resources[0]!);
     delete (broken.inputs.rules as { labels: Record<string, string> }[])[0]!.labels.team;
-    expect(violationsOf(await runPolicies([alertRulesLabelled], [broken]), "alert-rules-labelled")).toEqual([
-      expect.stringMatching(/no team label/),
-    ]);
+    expect(await ruleGroupViolations(broken)).toEqual([expect.stringMatching(/no team label/)]);
   });
 });
